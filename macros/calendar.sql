@@ -1,0 +1,23 @@
+{#- The Uxcestershire calendar: 360-day years of twelve 30-day months, day serial 0 = 20100101.
+    These never produce a SQL DATE for a Uxcestershire date (20100230 is valid there). -#}
+
+{% macro int_div(numerator, denominator) -%}
+    {{ return(adapter.dispatch('int_div')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__int_div(numerator, denominator) %}(({{ numerator }}) / ({{ denominator }})){% endmacro %}
+
+{#- DuckDB's `/` is float division; `//` is the integer one. -#}
+{% macro duckdb__int_div(numerator, denominator) %}(({{ numerator }}) // ({{ denominator }})){% endmacro %}
+
+{% macro ux_year(day_serial) %}(2010 + {{ int_div(day_serial, 360) }}){% endmacro %}
+{% macro ux_month(day_serial) %}({{ int_div('(' ~ day_serial ~ ') % 360', 30) }} + 1){% endmacro %}
+{% macro ux_day(day_serial) %}((({{ day_serial }}) % 30) + 1){% endmacro %}
+
+{#- `yyyymmdd` text, e.g. '20100230'. -#}
+{% macro ux_date(day_serial) -%}
+    cast({{ ux_year(day_serial) }} * 10000 + {{ ux_month(day_serial) }} * 100 + {{ ux_day(day_serial) }} as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{#- The real timestamp a day serial maps to on the proxy timeline (2010-01-01 + N days). -#}
+{% macro proxy_date(day_serial) %}(date '2010-01-01' + cast({{ day_serial }} as integer)){% endmacro %}

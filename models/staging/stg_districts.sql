@@ -1,0 +1,6 @@
+select
+    district_id,
+    trim(district_name) as district_name,
+    lower(zone) as zone,
+    target_share
+from {{ ref('ref_districts') }}

@@ -1,0 +1,172 @@
+//! The warehouse seam. Owns every connection and is the only module that knows which engine
+//! is in use: the rest of uxt speaks to an [`Adapter`] and reads its [`AdapterKind`] only to pick
+//! dispatched macros (`duckdb__x`, `postgres__x`). SQL text for materializations is built
+//! elsewhere by pure functions; adapters only send it.
+
+mod duckdb;
+mod postgres;
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use crate::project::profile::{Target, TargetKind};
+
+pub use self::duckdb::DuckDbAdapter;
+pub use self::postgres::PostgresAdapter;
+
+/// What an engine said when a statement failed. `sqlstate` and `position` (1-based character
+/// offset into the statement) are filled where the engine gives them, so the UI can point at
+/// the line of the SQL that was sent.
+#[derive(Debug, Clone)]
+pub struct DbError {
+    pub message: String,
+    pub sqlstate: Option<String>,
+    pub position: Option<usize>,
+}
+
+impl DbError {
+    pub fn new(message: impl Into<String>) -> Self {
+        DbError { message: message.into(), sqlstate: None, position: None }
+    }
+}
+
+impl fmt::Display for DbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.sqlstate {
+            Some(code) => write!(f, "{} (SQLSTATE {code})", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for DbError {}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// One value of a query result, engine-neutral. Numbers that do not fit `f64` exactly
+/// (Postgres `numeric`, DuckDB `DECIMAL`) are kept as text so nothing is silently rounded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Cell {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl fmt::Display for Cell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cell::Null => Ok(()),
+            Cell::Bool(value) => write!(f, "{value}"),
+            Cell::Int(value) => write!(f, "{value}"),
+            Cell::Float(value) => write!(f, "{value}"),
+            Cell::Text(value) => f.write_str(value),
+        }
+    }
+}
+
+/// Rows returned by [`Adapter::query`], with the column names and the engine's type names.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct QueryResult {
+    pub columns: Vec<ColumnInfo>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ColumnInfo {
+    pub name: String,
+    pub data_type: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RelationKind {
+    Table,
+    View,
+}
+
+impl RelationKind {
+    pub fn as_sql(self) -> &'static str {
+        match self {
+            RelationKind::Table => "table",
+            RelationKind::View => "view",
+        }
+    }
+}
+
+/// A relation that exists in the warehouse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExistingRelation {
+    pub schema: String,
+    pub name: String,
+    pub kind: RelationKind,
+}
+
+/// The engine behind an adapter; used to choose dispatched macros and to fill `target.type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdapterKind {
+    DuckDb,
+    Postgres,
+}
+
+impl AdapterKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            AdapterKind::DuckDb => "duckdb",
+            AdapterKind::Postgres => "postgres",
+        }
+    }
+}
+
+/// The operations uxt needs from a warehouse. Every method may be called from many tasks at
+/// once; implementations hand each call its own connection.
+#[async_trait]
+pub trait Adapter: Send + Sync {
+    fn kind(&self) -> AdapterKind;
+
+    /// The database (Postgres) or catalog (DuckDB) name that qualifies relations.
+    fn database(&self) -> &str;
+
+    /// Runs one or more statements; returns the rows affected by the last one where known.
+    async fn execute(&self, sql: &str) -> DbResult<u64>;
+
+    /// Runs the statements in order inside one transaction: all take effect, or none does.
+    async fn execute_in_transaction(&self, statements: &[String]) -> DbResult<()>;
+
+    /// Runs one statement and returns its rows.
+    async fn query(&self, sql: &str) -> DbResult<QueryResult>;
+
+    /// Relations in the given schemas (one introspection query for all of them). Missing
+    /// schemas yield nothing.
+    async fn list_relations(&self, schemas: &[String]) -> DbResult<Vec<ExistingRelation>>;
+
+    /// Columns of a relation in ordinal order; empty when it does not exist.
+    async fn get_columns(&self, schema: &str, name: &str) -> DbResult<Vec<ColumnInfo>>;
+
+    /// Cancels every statement in flight (Ctrl-C). Returns once the requests are sent.
+    async fn cancel_all(&self);
+}
+
+/// Opens the adapter a target names. Connection problems are reported here, naming host, port
+/// and database, never the password.
+pub async fn connect(target: &Target, project_root: &std::path::Path) -> DbResult<Arc<dyn Adapter>> {
+    match &target.kind {
+        TargetKind::DuckDb(config) => Ok(Arc::new(DuckDbAdapter::open(config, project_root)?)),
+        TargetKind::Postgres(config) => Ok(Arc::new(PostgresAdapter::connect(config, target.threads).await?)),
+    }
+}
+
+/// Quotes an identifier the way both engines read it: double quotes, inner quotes doubled.
+pub fn quote(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+/// Quotes a string literal: single quotes, inner quotes doubled.
+pub fn quote_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}

@@ -1,0 +1,287 @@
+//! Write: `target/manifest.json` (dbt manifest v12 shape) and `target/run_results.json` (v6), with
+//! the fields orchestration tools read, so dagster-dbt or Cosmos can drive uxt. Keys come out in
+//! a stable order.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value as Json, json};
+
+use crate::exec::NodeResult;
+use crate::manifest::{Manifest, Node, Source};
+use crate::project::properties::ColumnDef;
+
+/// The dbt version whose artifact schemas uxt writes.
+pub const DBT_SCHEMA_VERSION: &str = "1.9.0";
+
+pub struct Invocation<'a> {
+    pub invocation_id: &'a str,
+    pub generated_at: DateTime<Utc>,
+    pub adapter_type: &'a str,
+    pub command: &'a str,
+    pub args: Json,
+}
+
+fn metadata(invocation: &Invocation, schema: &str) -> Json {
+    json!({
+        "dbt_schema_version": format!("https://schemas.getdbt.com/dbt/{schema}"),
+        "dbt_version": DBT_SCHEMA_VERSION,
+        "uxt_version": env!("CARGO_PKG_VERSION"),
+        "generated_at": invocation.generated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "invocation_id": invocation.invocation_id,
+        "env": {},
+    })
+}
+
+fn columns(columns: &indexmap::IndexMap<String, ColumnDef>) -> Json {
+    Json::Object(
+        columns
+            .values()
+            .map(|c| {
+                (c.name.clone(), json!({
+                    "name": c.name, "description": c.description, "meta": c.meta, "data_type": c.data_type,
+                    "constraints": [], "quote": c.quote, "tags": c.tags, "granularity": null,
+                }))
+            })
+            .collect(),
+    )
+}
+
+fn node_json(node: &Node, compiled: Option<&str>) -> Json {
+    let mut config = node.config.clone();
+    for (key, default) in [
+        ("enabled", json!(true)),
+        ("alias", Json::Null),
+        ("schema", Json::Null),
+        ("database", Json::Null),
+        ("tags", json!([])),
+        ("meta", json!({})),
+        ("persist_docs", json!({})),
+        ("post-hook", json!([])),
+        ("pre-hook", json!([])),
+        ("quoting", json!({})),
+        ("column_types", json!({})),
+        ("full_refresh", Json::Null),
+        ("unique_key", Json::Null),
+        ("on_schema_change", json!("ignore")),
+        ("grants", json!({})),
+        ("packages", json!([])),
+        ("docs", json!({"show": true, "node_color": null})),
+        ("contract", json!({"enforced": false, "alias_types": true})),
+        ("access", json!("protected")),
+    ] {
+        config.entry(key).or_insert(default);
+    }
+    // dbt spells the hooks with a dash in the manifest.
+    if let Some(hooks) = config.remove("pre_hook") {
+        config.insert("pre-hook".into(), hooks_json(hooks));
+    }
+    if let Some(hooks) = config.remove("post_hook") {
+        config.insert("post-hook".into(), hooks_json(hooks));
+    }
+    let tags = node.tags();
+    json!({
+        "database": node.database,
+        "schema": node.schema,
+        "name": node.name,
+        "resource_type": node.resource_type.as_str(),
+        "package_name": node.package_name,
+        "path": node.path,
+        "original_file_path": node.original_file_path,
+        "unique_id": node.unique_id,
+        "fqn": node.fqn,
+        "alias": node.alias,
+        "checksum": {"name": "sha256", "checksum": node.checksum},
+        "config": config,
+        "tags": tags,
+        "description": node.description,
+        "columns": columns(&node.columns),
+        "meta": node.config.get("meta").cloned().unwrap_or(json!({})),
+        "group": null,
+        "docs": {"show": true, "node_color": null},
+        "patch_path": node.patch_path,
+        "build_path": null,
+        "unrendered_config": node.config_call_dict,
+        "created_at": 0.0,
+        "relation_name": node.relation_name(),
+        "raw_code": &*node.raw_code,
+        "language": "sql",
+        "refs": node.refs.iter().map(|r| json!({"name": r.name, "package": r.package, "version": r.version})).collect::<Vec<_>>(),
+        "sources": node.sources.iter().map(|(s, t)| json!([s, t])).collect::<Vec<_>>(),
+        "metrics": [],
+        "depends_on": {"macros": node.depends_on_macros, "nodes": node.depends_on_nodes},
+        "compiled_path": compiled.map(|_| format!("target/compiled/{}/{}", node.package_name, node.original_file_path)),
+        "compiled": compiled.is_some(),
+        "compiled_code": compiled,
+        "extra_ctes_injected": compiled.is_some(),
+        "extra_ctes": [],
+        "contract": {"enforced": false, "alias_types": true, "checksum": null},
+        "access": "protected",
+        "constraints": [],
+        "version": null,
+        "latest_version": null,
+        "deprecation_date": null,
+    })
+}
+
+fn hooks_json(hooks: Json) -> Json {
+    let list = match hooks {
+        Json::Array(items) => items,
+        Json::Null => Vec::new(),
+        other => vec![other],
+    };
+    Json::Array(list.into_iter().map(|h| if h.is_object() { h } else { json!({"sql": h, "transaction": true, "index": null}) }).collect())
+}
+
+fn source_json(source: &Source) -> Json {
+    json!({
+        "database": source.database,
+        "schema": source.schema,
+        "name": source.name,
+        "resource_type": "source",
+        "package_name": source.package_name,
+        "path": source.original_file_path,
+        "original_file_path": source.original_file_path,
+        "unique_id": source.unique_id,
+        "fqn": source.fqn,
+        "source_name": source.source_name,
+        "source_description": source.source_description,
+        "loader": source.loader,
+        "identifier": source.identifier,
+        "quoting": {"database": null, "schema": null, "identifier": null, "column": null},
+        "loaded_at_field": source.loaded_at_field,
+        "freshness": {"warn_after": {"count": null, "period": null}, "error_after": {"count": null, "period": null}, "filter": null},
+        "external": null,
+        "description": source.description,
+        "columns": columns(&source.columns),
+        "meta": source.meta,
+        "source_meta": {},
+        "tags": source.tags,
+        "config": {"enabled": true},
+        "patch_path": null,
+        "unrendered_config": {},
+        "relation_name": source.relation().render_sql(),
+        "created_at": 0.0,
+    })
+}
+
+/// The whole manifest; `compiled` holds the SQL of nodes compiled by this command.
+pub fn manifest_json(manifest: &Manifest, compiled: &BTreeMap<String, String>, invocation: &Invocation) -> Json {
+    let nodes: Map<String, Json> = manifest.nodes.values().map(|n| (n.unique_id.clone(), node_json(n, compiled.get(&n.unique_id).map(String::as_str)))).collect();
+    let sources: Map<String, Json> = manifest.sources.values().map(|s| (s.unique_id.clone(), source_json(s))).collect();
+    let macros: Map<String, Json> = manifest
+        .macros
+        .values()
+        .map(|m| {
+            let unique_id = format!("macro.{}.{}", m.package, m.name);
+            (unique_id.clone(), json!({
+                "name": m.name, "resource_type": "macro", "package_name": m.package, "path": m.file,
+                "original_file_path": m.file, "unique_id": unique_id,
+                "macro_sql": "", "depends_on": {"macros": []},
+                "description": manifest.macro_descriptions.get(&m.name).cloned().unwrap_or_default(),
+                "meta": {}, "docs": {"show": true, "node_color": null}, "patch_path": null, "arguments": [], "created_at": 0.0, "supported_languages": null,
+            }))
+        })
+        .collect();
+    let docs: Map<String, Json> = manifest
+        .docs
+        .values()
+        .map(|d| {
+            let unique_id = format!("doc.{}.{}", manifest.project_name, d.name);
+            (unique_id.clone(), json!({"name": d.name, "resource_type": "doc", "package_name": manifest.project_name, "path": d.file, "original_file_path": d.file, "unique_id": unique_id, "block_contents": d.block_contents}))
+        })
+        .collect();
+    let disabled: Map<String, Json> = manifest.disabled.values().map(|n| (n.unique_id.clone(), json!([node_json(n, None)]))).collect();
+
+    let mut parent_map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut child_map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for id in manifest.nodes.keys().chain(manifest.sources.keys()) {
+        parent_map.entry(id.clone()).or_default();
+        child_map.entry(id.clone()).or_default();
+    }
+    for node in manifest.nodes.values() {
+        for parent in &node.depends_on_nodes {
+            parent_map.entry(node.unique_id.clone()).or_default().push(parent.clone());
+            child_map.entry(parent.clone()).or_default().push(node.unique_id.clone());
+        }
+    }
+    for children in child_map.values_mut() {
+        children.sort();
+    }
+    let mut metadata = metadata(invocation, "manifest/v12.json");
+    if let Json::Object(map) = &mut metadata {
+        map.insert("project_name".into(), json!(manifest.project_name));
+        map.insert("project_id".into(), json!(format!("{:x}", md5_like(&manifest.project_name))));
+        map.insert("user_id".into(), Json::Null);
+        map.insert("send_anonymous_usage_stats".into(), json!(false));
+        map.insert("adapter_type".into(), json!(invocation.adapter_type));
+        map.insert("quoting".into(), json!({"database": true, "schema": true, "identifier": true, "column": null}));
+    }
+    json!({
+        "metadata": metadata,
+        "nodes": nodes,
+        "sources": sources,
+        "macros": macros,
+        "docs": docs,
+        "exposures": {},
+        "metrics": {},
+        "groups": {},
+        "selectors": {},
+        "disabled": disabled,
+        "parent_map": parent_map,
+        "child_map": child_map,
+        "group_map": {},
+        "saved_queries": {},
+        "semantic_models": {},
+        "unit_tests": {},
+    })
+}
+
+/// A stable 128-bit digest of a name, for `project_id` (dbt uses an md5 of the name).
+fn md5_like(text: &str) -> u128 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(text.as_bytes());
+    u128::from_be_bytes(digest[..16].try_into().unwrap_or([0; 16]))
+}
+
+pub fn run_results_json(results: &[NodeResult], elapsed: f64, invocation: &Invocation) -> Json {
+    let results: Vec<Json> = results
+        .iter()
+        .map(|r| {
+            let stamp = |t: &DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            json!({
+                "status": r.status.as_str(),
+                "timing": [
+                    {"name": "compile", "started_at": stamp(&r.started_at), "completed_at": stamp(&r.started_at)},
+                    {"name": "execute", "started_at": stamp(&r.started_at), "completed_at": stamp(&r.completed_at)},
+                ],
+                "thread_id": r.thread_id,
+                "execution_time": r.execution_time,
+                "adapter_response": r.adapter_response,
+                "message": r.message,
+                "failures": null,
+                "unique_id": r.unique_id,
+                "compiled": true,
+                "compiled_code": r.compiled_code,
+                "relation_name": r.relation_name,
+                "batch_results": null,
+            })
+        })
+        .collect();
+    json!({
+        "metadata": metadata(invocation, "run-results/v6.json"),
+        "results": results,
+        "elapsed_time": elapsed,
+        "args": invocation.args,
+    })
+}
+
+/// Writes a JSON artifact into the target folder.
+pub fn write(target_dir: &Path, name: &str, value: &Json) -> anyhow::Result<()> {
+    std::fs::create_dir_all(target_dir).with_context(|| format!("while creating `{}`", target_dir.display()))?;
+    let path = target_dir.join(name);
+    let file = std::fs::File::create(&path).with_context(|| format!("while writing `{}`", path.display()))?;
+    serde_json::to_writer(std::io::BufWriter::new(file), value).with_context(|| format!("while writing `{}`", path.display()))
+}

@@ -1,0 +1,26 @@
+//! `uxt clean`: deletes the project's `clean-targets`, never anything outside the project.
+
+use super::Outcome;
+use crate::diagnostic::{Diagnostic, Result};
+use crate::settings::{self, Global};
+use crate::ui;
+
+pub fn run(global: &Global) -> Result<Outcome> {
+    let (project, _) = settings::load_project(global)?;
+    for target in &project.clean_targets {
+        let path = project.root.join(target);
+        let inside = path.canonicalize().ok().zip(project.root.canonicalize().ok()).is_none_or(|(p, root)| p.starts_with(&root) && p != root);
+        if !inside {
+            return Err(Diagnostic::new("uxt::clean::outside", format!("clean target `{target}` is not inside the project"))
+                .in_file(project.project_file.path.clone())
+                .with_help("list only folders inside the project under `clean-targets`")
+                .into());
+        }
+        if path.exists() {
+            std::fs::remove_dir_all(&path).map_err(|e| anyhow::anyhow!("while deleting `{}`: {e}", path.display()))?;
+            ui::info(&format!("Cleaned {target}/"));
+        }
+    }
+    ui::info("Finished cleaning all paths.");
+    Ok(Outcome::Success)
+}

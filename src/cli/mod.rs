@@ -1,0 +1,278 @@
+//! The command line: clap types, and one file per command that chains the stages. No SQL and no
+//! Jinja here.
+
+mod clean;
+mod compile;
+mod debug;
+mod ls;
+mod parse;
+mod run;
+mod show;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::adapter::{self, Adapter};
+use crate::compile::Relations;
+use crate::diagnostic::{Diagnostic, Error, Result};
+use crate::jinja::Warehouse;
+use crate::settings::{Global, Session};
+use crate::ui::{self, LogFormat, UiConfig};
+
+#[derive(Debug, Parser)]
+#[command(name = "uxt", version, about = "A dbt-style SQL transformation framework with a built-in simulation of Uxcestershire")]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+struct GlobalArgs {
+    /// The folder of the project (default: the current folder or the nearest one above it).
+    #[arg(long, global = true, value_name = "DIR")]
+    project_dir: Option<PathBuf>,
+    /// The folder holding `profiles.yml`.
+    #[arg(long, global = true, value_name = "DIR", env = "UXT_PROFILES_DIR")]
+    profiles_dir: Option<PathBuf>,
+    /// The target of the profile to use.
+    #[arg(short = 't', long, global = true, env = "UXT_TARGET")]
+    target: Option<String>,
+    /// The profile to use, instead of the project file's `profile:`.
+    #[arg(long, global = true)]
+    profile: Option<String>,
+    /// Variables for `var()`, as a YAML or JSON mapping.
+    #[arg(long, global = true, value_name = "YAML")]
+    vars: Option<String>,
+    /// How many nodes run at once (default: the target's `threads`).
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    /// Print only errors (and the data of `ls`, `show`, `compile --inline`).
+    #[arg(short = 'q', long, global = true)]
+    quiet: bool,
+    /// `json`: one JSON event a line, for tools.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormatArg::Text)]
+    log_format: LogFormatArg,
+    /// No colour (also when `NO_COLOR` is set).
+    #[arg(long, global = true)]
+    no_color: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormatArg {
+    Text,
+    Json,
+}
+
+/// `--select`, `--exclude`, `--selector`, as dbt spells them.
+#[derive(Debug, Clone, Args, Default)]
+struct SelectArgs {
+    /// Nodes to include: names, `+x`, `x+`, `@x`, `tag:`, `path:`, `config.materialized:`... (space-separated values union).
+    #[arg(short = 's', long = "select", alias = "models", num_args = 1.., value_name = "SELECTOR")]
+    select: Vec<String>,
+    /// Nodes to leave out, in the same syntax.
+    #[arg(long, num_args = 1.., value_name = "SELECTOR")]
+    exclude: Vec<String>,
+    /// A named selector from `selectors.yml`.
+    #[arg(long)]
+    selector: Option<String>,
+}
+
+impl SelectArgs {
+    fn selection(&self) -> crate::graph::Selection {
+        crate::graph::Selection { select: self.select.clone(), exclude: self.exclude.clone(), selector: self.selector.clone() }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build the selected models in the warehouse.
+    Run {
+        #[command(flatten)]
+        select: SelectArgs,
+        /// Rebuild incremental models from scratch.
+        #[arg(long)]
+        full_refresh: bool,
+        /// Stop at the first failure.
+        #[arg(short = 'x', long)]
+        fail_fast: bool,
+    },
+    /// Render the selected nodes' SQL into `target/compiled/`.
+    Compile {
+        #[command(flatten)]
+        select: SelectArgs,
+        /// Compile this SQL instead of project nodes and print it.
+        #[arg(long)]
+        inline: Option<String>,
+        #[arg(long)]
+        full_refresh: bool,
+    },
+    /// List the project's resources.
+    #[command(alias = "list")]
+    Ls {
+        #[command(flatten)]
+        select: SelectArgs,
+        /// Only these resource types (`model`, `source`, `analysis`...).
+        #[arg(long = "resource-type", alias = "resource-types", num_args = 1..)]
+        resource_type: Vec<String>,
+        #[arg(long, value_enum, default_value_t = LsOutput::Selector)]
+        output: LsOutput,
+        /// With `--output json`: only these keys.
+        #[arg(long, num_args = 1..)]
+        output_keys: Vec<String>,
+    },
+    /// Run a node's SQL (or `--inline` SQL) and print the rows.
+    Show {
+        #[command(flatten)]
+        select: SelectArgs,
+        #[arg(long)]
+        inline: Option<String>,
+        /// How many rows; negative for all.
+        #[arg(long, default_value_t = 5, allow_negative_numbers = true)]
+        limit: i64,
+        #[arg(long, value_enum, default_value_t = ShowOutput::Table)]
+        output: ShowOutput,
+    },
+    /// Show the project, profile and target, and check the connection.
+    Debug,
+    /// Delete the project's `clean-targets`.
+    Clean,
+    /// Parse the project and write `target/manifest.json`.
+    Parse,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LsOutput {
+    Name,
+    Path,
+    Json,
+    Selector,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ShowOutput {
+    Table,
+    Json,
+    Csv,
+}
+
+/// What a command ended with, mapped to dbt's exit codes.
+pub enum Outcome {
+    Success,
+    Failed,
+    Interrupted,
+}
+
+/// Runs the parsed command line and returns the process's exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let invocation_id = uuid::Uuid::new_v4().to_string();
+    let color = !cli.global.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    ui::init(UiConfig {
+        quiet: cli.global.quiet,
+        format: match cli.global.log_format {
+            LogFormatArg::Text => LogFormat::Text,
+            LogFormatArg::Json => LogFormat::Json,
+        },
+        color,
+        invocation_id: invocation_id.clone(),
+    });
+    let global = Global {
+        project_dir: cli.global.project_dir.clone(),
+        profiles_dir: cli.global.profiles_dir.clone(),
+        target: cli.global.target.clone(),
+        profile: cli.global.profile.clone(),
+        vars: cli.global.vars.clone(),
+        threads: cli.global.threads,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            ui::error(&format!("cannot start the async runtime: {error}"));
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Run { select, full_refresh, fail_fast } => run::run(&global, &select.selection(), full_refresh, fail_fast, &invocation_id).await,
+            Command::Compile { select, inline, full_refresh } => compile::run(&global, &select.selection(), inline.as_deref(), full_refresh, &invocation_id).await,
+            Command::Ls { select, resource_type, output, output_keys } => ls::run(&global, &select.selection(), &resource_type, output, &output_keys, &invocation_id),
+            Command::Show { select, inline, limit, output } => show::run(&global, &select.selection(), inline.as_deref(), limit, output, &invocation_id).await,
+            Command::Debug => debug::run(&global).await,
+            Command::Clean => clean::run(&global),
+            Command::Parse => parse::run(&global, &invocation_id),
+        }
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    match outcome {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
+        Err(Error::Diagnostics(diagnostics)) => {
+            ui::diagnostics(&diagnostics);
+            ExitCode::from(1)
+        }
+        Err(Error::Usage(message)) => {
+            ui::error(&format!("error: {message}"));
+            ExitCode::from(2)
+        }
+        Err(Error::Internal(error)) => {
+            ui::error(&format!("internal error: {error:#}"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Opens the warehouse of the session's target and makes it reachable from Jinja.
+async fn connect(session: &Session) -> Result<Arc<dyn Adapter>> {
+    let adapter = adapter::connect(&session.target, &session.project.root).await.map_err(|error| {
+        Error::Diagnostics(vec![Diagnostic::new("uxt::adapter::connect", error.message).with_help(format!(
+            "check target `{}` of profile `{}` in profiles.yml, and that the database is running",
+            session.target.name, session.target.profile_name
+        ))])
+    })?;
+    session.ctx.set_warehouse(Warehouse { adapter: adapter.clone(), runtime: tokio::runtime::Handle::current() });
+    Ok(adapter)
+}
+
+/// One introspection query for every schema the nodes build into.
+async fn snapshot(adapter: &dyn Adapter, session: &Session, ids: &[String]) -> Result<Relations> {
+    let mut schemas: Vec<String> = ids.iter().filter_map(|id| session.manifest.nodes.get(id)).map(|n| n.schema.clone()).collect();
+    schemas.sort();
+    schemas.dedup();
+    let existing = adapter.list_relations(&schemas).await.map_err(|error| anyhow::anyhow!("while listing the relations of {}: {error}", schemas.join(", ")))?;
+    Ok(Relations::new(existing))
+}
+
+/// Compiles on a blocking thread: renders may wait on the warehouse, which must not happen on
+/// the async executor.
+async fn compile_nodes(session: &Session, ids: Vec<String>, relations: &Relations, full_refresh: bool) -> Result<std::collections::BTreeMap<String, crate::compile::Compiled>> {
+    let manifest = session.manifest.clone();
+    let jinja = session.jinja.clone();
+    let relations = relations.clone();
+    let compiled = tokio::task::spawn_blocking(move || crate::compile::compile(&manifest, &jinja, &ids, &relations, full_refresh))
+        .await
+        .map_err(|e| anyhow::anyhow!("compilation stopped: {e}"))??;
+    Ok(compiled)
+}
+
+/// The invocation record written into artifacts.
+fn invocation<'a>(session: &'a Session, invocation_id: &'a str, command: &'a str) -> crate::artifacts::Invocation<'a> {
+    crate::artifacts::Invocation {
+        invocation_id,
+        generated_at: chrono::Utc::now(),
+        adapter_type: session.ctx.adapter_kind.name(),
+        command,
+        args: serde_json::json!({"which": command, "target": session.target.name, "threads": session.threads}),
+    }
+}
+
+/// Writes `manifest.json` with the SQL compiled by this command.
+fn write_manifest(session: &Session, compiled: &std::collections::BTreeMap<String, String>, invocation_id: &str, command: &str) -> Result<()> {
+    let json = crate::artifacts::manifest_json(&session.manifest, compiled, &invocation(session, invocation_id, command));
+    crate::artifacts::write(&session.project.target_dir(), "manifest.json", &json)?;
+    Ok(())
+}

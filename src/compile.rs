@@ -1,0 +1,157 @@
+//! Compile: renders the planned nodes (plus the ephemeral models they use) with `ref` and
+//! `source` resolved, inlines ephemeral models as CTEs, and renders hooks. Pure given a snapshot
+//! of the relations that exist, except where a model itself queries the warehouse.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use std::sync::LazyLock;
+
+use rayon::prelude::*;
+use regex::Regex;
+
+use crate::adapter::{ExistingRelation, RelationKind};
+use crate::diagnostic::Diagnostic;
+use crate::jinja::{Jinja, NodeValues, Phase, Scope};
+use crate::manifest::{Manifest, Node, resolve_node_value};
+use crate::project::config::ConfigExt;
+
+/// The relations that existed when the command started: `is_incremental()` and the
+/// materializations read this one snapshot instead of asking per node.
+#[derive(Debug, Clone, Default)]
+pub struct Relations {
+    map: BTreeMap<(String, String), RelationKind>,
+}
+
+impl Relations {
+    pub fn new(existing: Vec<ExistingRelation>) -> Self {
+        Relations { map: existing.into_iter().map(|r| ((r.schema.to_lowercase(), r.name.to_lowercase()), r.kind)).collect() }
+    }
+
+    pub fn get(&self, schema: &str, name: &str) -> Option<RelationKind> {
+        self.map.get(&(schema.to_lowercase(), name.to_lowercase())).copied()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Compiled {
+    pub sql: String,
+    pub pre_hooks: Vec<String>,
+    pub post_hooks: Vec<String>,
+    pub is_incremental: bool,
+    /// The render asked the warehouse something: compile again right before running.
+    pub used_warehouse: bool,
+}
+
+/// dbt's rule: a model's `full_refresh` config, when set, wins over the flag.
+pub fn should_full_refresh(node: &Node, flag: bool) -> bool {
+    node.config.bool_of("full_refresh").unwrap_or(flag)
+}
+
+fn is_incremental(node: &Node, relations: &Relations, full_refresh: bool) -> bool {
+    node.materialized() == "incremental" && !should_full_refresh(node, full_refresh) && relations.get(&node.schema, &node.alias) == Some(RelationKind::Table)
+}
+
+/// Renders one node, without CTE injection.
+pub fn render_node(manifest: &Manifest, jinja: &Jinja, node: &Node, relations: &Relations, full_refresh: bool) -> Result<Compiled, Diagnostic> {
+    let incremental = is_incremental(node, relations, full_refresh);
+    let scope = Rc::new(Scope::new(Phase::Compile, &node.unique_id, node.config.clone(), incremental));
+    let values = || NodeValues { this: Some(node.relation()), model: Some(resolve_node_value(node)), ..NodeValues::default() };
+    let sql = jinja.render(&node.original_file_path, scope.clone(), values())?;
+    let hook = |text: &String| jinja.render_str(&node.original_file_path, text, scope.clone(), values());
+    let pre_hooks = node.config.list_of("pre_hook").iter().map(hook).collect::<Result<_, _>>()?;
+    let post_hooks = node.config.list_of("post_hook").iter().map(hook).collect::<Result<_, _>>()?;
+    let _ = manifest;
+    Ok(Compiled { sql, pre_hooks, post_hooks, is_incremental: incremental, used_warehouse: scope.used_warehouse.get() })
+}
+
+/// Compiles the given nodes in parallel and inlines their ephemeral parents.
+pub fn compile(manifest: &Manifest, jinja: &Jinja, ids: &[String], relations: &Relations, full_refresh: bool) -> Result<BTreeMap<String, Compiled>, Vec<Diagnostic>> {
+    let mut needed: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+    let mut stack: Vec<&str> = needed.iter().copied().collect();
+    while let Some(id) = stack.pop() {
+        for parent in manifest.nodes.get(id).map(|n| n.depends_on_nodes.as_slice()).unwrap_or_default() {
+            if manifest.nodes.get(parent).is_some_and(Node::is_ephemeral) && needed.insert(parent) {
+                stack.push(parent);
+            }
+        }
+    }
+    let results: Vec<(String, Result<Compiled, Diagnostic>)> = needed
+        .par_iter()
+        .filter_map(|id| manifest.nodes.get(*id))
+        .map(|node| (node.unique_id.clone(), render_node(manifest, jinja, node, relations, full_refresh)))
+        .collect();
+    let mut compiled = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (id, result) in results {
+        match result {
+            Ok(node) => {
+                compiled.insert(id, node);
+            }
+            Err(diagnostic) => problems.push(diagnostic),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut out = BTreeMap::new();
+    for id in ids {
+        if let Some(mut node) = compiled.get(id).cloned() {
+            node.sql = inject_ctes(manifest, id, &node.sql, &compiled);
+            out.insert(id.clone(), node);
+        }
+    }
+    Ok(out)
+}
+
+static LEADING_WITH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)^(\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*)with\b(\s+recursive\b)?").expect("static regex"));
+
+/// Prepends the ephemeral models a node uses (directly or through other ephemerals) as CTEs,
+/// parents first, merging into the node's own `with` when it has one.
+pub fn inject_ctes(manifest: &Manifest, id: &str, sql: &str, compiled: &BTreeMap<String, Compiled>) -> String {
+    let mut ordered: Vec<&str> = Vec::new();
+    collect_ephemerals(manifest, id, &mut ordered, &mut BTreeSet::new());
+    if ordered.is_empty() {
+        return sql.to_string();
+    }
+    let ctes: Vec<String> = ordered
+        .iter()
+        .filter_map(|parent| {
+            let node = manifest.nodes.get(*parent)?;
+            let body = compiled.get(*parent)?.sql.trim().trim_end_matches(';').to_string();
+            Some(format!("__dbt__cte__{} as (\n{}\n)", node.name, body))
+        })
+        .collect();
+    let joined = ctes.join(", ");
+    if let Some(found) = LEADING_WITH.captures(sql) {
+        let whole = found.get(0).map_or(0, |m| m.end());
+        format!("{}with{} {joined}, {}", &found[1], found.get(2).map_or("", |m| m.as_str()), sql[whole..].trim_start())
+    } else {
+        format!("with {joined}\n{sql}")
+    }
+}
+
+fn collect_ephemerals<'a>(manifest: &'a Manifest, id: &str, ordered: &mut Vec<&'a str>, seen: &mut BTreeSet<&'a str>) {
+    let Some(node) = manifest.nodes.get(id) else { return };
+    for parent in &node.depends_on_nodes {
+        if let Some(parent_node) = manifest.nodes.get(parent).filter(|n| n.is_ephemeral())
+            && seen.insert(parent_node.unique_id.as_str())
+        {
+            collect_ephemerals(manifest, parent, ordered, seen);
+            ordered.push(parent_node.unique_id.as_str());
+        }
+    }
+}
+
+/// Writes `target/compiled/<project>/<path>` for each compiled node.
+pub fn write(manifest: &Manifest, target_dir: &std::path::Path, compiled: &BTreeMap<String, Compiled>) -> anyhow::Result<()> {
+    use anyhow::Context;
+    for (id, node) in compiled {
+        let Some(source) = manifest.nodes.get(id) else { continue };
+        let path = target_dir.join("compiled").join(&manifest.project_name).join(&source.original_file_path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("while creating `{}`", parent.display()))?;
+        }
+        std::fs::write(&path, &node.sql).with_context(|| format!("while writing `{}`", path.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,212 @@
+//! The user-facing error model. A [`Diagnostic`] is a problem in the user's project, data or
+//! arguments: a stable code, a one-line message, the place in a file, and a `help:` with the fix.
+//! Anything else is an internal error carried by `anyhow` with context. Rendering goes through
+//! miette; only `ui` writes the rendered text anywhere.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+
+/// Where a diagnostic points: a project-relative file, its text, and a byte range or a line.
+#[derive(Debug, Clone)]
+pub struct Location {
+    pub file: String,
+    pub source: Option<Arc<str>>,
+    /// Byte range in `source`; when absent, `line` (1-based) locates the problem.
+    pub span: Option<(usize, usize)>,
+    pub line: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub message: String,
+    pub location: Option<Location>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic { code, message: message.into(), location: None, help: None }
+    }
+
+    /// Points at a file with no particular place in it.
+    pub fn in_file(mut self, file: impl Into<String>) -> Self {
+        self.location = Some(Location { file: file.into(), source: None, span: None, line: None });
+        self
+    }
+
+    /// Points at a 1-based line of a file whose text is known.
+    pub fn at_line(mut self, file: impl Into<String>, source: Arc<str>, line: usize) -> Self {
+        self.location = Some(Location { file: file.into(), source: Some(source), span: None, line: Some(line) });
+        self
+    }
+
+    /// Points at a byte range of a file whose text is known.
+    pub fn at_span(mut self, file: impl Into<String>, source: Arc<str>, span: (usize, usize)) -> Self {
+        let line = source[..span.0.min(source.len())].matches('\n').count() + 1;
+        self.location = Some(Location { file: file.into(), source: Some(source), span: Some(span), line: Some(line) });
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn file(&self) -> Option<&str> {
+        self.location.as_ref().map(|location| location.file.as_str())
+    }
+
+    /// The diagnostic as text for a terminal: a snippet of the file with the place underlined.
+    pub fn render(&self, color: bool) -> String {
+        let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+        let handler = GraphicalReportHandler::new_themed(theme).with_width(110);
+        let named = self.location.as_ref().and_then(|location| {
+            let source = location.source.as_ref()?;
+            Some(NamedSource::new(location.file.clone(), source.to_string()))
+        });
+        let mut out = String::new();
+        match handler.render_report(&mut out, &Renderable { diagnostic: self, named }) {
+            Ok(()) => out,
+            Err(_) => self.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.location {
+            Some(Location { file, line: Some(line), .. }) => write!(f, "{}: {} ({file}:{line})", self.code, self.message),
+            Some(Location { file, .. }) => write!(f, "{}: {} ({file})", self.code, self.message),
+            None => write!(f, "{}: {}", self.code, self.message),
+        }
+    }
+}
+
+/// Adapts a [`Diagnostic`] to miette's renderer.
+struct Renderable<'a> {
+    diagnostic: &'a Diagnostic,
+    named: Option<NamedSource<String>>,
+}
+
+impl fmt::Debug for Renderable<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.diagnostic, f)
+    }
+}
+
+impl fmt::Display for Renderable<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.diagnostic.location {
+            Some(Location { file, line: Some(line), source: None, .. }) => {
+                write!(f, "{} ({file}:{line})", self.diagnostic.message)
+            }
+            Some(Location { file, source: None, .. }) => write!(f, "{} ({file})", self.diagnostic.message),
+            _ => f.write_str(&self.diagnostic.message),
+        }
+    }
+}
+
+impl std::error::Error for Renderable<'_> {}
+
+impl miette::Diagnostic for Renderable<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diagnostic.code))
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diagnostic.help.as_ref().map(|help| Box::new(help.as_str()) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.named.as_ref().map(|named| named as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let location = self.diagnostic.location.as_ref()?;
+        let source = location.source.as_ref()?;
+        let span = match (location.span, location.line) {
+            (Some((start, end)), _) => (start, end.saturating_sub(start).max(1)),
+            (None, Some(line)) => line_span(source, line)?,
+            _ => return None,
+        };
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some("here".into()), SourceSpan::from(span)))))
+    }
+}
+
+/// The byte span of a 1-based line, without its newline.
+fn line_span(source: &str, line: usize) -> Option<(usize, usize)> {
+    let mut offset = 0;
+    for (index, text) in source.split('\n').enumerate() {
+        if index + 1 == line {
+            let trimmed = text.trim_end_matches('\r');
+            let indent = trimmed.len() - trimmed.trim_start().len();
+            return Some((offset + indent, trimmed.trim().len().max(1)));
+        }
+        offset += text.len() + 1;
+    }
+    None
+}
+
+/// The closest candidate to `name`, for "did you mean" help; `None` when nothing is close.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|candidate| (strsim::jaro_winkler(name, candidate), candidate))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
+/// Why a command stopped: problems in the user's input (exit 1) or an internal failure (exit 2).
+#[derive(Debug)]
+pub enum Error {
+    Diagnostics(Vec<Diagnostic>),
+    Usage(String),
+    Internal(anyhow::Error),
+}
+
+impl From<Diagnostic> for Error {
+    fn from(diagnostic: Diagnostic) -> Self {
+        Error::Diagnostics(vec![diagnostic])
+    }
+}
+
+impl From<Vec<Diagnostic>> for Error {
+    fn from(diagnostics: Vec<Diagnostic>) -> Self {
+        Error::Diagnostics(diagnostics)
+    }
+}
+
+impl From<anyhow::Error> for Error {
+    fn from(error: anyhow::Error) -> Self {
+        Error::Internal(error)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rendered_diagnostic_shows_file_line_and_help() {
+        let source: Arc<str> = Arc::from("select 1\nfrom {{ ref('stg_peple') }}\n");
+        let diagnostic = Diagnostic::new("uxt::parse::unknown_ref", "model `stg_peple` not found")
+            .at_line("models/a.sql", source, 2)
+            .with_help("did you mean `stg_people`?");
+        let text = diagnostic.render(false);
+        assert!(text.contains("models/a.sql:2"), "{text}");
+        assert!(text.contains("did you mean `stg_people`?"), "{text}");
+        assert!(text.contains("uxt::parse::unknown_ref"), "{text}");
+    }
+
+    #[test]
+    fn closest_finds_near_names_only() {
+        assert_eq!(closest("stg_peple", ["stg_people", "orders"]), Some("stg_people"));
+        assert_eq!(closest("zzz", ["stg_people", "orders"]), None);
+    }
+}

@@ -1,0 +1,428 @@
+//! Execute: runs the planned nodes on `--threads` workers, each as soon as its parents finish;
+//! a failure skips its descendants while the rest go on (`--fail-fast` stops everything).
+//! Materializations get their SQL from [`materialize`]; this module only orders and sends it.
+
+pub mod materialize;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value as Json, json};
+use tokio::task::JoinSet;
+
+use crate::adapter::{Adapter, DbError, RelationKind, quote};
+use crate::compile::{self, Compiled, Relations};
+use crate::graph::Plan;
+use crate::jinja::Jinja;
+use crate::manifest::{Manifest, Node, ResourceType};
+use crate::project::config::ConfigExt;
+use crate::ui::{self, Level};
+
+use self::materialize::{Incremental, Names, OnSchemaChange, Strategy};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Success,
+    Error,
+    Skipped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Success => "success",
+            Status::Error => "error",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// The outcome of one node, as `run_results.json` records it.
+#[derive(Debug, Clone)]
+pub struct NodeResult {
+    pub unique_id: String,
+    pub status: Status,
+    pub message: String,
+    pub started_at: DateTime<Utc>,
+    pub completed_at: DateTime<Utc>,
+    pub execution_time: f64,
+    pub thread_id: String,
+    pub compiled_code: String,
+    pub relation_name: Option<String>,
+    pub adapter_response: Json,
+}
+
+/// Everything a run needs, shared by the workers.
+pub struct Execution {
+    pub manifest: Arc<Manifest>,
+    pub jinja: Arc<Jinja>,
+    pub adapter: Arc<dyn Adapter>,
+    pub compiled: BTreeMap<String, Compiled>,
+    pub relations: Relations,
+    pub plan: Plan,
+    pub threads: usize,
+    pub fail_fast: bool,
+    pub full_refresh: bool,
+    pub target_dir: PathBuf,
+}
+
+pub struct Outcome {
+    pub results: Vec<NodeResult>,
+    pub interrupted: bool,
+}
+
+/// Runs the plan. Returns when every node has finished, been skipped, or — on Ctrl-C or
+/// `--fail-fast` — been cancelled.
+pub async fn execute(execution: Execution) -> Outcome {
+    let execution = Arc::new(execution);
+    let plan = &execution.plan;
+    let visible: Vec<&String> = plan.order.iter().filter(|id| execution.manifest.nodes.get(*id).is_some_and(|n| !n.is_ephemeral())).collect();
+    let total = visible.len();
+    let mut children: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut waiting: BTreeMap<&str, usize> = BTreeMap::new();
+    for id in &plan.order {
+        let parents = &plan.parents[id];
+        waiting.insert(id, parents.len());
+        for parent in parents {
+            children.entry(parent.as_str()).or_default().push(id);
+        }
+    }
+    let mut ready: VecDeque<&str> = plan.order.iter().filter(|id| waiting[id.as_str()] == 0).map(String::as_str).collect();
+    let mut results: BTreeMap<String, NodeResult> = BTreeMap::new();
+    let mut skipped: BTreeSet<String> = BTreeSet::new();
+    let mut running = JoinSet::new();
+    let mut started = 0usize;
+    let mut stop = false;
+    let mut interrupted = false;
+    let mut free_workers: Vec<usize> = (1..=execution.threads).rev().collect();
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+
+    loop {
+        while !stop && !free_workers.is_empty() {
+            let Some(id) = ready.pop_front() else { break };
+            let node = &execution.manifest.nodes[id];
+            if skipped.contains(id) {
+                continue;
+            }
+            if node.is_ephemeral() || node.resource_type != ResourceType::Model {
+                // Ephemeral models run inside their children; nothing to send.
+                release(id, &children, &mut waiting, &mut ready);
+                continue;
+            }
+            started += 1;
+            let worker = free_workers.pop().unwrap_or(1);
+            let index = started;
+            let shared = execution.clone();
+            let id = id.to_string();
+            running.spawn(async move {
+                let result = run_node(&shared, &id, index, total, worker).await;
+                (worker, result)
+            });
+        }
+        if running.is_empty() {
+            break;
+        }
+        tokio::select! {
+            joined = running.join_next() => {
+                let Some(joined) = joined else { break };
+                let (worker, result) = match joined {
+                    Ok(pair) => pair,
+                    Err(error) => {
+                        ui::error(&format!("a worker stopped unexpectedly: {error}"));
+                        stop = true;
+                        continue;
+                    }
+                };
+                free_workers.push(worker);
+                let id = result.unique_id.clone();
+                if result.status == Status::Error {
+                    if execution.fail_fast && !stop {
+                        stop = true;
+                        ui::warn("--fail-fast: cancelling the nodes still running");
+                        execution.adapter.cancel_all().await;
+                    }
+                    for descendant in descendants(&id, &children) {
+                        skipped.insert(descendant);
+                    }
+                } else {
+                    release(&id, &children, &mut waiting, &mut ready);
+                }
+                results.insert(id, result);
+            }
+            _ = &mut ctrl_c, if !interrupted => {
+                interrupted = true;
+                stop = true;
+                ui::warn("interrupted: cancelling the queries in flight");
+                execution.adapter.cancel_all().await;
+            }
+        }
+    }
+
+    // Everything not run is reported as skipped, in plan order.
+    let now = Utc::now();
+    for id in &visible {
+        if !results.contains_key(id.as_str()) {
+            let node = &execution.manifest.nodes[id.as_str()];
+            started += 1;
+            if !interrupted {
+                ui::progress("SkippingDetails", Level::Info, started, total, &format!("SKIP relation {}.{}", node.schema, node.alias), &ui::paint("SKIP", Level::Warn), json!({"unique_id": id}));
+            }
+            results.insert((*id).clone(), NodeResult {
+                unique_id: (*id).clone(),
+                status: Status::Skipped,
+                message: if interrupted { "interrupted".into() } else { "skipped because an upstream node failed".into() },
+                started_at: now,
+                completed_at: now,
+                execution_time: 0.0,
+                thread_id: String::new(),
+                compiled_code: execution.compiled.get(id.as_str()).map(|c| c.sql.clone()).unwrap_or_default(),
+                relation_name: node.relation_name(),
+                adapter_response: json!({}),
+            });
+        }
+    }
+    let ordered = visible.iter().filter_map(|id| results.remove(id.as_str())).collect();
+    Outcome { results: ordered, interrupted }
+}
+
+fn release<'a>(id: &str, children: &BTreeMap<&str, Vec<&'a str>>, waiting: &mut BTreeMap<&str, usize>, ready: &mut VecDeque<&'a str>) {
+    for child in children.get(id).map(Vec::as_slice).unwrap_or_default() {
+        if let Some(count) = waiting.get_mut(child) {
+            *count -= 1;
+            if *count == 0 {
+                ready.push_back(child);
+            }
+        }
+    }
+}
+
+fn descendants(id: &str, children: &BTreeMap<&str, Vec<&str>>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![id];
+    while let Some(current) = stack.pop() {
+        for child in children.get(current).map(Vec::as_slice).unwrap_or_default() {
+            if out.insert(child.to_string()) {
+                stack.push(child);
+            }
+        }
+    }
+    out
+}
+
+/// A node's SQL failed: what to show and record.
+struct Failure {
+    message: String,
+}
+
+impl From<DbError> for Failure {
+    fn from(error: DbError) -> Self {
+        Failure { message: error.to_string() }
+    }
+}
+
+async fn run_node(execution: &Arc<Execution>, id: &str, index: usize, total: usize, worker: usize) -> NodeResult {
+    let node = &execution.manifest.nodes[id];
+    let description = format!("sql {} model {}.{}", node.materialized(), node.schema, node.alias);
+    ui::progress("NodeStart", Level::Info, index, total, &format!("START {description}"), "RUN", json!({"unique_id": id}));
+    let started_at = Utc::now();
+    let clock = Instant::now();
+    let mut sent: Vec<String> = Vec::new();
+    let outcome = build(execution, node, &mut sent).await;
+    let elapsed = clock.elapsed().as_secs_f64();
+    let run_path = execution.target_dir.join("run").join(&execution.manifest.project_name).join(&node.original_file_path);
+    let written = write_run_file(&run_path, &sent);
+    let compiled_code = execution.compiled.get(id).map(|c| c.sql.clone()).unwrap_or_default();
+    let (status, message) = match outcome {
+        Ok(()) => {
+            ui::progress("LogModelResult", Level::Info, index, total, &format!("OK created {description}"), &format!("{} in {elapsed:.2}s", ui::paint("OK", Level::Info)), json!({"unique_id": id, "status": "success", "execution_time": elapsed}));
+            (Status::Success, "OK".to_string())
+        }
+        Err(failure) => {
+            ui::progress("LogModelResult", Level::Error, index, total, &format!("ERROR creating {description}"), &format!("{} in {elapsed:.2}s", ui::paint("ERROR", Level::Error)), json!({"unique_id": id, "status": "error", "execution_time": elapsed}));
+            let relative = run_path.strip_prefix(execution.target_dir.parent().unwrap_or(&execution.target_dir)).unwrap_or(&run_path);
+            let place = if written { format!("\n  compiled code at {}", relative.display()) } else { String::new() };
+            (Status::Error, format!("{}{place}", failure.message))
+        }
+    };
+    NodeResult {
+        unique_id: id.to_string(),
+        status,
+        message,
+        started_at,
+        completed_at: Utc::now(),
+        execution_time: elapsed,
+        thread_id: format!("Thread-{worker}"),
+        compiled_code,
+        relation_name: node.relation_name(),
+        adapter_response: json!({"_message": if status == Status::Success { "OK" } else { "ERROR" }}),
+    }
+}
+
+fn write_run_file(path: &std::path::Path, statements: &[String]) -> bool {
+    if statements.is_empty() {
+        return false;
+    }
+    let text: String = statements.iter().map(|s| format!("{s};\n\n")).collect();
+    path.parent().is_some_and(|parent| std::fs::create_dir_all(parent).is_ok()) && std::fs::write(path, text).is_ok()
+}
+
+async fn send(adapter: &dyn Adapter, sent: &mut Vec<String>, sql: String) -> Result<(), Failure> {
+    sent.push(sql);
+    adapter.execute(sent.last().map(String::as_str).unwrap_or_default()).await?;
+    Ok(())
+}
+
+async fn send_in_transaction(adapter: &dyn Adapter, sent: &mut Vec<String>, statements: Vec<String>) -> Result<(), Failure> {
+    sent.extend(statements.iter().cloned());
+    adapter.execute_in_transaction(&statements).await?;
+    Ok(())
+}
+
+/// Builds one model: hooks, then its materialization.
+async fn build(execution: &Arc<Execution>, node: &Node, sent: &mut Vec<String>) -> Result<(), Failure> {
+    let mut compiled = execution.compiled.get(&node.unique_id).cloned().ok_or_else(|| Failure { message: "the node was not compiled".into() })?;
+    if compiled.used_warehouse {
+        // It queried the warehouse at compile time: render again now that its parents exist.
+        let shared = execution.clone();
+        let id = node.unique_id.clone();
+        let fresh = tokio::task::spawn_blocking(move || {
+            let node = &shared.manifest.nodes[&id];
+            compile::compile(&shared.manifest, &shared.jinja, std::slice::from_ref(&node.unique_id), &shared.relations, shared.full_refresh).map(|mut map| map.remove(&id))
+        })
+        .await
+        .map_err(|e| Failure { message: format!("compilation stopped: {e}") })?;
+        compiled = match fresh {
+            Ok(Some(fresh)) => fresh,
+            Ok(None) => compiled,
+            Err(diagnostics) => return Err(Failure { message: diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n") }),
+        };
+    }
+    let adapter = execution.adapter.as_ref();
+    for hook in &compiled.pre_hooks {
+        send(adapter, sent, hook.clone()).await?;
+    }
+    let names = Names { database: node.database.clone(), schema: node.schema.clone(), alias: node.alias.clone() };
+    let existing = execution.relations.get(&node.schema, &node.alias);
+    let leftovers: Vec<(String, RelationKind)> = [names.tmp_name(), names.backup_name()]
+        .into_iter()
+        .filter_map(|name| execution.relations.get(&node.schema, &name).map(|kind| (name, kind)))
+        .collect();
+    for statement in materialize::drop_leftovers(&names, &leftovers) {
+        send(adapter, sent, statement).await?;
+    }
+    match node.materialized() {
+        "view" => send_in_transaction(adapter, sent, materialize::replace(RelationKind::View, &names, existing, &compiled.sql)).await?,
+        "table" => send_in_transaction(adapter, sent, materialize::replace(RelationKind::Table, &names, existing, &compiled.sql)).await?,
+        "incremental" if !compiled.is_incremental => send_in_transaction(adapter, sent, materialize::replace(RelationKind::Table, &names, existing, &compiled.sql)).await?,
+        "incremental" => incremental(adapter, node, &names, &compiled.sql, sent).await?,
+        other => {
+            return Err(Failure { message: format!("unknown materialization `{other}`: use `view`, `table`, `incremental` or `ephemeral`") });
+        }
+    }
+    let persist = node.config.get("persist_docs").cloned().unwrap_or_default();
+    let flag = |key: &str| persist.get(key).and_then(serde_json::Value::as_bool).unwrap_or(false);
+    if flag("relation") || flag("columns") {
+        let kind = if node.materialized() == "view" { RelationKind::View } else { RelationKind::Table };
+        let columns: Vec<(String, String)> = if flag("columns") { node.columns.values().map(|c| (c.name.clone(), c.description.clone())).collect() } else { Vec::new() };
+        for statement in materialize::persist_docs(kind, &names, flag("relation").then_some(node.description.as_str()), &columns) {
+            send(adapter, sent, statement).await?;
+        }
+    }
+    for hook in &compiled.post_hooks {
+        send(adapter, sent, hook.clone()).await?;
+    }
+    Ok(())
+}
+
+async fn incremental(adapter: &dyn Adapter, node: &Node, names: &Names, sql: &str, sent: &mut Vec<String>) -> Result<(), Failure> {
+    let config_error = |message: String| Failure { message };
+    let unique_key = node.config.list_of("unique_key");
+    let strategy = Strategy::parse(node.config.str_of("incremental_strategy"), !unique_key.is_empty()).map_err(config_error)?;
+    let on_schema_change = OnSchemaChange::parse(node.config.str_of("on_schema_change")).map_err(config_error)?;
+    let predicates = node.config.list_of("incremental_predicates");
+    send(adapter, sent, materialize::incremental_scratch(names, sql)).await?;
+    let scratch = quote(&names.tmp_name());
+    let result = async {
+        let target_columns = adapter.get_columns(&names.schema, &names.alias).await?;
+        let new_columns = adapter.get_columns(&names.schema, &names.tmp_name()).await?;
+        let plan = Incremental { names, strategy, unique_key: &unique_key, predicates: &predicates, on_schema_change, target_columns: &target_columns, new_columns: &new_columns };
+        let statements = materialize::incremental(&plan).map_err(config_error)?;
+        send_in_transaction(adapter, sent, statements).await
+    }
+    .await;
+    if result.is_err() {
+        let _ = adapter.execute(&format!("drop table if exists {}.{}.{scratch}", quote(&names.database), quote(&names.schema))).await;
+    }
+    result
+}
+
+/// Creates the schemas the planned models build into.
+pub async fn create_schemas(adapter: &dyn Adapter, manifest: &Manifest, plan: &Plan) -> Result<(), DbError> {
+    let schemas: BTreeSet<&str> = plan.order.iter().filter_map(|id| manifest.nodes.get(id)).filter(|n| !n.is_ephemeral() && n.resource_type == ResourceType::Model).map(|n| n.schema.as_str()).collect();
+    for schema in schemas {
+        adapter.execute(&format!("create schema if not exists {}", quote(schema))).await?;
+    }
+    Ok(())
+}
+
+/// The tally dbt prints last.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub pass: usize,
+    pub warn: usize,
+    pub error: usize,
+    pub skip: usize,
+}
+
+impl Tally {
+    pub fn of(results: &[NodeResult]) -> Tally {
+        let mut tally = Tally::default();
+        for result in results {
+            match result.status {
+                Status::Success => tally.pass += 1,
+                Status::Error => tally.error += 1,
+                Status::Skipped => tally.skip += 1,
+            }
+        }
+        tally
+    }
+
+    pub fn total(&self) -> usize {
+        self.pass + self.warn + self.error + self.skip
+    }
+}
+
+/// Prints the end of a run: errors with their compiled-code paths, then `Done. PASS=...`.
+pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
+    let tally = Tally::of(results);
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    for result in results {
+        if let Some(node) = manifest.nodes.get(&result.unique_id) {
+            *kinds.entry(format!("{} model", node.materialized())).or_default() += 1;
+        }
+    }
+    let summary: Vec<String> = kinds.iter().map(|(kind, count)| format!("{count} {kind}{}", if *count == 1 { "" } else { "s" })).collect();
+    ui::blank();
+    ui::info(&format!("Finished running {} in {elapsed:.2}s.", if summary.is_empty() { "nothing".to_string() } else { summary.join(", ") }));
+    ui::blank();
+    let errors: Vec<&NodeResult> = results.iter().filter(|r| r.status == Status::Error).collect();
+    if errors.is_empty() {
+        ui::info(&ui::paint("Completed successfully", Level::Info));
+    } else {
+        ui::error(&ui::paint(&format!("Completed with {} error{}:", errors.len(), if errors.len() == 1 { "" } else { "s" }), Level::Error));
+        for result in errors {
+            let Some(node) = manifest.nodes.get(&result.unique_id) else { continue };
+            ui::blank();
+            ui::error(&format!("  Database Error in model {} ({})", node.name, node.original_file_path));
+            for line in result.message.lines() {
+                ui::error(&format!("  {}", line.trim_start()));
+            }
+        }
+    }
+    ui::blank();
+    ui::info(&format!("Done. PASS={} WARN={} ERROR={} SKIP={} NO-OP=0 TOTAL={}", tally.pass, tally.warn, tally.error, tally.skip, tally.total()));
+}

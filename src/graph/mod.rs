@@ -1,0 +1,200 @@
+//! Plan: the DAG of a [`Manifest`] (petgraph), cycle detection, and selection into a [`Plan`]:
+//! the nodes to run, in dependency order, with the parents each must wait for. Pure.
+
+pub mod select;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::diagnostic::Diagnostic;
+use crate::manifest::Manifest;
+use crate::project::SourceFile;
+
+use self::select::{SelectableNode, SelectionGraph, Selectors};
+
+/// What the user asked to run.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub select: Vec<String>,
+    pub exclude: Vec<String>,
+    pub selector: Option<String>,
+}
+
+/// The selected nodes in a valid run order, and for each its selected parents.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub order: Vec<String>,
+    pub parents: BTreeMap<String, Vec<String>>,
+}
+
+impl Plan {
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    pub fn contains(&self, unique_id: &str) -> bool {
+        self.parents.contains_key(unique_id)
+    }
+}
+
+/// Parent → child edges over nodes and sources, checked for cycles.
+pub struct Dag {
+    graph: DiGraph<String, ()>,
+    index: BTreeMap<String, NodeIndex>,
+}
+
+impl Dag {
+    pub fn build(manifest: &Manifest) -> Result<Dag, Diagnostic> {
+        let mut graph = DiGraph::new();
+        let mut index = BTreeMap::new();
+        for unique_id in manifest.sources.keys().chain(manifest.nodes.keys()) {
+            index.insert(unique_id.clone(), graph.add_node(unique_id.clone()));
+        }
+        for node in manifest.nodes.values() {
+            for parent in &node.depends_on_nodes {
+                if let (Some(&from), Some(&to)) = (index.get(parent), index.get(&node.unique_id)) {
+                    graph.add_edge(from, to, ());
+                }
+            }
+        }
+        let dag = Dag { graph, index };
+        dag.check_cycles(manifest)?;
+        Ok(dag)
+    }
+
+    fn check_cycles(&self, manifest: &Manifest) -> Result<(), Diagnostic> {
+        for component in tarjan_scc(&self.graph) {
+            let self_loop = component.len() == 1 && self.graph.contains_edge(component[0], component[0]);
+            if component.len() > 1 || self_loop {
+                let mut ids: Vec<&str> = component.iter().map(|&i| self.graph[i].as_str()).collect();
+                ids.sort_unstable();
+                let cycle = self.cycle_path(&component);
+                let first = manifest.nodes.get(ids[0]);
+                let mut diagnostic = Diagnostic::new("uxt::graph::cycle", format!("found a cycle: {}", cycle.join(" -> "))).with_help(format!(
+                    "remove one of the `ref()` calls between {}",
+                    ids.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
+                ));
+                if let Some(node) = first {
+                    let file = SourceFile { path: node.original_file_path.clone(), contents: node.raw_code.clone() };
+                    diagnostic = diagnostic.at_line(file.path, file.contents, 1);
+                }
+                return Err(diagnostic);
+            }
+        }
+        Ok(())
+    }
+
+    /// One walk around the cycle, starting at its smallest id, for the message.
+    fn cycle_path(&self, component: &[NodeIndex]) -> Vec<String> {
+        let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
+        let start = *component.iter().min_by_key(|&&i| &self.graph[i]).unwrap_or(&component[0]);
+        let mut path = vec![self.graph[start].clone()];
+        let mut current = start;
+        let mut seen = BTreeSet::from([start]);
+        loop {
+            let mut next: Vec<NodeIndex> = self.graph.neighbors(current).filter(|n| members.contains(n)).collect();
+            next.sort_by_key(|&n| &self.graph[n]);
+            let Some(&step) = next.iter().find(|n| **n == start || !seen.contains(*n)) else { break };
+            path.push(self.graph[step].clone());
+            if step == start {
+                break;
+            }
+            seen.insert(step);
+            current = step;
+        }
+        path
+    }
+
+    /// All nodes in a dependency order (parents first, ties by id).
+    fn topological(&self) -> Vec<String> {
+        let mut indegree: BTreeMap<NodeIndex, usize> = self.index.values().map(|&i| (i, self.graph.neighbors_directed(i, petgraph::Incoming).count())).collect();
+        let mut ready: BTreeSet<(&str, NodeIndex)> = indegree.iter().filter(|(_, d)| **d == 0).map(|(&i, _)| (self.graph[i].as_str(), i)).collect();
+        let mut order = Vec::with_capacity(self.index.len());
+        while let Some(first) = ready.pop_first() {
+            order.push(first.0.to_string());
+            for child in self.graph.neighbors(first.1) {
+                if let Some(degree) = indegree.get_mut(&child) {
+                    *degree -= 1;
+                    if *degree == 0 {
+                        ready.insert((self.graph[child].as_str(), child));
+                    }
+                }
+            }
+        }
+        order
+    }
+}
+
+/// The selection view of the manifest.
+pub fn selection_graph(manifest: &Manifest) -> SelectionGraph {
+    let mut nodes: Vec<SelectableNode> = manifest
+        .nodes
+        .values()
+        .map(|node| SelectableNode {
+            unique_id: node.unique_id.clone(),
+            name: node.name.clone(),
+            resource_type: node.resource_type.as_str().to_string(),
+            package_name: node.package_name.clone(),
+            fqn: node.fqn.clone(),
+            original_file_path: node.original_file_path.clone(),
+            tags: node.tags(),
+            config: serde_json::Value::Object(node.config.clone()),
+            source_name: None,
+            parents: node.depends_on_nodes.clone(),
+        })
+        .collect();
+    nodes.extend(manifest.sources.values().map(|source| SelectableNode {
+        unique_id: source.unique_id.clone(),
+        name: source.name.clone(),
+        resource_type: "source".to_string(),
+        package_name: source.package_name.clone(),
+        fqn: source.fqn.clone(),
+        original_file_path: source.original_file_path.clone(),
+        tags: source.tags.clone(),
+        config: serde_json::json!({"enabled": true}),
+        source_name: Some(source.source_name.clone()),
+        parents: Vec::new(),
+    }));
+    SelectionGraph::new(nodes)
+}
+
+/// Selects nodes of the given resource types and orders them.
+pub fn plan(manifest: &Manifest, dag: &Dag, selection: &Selection, selectors: Option<&SourceFile>, resource_types: &[&str]) -> Result<Plan, Diagnostic> {
+    let graph = selection_graph(manifest);
+    let selected = select_ids(&graph, selection, selectors)?;
+    let wanted = |unique_id: &str| resource_types.iter().any(|t| unique_id.starts_with(&format!("{t}.")));
+    let order: Vec<String> = dag.topological().into_iter().filter(|id| selected.contains(id) && wanted(id)).collect();
+    let chosen: BTreeSet<&str> = order.iter().map(String::as_str).collect();
+    let parents = order
+        .iter()
+        .map(|id| {
+            let parents = manifest.nodes.get(id).map(|n| n.depends_on_nodes.iter().filter(|p| chosen.contains(p.as_str())).cloned().collect()).unwrap_or_default();
+            (id.clone(), parents)
+        })
+        .collect();
+    Ok(Plan { order, parents })
+}
+
+/// The ids a selection names, from `--select`/`--exclude` or a named selector.
+pub fn select_ids(graph: &SelectionGraph, selection: &Selection, selectors: Option<&SourceFile>) -> Result<BTreeSet<String>, Diagnostic> {
+    let parsed = selectors
+        .map(|file| Selectors::parse(&file.contents).map_err(|e| Diagnostic::new("uxt::select::selectors", e.to_string()).in_file(&file.path)))
+        .transpose()?;
+    let result = match (&selection.selector, &parsed) {
+        (Some(name), Some(selectors)) => graph.select_by_selector(selectors, name),
+        (Some(name), None) => {
+            return Err(Diagnostic::new("uxt::select::no_selectors", format!("`--selector {name}` was given, but the project has no `selectors.yml`")).with_help("create `selectors.yml` beside the project file"));
+        }
+        (None, Some(selectors)) if selection.select.is_empty() && selection.exclude.is_empty() && selectors.default_selector().is_some() => {
+            graph.select_by_selector(selectors, selectors.default_selector().unwrap_or_default())
+        }
+        _ => graph.select(&selection.select, &selection.exclude),
+    };
+    result.map_err(|e| Diagnostic::new("uxt::select::invalid", e.to_string()).with_help("see `uxt ls --help` for the selection syntax (`+model`, `tag:x`, `path:models/staging`, ...)"))
+}

@@ -1,0 +1,141 @@
+//! Project macros as globals. minijinja binds a macro to the state that defined it, while dbt
+//! makes every macro callable from every node and from each other, and lets a macro hand back a
+//! value with `return()`. Each macro is registered as a [`MacroFn`] global that evaluates its file
+//! and calls the macro there; definitions are renamed (`__uxt_m_<name>`) so that calls between
+//! macros of one file also go through the wrappers.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, LazyLock};
+
+use minijinja::value::{Kwargs, Object, Value};
+use minijinja::{Error, ErrorKind, State, context};
+use regex::Regex;
+
+use super::scope;
+
+/// The error detail `return()` raises to unwind the macro that called it.
+pub const RETURN_SIGNAL: &str = "__uxt_return__";
+const RETURN_TEMP: &str = "__uxt_return";
+/// Context values a macro sees from the node that called it.
+const FORWARDED: [&str; 5] = ["this", "model", "execute", "sql", "results"];
+
+static MACRO_DEF: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\{%-?\s*)(macro|test)(\s+)([A-Za-z_][A-Za-z0-9_]*)(\s*\()").expect("static regex"));
+static END_TEST: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\{%-?\s*)endtest(\s*-?%\})").expect("static regex"));
+
+/// A macro found in a file.
+#[derive(Debug, Clone)]
+pub struct MacroDef {
+    pub name: String,
+    /// `macro` or `test` (a custom generic test block).
+    pub kind: String,
+    pub file: String,
+    pub line: usize,
+    pub package: String,
+}
+
+/// The name a macro definition is renamed to inside its template.
+pub fn internal_name(name: &str) -> String {
+    format!("__uxt_m_{name}")
+}
+
+/// The global name of a `{% test name %}` block, as dbt names it.
+pub fn test_macro_name(name: &str) -> String {
+    format!("test_{name}")
+}
+
+/// Finds the macro definitions of a file and returns them with the renamed template text. Line
+/// numbers are unchanged, so errors still point at the right line.
+pub fn prepare(file: &str, source: &str, package: &str) -> (Vec<MacroDef>, String) {
+    let mut defs = Vec::new();
+    let renamed = MACRO_DEF.replace_all(source, |capture: &regex::Captures| {
+        let start = capture.get(0).map_or(0, |m| m.start());
+        let kind = capture[2].to_string();
+        let name = if kind == "test" { test_macro_name(&capture[4]) } else { capture[4].to_string() };
+        defs.push(MacroDef { line: source[..start].matches('\n').count() + 1, file: file.to_string(), package: package.to_string(), kind, name: name.clone() });
+        format!("{}macro{}{}{}", &capture[1], &capture[3], internal_name(&name), &capture[5])
+    });
+    let renamed = END_TEST.replace_all(&renamed, "${1}endmacro${2}");
+    (defs, renamed.into_owned())
+}
+
+/// A project macro as a global callable.
+#[derive(Debug)]
+pub struct MacroFn {
+    pub name: String,
+    pub template: String,
+}
+
+impl Object for MacroFn {
+    fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        if let Some(scope) = scope::current() {
+            scope.macros.borrow_mut().insert(self.name.clone());
+        }
+        let mut args = args.to_vec();
+        // `caller` is bound to the calling state: render it there and hand the text on.
+        if let Some(last) = args.last().filter(|value| value.is_kwargs()).cloned() {
+            let kwargs = Kwargs::try_from(last)?;
+            if let Ok(caller) = kwargs.get::<Value>("caller") {
+                let body = caller.call(state, &[])?;
+                let mut entries: BTreeMap<String, Value> = BTreeMap::new();
+                for key in kwargs.args() {
+                    if key != "caller" {
+                        entries.insert(key.to_string(), kwargs.get::<Value>(key)?);
+                    }
+                }
+                entries.insert("caller".into(), Value::from_function(move |_args: &[Value]| -> Result<Value, Error> { Ok(body.clone()) }));
+                let count = args.len();
+                args[count - 1] = Kwargs::from_iter(entries).into();
+            }
+        }
+        let mut forwarded: BTreeMap<&str, Value> = BTreeMap::new();
+        for name in FORWARDED {
+            if let Some(value) = state.lookup(name) {
+                forwarded.insert(name, value);
+            }
+        }
+        let template = state.env().get_template(&self.template)?;
+        let mut captured = template.render_captured(context! { ..Value::from(forwarded) })?;
+        let internal = internal_name(&self.name);
+        match captured.with_state_mut(|inner| inner.call_macro(&internal, &args)) {
+            Ok(output) => Ok(Value::from_safe_string(output)),
+            Err(error) if error.detail() == Some(RETURN_SIGNAL) => Ok(captured.state().get_temp(RETURN_TEMP).unwrap_or_default()),
+            Err(error) => Err(wrap(&self.name, error)),
+        }
+    }
+}
+
+/// Keeps the place inside the macro in the message, so that the error, re-raised at the caller,
+/// names both the calling line and the macro's own.
+fn wrap(name: &str, error: Error) -> Error {
+    if error.detail().is_some_and(|d| d.starts_with("in macro `")) || error.kind() == ErrorKind::InvalidOperation && error.detail() == Some(RETURN_SIGNAL) {
+        return error;
+    }
+    let place = match (error.name(), error.line()) {
+        (Some(file), Some(line)) => format!(" ({file}:{line})"),
+        _ => String::new(),
+    };
+    let detail = error.detail().map_or_else(|| error.kind().to_string(), str::to_string);
+    Error::new(error.kind(), format!("in macro `{name}`{place}: {detail}"))
+}
+
+/// `return(value)`: stores the value and unwinds to the wrapper, which hands it back.
+pub fn return_value(state: &mut State<'_, '_>, value: Value) -> Result<Value, Error> {
+    state.set_temp(RETURN_TEMP, value);
+    Err(Error::new(ErrorKind::InvalidOperation, RETURN_SIGNAL))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepare_renames_definitions_and_keeps_lines() {
+        let source = "{% macro cents(x) %}{{ x }}*100{% endmacro %}\n\n{%- test is_even(model, column_name) -%}select 1{%- endtest -%}";
+        let (defs, renamed) = prepare("macros/m.sql", source, "uxc");
+        assert_eq!(defs.iter().map(|d| (d.name.as_str(), d.line)).collect::<Vec<_>>(), [("cents", 1), ("test_is_even", 3)]);
+        assert!(renamed.contains("{% macro __uxt_m_cents(x)"));
+        assert!(renamed.contains("{%- macro __uxt_m_test_is_even(model"));
+        assert_eq!(renamed.lines().count(), source.lines().count());
+    }
+}

@@ -1,0 +1,246 @@
+//! The Jinja environment and the dbt context. One minijinja environment per command holds every
+//! node and macro file (loaded lazily, so parsing scales across threads); [`Jinja::render`] runs
+//! one template in a [`Phase`], recording (parse) or resolving (compile) `ref`, `source` and
+//! `config`. Warehouse access (`run_query`, introspection) goes through the [`Warehouse`] handle,
+//! so compilation stays pure where a project does not ask the database anything.
+
+pub mod context;
+pub mod macros;
+pub mod relation;
+pub mod scope;
+
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use minijinja::value::Value;
+use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+use serde_json::{Map, Value as Json};
+
+use crate::adapter::{Adapter, AdapterKind};
+use crate::diagnostic::{Diagnostic, closest};
+use crate::project::SourceFile;
+
+pub use self::macros::MacroDef;
+pub use self::relation::Relation;
+pub use self::scope::{Phase, RefCall, Scope};
+
+/// Resolves `ref` and `source` at compile time, against the parsed manifest.
+pub trait Resolver: Send + Sync {
+    fn resolve_ref(&self, call: &RefCall) -> Result<Relation, String>;
+    fn resolve_source(&self, source: &str, table: &str) -> Result<Relation, String>;
+    /// Everything a node knows of itself, for `model` and `graph` (`graph.nodes[...]`).
+    fn graph(&self) -> Value;
+}
+
+/// The warehouse as Jinja reaches it: an adapter and the runtime to wait on it from the
+/// synchronous render.
+#[derive(Clone)]
+pub struct Warehouse {
+    pub adapter: Arc<dyn Adapter>,
+    pub runtime: tokio::runtime::Handle,
+}
+
+impl Warehouse {
+    /// Waits for a warehouse call from a render. Renders run on rayon or blocking threads, never
+    /// inside the async executor, so blocking here is allowed.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+}
+
+/// What every render of one command shares.
+pub struct RunContext {
+    pub project_name: String,
+    pub adapter_kind: AdapterKind,
+    pub target: Json,
+    pub target_schema: String,
+    pub target_database: String,
+    /// Project `vars`, overridden by `--vars`.
+    pub vars: Map<String, Json>,
+    pub cli_vars: Map<String, Json>,
+    pub invocation_id: String,
+    pub run_started_at: chrono::DateTime<chrono::Utc>,
+    pub flags: Json,
+    pub resolver: OnceLock<Arc<dyn Resolver>>,
+    pub warehouse: RwLock<Option<Warehouse>>,
+}
+
+impl RunContext {
+    pub fn warehouse(&self) -> Option<Warehouse> {
+        self.warehouse.read().ok().and_then(|guard| guard.clone())
+    }
+
+    pub fn set_warehouse(&self, warehouse: Warehouse) {
+        if let Ok(mut guard) = self.warehouse.write() {
+            *guard = Some(warehouse);
+        }
+    }
+
+    /// `var(name)`: `--vars` first, then the project's vars (also those scoped to the project
+    /// name, as dbt allows).
+    pub fn var(&self, name: &str) -> Option<&Json> {
+        self.cli_vars
+            .get(name)
+            .or_else(|| self.vars.get(&self.project_name).and_then(|scoped| scoped.get(name)))
+            .or_else(|| self.vars.get(name))
+    }
+
+    pub fn var_names(&self) -> Vec<&str> {
+        self.cli_vars.keys().chain(self.vars.keys()).map(String::as_str).collect()
+    }
+}
+
+/// The compiled environment with every template of a project.
+pub struct Jinja {
+    env: Environment<'static>,
+    /// The text of every template as the user wrote it, for error snippets.
+    sources: Arc<HashMap<String, Arc<str>>>,
+    pub macros: BTreeMap<String, MacroDef>,
+    pub ctx: Arc<RunContext>,
+}
+
+/// Macros uxt ships, available to every project; a project macro of the same name wins.
+const BUILTIN_MACROS: &str = include_str!("builtins.sql");
+pub const BUILTIN_FILE: &str = "uxt/macros/builtins.sql";
+
+/// The values a node render sees besides the globals.
+#[derive(Default)]
+pub struct NodeValues {
+    pub this: Option<Relation>,
+    pub model: Option<Value>,
+    pub extra: BTreeMap<String, Value>,
+}
+
+impl Jinja {
+    /// Builds the environment: node templates by path, macro files renamed and registered as
+    /// global macros. Two macros of one name in the project are an error naming both files.
+    pub fn new(ctx: Arc<RunContext>, templates: &[&SourceFile], macro_files: &[SourceFile]) -> Result<Self, Vec<Diagnostic>> {
+        let mut env = Environment::new();
+        env.set_debug(true);
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        env.set_keep_trailing_newline(true);
+        env.set_recursion_limit(500);
+        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        minijinja_contrib::add_to_environment(&mut env);
+
+        let mut loaded: HashMap<String, Arc<str>> = HashMap::new();
+        let mut sources: HashMap<String, Arc<str>> = HashMap::new();
+        for file in templates {
+            loaded.insert(file.path.clone(), file.contents.clone());
+            sources.insert(file.path.clone(), file.contents.clone());
+        }
+
+        let mut macros: BTreeMap<String, MacroDef> = BTreeMap::new();
+        let mut problems = Vec::new();
+        let builtin = SourceFile { path: BUILTIN_FILE.to_string(), contents: Arc::from(BUILTIN_MACROS) };
+        for (file, package) in std::iter::once((&builtin, "uxt")).chain(macro_files.iter().map(|f| (f, ctx.project_name.as_str()))) {
+            let (defs, renamed) = macros::prepare(&file.path, &file.contents, package);
+            for def in defs {
+                if let Some(previous) = macros.get(&def.name).filter(|previous| previous.package == def.package) {
+                    problems.push(
+                        Diagnostic::new("uxt::parse::duplicate_macro", format!("two macros are named `{}`: in `{}` and in `{}`", def.name, previous.file, def.file))
+                            .at_line(&def.file, file.contents.clone(), def.line)
+                            .with_help("rename or remove one of them"),
+                    );
+                    continue;
+                }
+                macros.insert(def.name.clone(), def);
+            }
+            loaded.insert(file.path.clone(), Arc::from(renamed));
+            sources.insert(file.path.clone(), file.contents.clone());
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        for def in macros.values() {
+            env.add_global(def.name.clone(), Value::from_object(macros::MacroFn { name: def.name.clone(), template: def.file.clone() }));
+        }
+        let loaded = Arc::new(loaded);
+        env.set_loader(move |name| Ok(loaded.get(name).map(|text| text.to_string())));
+        context::register(&mut env, &ctx, &macros);
+        Ok(Jinja { env, sources: Arc::new(sources), macros, ctx })
+    }
+
+    /// Adds a template after construction (hooks, tests built from YAML); its text is used for
+    /// error snippets too.
+    pub fn template_source(&self, name: &str) -> Option<Arc<str>> {
+        self.sources.get(name).cloned()
+    }
+
+    /// Renders a template by name with `scope` current.
+    pub fn render(&self, template: &str, scope: Rc<Scope>, values: NodeValues) -> Result<String, Diagnostic> {
+        let ctx = self.node_context(&scope, values);
+        let result = scope::with_scope(scope, || self.env.get_template(template).and_then(|t| t.render(ctx)));
+        result.map_err(|error| self.diagnostic(error, Some(template)))
+    }
+
+    /// Renders a string (a hook, a profile value) with `scope` current; `name` names it in errors.
+    pub fn render_str(&self, name: &str, text: &str, scope: Rc<Scope>, values: NodeValues) -> Result<String, Diagnostic> {
+        let ctx = self.node_context(&scope, values);
+        let result = scope::with_scope(scope, || self.env.render_named_str(name, text, ctx));
+        result.map_err(|error| self.diagnostic(error, None).with_source_text(name, text))
+    }
+
+    fn node_context(&self, scope: &Scope, values: NodeValues) -> Value {
+        let mut map: BTreeMap<String, Value> = values.extra;
+        map.insert("execute".into(), Value::from(scope.phase == Phase::Compile));
+        if let Some(this) = values.this {
+            map.insert("this".into(), this.into_value());
+        }
+        if let Some(model) = values.model {
+            map.insert("model".into(), model);
+        }
+        Value::from(map)
+    }
+
+    /// Turns a minijinja error into a diagnostic on the file and line it names.
+    fn diagnostic(&self, error: minijinja::Error, fallback: Option<&str>) -> Diagnostic {
+        let detail = error.detail().map_or_else(|| error.kind().to_string(), str::to_string);
+        let (code, message, help) = match error.kind() {
+            ErrorKind::SyntaxError => ("uxt::jinja::syntax", format!("Jinja syntax error: {detail}"), Some("check the `{% %}` and `{{ }}` tags on this line: an unclosed block or a misspelt keyword".to_string())),
+            ErrorKind::UnknownFunction => {
+                let name = detail.split_whitespace().find(|w| !w.is_empty() && *w != "unknown" && *w != "function:").unwrap_or("").trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
+                let help = closest(name, self.macros.keys().map(String::as_str)).map_or_else(
+                    || "define it as a macro under the macro paths, or check the spelling".to_string(),
+                    |near| format!("did you mean `{near}`?"),
+                );
+                ("uxt::jinja::unknown_macro", format!("unknown macro or function: {detail}"), Some(help))
+            }
+            ErrorKind::UndefinedError => ("uxt::jinja::undefined", format!("undefined value: {detail}"), Some("define the variable, or guard it with `{% if x is defined %}`".to_string())),
+            _ => ("uxt::jinja::render", detail.clone(), None),
+        };
+        let mut diagnostic = Diagnostic::new(code, message);
+        if let Some(help) = help {
+            diagnostic = diagnostic.with_help(help);
+        }
+        let file = error.name().map(str::to_string).or_else(|| fallback.map(str::to_string));
+        if let Some(file) = file {
+            match (self.sources.get(&file), error.line(), error.range()) {
+                (Some(source), _, Some(range)) if !self.macros.values().any(|m| m.file == file) => {
+                    diagnostic = diagnostic.at_span(file, source.clone(), (range.start, range.end));
+                }
+                (Some(source), Some(line), _) => diagnostic = diagnostic.at_line(file, source.clone(), line),
+                _ => diagnostic = diagnostic.in_file(file),
+            }
+        }
+        diagnostic
+    }
+}
+
+trait WithSourceText {
+    fn with_source_text(self, name: &str, text: &str) -> Self;
+}
+
+impl WithSourceText for Diagnostic {
+    /// A rendered string has no file of its own: point at the string itself.
+    fn with_source_text(self, name: &str, text: &str) -> Self {
+        match &self.location {
+            Some(location) if location.source.is_some() => self,
+            _ => {
+                let line = self.location.as_ref().and_then(|l| l.line).unwrap_or(1);
+                self.at_line(name, Arc::from(text), line)
+            }
+        }
+    }
+}

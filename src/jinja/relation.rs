@@ -1,0 +1,156 @@
+//! `Relation`: what `ref`, `source`, `this` and `api.Relation.create` return. Renders as the
+//! quoted, fully qualified name; ephemeral models render as their CTE name.
+
+use std::fmt;
+use std::sync::Arc;
+
+use minijinja::value::{Kwargs, Object, ObjectRepr, Value};
+use minijinja::{Error, ErrorKind, State};
+
+use crate::adapter::quote;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    pub database: Option<String>,
+    pub schema: Option<String>,
+    pub identifier: String,
+    /// `table`, `view`, `cte` or unknown.
+    pub kind: Option<String>,
+}
+
+impl Relation {
+    pub fn new(database: Option<String>, schema: Option<String>, identifier: impl Into<String>) -> Self {
+        Relation { database, schema, identifier: identifier.into(), kind: None }
+    }
+
+    pub fn cte(name: &str) -> Self {
+        Relation { database: None, schema: None, identifier: format!("__dbt__cte__{name}"), kind: Some("cte".into()) }
+    }
+
+    /// The SQL text of the relation, as it appears in compiled code.
+    pub fn render_sql(&self) -> String {
+        if self.kind.as_deref() == Some("cte") {
+            return self.identifier.clone();
+        }
+        let mut parts = Vec::with_capacity(3);
+        if let Some(database) = &self.database {
+            parts.push(quote(database));
+        }
+        if let Some(schema) = &self.schema {
+            parts.push(quote(schema));
+        }
+        parts.push(quote(&self.identifier));
+        parts.join(".")
+    }
+
+    pub fn into_value(self) -> Value {
+        Value::from_object(self)
+    }
+}
+
+impl fmt::Display for Relation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render_sql())
+    }
+}
+
+fn opt(value: &Option<String>) -> Value {
+    value.as_ref().map_or(Value::from(()), |text| Value::from(text.as_str()))
+}
+
+impl Object for Relation {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        Some(match key.as_str()? {
+            "database" => opt(&self.database),
+            "schema" => opt(&self.schema),
+            "identifier" | "name" | "table" => Value::from(self.identifier.as_str()),
+            "type" => opt(&self.kind),
+            "is_table" => Value::from(self.kind.as_deref() == Some("table")),
+            "is_view" => Value::from(self.kind.as_deref() == Some("view")),
+            "is_cte" => Value::from(self.kind.as_deref() == Some("cte")),
+            "path" => Value::from_serialize(serde_json::json!({
+                "database": self.database, "schema": self.schema, "identifier": self.identifier
+            })),
+            _ => return None,
+        })
+    }
+
+    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+        let kwargs: Kwargs = match args.last() {
+            Some(value) if value.is_kwargs() => Kwargs::try_from(value.clone())?,
+            _ => Kwargs::from_iter(std::iter::empty::<(&str, Value)>()),
+        };
+        let mut relation = (**self).clone();
+        match method {
+            // `include(database=False)` drops a part from the rendered name.
+            "include" => {
+                for (part, slot) in [("database", &mut relation.database), ("schema", &mut relation.schema)] {
+                    if let Some(keep) = kwargs.get::<Option<bool>>(part)?
+                        && !keep
+                    {
+                        *slot = None;
+                    }
+                }
+                let _ = kwargs.get::<Option<bool>>("identifier")?;
+            }
+            "incorporate" | "replace_path" => {
+                let path: Option<Value> = if method == "incorporate" { kwargs.get("path")? } else { None };
+                let source = |key: &str| -> Result<Option<String>, Error> {
+                    match &path {
+                        Some(path) => Ok(path.get_attr(key).ok().filter(|v| !v.is_undefined() && !v.is_none()).map(|v| v.to_string())),
+                        None => kwargs.get::<Option<String>>(key),
+                    }
+                };
+                if let Some(database) = source("database")? {
+                    relation.database = Some(database);
+                }
+                if let Some(schema) = source("schema")? {
+                    relation.schema = Some(schema);
+                }
+                if let Some(identifier) = source("identifier")? {
+                    relation.identifier = identifier;
+                }
+                if method == "incorporate"
+                    && let Some(kind) = kwargs.get::<Option<String>>("type")?
+                {
+                    relation.kind = Some(kind);
+                }
+            }
+            "render" => return Ok(Value::from(relation.render_sql())),
+            "quote" | "quote_policy" => {}
+            _ => return Err(Error::new(ErrorKind::UnknownMethod, format!("a relation has no method `{method}`"))),
+        }
+        kwargs.assert_all_used()?;
+        Ok(relation.into_value())
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render_sql())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_quoted_three_part_name_and_cte() {
+        let relation = Relation::new(Some("dev".into()), Some("main".into()), "stg_people");
+        assert_eq!(relation.render_sql(), r#""dev"."main"."stg_people""#);
+        assert_eq!(Relation::cte("eph").render_sql(), "__dbt__cte__eph");
+        let odd = Relation::new(None, Some("s".into()), r#"we"ird"#);
+        assert_eq!(odd.render_sql(), r#""s"."we""ird""#);
+    }
+
+    #[test]
+    fn include_drops_database_in_templates() {
+        let mut env = minijinja::Environment::new();
+        env.add_global("r", Relation::new(Some("db".into()), Some("s".into()), "t").into_value());
+        let out = env.render_str("{{ r.include(database=false) }}|{{ r.identifier }}|{{ r.schema }}", ()).unwrap();
+        assert_eq!(out, r#""s"."t"|t|s"#);
+    }
+}

@@ -1,0 +1,76 @@
+//! The state of one render: which node is being rendered, in which phase, and what its Jinja
+//! calls recorded. Kept in a thread-local because a render runs on one thread from start to end,
+//! through every nested macro state, and minijinja's own states do not nest across macro files.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use serde_json::{Map, Value as Json};
+
+/// Parse records `ref`/`source`/`config` calls; compile resolves them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Parse,
+    Compile,
+}
+
+/// One `ref(...)` as written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RefCall {
+    pub package: Option<String>,
+    pub name: String,
+    pub version: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Scope {
+    pub phase: Phase,
+    pub unique_id: String,
+    /// The config known before this render; `config()` calls are layered on top.
+    pub config: RefCell<Map<String, Json>>,
+    pub config_calls: RefCell<Map<String, Json>>,
+    pub refs: RefCell<Vec<RefCall>>,
+    pub sources: RefCell<Vec<(String, String)>>,
+    pub macros: RefCell<BTreeSet<String>>,
+    /// Set when the render asked the warehouse something (`run_query`, introspection): such a
+    /// node is compiled again right before it runs, so it sees what upstream nodes built.
+    pub used_warehouse: Cell<bool>,
+    pub is_incremental: bool,
+    pub statements: RefCell<BTreeMap<String, minijinja::Value>>,
+}
+
+impl Scope {
+    pub fn new(phase: Phase, unique_id: &str, config: Map<String, Json>, is_incremental: bool) -> Self {
+        Scope {
+            phase,
+            unique_id: unique_id.to_string(),
+            config: RefCell::new(config),
+            config_calls: RefCell::default(),
+            refs: RefCell::default(),
+            sources: RefCell::default(),
+            macros: RefCell::default(),
+            used_warehouse: Cell::new(false),
+            is_incremental,
+            statements: RefCell::default(),
+        }
+    }
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<Scope>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `scope` as the current render scope, restoring the previous one after (hooks
+/// render inside a node's render).
+pub fn with_scope<R>(scope: Rc<Scope>, f: impl FnOnce() -> R) -> R {
+    let previous = CURRENT.with(|current| current.replace(Some(scope)));
+    let result = f();
+    CURRENT.with(|current| *current.borrow_mut() = previous);
+    result
+}
+
+/// The scope of the render in progress, if any.
+pub fn current() -> Option<Rc<Scope>> {
+    CURRENT.with(|current| current.borrow().clone())
+}

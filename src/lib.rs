@@ -1,0 +1,29 @@
+//! uxt: a dbt-style SQL transformation framework with a built-in simulation source.
+//!
+//! ```text
+//! load      files (yml, sql, csv)              -> Project      (no Jinja, no database)
+//! parse     Project + Jinja (parse phase)      -> Manifest     (nodes, ref/source/config calls)
+//! plan      Manifest + --select/--exclude      -> Plan         (DAG, cycles, selection, order)
+//! compile   Plan + Jinja (compile phase)       -> compiled SQL (pure, given a snapshot of relations)
+//! execute   compiled nodes + Adapter (tokio)   -> results      (N threads, skip what depends on a failure)
+//! write     Manifest + results                 -> target/      (compiled/, run/, manifest.json, run_results.json)
+//! ```
+//!
+//! Modules: [`cli`] (commands chaining the stages), [`settings`] (flags + env + project +
+//! profile), [`diagnostic`] (user-facing errors), [`project`] (load), [`jinja`] (environment and
+//! dbt context), [`manifest`] (parse), [`graph`] (DAG, selection, plan), [`compile`], [`exec`]
+//! (scheduler and materializations), [`adapter`] (DuckDB and Postgres), [`artifacts`] (dbt-shaped
+//! JSON), [`ui`] (the only printer).
+
+pub mod adapter;
+pub mod artifacts;
+pub mod cli;
+pub mod compile;
+pub mod diagnostic;
+pub mod exec;
+pub mod graph;
+pub mod jinja;
+pub mod manifest;
+pub mod project;
+pub mod settings;
+pub mod ui;

@@ -1,0 +1,488 @@
+//! Parse: a [`Project`] plus a parse-phase render of every node gives the [`Manifest`]: nodes
+//! with their final config, relation names and dependencies. Missing refs and sources, and two
+//! nodes of one name, are diagnostics pointing at the file and line. No database.
+
+mod resolve;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use std::sync::{Arc, LazyLock};
+
+use indexmap::IndexMap;
+use rayon::prelude::*;
+use regex::Regex;
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+use sha2::{Digest, Sha256};
+
+use crate::diagnostic::{Diagnostic, closest};
+use crate::jinja::{Jinja, MacroDef, NodeValues, Phase, RefCall, Relation, Scope};
+use crate::project::config::{self, ConfigExt};
+use crate::project::properties::{ColumnDef, DocBlock, Properties};
+use crate::project::{Project, SourceFile};
+
+pub use self::resolve::{ManifestResolver, node_value as resolve_node_value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceType {
+    Model,
+    Analysis,
+    Seed,
+}
+
+impl ResourceType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceType::Model => "model",
+            ResourceType::Analysis => "analysis",
+            ResourceType::Seed => "seed",
+        }
+    }
+}
+
+/// A model or analysis, parsed.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub unique_id: String,
+    pub resource_type: ResourceType,
+    pub name: String,
+    pub package_name: String,
+    /// Path relative to its resource folder (`staging/stg_people.sql`).
+    pub path: String,
+    pub original_file_path: String,
+    pub fqn: Vec<String>,
+    pub raw_code: Arc<str>,
+    pub checksum: String,
+    pub config: Map<String, Json>,
+    pub config_call_dict: Map<String, Json>,
+    pub description: String,
+    pub columns: IndexMap<String, ColumnDef>,
+    pub patch_path: Option<String>,
+    pub refs: Vec<RefCall>,
+    pub sources: Vec<(String, String)>,
+    pub depends_on_nodes: Vec<String>,
+    pub depends_on_macros: Vec<String>,
+    pub database: String,
+    pub schema: String,
+    pub alias: String,
+    pub tests: Vec<Json>,
+}
+
+impl Node {
+    pub fn materialized(&self) -> &str {
+        match self.resource_type {
+            ResourceType::Seed => "seed",
+            _ => self.config.str_of("materialized").unwrap_or("view"),
+        }
+    }
+
+    /// Models, seeds and snapshots share the `ref` namespace and build a relation.
+    pub fn is_refable(&self) -> bool {
+        matches!(self.resource_type, ResourceType::Model | ResourceType::Seed)
+    }
+
+    pub fn tags(&self) -> Vec<String> {
+        self.config.list_of("tags")
+    }
+
+    pub fn is_ephemeral(&self) -> bool {
+        self.materialized() == "ephemeral"
+    }
+
+    /// The relation the node builds, as `this` sees it.
+    pub fn relation(&self) -> Relation {
+        Relation::new(Some(self.database.clone()), Some(self.schema.clone()), self.alias.clone())
+    }
+
+    /// The quoted relation name, or `None` for ephemeral models and analyses.
+    pub fn relation_name(&self) -> Option<String> {
+        (self.is_refable() && !self.is_ephemeral()).then(|| self.relation().render_sql())
+    }
+}
+
+/// A source table from properties YAML.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub unique_id: String,
+    pub source_name: String,
+    pub name: String,
+    pub identifier: String,
+    pub database: String,
+    pub schema: String,
+    pub description: String,
+    pub source_description: String,
+    pub columns: IndexMap<String, ColumnDef>,
+    pub loader: String,
+    pub loaded_at_field: Option<String>,
+    pub meta: Map<String, Json>,
+    pub tags: Vec<String>,
+    pub fqn: Vec<String>,
+    pub original_file_path: String,
+    pub package_name: String,
+    pub tests: Vec<Json>,
+}
+
+impl Source {
+    pub fn relation(&self) -> Relation {
+        Relation::new(Some(self.database.clone()), Some(self.schema.clone()), self.identifier.clone())
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    pub project_name: String,
+    pub nodes: BTreeMap<String, Node>,
+    pub disabled: BTreeMap<String, Node>,
+    pub sources: BTreeMap<String, Source>,
+    pub macros: BTreeMap<String, MacroDef>,
+    pub macro_descriptions: BTreeMap<String, String>,
+    pub docs: BTreeMap<String, DocBlock>,
+    pub exposures: Vec<Json>,
+    pub warnings: Vec<String>,
+}
+
+impl Manifest {
+    /// Nodes that can be `ref`-ed, by name (later versions of the namespace add seeds and
+    /// snapshots here).
+    pub fn by_name(&self) -> BTreeMap<&str, &Node> {
+        self.nodes.values().filter(|n| n.is_refable()).map(|n| (n.name.as_str(), n)).collect()
+    }
+}
+
+/// What the load stage knows of a node before rendering it.
+struct Stub {
+    resource_type: ResourceType,
+    file: SourceFile,
+    name: String,
+    path: String,
+    fqn: Vec<String>,
+    base_config: Map<String, Json>,
+}
+
+fn stub(project: &Project, properties: &Properties, file: &SourceFile, resource_type: ResourceType, roots: &[String]) -> Stub {
+    let root = roots.iter().find(|root| file.path.starts_with(&format!("{root}/"))).map_or("", String::as_str);
+    let path = file.path.strip_prefix(root).unwrap_or(&file.path).trim_start_matches('/').to_string();
+    let name = path.rsplit('/').next().unwrap_or(&path).trim_end_matches(".sql").to_string();
+    let mut fqn = vec![project.name.clone()];
+    fqn.extend(path.split('/').map(str::to_string));
+    if let Some(last) = fqn.last_mut() {
+        *last = name.clone();
+    }
+    let block = match resource_type {
+        ResourceType::Model => &project.models_config,
+        ResourceType::Analysis | ResourceType::Seed => &Json::Null,
+    };
+    let mut base_config = config::from_hierarchy(block, &fqn);
+    let kind = match resource_type {
+        ResourceType::Model => "models",
+        ResourceType::Analysis => "analyses",
+        ResourceType::Seed => "seeds",
+    };
+    if let Some(patch) = properties.patches.get(kind).and_then(|p| p.get(&name)) {
+        config::merge(&mut base_config, &patch.config);
+    }
+    Stub { resource_type, file: file.clone(), name, path, fqn, base_config }
+}
+
+/// The default schema and alias rules, replaced by a project's own `generate_schema_name` /
+/// `generate_alias_name` macros when it has them.
+pub struct Naming<'a> {
+    pub jinja: &'a Jinja,
+    pub target_schema: String,
+    pub target_database: String,
+}
+
+impl Naming<'_> {
+    fn overridden(&self, macro_name: &str) -> bool {
+        self.jinja.macros.get(macro_name).is_some_and(|m| m.package != "uxt")
+    }
+
+    fn call(&self, node: &Node, call: &str) -> Result<String, Diagnostic> {
+        let scope = Rc::new(Scope::new(Phase::Parse, &node.unique_id, node.config.clone(), false));
+        let values = NodeValues { model: Some(resolve::node_value(node)), ..NodeValues::default() };
+        let text = format!("{{{{ {call} }}}}");
+        self.jinja.render_str(&node.original_file_path, &text, scope, values).map(|s| s.trim().to_string())
+    }
+
+    fn apply(&self, node: &mut Node) -> Result<(), Diagnostic> {
+        let custom_schema = node.config.str_of("schema").map(str::to_string);
+        node.schema = if self.overridden("generate_schema_name") {
+            let argument = custom_schema.as_ref().map_or_else(|| "none".to_string(), |s| format!("{s:?}"));
+            self.call(node, &format!("generate_schema_name({argument}, model)"))?
+        } else {
+            match custom_schema {
+                Some(custom) => format!("{}_{}", self.target_schema, custom.trim()),
+                None => self.target_schema.clone(),
+            }
+        };
+        let custom_alias = node.config.str_of("alias").map(str::to_string);
+        node.alias = if self.overridden("generate_alias_name") {
+            let argument = custom_alias.as_ref().map_or_else(|| "none".to_string(), |s| format!("{s:?}"));
+            self.call(node, &format!("generate_alias_name({argument}, model)"))?
+        } else {
+            custom_alias.unwrap_or_else(|| node.name.clone())
+        };
+        node.database = node.config.str_of("database").map_or_else(|| self.target_database.clone(), str::to_string);
+        Ok(())
+    }
+}
+
+static REF_CALL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"ref\s*\(\s*(?:['"][^'"]*['"]\s*,\s*)?['"]([^'"]+)['"]"#).expect("static regex"));
+static SOURCE_CALL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"source\s*\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]"#).expect("static regex"));
+
+/// The byte span of the `ref('name')` call in a file, for pointing at it.
+fn ref_span(source: &str, name: &str) -> Option<(usize, usize)> {
+    REF_CALL.captures_iter(source).find(|c| &c[1] == name).and_then(|c| c.get(0)).map(|m| (m.start(), m.end() + 1))
+}
+
+fn source_span(source: &str, source_name: &str, table: &str) -> Option<(usize, usize)> {
+    SOURCE_CALL.captures_iter(source).find(|c| &c[1] == source_name && &c[2] == table).and_then(|c| c.get(0)).map(|m| (m.start(), m.end() + 1))
+}
+
+fn pointing(diagnostic: Diagnostic, file: &SourceFile, span: Option<(usize, usize)>) -> Diagnostic {
+    match span {
+        Some(span) => diagnostic.at_span(&file.path, file.contents.clone(), span),
+        None => diagnostic.in_file(&file.path),
+    }
+}
+
+/// Parses every model and analysis of the project.
+pub fn parse(project: &Project, properties: &Properties, jinja: &Jinja, naming: &Naming) -> Result<Manifest, Vec<Diagnostic>> {
+    let mut stubs: Vec<Stub> = project.files.models.iter().map(|f| stub(project, properties, f, ResourceType::Model, &project.paths.model)).collect();
+    stubs.extend(project.files.analyses.iter().map(|f| stub(project, properties, f, ResourceType::Analysis, &project.paths.analysis)));
+
+    let mut rendered: Vec<Result<Node, Diagnostic>> = stubs.into_par_iter().map(|stub| render_stub(project, properties, jinja, stub)).collect();
+    rendered.extend(project.files.seeds.iter().map(|path| Ok(seed_node(project, properties, path))));
+    let mut problems = Vec::new();
+    let mut manifest = Manifest {
+        project_name: project.name.clone(),
+        macros: jinja.macros.clone(),
+        macro_descriptions: properties.macros.clone(),
+        docs: properties.docs.clone(),
+        exposures: properties.exposures.clone(),
+        ..Manifest::default()
+    };
+    let mut files: BTreeMap<String, SourceFile> = BTreeMap::new();
+    for result in rendered {
+        match result {
+            Ok(mut node) => {
+                if let Err(diagnostic) = naming.apply(&mut node) {
+                    problems.push(diagnostic);
+                    continue;
+                }
+                let file = SourceFile { path: node.original_file_path.clone(), contents: node.raw_code.clone() };
+                if node.config.bool_of("enabled") == Some(false) {
+                    manifest.disabled.insert(node.unique_id.clone(), node);
+                    continue;
+                }
+                let clash = manifest.nodes.get(&node.unique_id).or_else(|| {
+                    node.is_refable().then(|| manifest.nodes.values().find(|other| other.is_refable() && other.name == node.name)).flatten()
+                });
+                if let Some(previous) = clash {
+                    problems.push(
+                        Diagnostic::new("uxt::parse::duplicate_name", format!("two {}s are named `{}`: `{}` and `{}`", node.resource_type.as_str(), node.name, previous.original_file_path, node.original_file_path))
+                            .in_file(&node.original_file_path)
+                            .with_help("node names must be unique across the project: rename one file, or disable one with `enabled: false`"),
+                    );
+                    continue;
+                }
+                files.insert(node.unique_id.clone(), file);
+                manifest.nodes.insert(node.unique_id.clone(), node);
+            }
+            Err(diagnostic) => problems.push(diagnostic),
+        }
+    }
+    manifest.sources = sources(project, properties, naming);
+
+    // Resolve refs and sources to unique ids.
+    let by_name: BTreeMap<String, String> = manifest.by_name().into_iter().map(|(name, node)| (name.to_string(), node.unique_id.clone())).collect();
+    let disabled: BTreeSet<&str> = manifest.disabled.values().map(|n| n.name.as_str()).collect();
+    let sources_by_name: BTreeMap<(String, String), String> = manifest.sources.values().map(|s| ((s.source_name.clone(), s.name.clone()), s.unique_id.clone())).collect();
+    let mut resolved: Vec<(String, Vec<String>)> = Vec::new();
+    for node in manifest.nodes.values() {
+        let file = &files[&node.unique_id];
+        let mut depends = BTreeSet::new();
+        for call in &node.refs {
+            match by_name.get(&call.name) {
+                Some(unique_id) => {
+                    depends.insert(unique_id.clone());
+                }
+                None => {
+                    let message = if disabled.contains(call.name.as_str()) {
+                        format!("`{}` refers to `{}`, which is disabled", node.name, call.name)
+                    } else {
+                        format!("`{}` refers to `{}`, which was not found", node.name, call.name)
+                    };
+                    let help = closest(&call.name, by_name.keys().map(String::as_str)).map_or_else(
+                        || "check the name in `ref()`: it must be a model in this project".to_string(),
+                        |near| format!("did you mean `{near}`?"),
+                    );
+                    problems.push(pointing(Diagnostic::new("uxt::parse::unknown_ref", message).with_help(help), file, ref_span(&file.contents, &call.name)));
+                }
+            }
+        }
+        for (source_name, table) in &node.sources {
+            match sources_by_name.get(&(source_name.clone(), table.clone())) {
+                Some(unique_id) => {
+                    depends.insert(unique_id.clone());
+                }
+                None => {
+                    let wanted = format!("{source_name}.{table}");
+                    let known: Vec<String> = sources_by_name.keys().map(|(s, t)| format!("{s}.{t}")).collect();
+                    let help = closest(&wanted, known.iter().map(String::as_str)).map_or_else(
+                        || format!("declare it in a properties file under `sources:` (source `{source_name}`, table `{table}`)"),
+                        |near| format!("did you mean `{near}`?"),
+                    );
+                    problems.push(pointing(
+                        Diagnostic::new("uxt::parse::unknown_source", format!("`{}` uses source `{wanted}`, which was not found", node.name)).with_help(help),
+                        file,
+                        source_span(&file.contents, source_name, table),
+                    ));
+                }
+            }
+        }
+        resolved.push((node.unique_id.clone(), depends.into_iter().collect()));
+    }
+    for (unique_id, depends) in resolved {
+        if let Some(node) = manifest.nodes.get_mut(&unique_id) {
+            node.depends_on_nodes = depends;
+        }
+    }
+    for node in manifest.nodes.values() {
+        for warning in config::unknown_keys(&node.config) {
+            manifest.warnings.push(format!("{warning} (in `{}`)", node.original_file_path));
+        }
+    }
+    manifest.warnings.sort();
+    manifest.warnings.dedup();
+    if problems.is_empty() { Ok(manifest) } else { Err(problems) }
+}
+
+/// A seed: a CSV file under the seed paths, configured by `seeds:` and properties YAML.
+fn seed_node(project: &Project, properties: &Properties, file_path: &str) -> Node {
+    let file = SourceFile { path: file_path.to_string(), contents: Arc::from("") };
+    let stub = stub(project, properties, &file, ResourceType::Seed, &project.paths.seed);
+    let name = stub.name.trim_end_matches(".csv").to_string();
+    let mut fqn = stub.fqn;
+    if let Some(last) = fqn.last_mut() {
+        *last = name.clone();
+    }
+    let patch = properties.patches.get("seeds").and_then(|p| p.get(&name));
+    let mut config = config::from_hierarchy(&project.seeds_config, &fqn);
+    if let Some(patch) = patch {
+        config::merge(&mut config, &patch.config);
+    }
+    config.insert("materialized".into(), Json::from("seed"));
+    let checksum = std::fs::read(project.root.join(file_path)).map(|bytes| format!("{:x}", Sha256::digest(&bytes))).unwrap_or_default();
+    Node {
+        unique_id: format!("seed.{}.{name}", project.name),
+        resource_type: ResourceType::Seed,
+        path: stub.path,
+        original_file_path: file_path.to_string(),
+        fqn,
+        raw_code: Arc::from(""),
+        checksum,
+        config,
+        config_call_dict: Map::new(),
+        description: patch.map(|p| p.description.clone()).unwrap_or_default(),
+        columns: patch.map(|p| p.columns.clone()).unwrap_or_default(),
+        patch_path: patch.map(|p| format!("{}://{}", project.name, p.file)),
+        refs: Vec::new(),
+        sources: Vec::new(),
+        depends_on_nodes: Vec::new(),
+        depends_on_macros: Vec::new(),
+        database: String::new(),
+        schema: String::new(),
+        alias: String::new(),
+        tests: patch.map(|p| p.tests.clone()).unwrap_or_default(),
+        package_name: project.name.clone(),
+        name,
+    }
+}
+
+fn render_stub(project: &Project, properties: &Properties, jinja: &Jinja, stub: Stub) -> Result<Node, Diagnostic> {
+    let unique_id = format!("{}.{}.{}", stub.resource_type.as_str(), project.name, stub.name);
+    let scope = Rc::new(Scope::new(Phase::Parse, &unique_id, stub.base_config.clone(), false));
+    let kind = if stub.resource_type == ResourceType::Model { "models" } else { "analyses" };
+    let patch = properties.patches.get(kind).and_then(|p| p.get(&stub.name));
+    let mut node = Node {
+        unique_id,
+        resource_type: stub.resource_type,
+        name: stub.name,
+        package_name: project.name.clone(),
+        path: stub.path,
+        original_file_path: stub.file.path.clone(),
+        fqn: stub.fqn,
+        checksum: format!("{:x}", Sha256::digest(stub.file.contents.as_bytes())),
+        raw_code: stub.file.contents.clone(),
+        config: stub.base_config,
+        config_call_dict: Map::new(),
+        description: patch.map(|p| p.description.clone()).unwrap_or_default(),
+        columns: patch.map(|p| p.columns.clone()).unwrap_or_default(),
+        patch_path: patch.map(|p| format!("{}://{}", project.name, p.file)),
+        refs: Vec::new(),
+        sources: Vec::new(),
+        depends_on_nodes: Vec::new(),
+        depends_on_macros: Vec::new(),
+        database: String::new(),
+        schema: String::new(),
+        alias: String::new(),
+        tests: patch.map(|p| p.tests.clone()).unwrap_or_default(),
+    };
+    let values = NodeValues { model: Some(resolve::node_value(&node)), this: Some(Relation::new(None, None, node.name.clone())), ..NodeValues::default() };
+    jinja.render(&node.original_file_path, scope.clone(), values)?;
+    node.config = scope.config.borrow().clone();
+    node.config.entry("materialized").or_insert_with(|| Json::from("view"));
+    node.config_call_dict = scope.config_calls.borrow().clone();
+    let mut refs = scope.refs.borrow().clone();
+    refs.dedup();
+    node.refs = refs;
+    let mut sources = scope.sources.borrow().clone();
+    sources.dedup();
+    node.sources = sources;
+    node.depends_on_macros = scope.macros.borrow().iter().map(|m| format!("macro.{}.{m}", jinja.macros.get(m).map_or("uxt", |d| d.package.as_str()))).collect();
+    Ok(node)
+}
+
+fn sources(project: &Project, properties: &Properties, naming: &Naming) -> BTreeMap<String, Source> {
+    let mut sources = BTreeMap::new();
+    for definition in &properties.sources {
+        for table in &definition.tables {
+            let unique_id = format!("source.{}.{}.{}", project.name, definition.name, table.name);
+            let mut tags = definition.tags.clone();
+            tags.extend(table.tags.iter().cloned());
+            let mut fqn = vec![project.name.clone()];
+            let folder = definition.file.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("");
+            let folder = project.paths.model.iter().find_map(|root| folder.strip_prefix(root.as_str())).unwrap_or(folder);
+            fqn.extend(folder.split('/').filter(|p| !p.is_empty()).map(str::to_string));
+            fqn.push(definition.name.clone());
+            fqn.push(table.name.clone());
+            let mut meta = definition.meta.clone();
+            meta.extend(table.meta.clone());
+            sources.insert(
+                unique_id.clone(),
+                Source {
+                    unique_id,
+                    source_name: definition.name.clone(),
+                    name: table.name.clone(),
+                    identifier: table.identifier.clone(),
+                    database: definition.database.clone().unwrap_or_else(|| naming.target_database.clone()),
+                    schema: definition.schema.clone(),
+                    description: table.description.clone(),
+                    source_description: definition.description.clone(),
+                    columns: table.columns.clone(),
+                    loader: definition.loader.clone(),
+                    loaded_at_field: table.loaded_at_field.clone().or_else(|| definition.loaded_at_field.clone()),
+                    meta,
+                    tags,
+                    fqn,
+                    original_file_path: definition.file.clone(),
+                    package_name: project.name.clone(),
+                    tests: table.tests.clone(),
+                },
+            );
+        }
+    }
+    sources
+}

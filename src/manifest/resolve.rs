@@ -1,0 +1,87 @@
+//! Compile-time answers to `ref`, `source` and `graph`, from a parsed [`Manifest`].
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use minijinja::Value;
+use serde_json::json;
+
+use super::{Manifest, Node};
+use crate::diagnostic::closest;
+use crate::jinja::{RefCall, Relation, Resolver};
+
+pub struct ManifestResolver {
+    refs: BTreeMap<String, Relation>,
+    sources: BTreeMap<(String, String), Relation>,
+    graph_json: serde_json::Value,
+    graph: OnceLock<Value>,
+}
+
+impl ManifestResolver {
+    pub fn new(manifest: &Manifest) -> Self {
+        let refs = manifest
+            .nodes
+            .values()
+            .filter(|n| n.is_refable())
+            .map(|n| (n.name.clone(), if n.is_ephemeral() { Relation::cte(&n.name) } else { n.relation() }))
+            .collect();
+        let sources = manifest.sources.values().map(|s| ((s.source_name.clone(), s.name.clone()), s.relation())).collect();
+        let nodes: serde_json::Map<String, serde_json::Value> = manifest.nodes.values().map(|n| (n.unique_id.clone(), node_json(n))).collect();
+        let source_nodes: serde_json::Map<String, serde_json::Value> = manifest
+            .sources
+            .values()
+            .map(|s| {
+                (s.unique_id.clone(), json!({
+                    "unique_id": s.unique_id, "name": s.name, "source_name": s.source_name, "resource_type": "source",
+                    "schema": s.schema, "database": s.database, "identifier": s.identifier, "tags": s.tags, "meta": s.meta,
+                }))
+            })
+            .collect();
+        ManifestResolver { refs, sources, graph_json: json!({"nodes": nodes, "sources": source_nodes, "exposures": {}, "metrics": {}}), graph: OnceLock::new() }
+    }
+}
+
+impl Resolver for ManifestResolver {
+    fn resolve_ref(&self, call: &RefCall) -> Result<Relation, String> {
+        self.refs.get(&call.name).cloned().ok_or_else(|| {
+            let near = closest(&call.name, self.refs.keys().map(String::as_str)).map_or_else(String::new, |n| format!(": did you mean `{n}`?"));
+            format!("model `{}` was not found{near}", call.name)
+        })
+    }
+
+    fn resolve_source(&self, source: &str, table: &str) -> Result<Relation, String> {
+        self.sources.get(&(source.to_string(), table.to_string())).cloned().ok_or_else(|| format!("source `{source}.{table}` was not found"))
+    }
+
+    fn graph(&self) -> Value {
+        self.graph.get_or_init(|| Value::from_serialize(&self.graph_json)).clone()
+    }
+}
+
+fn node_json(node: &Node) -> serde_json::Value {
+    json!({
+        "unique_id": node.unique_id,
+        "name": node.name,
+        "resource_type": node.resource_type.as_str(),
+        "package_name": node.package_name,
+        "path": node.path,
+        "original_file_path": node.original_file_path,
+        "fqn": node.fqn,
+        "config": node.config,
+        "tags": node.tags(),
+        "alias": node.alias,
+        "schema": node.schema,
+        "database": node.database,
+        "description": node.description,
+        "depends_on": {"nodes": node.depends_on_nodes, "macros": node.depends_on_macros},
+        "refs": node.refs.iter().map(|r| json!({"name": r.name, "package": r.package, "version": r.version})).collect::<Vec<_>>(),
+        "sources": node.sources.iter().map(|(s, t)| json!([s, t])).collect::<Vec<_>>(),
+        "raw_code": &*node.raw_code,
+        "version": serde_json::Value::Null,
+    })
+}
+
+/// The `model` context variable of a node.
+pub fn node_value(node: &Node) -> Value {
+    Value::from_serialize(node_json(node))
+}

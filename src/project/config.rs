@@ -1,0 +1,242 @@
+//! Node configuration: dbt's keys, its precedence (project file < properties YAML < `config()`
+//! in the file), and its merge rules (`tags` and hooks accumulate, `meta` merges). Pure.
+
+use serde_json::{Map, Value};
+
+use crate::diagnostic::closest;
+
+/// Config keys uxt understands or passes through like dbt. Anything else draws a warning.
+pub const KNOWN_KEYS: &[&str] = &[
+    "enabled",
+    "materialized",
+    "schema",
+    "database",
+    "alias",
+    "tags",
+    "meta",
+    "docs",
+    "pre_hook",
+    "post_hook",
+    "persist_docs",
+    "quoting",
+    "column_types",
+    "full_refresh",
+    "unique_key",
+    "incremental_strategy",
+    "incremental_predicates",
+    "on_schema_change",
+    "on_configuration_change",
+    "grants",
+    "packages",
+    "contract",
+    "access",
+    "group",
+    "sql_header",
+    "event_time",
+    "batch_size",
+    "lookback",
+    "begin",
+    "concurrent_batches",
+    "indexes",
+    "unlogged",
+    "delimiter",
+    "quote_columns",
+    "strategy",
+    "updated_at",
+    "check_cols",
+    "hard_deletes",
+    "invalidate_hard_deletes",
+    "dbt_valid_to_current",
+    "snapshot_meta_column_names",
+    "target_schema",
+    "target_database",
+    "severity",
+    "where",
+    "limit",
+    "fail_calc",
+    "warn_if",
+    "error_if",
+    "store_failures",
+    "store_failures_as",
+    "freshness",
+    "loaded_at_field",
+    "copy_grants",
+    "transient",
+    "plugin",
+    "location",
+    "format",
+    "partition_by",
+    "cluster_by",
+    "file_format",
+    "options",
+];
+
+/// Keys whose values accumulate down the hierarchy instead of being replaced.
+const ACCUMULATED: &[&str] = &["tags", "pre_hook", "post_hook"];
+
+/// Normalises a config key as dbt does: `+pre-hook` and `pre-hook` are `pre_hook`.
+pub fn normalize_key(key: &str) -> String {
+    let key = key.strip_prefix('+').unwrap_or(key);
+    match key {
+        "pre-hook" => "pre_hook".to_string(),
+        "post-hook" => "post_hook".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Layers `overlay` on `base` with dbt's rules.
+pub fn merge(base: &mut Map<String, Value>, overlay: &Map<String, Value>) {
+    for (key, value) in overlay {
+        let key = normalize_key(key);
+        if ACCUMULATED.contains(&key.as_str()) {
+            let mut items = as_list(base.get(&key).unwrap_or(&Value::Null));
+            for item in as_list(value) {
+                if key != "tags" || !items.contains(&item) {
+                    items.push(item);
+                }
+            }
+            base.insert(key, Value::Array(items));
+        } else if key == "meta" || key == "docs" {
+            let mut merged = base.get(&key).and_then(Value::as_object).cloned().unwrap_or_default();
+            if let Value::Object(entries) = value {
+                merged.extend(entries.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            base.insert(key, Value::Object(merged));
+        } else {
+            base.insert(key, value.clone());
+        }
+    }
+}
+
+fn as_list(value: &Value) -> Vec<Value> {
+    match value {
+        Value::Null => Vec::new(),
+        Value::Array(items) => items.clone(),
+        other => vec![other.clone()],
+    }
+}
+
+/// The config a resource gets from the project file's hierarchical block (`models:`, `seeds:`...)
+/// for its fqn (`[project, folder..., name]`): `+key` entries at each level that matches, plus
+/// plain scalar entries, which dbt also reads as config.
+pub fn from_hierarchy(block: &Value, fqn: &[String]) -> Map<String, Value> {
+    let mut config = Map::new();
+    let Value::Object(top) = block else { return config };
+    collect_level(top, &mut config);
+    let mut level = top;
+    for part in fqn {
+        match level.get(part.as_str()) {
+            Some(Value::Object(next)) => {
+                collect_level(next, &mut config);
+                level = next;
+            }
+            _ => break,
+        }
+    }
+    config
+}
+
+fn collect_level(level: &Map<String, Value>, config: &mut Map<String, Value>) {
+    let mut entries = Map::new();
+    for (key, value) in level {
+        let is_config = key.starts_with('+') || !value.is_object() || matches!(key.as_str(), "meta" | "docs" | "column_types" | "persist_docs" | "quoting" | "grants" | "contract");
+        if is_config {
+            entries.insert(normalize_key(key), value.clone());
+        }
+    }
+    merge(config, &entries);
+}
+
+/// Folder names in a hierarchical block that match no resource path, and unknown keys, as
+/// warnings ("did you mean").
+pub fn unknown_keys(config: &Map<String, Value>) -> Vec<String> {
+    config
+        .keys()
+        .filter(|key| !KNOWN_KEYS.contains(&key.as_str()))
+        .map(|key| match closest(key, KNOWN_KEYS.iter().copied()) {
+            Some(near) => format!("unknown config key `{key}`: did you mean `{near}`?"),
+            None => format!("unknown config key `{key}`: it is kept in the manifest but uxt does not use it"),
+        })
+        .collect()
+}
+
+/// Typed reads of a merged config.
+pub trait ConfigExt {
+    fn str_of(&self, key: &str) -> Option<&str>;
+    fn bool_of(&self, key: &str) -> Option<bool>;
+    fn list_of(&self, key: &str) -> Vec<String>;
+}
+
+impl ConfigExt for Map<String, Value> {
+    fn str_of(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Value::as_str)
+    }
+
+    fn bool_of(&self, key: &str) -> Option<bool> {
+        match self.get(key)? {
+            Value::Bool(flag) => Some(*flag),
+            Value::String(text) => match text.to_ascii_lowercase().as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn list_of(&self, key: &str) -> Vec<String> {
+        as_list(self.get(key).unwrap_or(&Value::Null))
+            .iter()
+            .filter_map(|item| match item {
+                Value::String(text) => Some(text.clone()),
+                Value::Object(hook) => hook.get("sql").and_then(Value::as_str).map(str::to_string),
+                other => crate::project::yaml::scalar_string(other),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fqn(parts: &[&str]) -> Vec<String> {
+        parts.iter().map(|p| p.to_string()).collect()
+    }
+
+    #[test]
+    fn hierarchy_applies_folder_configs_and_accumulates_tags() {
+        let block = json!({
+            "+materialized": "view",
+            "uxc": {
+                "+tags": ["all"],
+                "staging": {"+schema": "staging", "+tags": "stg", "+pre-hook": "select 1"},
+                "marts": {"materialized": "table"}
+            }
+        });
+        let config = from_hierarchy(&block, &fqn(&["uxc", "staging", "stg_people"]));
+        assert_eq!(config["materialized"], "view");
+        assert_eq!(config["schema"], "staging");
+        assert_eq!(config["tags"], json!(["all", "stg"]));
+        assert_eq!(config["pre_hook"], json!(["select 1"]));
+        let marts = from_hierarchy(&block, &fqn(&["uxc", "marts", "fct"]));
+        assert_eq!(marts["materialized"], "table");
+    }
+
+    #[test]
+    fn later_layers_override_scalars_and_merge_meta() {
+        let mut base = json!({"materialized": "view", "meta": {"a": 1}, "tags": ["x"]}).as_object().unwrap().clone();
+        let overlay = json!({"materialized": "table", "meta": {"b": 2}, "tags": ["y", "x"]}).as_object().unwrap().clone();
+        merge(&mut base, &overlay);
+        assert_eq!(base["materialized"], "table");
+        assert_eq!(base["meta"], json!({"a": 1, "b": 2}));
+        assert_eq!(base["tags"], json!(["x", "y"]));
+    }
+
+    #[test]
+    fn unknown_key_suggests_the_near_one() {
+        let config = json!({"materialised": "table"}).as_object().unwrap().clone();
+        assert_eq!(unknown_keys(&config), ["unknown config key `materialised`: did you mean `materialized`?"]);
+    }
+}

@@ -1,0 +1,352 @@
+//! Load: finds the project, reads `uxt_project.yml` (or an unchanged `dbt_project.yml`) and every
+//! file under its paths. Hands on a [`Project`]: text and settings only, no Jinja, no database.
+
+pub mod config;
+pub mod profile;
+pub mod properties;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+
+use crate::diagnostic::{Diagnostic, closest};
+
+/// The names a project file may have, in the order they are looked for in a folder.
+const PROJECT_FILES: [&str; 3] = ["uxt_project.yml", "project/uxt_project.yml", "dbt_project.yml"];
+
+/// Top-level keys of `dbt_project.yml` that uxt reads or accepts.
+const PROJECT_KEYS: &[&str] = &[
+    "name",
+    "version",
+    "config-version",
+    "profile",
+    "model-paths",
+    "seed-paths",
+    "snapshot-paths",
+    "test-paths",
+    "macro-paths",
+    "analysis-paths",
+    "docs-paths",
+    "asset-paths",
+    "target-path",
+    "log-path",
+    "packages-install-path",
+    "clean-targets",
+    "require-dbt-version",
+    "quoting",
+    "vars",
+    "on-run-start",
+    "on-run-end",
+    "models",
+    "seeds",
+    "snapshots",
+    "tests",
+    "data_tests",
+    "sources",
+    "exposures",
+    "metrics",
+    "semantic-models",
+    "saved-queries",
+    "unit_tests",
+    "dispatch",
+    "flags",
+    "query-comment",
+    "restrict-access",
+    "simulation",
+];
+
+/// A text file of the project, named by its path relative to the project root with `/`.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: String,
+    pub contents: Arc<str>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub model: Vec<String>,
+    pub seed: Vec<String>,
+    pub snapshot: Vec<String>,
+    pub test: Vec<String>,
+    pub macros: Vec<String>,
+    pub analysis: Vec<String>,
+    pub docs: Vec<String>,
+}
+
+/// Every file the project is made of, sorted by path.
+#[derive(Debug, Clone, Default)]
+pub struct Files {
+    pub models: Vec<SourceFile>,
+    pub analyses: Vec<SourceFile>,
+    pub macros: Vec<SourceFile>,
+    pub snapshots: Vec<SourceFile>,
+    pub tests: Vec<SourceFile>,
+    /// Properties YAML from model, seed, snapshot, analysis, macro and test paths.
+    pub properties: Vec<SourceFile>,
+    /// Markdown holding `{% docs %}` blocks.
+    pub docs: Vec<SourceFile>,
+    /// CSV seeds: paths only, their contents are streamed when loaded.
+    pub seeds: Vec<String>,
+    pub selectors: Option<SourceFile>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The folder that holds `models/`; every path in the project file is relative to it.
+    pub root: PathBuf,
+    /// The project file, relative to `root`.
+    pub project_file: SourceFile,
+    pub name: String,
+    pub version: Option<String>,
+    pub profile: String,
+    pub paths: Paths,
+    pub target_path: String,
+    pub clean_targets: Vec<String>,
+    pub vars: Map<String, Value>,
+    pub on_run_start: Vec<String>,
+    pub on_run_end: Vec<String>,
+    /// The hierarchical `models:`, `seeds:`, `snapshots:`, `data_tests:` blocks.
+    pub models_config: Value,
+    pub seeds_config: Value,
+    pub snapshots_config: Value,
+    pub tests_config: Value,
+    pub dispatch: Value,
+    /// The `simulation:` block, when the project file holds one.
+    pub simulation: Value,
+    pub files: Files,
+}
+
+impl Project {
+    pub fn target_dir(&self) -> PathBuf {
+        self.root.join(&self.target_path)
+    }
+}
+
+/// Finds the project: `--project-dir` when given, else the current folder and its parents.
+pub fn find_root(project_dir: Option<&Path>) -> Result<(PathBuf, String), Diagnostic> {
+    if let Some(dir) = project_dir {
+        return project_file_in(dir).ok_or_else(|| {
+            Diagnostic::new(
+                "uxt::project::not_found",
+                format!("no `uxt_project.yml`, `project/uxt_project.yml` or `dbt_project.yml` in `{}`", dir.display()),
+            )
+            .with_help("pass the folder that holds the project file with `--project-dir`")
+        });
+    }
+    let cwd = std::env::current_dir().map_err(|error| Diagnostic::new("uxt::project::not_found", format!("cannot read the current folder: {error}")))?;
+    cwd.ancestors().find_map(project_file_in).ok_or_else(|| {
+        Diagnostic::new(
+            "uxt::project::not_found",
+            format!("no `uxt_project.yml`, `project/uxt_project.yml` or `dbt_project.yml` in `{}` or any folder above it", cwd.display()),
+        )
+        .with_help("run uxt inside a project, or pass `--project-dir`")
+    })
+}
+
+fn project_file_in(dir: &Path) -> Option<(PathBuf, String)> {
+    PROJECT_FILES.iter().find(|name| dir.join(name).is_file()).map(|name| (dir.to_path_buf(), name.to_string()))
+}
+
+/// Reads the project file and every file under its paths.
+pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
+    let (root, file_name) = find_root(project_dir).map_err(|d| vec![d])?;
+    let text = std::fs::read_to_string(root.join(&file_name))
+        .map_err(|error| vec![Diagnostic::new("uxt::project::read", format!("cannot read `{file_name}`: {error}")).in_file(&file_name)])?;
+    let project_file = SourceFile { path: file_name.clone(), contents: Arc::from(text) };
+    let document = yaml::parse(&file_name, &project_file.contents).map_err(|d| vec![d])?;
+    let Value::Object(mut settings) = document else {
+        return Err(vec![
+            Diagnostic::new("uxt::project::invalid", "the project file must be a mapping of settings").at_line(&file_name, project_file.contents.clone(), 1),
+        ]);
+    };
+
+    let mut problems = Vec::new();
+    for key in settings.keys() {
+        if !PROJECT_KEYS.contains(&key.as_str()) {
+            let line = line_of_key(&project_file.contents, key);
+            let mut diagnostic = Diagnostic::new("uxt::project::unknown_key", format!("unknown key `{key}` in the project file"));
+            diagnostic = diagnostic.at_line(&file_name, project_file.contents.clone(), line);
+            diagnostic = match closest(key, PROJECT_KEYS.iter().copied()) {
+                Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
+                None => diagnostic.with_help("remove it, or check the spelling against dbt_project.yml's documented keys"),
+            };
+            problems.push(diagnostic);
+        }
+    }
+    let name = match settings.get("name").and_then(Value::as_str) {
+        Some(name) => name.to_string(),
+        None => {
+            problems.push(
+                Diagnostic::new("uxt::project::missing_name", "the project file has no `name`")
+                    .at_line(&file_name, project_file.contents.clone(), 1)
+                    .with_help("add `name: my_project` at the top level"),
+            );
+            String::new()
+        }
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+
+    let mut take = |key: &str| settings.remove(key).unwrap_or(Value::Null);
+    let paths_or = |value: Value, default: &str| -> Vec<String> {
+        let list = yaml::string_list(&value);
+        if list.is_empty() && value.is_null() { vec![default.to_string()] } else { list }
+    };
+    let model = paths_or(take("model-paths"), "models");
+    let paths = Paths {
+        seed: paths_or(take("seed-paths"), "seeds"),
+        snapshot: paths_or(take("snapshot-paths"), "snapshots"),
+        test: paths_or(take("test-paths"), "tests"),
+        macros: paths_or(take("macro-paths"), "macros"),
+        analysis: paths_or(take("analysis-paths"), "analyses"),
+        docs: {
+            let docs = yaml::string_list(&take("docs-paths"));
+            if docs.is_empty() { model.clone() } else { docs }
+        },
+        model,
+    };
+    let target_path = yaml::scalar_string(&take("target-path")).unwrap_or_else(|| "target".to_string());
+    let clean_targets = {
+        let targets = yaml::string_list(&take("clean-targets"));
+        if targets.is_empty() { vec![target_path.clone()] } else { targets }
+    };
+    let tests_config = match take("data_tests") {
+        Value::Null => take("tests"),
+        value => value,
+    };
+    let mut project = Project {
+        profile: yaml::scalar_string(&take("profile")).unwrap_or_else(|| name.clone()),
+        version: yaml::scalar_string(&take("version")),
+        vars: match take("vars") {
+            Value::Object(vars) => vars,
+            _ => Map::new(),
+        },
+        on_run_start: yaml::string_list(&take("on-run-start")),
+        on_run_end: yaml::string_list(&take("on-run-end")),
+        models_config: take("models"),
+        seeds_config: take("seeds"),
+        snapshots_config: take("snapshots"),
+        tests_config,
+        dispatch: take("dispatch"),
+        simulation: take("simulation"),
+        name,
+        target_path,
+        clean_targets,
+        paths,
+        root: root.clone(),
+        project_file,
+        files: Files::default(),
+    };
+    project.files = discover(&root, &project.paths, &project.target_path).map_err(|d| vec![d])?;
+    Ok(project)
+}
+
+/// The 1-based line where a top-level key is written, for pointing at it.
+fn line_of_key(source: &str, key: &str) -> usize {
+    source
+        .lines()
+        .position(|line| line.starts_with(key) && line[key.len()..].trim_start().starts_with(':'))
+        .map_or(1, |index| index + 1)
+}
+
+/// What a file under a project path is, by folder kind and extension.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Model,
+    Analysis,
+    Macro,
+    Snapshot,
+    Test,
+    Seed,
+    Docs,
+}
+
+fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diagnostic> {
+    let mut wanted: Vec<(PathBuf, String, Kind)> = Vec::new();
+    let groups: [(&[String], Kind); 7] = [
+        (&paths.model, Kind::Model),
+        (&paths.analysis, Kind::Analysis),
+        (&paths.macros, Kind::Macro),
+        (&paths.snapshot, Kind::Snapshot),
+        (&paths.test, Kind::Test),
+        (&paths.seed, Kind::Seed),
+        (&paths.docs, Kind::Docs),
+    ];
+    let target = root.join(target_path);
+    for (dirs, kind) in groups {
+        for dir in dirs {
+            let base = root.join(dir);
+            if !base.is_dir() {
+                continue;
+            }
+            for entry in walkdir::WalkDir::new(&base).sort_by_file_name().into_iter().filter_entry(|e| e.path() != target) {
+                let entry = entry.map_err(|error| Diagnostic::new("uxt::project::read", format!("cannot list `{dir}`: {error}")))?;
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let relative = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+                wanted.push((entry.into_path(), relative, kind));
+            }
+        }
+    }
+    // Read in parallel; the order stays the sorted walk order.
+    let read: Vec<Result<Option<(Kind, SourceFile, bool)>, Diagnostic>> = wanted
+        .par_iter()
+        .map(|(path, relative, kind)| {
+            let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            let is_yaml = matches!(extension.as_str(), "yml" | "yaml");
+            let keep = match kind {
+                Kind::Docs => extension == "md",
+                Kind::Seed => extension == "csv" || is_yaml,
+                _ => extension == "sql" || is_yaml,
+            };
+            if !keep {
+                return Ok(None);
+            }
+            if *kind == Kind::Seed && !is_yaml {
+                return Ok(Some((*kind, SourceFile { path: relative.clone(), contents: Arc::from("") }, false)));
+            }
+            let text = std::fs::read_to_string(path).map_err(|error| {
+                Diagnostic::new("uxt::project::read", format!("cannot read `{relative}`: {error}"))
+                    .in_file(relative.clone())
+                    .with_help("files under the project paths must be UTF-8 text")
+            })?;
+            Ok(Some((*kind, SourceFile { path: relative.clone(), contents: Arc::from(text) }, is_yaml)))
+        })
+        .collect();
+
+    let mut files = Files::default();
+    let mut seen = std::collections::BTreeSet::new();
+    for item in read {
+        let Some((kind, file, is_yaml)) = item? else { continue };
+        if is_yaml {
+            if seen.insert(file.path.clone()) {
+                files.properties.push(file);
+            }
+            continue;
+        }
+        if !seen.insert(file.path.clone()) {
+            continue;
+        }
+        match kind {
+            Kind::Model => files.models.push(file),
+            Kind::Analysis => files.analyses.push(file),
+            Kind::Macro => files.macros.push(file),
+            Kind::Snapshot => files.snapshots.push(file),
+            Kind::Test => files.tests.push(file),
+            Kind::Seed => files.seeds.push(file.path),
+            Kind::Docs => files.docs.push(file),
+        }
+    }
+    for name in ["selectors.yml", "project/selectors.yml"] {
+        if let Ok(text) = std::fs::read_to_string(root.join(name)) {
+            files.selectors = Some(SourceFile { path: name.to_string(), contents: Arc::from(text) });
+            break;
+        }
+    }
+    Ok(files)
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real `uxt` binary on fixture projects, asserting what a user sees.
+//! See `tests/README.md` for where each kind of test goes.
+
+mod harness;
+
+mod artifacts;
+mod engines;
+mod errors;
+mod example;
+mod run;
+mod select;

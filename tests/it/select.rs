@@ -1,0 +1,31 @@
+//! Selection syntax as `uxt ls` shows it.
+
+use crate::engines::Engine;
+
+fn ls(args: &[&str]) -> Vec<String> {
+    let project = Engine::DuckDb.project("shop", "shop");
+    let mut full = vec!["ls", "--output", "name"];
+    full.extend_from_slice(args);
+    let output = project.run(&full);
+    assert_eq!(output.code(), 0, "{output:?}");
+    output.stdout().lines().map(str::to_string).collect()
+}
+
+#[test]
+fn selection_methods_and_graph_operators() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["--select", "customers"], &["customers"]),
+        (&["--select", "+customers"], &["customers", "raw.payments", "stg_customers", "stg_orders", "stg_payments"]),
+        (&["--select", "stg_orders+"], &["customers", "stg_orders"]),
+        (&["--select", "tag:nightly"], &["customers", "order_events"]),
+        (&["--select", "path:models/staging", "--resource-type", "model"], &["stg_customers", "stg_orders", "stg_payments"]),
+        (&["--select", "config.materialized:ephemeral"], &["stg_payments"]),
+        (&["--select", "source:raw+", "--resource-type", "model"], &["customers", "stg_payments"]),
+        (&["--select", "stg_*", "--exclude", "stg_orders"], &["stg_customers", "stg_payments"]),
+        (&["--select", "tag:nightly,config.materialized:incremental"], &["order_events"]),
+        (&["--resource-type", "source"], &["raw.payments"]),
+    ];
+    for (args, expected) in cases {
+        assert_eq!(ls(args), *expected, "uxt ls {}", args.join(" "));
+    }
+}
