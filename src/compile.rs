@@ -12,7 +12,7 @@ use regex::Regex;
 use crate::adapter::{ExistingRelation, RelationKind};
 use crate::diagnostic::Diagnostic;
 use crate::jinja::{Jinja, NodeValues, Phase, Scope};
-use crate::manifest::{Manifest, Node, resolve_node_value};
+use crate::manifest::{GenericTest, Manifest, Node, ResourceType, data_tests, resolve_node_value};
 use crate::project::config::ConfigExt;
 
 /// The relations that existed when the command started: `is_incremental()` and the
@@ -51,16 +51,55 @@ fn is_incremental(node: &Node, relations: &Relations, full_refresh: bool) -> boo
     node.materialized() == "incremental" && !should_full_refresh(node, full_refresh) && relations.get(&node.schema, &node.alias) == Some(RelationKind::Table)
 }
 
+/// The relation text of a node or source, for a test's `model` and `to` arguments.
+fn relation_text(manifest: &Manifest, unique_id: &str) -> Option<String> {
+    manifest.nodes.get(unique_id).map(|n| n.relation().render_sql()).or_else(|| manifest.sources.get(unique_id).map(|s| s.relation().render_sql()))
+}
+
+/// A generic test's failing-rows query: the built-in tests' SQL as dbt writes it, or a call of
+/// the project's `{% test %}` macro.
+fn generic_test_sql(manifest: &Manifest, jinja: &Jinja, node: &Node, test: &GenericTest, scope: Rc<Scope>) -> Result<String, Diagnostic> {
+    let relation = relation_text(manifest, &test.attached_node).unwrap_or_default();
+    let model = data_tests::model_with_where(&relation, &node.config);
+    let to = test.to.as_deref().and_then(|id| relation_text(manifest, id));
+    if let Some(sql) = data_tests::builtin_sql(&test.decl, &model, to.as_deref()) {
+        return Ok(sql);
+    }
+    let mut extra: BTreeMap<String, minijinja::Value> = BTreeMap::new();
+    let mut arguments = vec!["model=__uxt_model".to_string()];
+    extra.insert("__uxt_model".into(), minijinja::Value::from_safe_string(model));
+    if let Some(column) = &test.decl.column_name {
+        arguments.push("column_name=__uxt_column".into());
+        extra.insert("__uxt_column".into(), minijinja::Value::from(column.as_str()));
+    }
+    for (key, value) in &test.decl.kwargs {
+        let name = format!("__uxt_arg_{key}");
+        // `to` names a relation: hand the macro the resolved one, as dbt renders it.
+        let value = match (key.as_str(), &to) {
+            ("to", Some(to)) => minijinja::Value::from_safe_string(to.clone()),
+            _ => crate::jinja::to_value(value),
+        };
+        arguments.push(format!("{key}={name}"));
+        extra.insert(name, value);
+    }
+    let call = format!("{{{{ test_{}({}) }}}}", test.decl.test_name, arguments.join(", "));
+    jinja.render_str(&node.original_file_path, &call, scope, NodeValues { extra, ..NodeValues::default() })
+}
+
 /// Renders one node, without CTE injection.
 pub fn render_node(manifest: &Manifest, jinja: &Jinja, node: &Node, relations: &Relations, full_refresh: bool) -> Result<Compiled, Diagnostic> {
     let incremental = is_incremental(node, relations, full_refresh);
     let scope = Rc::new(Scope::new(Phase::Compile, &node.unique_id, node.config.clone(), incremental));
     let values = || NodeValues { this: Some(node.relation()), model: Some(resolve_node_value(node)), ..NodeValues::default() };
-    let sql = jinja.render(&node.original_file_path, scope.clone(), values())?;
+    let sql = match (&node.test, node.resource_type) {
+        (Some(test), _) => generic_test_sql(manifest, jinja, node, test, scope.clone())?,
+        (None, ResourceType::Seed) => String::new(),
+        (None, ResourceType::Snapshot) => jinja.render(&format!("{}#{}", node.original_file_path, node.name), scope.clone(), values())?,
+        (None, _) => jinja.render(&node.original_file_path, scope.clone(), values())?,
+    };
     let hook = |text: &String| jinja.render_str(&node.original_file_path, text, scope.clone(), values());
     let pre_hooks = node.config.list_of("pre_hook").iter().map(hook).collect::<Result<_, _>>()?;
     let post_hooks = node.config.list_of("post_hook").iter().map(hook).collect::<Result<_, _>>()?;
-    let _ = manifest;
     Ok(Compiled { sql, pre_hooks, post_hooks, is_incremental: incremental, used_warehouse: scope.used_warehouse.get() })
 }
 
@@ -147,7 +186,7 @@ pub fn write(manifest: &Manifest, target_dir: &std::path::Path, compiled: &BTree
     use anyhow::Context;
     for (id, node) in compiled {
         let Some(source) = manifest.nodes.get(id) else { continue };
-        let path = target_dir.join("compiled").join(&manifest.project_name).join(&source.original_file_path);
+        let path = target_dir.join("compiled").join(&manifest.project_name).join(source.output_path());
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).with_context(|| format!("while creating `{}`", parent.display()))?;
         }

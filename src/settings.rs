@@ -57,7 +57,7 @@ fn render_profile_value(text: &str, vars: &Map<String, Json>) -> std::result::Re
     });
     let vars = vars.clone();
     env.add_function("var", move |name: String, default: Option<minijinja::Value>| -> std::result::Result<minijinja::Value, minijinja::Error> {
-        vars.get(&name).map(minijinja::Value::from_serialize).or(default).ok_or_else(|| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("var `{name}` is not set")))
+        vars.get(&name).map(crate::jinja::to_value).or(default).ok_or_else(|| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("var `{name}` is not set")))
     });
     env.render_str(text, ()).map_err(|e| e.detail().unwrap_or("cannot render").to_string())
 }
@@ -125,7 +125,8 @@ pub fn session(global: &Global, command: &str, full_refresh: bool, invocation_id
         resolver: std::sync::OnceLock::new(),
         warehouse: RwLock::new(None),
     });
-    let templates: Vec<&project::SourceFile> = project.files.models.iter().chain(project.files.analyses.iter()).collect();
+    let snapshots = manifest::snapshot_templates(&project, &properties);
+    let templates: Vec<&project::SourceFile> = project.files.models.iter().chain(project.files.analyses.iter()).chain(snapshots.iter()).chain(project.files.tests.iter()).collect();
     let jinja = Jinja::new(ctx.clone(), &templates, &project.files.macros)?;
     let naming = Naming { jinja: &jinja, target_schema: target.schema.clone(), target_database: database };
     let manifest = manifest::parse(&project, &properties, &jinja, &naming)?;

@@ -3,4 +3,4 @@ select
     trim(district_name) as district_name,
     lower(zone) as zone,
     target_share
-from {{ ref('ref_districts') }}
+from {{ ref('districts') }}

@@ -148,6 +148,12 @@ pub trait Adapter: Send + Sync {
     /// Columns of a relation in ordinal order; empty when it does not exist.
     async fn get_columns(&self, schema: &str, name: &str) -> DbResult<Vec<ColumnInfo>>;
 
+    /// Bulk-loads a CSV file with a header row into `table` (quoted, qualified) for `columns`, in
+    /// one transaction that first runs `before` (create or truncate the table). The file is
+    /// streamed (COPY on Postgres, DuckDB's CSV reader), never held whole in memory or sent as
+    /// INSERTs. Empty unquoted fields load as NULL. Returns the rows loaded.
+    async fn load_csv(&self, before: &[String], table: &str, columns: &[String], path: &std::path::Path, delimiter: u8) -> DbResult<u64>;
+
     /// Cancels every statement in flight (Ctrl-C). Returns once the requests are sent.
     async fn cancel_all(&self);
 }

@@ -101,6 +101,43 @@ enum Command {
         #[arg(short = 'x', long)]
         fail_fast: bool,
     },
+    /// Load the selected seeds (CSV files) into tables.
+    Seed {
+        #[command(flatten)]
+        select: SelectArgs,
+        /// Drop and recreate the tables (needed when columns change).
+        #[arg(long)]
+        full_refresh: bool,
+        #[arg(short = 'x', long)]
+        fail_fast: bool,
+    },
+    /// Record the selected snapshots (SCD type 2 history).
+    Snapshot {
+        #[command(flatten)]
+        select: SelectArgs,
+        #[arg(short = 'x', long)]
+        fail_fast: bool,
+    },
+    /// Run the selected data tests.
+    Test {
+        #[command(flatten)]
+        select: SelectArgs,
+        #[arg(short = 'x', long)]
+        fail_fast: bool,
+    },
+    /// Seeds, models, snapshots and tests in one DAG run: a model's tests run as soon as it is
+    /// built, and a failing test skips what depends on the model.
+    Build {
+        #[command(flatten)]
+        select: SelectArgs,
+        /// Only these resource types (`seed`, `model`, `snapshot`, `test`).
+        #[arg(long = "resource-type", alias = "resource-types", num_args = 1..)]
+        resource_type: Vec<String>,
+        #[arg(long)]
+        full_refresh: bool,
+        #[arg(short = 'x', long)]
+        fail_fast: bool,
+    },
     /// Render the selected nodes' SQL into `target/compiled/`.
     Compile {
         #[command(flatten)]
@@ -197,7 +234,15 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
-            Command::Run { select, full_refresh, fail_fast } => run::run(&global, &select.selection(), full_refresh, fail_fast, &invocation_id).await,
+            Command::Run { select, full_refresh, fail_fast } => run::run(&global, &select.selection(), run::Task { command: "run", resource_types: &["model"], full_refresh, fail_fast }, &invocation_id).await,
+            Command::Seed { select, full_refresh, fail_fast } => run::run(&global, &select.selection(), run::Task { command: "seed", resource_types: &["seed"], full_refresh, fail_fast }, &invocation_id).await,
+            Command::Snapshot { select, fail_fast } => run::run(&global, &select.selection(), run::Task { command: "snapshot", resource_types: &["snapshot"], full_refresh: false, fail_fast }, &invocation_id).await,
+            Command::Test { select, fail_fast } => run::run(&global, &select.selection(), run::Task { command: "test", resource_types: &["test"], full_refresh: false, fail_fast }, &invocation_id).await,
+            Command::Build { select, resource_type, full_refresh, fail_fast } => {
+                let all = ["seed", "model", "snapshot", "test"];
+                let chosen: Vec<&str> = if resource_type.is_empty() { all.to_vec() } else { all.iter().copied().filter(|t| resource_type.iter().any(|r| r == t)).collect() };
+                run::run(&global, &select.selection(), run::Task { command: "build", resource_types: &chosen, full_refresh, fail_fast }, &invocation_id).await
+            }
             Command::Compile { select, inline, full_refresh } => compile::run(&global, &select.selection(), inline.as_deref(), full_refresh, &invocation_id).await,
             Command::Ls { select, resource_type, output, output_keys } => ls::run(&global, &select.selection(), &resource_type, output, &output_keys, &invocation_id),
             Command::Show { select, inline, limit, output } => show::run(&global, &select.selection(), inline.as_deref(), limit, output, &invocation_id).await,

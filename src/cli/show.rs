@@ -31,7 +31,7 @@ pub async fn run(global: &Global, selection: &Selection, inline: Option<&str>, l
     match output {
         ShowOutput::Table => {
             let mut table = Table::new();
-            table.load_preset(UTF8_FULL_CONDENSED);
+            table.load_style(UTF8_FULL_CONDENSED);
             table.set_header(result.columns.iter().map(|c| c.name.clone()));
             for row in &result.rows {
                 table.add_row(row.iter().map(ToString::to_string));

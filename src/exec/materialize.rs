@@ -258,7 +258,8 @@ mod tests {
     fn schema_changes_follow_on_schema_change() {
         let target = cols(&["id", "old"]);
         let new = cols(&["id", "fresh"]);
-        let base = |mode| Incremental { names: &names(), strategy: Strategy::Append, unique_key: &[], predicates: &[], on_schema_change: mode, target_columns: &target, new_columns: &new };
+        let names = names();
+        let base = |mode| Incremental { names: &names, strategy: Strategy::Append, unique_key: &[], predicates: &[], on_schema_change: mode, target_columns: &target, new_columns: &new };
         assert!(incremental(&base(OnSchemaChange::Fail)).unwrap_err().contains("added: `fresh`; removed: `old`"));
         let append = incremental(&base(OnSchemaChange::AppendNewColumns)).unwrap();
         assert!(append[0].contains("add column \"fresh\" INTEGER"));

@@ -3,6 +3,11 @@
 //! Materializations get their SQL from [`materialize`]; this module only orders and sends it.
 
 pub mod materialize;
+pub mod seed;
+mod seed_types;
+mod snapshot;
+pub mod snapshot_sql;
+mod test;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::PathBuf;
@@ -23,11 +28,15 @@ use crate::ui::{self, Level};
 
 use self::materialize::{Incremental, Names, OnSchemaChange, Strategy};
 
+/// dbt's statuses: nodes succeed, error or are skipped; tests pass, warn or fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Success,
     Error,
     Skipped,
+    Pass,
+    Warn,
+    Fail,
 }
 
 impl Status {
@@ -36,7 +45,15 @@ impl Status {
             Status::Success => "success",
             Status::Error => "error",
             Status::Skipped => "skipped",
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
         }
+    }
+
+    /// Whether the node's dependents must be skipped.
+    pub fn blocks(self) -> bool {
+        matches!(self, Status::Error | Status::Fail | Status::Skipped)
     }
 }
 
@@ -53,6 +70,7 @@ pub struct NodeResult {
     pub compiled_code: String,
     pub relation_name: Option<String>,
     pub adapter_response: Json,
+    pub failures: Option<u64>,
 }
 
 /// Everything a run needs, shared by the workers.
@@ -67,6 +85,7 @@ pub struct Execution {
     pub fail_fast: bool,
     pub full_refresh: bool,
     pub target_dir: PathBuf,
+    pub project_root: PathBuf,
 }
 
 pub struct Outcome {
@@ -108,7 +127,7 @@ pub async fn execute(execution: Execution) -> Outcome {
             if skipped.contains(id) {
                 continue;
             }
-            if node.is_ephemeral() || node.resource_type != ResourceType::Model {
+            if node.is_ephemeral() || node.resource_type == ResourceType::Analysis {
                 // Ephemeral models run inside their children; nothing to send.
                 release(id, &children, &mut waiting, &mut ready);
                 continue;
@@ -139,7 +158,7 @@ pub async fn execute(execution: Execution) -> Outcome {
                 };
                 free_workers.push(worker);
                 let id = result.unique_id.clone();
-                if result.status == Status::Error {
+                if result.status.blocks() {
                     if execution.fail_fast && !stop {
                         stop = true;
                         ui::warn("--fail-fast: cancelling the nodes still running");
@@ -169,7 +188,8 @@ pub async fn execute(execution: Execution) -> Outcome {
             let node = &execution.manifest.nodes[id.as_str()];
             started += 1;
             if !interrupted {
-                ui::progress("SkippingDetails", Level::Info, started, total, &format!("SKIP relation {}.{}", node.schema, node.alias), &ui::paint("SKIP", Level::Warn), json!({"unique_id": id}));
+                let what = if node.resource_type == ResourceType::Test { format!("SKIP test {}", node.name) } else { format!("SKIP relation {}.{}", node.schema, node.alias) };
+                ui::progress("SkippingDetails", Level::Info, started, total, &what, &ui::paint("SKIP", Level::Warn), json!({"unique_id": id}));
             }
             results.insert((*id).clone(), NodeResult {
                 unique_id: (*id).clone(),
@@ -182,6 +202,7 @@ pub async fn execute(execution: Execution) -> Outcome {
                 compiled_code: execution.compiled.get(id.as_str()).map(|c| c.sql.clone()).unwrap_or_default(),
                 relation_name: node.relation_name(),
                 adapter_response: json!({}),
+                failures: None,
             });
         }
     }
@@ -189,7 +210,7 @@ pub async fn execute(execution: Execution) -> Outcome {
     Outcome { results: ordered, interrupted }
 }
 
-fn release<'a>(id: &str, children: &BTreeMap<&str, Vec<&'a str>>, waiting: &mut BTreeMap<&str, usize>, ready: &mut VecDeque<&'a str>) {
+fn release<'a>(id: &str, children: &BTreeMap<&str, Vec<&'a str>>, waiting: &mut BTreeMap<&'a str, usize>, ready: &mut VecDeque<&'a str>) {
     for child in children.get(id).map(Vec::as_slice).unwrap_or_default() {
         if let Some(count) = waiting.get_mut(child) {
             *count -= 1;
@@ -224,28 +245,68 @@ impl From<DbError> for Failure {
     }
 }
 
+/// What a node that ran to the end reports.
+struct Done {
+    status: Status,
+    /// The word in brackets: `OK`, `INSERT 20`, `PASS`, `FAIL 3`.
+    word: String,
+    failures: Option<u64>,
+}
+
+impl Done {
+    fn ok() -> Done {
+        Done { status: Status::Success, word: "OK".into(), failures: None }
+    }
+}
+
+/// The verbs dbt prints for a resource type: while running, on success, on error.
+fn describe(node: &Node) -> (String, &'static str, &'static str) {
+    match node.resource_type {
+        ResourceType::Seed => (format!("seed file {}.{}", node.schema, node.alias), "OK loaded", "ERROR loading"),
+        ResourceType::Snapshot => (format!("snapshot {}.{}", node.schema, node.alias), "OK snapshotted", "ERROR snapshotting"),
+        ResourceType::Test => (format!("test {}", node.name), "", "ERROR"),
+        _ => (format!("sql {} model {}.{}", node.materialized(), node.schema, node.alias), "OK created", "ERROR creating"),
+    }
+}
+
 async fn run_node(execution: &Arc<Execution>, id: &str, index: usize, total: usize, worker: usize) -> NodeResult {
     let node = &execution.manifest.nodes[id];
-    let description = format!("sql {} model {}.{}", node.materialized(), node.schema, node.alias);
+    let (description, ok_verb, error_verb) = describe(node);
     ui::progress("NodeStart", Level::Info, index, total, &format!("START {description}"), "RUN", json!({"unique_id": id}));
     let started_at = Utc::now();
     let clock = Instant::now();
     let mut sent: Vec<String> = Vec::new();
-    let outcome = build(execution, node, &mut sent).await;
+    let outcome = match node.resource_type {
+        ResourceType::Seed => seed::load(execution, node, &mut sent).await,
+        ResourceType::Snapshot => snapshot::run(execution, node, &mut sent).await,
+        ResourceType::Test => test::run(execution, node, &mut sent).await,
+        _ => build(execution, node, &mut sent).await.map(|()| Done::ok()),
+    };
     let elapsed = clock.elapsed().as_secs_f64();
-    let run_path = execution.target_dir.join("run").join(&execution.manifest.project_name).join(&node.original_file_path);
+    let run_path = execution.target_dir.join("run").join(&execution.manifest.project_name).join(node.output_path());
     let written = write_run_file(&run_path, &sent);
     let compiled_code = execution.compiled.get(id).map(|c| c.sql.clone()).unwrap_or_default();
-    let (status, message) = match outcome {
-        Ok(()) => {
-            ui::progress("LogModelResult", Level::Info, index, total, &format!("OK created {description}"), &format!("{} in {elapsed:.2}s", ui::paint("OK", Level::Info)), json!({"unique_id": id, "status": "success", "execution_time": elapsed}));
-            (Status::Success, "OK".to_string())
+    let data = |status: Status| json!({"unique_id": id, "status": status.as_str(), "execution_time": elapsed});
+    let (status, message, failures) = match outcome {
+        Ok(done) => {
+            let level = match done.status {
+                Status::Fail => Level::Error,
+                Status::Warn => Level::Warn,
+                _ => Level::Info,
+            };
+            let line = if node.resource_type == ResourceType::Test { format!("{} {}", done.word, node.name) } else { format!("{ok_verb} {description}") };
+            ui::progress("LogNodeResult", level, index, total, &line, &format!("{} in {elapsed:.2}s", ui::paint(&done.word, level)), data(done.status));
+            let message = match done.status {
+                Status::Fail | Status::Warn => format!("Got {} result{}, configured to {} if {}", done.failures.unwrap_or(0), if done.failures == Some(1) { "" } else { "s" }, if done.status == Status::Fail { "fail" } else { "warn" }, node.config.str_of(if done.status == Status::Fail { "error_if" } else { "warn_if" }).unwrap_or("!= 0")),
+                _ => done.word.clone(),
+            };
+            (done.status, message, done.failures)
         }
         Err(failure) => {
-            ui::progress("LogModelResult", Level::Error, index, total, &format!("ERROR creating {description}"), &format!("{} in {elapsed:.2}s", ui::paint("ERROR", Level::Error)), json!({"unique_id": id, "status": "error", "execution_time": elapsed}));
+            ui::progress("LogNodeResult", Level::Error, index, total, &format!("{error_verb} {description}"), &format!("{} in {elapsed:.2}s", ui::paint("ERROR", Level::Error)), data(Status::Error));
             let relative = run_path.strip_prefix(execution.target_dir.parent().unwrap_or(&execution.target_dir)).unwrap_or(&run_path);
             let place = if written { format!("\n  compiled code at {}", relative.display()) } else { String::new() };
-            (Status::Error, format!("{}{place}", failure.message))
+            (Status::Error, format!("{}{place}", failure.message), None)
         }
     };
     NodeResult {
@@ -258,7 +319,8 @@ async fn run_node(execution: &Arc<Execution>, id: &str, index: usize, total: usi
         thread_id: format!("Thread-{worker}"),
         compiled_code,
         relation_name: node.relation_name(),
-        adapter_response: json!({"_message": if status == Status::Success { "OK" } else { "ERROR" }}),
+        adapter_response: json!({"_message": status.as_str().to_uppercase()}),
+        failures,
     }
 }
 
@@ -282,25 +344,28 @@ async fn send_in_transaction(adapter: &dyn Adapter, sent: &mut Vec<String>, stat
     Ok(())
 }
 
-/// Builds one model: hooks, then its materialization.
-async fn build(execution: &Arc<Execution>, node: &Node, sent: &mut Vec<String>) -> Result<(), Failure> {
-    let mut compiled = execution.compiled.get(&node.unique_id).cloned().ok_or_else(|| Failure { message: "the node was not compiled".into() })?;
-    if compiled.used_warehouse {
-        // It queried the warehouse at compile time: render again now that its parents exist.
-        let shared = execution.clone();
-        let id = node.unique_id.clone();
-        let fresh = tokio::task::spawn_blocking(move || {
-            let node = &shared.manifest.nodes[&id];
-            compile::compile(&shared.manifest, &shared.jinja, std::slice::from_ref(&node.unique_id), &shared.relations, shared.full_refresh).map(|mut map| map.remove(&id))
-        })
+/// The node's compiled SQL; compiled again now when it queried the warehouse at compile time,
+/// so that it sees what its parents built in this run.
+async fn current_compiled(execution: &Arc<Execution>, node: &Node) -> Result<Compiled, Failure> {
+    let compiled = execution.compiled.get(&node.unique_id).cloned().ok_or_else(|| Failure { message: "the node was not compiled".into() })?;
+    if !compiled.used_warehouse {
+        return Ok(compiled);
+    }
+    let shared = execution.clone();
+    let id = node.unique_id.clone();
+    let fresh = tokio::task::spawn_blocking(move || compile::compile(&shared.manifest, &shared.jinja, std::slice::from_ref(&id), &shared.relations, shared.full_refresh).map(|mut map| map.remove(&id)))
         .await
         .map_err(|e| Failure { message: format!("compilation stopped: {e}") })?;
-        compiled = match fresh {
-            Ok(Some(fresh)) => fresh,
-            Ok(None) => compiled,
-            Err(diagnostics) => return Err(Failure { message: diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n") }),
-        };
+    match fresh {
+        Ok(Some(fresh)) => Ok(fresh),
+        Ok(None) => Ok(compiled),
+        Err(diagnostics) => Err(Failure { message: diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n") }),
     }
+}
+
+/// Builds one model: hooks, then its materialization.
+async fn build(execution: &Arc<Execution>, node: &Node, sent: &mut Vec<String>) -> Result<(), Failure> {
+    let compiled = current_compiled(execution, node).await?;
     let adapter = execution.adapter.as_ref();
     for hook in &compiled.pre_hooks {
         send(adapter, sent, hook.clone()).await?;
@@ -360,9 +425,15 @@ async fn incremental(adapter: &dyn Adapter, node: &Node, names: &Names, sql: &st
     result
 }
 
-/// Creates the schemas the planned models build into.
+/// Creates the schemas the planned nodes build into (test audit schemas only when a test stores
+/// its failures).
 pub async fn create_schemas(adapter: &dyn Adapter, manifest: &Manifest, plan: &Plan) -> Result<(), DbError> {
-    let schemas: BTreeSet<&str> = plan.order.iter().filter_map(|id| manifest.nodes.get(id)).filter(|n| !n.is_ephemeral() && n.resource_type == ResourceType::Model).map(|n| n.schema.as_str()).collect();
+    let builds = |n: &&Node| match n.resource_type {
+        ResourceType::Test => n.config.bool_of("store_failures") == Some(true),
+        ResourceType::Analysis => false,
+        _ => !n.is_ephemeral(),
+    };
+    let schemas: BTreeSet<&str> = plan.order.iter().filter_map(|id| manifest.nodes.get(id)).filter(builds).map(|n| n.schema.as_str()).collect();
     for schema in schemas {
         adapter.execute(&format!("create schema if not exists {}", quote(schema))).await?;
     }
@@ -383,8 +454,9 @@ impl Tally {
         let mut tally = Tally::default();
         for result in results {
             match result.status {
-                Status::Success => tally.pass += 1,
-                Status::Error => tally.error += 1,
+                Status::Success | Status::Pass => tally.pass += 1,
+                Status::Warn => tally.warn += 1,
+                Status::Error | Status::Fail => tally.error += 1,
                 Status::Skipped => tally.skip += 1,
             }
         }
@@ -402,25 +474,36 @@ pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
     for result in results {
         if let Some(node) = manifest.nodes.get(&result.unique_id) {
-            *kinds.entry(format!("{} model", node.materialized())).or_default() += 1;
+            let kind = match node.resource_type {
+                ResourceType::Model => format!("{} model", node.materialized()),
+                other => other.as_str().to_string(),
+            };
+            *kinds.entry(kind).or_default() += 1;
         }
     }
     let summary: Vec<String> = kinds.iter().map(|(kind, count)| format!("{count} {kind}{}", if *count == 1 { "" } else { "s" })).collect();
     ui::blank();
     ui::info(&format!("Finished running {} in {elapsed:.2}s.", if summary.is_empty() { "nothing".to_string() } else { summary.join(", ") }));
     ui::blank();
-    let errors: Vec<&NodeResult> = results.iter().filter(|r| r.status == Status::Error).collect();
+    let errors: Vec<&NodeResult> = results.iter().filter(|r| matches!(r.status, Status::Error | Status::Fail)).collect();
+    let warnings: Vec<&NodeResult> = results.iter().filter(|r| r.status == Status::Warn).collect();
     if errors.is_empty() {
         ui::info(&ui::paint("Completed successfully", Level::Info));
     } else {
-        ui::error(&ui::paint(&format!("Completed with {} error{}:", errors.len(), if errors.len() == 1 { "" } else { "s" }), Level::Error));
-        for result in errors {
-            let Some(node) = manifest.nodes.get(&result.unique_id) else { continue };
-            ui::blank();
-            ui::error(&format!("  Database Error in model {} ({})", node.name, node.original_file_path));
-            for line in result.message.lines() {
-                ui::error(&format!("  {}", line.trim_start()));
-            }
+        ui::error(&ui::paint(&format!("Completed with {} error{} and {} warning{}:", errors.len(), if errors.len() == 1 { "" } else { "s" }, warnings.len(), if warnings.len() == 1 { "" } else { "s" }), Level::Error));
+    }
+    for result in errors.iter().chain(warnings.iter()) {
+        let Some(node) = manifest.nodes.get(&result.unique_id) else { continue };
+        ui::blank();
+        let kind = node.resource_type.as_str();
+        let heading = match result.status {
+            Status::Fail => format!("  Failure in {kind} {} ({})", node.name, node.original_file_path),
+            Status::Warn => format!("  Warning in {kind} {} ({})", node.name, node.original_file_path),
+            _ => format!("  Database Error in {kind} {} ({})", node.name, node.original_file_path),
+        };
+        ui::error(&heading);
+        for line in result.message.lines() {
+            ui::error(&format!("  {}", line.trim_start()));
         }
     }
     ui::blank();

@@ -131,6 +131,62 @@ impl Dag {
     }
 }
 
+/// For `build`: a test runs before the children of the nodes it tests, so that a failing test
+/// skips them. A test gates a child when everything the test depends on is upstream of it.
+pub fn gate_on_tests(manifest: &Manifest, mut plan: Plan) -> Plan {
+    let mut children: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for id in &plan.order {
+        for parent in &plan.parents[id] {
+            children.entry(parent.as_str()).or_default().push(id.as_str());
+        }
+    }
+    let is_test = |id: &str| id.starts_with("test.");
+    let upstream = |of: &str, wanted: &str| -> bool {
+        let mut stack = vec![of];
+        let mut seen = BTreeSet::new();
+        while let Some(current) = stack.pop() {
+            if current == wanted {
+                return true;
+            }
+            if let Some(node) = manifest.nodes.get(current) {
+                stack.extend(node.depends_on_nodes.iter().map(String::as_str).filter(|p| seen.insert(*p)));
+            }
+        }
+        false
+    };
+    let mut extra: Vec<(String, String)> = Vec::new();
+    for test in plan.order.iter().filter(|id| is_test(id)) {
+        let tested = &manifest.nodes[test].depends_on_nodes;
+        for parent in tested {
+            for child in children.get(parent.as_str()).map(Vec::as_slice).unwrap_or_default() {
+                if !is_test(child) && tested.iter().all(|t| upstream(child, t)) {
+                    extra.push(((*child).to_string(), test.clone()));
+                }
+            }
+        }
+    }
+    for (child, test) in extra {
+        let parents = plan.parents.entry(child).or_default();
+        if !parents.contains(&test) {
+            parents.push(test);
+        }
+    }
+    // Keep a valid order: tests move before the children they gate.
+    let mut placed: BTreeSet<String> = BTreeSet::new();
+    let mut order = Vec::with_capacity(plan.order.len());
+    let mut pending: std::collections::VecDeque<String> = plan.order.drain(..).collect();
+    while let Some(id) = pending.pop_front() {
+        if plan.parents[&id].iter().all(|p| placed.contains(p)) {
+            placed.insert(id.clone());
+            order.push(id);
+        } else {
+            pending.push_back(id);
+        }
+    }
+    plan.order = order;
+    plan
+}
+
 /// The selection view of the manifest.
 pub fn selection_graph(manifest: &Manifest) -> SelectionGraph {
     let mut nodes: Vec<SelectableNode> = manifest

@@ -21,7 +21,7 @@ fn invalid(message: impl Into<String>) -> Error {
 }
 
 fn json_to_value(json: &Json) -> Value {
-    Value::from_serialize(json)
+    crate::jinja::to_value(json)
 }
 
 pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>, macros: &BTreeMap<String, MacroDef>) {
@@ -102,7 +102,7 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>, macros: &
         Ok(Value::from_object(Table::from(result)))
     });
     let statement_ctx = ctx.clone();
-    env.add_function("statement", move |state: &State, name: Option<String>, kwargs: Kwargs| -> Result<String, Error> {
+    env.add_function("statement", move |state: &mut State, name: Option<String>, kwargs: Kwargs| -> Result<String, Error> {
         let caller: Value = kwargs.get("caller")?;
         let fetch: Option<bool> = kwargs.get("fetch_result")?;
         let _: Option<bool> = kwargs.get("auto_begin")?;
@@ -255,9 +255,14 @@ impl Object for Namespace {
 }
 
 /// `graph.nodes`, `graph.sources`, from the parsed manifest.
-#[derive(Debug)]
 struct Graph {
     ctx: Arc<RunContext>,
+}
+
+impl std::fmt::Debug for Graph {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("graph")
+    }
 }
 
 impl Object for Graph {

@@ -25,6 +25,11 @@ pub use self::macros::MacroDef;
 pub use self::relation::Relation;
 pub use self::scope::{Phase, RefCall, Scope};
 
+/// A serializable Rust value as a Jinja value.
+pub fn to_value<T: serde::Serialize>(value: T) -> Value {
+    Value::from(minijinja::value::Serde(value))
+}
+
 /// Resolves `ref` and `source` at compile time, against the parsed manifest.
 pub trait Resolver: Send + Sync {
     fn resolve_ref(&self, call: &RefCall) -> Result<Relation, String>;
@@ -119,7 +124,9 @@ impl Jinja {
         let mut env = Environment::new();
         env.set_debug(true);
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
-        env.set_keep_trailing_newline(true);
+        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build() {
+            env.set_syntax(syntax);
+        }
         env.set_recursion_limit(500);
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         minijinja_contrib::add_to_environment(&mut env);
@@ -214,10 +221,12 @@ impl Jinja {
         if let Some(help) = help {
             diagnostic = diagnostic.with_help(help);
         }
-        let file = error.name().map(str::to_string).or_else(|| fallback.map(str::to_string));
-        if let Some(file) = file {
-            match (self.sources.get(&file), error.line(), error.range()) {
-                (Some(source), _, Some(range)) if !self.macros.values().any(|m| m.file == file) => {
+        let template = error.name().map(str::to_string).or_else(|| fallback.map(str::to_string));
+        if let Some(template) = template {
+            // Snapshot blocks are templates named `<file>#<snapshot>`.
+            let file = template.split('#').next().unwrap_or(&template).to_string();
+            match (self.sources.get(&template), error.line(), error.range()) {
+                (Some(source), _, Some(range)) if !self.macros.values().any(|m| m.file == template) => {
                     diagnostic = diagnostic.at_span(file, source.clone(), (range.start, range.end));
                 }
                 (Some(source), Some(line), _) => diagnostic = diagnostic.at_line(file, source.clone(), line),

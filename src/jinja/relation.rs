@@ -72,7 +72,7 @@ impl Object for Relation {
             "is_table" => Value::from(self.kind.as_deref() == Some("table")),
             "is_view" => Value::from(self.kind.as_deref() == Some("view")),
             "is_cte" => Value::from(self.kind.as_deref() == Some("cte")),
-            "path" => Value::from_serialize(serde_json::json!({
+            "path" => crate::jinja::to_value(serde_json::json!({
                 "database": self.database, "schema": self.schema, "identifier": self.identifier
             })),
             _ => return None,

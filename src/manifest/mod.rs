@@ -2,6 +2,7 @@
 //! with their final config, relation names and dependencies. Missing refs and sources, and two
 //! nodes of one name, are diagnostics pointing at the file and line. No database.
 
+pub mod data_tests;
 mod resolve;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,6 +30,8 @@ pub enum ResourceType {
     Model,
     Analysis,
     Seed,
+    Snapshot,
+    Test,
 }
 
 impl ResourceType {
@@ -37,6 +40,8 @@ impl ResourceType {
             ResourceType::Model => "model",
             ResourceType::Analysis => "analysis",
             ResourceType::Seed => "seed",
+            ResourceType::Snapshot => "snapshot",
+            ResourceType::Test => "test",
         }
     }
 }
@@ -67,23 +72,47 @@ pub struct Node {
     pub schema: String,
     pub alias: String,
     pub tests: Vec<Json>,
+    /// For generic tests: the declaration and what it tests.
+    pub test: Option<GenericTest>,
+}
+
+/// A generic data test as properties YAML declared it.
+#[derive(Debug, Clone)]
+pub struct GenericTest {
+    pub decl: data_tests::TestDecl,
+    /// The unique_id of the model, seed, snapshot or source it tests.
+    pub attached_node: String,
+    /// `relationships`' `to`: the unique_id it refers to.
+    pub to: Option<String>,
+    pub metadata_kwargs: Map<String, Json>,
 }
 
 impl Node {
     pub fn materialized(&self) -> &str {
         match self.resource_type {
             ResourceType::Seed => "seed",
+            ResourceType::Snapshot => "snapshot",
+            ResourceType::Test => "test",
             _ => self.config.str_of("materialized").unwrap_or("view"),
         }
     }
 
     /// Models, seeds and snapshots share the `ref` namespace and build a relation.
     pub fn is_refable(&self) -> bool {
-        matches!(self.resource_type, ResourceType::Model | ResourceType::Seed)
+        matches!(self.resource_type, ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot)
     }
 
     pub fn tags(&self) -> Vec<String> {
         self.config.list_of("tags")
+    }
+
+    /// Where its SQL goes under `target/compiled/<project>/` and `target/run/<project>/`: the
+    /// file's path, or for a generic test `<properties file>/<test>.sql`, as dbt writes them.
+    pub fn output_path(&self) -> String {
+        match &self.test {
+            Some(_) => format!("{}/{}", self.original_file_path, self.path),
+            None => self.original_file_path.clone(),
+        }
     }
 
     pub fn is_ephemeral(&self) -> bool {
@@ -161,9 +190,14 @@ struct Stub {
 }
 
 fn stub(project: &Project, properties: &Properties, file: &SourceFile, resource_type: ResourceType, roots: &[String]) -> Stub {
-    let root = roots.iter().find(|root| file.path.starts_with(&format!("{root}/"))).map_or("", String::as_str);
-    let path = file.path.strip_prefix(root).unwrap_or(&file.path).trim_start_matches('/').to_string();
-    let name = path.rsplit('/').next().unwrap_or(&path).trim_end_matches(".sql").to_string();
+    // Snapshot templates are named `<file>#<snapshot name>`.
+    let (file_path, block_name) = match file.path.split_once('#') {
+        Some((path, name)) => (path, Some(name)),
+        None => (file.path.as_str(), None),
+    };
+    let root = roots.iter().find(|root| file_path.starts_with(&format!("{root}/"))).map_or("", String::as_str);
+    let path = file_path.strip_prefix(root).unwrap_or(file_path).trim_start_matches('/').to_string();
+    let name = block_name.map_or_else(|| path.rsplit('/').next().unwrap_or(&path).trim_end_matches(".sql").to_string(), str::to_string);
     let mut fqn = vec![project.name.clone()];
     fqn.extend(path.split('/').map(str::to_string));
     if let Some(last) = fqn.last_mut() {
@@ -171,6 +205,8 @@ fn stub(project: &Project, properties: &Properties, file: &SourceFile, resource_
     }
     let block = match resource_type {
         ResourceType::Model => &project.models_config,
+        ResourceType::Snapshot => &project.snapshots_config,
+        ResourceType::Test => &project.tests_config,
         ResourceType::Analysis | ResourceType::Seed => &Json::Null,
     };
     let mut base_config = config::from_hierarchy(block, &fqn);
@@ -178,6 +214,8 @@ fn stub(project: &Project, properties: &Properties, file: &SourceFile, resource_
         ResourceType::Model => "models",
         ResourceType::Analysis => "analyses",
         ResourceType::Seed => "seeds",
+        ResourceType::Snapshot => "snapshots",
+        ResourceType::Test => "data_tests",
     };
     if let Some(patch) = properties.patches.get(kind).and_then(|p| p.get(&name)) {
         config::merge(&mut base_config, &patch.config);
@@ -207,7 +245,10 @@ impl Naming<'_> {
 
     fn apply(&self, node: &mut Node) -> Result<(), Diagnostic> {
         let custom_schema = node.config.str_of("schema").map(str::to_string);
-        node.schema = if self.overridden("generate_schema_name") {
+        let legacy_schema = (node.resource_type == ResourceType::Snapshot).then(|| node.config.str_of("target_schema").map(str::to_string)).flatten();
+        node.schema = if let Some(schema) = legacy_schema {
+            schema
+        } else if self.overridden("generate_schema_name") {
             let argument = custom_schema.as_ref().map_or_else(|| "none".to_string(), |s| format!("{s:?}"));
             self.call(node, &format!("generate_schema_name({argument}, model)"))?
         } else {
@@ -223,7 +264,7 @@ impl Naming<'_> {
         } else {
             custom_alias.unwrap_or_else(|| node.name.clone())
         };
-        node.database = node.config.str_of("database").map_or_else(|| self.target_database.clone(), str::to_string);
+        node.database = node.config.str_of("database").or_else(|| node.config.str_of("target_database")).map_or_else(|| self.target_database.clone(), str::to_string);
         Ok(())
     }
 }
@@ -250,6 +291,10 @@ fn pointing(diagnostic: Diagnostic, file: &SourceFile, span: Option<(usize, usiz
 /// Parses every model and analysis of the project.
 pub fn parse(project: &Project, properties: &Properties, jinja: &Jinja, naming: &Naming) -> Result<Manifest, Vec<Diagnostic>> {
     let mut stubs: Vec<Stub> = project.files.models.iter().map(|f| stub(project, properties, f, ResourceType::Model, &project.paths.model)).collect();
+    let mut snapshot_roots = project.paths.snapshot.clone();
+    snapshot_roots.extend(project.paths.model.iter().cloned());
+    stubs.extend(snapshot_templates(project, properties).iter().map(|f| stub(project, properties, f, ResourceType::Snapshot, &snapshot_roots)));
+    stubs.extend(project.files.tests.iter().map(|f| stub(project, properties, f, ResourceType::Test, &project.paths.test)));
     stubs.extend(project.files.analyses.iter().map(|f| stub(project, properties, f, ResourceType::Analysis, &project.paths.analysis)));
 
     let mut rendered: Vec<Result<Node, Diagnostic>> = stubs.into_par_iter().map(|stub| render_stub(project, properties, jinja, stub)).collect();
@@ -349,6 +394,22 @@ pub fn parse(project: &Project, properties: &Properties, jinja: &Jinja, naming: 
             node.depends_on_nodes = depends;
         }
     }
+    match generic_tests(project, &manifest) {
+        Ok(tests) => {
+            for mut test in tests {
+                if let Err(diagnostic) = naming.apply(&mut test) {
+                    problems.push(diagnostic);
+                    continue;
+                }
+                if test.config.bool_of("enabled") == Some(false) {
+                    manifest.disabled.insert(test.unique_id.clone(), test);
+                } else {
+                    manifest.nodes.insert(test.unique_id.clone(), test);
+                }
+            }
+        }
+        Err(diagnostics) => problems.extend(diagnostics),
+    }
     for node in manifest.nodes.values() {
         for warning in config::unknown_keys(&node.config) {
             manifest.warnings.push(format!("{warning} (in `{}`)", node.original_file_path));
@@ -357,6 +418,31 @@ pub fn parse(project: &Project, properties: &Properties, jinja: &Jinja, naming: 
     manifest.warnings.sort();
     manifest.warnings.dedup();
     if problems.is_empty() { Ok(manifest) } else { Err(problems) }
+}
+
+static SNAPSHOT_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?s)\{%-?\s*snapshot\s+([A-Za-z_][A-Za-z0-9_]*)\s*-?%\}(.*?)\{%-?\s*endsnapshot\s*-?%\}").expect("static regex")
+});
+
+/// The snapshots of a project as templates named `<file>#<name>`: each `{% snapshot %}` block's
+/// body, preceded by blank lines so that line numbers match the file, and each YAML snapshot
+/// (dbt 1.9 `relation:`) as `select * from {{ relation }}`.
+pub fn snapshot_templates(project: &Project, properties: &Properties) -> Vec<SourceFile> {
+    let mut templates = Vec::new();
+    for file in &project.files.snapshots {
+        for capture in SNAPSHOT_BLOCK.captures_iter(&file.contents) {
+            let Some(body) = capture.get(2) else { continue };
+            let padding = "\n".repeat(file.contents[..body.start()].matches('\n').count());
+            templates.push(SourceFile { path: format!("{}#{}", file.path, &capture[1]), contents: Arc::from(format!("{padding}{}", body.as_str())) });
+        }
+    }
+    for patch in properties.patches.get("snapshots").map(|p| p.values().collect::<Vec<_>>()).unwrap_or_default() {
+        if let Some(relation) = &patch.relation {
+            let padding = "\n".repeat(patch.line.saturating_sub(1));
+            templates.push(SourceFile { path: format!("{}#{}", patch.file, patch.name), contents: Arc::from(format!("{padding}select * from {{{{ {relation} }}}}\n")) });
+        }
+    }
+    templates
 }
 
 /// A seed: a CSV file under the seed paths, configured by `seeds:` and properties YAML.
@@ -396,23 +482,157 @@ fn seed_node(project: &Project, properties: &Properties, file_path: &str) -> Nod
         schema: String::new(),
         alias: String::new(),
         tests: patch.map(|p| p.tests.clone()).unwrap_or_default(),
+        test: None,
         package_name: project.name.clone(),
         name,
     }
 }
 
+/// dbt's defaults for a test's config.
+fn test_defaults() -> [(&'static str, Json); 5] {
+    [
+        ("severity", Json::from("ERROR")),
+        ("fail_calc", Json::from("count(*)")),
+        ("warn_if", Json::from("!= 0")),
+        ("error_if", Json::from("!= 0")),
+        ("materialized", Json::from("test")),
+    ]
+}
+
+static TO_REF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"^\s*ref\(\s*['"]([^'"]+)['"]\s*\)\s*$"#).expect("static regex"));
+static TO_SOURCE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"^\s*source\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)\s*$"#).expect("static regex"));
+
+/// Generic tests declared on the manifest's models, seeds, snapshots and sources.
+fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Vec<Diagnostic>> {
+    use data_tests::TestTarget;
+    let mut problems = Vec::new();
+    let mut nodes = Vec::new();
+    let by_name = manifest.by_name();
+    // What each tested resource declares: (target, its unique_id, the YAML file, (column, test) pairs).
+    type Declared<'a> = (TestTarget<'a>, String, String, Vec<(Option<String>, Json)>);
+    let mut owners: Vec<Declared> = Vec::new();
+    let with_columns = |tests: &[Json], columns: &IndexMap<String, ColumnDef>| {
+        let mut all: Vec<(Option<String>, Json)> = tests.iter().map(|t| (None, t.clone())).collect();
+        for column in columns.values() {
+            let quoted = if column.quote == Some(true) { crate::adapter::quote(&column.name) } else { column.name.clone() };
+            all.extend(column.tests.iter().map(|t| (Some(quoted.clone()), t.clone())));
+        }
+        all
+    };
+    for node in manifest.nodes.values() {
+        let target = match node.resource_type {
+            ResourceType::Model => TestTarget::Model { name: &node.name },
+            ResourceType::Seed => TestTarget::Seed { name: &node.name },
+            ResourceType::Snapshot => TestTarget::Snapshot { name: &node.name },
+            _ => continue,
+        };
+        let file = node.patch_path.as_deref().and_then(|p| p.split_once("://")).map_or(node.original_file_path.clone(), |(_, f)| f.to_string());
+        owners.push((target, node.unique_id.clone(), file, with_columns(&node.tests, &node.columns)));
+    }
+    for source in manifest.sources.values() {
+        let target = TestTarget::Source { source_name: &source.source_name, table: &source.name };
+        owners.push((target, source.unique_id.clone(), source.original_file_path.clone(), with_columns(&source.tests, &source.columns)));
+    }
+    for (target, attached, file, tests) in owners {
+        for (column, entry) in tests {
+            let decl = match data_tests::parse_decl(&entry, column.as_deref()) {
+                Ok(decl) => decl,
+                Err(message) => {
+                    problems.push(Diagnostic::new("uxt::test::invalid", format!("invalid test on `{attached}`: {message}")).in_file(&file).with_help("a test is a name (`unique`) or a mapping (`accepted_values: {values: [...]}`)"));
+                    continue;
+                }
+            };
+            let name = data_tests::test_name(&decl, &target);
+            let mut depends = vec![attached.clone()];
+            let mut to = None;
+            if let Some(text) = decl.kwargs.get("to").and_then(Json::as_str) {
+                let found = if let Some(c) = TO_REF.captures(text) {
+                    by_name.get(&c[1]).map(|n| n.unique_id.clone())
+                } else if let Some(c) = TO_SOURCE.captures(text) {
+                    Some(format!("source.{}.{}.{}", project.name, &c[1], &c[2])).filter(|id| manifest.sources.contains_key(id))
+                } else {
+                    None
+                };
+                match found {
+                    Some(id) => {
+                        depends.push(id.clone());
+                        to = Some(id);
+                    }
+                    None => {
+                        problems.push(
+                            Diagnostic::new("uxt::test::unknown_to", format!("test `{name}` refers to `{text}`, which was not found"))
+                                .in_file(&file)
+                                .with_help("`to:` takes `ref('model')` or `source('source', 'table')` of an existing node"),
+                        );
+                        continue;
+                    }
+                }
+            }
+            let mut config = config::from_hierarchy(&project.tests_config, std::slice::from_ref(&project.name));
+            config::merge(&mut config, &decl.config);
+            config.entry("schema").or_insert_with(|| Json::from("dbt_test__audit"));
+            config.insert("alias".into(), Json::from(data_tests::test_alias(&decl, &target)));
+            for (key, default) in test_defaults() {
+                config.entry(key).or_insert(default);
+            }
+            let folder = file.rsplit_once('/').map_or("", |(dir, _)| dir);
+            let folder = project.paths.model.iter().find_map(|root| folder.strip_prefix(root.as_str())).unwrap_or(folder);
+            let mut fqn = vec![project.name.clone()];
+            fqn.extend(folder.split('/').filter(|p| !p.is_empty()).map(str::to_string));
+            fqn.push(name.clone());
+            let macro_name = match &decl.namespace {
+                Some(namespace) => format!("macro.{namespace}.test_{}", decl.test_name),
+                None => format!("macro.dbt.test_{}", decl.test_name),
+            };
+            nodes.push(Node {
+                unique_id: data_tests::unique_id(&project.name, &decl, &target),
+                resource_type: ResourceType::Test,
+                path: format!("{}.sql", data_tests::compiled_name(&decl, &target)),
+                original_file_path: file.clone(),
+                fqn,
+                raw_code: Arc::from(format!("{{{{ test_{}(**_dbt_generic_test_kwargs) }}}}", decl.test_name)),
+                checksum: format!("{:x}", Sha256::digest(b"")),
+                config,
+                config_call_dict: Map::new(),
+                description: decl.description.clone(),
+                columns: IndexMap::new(),
+                patch_path: None,
+                refs: Vec::new(),
+                sources: Vec::new(),
+                depends_on_nodes: depends,
+                depends_on_macros: vec![macro_name],
+                database: String::new(),
+                schema: String::new(),
+                alias: String::new(),
+                tests: Vec::new(),
+                package_name: project.name.clone(),
+                test: Some(GenericTest { metadata_kwargs: data_tests::test_metadata_kwargs(&decl, &target), decl, attached_node: attached.clone(), to }),
+                name,
+            });
+        }
+    }
+    if problems.is_empty() { Ok(nodes) } else { Err(problems) }
+}
+
 fn render_stub(project: &Project, properties: &Properties, jinja: &Jinja, stub: Stub) -> Result<Node, Diagnostic> {
     let unique_id = format!("{}.{}.{}", stub.resource_type.as_str(), project.name, stub.name);
     let scope = Rc::new(Scope::new(Phase::Parse, &unique_id, stub.base_config.clone(), false));
-    let kind = if stub.resource_type == ResourceType::Model { "models" } else { "analyses" };
+    let kind = match stub.resource_type {
+        ResourceType::Model => "models",
+        ResourceType::Snapshot => "snapshots",
+        ResourceType::Test => "data_tests",
+        _ => "analyses",
+    };
     let patch = properties.patches.get(kind).and_then(|p| p.get(&stub.name));
+    let template = stub.file.path.clone();
+    let original_file_path = template.split('#').next().unwrap_or(&template).to_string();
     let mut node = Node {
         unique_id,
         resource_type: stub.resource_type,
         name: stub.name,
         package_name: project.name.clone(),
         path: stub.path,
-        original_file_path: stub.file.path.clone(),
+        original_file_path,
         fqn: stub.fqn,
         checksum: format!("{:x}", Sha256::digest(stub.file.contents.as_bytes())),
         raw_code: stub.file.contents.clone(),
@@ -429,9 +649,16 @@ fn render_stub(project: &Project, properties: &Properties, jinja: &Jinja, stub: 
         schema: String::new(),
         alias: String::new(),
         tests: patch.map(|p| p.tests.clone()).unwrap_or_default(),
+        test: None,
     };
+    if node.resource_type == ResourceType::Test {
+        node.config.entry("schema").or_insert_with(|| Json::from("dbt_test__audit"));
+        for (key, default) in test_defaults() {
+            node.config.entry(key).or_insert(default);
+        }
+    }
     let values = NodeValues { model: Some(resolve::node_value(&node)), this: Some(Relation::new(None, None, node.name.clone())), ..NodeValues::default() };
-    jinja.render(&node.original_file_path, scope.clone(), values)?;
+    jinja.render(&template, scope.clone(), values)?;
     node.config = scope.config.borrow().clone();
     node.config.entry("materialized").or_insert_with(|| Json::from("view"));
     node.config_call_dict = scope.config_calls.borrow().clone();

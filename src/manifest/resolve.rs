@@ -54,7 +54,7 @@ impl Resolver for ManifestResolver {
     }
 
     fn graph(&self) -> Value {
-        self.graph.get_or_init(|| Value::from_serialize(&self.graph_json)).clone()
+        self.graph.get_or_init(|| crate::jinja::to_value(&self.graph_json)).clone()
     }
 }
 
@@ -83,5 +83,5 @@ fn node_json(node: &Node) -> serde_json::Value {
 
 /// The `model` context variable of a node.
 pub fn node_value(node: &Node) -> Value {
-    Value::from_serialize(node_json(node))
+    crate::jinja::to_value(node_json(node))
 }

@@ -293,8 +293,10 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
             }
         }
     }
-    // Read in parallel; the order stays the sorted walk order.
-    let read: Vec<Result<Option<(Kind, SourceFile, bool)>, Diagnostic>> = wanted
+    // Read in parallel; the order stays the sorted walk order. Each file: its kind, text, and
+    // whether it is properties YAML.
+    type Read = Result<Option<(Kind, SourceFile, bool)>, Diagnostic>;
+    let read: Vec<Read> = wanted
         .par_iter()
         .map(|(path, relative, kind)| {
             let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();

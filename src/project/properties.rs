@@ -39,6 +39,8 @@ pub struct Patch {
     pub tests: Vec<Value>,
     pub meta: Map<String, Value>,
     pub docs: Map<String, Value>,
+    /// YAML snapshots (dbt 1.9): the Jinja naming what to snapshot, e.g. `ref('stg_customers')`.
+    pub relation: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -268,6 +270,7 @@ fn read_patch(entry: &Map<String, Value>, file: &SourceFile) -> Result<Patch, Di
         tests: tests_of(entry),
         meta: object(entry, "meta"),
         docs: object(entry, "docs"),
+        relation: entry.get("relation").and_then(Value::as_str).map(str::to_string),
         file: file.path.clone(),
         config,
         name,

@@ -11,7 +11,10 @@ pub fn parse(file: &str, source: &Arc<str>) -> Result<Value, Diagnostic> {
     if source.trim().is_empty() {
         return Ok(Value::Null);
     }
-    serde_saphyr::from_str::<Value>(source).map_err(|error| {
+    // YAML 1.2 booleans: `y`/`n` stay text, as dbt's YAML reads them (in accepted values, say).
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    serde_saphyr::from_str_with_options::<Value>(source, options).map_err(|error| {
         let text = error.to_string();
         let first = text.lines().next().unwrap_or("invalid YAML").to_string();
         let diagnostic = Diagnostic::new("uxt::yaml::syntax", format!("invalid YAML: {first}"))
@@ -35,7 +38,7 @@ fn line_of(message: &str) -> Option<usize> {
 pub fn string_list(value: &Value) -> Vec<String> {
     match value {
         Value::String(text) => vec![text.clone()],
-        Value::Array(items) => items.iter().filter_map(|item| scalar_string(item)).collect(),
+        Value::Array(items) => items.iter().filter_map(scalar_string).collect(),
         _ => Vec::new(),
     }
 }

@@ -7,5 +7,6 @@ mod artifacts;
 mod engines;
 mod errors;
 mod example;
+mod lifecycle;
 mod run;
 mod select;

@@ -1,0 +1,56 @@
+//! `uxt test` for one data test: runs its query wrapped as dbt does (`failures`, `should_warn`,
+//! `should_error`), stores the failing rows when `store_failures` is set, and turns the counts
+//! into PASS, WARN n or FAIL n by its `severity`.
+
+use std::sync::Arc;
+
+use super::materialize::{self, Names};
+use super::{Done, Execution, Failure, Status, current_compiled};
+use crate::adapter::{Cell, RelationKind};
+use crate::manifest::{Node, data_tests};
+use crate::project::config::ConfigExt;
+
+fn number(cell: Option<&Cell>) -> u64 {
+    match cell {
+        Some(Cell::Int(n)) => u64::try_from(*n).unwrap_or(0),
+        Some(Cell::Float(n)) => *n as u64,
+        Some(Cell::Text(text)) => text.parse::<f64>().map_or(0, |n| n as u64),
+        _ => 0,
+    }
+}
+
+fn truth(cell: Option<&Cell>) -> bool {
+    match cell {
+        Some(Cell::Bool(flag)) => *flag,
+        Some(Cell::Int(n)) => *n != 0,
+        Some(Cell::Text(text)) => matches!(text.as_str(), "true" | "t" | "True"),
+        _ => false,
+    }
+}
+
+pub(super) async fn run(execution: &Arc<Execution>, node: &Node, sent: &mut Vec<String>) -> Result<Done, Failure> {
+    let compiled = current_compiled(execution, node).await?;
+    let adapter = execution.adapter.as_ref();
+    if node.config.bool_of("store_failures") == Some(true) {
+        let names = Names { database: node.database.clone(), schema: node.schema.clone(), alias: node.alias.clone() };
+        let existing = execution.relations.get(&node.schema, &node.alias);
+        let statements = materialize::replace(RelationKind::Table, &names, existing, &compiled.sql);
+        sent.extend(statements.iter().cloned());
+        adapter.execute_in_transaction(&statements).await?;
+    }
+    let wrapped = data_tests::wrap_test_sql(&compiled.sql, &node.config);
+    sent.push(wrapped.clone());
+    let result = adapter.query(&wrapped).await?;
+    let row = result.rows.first();
+    let column = |name: &str| row.and_then(|r| result.columns.iter().position(|c| c.name.eq_ignore_ascii_case(name)).map(|i| &r[i]));
+    let failures = number(column("failures"));
+    let severity = node.config.str_of("severity").unwrap_or("error").to_ascii_lowercase();
+    let (status, word) = if severity == "error" && truth(column("should_error")) {
+        (Status::Fail, format!("FAIL {failures}"))
+    } else if truth(column("should_warn")) || (severity == "warn" && truth(column("should_error"))) {
+        (Status::Warn, format!("WARN {failures}"))
+    } else {
+        (Status::Pass, "PASS".to_string())
+    };
+    Ok(Done { status, word, failures: Some(failures) })
+}
