@@ -259,19 +259,23 @@ impl Done {
     }
 }
 
-/// The verbs dbt prints for a resource type: while running, on success, on error.
-fn describe(node: &Node) -> (String, &'static str, &'static str) {
+/// The lines dbt prints for a node: when it starts, when it succeeds, when it fails.
+fn describe(node: &Node) -> (String, String, String) {
+    let relation = format!("{}.{}", node.schema, node.alias);
     match node.resource_type {
-        ResourceType::Seed => (format!("seed file {}.{}", node.schema, node.alias), "OK loaded", "ERROR loading"),
-        ResourceType::Snapshot => (format!("snapshot {}.{}", node.schema, node.alias), "OK snapshotted", "ERROR snapshotting"),
-        ResourceType::Test => (format!("test {}", node.name), "", "ERROR"),
-        _ => (format!("sql {} model {}.{}", node.materialized(), node.schema, node.alias), "OK created", "ERROR creating"),
+        ResourceType::Seed => (format!("seed file {relation}"), format!("OK loaded seed file {relation}"), format!("ERROR loading seed file {relation}")),
+        ResourceType::Snapshot => (format!("snapshot {relation}"), format!("OK snapshotted {relation}"), format!("ERROR snapshotting {relation}")),
+        ResourceType::Test => (format!("test {}", node.name), String::new(), format!("ERROR {}", node.name)),
+        _ => {
+            let what = format!("sql {} model {relation}", node.materialized());
+            (what.clone(), format!("OK created {what}"), format!("ERROR creating {what}"))
+        }
     }
 }
 
 async fn run_node(execution: &Arc<Execution>, id: &str, index: usize, total: usize, worker: usize) -> NodeResult {
     let node = &execution.manifest.nodes[id];
-    let (description, ok_verb, error_verb) = describe(node);
+    let (description, ok_line, error_line) = describe(node);
     ui::progress("NodeStart", Level::Info, index, total, &format!("START {description}"), "RUN", json!({"unique_id": id}));
     let started_at = Utc::now();
     let clock = Instant::now();
@@ -294,7 +298,7 @@ async fn run_node(execution: &Arc<Execution>, id: &str, index: usize, total: usi
                 Status::Warn => Level::Warn,
                 _ => Level::Info,
             };
-            let line = if node.resource_type == ResourceType::Test { format!("{} {}", done.word, node.name) } else { format!("{ok_verb} {description}") };
+            let line = if node.resource_type == ResourceType::Test { format!("{} {}", done.word, node.name) } else { ok_line };
             ui::progress("LogNodeResult", level, index, total, &line, &format!("{} in {elapsed:.2}s", ui::paint(&done.word, level)), data(done.status));
             let message = match done.status {
                 Status::Fail | Status::Warn => format!("Got {} result{}, configured to {} if {}", done.failures.unwrap_or(0), if done.failures == Some(1) { "" } else { "s" }, if done.status == Status::Fail { "fail" } else { "warn" }, node.config.str_of(if done.status == Status::Fail { "error_if" } else { "warn_if" }).unwrap_or("!= 0")),
@@ -303,7 +307,7 @@ async fn run_node(execution: &Arc<Execution>, id: &str, index: usize, total: usi
             (done.status, message, done.failures)
         }
         Err(failure) => {
-            ui::progress("LogNodeResult", Level::Error, index, total, &format!("{error_verb} {description}"), &format!("{} in {elapsed:.2}s", ui::paint("ERROR", Level::Error)), data(Status::Error));
+            ui::progress("LogNodeResult", Level::Error, index, total, &error_line, &format!("{} in {elapsed:.2}s", ui::paint("ERROR", Level::Error)), data(Status::Error));
             let relative = run_path.strip_prefix(execution.target_dir.parent().unwrap_or(&execution.target_dir)).unwrap_or(&run_path);
             let place = if written { format!("\n  compiled code at {}", relative.display()) } else { String::new() };
             (Status::Error, format!("{}{place}", failure.message), None)

@@ -90,7 +90,8 @@ impl Dag {
         Ok(())
     }
 
-    /// One walk around the cycle, starting at its smallest id, for the message.
+    /// One walk around the cycle in `ref` direction (a node, then what it refs), starting at its
+    /// smallest id, for the message.
     fn cycle_path(&self, component: &[NodeIndex]) -> Vec<String> {
         let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
         let start = *component.iter().min_by_key(|&&i| &self.graph[i]).unwrap_or(&component[0]);
@@ -98,7 +99,7 @@ impl Dag {
         let mut current = start;
         let mut seen = BTreeSet::from([start]);
         loop {
-            let mut next: Vec<NodeIndex> = self.graph.neighbors(current).filter(|n| members.contains(n)).collect();
+            let mut next: Vec<NodeIndex> = self.graph.neighbors_directed(current, petgraph::Incoming).filter(|n| members.contains(n)).collect();
             next.sort_by_key(|&n| &self.graph[n]);
             let Some(&step) = next.iter().find(|n| **n == start || !seen.contains(*n)) else { break };
             path.push(self.graph[step].clone());
@@ -159,7 +160,7 @@ pub fn gate_on_tests(manifest: &Manifest, mut plan: Plan) -> Plan {
         let tested = &manifest.nodes[test].depends_on_nodes;
         for parent in tested {
             for child in children.get(parent.as_str()).map(Vec::as_slice).unwrap_or_default() {
-                if !is_test(child) && tested.iter().all(|t| upstream(child, t)) {
+                if !is_test(child) && !tested.iter().any(|t| t == child) && tested.iter().all(|t| upstream(child, t)) {
                     extra.push(((*child).to_string(), test.clone()));
                 }
             }
@@ -171,17 +172,20 @@ pub fn gate_on_tests(manifest: &Manifest, mut plan: Plan) -> Plan {
             parents.push(test);
         }
     }
-    // Keep a valid order: tests move before the children they gate.
+    // Keep a valid order: tests move before the children they gate. Each pass places what is
+    // ready; the gates come from the DAG, so every pass places something.
     let mut placed: BTreeSet<String> = BTreeSet::new();
     let mut order = Vec::with_capacity(plan.order.len());
-    let mut pending: std::collections::VecDeque<String> = plan.order.drain(..).collect();
-    while let Some(id) = pending.pop_front() {
-        if plan.parents[&id].iter().all(|p| placed.contains(p)) {
-            placed.insert(id.clone());
-            order.push(id);
-        } else {
-            pending.push_back(id);
+    let mut pending: Vec<String> = std::mem::take(&mut plan.order);
+    while !pending.is_empty() {
+        let (ready, waiting): (Vec<String>, Vec<String>) = pending.into_iter().partition(|id| plan.parents[id].iter().all(|p| placed.contains(p)));
+        if ready.is_empty() {
+            order.extend(waiting);
+            break;
         }
+        placed.extend(ready.iter().cloned());
+        order.extend(ready);
+        pending = waiting;
     }
     plan.order = order;
     plan

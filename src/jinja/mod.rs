@@ -207,12 +207,12 @@ impl Jinja {
         let (code, message, help) = match error.kind() {
             ErrorKind::SyntaxError => ("uxt::jinja::syntax", format!("Jinja syntax error: {detail}"), Some("check the `{% %}` and `{{ }}` tags on this line: an unclosed block or a misspelt keyword".to_string())),
             ErrorKind::UnknownFunction => {
-                let name = detail.split_whitespace().find(|w| !w.is_empty() && *w != "unknown" && *w != "function:").unwrap_or("").trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
+                let name = detail.split_whitespace().next().unwrap_or("").trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
                 let help = closest(name, self.macros.keys().map(String::as_str)).map_or_else(
                     || "define it as a macro under the macro paths, or check the spelling".to_string(),
                     |near| format!("did you mean `{near}`?"),
                 );
-                ("uxt::jinja::unknown_macro", format!("unknown macro or function: {detail}"), Some(help))
+                ("uxt::jinja::unknown_macro", format!("unknown macro `{name}`"), Some(help))
             }
             ErrorKind::UndefinedError => ("uxt::jinja::undefined", format!("undefined value: {detail}"), Some("define the variable, or guard it with `{% if x is defined %}`".to_string())),
             _ => ("uxt::jinja::render", detail.clone(), None),

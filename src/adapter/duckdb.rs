@@ -1,0 +1,865 @@
+//! The DuckDB adapter: owns the embedded database file and every connection to it.
+//!
+//! One origin [`Connection`] is opened for the life of the adapter; each call clones it on a
+//! blocking thread (`spawn_blocking`), loads the configured extensions and settings, runs, and
+//! drops the clone. No connection is ever shared across an await. Results are converted from
+//! DuckDB's Arrow chunks into engine-neutral [`Cell`]s; nothing here may panic on a result.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, NaiveTime, Timelike};
+use duckdb::arrow::array::{Array, AsArray};
+use duckdb::arrow::datatypes::{
+    DataType, Date32Type, Decimal32Type, Decimal64Type, Decimal128Type, Float32Type, Float64Type,
+    Int8Type, Int16Type, Int32Type, Int64Type, IntervalMonthDayNanoType, IntervalUnit, TimeUnit,
+    UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+};
+use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
+use duckdb::core::{LogicalTypeHandle, LogicalTypeId};
+use duckdb::{Connection, InterruptHandle};
+
+use super::{
+    Adapter, AdapterKind, Cell, ColumnInfo, DbError, DbResult, ExistingRelation, QueryResult,
+    RelationKind, quote, quote_literal,
+};
+use crate::project::profile::DuckDbTarget;
+
+/// An embedded DuckDB database, shared by all of uxt's worker tasks.
+pub struct DuckDbAdapter {
+    shared: Arc<Shared>,
+    database: String,
+}
+
+/// What the blocking workers need: the origin to clone, the per-connection setup, and the
+/// interrupt handles of the calls in flight (for [`Adapter::cancel_all`]).
+struct Shared {
+    // `Connection` is `Send` but not `Sync`; the lock is held only for `try_clone`.
+    origin: Mutex<Connection>,
+    extensions: Vec<String>,
+    settings: Vec<(String, String)>,
+    in_flight: Mutex<HashMap<u64, Arc<InterruptHandle>>>,
+    next_call: AtomicU64,
+}
+
+impl DuckDbAdapter {
+    /// Opens (or creates) the database file of `config`, relative to `project_root`, and checks
+    /// that its extensions load and its settings apply, so a bad profile fails here.
+    pub fn open(config: &DuckDbTarget, project_root: &Path) -> DbResult<Self> {
+        let origin = if config.path.as_os_str() == ":memory:" {
+            Connection::open_in_memory()
+                .map_err(|e| DbError::new(format!("could not open an in-memory DuckDB database: {e}")))?
+        } else {
+            let path = resolve_path(&config.path, project_root);
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    DbError::new(format!("could not create the directory `{}`: {e}", parent.display()))
+                })?;
+            }
+            Connection::open(&path).map_err(|e| {
+                DbError::new(format!("could not open the DuckDB database `{}`: {e}", path.display()))
+            })?
+        };
+        let shared = Shared {
+            origin: Mutex::new(origin),
+            extensions: config.extensions.clone(),
+            settings: config.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            in_flight: Mutex::new(HashMap::new()),
+            next_call: AtomicU64::new(0),
+        };
+        let database = {
+            let origin = lock(&shared.origin);
+            shared.set_up(&origin)?;
+            origin
+                .query_row("select current_database()", [], |row| row.get::<_, String>(0))
+                .map_err(db_error)?
+        };
+        Ok(DuckDbAdapter { shared: Arc::new(shared), database })
+    }
+
+    /// Runs `work` on a fresh connection on a blocking thread, registered for cancellation.
+    async fn run<T, F>(&self, work: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+    {
+        let shared = Arc::clone(&self.shared);
+        tokio::task::spawn_blocking(move || {
+            let connection = shared.connect()?;
+            let _registration = Registration::new(&shared, &connection);
+            work(&connection)
+        })
+        .await
+        .map_err(|e| DbError::new(format!("a DuckDB worker thread failed: {e}")))?
+    }
+}
+
+impl Shared {
+    fn connect(&self) -> DbResult<Connection> {
+        let connection = lock(&self.origin)
+            .try_clone()
+            .map_err(|e| DbError::new(format!("could not open a DuckDB connection: {e}")))?;
+        self.set_up(&connection)?;
+        Ok(connection)
+    }
+
+    fn set_up(&self, connection: &Connection) -> DbResult<()> {
+        for extension in &self.extensions {
+            connection
+                .execute_batch(&format!("LOAD {}", quote_literal(extension)))
+                .map_err(|e| DbError::new(format!("could not load the DuckDB extension `{extension}`: {e}")))?;
+        }
+        for (key, value) in &self.settings {
+            connection
+                .execute_batch(&format!("SET {} = {}", quote(key), quote_literal(value)))
+                .map_err(|e| DbError::new(format!("could not apply the DuckDB setting `{key}`: {e}")))?;
+        }
+        Ok(())
+    }
+}
+
+/// Keeps a call's interrupt handle in the registry while it runs.
+struct Registration<'a> {
+    shared: &'a Shared,
+    id: u64,
+}
+
+impl<'a> Registration<'a> {
+    fn new(shared: &'a Shared, connection: &Connection) -> Self {
+        let id = shared.next_call.fetch_add(1, Ordering::Relaxed);
+        lock(&shared.in_flight).insert(id, connection.interrupt_handle());
+        Registration { shared, id }
+    }
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        lock(&self.shared.in_flight).remove(&self.id);
+    }
+}
+
+/// A panic elsewhere must not make the adapter unusable: the guarded data stays consistent.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn resolve_path(path: &Path, project_root: &Path) -> PathBuf {
+    if path.is_absolute() { path.to_path_buf() } else { project_root.join(path) }
+}
+
+fn db_error(error: duckdb::Error) -> DbError {
+    DbError::new(error.to_string())
+}
+
+#[async_trait]
+impl Adapter for DuckDbAdapter {
+    fn kind(&self) -> AdapterKind {
+        AdapterKind::DuckDb
+    }
+
+    fn database(&self) -> &str {
+        &self.database
+    }
+
+    async fn execute(&self, sql: &str) -> DbResult<u64> {
+        let sql = sql.to_owned();
+        self.run(move |connection| {
+            // `prepare` runs every statement but the last, then the last one is executed here
+            // so that its changed-row count can be returned.
+            let mut statement = connection.prepare(&sql).map_err(db_error)?;
+            let changed = statement.execute([]).map_err(db_error)?;
+            Ok(u64::try_from(changed).unwrap_or(u64::MAX))
+        })
+        .await
+    }
+
+    async fn execute_in_transaction(&self, statements: &[String]) -> DbResult<()> {
+        let statements = statements.to_vec();
+        self.run(move |connection| {
+            connection.execute_batch("BEGIN TRANSACTION").map_err(db_error)?;
+            for statement in &statements {
+                if let Err(error) = connection.execute_batch(statement) {
+                    // The statement's error is what the user needs; a failed rollback also
+                    // ends with the connection being dropped, which discards the transaction.
+                    let _ = connection.execute_batch("ROLLBACK");
+                    return Err(db_error(error));
+                }
+            }
+            connection.execute_batch("COMMIT").map_err(db_error)
+        })
+        .await
+    }
+
+    async fn load_csv(&self, before: &[String], table: &str, columns: &[String], path: &Path, delimiter: u8) -> DbResult<u64> {
+        let before = before.to_vec();
+        let column_list = columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
+        // DuckDB's own CSV reader streams the file; the header was checked before.
+        let copy = format!(
+            "COPY {table} ({column_list}) FROM {} (FORMAT csv, HEADER true, DELIMITER {}, QUOTE '\"', ESCAPE '\"', NULL '')",
+            quote_literal(&path.to_string_lossy()),
+            quote_literal(&char::from(delimiter).to_string())
+        );
+        self.run(move |connection| {
+            connection.execute_batch("BEGIN TRANSACTION").map_err(db_error)?;
+            let loaded = (|| -> DbResult<u64> {
+                for statement in &before {
+                    connection.execute_batch(statement).map_err(db_error)?;
+                }
+                let rows = connection.execute(&copy, []).map_err(db_error)?;
+                Ok(u64::try_from(rows).unwrap_or(u64::MAX))
+            })();
+            match loaded {
+                Ok(rows) => connection.execute_batch("COMMIT").map_err(db_error).map(|()| rows),
+                Err(error) => {
+                    let _ = connection.execute_batch("ROLLBACK");
+                    Err(error)
+                }
+            }
+        })
+        .await
+    }
+
+    async fn query(&self, sql: &str) -> DbResult<QueryResult> {
+        let sql = sql.to_owned();
+        self.run(move |connection| query_blocking(connection, &sql)).await
+    }
+
+    async fn list_relations(&self, schemas: &[String]) -> DbResult<Vec<ExistingRelation>> {
+        if schemas.is_empty() {
+            return Ok(Vec::new());
+        }
+        let schema_list = schemas.iter().map(|s| quote_literal(s)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "select table_schema, table_name, table_type from information_schema.tables \
+             where table_catalog = current_database() and table_schema in ({schema_list}) \
+             order by table_schema, table_name"
+        );
+        self.run(move |connection| {
+            let mut statement = connection.prepare(&sql).map_err(db_error)?;
+            let rows = statement
+                .query_map([], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
+                })
+                .map_err(db_error)?;
+            let mut relations = Vec::new();
+            for row in rows {
+                let (schema, name, table_type) = row.map_err(db_error)?;
+                let kind = match table_type.as_str() {
+                    "BASE TABLE" => RelationKind::Table,
+                    "VIEW" => RelationKind::View,
+                    _ => continue,
+                };
+                relations.push(ExistingRelation { schema, name, kind });
+            }
+            Ok(relations)
+        })
+        .await
+    }
+
+    async fn get_columns(&self, schema: &str, name: &str) -> DbResult<Vec<ColumnInfo>> {
+        let (schema, name) = (schema.to_owned(), name.to_owned());
+        self.run(move |connection| {
+            let mut statement = connection
+                .prepare(
+                    "select column_name, data_type from information_schema.columns \
+                     where table_catalog = current_database() and table_schema = ? and table_name = ? \
+                     order by ordinal_position",
+                )
+                .map_err(db_error)?;
+            let rows = statement
+                .query_map([&schema, &name], |row| {
+                    Ok(ColumnInfo { name: row.get(0)?, data_type: row.get(1)? })
+                })
+                .map_err(db_error)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db_error)
+        })
+        .await
+    }
+
+    async fn cancel_all(&self) {
+        for handle in lock(&self.shared.in_flight).values() {
+            handle.interrupt();
+        }
+    }
+}
+
+fn query_blocking(connection: &Connection, sql: &str) -> DbResult<QueryResult> {
+    let mut statement = connection.prepare(sql).map_err(db_error)?;
+    statement.execute([]).map_err(db_error)?;
+    let schema = statement.schema();
+    let mut columns = Vec::with_capacity(schema.fields().len());
+    let mut logical_ids = Vec::with_capacity(schema.fields().len());
+    for (index, field) in schema.fields().iter().enumerate() {
+        let logical = statement.column_logical_type(index);
+        columns.push(ColumnInfo {
+            name: field.name().clone(),
+            data_type: type_name(&logical, Some(field.data_type())),
+        });
+        logical_ids.push(logical.id());
+    }
+    let options = FormatOptions::default().with_null("NULL");
+    let mut rows = Vec::new();
+    while let Some(chunk) = statement.step().map_err(db_error)? {
+        let arrays = chunk.columns();
+        let formatters: Vec<_> =
+            arrays.iter().map(|array| ArrayFormatter::try_new(array.as_ref(), &options).ok()).collect();
+        for row in 0..chunk.len() {
+            rows.push(
+                arrays
+                    .iter()
+                    .zip(&logical_ids)
+                    .zip(&formatters)
+                    .map(|((array, logical), formatter)| cell(array.as_ref(), row, *logical, formatter.as_ref()))
+                    .collect(),
+            );
+        }
+    }
+    Ok(QueryResult { columns, rows })
+}
+
+/// DuckDB's SQL name of a result column's type. The Arrow type rides along only to recover what
+/// the logical type handle does not expose (the size of a fixed-size `ARRAY`).
+fn type_name(logical: &LogicalTypeHandle, arrow: Option<&DataType>) -> String {
+    if let Some(alias) = logical.get_alias() {
+        return alias;
+    }
+    let children = |with_names: bool| -> String {
+        (0..logical.num_children())
+            .map(|i| {
+                let child = type_name(&logical.child(i), arrow_child(arrow, i));
+                if with_names { format!("{} {child}", quote_if_needed(&logical.child_name(i))) } else { child }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let simple = match logical.id() {
+        LogicalTypeId::Boolean => "BOOLEAN",
+        LogicalTypeId::Tinyint => "TINYINT",
+        LogicalTypeId::Smallint => "SMALLINT",
+        LogicalTypeId::Integer => "INTEGER",
+        LogicalTypeId::Bigint => "BIGINT",
+        LogicalTypeId::Hugeint => "HUGEINT",
+        LogicalTypeId::UTinyint => "UTINYINT",
+        LogicalTypeId::USmallint => "USMALLINT",
+        LogicalTypeId::UInteger => "UINTEGER",
+        LogicalTypeId::UBigint => "UBIGINT",
+        LogicalTypeId::UHugeint => "UHUGEINT",
+        LogicalTypeId::Float => "FLOAT",
+        LogicalTypeId::Double => "DOUBLE",
+        LogicalTypeId::Varchar => "VARCHAR",
+        LogicalTypeId::Blob => "BLOB",
+        LogicalTypeId::Date => "DATE",
+        LogicalTypeId::Time => "TIME",
+        LogicalTypeId::TimeNs => "TIME_NS",
+        LogicalTypeId::TimeTZ => "TIME WITH TIME ZONE",
+        LogicalTypeId::Timestamp => "TIMESTAMP",
+        LogicalTypeId::TimestampS => "TIMESTAMP_S",
+        LogicalTypeId::TimestampMs => "TIMESTAMP_MS",
+        LogicalTypeId::TimestampNs => "TIMESTAMP_NS",
+        LogicalTypeId::TimestampTZ => "TIMESTAMP WITH TIME ZONE",
+        LogicalTypeId::Interval => "INTERVAL",
+        LogicalTypeId::Uuid => "UUID",
+        LogicalTypeId::Enum => "ENUM",
+        LogicalTypeId::Bit => "BIT",
+        LogicalTypeId::Bignum => "BIGNUM",
+        LogicalTypeId::Geometry => "GEOMETRY",
+        LogicalTypeId::Variant => "VARIANT",
+        LogicalTypeId::SqlNull => "NULL",
+        LogicalTypeId::Decimal => {
+            return format!("DECIMAL({},{})", logical.decimal_width(), logical.decimal_scale());
+        }
+        LogicalTypeId::List => return format!("{}[]", children(false)),
+        LogicalTypeId::Array => {
+            let size = match arrow {
+                Some(DataType::FixedSizeList(_, size)) => size.to_string(),
+                _ => String::new(),
+            };
+            return format!("{}[{size}]", children(false));
+        }
+        LogicalTypeId::Struct => return format!("STRUCT({})", children(true)),
+        LogicalTypeId::Union => return format!("UNION({})", children(true)),
+        LogicalTypeId::Map => return format!("MAP({})", children(false)),
+        _ => "UNKNOWN",
+    };
+    simple.to_owned()
+}
+
+/// The Arrow type of the `index`th child of a nested type, where Arrow keeps one.
+fn arrow_child(arrow: Option<&DataType>, index: usize) -> Option<&DataType> {
+    match arrow? {
+        DataType::List(field) | DataType::LargeList(field) | DataType::FixedSizeList(field, _) => {
+            Some(field.data_type())
+        }
+        DataType::Struct(fields) => fields.get(index).map(|f| f.data_type()),
+        DataType::Map(entries, _) => match entries.data_type() {
+            DataType::Struct(fields) => fields.get(index).map(|f| f.data_type()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn quote_if_needed(name: &str) -> String {
+    if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !name.is_empty() {
+        name.to_owned()
+    } else {
+        quote(name)
+    }
+}
+
+/// Converts one value. Types without a dedicated mapping use Arrow's display form, and a value
+/// that cannot even be displayed becomes `<TYPE>` rather than an error or a panic.
+fn cell(array: &dyn Array, row: usize, logical: LogicalTypeId, formatter: Option<&ArrayFormatter>) -> Cell {
+    // A column of type NULL (`select null`) is an Arrow NullArray, which has no validity bitmap.
+    if array.data_type() == &DataType::Null || array.is_null(row) {
+        return Cell::Null;
+    }
+    let converted = match array.data_type() {
+        DataType::Boolean => array.as_boolean_opt().map(|a| Cell::Bool(a.value(row))),
+        DataType::Int8 => array.as_primitive_opt::<Int8Type>().map(|a| Cell::Int(a.value(row).into())),
+        DataType::Int16 => array.as_primitive_opt::<Int16Type>().map(|a| Cell::Int(a.value(row).into())),
+        DataType::Int32 => array.as_primitive_opt::<Int32Type>().map(|a| Cell::Int(a.value(row).into())),
+        DataType::Int64 => array.as_primitive_opt::<Int64Type>().map(|a| Cell::Int(a.value(row))),
+        DataType::UInt8 => array.as_primitive_opt::<UInt8Type>().map(|a| Cell::Int(a.value(row).into())),
+        DataType::UInt16 => array.as_primitive_opt::<UInt16Type>().map(|a| Cell::Int(a.value(row).into())),
+        DataType::UInt32 => array.as_primitive_opt::<UInt32Type>().map(|a| Cell::Int(a.value(row).into())),
+        DataType::UInt64 => array.as_primitive_opt::<UInt64Type>().map(|a| integer(a.value(row).into())),
+        DataType::Float32 => array.as_primitive_opt::<Float32Type>().map(|a| Cell::Float(a.value(row).into())),
+        DataType::Float64 => array.as_primitive_opt::<Float64Type>().map(|a| Cell::Float(a.value(row))),
+        // DuckDB hands HUGEINT, UHUGEINT and DECIMAL(38,0) over as the same Arrow decimal.
+        DataType::Decimal128(_, scale) => array.as_primitive_opt::<Decimal128Type>().map(|a| {
+            let value: i128 = a.value(row);
+            match logical {
+                LogicalTypeId::Hugeint => integer(value),
+                LogicalTypeId::UHugeint => unsigned_huge(value.cast_unsigned()),
+                _ => Cell::Text(decimal_text(value, *scale)),
+            }
+        }),
+        DataType::Decimal64(_, scale) => {
+            array.as_primitive_opt::<Decimal64Type>().map(|a| Cell::Text(decimal_text(i128::from(a.value(row)), *scale)))
+        }
+        DataType::Decimal32(_, scale) => {
+            array.as_primitive_opt::<Decimal32Type>().map(|a| Cell::Text(decimal_text(i128::from(a.value(row)), *scale)))
+        }
+        DataType::Date32 => array.as_primitive_opt::<Date32Type>().and_then(|a| date_text(a.value(row))).map(Cell::Text),
+        DataType::Timestamp(unit, zone) => timestamp_value(array, row, *unit)
+            .and_then(|value| timestamp_text(value, *unit))
+            .map(|text| Cell::Text(if zone.is_some() { text + "+00" } else { text })),
+        DataType::Time64(unit) => time64_value(array, row, *unit).and_then(|v| time_text(v, *unit)).map(Cell::Text),
+        DataType::Utf8 => array.as_string_opt::<i32>().map(|a| Cell::Text(a.value(row).to_owned())),
+        DataType::LargeUtf8 => array.as_string_opt::<i64>().map(|a| Cell::Text(a.value(row).to_owned())),
+        DataType::Utf8View => array.as_string_view_opt().map(|a| Cell::Text(a.value(row).to_owned())),
+        DataType::Binary => array.as_binary_opt::<i32>().map(|a| Cell::Text(blob_text(a.value(row)))),
+        DataType::LargeBinary => array.as_binary_opt::<i64>().map(|a| Cell::Text(blob_text(a.value(row)))),
+        DataType::Interval(IntervalUnit::MonthDayNano) => array
+            .as_primitive_opt::<IntervalMonthDayNanoType>()
+            .map(|a| {
+                let value = a.value(row);
+                Cell::Text(interval_text(value.months, value.days, value.nanoseconds / 1000))
+            }),
+        _ => None,
+    };
+    converted.unwrap_or_else(|| {
+        let shown = formatter.and_then(|f| f.value(row).try_to_string().ok());
+        Cell::Text(shown.unwrap_or_else(|| format!("<{}>", array.data_type())))
+    })
+}
+
+/// Integers that do not fit `i64` are kept exact as text.
+fn integer(value: i128) -> Cell {
+    i64::try_from(value).map_or_else(|_| Cell::Text(value.to_string()), Cell::Int)
+}
+
+fn unsigned_huge(value: u128) -> Cell {
+    i64::try_from(value).map_or_else(|_| Cell::Text(value.to_string()), Cell::Int)
+}
+
+/// The exact digits of a scaled decimal, e.g. `12345` at scale 3 is `12.345`.
+fn decimal_text(value: i128, scale: i8) -> String {
+    let Ok(scale @ 1..) = usize::try_from(scale) else {
+        return value.to_string();
+    };
+    let digits = format!("{:0>width$}", value.unsigned_abs(), width = scale + 1);
+    let (whole, fraction) = digits.split_at(digits.len() - scale);
+    let sign = if value < 0 { "-" } else { "" };
+    format!("{sign}{whole}.{fraction}")
+}
+
+fn date_text(days: i32) -> Option<String> {
+    // DuckDB stores +-infinity as the extreme values.
+    match days {
+        i32::MAX => return Some("infinity".to_owned()),
+        d if d == -i32::MAX => return Some("-infinity".to_owned()),
+        _ => {}
+    }
+    let date = NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(days.into()))?;
+    Some(date.format("%Y-%m-%d").to_string())
+}
+
+fn timestamp_value(array: &dyn Array, row: usize, unit: TimeUnit) -> Option<i64> {
+    use duckdb::arrow::datatypes::{
+        TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
+    };
+    match unit {
+        TimeUnit::Second => array.as_primitive_opt::<TimestampSecondType>().map(|a| a.value(row)),
+        TimeUnit::Millisecond => array.as_primitive_opt::<TimestampMillisecondType>().map(|a| a.value(row)),
+        TimeUnit::Microsecond => array.as_primitive_opt::<TimestampMicrosecondType>().map(|a| a.value(row)),
+        TimeUnit::Nanosecond => array.as_primitive_opt::<TimestampNanosecondType>().map(|a| a.value(row)),
+    }
+}
+
+fn time64_value(array: &dyn Array, row: usize, unit: TimeUnit) -> Option<i64> {
+    use duckdb::arrow::datatypes::{Time64MicrosecondType, Time64NanosecondType};
+    match unit {
+        TimeUnit::Microsecond => array.as_primitive_opt::<Time64MicrosecondType>().map(|a| a.value(row)),
+        TimeUnit::Nanosecond => array.as_primitive_opt::<Time64NanosecondType>().map(|a| a.value(row)),
+        TimeUnit::Second | TimeUnit::Millisecond => None,
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.fraction]`, the fraction without trailing zeros as DuckDB and Postgres
+/// print it.
+fn timestamp_text(value: i64, unit: TimeUnit) -> Option<String> {
+    match value {
+        i64::MAX => return Some("infinity".to_owned()),
+        v if v == -i64::MAX => return Some("-infinity".to_owned()),
+        _ => {}
+    }
+    let moment = match unit {
+        TimeUnit::Second => DateTime::from_timestamp(value, 0)?,
+        TimeUnit::Millisecond => DateTime::from_timestamp_millis(value)?,
+        TimeUnit::Microsecond => DateTime::from_timestamp_micros(value)?,
+        TimeUnit::Nanosecond => DateTime::from_timestamp_nanos(value),
+    };
+    let naive = moment.naive_utc();
+    let mut text = naive.format("%Y-%m-%d %H:%M:%S").to_string();
+    push_fraction(&mut text, naive.nanosecond(), unit);
+    Some(text)
+}
+
+fn time_text(value: i64, unit: TimeUnit) -> Option<String> {
+    let per_second = if unit == TimeUnit::Nanosecond { 1_000_000_000 } else { 1_000_000 };
+    let seconds = u32::try_from(value.div_euclid(per_second)).ok()?;
+    let nanos = u32::try_from(value.rem_euclid(per_second) * (1_000_000_000 / per_second)).ok()?;
+    let time = NaiveTime::from_num_seconds_from_midnight_opt(seconds, nanos)?;
+    let mut text = time.format("%H:%M:%S").to_string();
+    push_fraction(&mut text, time.nanosecond(), unit);
+    Some(text)
+}
+
+fn push_fraction(text: &mut String, nanos: u32, unit: TimeUnit) {
+    let fraction = if unit == TimeUnit::Nanosecond { format!("{nanos:09}") } else { format!("{:06}", nanos / 1000) };
+    let fraction = fraction.trim_end_matches('0');
+    if !fraction.is_empty() {
+        text.push('.');
+        text.push_str(fraction);
+    }
+}
+
+/// DuckDB's interval display: `1 year 2 months 3 days 04:05:06.7`.
+fn interval_text(months: i32, days: i32, micros: i64) -> String {
+    let mut parts = Vec::new();
+    let (years, months) = (months / 12, months % 12);
+    for (count, unit) in [(years, "year"), (months, "month"), (days, "day")] {
+        if count != 0 {
+            parts.push(format!("{count} {unit}{}", if count.abs() == 1 { "" } else { "s" }));
+        }
+    }
+    if micros != 0 || parts.is_empty() {
+        let sign = if micros < 0 { "-" } else { "" };
+        let micros = micros.unsigned_abs();
+        let (seconds, fraction) = (micros / 1_000_000, micros % 1_000_000);
+        let mut time = format!("{sign}{:02}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60);
+        push_fraction(&mut time, u32::try_from(fraction * 1000).unwrap_or(0), TimeUnit::Microsecond);
+        parts.push(time);
+    }
+    parts.join(" ")
+}
+
+/// DuckDB's blob display: printable ASCII as is, any other byte as `\xHH`.
+fn blob_text(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len());
+    for &byte in bytes {
+        if (0x20..=0x7e).contains(&byte) && !matches!(byte, b'\\' | b'\'' | b'"') {
+            text.push(char::from(byte));
+        } else {
+            let _ = write!(text, "\\x{byte:02X}");
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn memory() -> DuckDbAdapter {
+        let config = DuckDbTarget { path: ":memory:".into(), extensions: vec![], settings: BTreeMap::new() };
+        DuckDbAdapter::open(&config, Path::new(".")).expect("in-memory database opens")
+    }
+
+    fn row(result: &QueryResult) -> &[Cell] {
+        result.rows.first().expect("one row")
+    }
+
+    fn text(value: &str) -> Cell {
+        Cell::Text(value.to_owned())
+    }
+
+    #[tokio::test]
+    async fn scalar_types_map_to_cells() {
+        let adapter = memory();
+        let result = adapter
+            .query(
+                "select 1::integer as i, 2.5::double as d, 12.345::decimal(18,3) as dec, true as b, \
+                 date '2024-03-01' as day, timestamp '2024-03-01 10:20:30.5' as ts, \
+                 timestamp '2024-03-01 10:20:30' as ts0, 'hi' as s, null as n, \
+                 170141183460469231731687303715884105727::hugeint as big, 7::hugeint as small, \
+                 18446744073709551615::ubigint as ubig, -0.05::decimal(4,2) as neg",
+            )
+            .await
+            .expect("query runs");
+        let types: Vec<_> = result.columns.iter().map(|c| c.data_type.as_str()).collect();
+        assert_eq!(
+            types,
+            [
+                "INTEGER", "DOUBLE", "DECIMAL(18,3)", "BOOLEAN", "DATE", "TIMESTAMP", "TIMESTAMP", "VARCHAR",
+                "NULL", "HUGEINT", "HUGEINT", "UBIGINT", "DECIMAL(4,2)"
+            ]
+        );
+        assert_eq!(result.columns[2].name, "dec");
+        assert_eq!(
+            row(&result),
+            [
+                Cell::Int(1),
+                Cell::Float(2.5),
+                text("12.345"),
+                Cell::Bool(true),
+                text("2024-03-01"),
+                text("2024-03-01 10:20:30.5"),
+                text("2024-03-01 10:20:30"),
+                text("hi"),
+                Cell::Null,
+                text("170141183460469231731687303715884105727"),
+                Cell::Int(7),
+                text("18446744073709551615"),
+                text("-0.05"),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn null_typed_columns_do_not_panic() {
+        let adapter = memory();
+        let result = adapter.query("select null, 'a' || null as x from range(2)").await.expect("query runs");
+        assert_eq!(result.rows, vec![vec![Cell::Null, Cell::Null]; 2]);
+    }
+
+    #[tokio::test]
+    async fn nested_and_odd_types_become_text() {
+        let adapter = memory();
+        let result = adapter
+            .query(
+                "select [1, 2, null] as l, {'a': 1, 'b': 'x'} as st, interval '1 year 2 months 3 days 04:05:06.5' as iv, \
+                 '\\x00ab'::blob as bl, '00000000-0000-0000-0000-000000000001'::uuid as u, \
+                 map {'k': 1} as m, time '01:02:03.25' as t, '2024-01-01 00:00:00+00'::timestamptz as tz, \
+                 [1, 2]::integer[2] as arr, 'a'::enum ('a', 'b') as e, 'infinity'::timestamp as inf",
+            )
+            .await
+            .expect("query runs");
+        let types: Vec<_> = result.columns.iter().map(|c| c.data_type.as_str()).collect();
+        assert_eq!(
+            types,
+            [
+                "INTEGER[]",
+                "STRUCT(a INTEGER, b VARCHAR)",
+                "INTERVAL",
+                "BLOB",
+                "UUID",
+                "MAP(VARCHAR, INTEGER)",
+                "TIME",
+                "TIMESTAMP WITH TIME ZONE",
+                "INTEGER[2]",
+                "ENUM",
+                "TIMESTAMP"
+            ]
+        );
+        assert_eq!(
+            row(&result),
+            [
+                text("[1, 2, NULL]"),
+                text("{a: 1, b: x}"),
+                text("1 year 2 months 3 days 04:05:06.5"),
+                text("\\x00ab"),
+                text("00000000-0000-0000-0000-000000000001"),
+                text("{k: 1}"),
+                text("01:02:03.25"),
+                text("2024-01-01 00:00:00+00"),
+                text("[1, 2]"),
+                text("a"),
+                text("infinity"),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn execute_runs_several_statements_and_counts_the_last() {
+        let adapter = memory();
+        let changed = adapter
+            .execute("create table t (i integer); insert into t values (1), (2), (3)")
+            .await
+            .expect("statements run");
+        assert_eq!(changed, 3);
+        let result = adapter.query("select count(*) from t").await.expect("query runs");
+        assert_eq!(row(&result), [Cell::Int(3)]);
+    }
+
+    #[tokio::test]
+    async fn errors_carry_duckdb_message() {
+        let adapter = memory();
+        let error = adapter.query("select * from missing_table").await.expect_err("table is missing");
+        assert!(error.message.contains("missing_table"), "{}", error.message);
+    }
+
+    #[tokio::test]
+    async fn failed_transaction_keeps_previous_version() {
+        let adapter = memory();
+        adapter.execute("create table old as select 1 as v").await.expect("setup");
+        let statements = [
+            "create table old__tmp as select 2 as v".to_owned(),
+            "alter table old rename to old__backup".to_owned(),
+            "select * from no_such_table".to_owned(),
+        ];
+        adapter.execute_in_transaction(&statements).await.expect_err("third statement fails");
+        let result = adapter.query("select v from old").await.expect("old is intact");
+        assert_eq!(result.rows, vec![vec![Cell::Int(1)]]);
+        let names = adapter.list_relations(&["main".to_owned()]).await.expect("listing works");
+        assert_eq!(names.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["old"]);
+    }
+
+    #[tokio::test]
+    async fn table_swap_runs_in_one_transaction() {
+        let adapter = memory();
+        adapter.execute("create table old as select 1 as v").await.expect("setup");
+        let statements = [
+            "create table old__tmp as select 2 as v".to_owned(),
+            "alter table old rename to old__backup".to_owned(),
+            "alter table old__tmp rename to old".to_owned(),
+            "drop table old__backup".to_owned(),
+        ];
+        adapter.execute_in_transaction(&statements).await.expect("swap commits");
+        let result = adapter.query("select v from old").await.expect("new version");
+        assert_eq!(result.rows, vec![vec![Cell::Int(2)]]);
+        let names = adapter.list_relations(&["main".to_owned()]).await.expect("listing works");
+        assert_eq!(names.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["old"]);
+    }
+
+    #[tokio::test]
+    async fn view_swap_runs_in_one_transaction() {
+        let adapter = memory();
+        adapter.execute("create view v as select 1 as x").await.expect("setup");
+        let statements = [
+            "create view v__tmp as select 2 as x".to_owned(),
+            "alter view v rename to v__backup".to_owned(),
+            "alter view v__tmp rename to v".to_owned(),
+            "drop view v__backup".to_owned(),
+        ];
+        adapter.execute_in_transaction(&statements).await.expect("swap commits");
+        let result = adapter.query("select x from v").await.expect("new version");
+        assert_eq!(result.rows, vec![vec![Cell::Int(2)]]);
+    }
+
+    #[tokio::test]
+    async fn relations_and_columns_are_listed() {
+        let adapter = memory();
+        adapter
+            .execute(
+                "create schema s; create table s.t (id integer, amount decimal(18,3), at timestamp); \
+                 create view s.v as select id from s.t; create table main.other (x integer)",
+            )
+            .await
+            .expect("setup");
+        let relations = adapter.list_relations(&["s".to_owned(), "nope".to_owned()]).await.expect("listing works");
+        assert_eq!(
+            relations,
+            [
+                ExistingRelation { schema: "s".into(), name: "t".into(), kind: RelationKind::Table },
+                ExistingRelation { schema: "s".into(), name: "v".into(), kind: RelationKind::View },
+            ]
+        );
+        let columns = adapter.get_columns("s", "t").await.expect("columns");
+        let columns: Vec<_> = columns.iter().map(|c| (c.name.as_str(), c.data_type.as_str())).collect();
+        assert_eq!(columns, [("id", "INTEGER"), ("amount", "DECIMAL(18,3)"), ("at", "TIMESTAMP")]);
+        assert!(adapter.get_columns("s", "missing").await.expect("no error").is_empty());
+        assert!(adapter.list_relations(&[]).await.expect("no error").is_empty());
+    }
+
+    #[tokio::test]
+    async fn file_database_is_named_after_the_file() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let config = DuckDbTarget {
+            path: "target/nested/warehouse.duckdb".into(),
+            extensions: vec![],
+            settings: BTreeMap::from([("threads".to_owned(), "2".to_owned())]),
+        };
+        let adapter = DuckDbAdapter::open(&config, root.path()).expect("file database opens");
+        assert_eq!(adapter.database(), "warehouse");
+        assert!(root.path().join("target/nested/warehouse.duckdb").exists());
+        let result = adapter.query("select current_setting('threads')").await.expect("setting applied");
+        assert_eq!(row(&result), [Cell::Int(2)]);
+    }
+
+    #[test]
+    fn missing_extension_is_named() {
+        let config = DuckDbTarget {
+            path: ":memory:".into(),
+            extensions: vec!["no_such_extension".to_owned()],
+            settings: BTreeMap::new(),
+        };
+        let error = DuckDbAdapter::open(&config, Path::new(".")).err().expect("load fails");
+        assert!(error.message.contains("`no_such_extension`"), "{}", error.message);
+    }
+
+    #[tokio::test]
+    async fn cancel_interrupts_a_running_query() {
+        let adapter = Arc::new(memory());
+        let running = {
+            let adapter = Arc::clone(&adapter);
+            tokio::spawn(async move {
+                adapter.query("select count(*) from range(10000000000) a, range(1000) b").await
+            })
+        };
+        // Cancel until the call has registered and been interrupted.
+        for _ in 0..100 {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            adapter.cancel_all().await;
+            if running.is_finished() {
+                break;
+            }
+        }
+        let outcome = running.await.expect("task joins");
+        let error = outcome.expect_err("query was interrupted");
+        assert!(error.message.to_lowercase().contains("interrupt"), "{}", error.message);
+    }
+
+    #[test]
+    fn decimal_text_keeps_every_digit() {
+        assert_eq!(decimal_text(12345, 3), "12.345");
+        assert_eq!(decimal_text(-5, 2), "-0.05");
+        assert_eq!(decimal_text(7, 0), "7");
+        assert_eq!(decimal_text(i128::MIN, 38), "-1.70141183460469231731687303715884105728");
+    }
+
+    #[test]
+    fn interval_text_matches_duckdb() {
+        assert_eq!(interval_text(0, 0, 0), "00:00:00");
+        assert_eq!(interval_text(1, 1, 0), "1 month 1 day");
+        assert_eq!(interval_text(0, 0, -90_000_000), "-00:01:30");
+    }
+}

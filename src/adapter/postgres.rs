@@ -1,0 +1,475 @@
+//! The Postgres adapter: owns the sqlx pool and every connection to the server.
+//!
+//! Statements go through the simple query protocol (`raw_sql`), so a model may hold several
+//! statements and every result value arrives as Postgres' own text: numerics keep their exact
+//! digits, timestamps their server formatting. The backend pid of each connection in use is
+//! tracked so that [`Adapter::cancel_all`] can send real cancel requests. Connection errors name
+//! the host, port, database and user, never the password.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{
+    PgColumn, PgConnectOptions, PgConnection, PgDatabaseError, PgErrorPosition, PgPool, PgPoolOptions,
+    PgRow, PgSslMode,
+};
+use sqlx::{AssertSqlSafe, Column, Connection, Executor, Postgres, Row, SqlSafeStr, Statement, TypeInfo, ValueRef};
+
+use super::{Adapter, AdapterKind, Cell, ColumnInfo, DbError, DbResult, ExistingRelation, QueryResult, RelationKind};
+use crate::project::profile::PostgresTarget;
+
+/// Waits between connection attempts at startup: the server may still be coming up.
+const RETRY_DELAYS: [Duration; 3] = [Duration::from_millis(500), Duration::from_secs(1), Duration::from_secs(2)];
+
+/// A pool of connections to one Postgres database.
+pub struct PostgresAdapter {
+    pool: PgPool,
+    /// Kept for the out-of-pool connection that sends cancel requests.
+    options: PgConnectOptions,
+    connect_timeout: Duration,
+    database: String,
+    /// `Postgres at host:port, database `x`, user `y`` for error messages.
+    target: String,
+    /// Backend pids of the connections running a call right now.
+    in_flight: Mutex<HashSet<i32>>,
+}
+
+impl PostgresAdapter {
+    /// Connects once (retrying briefly while the server refuses or is starting up) so that a bad
+    /// profile fails here with a clear message, then opens a pool of `threads` connections plus
+    /// one for introspection.
+    pub async fn connect(config: &PostgresTarget, threads: usize) -> DbResult<Self> {
+        let target = format!(
+            "Postgres at {}:{}, database `{}`, user `{}`",
+            config.host, config.port, config.dbname, config.user
+        );
+        let options = connect_options(config)?;
+        let connect_timeout = Duration::from_secs(config.connect_timeout.unwrap_or(10));
+        let probe = connect_with_retry(&options, connect_timeout).await.map_err(|failure| DbError {
+            message: format!("could not connect to {target}: {}", failure.reason),
+            sqlstate: failure.sqlstate,
+            position: None,
+        })?;
+        // The probe only proves the profile works; a failure to say goodbye changes nothing.
+        let _ = probe.close().await;
+        let size = u32::try_from(threads.max(1).saturating_add(1)).unwrap_or(u32::MAX);
+        let pool = PgPoolOptions::new()
+            .max_connections(size)
+            .acquire_timeout(connect_timeout)
+            .connect_lazy_with(options.clone());
+        Ok(PostgresAdapter {
+            pool,
+            options,
+            connect_timeout,
+            database: config.dbname.clone(),
+            target,
+            in_flight: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// A pooled connection whose backend pid is registered for [`Adapter::cancel_all`].
+    async fn acquire(&self) -> DbResult<Tracked<'_>> {
+        let mut connection = self.pool.acquire().await.map_err(|error| match error {
+            sqlx::Error::PoolTimedOut => DbError::new(format!(
+                "timed out after {} s waiting for a connection to {}",
+                self.connect_timeout.as_secs(),
+                self.target
+            )),
+            other => db_error(other),
+        })?;
+        let pid: i32 =
+            sqlx::query_scalar("select pg_backend_pid()").fetch_one(&mut *connection).await.map_err(db_error)?;
+        lock(&self.in_flight).insert(pid);
+        Ok(Tracked { connection, pid, in_flight: &self.in_flight })
+    }
+}
+
+/// Holds a pooled connection; its pid leaves the registry before the connection returns to the
+/// pool, so a later cancel cannot hit whoever uses the connection next.
+struct Tracked<'a> {
+    connection: PoolConnection<Postgres>,
+    pid: i32,
+    in_flight: &'a Mutex<HashSet<i32>>,
+}
+
+impl Drop for Tracked<'_> {
+    fn drop(&mut self) {
+        lock(self.in_flight).remove(&self.pid);
+    }
+}
+
+/// A panic elsewhere must not make the adapter unusable: the set stays consistent.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn connect_options(config: &PostgresTarget) -> DbResult<PgConnectOptions> {
+    let ssl_mode = match config.sslmode.as_deref() {
+        None => PgSslMode::Prefer,
+        Some(mode @ ("disable" | "prefer" | "require")) => mode
+            .parse()
+            .map_err(|e| DbError::new(format!("invalid sslmode `{mode}`: {e}")))?,
+        Some(other) => {
+            return Err(DbError::new(format!(
+                "unsupported sslmode `{other}`: use `disable`, `prefer` or `require`"
+            )));
+        }
+    };
+    // Without pgpass: it would be read before our host and user are set, for the wrong target.
+    let options = PgConnectOptions::new_without_pgpass()
+        .host(&config.host)
+        .port(config.port)
+        .username(&config.user)
+        .database(&config.dbname)
+        .ssl_mode(ssl_mode)
+        .application_name("uxt");
+    // An empty password leaves `PGPASSWORD` in effect, as libpq does.
+    Ok(if config.password.is_empty() { options } else { options.password(&config.password) })
+}
+
+/// Why connecting failed, in words that never include the password.
+struct ConnectFailure {
+    reason: String,
+    sqlstate: Option<String>,
+}
+
+async fn connect_with_retry(options: &PgConnectOptions, timeout: Duration) -> Result<PgConnection, ConnectFailure> {
+    let mut delays = RETRY_DELAYS.iter();
+    loop {
+        let (failure, transient) = match tokio::time::timeout(timeout, PgConnection::connect_with(options)).await {
+            Ok(Ok(connection)) => return Ok(connection),
+            Ok(Err(error)) => connect_failure(&error),
+            Err(_) => (ConnectFailure { reason: format!("no answer within {} s", timeout.as_secs()), sqlstate: None }, true),
+        };
+        match delays.next() {
+            Some(delay) if transient => tokio::time::sleep(*delay).await,
+            _ => return Err(failure),
+        }
+    }
+}
+
+/// Describes a connection error and says whether trying again could help.
+fn connect_failure(error: &sqlx::Error) -> (ConnectFailure, bool) {
+    match error {
+        sqlx::Error::Io(io) => {
+            let reason = match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
+                _ => io.to_string(),
+            };
+            (ConnectFailure { reason, sqlstate: None }, true)
+        }
+        sqlx::Error::Database(database) => {
+            let sqlstate = database.code().map(|code| code.into_owned());
+            // 57P03: the server is starting up; 53300: too many connections right now.
+            let transient = matches!(sqlstate.as_deref(), Some("57P03" | "53300"));
+            (ConnectFailure { reason: database.message().to_owned(), sqlstate }, transient)
+        }
+        other => (ConnectFailure { reason: other.to_string(), sqlstate: None }, false),
+    }
+}
+
+/// Maps a sqlx error to what the UI shows: the server's message (with its detail and hint), the
+/// SQLSTATE, and the 1-based character position in the statement.
+fn db_error(error: sqlx::Error) -> DbError {
+    let sqlx::Error::Database(database) = error else {
+        return DbError::new(error.to_string());
+    };
+    let mut message = database.message().to_owned();
+    let mut position = None;
+    if let Some(postgres) = database.try_downcast_ref::<PgDatabaseError>() {
+        if let Some(detail) = postgres.detail() {
+            message.push_str("\nDETAIL: ");
+            message.push_str(detail);
+        }
+        if let Some(hint) = postgres.hint() {
+            message.push_str("\nHINT: ");
+            message.push_str(hint);
+        }
+        if let Some(PgErrorPosition::Original(offset)) = postgres.position() {
+            position = Some(offset);
+        }
+    }
+    DbError { message, sqlstate: database.code().map(|code| code.into_owned()), position }
+}
+
+fn sql(text: &str) -> AssertSqlSafe<String> {
+    // uxt sends compiled project SQL by design; there is nothing to bind.
+    AssertSqlSafe(text.to_owned())
+}
+
+#[async_trait]
+impl Adapter for PostgresAdapter {
+    fn kind(&self) -> AdapterKind {
+        AdapterKind::Postgres
+    }
+
+    fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// For several statements this is the total of their affected rows: sqlx sums them.
+    async fn execute(&self, statements: &str) -> DbResult<u64> {
+        let mut tracked = self.acquire().await?;
+        let result = sqlx::raw_sql(sql(statements)).execute(&mut *tracked.connection).await.map_err(db_error)?;
+        Ok(result.rows_affected())
+    }
+
+    async fn execute_in_transaction(&self, statements: &[String]) -> DbResult<()> {
+        let mut tracked = self.acquire().await?;
+        // sqlx's transaction also rolls back if this future is dropped half-way.
+        let mut transaction = tracked.connection.begin().await.map_err(db_error)?;
+        for statement in statements {
+            if let Err(error) = sqlx::raw_sql(sql(statement)).execute(&mut *transaction).await {
+                // The statement's error is what the user needs; if the rollback fails too, the
+                // connection is broken and the pool discards it.
+                let _ = transaction.rollback().await;
+                return Err(db_error(error));
+            }
+        }
+        transaction.commit().await.map_err(db_error)
+    }
+
+    async fn load_csv(&self, before: &[String], table: &str, columns: &[String], path: &std::path::Path, delimiter: u8) -> DbResult<u64> {
+        let file = tokio::fs::File::open(path).await.map_err(|e| DbError::new(format!("could not open `{}`: {e}", path.display())))?;
+        let mut tracked = self.acquire().await?;
+        let mut transaction = tracked.connection.begin().await.map_err(db_error)?;
+        for statement in before {
+            if let Err(error) = sqlx::raw_sql(sql(statement)).execute(&mut *transaction).await {
+                let _ = transaction.rollback().await;
+                return Err(db_error(error));
+            }
+        }
+        let column_list = columns.iter().map(|c| super::quote(c)).collect::<Vec<_>>().join(", ");
+        let copy = format!(
+            "copy {table} ({column_list}) from stdin with (format csv, header true, delimiter {})",
+            super::quote_literal(&char::from(delimiter).to_string())
+        );
+        // The file streams through in the driver's chunks; it is never read whole.
+        let loaded = async {
+            let mut copy_in = transaction.copy_in_raw(&copy).await?;
+            if let Err(error) = copy_in.read_from(file).await {
+                let _ = copy_in.abort("reading the seed file failed").await;
+                return Err(error);
+            }
+            copy_in.finish().await
+        }
+        .await;
+        match loaded {
+            Ok(rows) => {
+                transaction.commit().await.map_err(db_error)?;
+                Ok(rows)
+            }
+            Err(error) => {
+                let _ = transaction.rollback().await;
+                Err(db_error(error))
+            }
+        }
+    }
+
+    async fn query(&self, statement: &str) -> DbResult<QueryResult> {
+        let mut tracked = self.acquire().await?;
+        let connection = &mut *tracked.connection;
+        let all_rows = sqlx::raw_sql(sql(statement)).fetch_all(&mut *connection).await.map_err(db_error)?;
+        let rows = last_result_set(&all_rows);
+        let columns: Vec<PgColumn> = match rows.first() {
+            Some(first) => first.columns().to_vec(),
+            // No row carries the columns; describing the statement (not running it) gives them.
+            // Several statements cannot be described, and then the result has no columns.
+            None => match connection.prepare(sql(statement).into_sql_str()).await {
+                Ok(prepared) => prepared.columns().to_vec(),
+                Err(_) => Vec::new(),
+            },
+        };
+        let type_names = type_names(connection, &columns).await?;
+        let rows = rows
+            .iter()
+            .map(|row| type_names.iter().enumerate().map(|(index, name)| cell(row, index, name)).collect())
+            .collect();
+        let columns = columns
+            .iter()
+            .zip(type_names)
+            .map(|(column, data_type)| ColumnInfo { name: column.name().to_owned(), data_type })
+            .collect();
+        Ok(QueryResult { columns, rows })
+    }
+
+    async fn list_relations(&self, schemas: &[String]) -> DbResult<Vec<ExistingRelation>> {
+        if schemas.is_empty() {
+            return Ok(Vec::new());
+        }
+        // pg_class rather than information_schema, which hides relations the user cannot read.
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "select n.nspname::text, c.relname::text, \
+                    case when c.relkind in ('v', 'm') then 'view' else 'table' end \
+             from pg_catalog.pg_class c \
+             join pg_catalog.pg_namespace n on n.oid = c.relnamespace \
+             where n.nspname = any($1) and c.relkind in ('r', 'p', 'f', 'v', 'm') \
+             order by 1, 2",
+        )
+        .bind(schemas)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(schema, name, kind)| ExistingRelation {
+                schema,
+                name,
+                kind: if kind == "view" { RelationKind::View } else { RelationKind::Table },
+            })
+            .collect())
+    }
+
+    async fn get_columns(&self, schema: &str, name: &str) -> DbResult<Vec<ColumnInfo>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "select a.attname::text, format_type(a.atttypid, a.atttypmod) \
+             from pg_catalog.pg_attribute a \
+             join pg_catalog.pg_class c on c.oid = a.attrelid \
+             join pg_catalog.pg_namespace n on n.oid = c.relnamespace \
+             where n.nspname = $1 and c.relname = $2 and a.attnum > 0 and not a.attisdropped \
+             order by a.attnum",
+        )
+        .bind(schema)
+        .bind(name)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(rows.into_iter().map(|(name, data_type)| ColumnInfo { name, data_type }).collect())
+    }
+
+    async fn cancel_all(&self) {
+        let pids: Vec<i32> = lock(&self.in_flight).iter().copied().collect();
+        if pids.is_empty() {
+            return;
+        }
+        // A fresh connection: the pool may be full of the very statements being cancelled.
+        // Cancelling is best effort; the trait gives no way to report its failure.
+        let Ok(Ok(mut connection)) =
+            tokio::time::timeout(self.connect_timeout, PgConnection::connect_with(&self.options)).await
+        else {
+            return;
+        };
+        let _ = sqlx::query("select pg_cancel_backend(pid) from unnest($1::int4[]) as pid")
+            .bind(pids)
+            .execute(&mut connection)
+            .await;
+        let _ = connection.close().await;
+    }
+}
+
+/// The rows of the last statement that returned any. Rows of one result set share one column
+/// description, so a new description marks the next statement's rows.
+fn last_result_set(rows: &[PgRow]) -> &[PgRow] {
+    let Some(last) = rows.last() else {
+        return rows;
+    };
+    let start = rows
+        .iter()
+        .rposition(|row| !std::ptr::eq(row.columns(), last.columns()))
+        .map_or(0, |index| index + 1);
+    &rows[start..]
+}
+
+/// Postgres type names of the columns (`int4`, `numeric`, `timestamptz`, `int4[]`...). Types sqlx
+/// does not know (enums, extension types) are looked up in `pg_type`.
+async fn type_names(connection: &mut PgConnection, columns: &[PgColumn]) -> DbResult<Vec<String>> {
+    let unknown: Vec<i64> = columns
+        .iter()
+        .filter(|column| column.type_info().name() == "?")
+        .filter_map(|column| column.type_info().oid())
+        .map(|oid| i64::from(oid.0))
+        .collect();
+    let looked_up: HashMap<i64, String> = if unknown.is_empty() {
+        HashMap::new()
+    } else {
+        sqlx::query_as::<_, (i64, String)>(
+            "select oid::int8, typname::text from pg_catalog.pg_type where oid::int8 = any($1)",
+        )
+        .bind(unknown)
+        .fetch_all(connection)
+        .await
+        .map_err(db_error)?
+        .into_iter()
+        .collect()
+    };
+    Ok(columns
+        .iter()
+        .map(|column| {
+            let info = column.type_info();
+            match info.oid().and_then(|oid| looked_up.get(&i64::from(oid.0))) {
+                Some(name) => name.clone(),
+                None => info.name().to_lowercase(),
+            }
+        })
+        .collect())
+}
+
+/// Converts one text-format value by its column's type name.
+fn cell(row: &PgRow, index: usize, type_name: &str) -> Cell {
+    let Ok(value) = row.try_get_raw(index) else {
+        return Cell::Null;
+    };
+    if value.is_null() {
+        return Cell::Null;
+    }
+    let Ok(text) = value.as_str() else {
+        return Cell::Text(format!("<{type_name}>"));
+    };
+    let parsed = match type_name {
+        "int2" | "int4" | "int8" => text.parse().ok().map(Cell::Int),
+        "float4" | "float8" => text.parse().ok().map(Cell::Float),
+        "bool" => match text {
+            "t" => Some(Cell::Bool(true)),
+            "f" => Some(Cell::Bool(false)),
+            _ => None,
+        },
+        _ => None,
+    };
+    parsed.unwrap_or_else(|| Cell::Text(text.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(port: u16, sslmode: Option<&str>) -> PostgresTarget {
+        PostgresTarget {
+            host: "127.0.0.1".to_owned(),
+            port,
+            user: "analyst".to_owned(),
+            password: "hunter2-secret".to_owned(),
+            dbname: "warehouse".to_owned(),
+            sslmode: sslmode.map(str::to_owned),
+            connect_timeout: Some(2),
+        }
+    }
+
+    #[tokio::test]
+    async fn connection_error_names_the_target_but_never_the_password() {
+        // Port 1 is closed: every attempt is refused, so this also exercises the retries.
+        let error = PostgresAdapter::connect(&target(1, Some("disable")), 4).await.err().expect("port 1 is closed");
+        assert_eq!(
+            error.message,
+            "could not connect to Postgres at 127.0.0.1:1, database `warehouse`, user `analyst`: connection refused"
+        );
+        assert!(!error.to_string().contains("hunter2"));
+        assert!(!format!("{error:?}").contains("hunter2"));
+    }
+
+    #[tokio::test]
+    async fn unknown_sslmode_is_rejected_before_connecting() {
+        let error = PostgresAdapter::connect(&target(1, Some("sometimes")), 1).await.err().expect("bad sslmode");
+        assert!(error.message.contains("`sometimes`"), "{}", error.message);
+        assert!(!error.message.contains("hunter2"));
+    }
+
+    #[test]
+    fn non_database_errors_keep_their_text() {
+        let error = db_error(sqlx::Error::PoolClosed);
+        assert_eq!(error.sqlstate, None);
+        assert!(!error.message.is_empty());
+    }
+}
