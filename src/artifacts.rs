@@ -132,7 +132,17 @@ fn hooks_json(hooks: Json) -> Json {
         Json::Null => Vec::new(),
         other => vec![other],
     };
-    Json::Array(list.into_iter().map(|h| if h.is_object() { h } else { json!({"sql": h, "transaction": true, "index": null}) }).collect())
+    Json::Array(
+        list.into_iter()
+            .map(|h| {
+                if h.is_object() {
+                    h
+                } else {
+                    json!({"sql": h, "transaction": true, "index": null})
+                }
+            })
+            .collect(),
+    )
 }
 
 fn source_json(source: &Source) -> Json {
@@ -168,9 +178,26 @@ fn source_json(source: &Source) -> Json {
 }
 
 /// The whole manifest; `compiled` holds the SQL of nodes compiled by this command.
-pub fn manifest_json(manifest: &Manifest, compiled: &BTreeMap<String, String>, invocation: &Invocation) -> Json {
-    let nodes: Map<String, Json> = manifest.nodes.values().map(|n| (n.unique_id.clone(), node_json(n, compiled.get(&n.unique_id).map(String::as_str)))).collect();
-    let sources: Map<String, Json> = manifest.sources.values().map(|s| (s.unique_id.clone(), source_json(s))).collect();
+pub fn manifest_json(
+    manifest: &Manifest,
+    compiled: &BTreeMap<String, String>,
+    invocation: &Invocation,
+) -> Json {
+    let nodes: Map<String, Json> = manifest
+        .nodes
+        .values()
+        .map(|n| {
+            (
+                n.unique_id.clone(),
+                node_json(n, compiled.get(&n.unique_id).map(String::as_str)),
+            )
+        })
+        .collect();
+    let sources: Map<String, Json> = manifest
+        .sources
+        .values()
+        .map(|s| (s.unique_id.clone(), source_json(s)))
+        .collect();
     let macros: Map<String, Json> = manifest
         .macros
         .values()
@@ -193,7 +220,11 @@ pub fn manifest_json(manifest: &Manifest, compiled: &BTreeMap<String, String>, i
             (unique_id.clone(), json!({"name": d.name, "resource_type": "doc", "package_name": manifest.project_name, "path": d.file, "original_file_path": d.file, "unique_id": unique_id, "block_contents": d.block_contents}))
         })
         .collect();
-    let disabled: Map<String, Json> = manifest.disabled.values().map(|n| (n.unique_id.clone(), json!([node_json(n, None)]))).collect();
+    let disabled: Map<String, Json> = manifest
+        .disabled
+        .values()
+        .map(|n| (n.unique_id.clone(), json!([node_json(n, None)])))
+        .collect();
 
     let mut parent_map: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut child_map: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -203,8 +234,14 @@ pub fn manifest_json(manifest: &Manifest, compiled: &BTreeMap<String, String>, i
     }
     for node in manifest.nodes.values() {
         for parent in &node.depends_on_nodes {
-            parent_map.entry(node.unique_id.clone()).or_default().push(parent.clone());
-            child_map.entry(parent.clone()).or_default().push(node.unique_id.clone());
+            parent_map
+                .entry(node.unique_id.clone())
+                .or_default()
+                .push(parent.clone());
+            child_map
+                .entry(parent.clone())
+                .or_default()
+                .push(node.unique_id.clone());
         }
     }
     for children in child_map.values_mut() {
@@ -213,11 +250,17 @@ pub fn manifest_json(manifest: &Manifest, compiled: &BTreeMap<String, String>, i
     let mut metadata = metadata(invocation, "manifest/v12.json");
     if let Json::Object(map) = &mut metadata {
         map.insert("project_name".into(), json!(manifest.project_name));
-        map.insert("project_id".into(), json!(format!("{:x}", md5_like(&manifest.project_name))));
+        map.insert(
+            "project_id".into(),
+            json!(format!("{:x}", md5_like(&manifest.project_name))),
+        );
         map.insert("user_id".into(), Json::Null);
         map.insert("send_anonymous_usage_stats".into(), json!(false));
         map.insert("adapter_type".into(), json!(invocation.adapter_type));
-        map.insert("quoting".into(), json!({"database": true, "schema": true, "identifier": true, "column": null}));
+        map.insert(
+            "quoting".into(),
+            json!({"database": true, "schema": true, "identifier": true, "column": null}),
+        );
     }
     json!({
         "metadata": metadata,
@@ -280,8 +323,11 @@ pub fn run_results_json(results: &[NodeResult], elapsed: f64, invocation: &Invoc
 
 /// Writes a JSON artifact into the target folder.
 pub fn write(target_dir: &Path, name: &str, value: &Json) -> anyhow::Result<()> {
-    std::fs::create_dir_all(target_dir).with_context(|| format!("while creating `{}`", target_dir.display()))?;
+    std::fs::create_dir_all(target_dir)
+        .with_context(|| format!("while creating `{}`", target_dir.display()))?;
     let path = target_dir.join(name);
-    let file = std::fs::File::create(&path).with_context(|| format!("while writing `{}`", path.display()))?;
-    serde_json::to_writer(std::io::BufWriter::new(file), value).with_context(|| format!("while writing `{}`", path.display()))
+    let file = std::fs::File::create(&path)
+        .with_context(|| format!("while writing `{}`", path.display()))?;
+    serde_json::to_writer(std::io::BufWriter::new(file), value)
+        .with_context(|| format!("while writing `{}`", path.display()))
 }

@@ -24,11 +24,18 @@ pub struct Relations {
 
 impl Relations {
     pub fn new(existing: Vec<ExistingRelation>) -> Self {
-        Relations { map: existing.into_iter().map(|r| ((r.schema.to_lowercase(), r.name.to_lowercase()), r.kind)).collect() }
+        Relations {
+            map: existing
+                .into_iter()
+                .map(|r| ((r.schema.to_lowercase(), r.name.to_lowercase()), r.kind))
+                .collect(),
+        }
     }
 
     pub fn get(&self, schema: &str, name: &str) -> Option<RelationKind> {
-        self.map.get(&(schema.to_lowercase(), name.to_lowercase())).copied()
+        self.map
+            .get(&(schema.to_lowercase(), name.to_lowercase()))
+            .copied()
     }
 }
 
@@ -48,29 +55,55 @@ pub fn should_full_refresh(node: &Node, flag: bool) -> bool {
 }
 
 fn is_incremental(node: &Node, relations: &Relations, full_refresh: bool) -> bool {
-    node.materialized() == "incremental" && !should_full_refresh(node, full_refresh) && relations.get(&node.schema, &node.alias) == Some(RelationKind::Table)
+    node.materialized() == "incremental"
+        && !should_full_refresh(node, full_refresh)
+        && relations.get(&node.schema, &node.alias) == Some(RelationKind::Table)
 }
 
 /// The relation text of a node or source, for a test's `model` and `to` arguments.
 fn relation_text(manifest: &Manifest, unique_id: &str) -> Option<String> {
-    manifest.nodes.get(unique_id).map(|n| n.relation().render_sql()).or_else(|| manifest.sources.get(unique_id).map(|s| s.relation().render_sql()))
+    manifest
+        .nodes
+        .get(unique_id)
+        .map(|n| n.relation().render_sql())
+        .or_else(|| {
+            manifest
+                .sources
+                .get(unique_id)
+                .map(|s| s.relation().render_sql())
+        })
 }
 
 /// A generic test's failing-rows query: the built-in tests' SQL as dbt writes it, or a call of
 /// the project's `{% test %}` macro.
-fn generic_test_sql(manifest: &Manifest, jinja: &Jinja, node: &Node, test: &GenericTest, scope: Rc<Scope>) -> Result<String, Diagnostic> {
+fn generic_test_sql(
+    manifest: &Manifest,
+    jinja: &Jinja,
+    node: &Node,
+    test: &GenericTest,
+    scope: Rc<Scope>,
+) -> Result<String, Diagnostic> {
     let relation = relation_text(manifest, &test.attached_node).unwrap_or_default();
     let model = data_tests::model_with_where(&relation, &node.config);
-    let to = test.to.as_deref().and_then(|id| relation_text(manifest, id));
+    let to = test
+        .to
+        .as_deref()
+        .and_then(|id| relation_text(manifest, id));
     if let Some(sql) = data_tests::builtin_sql(&test.decl, &model, to.as_deref()) {
         return Ok(sql);
     }
     let mut extra: BTreeMap<String, minijinja::Value> = BTreeMap::new();
     let mut arguments = vec!["model=__uxt_model".to_string()];
-    extra.insert("__uxt_model".into(), minijinja::Value::from_safe_string(model));
+    extra.insert(
+        "__uxt_model".into(),
+        minijinja::Value::from_safe_string(model),
+    );
     if let Some(column) = &test.decl.column_name {
         arguments.push("column_name=__uxt_column".into());
-        extra.insert("__uxt_column".into(), minijinja::Value::from(column.as_str()));
+        extra.insert(
+            "__uxt_column".into(),
+            minijinja::Value::from(column.as_str()),
+        );
     }
     for (key, value) in &test.decl.kwargs {
         let name = format!("__uxt_arg_{key}");
@@ -82,33 +115,92 @@ fn generic_test_sql(manifest: &Manifest, jinja: &Jinja, node: &Node, test: &Gene
         arguments.push(format!("{key}={name}"));
         extra.insert(name, value);
     }
-    let call = format!("{{{{ test_{}({}) }}}}", test.decl.test_name, arguments.join(", "));
-    jinja.render_str(&node.original_file_path, &call, scope, NodeValues { extra, ..NodeValues::default() })
+    let call = format!(
+        "{{{{ test_{}({}) }}}}",
+        test.decl.test_name,
+        arguments.join(", ")
+    );
+    jinja.render_str(
+        &node.original_file_path,
+        &call,
+        scope,
+        NodeValues {
+            extra,
+            ..NodeValues::default()
+        },
+    )
 }
 
 /// Renders one node, without CTE injection.
-pub fn render_node(manifest: &Manifest, jinja: &Jinja, node: &Node, relations: &Relations, full_refresh: bool) -> Result<Compiled, Diagnostic> {
+pub fn render_node(
+    manifest: &Manifest,
+    jinja: &Jinja,
+    node: &Node,
+    relations: &Relations,
+    full_refresh: bool,
+) -> Result<Compiled, Diagnostic> {
     let incremental = is_incremental(node, relations, full_refresh);
-    let scope = Rc::new(Scope::new(Phase::Compile, &node.unique_id, node.config.clone(), incremental));
-    let values = || NodeValues { this: Some(node.relation()), model: Some(resolve_node_value(node)), ..NodeValues::default() };
+    let scope = Rc::new(Scope::new(
+        Phase::Compile,
+        &node.unique_id,
+        node.config.clone(),
+        incremental,
+    ));
+    let values = || NodeValues {
+        this: Some(node.relation()),
+        model: Some(resolve_node_value(node)),
+        ..NodeValues::default()
+    };
     let sql = match (&node.test, node.resource_type) {
         (Some(test), _) => generic_test_sql(manifest, jinja, node, test, scope.clone())?,
         (None, ResourceType::Seed) => String::new(),
-        (None, ResourceType::Snapshot) => jinja.render(&format!("{}#{}", node.original_file_path, node.name), scope.clone(), values())?,
+        (None, ResourceType::Snapshot) => jinja.render(
+            &format!("{}#{}", node.original_file_path, node.name),
+            scope.clone(),
+            values(),
+        )?,
         (None, _) => jinja.render(&node.original_file_path, scope.clone(), values())?,
     };
-    let hook = |text: &String| jinja.render_str(&node.original_file_path, text, scope.clone(), values());
-    let pre_hooks = node.config.list_of("pre_hook").iter().map(hook).collect::<Result<_, _>>()?;
-    let post_hooks = node.config.list_of("post_hook").iter().map(hook).collect::<Result<_, _>>()?;
-    Ok(Compiled { sql, pre_hooks, post_hooks, is_incremental: incremental, used_warehouse: scope.used_warehouse.get() })
+    let hook =
+        |text: &String| jinja.render_str(&node.original_file_path, text, scope.clone(), values());
+    let pre_hooks = node
+        .config
+        .list_of("pre_hook")
+        .iter()
+        .map(hook)
+        .collect::<Result<_, _>>()?;
+    let post_hooks = node
+        .config
+        .list_of("post_hook")
+        .iter()
+        .map(hook)
+        .collect::<Result<_, _>>()?;
+    Ok(Compiled {
+        sql,
+        pre_hooks,
+        post_hooks,
+        is_incremental: incremental,
+        used_warehouse: scope.used_warehouse.get(),
+    })
 }
 
 /// Compiles the given nodes in parallel and inlines their ephemeral parents.
-pub fn compile(manifest: &Manifest, jinja: &Jinja, ids: &[String], relations: &Relations, full_refresh: bool) -> Result<BTreeMap<String, Compiled>, Vec<Diagnostic>> {
+pub fn compile(
+    manifest: &Manifest,
+    jinja: &Jinja,
+    ids: &[String],
+    relations: &Relations,
+    full_refresh: bool,
+) -> Result<BTreeMap<String, Compiled>, Vec<Diagnostic>> {
     let mut needed: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
     let mut stack: Vec<&str> = needed.iter().copied().collect();
     while let Some(id) = stack.pop() {
-        for parent in manifest.nodes.get(id).map(|n| n.depends_on_nodes.as_slice()).unwrap_or_default() {
+        for parent in manifest
+            .nodes
+            .get(id)
+            .map(|n| n.depends_on_nodes.as_slice())
+            .unwrap_or_default()
+        {
             if manifest.nodes.get(parent).is_some_and(Node::is_ephemeral) && needed.insert(parent) {
                 stack.push(parent);
             }
@@ -117,7 +209,12 @@ pub fn compile(manifest: &Manifest, jinja: &Jinja, ids: &[String], relations: &R
     let results: Vec<(String, Result<Compiled, Diagnostic>)> = needed
         .par_iter()
         .filter_map(|id| manifest.nodes.get(*id))
-        .map(|node| (node.unique_id.clone(), render_node(manifest, jinja, node, relations, full_refresh)))
+        .map(|node| {
+            (
+                node.unique_id.clone(),
+                render_node(manifest, jinja, node, relations, full_refresh),
+            )
+        })
         .collect();
     let mut compiled = BTreeMap::new();
     let mut problems = Vec::new();
@@ -142,11 +239,19 @@ pub fn compile(manifest: &Manifest, jinja: &Jinja, ids: &[String], relations: &R
     Ok(out)
 }
 
-static LEADING_WITH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)^(\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*)with\b(\s+recursive\b)?").expect("static regex"));
+static LEADING_WITH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?is)^(\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*)with\b(\s+recursive\b)?")
+        .expect("static regex")
+});
 
 /// Prepends the ephemeral models a node uses (directly or through other ephemerals) as CTEs,
 /// parents first, merging into the node's own `with` when it has one.
-pub fn inject_ctes(manifest: &Manifest, id: &str, sql: &str, compiled: &BTreeMap<String, Compiled>) -> String {
+pub fn inject_ctes(
+    manifest: &Manifest,
+    id: &str,
+    sql: &str,
+    compiled: &BTreeMap<String, Compiled>,
+) -> String {
     let mut ordered: Vec<&str> = Vec::new();
     collect_ephemerals(manifest, id, &mut ordered, &mut BTreeSet::new());
     if ordered.is_empty() {
@@ -156,21 +261,38 @@ pub fn inject_ctes(manifest: &Manifest, id: &str, sql: &str, compiled: &BTreeMap
         .iter()
         .filter_map(|parent| {
             let node = manifest.nodes.get(*parent)?;
-            let body = compiled.get(*parent)?.sql.trim().trim_end_matches(';').to_string();
+            let body = compiled
+                .get(*parent)?
+                .sql
+                .trim()
+                .trim_end_matches(';')
+                .to_string();
             Some(format!("__dbt__cte__{} as (\n{}\n)", node.name, body))
         })
         .collect();
     let joined = ctes.join(", ");
     if let Some(found) = LEADING_WITH.captures(sql) {
         let whole = found.get(0).map_or(0, |m| m.end());
-        format!("{}with{} {joined}, {}", &found[1], found.get(2).map_or("", |m| m.as_str()), sql[whole..].trim_start())
+        format!(
+            "{}with{} {joined}, {}",
+            &found[1],
+            found.get(2).map_or("", |m| m.as_str()),
+            sql[whole..].trim_start()
+        )
     } else {
         format!("with {joined}\n{sql}")
     }
 }
 
-fn collect_ephemerals<'a>(manifest: &'a Manifest, id: &str, ordered: &mut Vec<&'a str>, seen: &mut BTreeSet<&'a str>) {
-    let Some(node) = manifest.nodes.get(id) else { return };
+fn collect_ephemerals<'a>(
+    manifest: &'a Manifest,
+    id: &str,
+    ordered: &mut Vec<&'a str>,
+    seen: &mut BTreeSet<&'a str>,
+) {
+    let Some(node) = manifest.nodes.get(id) else {
+        return;
+    };
     for parent in &node.depends_on_nodes {
         if let Some(parent_node) = manifest.nodes.get(parent).filter(|n| n.is_ephemeral())
             && seen.insert(parent_node.unique_id.as_str())
@@ -182,15 +304,26 @@ fn collect_ephemerals<'a>(manifest: &'a Manifest, id: &str, ordered: &mut Vec<&'
 }
 
 /// Writes `target/compiled/<project>/<path>` for each compiled node.
-pub fn write(manifest: &Manifest, target_dir: &std::path::Path, compiled: &BTreeMap<String, Compiled>) -> anyhow::Result<()> {
+pub fn write(
+    manifest: &Manifest,
+    target_dir: &std::path::Path,
+    compiled: &BTreeMap<String, Compiled>,
+) -> anyhow::Result<()> {
     use anyhow::Context;
     for (id, node) in compiled {
-        let Some(source) = manifest.nodes.get(id) else { continue };
-        let path = target_dir.join("compiled").join(&manifest.project_name).join(source.output_path());
+        let Some(source) = manifest.nodes.get(id) else {
+            continue;
+        };
+        let path = target_dir
+            .join("compiled")
+            .join(&manifest.project_name)
+            .join(source.output_path());
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("while creating `{}`", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("while creating `{}`", parent.display()))?;
         }
-        std::fs::write(&path, &node.sql).with_context(|| format!("while writing `{}`", path.display()))?;
+        std::fs::write(&path, &node.sql)
+            .with_context(|| format!("while writing `{}`", path.display()))?;
     }
     Ok(())
 }

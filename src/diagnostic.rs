@@ -28,25 +28,50 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic { code, message: message.into(), location: None, help: None }
+        Diagnostic {
+            code,
+            message: message.into(),
+            location: None,
+            help: None,
+        }
     }
 
     /// Points at a file with no particular place in it.
     pub fn in_file(mut self, file: impl Into<String>) -> Self {
-        self.location = Some(Location { file: file.into(), source: None, span: None, line: None });
+        self.location = Some(Location {
+            file: file.into(),
+            source: None,
+            span: None,
+            line: None,
+        });
         self
     }
 
     /// Points at a 1-based line of a file whose text is known.
     pub fn at_line(mut self, file: impl Into<String>, source: Arc<str>, line: usize) -> Self {
-        self.location = Some(Location { file: file.into(), source: Some(source), span: None, line: Some(line) });
+        self.location = Some(Location {
+            file: file.into(),
+            source: Some(source),
+            span: None,
+            line: Some(line),
+        });
         self
     }
 
     /// Points at a byte range of a file whose text is known.
-    pub fn at_span(mut self, file: impl Into<String>, source: Arc<str>, span: (usize, usize)) -> Self {
+    pub fn at_span(
+        mut self,
+        file: impl Into<String>,
+        source: Arc<str>,
+        span: (usize, usize),
+    ) -> Self {
         let line = source[..span.0.min(source.len())].matches('\n').count() + 1;
-        self.location = Some(Location { file: file.into(), source: Some(source), span: Some(span), line: Some(line) });
+        self.location = Some(Location {
+            file: file.into(),
+            source: Some(source),
+            span: Some(span),
+            line: Some(line),
+        });
         self
     }
 
@@ -56,19 +81,31 @@ impl Diagnostic {
     }
 
     pub fn file(&self) -> Option<&str> {
-        self.location.as_ref().map(|location| location.file.as_str())
+        self.location
+            .as_ref()
+            .map(|location| location.file.as_str())
     }
 
     /// The diagnostic as text for a terminal: a snippet of the file with the place underlined.
     pub fn render(&self, color: bool) -> String {
-        let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
         let handler = GraphicalReportHandler::new_themed(theme).with_width(110);
         let named = self.location.as_ref().and_then(|location| {
             let source = location.source.as_ref()?;
             Some(NamedSource::new(location.file.clone(), source.to_string()))
         });
         let mut out = String::new();
-        match handler.render_report(&mut out, &Renderable { diagnostic: self, named }) {
+        match handler.render_report(
+            &mut out,
+            &Renderable {
+                diagnostic: self,
+                named,
+            },
+        ) {
             Ok(()) => out,
             Err(_) => self.to_string(),
         }
@@ -78,7 +115,11 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.location {
-            Some(Location { file, line: Some(line), .. }) => write!(f, "{}: {} ({file}:{line})", self.code, self.message),
+            Some(Location {
+                file,
+                line: Some(line),
+                ..
+            }) => write!(f, "{}: {} ({file}:{line})", self.code, self.message),
             Some(Location { file, .. }) => write!(f, "{}: {} ({file})", self.code, self.message),
             None => write!(f, "{}: {}", self.code, self.message),
         }
@@ -100,10 +141,17 @@ impl fmt::Debug for Renderable<'_> {
 impl fmt::Display for Renderable<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.diagnostic.location {
-            Some(Location { file, line: Some(line), source: None, .. }) => {
+            Some(Location {
+                file,
+                line: Some(line),
+                source: None,
+                ..
+            }) => {
                 write!(f, "{} ({file}:{line})", self.diagnostic.message)
             }
-            Some(Location { file, source: None, .. }) => write!(f, "{} ({file})", self.diagnostic.message),
+            Some(Location {
+                file, source: None, ..
+            }) => write!(f, "{} ({file})", self.diagnostic.message),
             _ => f.write_str(&self.diagnostic.message),
         }
     }
@@ -117,11 +165,16 @@ impl miette::Diagnostic for Renderable<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diagnostic.help.as_ref().map(|help| Box::new(help.as_str()) as Box<dyn fmt::Display>)
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|help| Box::new(help.as_str()) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.named.as_ref().map(|named| named as &dyn miette::SourceCode)
+        self.named
+            .as_ref()
+            .map(|named| named as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -132,7 +185,10 @@ impl miette::Diagnostic for Renderable<'_> {
             (None, Some(line)) => line_span(source, line)?,
             _ => return None,
         };
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some("here".into()), SourceSpan::from(span)))))
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            Some("here".into()),
+            SourceSpan::from(span),
+        ))))
     }
 }
 
@@ -206,7 +262,10 @@ mod tests {
 
     #[test]
     fn closest_finds_near_names_only() {
-        assert_eq!(closest("stg_peple", ["stg_people", "orders"]), Some("stg_people"));
+        assert_eq!(
+            closest("stg_peple", ["stg_people", "orders"]),
+            Some("stg_people")
+        );
         assert_eq!(closest("zzz", ["stg_people", "orders"]), None);
     }
 }

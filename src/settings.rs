@@ -39,27 +39,56 @@ pub struct Session {
 
 /// `--vars` as YAML or JSON (JSON is YAML).
 pub fn parse_vars(text: Option<&str>) -> Result<Map<String, Json>> {
-    let Some(text) = text else { return Ok(Map::new()) };
+    let Some(text) = text else {
+        return Ok(Map::new());
+    };
     let source: Arc<str> = Arc::from(text);
     match project::yaml::parse("--vars", &source) {
         Ok(Json::Object(map)) => Ok(map),
         Ok(Json::Null) => Ok(Map::new()),
-        _ => Err(Error::Usage(format!("`--vars` must be a YAML or JSON mapping, such as '{{start_day: 20100101}}', not `{text}`"))),
+        _ => Err(Error::Usage(format!(
+            "`--vars` must be a YAML or JSON mapping, such as '{{start_day: 20100101}}', not `{text}`"
+        ))),
     }
 }
 
 /// Renders Jinja in a profile value: `env_var()` and `var()` only, as dbt allows there.
-fn render_profile_value(text: &str, vars: &Map<String, Json>) -> std::result::Result<String, String> {
+fn render_profile_value(
+    text: &str,
+    vars: &Map<String, Json>,
+) -> std::result::Result<String, String> {
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.add_function("env_var", |name: String, default: Option<String>| -> std::result::Result<String, minijinja::Error> {
-        std::env::var(&name).ok().or(default).ok_or_else(|| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("environment variable `{name}` is not set")))
-    });
+    env.add_function(
+        "env_var",
+        |name: String, default: Option<String>| -> std::result::Result<String, minijinja::Error> {
+            std::env::var(&name).ok().or(default).ok_or_else(|| {
+                minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("environment variable `{name}` is not set"),
+                )
+            })
+        },
+    );
     let vars = vars.clone();
-    env.add_function("var", move |name: String, default: Option<minijinja::Value>| -> std::result::Result<minijinja::Value, minijinja::Error> {
-        vars.get(&name).map(crate::jinja::to_value).or(default).ok_or_else(|| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("var `{name}` is not set")))
-    });
-    env.render_str(text, ()).map_err(|e| e.detail().unwrap_or("cannot render").to_string())
+    env.add_function(
+        "var",
+        move |name: String,
+              default: Option<minijinja::Value>|
+              -> std::result::Result<minijinja::Value, minijinja::Error> {
+            vars.get(&name)
+                .map(crate::jinja::to_value)
+                .or(default)
+                .ok_or_else(|| {
+                    minijinja::Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        format!("var `{name}` is not set"),
+                    )
+                })
+        },
+    );
+    env.render_str(text, ())
+        .map_err(|e| e.detail().unwrap_or("cannot render").to_string())
 }
 
 /// The database a target's relations are qualified with: the Postgres database, or the catalog
@@ -72,7 +101,9 @@ pub fn target_database(target: &Target) -> String {
             if text == ":memory:" || text.is_empty() {
                 "memory".to_string()
             } else {
-                duck.path.file_stem().map_or_else(|| "memory".to_string(), |s| s.to_string_lossy().to_string())
+                duck.path
+                    .file_stem()
+                    .map_or_else(|| "memory".to_string(), |s| s.to_string_lossy().to_string())
             }
         }
     }
@@ -92,17 +123,31 @@ pub fn load_project(global: &Global) -> Result<(Project, Map<String, Json>)> {
     Ok((project, vars))
 }
 
-pub fn resolve_target(global: &Global, project: &Project, vars: &Map<String, Json>) -> Result<Target> {
+pub fn resolve_target(
+    global: &Global,
+    project: &Project,
+    vars: &Map<String, Json>,
+) -> Result<Target> {
     let file = profile::find(global.profiles_dir.as_deref(), &project.root)?;
-    let profile_name = global.profile.clone().unwrap_or_else(|| project.profile.clone());
+    let profile_name = global
+        .profile
+        .clone()
+        .unwrap_or_else(|| project.profile.clone());
     let mut merged = project.vars.clone();
     merged.extend(vars.clone());
-    let target = profile::resolve(&file, &profile_name, global.target.as_deref(), &|text| render_profile_value(text, &merged))?;
+    let target = profile::resolve(&file, &profile_name, global.target.as_deref(), &|text| {
+        render_profile_value(text, &merged)
+    })?;
     Ok(target)
 }
 
 /// Load, parse and build the DAG: the common start of every command that needs the manifest.
-pub fn session(global: &Global, command: &str, full_refresh: bool, invocation_id: &str) -> Result<Session> {
+pub fn session(
+    global: &Global,
+    command: &str,
+    full_refresh: bool,
+    invocation_id: &str,
+) -> Result<Session> {
     let (project, cli_vars) = load_project(global)?;
     let target = resolve_target(global, &project, &cli_vars)?;
     let threads = global.threads.unwrap_or(target.threads).max(1);
@@ -126,16 +171,35 @@ pub fn session(global: &Global, command: &str, full_refresh: bool, invocation_id
         warehouse: RwLock::new(None),
     });
     let snapshots = manifest::snapshot_templates(&project, &properties);
-    let templates: Vec<&project::SourceFile> = project.files.models.iter().chain(project.files.analyses.iter()).chain(snapshots.iter()).chain(project.files.tests.iter()).collect();
+    let templates: Vec<&project::SourceFile> = project
+        .files
+        .models
+        .iter()
+        .chain(project.files.analyses.iter())
+        .chain(snapshots.iter())
+        .chain(project.files.tests.iter())
+        .collect();
     let jinja = Jinja::new(ctx.clone(), &templates, &project.files.macros)?;
-    let naming = Naming { jinja: &jinja, target_schema: target.schema.clone(), target_database: database };
+    let naming = Naming {
+        jinja: &jinja,
+        target_schema: target.schema.clone(),
+        target_database: database,
+    };
     let manifest = manifest::parse(&project, &properties, &jinja, &naming)?;
     for warning in &manifest.warnings {
         ui::warn(warning);
     }
     let dag = Dag::build(&manifest)?;
     let _ = ctx.resolver.set(Arc::new(ManifestResolver::new(&manifest)));
-    Ok(Session { project, target, ctx, jinja: Arc::new(jinja), manifest: Arc::new(manifest), dag, threads })
+    Ok(Session {
+        project,
+        target,
+        ctx,
+        jinja: Arc::new(jinja),
+        manifest: Arc::new(manifest),
+        dag,
+        threads,
+    })
 }
 
 /// Turns a diagnostic list into the error a command returns.

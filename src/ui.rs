@@ -104,7 +104,11 @@ pub fn blank() {
 }
 
 pub fn warn(message: &str) {
-    let text = if config().color { format!("\x1b[33m[WARNING]\x1b[0m: {message}") } else { format!("[WARNING]: {message}") };
+    let text = if config().color {
+        format!("\x1b[33m[WARNING]\x1b[0m: {message}")
+    } else {
+        format!("[WARNING]: {message}")
+    };
     event("Warning", Level::Warn, &text, json!({ "msg": message }));
 }
 
@@ -125,11 +129,16 @@ pub fn diagnostics(diagnostics: &[Diagnostic]) {
                 json!({ "code": diagnostic.code, "file": diagnostic.file(), "help": diagnostic.help }),
             ),
             LogFormat::Text => {
-                let _ = write!(std::io::stderr().lock(), "{}", diagnostic.render(config.color));
+                let _ = write!(
+                    std::io::stderr().lock(),
+                    "{}",
+                    diagnostic.render(config.color)
+                );
             }
         }
     }
-    let files: std::collections::BTreeSet<_> = diagnostics.iter().filter_map(|d| d.file()).collect();
+    let files: std::collections::BTreeSet<_> =
+        diagnostics.iter().filter_map(|d| d.file()).collect();
     let count = diagnostics.len();
     let noun = if count == 1 { "error" } else { "errors" };
     let summary = match files.len() {
@@ -142,7 +151,15 @@ pub fn diagnostics(diagnostics: &[Diagnostic]) {
 
 /// A line of a node's progress, padded with dots to dbt's width: `1 of 5 START sql view model
 /// main.x ........ [RUN]`.
-pub fn progress(name: &str, level: Level, index: usize, total: usize, message: &str, status: &str, data: Value) {
+pub fn progress(
+    name: &str,
+    level: Level,
+    index: usize,
+    total: usize,
+    message: &str,
+    status: &str,
+    data: Value,
+) {
     let mut line = format!("{index} of {total} {message} ");
     let width = 80;
     let used = line.chars().count();

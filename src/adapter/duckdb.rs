@@ -51,23 +51,34 @@ impl DuckDbAdapter {
     /// that its extensions load and its settings apply, so a bad profile fails here.
     pub fn open(config: &DuckDbTarget, project_root: &Path) -> DbResult<Self> {
         let origin = if config.path.as_os_str() == ":memory:" {
-            Connection::open_in_memory()
-                .map_err(|e| DbError::new(format!("could not open an in-memory DuckDB database: {e}")))?
+            Connection::open_in_memory().map_err(|e| {
+                DbError::new(format!("could not open an in-memory DuckDB database: {e}"))
+            })?
         } else {
             let path = resolve_path(&config.path, project_root);
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).map_err(|e| {
-                    DbError::new(format!("could not create the directory `{}`: {e}", parent.display()))
+                    DbError::new(format!(
+                        "could not create the directory `{}`: {e}",
+                        parent.display()
+                    ))
                 })?;
             }
             Connection::open(&path).map_err(|e| {
-                DbError::new(format!("could not open the DuckDB database `{}`: {e}", path.display()))
+                DbError::new(format!(
+                    "could not open the DuckDB database `{}`: {e}",
+                    path.display()
+                ))
             })?
         };
         let shared = Shared {
             origin: Mutex::new(origin),
             extensions: config.extensions.clone(),
-            settings: config.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            settings: config
+                .settings
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             in_flight: Mutex::new(HashMap::new()),
             next_call: AtomicU64::new(0),
         };
@@ -75,10 +86,15 @@ impl DuckDbAdapter {
             let origin = lock(&shared.origin);
             shared.set_up(&origin)?;
             origin
-                .query_row("select current_database()", [], |row| row.get::<_, String>(0))
+                .query_row("select current_database()", [], |row| {
+                    row.get::<_, String>(0)
+                })
                 .map_err(db_error)?
         };
-        Ok(DuckDbAdapter { shared: Arc::new(shared), database })
+        Ok(DuckDbAdapter {
+            shared: Arc::new(shared),
+            database,
+        })
     }
 
     /// Runs `work` on a fresh connection on a blocking thread, registered for cancellation.
@@ -111,12 +127,18 @@ impl Shared {
         for extension in &self.extensions {
             connection
                 .execute_batch(&format!("LOAD {}", quote_literal(extension)))
-                .map_err(|e| DbError::new(format!("could not load the DuckDB extension `{extension}`: {e}")))?;
+                .map_err(|e| {
+                    DbError::new(format!(
+                        "could not load the DuckDB extension `{extension}`: {e}"
+                    ))
+                })?;
         }
         for (key, value) in &self.settings {
             connection
                 .execute_batch(&format!("SET {} = {}", quote(key), quote_literal(value)))
-                .map_err(|e| DbError::new(format!("could not apply the DuckDB setting `{key}`: {e}")))?;
+                .map_err(|e| {
+                    DbError::new(format!("could not apply the DuckDB setting `{key}`: {e}"))
+                })?;
         }
         Ok(())
     }
@@ -148,7 +170,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 fn resolve_path(path: &Path, project_root: &Path) -> PathBuf {
-    if path.is_absolute() { path.to_path_buf() } else { project_root.join(path) }
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        project_root.join(path)
+    }
 }
 
 fn db_error(error: duckdb::Error) -> DbError {
@@ -180,7 +206,9 @@ impl Adapter for DuckDbAdapter {
     async fn execute_in_transaction(&self, statements: &[String]) -> DbResult<()> {
         let statements = statements.to_vec();
         self.run(move |connection| {
-            connection.execute_batch("BEGIN TRANSACTION").map_err(db_error)?;
+            connection
+                .execute_batch("BEGIN TRANSACTION")
+                .map_err(db_error)?;
             for statement in &statements {
                 if let Err(error) = connection.execute_batch(statement) {
                     // The statement's error is what the user needs; a failed rollback also
@@ -194,9 +222,20 @@ impl Adapter for DuckDbAdapter {
         .await
     }
 
-    async fn load_csv(&self, before: &[String], table: &str, columns: &[String], path: &Path, delimiter: u8) -> DbResult<u64> {
+    async fn load_csv(
+        &self,
+        before: &[String],
+        table: &str,
+        columns: &[String],
+        path: &Path,
+        delimiter: u8,
+    ) -> DbResult<u64> {
         let before = before.to_vec();
-        let column_list = columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
+        let column_list = columns
+            .iter()
+            .map(|c| quote(c))
+            .collect::<Vec<_>>()
+            .join(", ");
         // DuckDB's own CSV reader streams the file; the header was checked before.
         let copy = format!(
             "COPY {table} ({column_list}) FROM {} (FORMAT csv, HEADER true, DELIMITER {}, QUOTE '\"', ESCAPE '\"', NULL '')",
@@ -204,7 +243,9 @@ impl Adapter for DuckDbAdapter {
             quote_literal(&char::from(delimiter).to_string())
         );
         self.run(move |connection| {
-            connection.execute_batch("BEGIN TRANSACTION").map_err(db_error)?;
+            connection
+                .execute_batch("BEGIN TRANSACTION")
+                .map_err(db_error)?;
             let loaded = (|| -> DbResult<u64> {
                 for statement in &before {
                     connection.execute_batch(statement).map_err(db_error)?;
@@ -213,7 +254,10 @@ impl Adapter for DuckDbAdapter {
                 Ok(u64::try_from(rows).unwrap_or(u64::MAX))
             })();
             match loaded {
-                Ok(rows) => connection.execute_batch("COMMIT").map_err(db_error).map(|()| rows),
+                Ok(rows) => connection
+                    .execute_batch("COMMIT")
+                    .map_err(db_error)
+                    .map(|()| rows),
                 Err(error) => {
                     let _ = connection.execute_batch("ROLLBACK");
                     Err(error)
@@ -225,14 +269,19 @@ impl Adapter for DuckDbAdapter {
 
     async fn query(&self, sql: &str) -> DbResult<QueryResult> {
         let sql = sql.to_owned();
-        self.run(move |connection| query_blocking(connection, &sql)).await
+        self.run(move |connection| query_blocking(connection, &sql))
+            .await
     }
 
     async fn list_relations(&self, schemas: &[String]) -> DbResult<Vec<ExistingRelation>> {
         if schemas.is_empty() {
             return Ok(Vec::new());
         }
-        let schema_list = schemas.iter().map(|s| quote_literal(s)).collect::<Vec<_>>().join(", ");
+        let schema_list = schemas
+            .iter()
+            .map(|s| quote_literal(s))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!(
             "select table_schema, table_name, table_type from information_schema.tables \
              where table_catalog = current_database() and table_schema in ({schema_list}) \
@@ -242,7 +291,11 @@ impl Adapter for DuckDbAdapter {
             let mut statement = connection.prepare(&sql).map_err(db_error)?;
             let rows = statement
                 .query_map([], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                    ))
                 })
                 .map_err(db_error)?;
             let mut relations = Vec::new();
@@ -305,15 +358,19 @@ fn query_blocking(connection: &Connection, sql: &str) -> DbResult<QueryResult> {
     let mut rows = Vec::new();
     while let Some(chunk) = statement.step().map_err(db_error)? {
         let arrays = chunk.columns();
-        let formatters: Vec<_> =
-            arrays.iter().map(|array| ArrayFormatter::try_new(array.as_ref(), &options).ok()).collect();
+        let formatters: Vec<_> = arrays
+            .iter()
+            .map(|array| ArrayFormatter::try_new(array.as_ref(), &options).ok())
+            .collect();
         for row in 0..chunk.len() {
             rows.push(
                 arrays
                     .iter()
                     .zip(&logical_ids)
                     .zip(&formatters)
-                    .map(|((array, logical), formatter)| cell(array.as_ref(), row, *logical, formatter.as_ref()))
+                    .map(|((array, logical), formatter)| {
+                        cell(array.as_ref(), row, *logical, formatter.as_ref())
+                    })
                     .collect(),
             );
         }
@@ -331,7 +388,11 @@ fn type_name(logical: &LogicalTypeHandle, arrow: Option<&DataType>) -> String {
         (0..logical.num_children())
             .map(|i| {
                 let child = type_name(&logical.child(i), arrow_child(arrow, i));
-                if with_names { format!("{} {child}", quote_if_needed(&logical.child_name(i))) } else { child }
+                if with_names {
+                    format!("{} {child}", quote_if_needed(&logical.child_name(i)))
+                } else {
+                    child
+                }
             })
             .collect::<Vec<_>>()
             .join(", ")
@@ -370,7 +431,11 @@ fn type_name(logical: &LogicalTypeHandle, arrow: Option<&DataType>) -> String {
         LogicalTypeId::Variant => "VARIANT",
         LogicalTypeId::SqlNull => "NULL",
         LogicalTypeId::Decimal => {
-            return format!("DECIMAL({},{})", logical.decimal_width(), logical.decimal_scale());
+            return format!(
+                "DECIMAL({},{})",
+                logical.decimal_width(),
+                logical.decimal_scale()
+            );
         }
         LogicalTypeId::List => return format!("{}[]", children(false)),
         LogicalTypeId::Array => {
@@ -413,23 +478,48 @@ fn quote_if_needed(name: &str) -> String {
 
 /// Converts one value. Types without a dedicated mapping use Arrow's display form, and a value
 /// that cannot even be displayed becomes `<TYPE>` rather than an error or a panic.
-fn cell(array: &dyn Array, row: usize, logical: LogicalTypeId, formatter: Option<&ArrayFormatter>) -> Cell {
+fn cell(
+    array: &dyn Array,
+    row: usize,
+    logical: LogicalTypeId,
+    formatter: Option<&ArrayFormatter>,
+) -> Cell {
     // A column of type NULL (`select null`) is an Arrow NullArray, which has no validity bitmap.
     if array.data_type() == &DataType::Null || array.is_null(row) {
         return Cell::Null;
     }
     let converted = match array.data_type() {
         DataType::Boolean => array.as_boolean_opt().map(|a| Cell::Bool(a.value(row))),
-        DataType::Int8 => array.as_primitive_opt::<Int8Type>().map(|a| Cell::Int(a.value(row).into())),
-        DataType::Int16 => array.as_primitive_opt::<Int16Type>().map(|a| Cell::Int(a.value(row).into())),
-        DataType::Int32 => array.as_primitive_opt::<Int32Type>().map(|a| Cell::Int(a.value(row).into())),
-        DataType::Int64 => array.as_primitive_opt::<Int64Type>().map(|a| Cell::Int(a.value(row))),
-        DataType::UInt8 => array.as_primitive_opt::<UInt8Type>().map(|a| Cell::Int(a.value(row).into())),
-        DataType::UInt16 => array.as_primitive_opt::<UInt16Type>().map(|a| Cell::Int(a.value(row).into())),
-        DataType::UInt32 => array.as_primitive_opt::<UInt32Type>().map(|a| Cell::Int(a.value(row).into())),
-        DataType::UInt64 => array.as_primitive_opt::<UInt64Type>().map(|a| integer(a.value(row).into())),
-        DataType::Float32 => array.as_primitive_opt::<Float32Type>().map(|a| Cell::Float(a.value(row).into())),
-        DataType::Float64 => array.as_primitive_opt::<Float64Type>().map(|a| Cell::Float(a.value(row))),
+        DataType::Int8 => array
+            .as_primitive_opt::<Int8Type>()
+            .map(|a| Cell::Int(a.value(row).into())),
+        DataType::Int16 => array
+            .as_primitive_opt::<Int16Type>()
+            .map(|a| Cell::Int(a.value(row).into())),
+        DataType::Int32 => array
+            .as_primitive_opt::<Int32Type>()
+            .map(|a| Cell::Int(a.value(row).into())),
+        DataType::Int64 => array
+            .as_primitive_opt::<Int64Type>()
+            .map(|a| Cell::Int(a.value(row))),
+        DataType::UInt8 => array
+            .as_primitive_opt::<UInt8Type>()
+            .map(|a| Cell::Int(a.value(row).into())),
+        DataType::UInt16 => array
+            .as_primitive_opt::<UInt16Type>()
+            .map(|a| Cell::Int(a.value(row).into())),
+        DataType::UInt32 => array
+            .as_primitive_opt::<UInt32Type>()
+            .map(|a| Cell::Int(a.value(row).into())),
+        DataType::UInt64 => array
+            .as_primitive_opt::<UInt64Type>()
+            .map(|a| integer(a.value(row).into())),
+        DataType::Float32 => array
+            .as_primitive_opt::<Float32Type>()
+            .map(|a| Cell::Float(a.value(row).into())),
+        DataType::Float64 => array
+            .as_primitive_opt::<Float64Type>()
+            .map(|a| Cell::Float(a.value(row))),
         // DuckDB hands HUGEINT, UHUGEINT and DECIMAL(38,0) over as the same Arrow decimal.
         DataType::Decimal128(_, scale) => array.as_primitive_opt::<Decimal128Type>().map(|a| {
             let value: i128 = a.value(row);
@@ -439,27 +529,46 @@ fn cell(array: &dyn Array, row: usize, logical: LogicalTypeId, formatter: Option
                 _ => Cell::Text(decimal_text(value, *scale)),
             }
         }),
-        DataType::Decimal64(_, scale) => {
-            array.as_primitive_opt::<Decimal64Type>().map(|a| Cell::Text(decimal_text(i128::from(a.value(row)), *scale)))
-        }
-        DataType::Decimal32(_, scale) => {
-            array.as_primitive_opt::<Decimal32Type>().map(|a| Cell::Text(decimal_text(i128::from(a.value(row)), *scale)))
-        }
-        DataType::Date32 => array.as_primitive_opt::<Date32Type>().and_then(|a| date_text(a.value(row))).map(Cell::Text),
+        DataType::Decimal64(_, scale) => array
+            .as_primitive_opt::<Decimal64Type>()
+            .map(|a| Cell::Text(decimal_text(i128::from(a.value(row)), *scale))),
+        DataType::Decimal32(_, scale) => array
+            .as_primitive_opt::<Decimal32Type>()
+            .map(|a| Cell::Text(decimal_text(i128::from(a.value(row)), *scale))),
+        DataType::Date32 => array
+            .as_primitive_opt::<Date32Type>()
+            .and_then(|a| date_text(a.value(row)))
+            .map(Cell::Text),
         DataType::Timestamp(unit, zone) => timestamp_value(array, row, *unit)
             .and_then(|value| timestamp_text(value, *unit))
             .map(|text| Cell::Text(if zone.is_some() { text + "+00" } else { text })),
-        DataType::Time64(unit) => time64_value(array, row, *unit).and_then(|v| time_text(v, *unit)).map(Cell::Text),
-        DataType::Utf8 => array.as_string_opt::<i32>().map(|a| Cell::Text(a.value(row).to_owned())),
-        DataType::LargeUtf8 => array.as_string_opt::<i64>().map(|a| Cell::Text(a.value(row).to_owned())),
-        DataType::Utf8View => array.as_string_view_opt().map(|a| Cell::Text(a.value(row).to_owned())),
-        DataType::Binary => array.as_binary_opt::<i32>().map(|a| Cell::Text(blob_text(a.value(row)))),
-        DataType::LargeBinary => array.as_binary_opt::<i64>().map(|a| Cell::Text(blob_text(a.value(row)))),
+        DataType::Time64(unit) => time64_value(array, row, *unit)
+            .and_then(|v| time_text(v, *unit))
+            .map(Cell::Text),
+        DataType::Utf8 => array
+            .as_string_opt::<i32>()
+            .map(|a| Cell::Text(a.value(row).to_owned())),
+        DataType::LargeUtf8 => array
+            .as_string_opt::<i64>()
+            .map(|a| Cell::Text(a.value(row).to_owned())),
+        DataType::Utf8View => array
+            .as_string_view_opt()
+            .map(|a| Cell::Text(a.value(row).to_owned())),
+        DataType::Binary => array
+            .as_binary_opt::<i32>()
+            .map(|a| Cell::Text(blob_text(a.value(row)))),
+        DataType::LargeBinary => array
+            .as_binary_opt::<i64>()
+            .map(|a| Cell::Text(blob_text(a.value(row)))),
         DataType::Interval(IntervalUnit::MonthDayNano) => array
             .as_primitive_opt::<IntervalMonthDayNanoType>()
             .map(|a| {
                 let value = a.value(row);
-                Cell::Text(interval_text(value.months, value.days, value.nanoseconds / 1000))
+                Cell::Text(interval_text(
+                    value.months,
+                    value.days,
+                    value.nanoseconds / 1000,
+                ))
             }),
         _ => None,
     };
@@ -496,27 +605,41 @@ fn date_text(days: i32) -> Option<String> {
         d if d == -i32::MAX => return Some("-infinity".to_owned()),
         _ => {}
     }
-    let date = NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(days.into()))?;
+    let date = NaiveDate::from_ymd_opt(1970, 1, 1)?
+        .checked_add_signed(chrono::Duration::days(days.into()))?;
     Some(date.format("%Y-%m-%d").to_string())
 }
 
 fn timestamp_value(array: &dyn Array, row: usize, unit: TimeUnit) -> Option<i64> {
     use duckdb::arrow::datatypes::{
-        TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
+        TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+        TimestampSecondType,
     };
     match unit {
-        TimeUnit::Second => array.as_primitive_opt::<TimestampSecondType>().map(|a| a.value(row)),
-        TimeUnit::Millisecond => array.as_primitive_opt::<TimestampMillisecondType>().map(|a| a.value(row)),
-        TimeUnit::Microsecond => array.as_primitive_opt::<TimestampMicrosecondType>().map(|a| a.value(row)),
-        TimeUnit::Nanosecond => array.as_primitive_opt::<TimestampNanosecondType>().map(|a| a.value(row)),
+        TimeUnit::Second => array
+            .as_primitive_opt::<TimestampSecondType>()
+            .map(|a| a.value(row)),
+        TimeUnit::Millisecond => array
+            .as_primitive_opt::<TimestampMillisecondType>()
+            .map(|a| a.value(row)),
+        TimeUnit::Microsecond => array
+            .as_primitive_opt::<TimestampMicrosecondType>()
+            .map(|a| a.value(row)),
+        TimeUnit::Nanosecond => array
+            .as_primitive_opt::<TimestampNanosecondType>()
+            .map(|a| a.value(row)),
     }
 }
 
 fn time64_value(array: &dyn Array, row: usize, unit: TimeUnit) -> Option<i64> {
     use duckdb::arrow::datatypes::{Time64MicrosecondType, Time64NanosecondType};
     match unit {
-        TimeUnit::Microsecond => array.as_primitive_opt::<Time64MicrosecondType>().map(|a| a.value(row)),
-        TimeUnit::Nanosecond => array.as_primitive_opt::<Time64NanosecondType>().map(|a| a.value(row)),
+        TimeUnit::Microsecond => array
+            .as_primitive_opt::<Time64MicrosecondType>()
+            .map(|a| a.value(row)),
+        TimeUnit::Nanosecond => array
+            .as_primitive_opt::<Time64NanosecondType>()
+            .map(|a| a.value(row)),
         TimeUnit::Second | TimeUnit::Millisecond => None,
     }
 }
@@ -542,7 +665,11 @@ fn timestamp_text(value: i64, unit: TimeUnit) -> Option<String> {
 }
 
 fn time_text(value: i64, unit: TimeUnit) -> Option<String> {
-    let per_second = if unit == TimeUnit::Nanosecond { 1_000_000_000 } else { 1_000_000 };
+    let per_second = if unit == TimeUnit::Nanosecond {
+        1_000_000_000
+    } else {
+        1_000_000
+    };
     let seconds = u32::try_from(value.div_euclid(per_second)).ok()?;
     let nanos = u32::try_from(value.rem_euclid(per_second) * (1_000_000_000 / per_second)).ok()?;
     let time = NaiveTime::from_num_seconds_from_midnight_opt(seconds, nanos)?;
@@ -552,7 +679,11 @@ fn time_text(value: i64, unit: TimeUnit) -> Option<String> {
 }
 
 fn push_fraction(text: &mut String, nanos: u32, unit: TimeUnit) {
-    let fraction = if unit == TimeUnit::Nanosecond { format!("{nanos:09}") } else { format!("{:06}", nanos / 1000) };
+    let fraction = if unit == TimeUnit::Nanosecond {
+        format!("{nanos:09}")
+    } else {
+        format!("{:06}", nanos / 1000)
+    };
     let fraction = fraction.trim_end_matches('0');
     if !fraction.is_empty() {
         text.push('.');
@@ -566,15 +697,27 @@ fn interval_text(months: i32, days: i32, micros: i64) -> String {
     let (years, months) = (months / 12, months % 12);
     for (count, unit) in [(years, "year"), (months, "month"), (days, "day")] {
         if count != 0 {
-            parts.push(format!("{count} {unit}{}", if count.abs() == 1 { "" } else { "s" }));
+            parts.push(format!(
+                "{count} {unit}{}",
+                if count.abs() == 1 { "" } else { "s" }
+            ));
         }
     }
     if micros != 0 || parts.is_empty() {
         let sign = if micros < 0 { "-" } else { "" };
         let micros = micros.unsigned_abs();
         let (seconds, fraction) = (micros / 1_000_000, micros % 1_000_000);
-        let mut time = format!("{sign}{:02}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60);
-        push_fraction(&mut time, u32::try_from(fraction * 1000).unwrap_or(0), TimeUnit::Microsecond);
+        let mut time = format!(
+            "{sign}{:02}:{:02}:{:02}",
+            seconds / 3600,
+            seconds / 60 % 60,
+            seconds % 60
+        );
+        push_fraction(
+            &mut time,
+            u32::try_from(fraction * 1000).unwrap_or(0),
+            TimeUnit::Microsecond,
+        );
         parts.push(time);
     }
     parts.join(" ")
@@ -600,7 +743,11 @@ mod tests {
     use super::*;
 
     fn memory() -> DuckDbAdapter {
-        let config = DuckDbTarget { path: ":memory:".into(), extensions: vec![], settings: BTreeMap::new() };
+        let config = DuckDbTarget {
+            path: ":memory:".into(),
+            extensions: vec![],
+            settings: BTreeMap::new(),
+        };
         DuckDbAdapter::open(&config, Path::new(".")).expect("in-memory database opens")
     }
 
@@ -625,12 +772,27 @@ mod tests {
             )
             .await
             .expect("query runs");
-        let types: Vec<_> = result.columns.iter().map(|c| c.data_type.as_str()).collect();
+        let types: Vec<_> = result
+            .columns
+            .iter()
+            .map(|c| c.data_type.as_str())
+            .collect();
         assert_eq!(
             types,
             [
-                "INTEGER", "DOUBLE", "DECIMAL(18,3)", "BOOLEAN", "DATE", "TIMESTAMP", "TIMESTAMP", "VARCHAR",
-                "NULL", "HUGEINT", "HUGEINT", "UBIGINT", "DECIMAL(4,2)"
+                "INTEGER",
+                "DOUBLE",
+                "DECIMAL(18,3)",
+                "BOOLEAN",
+                "DATE",
+                "TIMESTAMP",
+                "TIMESTAMP",
+                "VARCHAR",
+                "NULL",
+                "HUGEINT",
+                "HUGEINT",
+                "UBIGINT",
+                "DECIMAL(4,2)"
             ]
         );
         assert_eq!(result.columns[2].name, "dec");
@@ -657,7 +819,10 @@ mod tests {
     #[tokio::test]
     async fn null_typed_columns_do_not_panic() {
         let adapter = memory();
-        let result = adapter.query("select null, 'a' || null as x from range(2)").await.expect("query runs");
+        let result = adapter
+            .query("select null, 'a' || null as x from range(2)")
+            .await
+            .expect("query runs");
         assert_eq!(result.rows, vec![vec![Cell::Null, Cell::Null]; 2]);
     }
 
@@ -673,7 +838,11 @@ mod tests {
             )
             .await
             .expect("query runs");
-        let types: Vec<_> = result.columns.iter().map(|c| c.data_type.as_str()).collect();
+        let types: Vec<_> = result
+            .columns
+            .iter()
+            .map(|c| c.data_type.as_str())
+            .collect();
         assert_eq!(
             types,
             [
@@ -716,61 +885,103 @@ mod tests {
             .await
             .expect("statements run");
         assert_eq!(changed, 3);
-        let result = adapter.query("select count(*) from t").await.expect("query runs");
+        let result = adapter
+            .query("select count(*) from t")
+            .await
+            .expect("query runs");
         assert_eq!(row(&result), [Cell::Int(3)]);
     }
 
     #[tokio::test]
     async fn errors_carry_duckdb_message() {
         let adapter = memory();
-        let error = adapter.query("select * from missing_table").await.expect_err("table is missing");
+        let error = adapter
+            .query("select * from missing_table")
+            .await
+            .expect_err("table is missing");
         assert!(error.message.contains("missing_table"), "{}", error.message);
     }
 
     #[tokio::test]
     async fn failed_transaction_keeps_previous_version() {
         let adapter = memory();
-        adapter.execute("create table old as select 1 as v").await.expect("setup");
+        adapter
+            .execute("create table old as select 1 as v")
+            .await
+            .expect("setup");
         let statements = [
             "create table old__tmp as select 2 as v".to_owned(),
             "alter table old rename to old__backup".to_owned(),
             "select * from no_such_table".to_owned(),
         ];
-        adapter.execute_in_transaction(&statements).await.expect_err("third statement fails");
-        let result = adapter.query("select v from old").await.expect("old is intact");
+        adapter
+            .execute_in_transaction(&statements)
+            .await
+            .expect_err("third statement fails");
+        let result = adapter
+            .query("select v from old")
+            .await
+            .expect("old is intact");
         assert_eq!(result.rows, vec![vec![Cell::Int(1)]]);
-        let names = adapter.list_relations(&["main".to_owned()]).await.expect("listing works");
-        assert_eq!(names.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["old"]);
+        let names = adapter
+            .list_relations(&["main".to_owned()])
+            .await
+            .expect("listing works");
+        assert_eq!(
+            names.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            ["old"]
+        );
     }
 
     #[tokio::test]
     async fn table_swap_runs_in_one_transaction() {
         let adapter = memory();
-        adapter.execute("create table old as select 1 as v").await.expect("setup");
+        adapter
+            .execute("create table old as select 1 as v")
+            .await
+            .expect("setup");
         let statements = [
             "create table old__tmp as select 2 as v".to_owned(),
             "alter table old rename to old__backup".to_owned(),
             "alter table old__tmp rename to old".to_owned(),
             "drop table old__backup".to_owned(),
         ];
-        adapter.execute_in_transaction(&statements).await.expect("swap commits");
-        let result = adapter.query("select v from old").await.expect("new version");
+        adapter
+            .execute_in_transaction(&statements)
+            .await
+            .expect("swap commits");
+        let result = adapter
+            .query("select v from old")
+            .await
+            .expect("new version");
         assert_eq!(result.rows, vec![vec![Cell::Int(2)]]);
-        let names = adapter.list_relations(&["main".to_owned()]).await.expect("listing works");
-        assert_eq!(names.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["old"]);
+        let names = adapter
+            .list_relations(&["main".to_owned()])
+            .await
+            .expect("listing works");
+        assert_eq!(
+            names.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            ["old"]
+        );
     }
 
     #[tokio::test]
     async fn view_swap_runs_in_one_transaction() {
         let adapter = memory();
-        adapter.execute("create view v as select 1 as x").await.expect("setup");
+        adapter
+            .execute("create view v as select 1 as x")
+            .await
+            .expect("setup");
         let statements = [
             "create view v__tmp as select 2 as x".to_owned(),
             "alter view v rename to v__backup".to_owned(),
             "alter view v__tmp rename to v".to_owned(),
             "drop view v__backup".to_owned(),
         ];
-        adapter.execute_in_transaction(&statements).await.expect("swap commits");
+        adapter
+            .execute_in_transaction(&statements)
+            .await
+            .expect("swap commits");
         let result = adapter.query("select x from v").await.expect("new version");
         assert_eq!(result.rows, vec![vec![Cell::Int(2)]]);
     }
@@ -780,24 +991,57 @@ mod tests {
         let adapter = memory();
         adapter
             .execute(
-                "create schema s; create table s.t (id integer, amount decimal(18,3), at timestamp); \
+                "create schema s; create table s.t (id integer, amount decimal(18,3), seen_at timestamp); \
                  create view s.v as select id from s.t; create table main.other (x integer)",
             )
             .await
             .expect("setup");
-        let relations = adapter.list_relations(&["s".to_owned(), "nope".to_owned()]).await.expect("listing works");
+        let relations = adapter
+            .list_relations(&["s".to_owned(), "nope".to_owned()])
+            .await
+            .expect("listing works");
         assert_eq!(
             relations,
             [
-                ExistingRelation { schema: "s".into(), name: "t".into(), kind: RelationKind::Table },
-                ExistingRelation { schema: "s".into(), name: "v".into(), kind: RelationKind::View },
+                ExistingRelation {
+                    schema: "s".into(),
+                    name: "t".into(),
+                    kind: RelationKind::Table
+                },
+                ExistingRelation {
+                    schema: "s".into(),
+                    name: "v".into(),
+                    kind: RelationKind::View
+                },
             ]
         );
         let columns = adapter.get_columns("s", "t").await.expect("columns");
-        let columns: Vec<_> = columns.iter().map(|c| (c.name.as_str(), c.data_type.as_str())).collect();
-        assert_eq!(columns, [("id", "INTEGER"), ("amount", "DECIMAL(18,3)"), ("at", "TIMESTAMP")]);
-        assert!(adapter.get_columns("s", "missing").await.expect("no error").is_empty());
-        assert!(adapter.list_relations(&[]).await.expect("no error").is_empty());
+        let columns: Vec<_> = columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.data_type.as_str()))
+            .collect();
+        assert_eq!(
+            columns,
+            [
+                ("id", "INTEGER"),
+                ("amount", "DECIMAL(18,3)"),
+                ("seen_at", "TIMESTAMP")
+            ]
+        );
+        assert!(
+            adapter
+                .get_columns("s", "missing")
+                .await
+                .expect("no error")
+                .is_empty()
+        );
+        assert!(
+            adapter
+                .list_relations(&[])
+                .await
+                .expect("no error")
+                .is_empty()
+        );
     }
 
     #[tokio::test]
@@ -811,7 +1055,10 @@ mod tests {
         let adapter = DuckDbAdapter::open(&config, root.path()).expect("file database opens");
         assert_eq!(adapter.database(), "warehouse");
         assert!(root.path().join("target/nested/warehouse.duckdb").exists());
-        let result = adapter.query("select current_setting('threads')").await.expect("setting applied");
+        let result = adapter
+            .query("select current_setting('threads')")
+            .await
+            .expect("setting applied");
         assert_eq!(row(&result), [Cell::Int(2)]);
     }
 
@@ -822,8 +1069,14 @@ mod tests {
             extensions: vec!["no_such_extension".to_owned()],
             settings: BTreeMap::new(),
         };
-        let error = DuckDbAdapter::open(&config, Path::new(".")).err().expect("load fails");
-        assert!(error.message.contains("`no_such_extension`"), "{}", error.message);
+        let error = DuckDbAdapter::open(&config, Path::new("."))
+            .err()
+            .expect("load fails");
+        assert!(
+            error.message.contains("`no_such_extension`"),
+            "{}",
+            error.message
+        );
     }
 
     #[tokio::test]
@@ -832,7 +1085,9 @@ mod tests {
         let running = {
             let adapter = Arc::clone(&adapter);
             tokio::spawn(async move {
-                adapter.query("select count(*) from range(10000000000) a, range(1000) b").await
+                adapter
+                    .query("select count(*) from range(10000000000) a, range(1000) b")
+                    .await
             })
         };
         // Cancel until the call has registered and been interrupted.
@@ -845,7 +1100,11 @@ mod tests {
         }
         let outcome = running.await.expect("task joins");
         let error = outcome.expect_err("query was interrupted");
-        assert!(error.message.to_lowercase().contains("interrupt"), "{}", error.message);
+        assert!(
+            error.message.to_lowercase().contains("interrupt"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
@@ -853,7 +1112,10 @@ mod tests {
         assert_eq!(decimal_text(12345, 3), "12.345");
         assert_eq!(decimal_text(-5, 2), "-0.05");
         assert_eq!(decimal_text(7, 0), "7");
-        assert_eq!(decimal_text(i128::MIN, 38), "-1.70141183460469231731687303715884105728");
+        assert_eq!(
+            decimal_text(i128::MIN, 38),
+            "-1.70141183460469231731687303715884105728"
+        );
     }
 
     #[test]

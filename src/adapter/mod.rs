@@ -29,7 +29,11 @@ pub struct DbError {
 
 impl DbError {
     pub fn new(message: impl Into<String>) -> Self {
-        DbError { message: message.into(), sqlstate: None, position: None }
+        DbError {
+            message: message.into(),
+            sqlstate: None,
+            position: None,
+        }
     }
 }
 
@@ -152,7 +156,14 @@ pub trait Adapter: Send + Sync {
     /// one transaction that first runs `before` (create or truncate the table). The file is
     /// streamed (COPY on Postgres, DuckDB's CSV reader), never held whole in memory or sent as
     /// INSERTs. Empty unquoted fields load as NULL. Returns the rows loaded.
-    async fn load_csv(&self, before: &[String], table: &str, columns: &[String], path: &std::path::Path, delimiter: u8) -> DbResult<u64>;
+    async fn load_csv(
+        &self,
+        before: &[String],
+        table: &str,
+        columns: &[String],
+        path: &std::path::Path,
+        delimiter: u8,
+    ) -> DbResult<u64>;
 
     /// Cancels every statement in flight (Ctrl-C). Returns once the requests are sent.
     async fn cancel_all(&self);
@@ -160,10 +171,15 @@ pub trait Adapter: Send + Sync {
 
 /// Opens the adapter a target names. Connection problems are reported here, naming host, port
 /// and database, never the password.
-pub async fn connect(target: &Target, project_root: &std::path::Path) -> DbResult<Arc<dyn Adapter>> {
+pub async fn connect(
+    target: &Target,
+    project_root: &std::path::Path,
+) -> DbResult<Arc<dyn Adapter>> {
     match &target.kind {
         TargetKind::DuckDb(config) => Ok(Arc::new(DuckDbAdapter::open(config, project_root)?)),
-        TargetKind::Postgres(config) => Ok(Arc::new(PostgresAdapter::connect(config, target.threads).await?)),
+        TargetKind::Postgres(config) => Ok(Arc::new(
+            PostgresAdapter::connect(config, target.threads).await?,
+        )),
     }
 }
 

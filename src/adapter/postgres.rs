@@ -13,16 +13,26 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{
-    PgColumn, PgConnectOptions, PgConnection, PgDatabaseError, PgErrorPosition, PgPool, PgPoolOptions,
-    PgRow, PgSslMode,
+    PgColumn, PgConnectOptions, PgConnection, PgDatabaseError, PgErrorPosition, PgPool,
+    PgPoolOptions, PgRow, PgSslMode,
 };
-use sqlx::{AssertSqlSafe, Column, Connection, Executor, Postgres, Row, SqlSafeStr, Statement, TypeInfo, ValueRef};
+use sqlx::{
+    AssertSqlSafe, Column, Connection, Executor, Postgres, Row, SqlSafeStr, Statement, TypeInfo,
+    ValueRef,
+};
 
-use super::{Adapter, AdapterKind, Cell, ColumnInfo, DbError, DbResult, ExistingRelation, QueryResult, RelationKind};
+use super::{
+    Adapter, AdapterKind, Cell, ColumnInfo, DbError, DbResult, ExistingRelation, QueryResult,
+    RelationKind,
+};
 use crate::project::profile::PostgresTarget;
 
 /// Waits between connection attempts at startup: the server may still be coming up.
-const RETRY_DELAYS: [Duration; 3] = [Duration::from_millis(500), Duration::from_secs(1), Duration::from_secs(2)];
+const RETRY_DELAYS: [Duration; 3] = [
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+];
 
 /// A pool of connections to one Postgres database.
 pub struct PostgresAdapter {
@@ -48,11 +58,13 @@ impl PostgresAdapter {
         );
         let options = connect_options(config)?;
         let connect_timeout = Duration::from_secs(config.connect_timeout.unwrap_or(10));
-        let probe = connect_with_retry(&options, connect_timeout).await.map_err(|failure| DbError {
-            message: format!("could not connect to {target}: {}", failure.reason),
-            sqlstate: failure.sqlstate,
-            position: None,
-        })?;
+        let probe = connect_with_retry(&options, connect_timeout)
+            .await
+            .map_err(|failure| DbError {
+                message: format!("could not connect to {target}: {}", failure.reason),
+                sqlstate: failure.sqlstate,
+                position: None,
+            })?;
         // The probe only proves the profile works; a failure to say goodbye changes nothing.
         let _ = probe.close().await;
         let size = u32::try_from(threads.max(1).saturating_add(1)).unwrap_or(u32::MAX);
@@ -80,10 +92,16 @@ impl PostgresAdapter {
             )),
             other => db_error(other),
         })?;
-        let pid: i32 =
-            sqlx::query_scalar("select pg_backend_pid()").fetch_one(&mut *connection).await.map_err(db_error)?;
+        let pid: i32 = sqlx::query_scalar("select pg_backend_pid()")
+            .fetch_one(&mut *connection)
+            .await
+            .map_err(db_error)?;
         lock(&self.in_flight).insert(pid);
-        Ok(Tracked { connection, pid, in_flight: &self.in_flight })
+        Ok(Tracked {
+            connection,
+            pid,
+            in_flight: &self.in_flight,
+        })
     }
 }
 
@@ -127,7 +145,11 @@ fn connect_options(config: &PostgresTarget) -> DbResult<PgConnectOptions> {
         .ssl_mode(ssl_mode)
         .application_name("uxt");
     // An empty password leaves `PGPASSWORD` in effect, as libpq does.
-    Ok(if config.password.is_empty() { options } else { options.password(&config.password) })
+    Ok(if config.password.is_empty() {
+        options
+    } else {
+        options.password(&config.password)
+    })
 }
 
 /// Why connecting failed, in words that never include the password.
@@ -136,14 +158,24 @@ struct ConnectFailure {
     sqlstate: Option<String>,
 }
 
-async fn connect_with_retry(options: &PgConnectOptions, timeout: Duration) -> Result<PgConnection, ConnectFailure> {
+async fn connect_with_retry(
+    options: &PgConnectOptions,
+    timeout: Duration,
+) -> Result<PgConnection, ConnectFailure> {
     let mut delays = RETRY_DELAYS.iter();
     loop {
-        let (failure, transient) = match tokio::time::timeout(timeout, PgConnection::connect_with(options)).await {
-            Ok(Ok(connection)) => return Ok(connection),
-            Ok(Err(error)) => connect_failure(&error),
-            Err(_) => (ConnectFailure { reason: format!("no answer within {} s", timeout.as_secs()), sqlstate: None }, true),
-        };
+        let (failure, transient) =
+            match tokio::time::timeout(timeout, PgConnection::connect_with(options)).await {
+                Ok(Ok(connection)) => return Ok(connection),
+                Ok(Err(error)) => connect_failure(&error),
+                Err(_) => (
+                    ConnectFailure {
+                        reason: format!("no answer within {} s", timeout.as_secs()),
+                        sqlstate: None,
+                    },
+                    true,
+                ),
+            };
         match delays.next() {
             Some(delay) if transient => tokio::time::sleep(*delay).await,
             _ => return Err(failure),
@@ -159,15 +191,33 @@ fn connect_failure(error: &sqlx::Error) -> (ConnectFailure, bool) {
                 std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
                 _ => io.to_string(),
             };
-            (ConnectFailure { reason, sqlstate: None }, true)
+            (
+                ConnectFailure {
+                    reason,
+                    sqlstate: None,
+                },
+                true,
+            )
         }
         sqlx::Error::Database(database) => {
             let sqlstate = database.code().map(|code| code.into_owned());
             // 57P03: the server is starting up; 53300: too many connections right now.
             let transient = matches!(sqlstate.as_deref(), Some("57P03" | "53300"));
-            (ConnectFailure { reason: database.message().to_owned(), sqlstate }, transient)
+            (
+                ConnectFailure {
+                    reason: database.message().to_owned(),
+                    sqlstate,
+                },
+                transient,
+            )
         }
-        other => (ConnectFailure { reason: other.to_string(), sqlstate: None }, false),
+        other => (
+            ConnectFailure {
+                reason: other.to_string(),
+                sqlstate: None,
+            },
+            false,
+        ),
     }
 }
 
@@ -192,7 +242,11 @@ fn db_error(error: sqlx::Error) -> DbError {
             position = Some(offset);
         }
     }
-    DbError { message, sqlstate: database.code().map(|code| code.into_owned()), position }
+    DbError {
+        message,
+        sqlstate: database.code().map(|code| code.into_owned()),
+        position,
+    }
 }
 
 fn sql(text: &str) -> AssertSqlSafe<String> {
@@ -213,7 +267,10 @@ impl Adapter for PostgresAdapter {
     /// For several statements this is the total of their affected rows: sqlx sums them.
     async fn execute(&self, statements: &str) -> DbResult<u64> {
         let mut tracked = self.acquire().await?;
-        let result = sqlx::raw_sql(sql(statements)).execute(&mut *tracked.connection).await.map_err(db_error)?;
+        let result = sqlx::raw_sql(sql(statements))
+            .execute(&mut *tracked.connection)
+            .await
+            .map_err(db_error)?;
         Ok(result.rows_affected())
     }
 
@@ -222,7 +279,10 @@ impl Adapter for PostgresAdapter {
         // sqlx's transaction also rolls back if this future is dropped half-way.
         let mut transaction = tracked.connection.begin().await.map_err(db_error)?;
         for statement in statements {
-            if let Err(error) = sqlx::raw_sql(sql(statement)).execute(&mut *transaction).await {
+            if let Err(error) = sqlx::raw_sql(sql(statement))
+                .execute(&mut *transaction)
+                .await
+            {
                 // The statement's error is what the user needs; if the rollback fails too, the
                 // connection is broken and the pool discards it.
                 let _ = transaction.rollback().await;
@@ -232,17 +292,33 @@ impl Adapter for PostgresAdapter {
         transaction.commit().await.map_err(db_error)
     }
 
-    async fn load_csv(&self, before: &[String], table: &str, columns: &[String], path: &std::path::Path, delimiter: u8) -> DbResult<u64> {
-        let file = tokio::fs::File::open(path).await.map_err(|e| DbError::new(format!("could not open `{}`: {e}", path.display())))?;
+    async fn load_csv(
+        &self,
+        before: &[String],
+        table: &str,
+        columns: &[String],
+        path: &std::path::Path,
+        delimiter: u8,
+    ) -> DbResult<u64> {
+        let file = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| DbError::new(format!("could not open `{}`: {e}", path.display())))?;
         let mut tracked = self.acquire().await?;
         let mut transaction = tracked.connection.begin().await.map_err(db_error)?;
         for statement in before {
-            if let Err(error) = sqlx::raw_sql(sql(statement)).execute(&mut *transaction).await {
+            if let Err(error) = sqlx::raw_sql(sql(statement))
+                .execute(&mut *transaction)
+                .await
+            {
                 let _ = transaction.rollback().await;
                 return Err(db_error(error));
             }
         }
-        let column_list = columns.iter().map(|c| super::quote(c)).collect::<Vec<_>>().join(", ");
+        let column_list = columns
+            .iter()
+            .map(|c| super::quote(c))
+            .collect::<Vec<_>>()
+            .join(", ");
         let copy = format!(
             "copy {table} ({column_list}) from stdin with (format csv, header true, delimiter {})",
             super::quote_literal(&char::from(delimiter).to_string())
@@ -272,7 +348,10 @@ impl Adapter for PostgresAdapter {
     async fn query(&self, statement: &str) -> DbResult<QueryResult> {
         let mut tracked = self.acquire().await?;
         let connection = &mut *tracked.connection;
-        let all_rows = sqlx::raw_sql(sql(statement)).fetch_all(&mut *connection).await.map_err(db_error)?;
+        let all_rows = sqlx::raw_sql(sql(statement))
+            .fetch_all(&mut *connection)
+            .await
+            .map_err(db_error)?;
         let rows = last_result_set(&all_rows);
         let columns: Vec<PgColumn> = match rows.first() {
             Some(first) => first.columns().to_vec(),
@@ -286,12 +365,21 @@ impl Adapter for PostgresAdapter {
         let type_names = type_names(connection, &columns).await?;
         let rows = rows
             .iter()
-            .map(|row| type_names.iter().enumerate().map(|(index, name)| cell(row, index, name)).collect())
+            .map(|row| {
+                type_names
+                    .iter()
+                    .enumerate()
+                    .map(|(index, name)| cell(row, index, name))
+                    .collect()
+            })
             .collect();
         let columns = columns
             .iter()
             .zip(type_names)
-            .map(|(column, data_type)| ColumnInfo { name: column.name().to_owned(), data_type })
+            .map(|(column, data_type)| ColumnInfo {
+                name: column.name().to_owned(),
+                data_type,
+            })
             .collect();
         Ok(QueryResult { columns, rows })
     }
@@ -318,7 +406,11 @@ impl Adapter for PostgresAdapter {
             .map(|(schema, name, kind)| ExistingRelation {
                 schema,
                 name,
-                kind: if kind == "view" { RelationKind::View } else { RelationKind::Table },
+                kind: if kind == "view" {
+                    RelationKind::View
+                } else {
+                    RelationKind::Table
+                },
             })
             .collect())
     }
@@ -337,7 +429,10 @@ impl Adapter for PostgresAdapter {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
-        Ok(rows.into_iter().map(|(name, data_type)| ColumnInfo { name, data_type }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(name, data_type)| ColumnInfo { name, data_type })
+            .collect())
     }
 
     async fn cancel_all(&self) {
@@ -347,8 +442,11 @@ impl Adapter for PostgresAdapter {
         }
         // A fresh connection: the pool may be full of the very statements being cancelled.
         // Cancelling is best effort; the trait gives no way to report its failure.
-        let Ok(Ok(mut connection)) =
-            tokio::time::timeout(self.connect_timeout, PgConnection::connect_with(&self.options)).await
+        let Ok(Ok(mut connection)) = tokio::time::timeout(
+            self.connect_timeout,
+            PgConnection::connect_with(&self.options),
+        )
+        .await
         else {
             return;
         };
@@ -450,7 +548,10 @@ mod tests {
     #[tokio::test]
     async fn connection_error_names_the_target_but_never_the_password() {
         // Port 1 is closed: every attempt is refused, so this also exercises the retries.
-        let error = PostgresAdapter::connect(&target(1, Some("disable")), 4).await.err().expect("port 1 is closed");
+        let error = PostgresAdapter::connect(&target(1, Some("disable")), 4)
+            .await
+            .err()
+            .expect("port 1 is closed");
         assert_eq!(
             error.message,
             "could not connect to Postgres at 127.0.0.1:1, database `warehouse`, user `analyst`: connection refused"
@@ -461,7 +562,10 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_sslmode_is_rejected_before_connecting() {
-        let error = PostgresAdapter::connect(&target(1, Some("sometimes")), 1).await.err().expect("bad sslmode");
+        let error = PostgresAdapter::connect(&target(1, Some("sometimes")), 1)
+            .await
+            .err()
+            .expect("bad sslmode");
         assert!(error.message.contains("`sometimes`"), "{}", error.message);
         assert!(!error.message.contains("hunter2"));
     }

@@ -9,15 +9,23 @@ pub fn run(global: &Global) -> Result<Outcome> {
     let (project, _) = settings::load_project(global)?;
     for target in &project.clean_targets {
         let path = project.root.join(target);
-        let inside = path.canonicalize().ok().zip(project.root.canonicalize().ok()).is_none_or(|(p, root)| p.starts_with(&root) && p != root);
+        let inside = path
+            .canonicalize()
+            .ok()
+            .zip(project.root.canonicalize().ok())
+            .is_none_or(|(p, root)| p.starts_with(&root) && p != root);
         if !inside {
-            return Err(Diagnostic::new("uxt::clean::outside", format!("clean target `{target}` is not inside the project"))
-                .in_file(project.project_file.path.clone())
-                .with_help("list only folders inside the project under `clean-targets`")
-                .into());
+            return Err(Diagnostic::new(
+                "uxt::clean::outside",
+                format!("clean target `{target}` is not inside the project"),
+            )
+            .in_file(project.project_file.path.clone())
+            .with_help("list only folders inside the project under `clean-targets`")
+            .into());
         }
         if path.exists() {
-            std::fs::remove_dir_all(&path).map_err(|e| anyhow::anyhow!("while deleting `{}`: {e}", path.display()))?;
+            std::fs::remove_dir_all(&path)
+                .map_err(|e| anyhow::anyhow!("while deleting `{}`: {e}", path.display()))?;
             ui::info(&format!("Cleaned {target}/"));
         }
     }

@@ -10,24 +10,46 @@ use crate::jinja::{NodeValues, Phase, Scope};
 use crate::settings::{self, Global};
 use crate::ui;
 
-pub async fn run(global: &Global, selection: &Selection, inline: Option<&str>, full_refresh: bool, invocation_id: &str) -> Result<Outcome> {
+pub async fn run(
+    global: &Global,
+    selection: &Selection,
+    inline: Option<&str>,
+    full_refresh: bool,
+    invocation_id: &str,
+) -> Result<Outcome> {
     let session = settings::session(global, "compile", full_refresh, invocation_id)?;
     let adapter = connect(&session).await?;
     if let Some(sql) = inline {
         ui::data(&compile_inline(&session, sql).await?);
         return Ok(Outcome::Success);
     }
-    let plan = graph::plan(&session.manifest, &session.dag, selection, session.project.files.selectors.as_ref(), &["model", "analysis"])?;
+    let plan = graph::plan(
+        &session.manifest,
+        &session.dag,
+        selection,
+        session.project.files.selectors.as_ref(),
+        &["model", "analysis"],
+    )?;
     let relations = snapshot(adapter.as_ref(), &session, &plan.order).await?;
     let compiled = compile_nodes(&session, plan.order.clone(), &relations, full_refresh).await?;
     crate::compile::write(&session.manifest, &session.project.target_dir(), &compiled)?;
-    let sql: BTreeMap<String, String> = compiled.iter().map(|(id, c)| (id.clone(), c.sql.clone())).collect();
+    let sql: BTreeMap<String, String> = compiled
+        .iter()
+        .map(|(id, c)| (id.clone(), c.sql.clone()))
+        .collect();
     write_manifest(&session, &sql, invocation_id, "compile")?;
     if let ([only], false) = (plan.order.as_slice(), selection.select.is_empty()) {
-        ui::info(&format!("Compiled node '{}' is:", session.manifest.nodes[only].name));
+        ui::info(&format!(
+            "Compiled node '{}' is:",
+            session.manifest.nodes[only].name
+        ));
         ui::data(&sql[only]);
     } else {
-        ui::info(&format!("Compiled {} nodes into {}", compiled.len(), session.project.target_dir().join("compiled").display()));
+        ui::info(&format!(
+            "Compiled {} nodes into {}",
+            compiled.len(),
+            session.project.target_dir().join("compiled").display()
+        ));
     }
     Ok(Outcome::Success)
 }
@@ -37,7 +59,12 @@ pub async fn compile_inline(session: &settings::Session, sql: &str) -> Result<St
     let jinja = session.jinja.clone();
     let text = sql.to_string();
     let rendered = tokio::task::spawn_blocking(move || {
-        let scope = Rc::new(Scope::new(Phase::Compile, "sql_operation.inline", Default::default(), false));
+        let scope = Rc::new(Scope::new(
+            Phase::Compile,
+            "sql_operation.inline",
+            Default::default(),
+            false,
+        ));
         jinja.render_str("--inline", &text, scope, NodeValues::default())
     })
     .await

@@ -10,17 +10,32 @@ use crate::ui;
 pub async fn run(global: &Global) -> Result<Outcome> {
     ui::info(&format!("uxt version: {}", env!("CARGO_PKG_VERSION")));
     let (project, vars) = settings::load_project(global)?;
-    ui::info(&format!("project: {} ({})", project.name, project.root.join(&project.project_file.path).display()));
+    ui::info(&format!(
+        "project: {} ({})",
+        project.name,
+        project.root.join(&project.project_file.path).display()
+    ));
     let target = settings::resolve_target(global, &project, &vars)?;
-    ui::info(&format!("profile: {}  target: {}  threads: {}", target.profile_name, target.name, target.threads));
+    ui::info(&format!(
+        "profile: {}  target: {}  threads: {}",
+        target.profile_name, target.name, target.threads
+    ));
     match &target.kind {
-        TargetKind::DuckDb(duck) => ui::info(&format!("  type: duckdb\n  path: {}\n  schema: {}", duck.path.display(), target.schema)),
+        TargetKind::DuckDb(duck) => ui::info(&format!(
+            "  type: duckdb\n  path: {}\n  schema: {}",
+            duck.path.display(),
+            target.schema
+        )),
         TargetKind::Postgres(pg) => ui::info(&format!(
             "  type: postgres\n  host: {}\n  port: {}\n  user: {}\n  password: {}\n  dbname: {}\n  schema: {}",
             pg.host,
             pg.port,
             pg.user,
-            if pg.password.is_empty() { "(none)" } else { "****" },
+            if pg.password.is_empty() {
+                "(none)"
+            } else {
+                "****"
+            },
             pg.dbname,
             target.schema
         )),

@@ -23,7 +23,11 @@ use crate::settings::{Global, Session};
 use crate::ui::{self, LogFormat, UiConfig};
 
 #[derive(Debug, Parser)]
-#[command(name = "uxt", version, about = "A dbt-style SQL transformation framework with a built-in simulation of Uxcestershire")]
+#[command(
+    name = "uxt",
+    version,
+    about = "A dbt-style SQL transformation framework with a built-in simulation of Uxcestershire"
+)]
 pub struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -84,7 +88,11 @@ struct SelectArgs {
 
 impl SelectArgs {
     fn selection(&self) -> crate::graph::Selection {
-        crate::graph::Selection { select: self.select.clone(), exclude: self.exclude.clone(), selector: self.selector.clone() }
+        crate::graph::Selection {
+            select: self.select.clone(),
+            exclude: self.exclude.clone(),
+            selector: self.selector.clone(),
+        }
     }
 }
 
@@ -207,7 +215,9 @@ pub enum Outcome {
 /// Runs the parsed command line and returns the process's exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let invocation_id = uuid::Uuid::new_v4().to_string();
-    let color = !cli.global.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let color = !cli.global.no_color
+        && std::env::var_os("NO_COLOR").is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stderr());
     ui::init(UiConfig {
         quiet: cli.global.quiet,
         format: match cli.global.log_format {
@@ -225,7 +235,10 @@ pub fn run(cli: Cli) -> ExitCode {
         vars: cli.global.vars.clone(),
         threads: cli.global.threads,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             ui::error(&format!("cannot start the async runtime: {error}"));
@@ -234,18 +247,141 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
-            Command::Run { select, full_refresh, fail_fast } => run::run(&global, &select.selection(), run::Task { command: "run", resource_types: &["model"], full_refresh, fail_fast }, &invocation_id).await,
-            Command::Seed { select, full_refresh, fail_fast } => run::run(&global, &select.selection(), run::Task { command: "seed", resource_types: &["seed"], full_refresh, fail_fast }, &invocation_id).await,
-            Command::Snapshot { select, fail_fast } => run::run(&global, &select.selection(), run::Task { command: "snapshot", resource_types: &["snapshot"], full_refresh: false, fail_fast }, &invocation_id).await,
-            Command::Test { select, fail_fast } => run::run(&global, &select.selection(), run::Task { command: "test", resource_types: &["test"], full_refresh: false, fail_fast }, &invocation_id).await,
-            Command::Build { select, resource_type, full_refresh, fail_fast } => {
-                let all = ["seed", "model", "snapshot", "test"];
-                let chosen: Vec<&str> = if resource_type.is_empty() { all.to_vec() } else { all.iter().copied().filter(|t| resource_type.iter().any(|r| r == t)).collect() };
-                run::run(&global, &select.selection(), run::Task { command: "build", resource_types: &chosen, full_refresh, fail_fast }, &invocation_id).await
+            Command::Run {
+                select,
+                full_refresh,
+                fail_fast,
+            } => {
+                run::run(
+                    &global,
+                    &select.selection(),
+                    run::Task {
+                        command: "run",
+                        resource_types: &["model"],
+                        full_refresh,
+                        fail_fast,
+                    },
+                    &invocation_id,
+                )
+                .await
             }
-            Command::Compile { select, inline, full_refresh } => compile::run(&global, &select.selection(), inline.as_deref(), full_refresh, &invocation_id).await,
-            Command::Ls { select, resource_type, output, output_keys } => ls::run(&global, &select.selection(), &resource_type, output, &output_keys, &invocation_id),
-            Command::Show { select, inline, limit, output } => show::run(&global, &select.selection(), inline.as_deref(), limit, output, &invocation_id).await,
+            Command::Seed {
+                select,
+                full_refresh,
+                fail_fast,
+            } => {
+                run::run(
+                    &global,
+                    &select.selection(),
+                    run::Task {
+                        command: "seed",
+                        resource_types: &["seed"],
+                        full_refresh,
+                        fail_fast,
+                    },
+                    &invocation_id,
+                )
+                .await
+            }
+            Command::Snapshot { select, fail_fast } => {
+                run::run(
+                    &global,
+                    &select.selection(),
+                    run::Task {
+                        command: "snapshot",
+                        resource_types: &["snapshot"],
+                        full_refresh: false,
+                        fail_fast,
+                    },
+                    &invocation_id,
+                )
+                .await
+            }
+            Command::Test { select, fail_fast } => {
+                run::run(
+                    &global,
+                    &select.selection(),
+                    run::Task {
+                        command: "test",
+                        resource_types: &["test"],
+                        full_refresh: false,
+                        fail_fast,
+                    },
+                    &invocation_id,
+                )
+                .await
+            }
+            Command::Build {
+                select,
+                resource_type,
+                full_refresh,
+                fail_fast,
+            } => {
+                let all = ["seed", "model", "snapshot", "test"];
+                let chosen: Vec<&str> = if resource_type.is_empty() {
+                    all.to_vec()
+                } else {
+                    all.iter()
+                        .copied()
+                        .filter(|t| resource_type.iter().any(|r| r == t))
+                        .collect()
+                };
+                run::run(
+                    &global,
+                    &select.selection(),
+                    run::Task {
+                        command: "build",
+                        resource_types: &chosen,
+                        full_refresh,
+                        fail_fast,
+                    },
+                    &invocation_id,
+                )
+                .await
+            }
+            Command::Compile {
+                select,
+                inline,
+                full_refresh,
+            } => {
+                compile::run(
+                    &global,
+                    &select.selection(),
+                    inline.as_deref(),
+                    full_refresh,
+                    &invocation_id,
+                )
+                .await
+            }
+            Command::Ls {
+                select,
+                resource_type,
+                output,
+                output_keys,
+            } => ls::run(
+                &global,
+                &select.selection(),
+                &resource_type,
+                output,
+                &output_keys,
+                &invocation_id,
+            ),
+            Command::Show {
+                select,
+                inline,
+                limit,
+                output,
+            } => {
+                show::run(
+                    &global,
+                    &select.selection(),
+                    inline.as_deref(),
+                    limit,
+                    output,
+                    &invocation_id,
+                )
+                .await
+            }
             Command::Debug => debug::run(&global).await,
             Command::Clean => clean::run(&global),
             Command::Parse => parse::run(&global, &invocation_id),
@@ -273,39 +409,66 @@ pub fn run(cli: Cli) -> ExitCode {
 
 /// Opens the warehouse of the session's target and makes it reachable from Jinja.
 async fn connect(session: &Session) -> Result<Arc<dyn Adapter>> {
-    let adapter = adapter::connect(&session.target, &session.project.root).await.map_err(|error| {
-        Error::Diagnostics(vec![Diagnostic::new("uxt::adapter::connect", error.message).with_help(format!(
+    let adapter = adapter::connect(&session.target, &session.project.root)
+        .await
+        .map_err(|error| {
+            Error::Diagnostics(
+                vec![Diagnostic::new("uxt::adapter::connect", error.message).with_help(format!(
             "check target `{}` of profile `{}` in profiles.yml, and that the database is running",
             session.target.name, session.target.profile_name
-        ))])
-    })?;
-    session.ctx.set_warehouse(Warehouse { adapter: adapter.clone(), runtime: tokio::runtime::Handle::current() });
+        ))],
+            )
+        })?;
+    session.ctx.set_warehouse(Warehouse {
+        adapter: adapter.clone(),
+        runtime: tokio::runtime::Handle::current(),
+    });
     Ok(adapter)
 }
 
 /// One introspection query for every schema the nodes build into.
 async fn snapshot(adapter: &dyn Adapter, session: &Session, ids: &[String]) -> Result<Relations> {
-    let mut schemas: Vec<String> = ids.iter().filter_map(|id| session.manifest.nodes.get(id)).map(|n| n.schema.clone()).collect();
+    let mut schemas: Vec<String> = ids
+        .iter()
+        .filter_map(|id| session.manifest.nodes.get(id))
+        .map(|n| n.schema.clone())
+        .collect();
     schemas.sort();
     schemas.dedup();
-    let existing = adapter.list_relations(&schemas).await.map_err(|error| anyhow::anyhow!("while listing the relations of {}: {error}", schemas.join(", ")))?;
+    let existing = adapter.list_relations(&schemas).await.map_err(|error| {
+        anyhow::anyhow!(
+            "while listing the relations of {}: {error}",
+            schemas.join(", ")
+        )
+    })?;
     Ok(Relations::new(existing))
 }
 
 /// Compiles on a blocking thread: renders may wait on the warehouse, which must not happen on
 /// the async executor.
-async fn compile_nodes(session: &Session, ids: Vec<String>, relations: &Relations, full_refresh: bool) -> Result<std::collections::BTreeMap<String, crate::compile::Compiled>> {
+async fn compile_nodes(
+    session: &Session,
+    ids: Vec<String>,
+    relations: &Relations,
+    full_refresh: bool,
+) -> Result<std::collections::BTreeMap<String, crate::compile::Compiled>> {
     let manifest = session.manifest.clone();
     let jinja = session.jinja.clone();
     let relations = relations.clone();
-    let compiled = tokio::task::spawn_blocking(move || crate::compile::compile(&manifest, &jinja, &ids, &relations, full_refresh))
-        .await
-        .map_err(|e| anyhow::anyhow!("compilation stopped: {e}"))??;
+    let compiled = tokio::task::spawn_blocking(move || {
+        crate::compile::compile(&manifest, &jinja, &ids, &relations, full_refresh)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("compilation stopped: {e}"))??;
     Ok(compiled)
 }
 
 /// The invocation record written into artifacts.
-fn invocation<'a>(session: &'a Session, invocation_id: &'a str, command: &'a str) -> crate::artifacts::Invocation<'a> {
+fn invocation<'a>(
+    session: &'a Session,
+    invocation_id: &'a str,
+    command: &'a str,
+) -> crate::artifacts::Invocation<'a> {
     crate::artifacts::Invocation {
         invocation_id,
         generated_at: chrono::Utc::now(),
@@ -316,8 +479,17 @@ fn invocation<'a>(session: &'a Session, invocation_id: &'a str, command: &'a str
 }
 
 /// Writes `manifest.json` with the SQL compiled by this command.
-fn write_manifest(session: &Session, compiled: &std::collections::BTreeMap<String, String>, invocation_id: &str, command: &str) -> Result<()> {
-    let json = crate::artifacts::manifest_json(&session.manifest, compiled, &invocation(session, invocation_id, command));
+fn write_manifest(
+    session: &Session,
+    compiled: &std::collections::BTreeMap<String, String>,
+    invocation_id: &str,
+    command: &str,
+) -> Result<()> {
+    let json = crate::artifacts::manifest_json(
+        &session.manifest,
+        compiled,
+        &invocation(session, invocation_id, command),
+    );
     crate::artifacts::write(&session.project.target_dir(), "manifest.json", &json)?;
     Ok(())
 }

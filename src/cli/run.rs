@@ -33,18 +33,44 @@ fn found(manifest: &crate::manifest::Manifest) -> String {
         ("analysis", _) => "analyses".to_string(),
         _ => format!("{word}s"),
     };
-    let mut parts: Vec<String> = ["model", "seed", "snapshot", "test", "analysis"].iter().filter_map(|kind| counts.get(kind).map(|n| format!("{n} {}", plural(kind, *n)))).collect();
-    parts.push(format!("{} {}", manifest.sources.len(), plural("source", manifest.sources.len())));
-    parts.push(format!("{} {}", manifest.macros.len(), plural("macro", manifest.macros.len())));
+    let mut parts: Vec<String> = ["model", "seed", "snapshot", "test", "analysis"]
+        .iter()
+        .filter_map(|kind| {
+            counts
+                .get(kind)
+                .map(|n| format!("{n} {}", plural(kind, *n)))
+        })
+        .collect();
+    parts.push(format!(
+        "{} {}",
+        manifest.sources.len(),
+        plural("source", manifest.sources.len())
+    ));
+    parts.push(format!(
+        "{} {}",
+        manifest.macros.len(),
+        plural("macro", manifest.macros.len())
+    ));
     format!("Found {}", parts.join(", "))
 }
 
-pub async fn run(global: &Global, selection: &Selection, task: Task<'_>, invocation_id: &str) -> Result<Outcome> {
+pub async fn run(
+    global: &Global,
+    selection: &Selection,
+    task: Task<'_>,
+    invocation_id: &str,
+) -> Result<Outcome> {
     let clock = Instant::now();
     let (command, full_refresh, fail_fast) = (task.command, task.full_refresh, task.fail_fast);
     ui::info(&format!("Running with uxt={}", env!("CARGO_PKG_VERSION")));
     let session = settings::session(global, command, full_refresh, invocation_id)?;
-    let mut plan = graph::plan(&session.manifest, &session.dag, selection, session.project.files.selectors.as_ref(), task.resource_types)?;
+    let mut plan = graph::plan(
+        &session.manifest,
+        &session.dag,
+        selection,
+        session.project.files.selectors.as_ref(),
+        task.resource_types,
+    )?;
     if command == "build" {
         plan = graph::gate_on_tests(&session.manifest, plan);
     }
@@ -58,15 +84,29 @@ pub async fn run(global: &Global, selection: &Selection, task: Task<'_>, invocat
     let relations = snapshot(adapter.as_ref(), &session, &plan.order).await?;
     let compiled = compile_nodes(&session, plan.order.clone(), &relations, full_refresh).await?;
     crate::compile::write(&session.manifest, &session.project.target_dir(), &compiled)?;
-    let compiled_sql: BTreeMap<String, String> = compiled.iter().map(|(id, c)| (id.clone(), c.sql.clone())).collect();
+    let compiled_sql: BTreeMap<String, String> = compiled
+        .iter()
+        .map(|(id, c)| (id.clone(), c.sql.clone()))
+        .collect();
     write_manifest(&session, &compiled_sql, invocation_id, command)?;
 
     ui::blank();
-    ui::info(&format!("Concurrency: {} threads (target='{}')", session.threads, session.target.name));
+    ui::info(&format!(
+        "Concurrency: {} threads (target='{}')",
+        session.threads, session.target.name
+    ));
     ui::blank();
-    exec::create_schemas(adapter.as_ref(), &session.manifest, &plan).await.map_err(|e| anyhow::anyhow!("while creating schemas: {e}"))?;
-    run_hooks(&session, adapter.as_ref(), &session.project.on_run_start, "on-run-start").await?;
-    let outcome = exec::execute(Execution {
+    exec::create_schemas(adapter.as_ref(), &session.manifest, &plan)
+        .await
+        .map_err(|e| anyhow::anyhow!("while creating schemas: {e}"))?;
+    let mut hooks = run_hooks(
+        &session,
+        adapter.as_ref(),
+        &session.project.on_run_start,
+        "on-run-start",
+    )
+    .await?;
+    let mut outcome = exec::execute(Execution {
         manifest: session.manifest.clone(),
         jinja: session.jinja.clone(),
         adapter: adapter.clone(),
@@ -81,34 +121,150 @@ pub async fn run(global: &Global, selection: &Selection, task: Task<'_>, invocat
     })
     .await;
     if !outcome.interrupted {
-        run_hooks(&session, adapter.as_ref(), &session.project.on_run_end, "on-run-end").await?;
+        ui::blank();
+        let end = run_hooks(
+            &session,
+            adapter.as_ref(),
+            &session.project.on_run_end,
+            "on-run-end",
+        )
+        .await?;
+        outcome.results.extend(end);
     }
+    hooks.append(&mut outcome.results);
+    outcome.results = hooks;
     let elapsed = clock.elapsed().as_secs_f64();
     exec::report(&session.manifest, &outcome.results, elapsed);
-    let json = crate::artifacts::run_results_json(&outcome.results, elapsed, &invocation(&session, invocation_id, command));
+    let json = crate::artifacts::run_results_json(
+        &outcome.results,
+        elapsed,
+        &invocation(&session, invocation_id, command),
+    );
     crate::artifacts::write(&session.project.target_dir(), "run_results.json", &json)?;
     if outcome.interrupted {
         return Ok(Outcome::Interrupted);
     }
-    let failed = outcome.results.iter().any(|r| matches!(r.status, exec::Status::Error | exec::Status::Fail));
-    Ok(if failed { Outcome::Failed } else { Outcome::Success })
+    let failed = outcome
+        .results
+        .iter()
+        .any(|r| matches!(r.status, exec::Status::Error | exec::Status::Fail));
+    Ok(if failed {
+        Outcome::Failed
+    } else {
+        Outcome::Success
+    })
 }
 
-/// Renders and runs `on-run-start` / `on-run-end` statements.
-async fn run_hooks(session: &Session, adapter: &dyn Adapter, hooks: &[String], name: &str) -> Result<()> {
+/// Renders and runs `on-run-start` / `on-run-end` statements, reported like nodes as dbt does
+/// (`1 of 2 START hook: shop.on-run-start.0`). A failing hook stops the command.
+async fn run_hooks(
+    session: &Session,
+    adapter: &dyn Adapter,
+    hooks: &[String],
+    name: &str,
+) -> Result<Vec<exec::NodeResult>> {
+    let mut results = Vec::new();
+    if hooks.is_empty() {
+        return Ok(results);
+    }
+    ui::info(&format!(
+        "Running {} {name} hook{}",
+        hooks.len(),
+        if hooks.len() == 1 { "" } else { "s" }
+    ));
     for (index, hook) in hooks.iter().enumerate() {
-        let operation = format!("operation.{}.{}-{index}", session.project.name, name);
-        let label = format!("{} ({name} hook {})", session.project.project_file.path, index + 1);
+        let unique_id = format!("operation.{0}.{0}-{name}-{index}", session.project.name);
+        let label = format!("{}.{name}.{index}", session.project.name);
+        let file = format!(
+            "{} ({name} hook {})",
+            session.project.project_file.path,
+            index + 1
+        );
         let sql = {
             let jinja = session.jinja.clone();
             let hook = hook.clone();
-            tokio::task::spawn_blocking(move || jinja.render_str(&label, &hook, Rc::new(Scope::new(Phase::Compile, &operation, Default::default(), false)), NodeValues::default())).await.map_err(|e| anyhow::anyhow!("{e}"))??
+            let operation = unique_id.clone();
+            tokio::task::spawn_blocking(move || {
+                jinja.render_str(
+                    &file,
+                    &hook,
+                    Rc::new(Scope::new(
+                        Phase::Compile,
+                        &operation,
+                        Default::default(),
+                        false,
+                    )),
+                    NodeValues::default(),
+                )
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))??
         };
-        if sql.trim().is_empty() {
-            continue;
+        ui::progress(
+            "HookStart",
+            ui::Level::Info,
+            index + 1,
+            hooks.len(),
+            &format!("START hook: {label}"),
+            "RUN",
+            serde_json::json!({"unique_id": unique_id}),
+        );
+        let started_at = chrono::Utc::now();
+        let clock = Instant::now();
+        let outcome = if sql.trim().is_empty() {
+            Ok(0)
+        } else {
+            adapter.execute(&sql).await
+        };
+        let elapsed = clock.elapsed().as_secs_f64();
+        let (status, message) = match &outcome {
+            Ok(_) => (exec::Status::Success, "OK".to_string()),
+            Err(error) => (exec::Status::Error, error.to_string()),
+        };
+        let word = if status == exec::Status::Success {
+            "OK"
+        } else {
+            "ERROR"
+        };
+        let level = if status == exec::Status::Success {
+            ui::Level::Info
+        } else {
+            ui::Level::Error
+        };
+        ui::progress(
+            "HookFinished",
+            level,
+            index + 1,
+            hooks.len(),
+            &format!("{word} hook: {label}"),
+            &format!("{} in {elapsed:.2}s", ui::paint(word, level)),
+            serde_json::json!({"unique_id": unique_id, "status": status.as_str()}),
+        );
+        results.push(exec::NodeResult {
+            unique_id,
+            status,
+            message: message.clone(),
+            started_at,
+            completed_at: chrono::Utc::now(),
+            execution_time: elapsed,
+            thread_id: "main".into(),
+            compiled_code: sql,
+            relation_name: None,
+            adapter_response: serde_json::json!({"_message": word}),
+            failures: None,
+        });
+        if status == exec::Status::Error {
+            return Err(crate::diagnostic::Diagnostic::new(
+                "uxt::hook::failed",
+                format!("{name} hook {} failed: {message}", index + 1),
+            )
+            .in_file(session.project.project_file.path.clone())
+            .with_help(format!(
+                "fix the statement under `{name}:` in the project file"
+            ))
+            .into());
         }
-        ui::info(&format!("Running {name} hook {}", index + 1));
-        adapter.execute(&sql).await.map_err(|error| anyhow::anyhow!("{name} hook {} failed: {error}", index + 1))?;
     }
-    Ok(())
+    ui::blank();
+    Ok(results)
 }

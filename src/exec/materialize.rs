@@ -18,7 +18,12 @@ pub struct Names {
 
 impl Names {
     pub fn qualified(&self, name: &str) -> String {
-        format!("{}.{}.{}", quote(&self.database), quote(&self.schema), quote(name))
+        format!(
+            "{}.{}.{}",
+            quote(&self.database),
+            quote(&self.schema),
+            quote(name)
+        )
     }
 
     pub fn target(&self) -> String {
@@ -41,37 +46,89 @@ pub fn body(sql: &str) -> &str {
 
 /// Drops left-over scratch relations of an earlier, interrupted build.
 pub fn drop_leftovers(names: &Names, leftovers: &[(String, RelationKind)]) -> Vec<String> {
-    leftovers.iter().map(|(name, kind)| format!("drop {} if exists {} cascade", kind.as_sql(), names.qualified(name))).collect()
+    leftovers
+        .iter()
+        .map(|(name, kind)| {
+            format!(
+                "drop {} if exists {} cascade",
+                kind.as_sql(),
+                names.qualified(name)
+            )
+        })
+        .collect()
 }
 
 /// Builds `kind` from `sql` under the temporary name, then swaps it in for the existing relation
 /// (if any) in one transaction, so readers see the old version until the new one is complete.
-pub fn replace(kind: RelationKind, names: &Names, existing: Option<RelationKind>, sql: &str) -> Vec<String> {
+pub fn replace(
+    kind: RelationKind,
+    names: &Names,
+    existing: Option<RelationKind>,
+    sql: &str,
+) -> Vec<String> {
     let tmp = names.tmp_name();
-    let mut statements = vec![format!("create {} {} as (\n{}\n)", kind.as_sql(), names.qualified(&tmp), body(sql))];
+    let mut statements = vec![format!(
+        "create {} {} as (\n{}\n)",
+        kind.as_sql(),
+        names.qualified(&tmp),
+        body(sql)
+    )];
     if let Some(existing) = existing {
-        statements.push(format!("alter {} {} rename to {}", existing.as_sql(), names.target(), quote(&names.backup_name())));
+        statements.push(format!(
+            "alter {} {} rename to {}",
+            existing.as_sql(),
+            names.target(),
+            quote(&names.backup_name())
+        ));
     }
-    statements.push(format!("alter {} {} rename to {}", kind.as_sql(), names.qualified(&tmp), quote(&names.alias)));
+    statements.push(format!(
+        "alter {} {} rename to {}",
+        kind.as_sql(),
+        names.qualified(&tmp),
+        quote(&names.alias)
+    ));
     if let Some(existing) = existing {
-        statements.push(format!("drop {} {} cascade", existing.as_sql(), names.qualified(&names.backup_name())));
+        statements.push(format!(
+            "drop {} {} cascade",
+            existing.as_sql(),
+            names.qualified(&names.backup_name())
+        ));
     }
     statements
 }
 
 /// The scratch table an incremental run fills before merging.
 pub fn incremental_scratch(names: &Names, sql: &str) -> String {
-    format!("create table {} as (\n{}\n)", names.qualified(&names.tmp_name()), body(sql))
+    format!(
+        "create table {} as (\n{}\n)",
+        names.qualified(&names.tmp_name()),
+        body(sql)
+    )
 }
 
 /// `persist_docs`: the model's and its columns' descriptions as warehouse comments.
-pub fn persist_docs(kind: RelationKind, names: &Names, relation: Option<&str>, columns: &[(String, String)]) -> Vec<String> {
+pub fn persist_docs(
+    kind: RelationKind,
+    names: &Names,
+    relation: Option<&str>,
+    columns: &[(String, String)],
+) -> Vec<String> {
     let mut statements = Vec::new();
     if let Some(description) = relation.filter(|d| !d.is_empty()) {
-        statements.push(format!("comment on {} {} is {}", kind.as_sql(), names.target(), quote_literal(description)));
+        statements.push(format!(
+            "comment on {} {} is {}",
+            kind.as_sql(),
+            names.target(),
+            quote_literal(description)
+        ));
     }
     for (column, description) in columns.iter().filter(|(_, d)| !d.is_empty()) {
-        statements.push(format!("comment on column {}.{} is {}", names.target(), quote(column), quote_literal(description)));
+        statements.push(format!(
+            "comment on column {}.{} is {}",
+            names.target(),
+            quote(column),
+            quote_literal(description)
+        ));
     }
     statements
 }
@@ -87,11 +144,17 @@ impl Strategy {
     /// dbt's default: `delete+insert` with a `unique_key`, `append` without.
     pub fn parse(name: Option<&str>, has_key: bool) -> Result<Strategy, String> {
         match name {
-            None | Some("default") => Ok(if has_key { Strategy::DeleteInsert } else { Strategy::Append }),
+            None | Some("default") => Ok(if has_key {
+                Strategy::DeleteInsert
+            } else {
+                Strategy::Append
+            }),
             Some("append") => Ok(Strategy::Append),
             Some("merge") => Ok(Strategy::Merge),
             Some("delete+insert") => Ok(Strategy::DeleteInsert),
-            Some(other) => Err(format!("unknown incremental_strategy `{other}`: use `append`, `merge` or `delete+insert`")),
+            Some(other) => Err(format!(
+                "unknown incremental_strategy `{other}`: use `append`, `merge` or `delete+insert`"
+            )),
         }
     }
 }
@@ -111,7 +174,9 @@ impl OnSchemaChange {
             Some("fail") => Ok(OnSchemaChange::Fail),
             Some("append_new_columns") => Ok(OnSchemaChange::AppendNewColumns),
             Some("sync_all_columns") => Ok(OnSchemaChange::SyncAllColumns),
-            Some(other) => Err(format!("unknown on_schema_change `{other}`: use `ignore`, `fail`, `append_new_columns` or `sync_all_columns`")),
+            Some(other) => Err(format!(
+                "unknown on_schema_change `{other}`: use `ignore`, `fail`, `append_new_columns` or `sync_all_columns`"
+            )),
         }
     }
 }
@@ -137,29 +202,57 @@ fn same(a: &str, b: &str) -> bool {
 pub fn incremental(plan: &Incremental) -> Result<Vec<String>, String> {
     let target = plan.names.target();
     let source = plan.names.qualified(&plan.names.tmp_name());
-    let added: Vec<&ColumnInfo> = plan.new_columns.iter().filter(|c| !plan.target_columns.iter().any(|t| same(&t.name, &c.name))).collect();
-    let removed: Vec<&ColumnInfo> = plan.target_columns.iter().filter(|t| !plan.new_columns.iter().any(|c| same(&t.name, &c.name))).collect();
+    let added: Vec<&ColumnInfo> = plan
+        .new_columns
+        .iter()
+        .filter(|c| !plan.target_columns.iter().any(|t| same(&t.name, &c.name)))
+        .collect();
+    let removed: Vec<&ColumnInfo> = plan
+        .target_columns
+        .iter()
+        .filter(|t| !plan.new_columns.iter().any(|c| same(&t.name, &c.name)))
+        .collect();
     let mut statements = Vec::new();
     let mut columns: Vec<String> = plan.target_columns.iter().map(|c| c.name.clone()).collect();
     if !added.is_empty() || !removed.is_empty() {
         match plan.on_schema_change {
             OnSchemaChange::Ignore => {}
             OnSchemaChange::Fail => {
-                let list = |cols: &[&ColumnInfo]| cols.iter().map(|c| format!("`{}`", c.name)).collect::<Vec<_>>().join(", ");
+                let list = |cols: &[&ColumnInfo]| {
+                    cols.iter()
+                        .map(|c| format!("`{}`", c.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
                 return Err(format!(
                     "the new rows' columns differ from the existing table's (added: {}; removed: {}), and `on_schema_change` is `fail`: run with `--full-refresh`, or set `on_schema_change` to `append_new_columns` or `sync_all_columns`",
-                    if added.is_empty() { "none".into() } else { list(&added) },
-                    if removed.is_empty() { "none".into() } else { list(&removed) },
+                    if added.is_empty() {
+                        "none".into()
+                    } else {
+                        list(&added)
+                    },
+                    if removed.is_empty() {
+                        "none".into()
+                    } else {
+                        list(&removed)
+                    },
                 ));
             }
             OnSchemaChange::AppendNewColumns | OnSchemaChange::SyncAllColumns => {
                 for column in &added {
-                    statements.push(format!("alter table {target} add column {} {}", quote(&column.name), column.data_type));
+                    statements.push(format!(
+                        "alter table {target} add column {} {}",
+                        quote(&column.name),
+                        column.data_type
+                    ));
                     columns.push(column.name.clone());
                 }
                 if plan.on_schema_change == OnSchemaChange::SyncAllColumns {
                     for column in &removed {
-                        statements.push(format!("alter table {target} drop column {}", quote(&column.name)));
+                        statements.push(format!(
+                            "alter table {target} drop column {}",
+                            quote(&column.name)
+                        ));
                         columns.retain(|c| !same(c, &column.name));
                     }
                 }
@@ -168,15 +261,31 @@ pub fn incremental(plan: &Incremental) -> Result<Vec<String>, String> {
     }
     // Only columns the new rows have can be written; under `ignore`, dropped ones stay null.
     columns.retain(|c| plan.new_columns.iter().any(|n| same(&n.name, c)));
-    let column_list = columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
-    let predicates: String = plan.predicates.iter().map(|p| format!(" and ({p})")).collect();
-    let key_match = plan.unique_key.iter().map(|k| format!("DBT_INTERNAL_SOURCE.{0} = DBT_INTERNAL_DEST.{0}", quote(k))).collect::<Vec<_>>().join(" and ");
-    let insert = format!("insert into {target} ({column_list})\nselect {column_list} from {source}");
+    let column_list = columns
+        .iter()
+        .map(|c| quote(c))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let predicates: String = plan
+        .predicates
+        .iter()
+        .map(|p| format!(" and ({p})"))
+        .collect();
+    let key_match = plan
+        .unique_key
+        .iter()
+        .map(|k| format!("DBT_INTERNAL_SOURCE.{0} = DBT_INTERNAL_DEST.{0}", quote(k)))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let insert =
+        format!("insert into {target} ({column_list})\nselect {column_list} from {source}");
     match plan.strategy {
         Strategy::Append => statements.push(insert),
         Strategy::DeleteInsert => {
             if plan.unique_key.is_empty() {
-                return Err("`incremental_strategy: delete+insert` needs a `unique_key`".to_string());
+                return Err(
+                    "`incremental_strategy: delete+insert` needs a `unique_key`".to_string()
+                );
             }
             statements.push(format!("delete from {target} as DBT_INTERNAL_DEST\nwhere exists (select 1 from {source} as DBT_INTERNAL_SOURCE where {key_match}){predicates}"));
             statements.push(insert);
@@ -185,13 +294,28 @@ pub fn incremental(plan: &Incremental) -> Result<Vec<String>, String> {
             if plan.unique_key.is_empty() {
                 return Err("`incremental_strategy: merge` needs a `unique_key`".to_string());
             }
-            let updates = columns.iter().filter(|c| !plan.unique_key.iter().any(|k| same(k, c))).map(|c| format!("{0} = DBT_INTERNAL_SOURCE.{0}", quote(c))).collect::<Vec<_>>();
-            let values = columns.iter().map(|c| format!("DBT_INTERNAL_SOURCE.{}", quote(c))).collect::<Vec<_>>().join(", ");
-            let mut merge = format!("merge into {target} as DBT_INTERNAL_DEST\nusing {source} as DBT_INTERNAL_SOURCE\non {key_match}{predicates}\n");
+            let updates = columns
+                .iter()
+                .filter(|c| !plan.unique_key.iter().any(|k| same(k, c)))
+                .map(|c| format!("{0} = DBT_INTERNAL_SOURCE.{0}", quote(c)))
+                .collect::<Vec<_>>();
+            let values = columns
+                .iter()
+                .map(|c| format!("DBT_INTERNAL_SOURCE.{}", quote(c)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut merge = format!(
+                "merge into {target} as DBT_INTERNAL_DEST\nusing {source} as DBT_INTERNAL_SOURCE\non {key_match}{predicates}\n"
+            );
             if !updates.is_empty() {
-                merge.push_str(&format!("when matched then update set {}\n", updates.join(", ")));
+                merge.push_str(&format!(
+                    "when matched then update set {}\n",
+                    updates.join(", ")
+                ));
             }
-            merge.push_str(&format!("when not matched then insert ({column_list}) values ({values})"));
+            merge.push_str(&format!(
+                "when not matched then insert ({column_list}) values ({values})"
+            ));
             statements.push(merge);
         }
     }
@@ -204,16 +328,30 @@ mod tests {
     use super::*;
 
     fn names() -> Names {
-        Names { database: "dev".into(), schema: "main".into(), alias: "orders".into() }
+        Names {
+            database: "dev".into(),
+            schema: "main".into(),
+            alias: "orders".into(),
+        }
     }
 
     fn cols(list: &[&str]) -> Vec<ColumnInfo> {
-        list.iter().map(|n| ColumnInfo { name: n.to_string(), data_type: "INTEGER".into() }).collect()
+        list.iter()
+            .map(|n| ColumnInfo {
+                name: n.to_string(),
+                data_type: "INTEGER".into(),
+            })
+            .collect()
     }
 
     #[test]
     fn replace_builds_under_tmp_and_swaps() {
-        let statements = replace(RelationKind::Table, &names(), Some(RelationKind::View), "select 1 as x;\n");
+        let statements = replace(
+            RelationKind::Table,
+            &names(),
+            Some(RelationKind::View),
+            "select 1 as x;\n",
+        );
         assert_eq!(
             statements,
             [
@@ -223,22 +361,52 @@ mod tests {
                 "drop view \"dev\".\"main\".\"orders__uxt_backup\" cascade",
             ]
         );
-        assert_eq!(replace(RelationKind::View, &names(), None, "select 1").len(), 2);
+        assert_eq!(
+            replace(RelationKind::View, &names(), None, "select 1").len(),
+            2
+        );
     }
 
     #[test]
     fn persist_docs_quotes_descriptions() {
-        let statements = persist_docs(RelationKind::View, &names(), Some("It's the orders"), &[("id".into(), "The id".into()), ("x".into(), String::new())]);
-        assert_eq!(statements, ["comment on view \"dev\".\"main\".\"orders\" is 'It''s the orders'", "comment on column \"dev\".\"main\".\"orders\".\"id\" is 'The id'"]);
+        let statements = persist_docs(
+            RelationKind::View,
+            &names(),
+            Some("It's the orders"),
+            &[("id".into(), "The id".into()), ("x".into(), String::new())],
+        );
+        assert_eq!(
+            statements,
+            [
+                "comment on view \"dev\".\"main\".\"orders\" is 'It''s the orders'",
+                "comment on column \"dev\".\"main\".\"orders\".\"id\" is 'The id'"
+            ]
+        );
     }
 
     #[test]
     fn merge_updates_non_key_columns_and_inserts_new_rows() {
         let target = cols(&["id", "amount"]);
-        let plan = Incremental { names: &names(), strategy: Strategy::Merge, unique_key: &["id".into()], predicates: &[], on_schema_change: OnSchemaChange::Ignore, target_columns: &target, new_columns: &target };
+        let plan = Incremental {
+            names: &names(),
+            strategy: Strategy::Merge,
+            unique_key: &["id".into()],
+            predicates: &[],
+            on_schema_change: OnSchemaChange::Ignore,
+            target_columns: &target,
+            new_columns: &target,
+        };
         let statements = incremental(&plan).unwrap();
-        assert!(statements[0].contains("on DBT_INTERNAL_SOURCE.\"id\" = DBT_INTERNAL_DEST.\"id\""), "{}", statements[0]);
-        assert!(statements[0].contains("when matched then update set \"amount\" = DBT_INTERNAL_SOURCE.\"amount\""));
+        assert!(
+            statements[0].contains("on DBT_INTERNAL_SOURCE.\"id\" = DBT_INTERNAL_DEST.\"id\""),
+            "{}",
+            statements[0]
+        );
+        assert!(
+            statements[0].contains(
+                "when matched then update set \"amount\" = DBT_INTERNAL_SOURCE.\"amount\""
+            )
+        );
         assert!(statements[1].starts_with("drop table if exists"));
     }
 
@@ -247,7 +415,15 @@ mod tests {
         let target = cols(&["a", "b", "v"]);
         let key = ["a".to_string(), "b".to_string()];
         let predicates = ["DBT_INTERNAL_DEST.v > 0".to_string()];
-        let plan = Incremental { names: &names(), strategy: Strategy::DeleteInsert, unique_key: &key, predicates: &predicates, on_schema_change: OnSchemaChange::Ignore, target_columns: &target, new_columns: &target };
+        let plan = Incremental {
+            names: &names(),
+            strategy: Strategy::DeleteInsert,
+            unique_key: &key,
+            predicates: &predicates,
+            on_schema_change: OnSchemaChange::Ignore,
+            target_columns: &target,
+            new_columns: &target,
+        };
         let statements = incremental(&plan).unwrap();
         assert!(statements[0].contains("DBT_INTERNAL_SOURCE.\"a\" = DBT_INTERNAL_DEST.\"a\" and DBT_INTERNAL_SOURCE.\"b\" = DBT_INTERNAL_DEST.\"b\""));
         assert!(statements[0].ends_with("and (DBT_INTERNAL_DEST.v > 0)"));
@@ -259,8 +435,20 @@ mod tests {
         let target = cols(&["id", "old"]);
         let new = cols(&["id", "fresh"]);
         let names = names();
-        let base = |mode| Incremental { names: &names, strategy: Strategy::Append, unique_key: &[], predicates: &[], on_schema_change: mode, target_columns: &target, new_columns: &new };
-        assert!(incremental(&base(OnSchemaChange::Fail)).unwrap_err().contains("added: `fresh`; removed: `old`"));
+        let base = |mode| Incremental {
+            names: &names,
+            strategy: Strategy::Append,
+            unique_key: &[],
+            predicates: &[],
+            on_schema_change: mode,
+            target_columns: &target,
+            new_columns: &new,
+        };
+        assert!(
+            incremental(&base(OnSchemaChange::Fail))
+                .unwrap_err()
+                .contains("added: `fresh`; removed: `old`")
+        );
         let append = incremental(&base(OnSchemaChange::AppendNewColumns)).unwrap();
         assert!(append[0].contains("add column \"fresh\" INTEGER"));
         assert!(append[1].contains("(\"id\", \"fresh\")"));

@@ -98,7 +98,17 @@ pub struct Outcome {
 pub async fn execute(execution: Execution) -> Outcome {
     let execution = Arc::new(execution);
     let plan = &execution.plan;
-    let visible: Vec<&String> = plan.order.iter().filter(|id| execution.manifest.nodes.get(*id).is_some_and(|n| !n.is_ephemeral())).collect();
+    let visible: Vec<&String> = plan
+        .order
+        .iter()
+        .filter(|id| {
+            execution
+                .manifest
+                .nodes
+                .get(*id)
+                .is_some_and(|n| !n.is_ephemeral())
+        })
+        .collect();
     let total = visible.len();
     let mut children: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut waiting: BTreeMap<&str, usize> = BTreeMap::new();
@@ -109,7 +119,12 @@ pub async fn execute(execution: Execution) -> Outcome {
             children.entry(parent.as_str()).or_default().push(id);
         }
     }
-    let mut ready: VecDeque<&str> = plan.order.iter().filter(|id| waiting[id.as_str()] == 0).map(String::as_str).collect();
+    let mut ready: VecDeque<&str> = plan
+        .order
+        .iter()
+        .filter(|id| waiting[id.as_str()] == 0)
+        .map(String::as_str)
+        .collect();
     let mut results: BTreeMap<String, NodeResult> = BTreeMap::new();
     let mut skipped: BTreeSet<String> = BTreeSet::new();
     let mut running = JoinSet::new();
@@ -188,29 +203,63 @@ pub async fn execute(execution: Execution) -> Outcome {
             let node = &execution.manifest.nodes[id.as_str()];
             started += 1;
             if !interrupted {
-                let what = if node.resource_type == ResourceType::Test { format!("SKIP test {}", node.name) } else { format!("SKIP relation {}.{}", node.schema, node.alias) };
-                ui::progress("SkippingDetails", Level::Info, started, total, &what, &ui::paint("SKIP", Level::Warn), json!({"unique_id": id}));
+                let what = if node.resource_type == ResourceType::Test {
+                    format!("SKIP test {}", node.name)
+                } else {
+                    format!("SKIP relation {}.{}", node.schema, node.alias)
+                };
+                ui::progress(
+                    "SkippingDetails",
+                    Level::Info,
+                    started,
+                    total,
+                    &what,
+                    &ui::paint("SKIP", Level::Warn),
+                    json!({"unique_id": id}),
+                );
             }
-            results.insert((*id).clone(), NodeResult {
-                unique_id: (*id).clone(),
-                status: Status::Skipped,
-                message: if interrupted { "interrupted".into() } else { "skipped because an upstream node failed".into() },
-                started_at: now,
-                completed_at: now,
-                execution_time: 0.0,
-                thread_id: String::new(),
-                compiled_code: execution.compiled.get(id.as_str()).map(|c| c.sql.clone()).unwrap_or_default(),
-                relation_name: node.relation_name(),
-                adapter_response: json!({}),
-                failures: None,
-            });
+            results.insert(
+                (*id).clone(),
+                NodeResult {
+                    unique_id: (*id).clone(),
+                    status: Status::Skipped,
+                    message: if interrupted {
+                        "interrupted".into()
+                    } else {
+                        "skipped because an upstream node failed".into()
+                    },
+                    started_at: now,
+                    completed_at: now,
+                    execution_time: 0.0,
+                    thread_id: String::new(),
+                    compiled_code: execution
+                        .compiled
+                        .get(id.as_str())
+                        .map(|c| c.sql.clone())
+                        .unwrap_or_default(),
+                    relation_name: node.relation_name(),
+                    adapter_response: json!({}),
+                    failures: None,
+                },
+            );
         }
     }
-    let ordered = visible.iter().filter_map(|id| results.remove(id.as_str())).collect();
-    Outcome { results: ordered, interrupted }
+    let ordered = visible
+        .iter()
+        .filter_map(|id| results.remove(id.as_str()))
+        .collect();
+    Outcome {
+        results: ordered,
+        interrupted,
+    }
 }
 
-fn release<'a>(id: &str, children: &BTreeMap<&str, Vec<&'a str>>, waiting: &mut BTreeMap<&'a str, usize>, ready: &mut VecDeque<&'a str>) {
+fn release<'a>(
+    id: &str,
+    children: &BTreeMap<&str, Vec<&'a str>>,
+    waiting: &mut BTreeMap<&'a str, usize>,
+    ready: &mut VecDeque<&'a str>,
+) {
     for child in children.get(id).map(Vec::as_slice).unwrap_or_default() {
         if let Some(count) = waiting.get_mut(child) {
             *count -= 1;
@@ -234,15 +283,39 @@ fn descendants(id: &str, children: &BTreeMap<&str, Vec<&str>>) -> BTreeSet<Strin
     out
 }
 
-/// A node's SQL failed: what to show and record.
+/// A node's SQL failed: what to show and record. `position` is where in the last statement sent
+/// the engine says the error is (1-based characters), when it says.
 struct Failure {
     message: String,
+    position: Option<usize>,
+}
+
+impl Failure {
+    fn new(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            position: None,
+        }
+    }
 }
 
 impl From<DbError> for Failure {
     fn from(error: DbError) -> Self {
-        Failure { message: error.to_string() }
+        Failure {
+            message: error.to_string(),
+            position: error.position,
+        }
     }
+}
+
+/// The 1-based line of a 1-based character position in a statement.
+fn line_at(statement: &str, position: usize) -> usize {
+    statement
+        .chars()
+        .take(position.saturating_sub(1))
+        .filter(|c| *c == '\n')
+        .count()
+        + 1
 }
 
 /// What a node that ran to the end reports.
@@ -255,7 +328,11 @@ struct Done {
 
 impl Done {
     fn ok() -> Done {
-        Done { status: Status::Success, word: "OK".into(), failures: None }
+        Done {
+            status: Status::Success,
+            word: "OK".into(),
+            failures: None,
+        }
     }
 }
 
@@ -263,20 +340,50 @@ impl Done {
 fn describe(node: &Node) -> (String, String, String) {
     let relation = format!("{}.{}", node.schema, node.alias);
     match node.resource_type {
-        ResourceType::Seed => (format!("seed file {relation}"), format!("OK loaded seed file {relation}"), format!("ERROR loading seed file {relation}")),
-        ResourceType::Snapshot => (format!("snapshot {relation}"), format!("OK snapshotted {relation}"), format!("ERROR snapshotting {relation}")),
-        ResourceType::Test => (format!("test {}", node.name), String::new(), format!("ERROR {}", node.name)),
+        ResourceType::Seed => (
+            format!("seed file {relation}"),
+            format!("OK loaded seed file {relation}"),
+            format!("ERROR loading seed file {relation}"),
+        ),
+        ResourceType::Snapshot => (
+            format!("snapshot {relation}"),
+            format!("OK snapshotted {relation}"),
+            format!("ERROR snapshotting {relation}"),
+        ),
+        ResourceType::Test => (
+            format!("test {}", node.name),
+            String::new(),
+            format!("ERROR {}", node.name),
+        ),
         _ => {
             let what = format!("sql {} model {relation}", node.materialized());
-            (what.clone(), format!("OK created {what}"), format!("ERROR creating {what}"))
+            (
+                what.clone(),
+                format!("OK created {what}"),
+                format!("ERROR creating {what}"),
+            )
         }
     }
 }
 
-async fn run_node(execution: &Arc<Execution>, id: &str, index: usize, total: usize, worker: usize) -> NodeResult {
+async fn run_node(
+    execution: &Arc<Execution>,
+    id: &str,
+    index: usize,
+    total: usize,
+    worker: usize,
+) -> NodeResult {
     let node = &execution.manifest.nodes[id];
     let (description, ok_line, error_line) = describe(node);
-    ui::progress("NodeStart", Level::Info, index, total, &format!("START {description}"), "RUN", json!({"unique_id": id}));
+    ui::progress(
+        "NodeStart",
+        Level::Info,
+        index,
+        total,
+        &format!("START {description}"),
+        "RUN",
+        json!({"unique_id": id}),
+    );
     let started_at = Utc::now();
     let clock = Instant::now();
     let mut sent: Vec<String> = Vec::new();
@@ -287,9 +394,17 @@ async fn run_node(execution: &Arc<Execution>, id: &str, index: usize, total: usi
         _ => build(execution, node, &mut sent).await.map(|()| Done::ok()),
     };
     let elapsed = clock.elapsed().as_secs_f64();
-    let run_path = execution.target_dir.join("run").join(&execution.manifest.project_name).join(node.output_path());
+    let run_path = execution
+        .target_dir
+        .join("run")
+        .join(&execution.manifest.project_name)
+        .join(node.output_path());
     let written = write_run_file(&run_path, &sent);
-    let compiled_code = execution.compiled.get(id).map(|c| c.sql.clone()).unwrap_or_default();
+    let compiled_code = execution
+        .compiled
+        .get(id)
+        .map(|c| c.sql.clone())
+        .unwrap_or_default();
     let data = |status: Status| json!({"unique_id": id, "status": status.as_str(), "execution_time": elapsed});
     let (status, message, failures) = match outcome {
         Ok(done) => {
@@ -298,18 +413,75 @@ async fn run_node(execution: &Arc<Execution>, id: &str, index: usize, total: usi
                 Status::Warn => Level::Warn,
                 _ => Level::Info,
             };
-            let line = if node.resource_type == ResourceType::Test { format!("{} {}", done.word, node.name) } else { ok_line };
-            ui::progress("LogNodeResult", level, index, total, &line, &format!("{} in {elapsed:.2}s", ui::paint(&done.word, level)), data(done.status));
+            let line = if node.resource_type == ResourceType::Test {
+                format!("{} {}", done.word, node.name)
+            } else {
+                ok_line
+            };
+            ui::progress(
+                "LogNodeResult",
+                level,
+                index,
+                total,
+                &line,
+                &format!("{} in {elapsed:.2}s", ui::paint(&done.word, level)),
+                data(done.status),
+            );
             let message = match done.status {
-                Status::Fail | Status::Warn => format!("Got {} result{}, configured to {} if {}", done.failures.unwrap_or(0), if done.failures == Some(1) { "" } else { "s" }, if done.status == Status::Fail { "fail" } else { "warn" }, node.config.str_of(if done.status == Status::Fail { "error_if" } else { "warn_if" }).unwrap_or("!= 0")),
+                Status::Fail | Status::Warn => format!(
+                    "Got {} result{}, configured to {} if {}",
+                    done.failures.unwrap_or(0),
+                    if done.failures == Some(1) { "" } else { "s" },
+                    if done.status == Status::Fail {
+                        "fail"
+                    } else {
+                        "warn"
+                    },
+                    node.config
+                        .str_of(if done.status == Status::Fail {
+                            "error_if"
+                        } else {
+                            "warn_if"
+                        })
+                        .unwrap_or("!= 0")
+                ),
                 _ => done.word.clone(),
             };
             (done.status, message, done.failures)
         }
         Err(failure) => {
-            ui::progress("LogNodeResult", Level::Error, index, total, &error_line, &format!("{} in {elapsed:.2}s", ui::paint("ERROR", Level::Error)), data(Status::Error));
-            let relative = run_path.strip_prefix(execution.target_dir.parent().unwrap_or(&execution.target_dir)).unwrap_or(&run_path);
-            let place = if written { format!("\n  compiled code at {}", relative.display()) } else { String::new() };
+            ui::progress(
+                "LogNodeResult",
+                Level::Error,
+                index,
+                total,
+                &error_line,
+                &format!("{} in {elapsed:.2}s", ui::paint("ERROR", Level::Error)),
+                data(Status::Error),
+            );
+            let relative = run_path
+                .strip_prefix(
+                    execution
+                        .target_dir
+                        .parent()
+                        .unwrap_or(&execution.target_dir),
+                )
+                .unwrap_or(&run_path);
+            let line = failure
+                .position
+                .zip(sent.last())
+                .map(|(position, statement)| {
+                    format!(
+                        " (line {} of the statement that failed)",
+                        line_at(statement, position)
+                    )
+                })
+                .unwrap_or_default();
+            let place = if written {
+                format!("\n  compiled code at {}{line}", relative.display())
+            } else {
+                String::new()
+            };
             (Status::Error, format!("{}{place}", failure.message), None)
         }
     };
@@ -333,16 +505,24 @@ fn write_run_file(path: &std::path::Path, statements: &[String]) -> bool {
         return false;
     }
     let text: String = statements.iter().map(|s| format!("{s};\n\n")).collect();
-    path.parent().is_some_and(|parent| std::fs::create_dir_all(parent).is_ok()) && std::fs::write(path, text).is_ok()
+    path.parent()
+        .is_some_and(|parent| std::fs::create_dir_all(parent).is_ok())
+        && std::fs::write(path, text).is_ok()
 }
 
 async fn send(adapter: &dyn Adapter, sent: &mut Vec<String>, sql: String) -> Result<(), Failure> {
     sent.push(sql);
-    adapter.execute(sent.last().map(String::as_str).unwrap_or_default()).await?;
+    adapter
+        .execute(sent.last().map(String::as_str).unwrap_or_default())
+        .await?;
     Ok(())
 }
 
-async fn send_in_transaction(adapter: &dyn Adapter, sent: &mut Vec<String>, statements: Vec<String>) -> Result<(), Failure> {
+async fn send_in_transaction(
+    adapter: &dyn Adapter,
+    sent: &mut Vec<String>,
+    statements: Vec<String>,
+) -> Result<(), Failure> {
     sent.extend(statements.iter().cloned());
     adapter.execute_in_transaction(&statements).await?;
     Ok(())
@@ -351,53 +531,129 @@ async fn send_in_transaction(adapter: &dyn Adapter, sent: &mut Vec<String>, stat
 /// The node's compiled SQL; compiled again now when it queried the warehouse at compile time,
 /// so that it sees what its parents built in this run.
 async fn current_compiled(execution: &Arc<Execution>, node: &Node) -> Result<Compiled, Failure> {
-    let compiled = execution.compiled.get(&node.unique_id).cloned().ok_or_else(|| Failure { message: "the node was not compiled".into() })?;
+    let compiled = execution
+        .compiled
+        .get(&node.unique_id)
+        .cloned()
+        .ok_or_else(|| Failure::new("the node was not compiled"))?;
     if !compiled.used_warehouse {
         return Ok(compiled);
     }
     let shared = execution.clone();
     let id = node.unique_id.clone();
-    let fresh = tokio::task::spawn_blocking(move || compile::compile(&shared.manifest, &shared.jinja, std::slice::from_ref(&id), &shared.relations, shared.full_refresh).map(|mut map| map.remove(&id)))
-        .await
-        .map_err(|e| Failure { message: format!("compilation stopped: {e}") })?;
+    let fresh = tokio::task::spawn_blocking(move || {
+        compile::compile(
+            &shared.manifest,
+            &shared.jinja,
+            std::slice::from_ref(&id),
+            &shared.relations,
+            shared.full_refresh,
+        )
+        .map(|mut map| map.remove(&id))
+    })
+    .await
+    .map_err(|e| Failure::new(format!("compilation stopped: {e}")))?;
     match fresh {
         Ok(Some(fresh)) => Ok(fresh),
         Ok(None) => Ok(compiled),
-        Err(diagnostics) => Err(Failure { message: diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n") }),
+        Err(diagnostics) => Err(Failure::new(
+            diagnostics
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )),
     }
 }
 
 /// Builds one model: hooks, then its materialization.
-async fn build(execution: &Arc<Execution>, node: &Node, sent: &mut Vec<String>) -> Result<(), Failure> {
+async fn build(
+    execution: &Arc<Execution>,
+    node: &Node,
+    sent: &mut Vec<String>,
+) -> Result<(), Failure> {
     let compiled = current_compiled(execution, node).await?;
     let adapter = execution.adapter.as_ref();
     for hook in &compiled.pre_hooks {
         send(adapter, sent, hook.clone()).await?;
     }
-    let names = Names { database: node.database.clone(), schema: node.schema.clone(), alias: node.alias.clone() };
+    let names = Names {
+        database: node.database.clone(),
+        schema: node.schema.clone(),
+        alias: node.alias.clone(),
+    };
     let existing = execution.relations.get(&node.schema, &node.alias);
     let leftovers: Vec<(String, RelationKind)> = [names.tmp_name(), names.backup_name()]
         .into_iter()
-        .filter_map(|name| execution.relations.get(&node.schema, &name).map(|kind| (name, kind)))
+        .filter_map(|name| {
+            execution
+                .relations
+                .get(&node.schema, &name)
+                .map(|kind| (name, kind))
+        })
         .collect();
     for statement in materialize::drop_leftovers(&names, &leftovers) {
         send(adapter, sent, statement).await?;
     }
     match node.materialized() {
-        "view" => send_in_transaction(adapter, sent, materialize::replace(RelationKind::View, &names, existing, &compiled.sql)).await?,
-        "table" => send_in_transaction(adapter, sent, materialize::replace(RelationKind::Table, &names, existing, &compiled.sql)).await?,
-        "incremental" if !compiled.is_incremental => send_in_transaction(adapter, sent, materialize::replace(RelationKind::Table, &names, existing, &compiled.sql)).await?,
+        "view" => {
+            send_in_transaction(
+                adapter,
+                sent,
+                materialize::replace(RelationKind::View, &names, existing, &compiled.sql),
+            )
+            .await?
+        }
+        "table" => {
+            send_in_transaction(
+                adapter,
+                sent,
+                materialize::replace(RelationKind::Table, &names, existing, &compiled.sql),
+            )
+            .await?
+        }
+        "incremental" if !compiled.is_incremental => {
+            send_in_transaction(
+                adapter,
+                sent,
+                materialize::replace(RelationKind::Table, &names, existing, &compiled.sql),
+            )
+            .await?
+        }
         "incremental" => incremental(adapter, node, &names, &compiled.sql, sent).await?,
         other => {
-            return Err(Failure { message: format!("unknown materialization `{other}`: use `view`, `table`, `incremental` or `ephemeral`") });
+            return Err(Failure::new(format!(
+                "unknown materialization `{other}`: use `view`, `table`, `incremental` or `ephemeral`"
+            )));
         }
     }
     let persist = node.config.get("persist_docs").cloned().unwrap_or_default();
-    let flag = |key: &str| persist.get(key).and_then(serde_json::Value::as_bool).unwrap_or(false);
+    let flag = |key: &str| {
+        persist
+            .get(key)
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false)
+    };
     if flag("relation") || flag("columns") {
-        let kind = if node.materialized() == "view" { RelationKind::View } else { RelationKind::Table };
-        let columns: Vec<(String, String)> = if flag("columns") { node.columns.values().map(|c| (c.name.clone(), c.description.clone())).collect() } else { Vec::new() };
-        for statement in materialize::persist_docs(kind, &names, flag("relation").then_some(node.description.as_str()), &columns) {
+        let kind = if node.materialized() == "view" {
+            RelationKind::View
+        } else {
+            RelationKind::Table
+        };
+        let columns: Vec<(String, String)> = if flag("columns") {
+            node.columns
+                .values()
+                .map(|c| (c.name.clone(), c.description.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for statement in materialize::persist_docs(
+            kind,
+            &names,
+            flag("relation").then_some(node.description.as_str()),
+            &columns,
+        ) {
             send(adapter, sent, statement).await?;
         }
     }
@@ -407,39 +663,78 @@ async fn build(execution: &Arc<Execution>, node: &Node, sent: &mut Vec<String>) 
     Ok(())
 }
 
-async fn incremental(adapter: &dyn Adapter, node: &Node, names: &Names, sql: &str, sent: &mut Vec<String>) -> Result<(), Failure> {
-    let config_error = |message: String| Failure { message };
+async fn incremental(
+    adapter: &dyn Adapter,
+    node: &Node,
+    names: &Names,
+    sql: &str,
+    sent: &mut Vec<String>,
+) -> Result<(), Failure> {
+    let config_error = Failure::new;
     let unique_key = node.config.list_of("unique_key");
-    let strategy = Strategy::parse(node.config.str_of("incremental_strategy"), !unique_key.is_empty()).map_err(config_error)?;
-    let on_schema_change = OnSchemaChange::parse(node.config.str_of("on_schema_change")).map_err(config_error)?;
+    let strategy = Strategy::parse(
+        node.config.str_of("incremental_strategy"),
+        !unique_key.is_empty(),
+    )
+    .map_err(config_error)?;
+    let on_schema_change =
+        OnSchemaChange::parse(node.config.str_of("on_schema_change")).map_err(config_error)?;
     let predicates = node.config.list_of("incremental_predicates");
     send(adapter, sent, materialize::incremental_scratch(names, sql)).await?;
     let scratch = quote(&names.tmp_name());
     let result = async {
         let target_columns = adapter.get_columns(&names.schema, &names.alias).await?;
-        let new_columns = adapter.get_columns(&names.schema, &names.tmp_name()).await?;
-        let plan = Incremental { names, strategy, unique_key: &unique_key, predicates: &predicates, on_schema_change, target_columns: &target_columns, new_columns: &new_columns };
+        let new_columns = adapter
+            .get_columns(&names.schema, &names.tmp_name())
+            .await?;
+        let plan = Incremental {
+            names,
+            strategy,
+            unique_key: &unique_key,
+            predicates: &predicates,
+            on_schema_change,
+            target_columns: &target_columns,
+            new_columns: &new_columns,
+        };
         let statements = materialize::incremental(&plan).map_err(config_error)?;
         send_in_transaction(adapter, sent, statements).await
     }
     .await;
     if result.is_err() {
-        let _ = adapter.execute(&format!("drop table if exists {}.{}.{scratch}", quote(&names.database), quote(&names.schema))).await;
+        let _ = adapter
+            .execute(&format!(
+                "drop table if exists {}.{}.{scratch}",
+                quote(&names.database),
+                quote(&names.schema)
+            ))
+            .await;
     }
     result
 }
 
 /// Creates the schemas the planned nodes build into (test audit schemas only when a test stores
 /// its failures).
-pub async fn create_schemas(adapter: &dyn Adapter, manifest: &Manifest, plan: &Plan) -> Result<(), DbError> {
+pub async fn create_schemas(
+    adapter: &dyn Adapter,
+    manifest: &Manifest,
+    plan: &Plan,
+) -> Result<(), DbError> {
     let builds = |n: &&Node| match n.resource_type {
         ResourceType::Test => n.config.bool_of("store_failures") == Some(true),
         ResourceType::Analysis => false,
         _ => !n.is_ephemeral(),
     };
-    let schemas: BTreeSet<&str> = plan.order.iter().filter_map(|id| manifest.nodes.get(id)).filter(builds).map(|n| n.schema.as_str()).collect();
+    let schemas: BTreeSet<&str> = plan
+        .order
+        .iter()
+        .filter_map(|id| manifest.nodes.get(id))
+        .filter(builds)
+        .map(|n| n.schema.as_str())
+        .collect();
     for schema in schemas {
-        adapter.execute(&format!("create schema if not exists {}", quote(schema))).await?;
+        adapter
+            .execute(&format!("create schema if not exists {}", quote(schema)))
+            .await?;
     }
     Ok(())
 }
@@ -483,27 +778,65 @@ pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
                 other => other.as_str().to_string(),
             };
             *kinds.entry(kind).or_default() += 1;
+        } else if result.unique_id.starts_with("operation.") {
+            *kinds.entry("hook".to_string()).or_default() += 1;
         }
     }
-    let summary: Vec<String> = kinds.iter().map(|(kind, count)| format!("{count} {kind}{}", if *count == 1 { "" } else { "s" })).collect();
+    let summary: Vec<String> = kinds
+        .iter()
+        .map(|(kind, count)| format!("{count} {kind}{}", if *count == 1 { "" } else { "s" }))
+        .collect();
     ui::blank();
-    ui::info(&format!("Finished running {} in {elapsed:.2}s.", if summary.is_empty() { "nothing".to_string() } else { summary.join(", ") }));
+    ui::info(&format!(
+        "Finished running {} in {elapsed:.2}s.",
+        if summary.is_empty() {
+            "nothing".to_string()
+        } else {
+            summary.join(", ")
+        }
+    ));
     ui::blank();
-    let errors: Vec<&NodeResult> = results.iter().filter(|r| matches!(r.status, Status::Error | Status::Fail)).collect();
-    let warnings: Vec<&NodeResult> = results.iter().filter(|r| r.status == Status::Warn).collect();
+    let errors: Vec<&NodeResult> = results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Error | Status::Fail))
+        .collect();
+    let warnings: Vec<&NodeResult> = results
+        .iter()
+        .filter(|r| r.status == Status::Warn)
+        .collect();
     if errors.is_empty() {
         ui::info(&ui::paint("Completed successfully", Level::Info));
     } else {
-        ui::error(&ui::paint(&format!("Completed with {} error{} and {} warning{}:", errors.len(), if errors.len() == 1 { "" } else { "s" }, warnings.len(), if warnings.len() == 1 { "" } else { "s" }), Level::Error));
+        ui::error(&ui::paint(
+            &format!(
+                "Completed with {} error{} and {} warning{}:",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" },
+                warnings.len(),
+                if warnings.len() == 1 { "" } else { "s" }
+            ),
+            Level::Error,
+        ));
     }
     for result in errors.iter().chain(warnings.iter()) {
-        let Some(node) = manifest.nodes.get(&result.unique_id) else { continue };
+        let Some(node) = manifest.nodes.get(&result.unique_id) else {
+            continue;
+        };
         ui::blank();
         let kind = node.resource_type.as_str();
         let heading = match result.status {
-            Status::Fail => format!("  Failure in {kind} {} ({})", node.name, node.original_file_path),
-            Status::Warn => format!("  Warning in {kind} {} ({})", node.name, node.original_file_path),
-            _ => format!("  Database Error in {kind} {} ({})", node.name, node.original_file_path),
+            Status::Fail => format!(
+                "  Failure in {kind} {} ({})",
+                node.name, node.original_file_path
+            ),
+            Status::Warn => format!(
+                "  Warning in {kind} {} ({})",
+                node.name, node.original_file_path
+            ),
+            _ => format!(
+                "  Database Error in {kind} {} ({})",
+                node.name, node.original_file_path
+            ),
         };
         ui::error(&heading);
         for line in result.message.lines() {
@@ -511,5 +844,12 @@ pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
         }
     }
     ui::blank();
-    ui::info(&format!("Done. PASS={} WARN={} ERROR={} SKIP={} NO-OP=0 TOTAL={}", tally.pass, tally.warn, tally.error, tally.skip, tally.total()));
+    ui::info(&format!(
+        "Done. PASS={} WARN={} ERROR={} SKIP={} NO-OP=0 TOTAL={}",
+        tally.pass,
+        tally.warn,
+        tally.error,
+        tally.skip,
+        tally.total()
+    ));
 }

@@ -33,8 +33,18 @@ pub struct SeedError {
     pub help: String,
 }
 
-fn error(message: impl Into<String>, line: Option<u64>, column: Option<String>, help: impl Into<String>) -> SeedError {
-    SeedError { message: message.into(), line, column, help: help.into() }
+fn error(
+    message: impl Into<String>,
+    line: Option<u64>,
+    column: Option<String>,
+    help: impl Into<String>,
+) -> SeedError {
+    SeedError {
+        message: message.into(),
+        line,
+        column,
+        help: help.into(),
+    }
 }
 
 /// Types an overridden column can be checked against before loading.
@@ -44,32 +54,82 @@ fn fits(sql_type: &str, value: &str) -> bool {
     match base {
         "int" | "integer" | "int4" | "smallint" | "int2" => value.parse::<i32>().is_ok(),
         "bigint" | "int8" => value.parse::<i64>().is_ok(),
-        "numeric" | "decimal" | "double" | "double precision" | "float" | "float8" | "real" => value.parse::<f64>().is_ok(),
-        "boolean" | "bool" => matches!(value.to_ascii_lowercase().as_str(), "true" | "false" | "t" | "f" | "1" | "0" | "yes" | "no"),
+        "numeric" | "decimal" | "double" | "double precision" | "float" | "float8" | "real" => {
+            value.parse::<f64>().is_ok()
+        }
+        "boolean" | "bool" => matches!(
+            value.to_ascii_lowercase().as_str(),
+            "true" | "false" | "t" | "f" | "1" | "0" | "yes" | "no"
+        ),
         "date" => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok(),
         _ => true,
     }
 }
 
 /// Reads the whole file once, streaming, and returns its shape or the first problem.
-pub fn inspect(path: &Path, delimiter: u8, column_types: &Map<String, Json>) -> Result<SeedShape, SeedError> {
-    let file = std::fs::File::open(path).map_err(|e| error(format!("cannot open the file: {e}"), None, None, "check that the file exists and is readable"))?;
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(true).flexible(false).from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+pub fn inspect(
+    path: &Path,
+    delimiter: u8,
+    column_types: &Map<String, Json>,
+) -> Result<SeedShape, SeedError> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        error(
+            format!("cannot open the file: {e}"),
+            None,
+            None,
+            "check that the file exists and is readable",
+        )
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
     let headers = reader.headers().map_err(|e| csv_error(&e, &[]))?.clone();
-    let names: Vec<String> = headers.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_string()).collect();
+    let names: Vec<String> = headers
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+        .collect();
     if names.is_empty() || names.iter().all(String::is_empty) {
-        return Err(error("the file has no header row", Some(1), None, "the first line must name the columns"));
+        return Err(error(
+            "the file has no header row",
+            Some(1),
+            None,
+            "the first line must name the columns",
+        ));
     }
     let mut seen = BTreeMap::new();
     for (index, name) in names.iter().enumerate() {
         if name.is_empty() {
-            return Err(error(format!("column {} has an empty name in the header", index + 1), Some(1), None, "name every column in the first line"));
+            return Err(error(
+                format!("column {} has an empty name in the header", index + 1),
+                Some(1),
+                None,
+                "name every column in the first line",
+            ));
         }
         if let Some(first) = seen.insert(name.to_ascii_lowercase(), index) {
-            return Err(error(format!("the header names `{name}` twice (columns {} and {})", first + 1, index + 1), Some(1), Some(name.clone()), "column names must be unique"));
+            return Err(error(
+                format!(
+                    "the header names `{name}` twice (columns {} and {})",
+                    first + 1,
+                    index + 1
+                ),
+                Some(1),
+                Some(name.clone()),
+                "column names must be unique",
+            ));
         }
     }
-    let overrides: Vec<Option<String>> = names.iter().map(|n| column_types.get(n).and_then(Json::as_str).map(str::to_string)).collect();
+    let overrides: Vec<Option<String>> = names
+        .iter()
+        .map(|n| {
+            column_types
+                .get(n)
+                .and_then(Json::as_str)
+                .map(str::to_string)
+        })
+        .collect();
     let mut inferred = vec![ColumnType::default(); names.len()];
     let mut record = csv::StringRecord::new();
     let mut rows = 0u64;
@@ -86,10 +146,16 @@ pub fn inspect(path: &Path, delimiter: u8, column_types: &Map<String, Json>) -> 
                 Some(sql_type) => {
                     if !value.is_empty() && !fits(sql_type, value) {
                         return Err(error(
-                            format!("`{value}` in column `{}` is not a valid {sql_type}", names[index]),
+                            format!(
+                                "`{value}` in column `{}` is not a valid {sql_type}",
+                                names[index]
+                            ),
                             Some(line),
                             Some(names[index].clone()),
-                            format!("fix the value, or change `column_types: {{{}: ...}}`", names[index]),
+                            format!(
+                                "fix the value, or change `column_types: {{{}: ...}}`",
+                                names[index]
+                            ),
                         ));
                     }
                 }
@@ -97,14 +163,21 @@ pub fn inspect(path: &Path, delimiter: u8, column_types: &Map<String, Json>) -> 
             }
         }
     }
-    let columns = names.into_iter().zip(overrides).zip(inferred).map(|((name, forced), inferred)| (name, forced.unwrap_or_else(|| inferred.sql()))).collect();
+    let columns = names
+        .into_iter()
+        .zip(overrides)
+        .zip(inferred)
+        .map(|((name, forced), inferred)| (name, forced.unwrap_or_else(|| inferred.sql())))
+        .collect();
     Ok(SeedShape { columns, rows })
 }
 
 fn csv_error(e: &csv::Error, names: &[String]) -> SeedError {
     let line = e.position().map(csv::Position::line);
     match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => error(
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => error(
             format!("this row has {len} fields, but the header has {expected_len}"),
             line,
             None,
@@ -116,52 +189,93 @@ fn csv_error(e: &csv::Error, names: &[String]) -> SeedError {
             names.get(err.field()).cloned(),
             "save the file as UTF-8",
         ),
-        _ => error(format!("cannot read the file: {e}"), line, None, "check the CSV syntax around this line"),
+        _ => error(
+            format!("cannot read the file: {e}"),
+            line,
+            None,
+            "check the CSV syntax around this line",
+        ),
     }
 }
 
 /// `create table` for a seed's shape.
 pub fn create_table(table: &str, shape: &SeedShape) -> String {
-    let columns: Vec<String> = shape.columns.iter().map(|(name, sql_type)| format!("{} {sql_type}", quote(name))).collect();
+    let columns: Vec<String> = shape
+        .columns
+        .iter()
+        .map(|(name, sql_type)| format!("{} {sql_type}", quote(name)))
+        .collect();
     format!("create table {table} ({})", columns.join(", "))
 }
 
 /// `uxt seed` for one seed: check and type the file, then create or truncate the table and load
 /// it in one transaction. A changed set of columns needs `--full-refresh`, as in dbt.
-pub(super) async fn load(execution: &Arc<Execution>, node: &Node, sent: &mut Vec<String>) -> Result<Done, Failure> {
+pub(super) async fn load(
+    execution: &Arc<Execution>,
+    node: &Node,
+    sent: &mut Vec<String>,
+) -> Result<Done, Failure> {
     let path = execution.project_root.join(&node.original_file_path);
-    let delimiter = node.config.str_of("delimiter").and_then(|d| d.bytes().next()).unwrap_or(b',');
-    let column_types = node.config.get("column_types").and_then(Json::as_object).cloned().unwrap_or_default();
+    let delimiter = node
+        .config
+        .str_of("delimiter")
+        .and_then(|d| d.bytes().next())
+        .unwrap_or(b',');
+    let column_types = node
+        .config
+        .get("column_types")
+        .and_then(Json::as_object)
+        .cloned()
+        .unwrap_or_default();
     let file = path.clone();
     let shape = tokio::task::spawn_blocking(move || inspect(&file, delimiter, &column_types))
         .await
-        .map_err(|e| Failure { message: format!("reading the seed stopped: {e}") })?
+        .map_err(|e| Failure::new(format!("reading the seed stopped: {e}")))?
         .map_err(|problem| {
             let place = match (problem.line, &problem.column) {
-                (Some(line), Some(column)) => format!("{}:{line} (column `{column}`)", node.original_file_path),
+                (Some(line), Some(column)) => {
+                    format!("{}:{line} (column `{column}`)", node.original_file_path)
+                }
                 (Some(line), None) => format!("{}:{line}", node.original_file_path),
                 _ => node.original_file_path.clone(),
             };
-            Failure { message: format!("{place}: {}\n  help: {}", problem.message, problem.help) }
+            Failure::new(format!(
+                "{place}: {}\n  help: {}",
+                problem.message, problem.help
+            ))
         })?;
-    let names = Names { database: node.database.clone(), schema: node.schema.clone(), alias: node.alias.clone() };
+    let names = Names {
+        database: node.database.clone(),
+        schema: node.schema.clone(),
+        alias: node.alias.clone(),
+    };
     let target = names.target();
     let full_refresh = crate::compile::should_full_refresh(node, execution.full_refresh);
     let adapter = execution.adapter.as_ref();
     let before = match execution.relations.get(&node.schema, &node.alias) {
-        Some(kind) if full_refresh || kind == RelationKind::View => vec![format!("drop {} if exists {target} cascade", kind.as_sql()), create_table(&target, &shape)],
+        Some(kind) if full_refresh || kind == RelationKind::View => vec![
+            format!("drop {} if exists {target} cascade", kind.as_sql()),
+            create_table(&target, &shape),
+        ],
         Some(_) => {
-            let existing: Vec<String> = adapter.get_columns(&node.schema, &node.alias).await?.into_iter().map(|c| c.name.to_lowercase()).collect();
-            let wanted: Vec<String> = shape.columns.iter().map(|(name, _)| name.to_lowercase()).collect();
+            let existing: Vec<String> = adapter
+                .get_columns(&node.schema, &node.alias)
+                .await?
+                .into_iter()
+                .map(|c| c.name.to_lowercase())
+                .collect();
+            let wanted: Vec<String> = shape
+                .columns
+                .iter()
+                .map(|(name, _)| name.to_lowercase())
+                .collect();
             if existing != wanted {
-                return Err(Failure {
-                    message: format!(
-                        "the columns of `{}` changed (the table has {}; the file has {}): run `uxt seed --full-refresh` to recreate the table",
-                        node.original_file_path,
-                        existing.join(", "),
-                        wanted.join(", ")
-                    ),
-                });
+                return Err(Failure::new(format!(
+                    "the columns of `{}` changed (the table has {}; the file has {}): run `uxt seed --full-refresh` to recreate the table",
+                    node.original_file_path,
+                    existing.join(", "),
+                    wanted.join(", ")
+                )));
             }
             vec![format!("truncate table {target}")]
         }
@@ -169,9 +283,18 @@ pub(super) async fn load(execution: &Arc<Execution>, node: &Node, sent: &mut Vec
     };
     let columns: Vec<String> = shape.columns.iter().map(|(name, _)| name.clone()).collect();
     sent.extend(before.iter().cloned());
-    sent.push(format!("-- bulk load of {} ({} rows) into {target}", node.original_file_path, shape.rows));
-    let rows = adapter.load_csv(&before, &target, &columns, &path, delimiter).await?;
-    Ok(Done { status: Status::Success, word: format!("INSERT {rows}"), failures: None })
+    sent.push(format!(
+        "-- bulk load of {} ({} rows) into {target}",
+        node.original_file_path, shape.rows
+    ));
+    let rows = adapter
+        .load_csv(&before, &target, &columns, &path, delimiter)
+        .await?;
+    Ok(Done {
+        status: Status::Success,
+        word: format!("INSERT {rows}"),
+        failures: None,
+    })
 }
 
 #[cfg(test)]
@@ -186,11 +309,15 @@ mod tests {
 
     #[test]
     fn infers_types_and_counts_rows() {
-        let seed = file(b"id,name,born,amount,active\n1,Ada,2010-01-01,1.50,true\n2,,2010-02-03,,false\n");
+        let seed =
+            file(b"id,name,born,amount,active\n1,Ada,2010-01-01,1.50,true\n2,,2010-02-03,,false\n");
         let shape = inspect(seed.path(), b',', &Map::new()).unwrap();
         assert_eq!(shape.rows, 2);
         let types: Vec<&str> = shape.columns.iter().map(|(_, t)| t.as_str()).collect();
-        assert_eq!(types, ["integer", "text", "date", "numeric(3, 2)", "boolean"]);
+        assert_eq!(
+            types,
+            ["integer", "text", "date", "numeric(3, 2)", "boolean"]
+        );
     }
 
     #[test]
@@ -198,18 +325,32 @@ mod tests {
         let ragged = file(b"a,b\n1,2\n3\n");
         let problem = inspect(ragged.path(), b',', &Map::new()).unwrap_err();
         assert_eq!(problem.line, Some(3));
-        assert!(problem.message.contains("1 fields, but the header has 2"), "{problem:?}");
+        assert!(
+            problem.message.contains("1 fields, but the header has 2"),
+            "{problem:?}"
+        );
 
         let duplicate = file(b"a,b,A\n1,2,3\n");
-        assert!(inspect(duplicate.path(), b',', &Map::new()).unwrap_err().message.contains("names `A` twice"));
+        assert!(
+            inspect(duplicate.path(), b',', &Map::new())
+                .unwrap_err()
+                .message
+                .contains("names `A` twice")
+        );
 
         let latin1 = file(b"a,b\n1,caf\xe9\n");
         let problem = inspect(latin1.path(), b',', &Map::new()).unwrap_err();
-        assert_eq!((problem.line, problem.column.as_deref()), (Some(2), Some("b")));
+        assert_eq!(
+            (problem.line, problem.column.as_deref()),
+            (Some(2), Some("b"))
+        );
 
         let overrides: Map<String, Json> = serde_json::from_str(r#"{"a": "integer"}"#).unwrap();
         let bad_value = file(b"a;b\n1;x\nnope;y\n");
         let problem = inspect(bad_value.path(), b';', &overrides).unwrap_err();
-        assert_eq!((problem.line, problem.column.as_deref()), (Some(3), Some("a")));
+        assert_eq!(
+            (problem.line, problem.column.as_deref()),
+            (Some(3), Some("a"))
+        );
     }
 }

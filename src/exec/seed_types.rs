@@ -28,7 +28,11 @@ pub struct ColumnType {
 
 impl Default for ColumnType {
     fn default() -> Self {
-        ColumnType { kind: Kind::Empty, integer_digits: 1, scale: 0 }
+        ColumnType {
+            kind: Kind::Empty,
+            integer_digits: 1,
+            scale: 0,
+        }
     }
 }
 
@@ -40,7 +44,11 @@ impl fmt::Display for ColumnType {
             Kind::BigInt => f.write_str("bigint"),
             Kind::Numeric => {
                 let precision = self.integer_digits + self.scale;
-                if precision > 38 { f.write_str("double precision") } else { write!(f, "numeric({precision}, {})", self.scale) }
+                if precision > 38 {
+                    f.write_str("double precision")
+                } else {
+                    write!(f, "numeric({precision}, {})", self.scale)
+                }
             }
             Kind::Boolean => f.write_str("boolean"),
             Kind::Date => f.write_str("date"),
@@ -77,12 +85,24 @@ fn is_date(text: &str) -> bool {
 }
 
 fn is_timestamp(text: &str) -> bool {
-    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"].iter().any(|format| chrono::NaiveDateTime::parse_from_str(text, format).is_ok())
+    [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .any(|format| chrono::NaiveDateTime::parse_from_str(text, format).is_ok())
 }
 
 /// The narrowest kind a single value fits, given what the column already allows.
 fn widen(current: Kind, text: &str) -> Kind {
-    let numeric_rank = |kind: Kind| matches!(kind, Kind::Empty | Kind::Integer | Kind::BigInt | Kind::Numeric);
+    let numeric_rank = |kind: Kind| {
+        matches!(
+            kind,
+            Kind::Empty | Kind::Integer | Kind::BigInt | Kind::Numeric
+        )
+    };
     if numeric_rank(current) {
         if is_integer(text) {
             let fits_int = text.parse::<i32>().is_ok();

@@ -28,11 +28,19 @@ fn truth(cell: Option<&Cell>) -> bool {
     }
 }
 
-pub(super) async fn run(execution: &Arc<Execution>, node: &Node, sent: &mut Vec<String>) -> Result<Done, Failure> {
+pub(super) async fn run(
+    execution: &Arc<Execution>,
+    node: &Node,
+    sent: &mut Vec<String>,
+) -> Result<Done, Failure> {
     let compiled = current_compiled(execution, node).await?;
     let adapter = execution.adapter.as_ref();
     if node.config.bool_of("store_failures") == Some(true) {
-        let names = Names { database: node.database.clone(), schema: node.schema.clone(), alias: node.alias.clone() };
+        let names = Names {
+            database: node.database.clone(),
+            schema: node.schema.clone(),
+            alias: node.alias.clone(),
+        };
         let existing = execution.relations.get(&node.schema, &node.alias);
         let statements = materialize::replace(RelationKind::Table, &names, existing, &compiled.sql);
         sent.extend(statements.iter().cloned());
@@ -42,15 +50,32 @@ pub(super) async fn run(execution: &Arc<Execution>, node: &Node, sent: &mut Vec<
     sent.push(wrapped.clone());
     let result = adapter.query(&wrapped).await?;
     let row = result.rows.first();
-    let column = |name: &str| row.and_then(|r| result.columns.iter().position(|c| c.name.eq_ignore_ascii_case(name)).map(|i| &r[i]));
+    let column = |name: &str| {
+        row.and_then(|r| {
+            result
+                .columns
+                .iter()
+                .position(|c| c.name.eq_ignore_ascii_case(name))
+                .map(|i| &r[i])
+        })
+    };
     let failures = number(column("failures"));
-    let severity = node.config.str_of("severity").unwrap_or("error").to_ascii_lowercase();
+    let severity = node
+        .config
+        .str_of("severity")
+        .unwrap_or("error")
+        .to_ascii_lowercase();
     let (status, word) = if severity == "error" && truth(column("should_error")) {
         (Status::Fail, format!("FAIL {failures}"))
-    } else if truth(column("should_warn")) || (severity == "warn" && truth(column("should_error"))) {
+    } else if truth(column("should_warn")) || (severity == "warn" && truth(column("should_error")))
+    {
         (Status::Warn, format!("WARN {failures}"))
     } else {
         (Status::Pass, "PASS".to_string())
     };
-    Ok(Done { status, word, failures: Some(failures) })
+    Ok(Done {
+        status,
+        word,
+        failures: Some(failures),
+    })
 }

@@ -70,18 +70,30 @@ impl Dag {
 
     fn check_cycles(&self, manifest: &Manifest) -> Result<(), Diagnostic> {
         for component in tarjan_scc(&self.graph) {
-            let self_loop = component.len() == 1 && self.graph.contains_edge(component[0], component[0]);
+            let self_loop =
+                component.len() == 1 && self.graph.contains_edge(component[0], component[0]);
             if component.len() > 1 || self_loop {
-                let mut ids: Vec<&str> = component.iter().map(|&i| self.graph[i].as_str()).collect();
+                let mut ids: Vec<&str> =
+                    component.iter().map(|&i| self.graph[i].as_str()).collect();
                 ids.sort_unstable();
                 let cycle = self.cycle_path(&component);
                 let first = manifest.nodes.get(ids[0]);
-                let mut diagnostic = Diagnostic::new("uxt::graph::cycle", format!("found a cycle: {}", cycle.join(" -> "))).with_help(format!(
+                let mut diagnostic = Diagnostic::new(
+                    "uxt::graph::cycle",
+                    format!("found a cycle: {}", cycle.join(" -> ")),
+                )
+                .with_help(format!(
                     "remove one of the `ref()` calls between {}",
-                    ids.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
+                    ids.iter()
+                        .map(|id| format!("`{id}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
                 if let Some(node) = first {
-                    let file = SourceFile { path: node.original_file_path.clone(), contents: node.raw_code.clone() };
+                    let file = SourceFile {
+                        path: node.original_file_path.clone(),
+                        contents: node.raw_code.clone(),
+                    };
                     diagnostic = diagnostic.at_line(file.path, file.contents, 1);
                 }
                 return Err(diagnostic);
@@ -94,14 +106,23 @@ impl Dag {
     /// smallest id, for the message.
     fn cycle_path(&self, component: &[NodeIndex]) -> Vec<String> {
         let members: BTreeSet<NodeIndex> = component.iter().copied().collect();
-        let start = *component.iter().min_by_key(|&&i| &self.graph[i]).unwrap_or(&component[0]);
+        let start = *component
+            .iter()
+            .min_by_key(|&&i| &self.graph[i])
+            .unwrap_or(&component[0]);
         let mut path = vec![self.graph[start].clone()];
         let mut current = start;
         let mut seen = BTreeSet::from([start]);
         loop {
-            let mut next: Vec<NodeIndex> = self.graph.neighbors_directed(current, petgraph::Incoming).filter(|n| members.contains(n)).collect();
+            let mut next: Vec<NodeIndex> = self
+                .graph
+                .neighbors_directed(current, petgraph::Incoming)
+                .filter(|n| members.contains(n))
+                .collect();
             next.sort_by_key(|&n| &self.graph[n]);
-            let Some(&step) = next.iter().find(|n| **n == start || !seen.contains(*n)) else { break };
+            let Some(&step) = next.iter().find(|n| **n == start || !seen.contains(*n)) else {
+                break;
+            };
             path.push(self.graph[step].clone());
             if step == start {
                 break;
@@ -114,8 +135,21 @@ impl Dag {
 
     /// All nodes in a dependency order (parents first, ties by id).
     fn topological(&self) -> Vec<String> {
-        let mut indegree: BTreeMap<NodeIndex, usize> = self.index.values().map(|&i| (i, self.graph.neighbors_directed(i, petgraph::Incoming).count())).collect();
-        let mut ready: BTreeSet<(&str, NodeIndex)> = indegree.iter().filter(|(_, d)| **d == 0).map(|(&i, _)| (self.graph[i].as_str(), i)).collect();
+        let mut indegree: BTreeMap<NodeIndex, usize> = self
+            .index
+            .values()
+            .map(|&i| {
+                (
+                    i,
+                    self.graph.neighbors_directed(i, petgraph::Incoming).count(),
+                )
+            })
+            .collect();
+        let mut ready: BTreeSet<(&str, NodeIndex)> = indegree
+            .iter()
+            .filter(|(_, d)| **d == 0)
+            .map(|(&i, _)| (self.graph[i].as_str(), i))
+            .collect();
         let mut order = Vec::with_capacity(self.index.len());
         while let Some(first) = ready.pop_first() {
             order.push(first.0.to_string());
@@ -138,7 +172,10 @@ pub fn gate_on_tests(manifest: &Manifest, mut plan: Plan) -> Plan {
     let mut children: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for id in &plan.order {
         for parent in &plan.parents[id] {
-            children.entry(parent.as_str()).or_default().push(id.as_str());
+            children
+                .entry(parent.as_str())
+                .or_default()
+                .push(id.as_str());
         }
     }
     let is_test = |id: &str| id.starts_with("test.");
@@ -150,7 +187,12 @@ pub fn gate_on_tests(manifest: &Manifest, mut plan: Plan) -> Plan {
                 return true;
             }
             if let Some(node) = manifest.nodes.get(current) {
-                stack.extend(node.depends_on_nodes.iter().map(String::as_str).filter(|p| seen.insert(*p)));
+                stack.extend(
+                    node.depends_on_nodes
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|p| seen.insert(*p)),
+                );
             }
         }
         false
@@ -159,8 +201,15 @@ pub fn gate_on_tests(manifest: &Manifest, mut plan: Plan) -> Plan {
     for test in plan.order.iter().filter(|id| is_test(id)) {
         let tested = &manifest.nodes[test].depends_on_nodes;
         for parent in tested {
-            for child in children.get(parent.as_str()).map(Vec::as_slice).unwrap_or_default() {
-                if !is_test(child) && !tested.iter().any(|t| t == child) && tested.iter().all(|t| upstream(child, t)) {
+            for child in children
+                .get(parent.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                if !is_test(child)
+                    && !tested.iter().any(|t| t == child)
+                    && tested.iter().all(|t| upstream(child, t))
+                {
                     extra.push(((*child).to_string(), test.clone()));
                 }
             }
@@ -178,7 +227,9 @@ pub fn gate_on_tests(manifest: &Manifest, mut plan: Plan) -> Plan {
     let mut order = Vec::with_capacity(plan.order.len());
     let mut pending: Vec<String> = std::mem::take(&mut plan.order);
     while !pending.is_empty() {
-        let (ready, waiting): (Vec<String>, Vec<String>) = pending.into_iter().partition(|id| plan.parents[id].iter().all(|p| placed.contains(p)));
+        let (ready, waiting): (Vec<String>, Vec<String>) = pending
+            .into_iter()
+            .partition(|id| plan.parents[id].iter().all(|p| placed.contains(p)));
         if ready.is_empty() {
             order.extend(waiting);
             break;
@@ -225,16 +276,40 @@ pub fn selection_graph(manifest: &Manifest) -> SelectionGraph {
 }
 
 /// Selects nodes of the given resource types and orders them.
-pub fn plan(manifest: &Manifest, dag: &Dag, selection: &Selection, selectors: Option<&SourceFile>, resource_types: &[&str]) -> Result<Plan, Diagnostic> {
+pub fn plan(
+    manifest: &Manifest,
+    dag: &Dag,
+    selection: &Selection,
+    selectors: Option<&SourceFile>,
+    resource_types: &[&str],
+) -> Result<Plan, Diagnostic> {
     let graph = selection_graph(manifest);
     let selected = select_ids(&graph, selection, selectors)?;
-    let wanted = |unique_id: &str| resource_types.iter().any(|t| unique_id.starts_with(&format!("{t}.")));
-    let order: Vec<String> = dag.topological().into_iter().filter(|id| selected.contains(id) && wanted(id)).collect();
+    let wanted = |unique_id: &str| {
+        resource_types
+            .iter()
+            .any(|t| unique_id.starts_with(&format!("{t}.")))
+    };
+    let order: Vec<String> = dag
+        .topological()
+        .into_iter()
+        .filter(|id| selected.contains(id) && wanted(id))
+        .collect();
     let chosen: BTreeSet<&str> = order.iter().map(String::as_str).collect();
     let parents = order
         .iter()
         .map(|id| {
-            let parents = manifest.nodes.get(id).map(|n| n.depends_on_nodes.iter().filter(|p| chosen.contains(p.as_str())).cloned().collect()).unwrap_or_default();
+            let parents = manifest
+                .nodes
+                .get(id)
+                .map(|n| {
+                    n.depends_on_nodes
+                        .iter()
+                        .filter(|p| chosen.contains(p.as_str()))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
             (id.clone(), parents)
         })
         .collect();
@@ -242,16 +317,32 @@ pub fn plan(manifest: &Manifest, dag: &Dag, selection: &Selection, selectors: Op
 }
 
 /// The ids a selection names, from `--select`/`--exclude` or a named selector.
-pub fn select_ids(graph: &SelectionGraph, selection: &Selection, selectors: Option<&SourceFile>) -> Result<BTreeSet<String>, Diagnostic> {
+pub fn select_ids(
+    graph: &SelectionGraph,
+    selection: &Selection,
+    selectors: Option<&SourceFile>,
+) -> Result<BTreeSet<String>, Diagnostic> {
     let parsed = selectors
-        .map(|file| Selectors::parse(&file.contents).map_err(|e| Diagnostic::new("uxt::select::selectors", e.to_string()).in_file(&file.path)))
+        .map(|file| {
+            Selectors::parse(&file.contents).map_err(|e| {
+                Diagnostic::new("uxt::select::selectors", e.to_string()).in_file(&file.path)
+            })
+        })
         .transpose()?;
     let result = match (&selection.selector, &parsed) {
         (Some(name), Some(selectors)) => graph.select_by_selector(selectors, name),
         (Some(name), None) => {
-            return Err(Diagnostic::new("uxt::select::no_selectors", format!("`--selector {name}` was given, but the project has no `selectors.yml`")).with_help("create `selectors.yml` beside the project file"));
+            return Err(Diagnostic::new(
+                "uxt::select::no_selectors",
+                format!("`--selector {name}` was given, but the project has no `selectors.yml`"),
+            )
+            .with_help("create `selectors.yml` beside the project file"));
         }
-        (None, Some(selectors)) if selection.select.is_empty() && selection.exclude.is_empty() && selectors.default_selector().is_some() => {
+        (None, Some(selectors))
+            if selection.select.is_empty()
+                && selection.exclude.is_empty()
+                && selectors.default_selector().is_some() =>
+        {
             graph.select_by_selector(selectors, selectors.default_selector().unwrap_or_default())
         }
         _ => graph.select(&selection.select, &selection.exclude),

@@ -24,11 +24,18 @@ fn json_to_value(json: &Json) -> Value {
     crate::jinja::to_value(json)
 }
 
-pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>, macros: &BTreeMap<String, MacroDef>) {
+pub fn register(
+    env: &mut Environment<'static>,
+    ctx: &Arc<RunContext>,
+    macros: &BTreeMap<String, MacroDef>,
+) {
     env.add_global("target", json_to_value(&ctx.target));
     env.add_global("project_name", ctx.project_name.clone());
     env.add_global("invocation_id", ctx.invocation_id.clone());
-    env.add_global("run_started_at", Value::from_object(DateTime(ctx.run_started_at.naive_utc(), true)));
+    env.add_global(
+        "run_started_at",
+        Value::from_object(DateTime(ctx.run_started_at.naive_utc(), true)),
+    );
     env.add_global("flags", json_to_value(&ctx.flags));
     env.add_global("execute", false);
     env.add_global("dbt_version", "1.9.0");
@@ -36,7 +43,10 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>, macros: &
     env.add_global("exceptions", Value::from_object(Exceptions));
     env.add_global("modules", Value::from_object(Modules));
     env.add_global("api", Value::from_object(Api));
-    env.add_global("adapter", Value::from_object(AdapterObject { ctx: ctx.clone() }));
+    env.add_global(
+        "adapter",
+        Value::from_object(AdapterObject { ctx: ctx.clone() }),
+    );
     env.add_global("graph", Value::from_object(Graph { ctx: ctx.clone() }));
     let names: Arc<Vec<String>> = Arc::new(macros.keys().cloned().collect());
     env.add_global("dbt", Value::from_object(Namespace { names }));
@@ -45,8 +55,12 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>, macros: &
     let ref_ctx = ctx.clone();
     env.add_function("ref", move |args: Rest<Value>| reference(&ref_ctx, args));
     let source_ctx = ctx.clone();
-    env.add_function("source", move |source_name: String, table_name: String| source(&source_ctx, source_name, table_name));
-    env.add_function("is_incremental", || scope::current().is_some_and(|s| s.is_incremental));
+    env.add_function("source", move |source_name: String, table_name: String| {
+        source(&source_ctx, source_name, table_name)
+    });
+    env.add_function("is_incremental", || {
+        scope::current().is_some_and(|s| s.is_incremental)
+    });
     let var_ctx = ctx.clone();
     env.add_function("var", move |name: String, default: Option<Value>| -> Result<Value, Error> {
         match var_ctx.var(&name) {
@@ -63,22 +77,33 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>, macros: &
             Err(_) => default.ok_or_else(|| invalid(format!("environment variable `{name}` is not set and `env_var('{name}')` has no default: set it, or pass a default as the second argument"))),
         }
     });
-    env.add_function("log", |message: Value, kwargs: Kwargs| -> Result<String, Error> {
-        let info: Option<bool> = kwargs.get("info")?;
-        if info.unwrap_or(false) {
-            ui::info(&message.to_string());
-        } else {
-            ui::event("JinjaLogDebug", ui::Level::Debug, &message.to_string(), Json::Null);
-        }
-        Ok(String::new())
-    });
+    env.add_function(
+        "log",
+        |message: Value, kwargs: Kwargs| -> Result<String, Error> {
+            let info: Option<bool> = kwargs.get("info")?;
+            if info.unwrap_or(false) {
+                ui::info(&message.to_string());
+            } else {
+                ui::event(
+                    "JinjaLogDebug",
+                    ui::Level::Debug,
+                    &message.to_string(),
+                    Json::Null,
+                );
+            }
+            Ok(String::new())
+        },
+    );
     env.add_function("print", |message: Value| -> String {
         ui::info(&message.to_string());
         String::new()
     });
-    env.add_function("tojson", |value: Value| -> Result<String, Error> { serde_json::to_string(&value).map_err(|e| invalid(e.to_string())) });
+    env.add_function("tojson", |value: Value| -> Result<String, Error> {
+        serde_json::to_string(&value).map_err(|e| invalid(e.to_string()))
+    });
     env.add_function("fromjson", |text: String| -> Result<Value, Error> {
-        let json: Json = serde_json::from_str(&text).map_err(|e| invalid(format!("fromjson: {e}")))?;
+        let json: Json =
+            serde_json::from_str(&text).map_err(|e| invalid(format!("fromjson: {e}")))?;
         Ok(json_to_value(&json))
     });
     env.add_function("set", |items: Value| -> Result<Value, Error> {
@@ -91,92 +116,167 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>, macros: &
         Ok(Value::from(seen))
     });
     env.add_function("zip", |lists: Rest<Value>| -> Result<Value, Error> {
-        let columns: Vec<Vec<Value>> = lists.iter().map(|l| l.try_iter().map(Iterator::collect)).collect::<Result<_, _>>()?;
+        let columns: Vec<Vec<Value>> = lists
+            .iter()
+            .map(|l| l.try_iter().map(Iterator::collect))
+            .collect::<Result<_, _>>()?;
         let length = columns.iter().map(Vec::len).min().unwrap_or(0);
-        Ok(Value::from((0..length).map(|i| Value::from(columns.iter().map(|c| c[i].clone()).collect::<Vec<_>>())).collect::<Vec<_>>()))
+        Ok(Value::from(
+            (0..length)
+                .map(|i| Value::from(columns.iter().map(|c| c[i].clone()).collect::<Vec<_>>()))
+                .collect::<Vec<_>>(),
+        ))
     });
     let query_ctx = ctx.clone();
     env.add_function("run_query", move |sql: String| -> Result<Value, Error> {
-        let Some(warehouse) = warehouse_for_render(&query_ctx)? else { return Ok(Value::from(())) };
-        let result = warehouse.block_on(warehouse.adapter.query(&sql)).map_err(|e| invalid(format!("run_query failed: {e}")))?;
+        let Some(warehouse) = warehouse_for_render(&query_ctx)? else {
+            return Ok(Value::from(()));
+        };
+        let result = warehouse
+            .block_on(warehouse.adapter.query(&sql))
+            .map_err(|e| invalid(format!("run_query failed: {e}")))?;
         Ok(Value::from_object(Table::from(result)))
     });
     let statement_ctx = ctx.clone();
-    env.add_function("statement", move |state: &mut State, name: Option<String>, kwargs: Kwargs| -> Result<String, Error> {
-        let caller: Value = kwargs.get("caller")?;
-        let fetch: Option<bool> = kwargs.get("fetch_result")?;
-        let _: Option<bool> = kwargs.get("auto_begin")?;
-        let _: Option<String> = kwargs.get("language")?;
-        let sql = caller.call(state, &[])?.to_string();
-        let Some(warehouse) = warehouse_for_render(&statement_ctx)? else { return Ok(String::new()) };
-        let result = if fetch.unwrap_or(false) {
-            warehouse.block_on(warehouse.adapter.query(&sql)).map_err(|e| invalid(format!("statement `{}` failed: {e}", name.as_deref().unwrap_or("main"))))?
-        } else {
-            let rows = warehouse.block_on(warehouse.adapter.execute(&sql)).map_err(|e| invalid(format!("statement failed: {e}")))?;
-            let _ = rows;
-            QueryResult::default()
-        };
-        if let (Some(name), Some(scope)) = (name, scope::current()) {
-            let table = Value::from_object(Table::from(result));
-            let entry = Value::from_iter([("table", table.clone()), ("data", table.get_attr("rows").unwrap_or_default()), ("response", Value::from(()))]);
-            scope.statements.borrow_mut().insert(name, entry);
-        }
-        Ok(String::new())
+    env.add_function(
+        "statement",
+        move |state: &mut State, name: Option<String>, kwargs: Kwargs| -> Result<String, Error> {
+            let caller: Value = kwargs.get("caller")?;
+            let fetch: Option<bool> = kwargs.get("fetch_result")?;
+            let _: Option<bool> = kwargs.get("auto_begin")?;
+            let _: Option<String> = kwargs.get("language")?;
+            let sql = caller.call(state, &[])?.to_string();
+            let Some(warehouse) = warehouse_for_render(&statement_ctx)? else {
+                return Ok(String::new());
+            };
+            let result = if fetch.unwrap_or(false) {
+                warehouse
+                    .block_on(warehouse.adapter.query(&sql))
+                    .map_err(|e| {
+                        invalid(format!(
+                            "statement `{}` failed: {e}",
+                            name.as_deref().unwrap_or("main")
+                        ))
+                    })?
+            } else {
+                let rows = warehouse
+                    .block_on(warehouse.adapter.execute(&sql))
+                    .map_err(|e| invalid(format!("statement failed: {e}")))?;
+                let _ = rows;
+                QueryResult::default()
+            };
+            if let (Some(name), Some(scope)) = (name, scope::current()) {
+                let table = Value::from_object(Table::from(result));
+                let entry = Value::from_iter([
+                    ("table", table.clone()),
+                    ("data", table.get_attr("rows").unwrap_or_default()),
+                    ("response", Value::from(())),
+                ]);
+                scope.statements.borrow_mut().insert(name, entry);
+            }
+            Ok(String::new())
+        },
+    );
+    env.add_function("load_result", |name: String| -> Value {
+        scope::current()
+            .and_then(|s| s.statements.borrow().get(&name).cloned())
+            .unwrap_or_default()
     });
-    env.add_function("load_result", |name: String| -> Value { scope::current().and_then(|s| s.statements.borrow().get(&name).cloned()).unwrap_or_default() });
 }
 
 /// The warehouse for `run_query` and introspection: none at parse time (as dbt's `execute` is
 /// false there); an error when the command has no connection.
 fn warehouse_for_render(ctx: &RunContext) -> Result<Option<Warehouse>, Error> {
-    let Some(scope) = scope::current() else { return Ok(ctx.warehouse()) };
+    let Some(scope) = scope::current() else {
+        return Ok(ctx.warehouse());
+    };
     if scope.phase == Phase::Parse {
         return Ok(None);
     }
     scope.used_warehouse.set(true);
-    ctx.warehouse().map(Some).ok_or_else(|| invalid("this command has no warehouse connection, but the model queries the warehouse"))
+    ctx.warehouse().map(Some).ok_or_else(|| {
+        invalid("this command has no warehouse connection, but the model queries the warehouse")
+    })
 }
 
 fn reference(ctx: &RunContext, args: Rest<Value>) -> Result<Value, Error> {
     let (positional, kwargs): (Vec<Value>, Option<Kwargs>) = match args.last() {
-        Some(last) if last.is_kwargs() => (args[..args.len() - 1].to_vec(), Some(Kwargs::try_from(last.clone())?)),
+        Some(last) if last.is_kwargs() => (
+            args[..args.len() - 1].to_vec(),
+            Some(Kwargs::try_from(last.clone())?),
+        ),
         _ => (args.to_vec(), None),
     };
     let version = match &kwargs {
-        Some(kwargs) => kwargs.get::<Option<Value>>("version")?.or(kwargs.get::<Option<Value>>("v")?).map(|v| v.to_string()),
+        Some(kwargs) => kwargs
+            .get::<Option<Value>>("version")?
+            .or(kwargs.get::<Option<Value>>("v")?)
+            .map(|v| v.to_string()),
         None => None,
     };
-    let strings: Vec<String> = positional.iter().map(|v| v.as_str().map(str::to_string).ok_or_else(|| invalid("ref() takes model names as strings"))).collect::<Result<_, _>>()?;
+    let strings: Vec<String> = positional
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| invalid("ref() takes model names as strings"))
+        })
+        .collect::<Result<_, _>>()?;
     let call = match strings.as_slice() {
-        [name] => RefCall { package: None, name: name.clone(), version },
-        [package, name] => RefCall { package: Some(package.clone()), name: name.clone(), version },
-        _ => return Err(invalid("ref() takes a model name, or a package and a model name")),
+        [name] => RefCall {
+            package: None,
+            name: name.clone(),
+            version,
+        },
+        [package, name] => RefCall {
+            package: Some(package.clone()),
+            name: name.clone(),
+            version,
+        },
+        _ => {
+            return Err(invalid(
+                "ref() takes a model name, or a package and a model name",
+            ));
+        }
     };
-    let Some(scope) = scope::current() else { return Err(invalid("ref() is only available inside a node")) };
+    let Some(scope) = scope::current() else {
+        return Err(invalid("ref() is only available inside a node"));
+    };
     match scope.phase {
         Phase::Parse => {
             scope.refs.borrow_mut().push(call.clone());
             Ok(Relation::new(None, None, call.name).into_value())
         }
-        Phase::Compile => {
-            resolver(ctx)?.resolve_ref(&call).map(Relation::into_value).map_err(invalid)
-        }
+        Phase::Compile => resolver(ctx)?
+            .resolve_ref(&call)
+            .map(Relation::into_value)
+            .map_err(invalid),
     }
 }
 
 fn source(ctx: &RunContext, source_name: String, table_name: String) -> Result<Value, Error> {
-    let Some(scope) = scope::current() else { return Err(invalid("source() is only available inside a node")) };
+    let Some(scope) = scope::current() else {
+        return Err(invalid("source() is only available inside a node"));
+    };
     match scope.phase {
         Phase::Parse => {
-            scope.sources.borrow_mut().push((source_name.clone(), table_name.clone()));
+            scope
+                .sources
+                .borrow_mut()
+                .push((source_name.clone(), table_name.clone()));
             Ok(Relation::new(None, Some(source_name), table_name).into_value())
         }
-        Phase::Compile => resolver(ctx)?.resolve_source(&source_name, &table_name).map(Relation::into_value).map_err(invalid),
+        Phase::Compile => resolver(ctx)?
+            .resolve_source(&source_name, &table_name)
+            .map(Relation::into_value)
+            .map_err(invalid),
     }
 }
 
 fn resolver(ctx: &RunContext) -> Result<&Arc<dyn super::Resolver>, Error> {
-    ctx.resolver.get().ok_or_else(|| invalid("ref() cannot be resolved before the project is parsed"))
+    ctx.resolver
+        .get()
+        .ok_or_else(|| invalid("ref() cannot be resolved before the project is parsed"))
 }
 
 /// `config(...)`, `config.get(key, default)`, `config.require(key)`.
@@ -185,14 +285,19 @@ struct Config;
 
 impl Object for Config {
     fn call(self: &Arc<Self>, _state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
-        let Some(scope) = scope::current() else { return Ok(Value::from("")) };
+        let Some(scope) = scope::current() else {
+            return Ok(Value::from(""));
+        };
         let mut entries = serde_json::Map::new();
         for arg in args {
             if arg.is_kwargs() {
                 let kwargs = Kwargs::try_from(arg.clone())?;
                 for key in kwargs.args() {
                     let value: Value = kwargs.get(key)?;
-                    entries.insert(key.to_string(), serde_json::to_value(&value).map_err(|e| invalid(e.to_string()))?);
+                    entries.insert(
+                        key.to_string(),
+                        serde_json::to_value(&value).map_err(|e| invalid(e.to_string()))?,
+                    );
                 }
             } else if let Ok(map) = serde_json::to_value(arg)
                 && let Json::Object(map) = map
@@ -207,13 +312,28 @@ impl Object for Config {
         Ok(Value::from(""))
     }
 
-    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
-        let key = args.first().and_then(Value::as_str).ok_or_else(|| invalid(format!("config.{method}() takes a key")))?;
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        let key = args
+            .first()
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid(format!("config.{method}() takes a key")))?;
         let key = crate::project::config::normalize_key(key);
-        let value = scope::current().and_then(|s| s.config.borrow().get(&key).cloned()).filter(|v| !v.is_null());
+        let value = scope::current()
+            .and_then(|s| s.config.borrow().get(&key).cloned())
+            .filter(|v| !v.is_null());
         match method {
-            "get" => Ok(value.map_or_else(|| args.get(1).cloned().unwrap_or(Value::from(())), |v| json_to_value(&v))),
-            "require" => value.map(|v| json_to_value(&v)).ok_or_else(|| invalid(format!("config `{key}` is required but not set"))),
+            "get" => Ok(value.map_or_else(
+                || args.get(1).cloned().unwrap_or(Value::from(())),
+                |v| json_to_value(&v),
+            )),
+            "require" => value
+                .map(|v| json_to_value(&v))
+                .ok_or_else(|| invalid(format!("config `{key}` is required but not set"))),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }
@@ -224,10 +344,18 @@ impl Object for Config {
 struct Exceptions;
 
 impl Object for Exceptions {
-    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let message = args.first().map(Value::to_string).unwrap_or_default();
         match method {
-            "raise_compiler_error" | "raise_not_implemented" | "raise_fail_fast_error" | "raise_database_error" => Err(invalid(message)),
+            "raise_compiler_error"
+            | "raise_not_implemented"
+            | "raise_fail_fast_error"
+            | "raise_database_error" => Err(invalid(message)),
             "warn" => {
                 ui::warn(&message);
                 Ok(Value::from(""))
@@ -244,7 +372,12 @@ struct Namespace {
 }
 
 impl Object for Namespace {
-    fn call_method(self: &Arc<Self>, state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        state: &mut State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         if self.names.iter().any(|n| n == method)
             && let Some(value) = state.lookup(method)
         {
@@ -284,15 +417,29 @@ impl std::fmt::Debug for AdapterObject {
 }
 
 impl Object for AdapterObject {
-    fn call_method(self: &Arc<Self>, state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        state: &mut State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let arg = |index: usize, name: &str| -> Option<Value> {
-            args.iter().filter(|a| !a.is_kwargs()).nth(index).cloned().or_else(|| {
-                args.last().filter(|a| a.is_kwargs()).and_then(|kw| kw.get_attr(name).ok()).filter(|v| !v.is_undefined())
-            })
+            args.iter()
+                .filter(|a| !a.is_kwargs())
+                .nth(index)
+                .cloned()
+                .or_else(|| {
+                    args.last()
+                        .filter(|a| a.is_kwargs())
+                        .and_then(|kw| kw.get_attr(name).ok())
+                        .filter(|v| !v.is_undefined())
+                })
         };
         match method {
             "dispatch" => {
-                let name = arg(0, "macro_name").and_then(|v| v.as_str().map(str::to_string)).ok_or_else(|| invalid("adapter.dispatch() takes a macro name"))?;
+                let name = arg(0, "macro_name")
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .ok_or_else(|| invalid("adapter.dispatch() takes a macro name"))?;
                 let kind = self.ctx.adapter_kind.name();
                 let candidates = [format!("{kind}__{name}"), format!("default__{name}")];
                 for candidate in &candidates {
@@ -300,35 +447,86 @@ impl Object for AdapterObject {
                         return Ok(value);
                     }
                 }
-                Err(invalid(format!("adapter.dispatch found no macro `{}` or `{}`", candidates[0], candidates[1])))
+                Err(invalid(format!(
+                    "adapter.dispatch found no macro `{}` or `{}`",
+                    candidates[0], candidates[1]
+                )))
             }
-            "quote" => Ok(Value::from(quote(&arg(0, "identifier").map(|v| v.to_string()).unwrap_or_default()))),
+            "quote" => Ok(Value::from(quote(
+                &arg(0, "identifier")
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+            ))),
             "type" => Ok(Value::from(self.ctx.adapter_kind.name())),
             "get_relation" | "already_exists" => {
                 let schema = arg(1, "schema").map(|v| v.to_string()).unwrap_or_default();
-                let identifier = arg(2, "identifier").map(|v| v.to_string()).unwrap_or_default();
-                let (schema, identifier) = if method == "already_exists" { (arg(0, "schema").map(|v| v.to_string()).unwrap_or_default(), arg(1, "name").map(|v| v.to_string()).unwrap_or_default()) } else { (schema, identifier) };
-                let Some(warehouse) = warehouse_for_render(&self.ctx)? else { return Ok(Value::from(())) };
-                let relations = warehouse.block_on(warehouse.adapter.list_relations(std::slice::from_ref(&schema))).map_err(|e| invalid(e.to_string()))?;
+                let identifier = arg(2, "identifier")
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
+                let (schema, identifier) = if method == "already_exists" {
+                    (
+                        arg(0, "schema").map(|v| v.to_string()).unwrap_or_default(),
+                        arg(1, "name").map(|v| v.to_string()).unwrap_or_default(),
+                    )
+                } else {
+                    (schema, identifier)
+                };
+                let Some(warehouse) = warehouse_for_render(&self.ctx)? else {
+                    return Ok(Value::from(()));
+                };
+                let relations = warehouse
+                    .block_on(
+                        warehouse
+                            .adapter
+                            .list_relations(std::slice::from_ref(&schema)),
+                    )
+                    .map_err(|e| invalid(e.to_string()))?;
                 let found = relations.into_iter().find(|r| r.name == identifier);
                 if method == "already_exists" {
                     return Ok(Value::from(found.is_some()));
                 }
                 Ok(found.map_or(Value::from(()), |r| {
-                    let mut relation = Relation::new(Some(warehouse.adapter.database().to_string()), Some(r.schema), r.name);
+                    let mut relation = Relation::new(
+                        Some(warehouse.adapter.database().to_string()),
+                        Some(r.schema),
+                        r.name,
+                    );
                     relation.kind = Some(r.kind.as_sql().to_string());
                     relation.into_value()
                 }))
             }
             "get_columns_in_relation" => {
-                let relation = arg(0, "relation").ok_or_else(|| invalid("get_columns_in_relation() takes a relation"))?;
-                let schema = relation.get_attr("schema").map(|v| v.to_string()).unwrap_or_default();
-                let name = relation.get_attr("identifier").map(|v| v.to_string()).unwrap_or_default();
-                let Some(warehouse) = warehouse_for_render(&self.ctx)? else { return Ok(Value::from(Vec::<Value>::new())) };
-                let columns = warehouse.block_on(warehouse.adapter.get_columns(&schema, &name)).map_err(|e| invalid(e.to_string()))?;
-                Ok(Value::from(columns.into_iter().map(|c| Value::from_object(Column { name: c.name, data_type: c.data_type })).collect::<Vec<_>>()))
+                let relation = arg(0, "relation")
+                    .ok_or_else(|| invalid("get_columns_in_relation() takes a relation"))?;
+                let schema = relation
+                    .get_attr("schema")
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
+                let name = relation
+                    .get_attr("identifier")
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
+                let Some(warehouse) = warehouse_for_render(&self.ctx)? else {
+                    return Ok(Value::from(Vec::<Value>::new()));
+                };
+                let columns = warehouse
+                    .block_on(warehouse.adapter.get_columns(&schema, &name))
+                    .map_err(|e| invalid(e.to_string()))?;
+                Ok(Value::from(
+                    columns
+                        .into_iter()
+                        .map(|c| {
+                            Value::from_object(Column {
+                                name: c.name,
+                                data_type: c.data_type,
+                            })
+                        })
+                        .collect::<Vec<_>>(),
+                ))
             }
-            _ => Err(invalid(format!("`adapter.{method}` is not supported by uxt"))),
+            _ => Err(invalid(format!(
+                "`adapter.{method}` is not supported by uxt"
+            ))),
         }
     }
 }
@@ -365,13 +563,31 @@ impl Object for Api {
 struct RelationFactory;
 
 impl Object for RelationFactory {
-    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         if method != "create" {
             return Err(Error::from(ErrorKind::UnknownMethod));
         }
-        let kwargs = args.last().filter(|a| a.is_kwargs()).map(|a| Kwargs::try_from(a.clone())).transpose()?;
-        let get = |key: &str| -> Result<Option<String>, Error> { Ok(match &kwargs { Some(k) => k.get::<Option<String>>(key)?, None => None }) };
-        let mut relation = Relation::new(get("database")?, get("schema")?, get("identifier")?.unwrap_or_default());
+        let kwargs = args
+            .last()
+            .filter(|a| a.is_kwargs())
+            .map(|a| Kwargs::try_from(a.clone()))
+            .transpose()?;
+        let get = |key: &str| -> Result<Option<String>, Error> {
+            Ok(match &kwargs {
+                Some(k) => k.get::<Option<String>>(key)?,
+                None => None,
+            })
+        };
+        let mut relation = Relation::new(
+            get("database")?,
+            get("schema")?,
+            get("identifier")?.unwrap_or_default(),
+        );
         relation.kind = get("type")?;
         Ok(relation.into_value())
     }
@@ -405,12 +621,22 @@ impl Object for DatetimeModule {
 struct DatetimeClass(bool);
 
 impl Object for DatetimeClass {
-    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, _args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
         let now = chrono::Utc::now().naive_utc();
         match method {
-            "now" | "utcnow" | "today" if self.0 => Ok(Value::from_object(DateTime(now.date().and_hms_opt(0, 0, 0).unwrap_or(now), false))),
+            "now" | "utcnow" | "today" if self.0 => Ok(Value::from_object(DateTime(
+                now.date().and_hms_opt(0, 0, 0).unwrap_or(now),
+                false,
+            ))),
             "now" | "utcnow" | "today" => Ok(Value::from_object(DateTime(now, false))),
-            _ => Err(invalid(format!("`modules.datetime` has no `{method}` in uxt"))),
+            _ => Err(invalid(format!(
+                "`modules.datetime` has no `{method}` in uxt"
+            ))),
         }
     }
 }
@@ -433,23 +659,43 @@ impl Object for DateTime {
         }))
     }
 
-    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         match method {
             "strftime" => {
-                let format = args.first().and_then(Value::as_str).unwrap_or("%Y-%m-%d %H:%M:%S");
+                let format = args
+                    .first()
+                    .and_then(Value::as_str)
+                    .unwrap_or("%Y-%m-%d %H:%M:%S");
                 let mut out = String::new();
-                std::fmt::Write::write_fmt(&mut out, format_args!("{}", self.0.format(format))).map_err(|_| invalid(format!("invalid strftime format `{format}`")))?;
+                std::fmt::Write::write_fmt(&mut out, format_args!("{}", self.0.format(format)))
+                    .map_err(|_| invalid(format!("invalid strftime format `{format}`")))?;
                 Ok(Value::from(out))
             }
-            "isoformat" => Ok(Value::from(format!("{}{}", self.0.format("%Y-%m-%dT%H:%M:%S%.6f"), if self.1 { "+00:00" } else { "" }))),
+            "isoformat" => Ok(Value::from(format!(
+                "{}{}",
+                self.0.format("%Y-%m-%dT%H:%M:%S%.6f"),
+                if self.1 { "+00:00" } else { "" }
+            ))),
             "date" => Ok(Value::from(self.0.format("%Y-%m-%d").to_string())),
-            "timestamp" => Ok(Value::from(self.0.and_utc().timestamp_micros() as f64 / 1e6)),
+            "timestamp" => Ok(Value::from(
+                self.0.and_utc().timestamp_micros() as f64 / 1e6,
+            )),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }
 
     fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}{}", self.0.format("%Y-%m-%d %H:%M:%S%.6f"), if self.1 { "+00:00" } else { "" })
+        write!(
+            f,
+            "{}{}",
+            self.0.format("%Y-%m-%d %H:%M:%S%.6f"),
+            if self.1 { "+00:00" } else { "" }
+        )
     }
 }
 
@@ -474,15 +720,35 @@ struct Table {
 
 impl From<QueryResult> for Table {
     fn from(result: QueryResult) -> Self {
-        let names: Arc<Vec<String>> = Arc::new(result.columns.iter().map(|c| c.name.clone()).collect());
+        let names: Arc<Vec<String>> =
+            Arc::new(result.columns.iter().map(|c| c.name.clone()).collect());
         let columns = result
             .columns
             .iter()
             .enumerate()
-            .map(|(index, column)| Value::from_object(TableColumn { name: column.name.clone(), data_type: column.data_type.clone(), values: result.rows.iter().map(|r| cell_value(&r[index])).collect() }))
+            .map(|(index, column)| {
+                Value::from_object(TableColumn {
+                    name: column.name.clone(),
+                    data_type: column.data_type.clone(),
+                    values: result.rows.iter().map(|r| cell_value(&r[index])).collect(),
+                })
+            })
             .collect();
-        let rows = result.rows.iter().map(|row| Value::from_object(Row { names: names.clone(), values: row.iter().map(cell_value).collect() })).collect();
-        Table { names, rows, columns }
+        let rows = result
+            .rows
+            .iter()
+            .map(|row| {
+                Value::from_object(Row {
+                    names: names.clone(),
+                    values: row.iter().map(cell_value).collect(),
+                })
+            })
+            .collect();
+        Table {
+            names,
+            rows,
+            columns,
+        }
     }
 }
 
@@ -498,7 +764,12 @@ impl Object for Table {
         match key.as_str()? {
             "rows" => Some(Value::from(self.rows.clone())),
             "columns" => Some(Value::from(self.columns.clone())),
-            "column_names" => Some(Value::from(self.names.iter().map(|n| Value::from(n.as_str())).collect::<Vec<_>>())),
+            "column_names" => Some(Value::from(
+                self.names
+                    .iter()
+                    .map(|n| Value::from(n.as_str()))
+                    .collect::<Vec<_>>(),
+            )),
             _ => None,
         }
     }
@@ -507,7 +778,12 @@ impl Object for Table {
         minijinja::value::Enumerator::Seq(self.rows.len())
     }
 
-    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, _args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
         match method {
             "print_table" => Ok(Value::from("")),
             "__len__" => Ok(Value::from(self.rows.len())),
@@ -532,7 +808,10 @@ impl Object for Row {
             return self.values.get(index).cloned();
         }
         let name = key.as_str()?;
-        self.names.iter().position(|n| n == name).map(|i| self.values[i].clone())
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| self.values[i].clone())
     }
 
     fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
@@ -556,7 +835,12 @@ impl Object for TableColumn {
         }
     }
 
-    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, _args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
         match method {
             "values" => Ok(Value::from(self.values.clone())),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),

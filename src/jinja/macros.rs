@@ -19,9 +19,11 @@ const RETURN_TEMP: &str = "__uxt_return";
 /// Context values a macro sees from the node that called it.
 const FORWARDED: [&str; 5] = ["this", "model", "execute", "sql", "results"];
 
-static MACRO_DEF: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(\{%-?\s*)(macro|test)(\s+)([A-Za-z_][A-Za-z0-9_]*)(\s*\()").expect("static regex"));
-static END_TEST: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\{%-?\s*)endtest(\s*-?%\})").expect("static regex"));
+static MACRO_DEF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\{%-?\s*)(macro|test)(\s+)([A-Za-z_][A-Za-z0-9_]*)(\s*\()").expect("static regex")
+});
+static END_TEST: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\{%-?\s*)endtest(\s*-?%\})").expect("static regex"));
 
 /// A macro found in a file.
 #[derive(Debug, Clone)]
@@ -51,9 +53,25 @@ pub fn prepare(file: &str, source: &str, package: &str) -> (Vec<MacroDef>, Strin
     let renamed = MACRO_DEF.replace_all(source, |capture: &regex::Captures| {
         let start = capture.get(0).map_or(0, |m| m.start());
         let kind = capture[2].to_string();
-        let name = if kind == "test" { test_macro_name(&capture[4]) } else { capture[4].to_string() };
-        defs.push(MacroDef { line: source[..start].matches('\n').count() + 1, file: file.to_string(), package: package.to_string(), kind, name: name.clone() });
-        format!("{}macro{}{}{}", &capture[1], &capture[3], internal_name(&name), &capture[5])
+        let name = if kind == "test" {
+            test_macro_name(&capture[4])
+        } else {
+            capture[4].to_string()
+        };
+        defs.push(MacroDef {
+            line: source[..start].matches('\n').count() + 1,
+            file: file.to_string(),
+            package: package.to_string(),
+            kind,
+            name: name.clone(),
+        });
+        format!(
+            "{}macro{}{}{}",
+            &capture[1],
+            &capture[3],
+            internal_name(&name),
+            &capture[5]
+        )
     });
     let renamed = END_TEST.replace_all(&renamed, "${1}endmacro${2}");
     (defs, renamed.into_owned())
@@ -83,7 +101,12 @@ impl Object for MacroFn {
                         entries.insert(key.to_string(), kwargs.get::<Value>(key)?);
                     }
                 }
-                entries.insert("caller".into(), Value::from_function(move |_args: &[Value]| -> Result<Value, Error> { Ok(body.clone()) }));
+                entries.insert(
+                    "caller".into(),
+                    Value::from_function(move |_args: &[Value]| -> Result<Value, Error> {
+                        Ok(body.clone())
+                    }),
+                );
                 let count = args.len();
                 args[count - 1] = Kwargs::from_iter(entries).into();
             }
@@ -99,7 +122,9 @@ impl Object for MacroFn {
         let internal = internal_name(&self.name);
         match captured.with_state_mut(|inner| inner.call_macro(&internal, &args)) {
             Ok(output) => Ok(Value::from_safe_string(output)),
-            Err(error) if error.detail() == Some(RETURN_SIGNAL) => Ok(captured.state().get_temp(RETURN_TEMP).unwrap_or_default()),
+            Err(error) if error.detail() == Some(RETURN_SIGNAL) => {
+                Ok(captured.state().get_temp(RETURN_TEMP).unwrap_or_default())
+            }
             Err(error) => Err(wrap(&self.name, error)),
         }
     }
@@ -108,14 +133,18 @@ impl Object for MacroFn {
 /// Keeps the place inside the macro in the message, so that the error, re-raised at the caller,
 /// names both the calling line and the macro's own.
 fn wrap(name: &str, error: Error) -> Error {
-    if error.detail().is_some_and(|d| d.starts_with("in macro `")) || error.kind() == ErrorKind::InvalidOperation && error.detail() == Some(RETURN_SIGNAL) {
+    if error.detail().is_some_and(|d| d.starts_with("in macro `"))
+        || error.kind() == ErrorKind::InvalidOperation && error.detail() == Some(RETURN_SIGNAL)
+    {
         return error;
     }
     let place = match (error.name(), error.line()) {
         (Some(file), Some(line)) => format!(" ({file}:{line})"),
         _ => String::new(),
     };
-    let detail = error.detail().map_or_else(|| error.kind().to_string(), str::to_string);
+    let detail = error
+        .detail()
+        .map_or_else(|| error.kind().to_string(), str::to_string);
     Error::new(error.kind(), format!("in macro `{name}`{place}: {detail}"))
 }
 
@@ -133,7 +162,12 @@ mod tests {
     fn prepare_renames_definitions_and_keeps_lines() {
         let source = "{% macro cents(x) %}{{ x }}*100{% endmacro %}\n\n{%- test is_even(model, column_name) -%}select 1{%- endtest -%}";
         let (defs, renamed) = prepare("macros/m.sql", source, "uxc");
-        assert_eq!(defs.iter().map(|d| (d.name.as_str(), d.line)).collect::<Vec<_>>(), [("cents", 1), ("test_is_even", 3)]);
+        assert_eq!(
+            defs.iter()
+                .map(|d| (d.name.as_str(), d.line))
+                .collect::<Vec<_>>(),
+            [("cents", 1), ("test_is_even", 3)]
+        );
         assert!(renamed.contains("{% macro __uxt_m_cents(x)"));
         assert!(renamed.contains("{%- macro __uxt_m_test_is_even(model"));
         assert_eq!(renamed.lines().count(), source.lines().count());

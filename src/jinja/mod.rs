@@ -87,12 +87,20 @@ impl RunContext {
     pub fn var(&self, name: &str) -> Option<&Json> {
         self.cli_vars
             .get(name)
-            .or_else(|| self.vars.get(&self.project_name).and_then(|scoped| scoped.get(name)))
+            .or_else(|| {
+                self.vars
+                    .get(&self.project_name)
+                    .and_then(|scoped| scoped.get(name))
+            })
             .or_else(|| self.vars.get(name))
     }
 
     pub fn var_names(&self) -> Vec<&str> {
-        self.cli_vars.keys().chain(self.vars.keys()).map(String::as_str).collect()
+        self.cli_vars
+            .keys()
+            .chain(self.vars.keys())
+            .map(String::as_str)
+            .collect()
     }
 }
 
@@ -120,11 +128,18 @@ pub struct NodeValues {
 impl Jinja {
     /// Builds the environment: node templates by path, macro files renamed and registered as
     /// global macros. Two macros of one name in the project are an error naming both files.
-    pub fn new(ctx: Arc<RunContext>, templates: &[&SourceFile], macro_files: &[SourceFile]) -> Result<Self, Vec<Diagnostic>> {
+    pub fn new(
+        ctx: Arc<RunContext>,
+        templates: &[&SourceFile],
+        macro_files: &[SourceFile],
+    ) -> Result<Self, Vec<Diagnostic>> {
         let mut env = Environment::new();
         env.set_debug(true);
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
-        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build() {
+        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .build()
+        {
             env.set_syntax(syntax);
         }
         env.set_recursion_limit(500);
@@ -140,15 +155,29 @@ impl Jinja {
 
         let mut macros: BTreeMap<String, MacroDef> = BTreeMap::new();
         let mut problems = Vec::new();
-        let builtin = SourceFile { path: BUILTIN_FILE.to_string(), contents: Arc::from(BUILTIN_MACROS) };
-        for (file, package) in std::iter::once((&builtin, "uxt")).chain(macro_files.iter().map(|f| (f, ctx.project_name.as_str()))) {
+        let builtin = SourceFile {
+            path: BUILTIN_FILE.to_string(),
+            contents: Arc::from(BUILTIN_MACROS),
+        };
+        for (file, package) in std::iter::once((&builtin, "uxt"))
+            .chain(macro_files.iter().map(|f| (f, ctx.project_name.as_str())))
+        {
             let (defs, renamed) = macros::prepare(&file.path, &file.contents, package);
             for def in defs {
-                if let Some(previous) = macros.get(&def.name).filter(|previous| previous.package == def.package) {
+                if let Some(previous) = macros
+                    .get(&def.name)
+                    .filter(|previous| previous.package == def.package)
+                {
                     problems.push(
-                        Diagnostic::new("uxt::parse::duplicate_macro", format!("two macros are named `{}`: in `{}` and in `{}`", def.name, previous.file, def.file))
-                            .at_line(&def.file, file.contents.clone(), def.line)
-                            .with_help("rename or remove one of them"),
+                        Diagnostic::new(
+                            "uxt::parse::duplicate_macro",
+                            format!(
+                                "two macros are named `{}`: in `{}` and in `{}`",
+                                def.name, previous.file, def.file
+                            ),
+                        )
+                        .at_line(&def.file, file.contents.clone(), def.line)
+                        .with_help("rename or remove one of them"),
                     );
                     continue;
                 }
@@ -161,12 +190,23 @@ impl Jinja {
             return Err(problems);
         }
         for def in macros.values() {
-            env.add_global(def.name.clone(), Value::from_object(macros::MacroFn { name: def.name.clone(), template: def.file.clone() }));
+            env.add_global(
+                def.name.clone(),
+                Value::from_object(macros::MacroFn {
+                    name: def.name.clone(),
+                    template: def.file.clone(),
+                }),
+            );
         }
         let loaded = Arc::new(loaded);
         env.set_loader(move |name| Ok(loaded.get(name).map(|text| text.to_string())));
         context::register(&mut env, &ctx, &macros);
-        Ok(Jinja { env, sources: Arc::new(sources), macros, ctx })
+        Ok(Jinja {
+            env,
+            sources: Arc::new(sources),
+            macros,
+            ctx,
+        })
     }
 
     /// Adds a template after construction (hooks, tests built from YAML); its text is used for
@@ -176,14 +216,27 @@ impl Jinja {
     }
 
     /// Renders a template by name with `scope` current.
-    pub fn render(&self, template: &str, scope: Rc<Scope>, values: NodeValues) -> Result<String, Diagnostic> {
+    pub fn render(
+        &self,
+        template: &str,
+        scope: Rc<Scope>,
+        values: NodeValues,
+    ) -> Result<String, Diagnostic> {
         let ctx = self.node_context(&scope, values);
-        let result = scope::with_scope(scope, || self.env.get_template(template).and_then(|t| t.render(ctx)));
+        let result = scope::with_scope(scope, || {
+            self.env.get_template(template).and_then(|t| t.render(ctx))
+        });
         result.map_err(|error| self.diagnostic(error, Some(template)))
     }
 
     /// Renders a string (a hook, a profile value) with `scope` current; `name` names it in errors.
-    pub fn render_str(&self, name: &str, text: &str, scope: Rc<Scope>, values: NodeValues) -> Result<String, Diagnostic> {
+    pub fn render_str(
+        &self,
+        name: &str,
+        text: &str,
+        scope: Rc<Scope>,
+        values: NodeValues,
+    ) -> Result<String, Diagnostic> {
         let ctx = self.node_context(&scope, values);
         let result = scope::with_scope(scope, || self.env.render_named_str(name, text, ctx));
         result.map_err(|error| self.diagnostic(error, None).with_source_text(name, text))
@@ -203,7 +256,9 @@ impl Jinja {
 
     /// Turns a minijinja error into a diagnostic on the file and line it names.
     fn diagnostic(&self, error: minijinja::Error, fallback: Option<&str>) -> Diagnostic {
-        let detail = error.detail().map_or_else(|| error.kind().to_string(), str::to_string);
+        let detail = error
+            .detail()
+            .map_or_else(|| error.kind().to_string(), str::to_string);
         let (code, message, help) = match error.kind() {
             ErrorKind::SyntaxError => ("uxt::jinja::syntax", format!("Jinja syntax error: {detail}"), Some("check the `{% %}` and `{{ }}` tags on this line: an unclosed block or a misspelt keyword".to_string())),
             ErrorKind::UnknownFunction => {
@@ -221,15 +276,22 @@ impl Jinja {
         if let Some(help) = help {
             diagnostic = diagnostic.with_help(help);
         }
-        let template = error.name().map(str::to_string).or_else(|| fallback.map(str::to_string));
+        let template = error
+            .name()
+            .map(str::to_string)
+            .or_else(|| fallback.map(str::to_string));
         if let Some(template) = template {
             // Snapshot blocks are templates named `<file>#<snapshot>`.
             let file = template.split('#').next().unwrap_or(&template).to_string();
             match (self.sources.get(&template), error.line(), error.range()) {
-                (Some(source), _, Some(range)) if !self.macros.values().any(|m| m.file == template) => {
+                (Some(source), _, Some(range))
+                    if !self.macros.values().any(|m| m.file == template) =>
+                {
                     diagnostic = diagnostic.at_span(file, source.clone(), (range.start, range.end));
                 }
-                (Some(source), Some(line), _) => diagnostic = diagnostic.at_line(file, source.clone(), line),
+                (Some(source), Some(line), _) => {
+                    diagnostic = diagnostic.at_line(file, source.clone(), line)
+                }
                 _ => diagnostic = diagnostic.in_file(file),
             }
         }

@@ -19,12 +19,26 @@ pub struct Relation {
 }
 
 impl Relation {
-    pub fn new(database: Option<String>, schema: Option<String>, identifier: impl Into<String>) -> Self {
-        Relation { database, schema, identifier: identifier.into(), kind: None }
+    pub fn new(
+        database: Option<String>,
+        schema: Option<String>,
+        identifier: impl Into<String>,
+    ) -> Self {
+        Relation {
+            database,
+            schema,
+            identifier: identifier.into(),
+            kind: None,
+        }
     }
 
     pub fn cte(name: &str) -> Self {
-        Relation { database: None, schema: None, identifier: format!("__dbt__cte__{name}"), kind: Some("cte".into()) }
+        Relation {
+            database: None,
+            schema: None,
+            identifier: format!("__dbt__cte__{name}"),
+            kind: Some("cte".into()),
+        }
     }
 
     /// The SQL text of the relation, as it appears in compiled code.
@@ -55,7 +69,9 @@ impl fmt::Display for Relation {
 }
 
 fn opt(value: &Option<String>) -> Value {
-    value.as_ref().map_or(Value::from(()), |text| Value::from(text.as_str()))
+    value
+        .as_ref()
+        .map_or(Value::from(()), |text| Value::from(text.as_str()))
 }
 
 impl Object for Relation {
@@ -79,7 +95,12 @@ impl Object for Relation {
         })
     }
 
-    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let kwargs: Kwargs = match args.last() {
             Some(value) if value.is_kwargs() => Kwargs::try_from(value.clone())?,
             _ => Kwargs::from_iter(std::iter::empty::<(&str, Value)>()),
@@ -88,7 +109,10 @@ impl Object for Relation {
         match method {
             // `include(database=False)` drops a part from the rendered name.
             "include" => {
-                for (part, slot) in [("database", &mut relation.database), ("schema", &mut relation.schema)] {
+                for (part, slot) in [
+                    ("database", &mut relation.database),
+                    ("schema", &mut relation.schema),
+                ] {
                     if let Some(keep) = kwargs.get::<Option<bool>>(part)?
                         && !keep
                     {
@@ -98,10 +122,18 @@ impl Object for Relation {
                 let _ = kwargs.get::<Option<bool>>("identifier")?;
             }
             "incorporate" | "replace_path" => {
-                let path: Option<Value> = if method == "incorporate" { kwargs.get("path")? } else { None };
+                let path: Option<Value> = if method == "incorporate" {
+                    kwargs.get("path")?
+                } else {
+                    None
+                };
                 let source = |key: &str| -> Result<Option<String>, Error> {
                     match &path {
-                        Some(path) => Ok(path.get_attr(key).ok().filter(|v| !v.is_undefined() && !v.is_none()).map(|v| v.to_string())),
+                        Some(path) => Ok(path
+                            .get_attr(key)
+                            .ok()
+                            .filter(|v| !v.is_undefined() && !v.is_none())
+                            .map(|v| v.to_string())),
                         None => kwargs.get::<Option<String>>(key),
                     }
                 };
@@ -122,7 +154,12 @@ impl Object for Relation {
             }
             "render" => return Ok(Value::from(relation.render_sql())),
             "quote" | "quote_policy" => {}
-            _ => return Err(Error::new(ErrorKind::UnknownMethod, format!("a relation has no method `{method}`"))),
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::UnknownMethod,
+                    format!("a relation has no method `{method}`"),
+                ));
+            }
         }
         kwargs.assert_all_used()?;
         Ok(relation.into_value())
@@ -149,8 +186,16 @@ mod tests {
     #[test]
     fn include_drops_database_in_templates() {
         let mut env = minijinja::Environment::new();
-        env.add_global("r", Relation::new(Some("db".into()), Some("s".into()), "t").into_value());
-        let out = env.render_str("{{ r.include(database=false) }}|{{ r.identifier }}|{{ r.schema }}", ()).unwrap();
+        env.add_global(
+            "r",
+            Relation::new(Some("db".into()), Some("s".into()), "t").into_value(),
+        );
+        let out = env
+            .render_str(
+                "{{ r.include(database=false) }}|{{ r.identifier }}|{{ r.schema }}",
+                (),
+            )
+            .unwrap();
         assert_eq!(out, r#""s"."t"|t|s"#);
     }
 }

@@ -41,7 +41,12 @@ pub struct Scope {
 }
 
 impl Scope {
-    pub fn new(phase: Phase, unique_id: &str, config: Map<String, Json>, is_incremental: bool) -> Self {
+    pub fn new(
+        phase: Phase,
+        unique_id: &str,
+        config: Map<String, Json>,
+        is_incremental: bool,
+    ) -> Self {
         Scope {
             phase,
             unique_id: unique_id.to_string(),

@@ -99,7 +99,10 @@ impl Node {
 
     /// Models, seeds and snapshots share the `ref` namespace and build a relation.
     pub fn is_refable(&self) -> bool {
-        matches!(self.resource_type, ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot)
+        matches!(
+            self.resource_type,
+            ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
+        )
     }
 
     pub fn tags(&self) -> Vec<String> {
@@ -121,7 +124,11 @@ impl Node {
 
     /// The relation the node builds, as `this` sees it.
     pub fn relation(&self) -> Relation {
-        Relation::new(Some(self.database.clone()), Some(self.schema.clone()), self.alias.clone())
+        Relation::new(
+            Some(self.database.clone()),
+            Some(self.schema.clone()),
+            self.alias.clone(),
+        )
     }
 
     /// The quoted relation name, or `None` for ephemeral models and analyses.
@@ -154,7 +161,11 @@ pub struct Source {
 
 impl Source {
     pub fn relation(&self) -> Relation {
-        Relation::new(Some(self.database.clone()), Some(self.schema.clone()), self.identifier.clone())
+        Relation::new(
+            Some(self.database.clone()),
+            Some(self.schema.clone()),
+            self.identifier.clone(),
+        )
     }
 }
 
@@ -175,7 +186,11 @@ impl Manifest {
     /// Nodes that can be `ref`-ed, by name (later versions of the namespace add seeds and
     /// snapshots here).
     pub fn by_name(&self) -> BTreeMap<&str, &Node> {
-        self.nodes.values().filter(|n| n.is_refable()).map(|n| (n.name.as_str(), n)).collect()
+        self.nodes
+            .values()
+            .filter(|n| n.is_refable())
+            .map(|n| (n.name.as_str(), n))
+            .collect()
     }
 }
 
@@ -189,15 +204,37 @@ struct Stub {
     base_config: Map<String, Json>,
 }
 
-fn stub(project: &Project, properties: &Properties, file: &SourceFile, resource_type: ResourceType, roots: &[String]) -> Stub {
+fn stub(
+    project: &Project,
+    properties: &Properties,
+    file: &SourceFile,
+    resource_type: ResourceType,
+    roots: &[String],
+) -> Stub {
     // Snapshot templates are named `<file>#<snapshot name>`.
     let (file_path, block_name) = match file.path.split_once('#') {
         Some((path, name)) => (path, Some(name)),
         None => (file.path.as_str(), None),
     };
-    let root = roots.iter().find(|root| file_path.starts_with(&format!("{root}/"))).map_or("", String::as_str);
-    let path = file_path.strip_prefix(root).unwrap_or(file_path).trim_start_matches('/').to_string();
-    let name = block_name.map_or_else(|| path.rsplit('/').next().unwrap_or(&path).trim_end_matches(".sql").to_string(), str::to_string);
+    let root = roots
+        .iter()
+        .find(|root| file_path.starts_with(&format!("{root}/")))
+        .map_or("", String::as_str);
+    let path = file_path
+        .strip_prefix(root)
+        .unwrap_or(file_path)
+        .trim_start_matches('/')
+        .to_string();
+    let name = block_name.map_or_else(
+        || {
+            path.rsplit('/')
+                .next()
+                .unwrap_or(&path)
+                .trim_end_matches(".sql")
+                .to_string()
+        },
+        str::to_string,
+    );
     let mut fqn = vec![project.name.clone()];
     fqn.extend(path.split('/').map(str::to_string));
     if let Some(last) = fqn.last_mut() {
@@ -220,7 +257,14 @@ fn stub(project: &Project, properties: &Properties, file: &SourceFile, resource_
     if let Some(patch) = properties.patches.get(kind).and_then(|p| p.get(&name)) {
         config::merge(&mut base_config, &patch.config);
     }
-    Stub { resource_type, file: file.clone(), name, path, fqn, base_config }
+    Stub {
+        resource_type,
+        file: file.clone(),
+        name,
+        path,
+        fqn,
+        base_config,
+    }
 }
 
 /// The default schema and alias rules, replaced by a project's own `generate_schema_name` /
@@ -233,23 +277,40 @@ pub struct Naming<'a> {
 
 impl Naming<'_> {
     fn overridden(&self, macro_name: &str) -> bool {
-        self.jinja.macros.get(macro_name).is_some_and(|m| m.package != "uxt")
+        self.jinja
+            .macros
+            .get(macro_name)
+            .is_some_and(|m| m.package != "uxt")
     }
 
     fn call(&self, node: &Node, call: &str) -> Result<String, Diagnostic> {
-        let scope = Rc::new(Scope::new(Phase::Parse, &node.unique_id, node.config.clone(), false));
-        let values = NodeValues { model: Some(resolve::node_value(node)), ..NodeValues::default() };
+        let scope = Rc::new(Scope::new(
+            Phase::Parse,
+            &node.unique_id,
+            node.config.clone(),
+            false,
+        ));
+        let values = NodeValues {
+            model: Some(resolve::node_value(node)),
+            ..NodeValues::default()
+        };
         let text = format!("{{{{ {call} }}}}");
-        self.jinja.render_str(&node.original_file_path, &text, scope, values).map(|s| s.trim().to_string())
+        self.jinja
+            .render_str(&node.original_file_path, &text, scope, values)
+            .map(|s| s.trim().to_string())
     }
 
     fn apply(&self, node: &mut Node) -> Result<(), Diagnostic> {
         let custom_schema = node.config.str_of("schema").map(str::to_string);
-        let legacy_schema = (node.resource_type == ResourceType::Snapshot).then(|| node.config.str_of("target_schema").map(str::to_string)).flatten();
+        let legacy_schema = (node.resource_type == ResourceType::Snapshot)
+            .then(|| node.config.str_of("target_schema").map(str::to_string))
+            .flatten();
         node.schema = if let Some(schema) = legacy_schema {
             schema
         } else if self.overridden("generate_schema_name") {
-            let argument = custom_schema.as_ref().map_or_else(|| "none".to_string(), |s| format!("{s:?}"));
+            let argument = custom_schema
+                .as_ref()
+                .map_or_else(|| "none".to_string(), |s| format!("{s:?}"));
             self.call(node, &format!("generate_schema_name({argument}, model)"))?
         } else {
             match custom_schema {
@@ -259,26 +320,44 @@ impl Naming<'_> {
         };
         let custom_alias = node.config.str_of("alias").map(str::to_string);
         node.alias = if self.overridden("generate_alias_name") {
-            let argument = custom_alias.as_ref().map_or_else(|| "none".to_string(), |s| format!("{s:?}"));
+            let argument = custom_alias
+                .as_ref()
+                .map_or_else(|| "none".to_string(), |s| format!("{s:?}"));
             self.call(node, &format!("generate_alias_name({argument}, model)"))?
         } else {
             custom_alias.unwrap_or_else(|| node.name.clone())
         };
-        node.database = node.config.str_of("database").or_else(|| node.config.str_of("target_database")).map_or_else(|| self.target_database.clone(), str::to_string);
+        node.database = node
+            .config
+            .str_of("database")
+            .or_else(|| node.config.str_of("target_database"))
+            .map_or_else(|| self.target_database.clone(), str::to_string);
         Ok(())
     }
 }
 
-static REF_CALL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"ref\s*\(\s*(?:['"][^'"]*['"]\s*,\s*)?['"]([^'"]+)['"]"#).expect("static regex"));
-static SOURCE_CALL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"source\s*\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]"#).expect("static regex"));
+static REF_CALL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"ref\s*\(\s*(?:['"][^'"]*['"]\s*,\s*)?['"]([^'"]+)['"]"#).expect("static regex")
+});
+static SOURCE_CALL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"source\s*\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]"#).expect("static regex")
+});
 
 /// The byte span of the `ref('name')` call in a file, for pointing at it.
 fn ref_span(source: &str, name: &str) -> Option<(usize, usize)> {
-    REF_CALL.captures_iter(source).find(|c| &c[1] == name).and_then(|c| c.get(0)).map(|m| (m.start(), m.end() + 1))
+    REF_CALL
+        .captures_iter(source)
+        .find(|c| &c[1] == name)
+        .and_then(|c| c.get(0))
+        .map(|m| (m.start(), m.end() + 1))
 }
 
 fn source_span(source: &str, source_name: &str, table: &str) -> Option<(usize, usize)> {
-    SOURCE_CALL.captures_iter(source).find(|c| &c[1] == source_name && &c[2] == table).and_then(|c| c.get(0)).map(|m| (m.start(), m.end() + 1))
+    SOURCE_CALL
+        .captures_iter(source)
+        .find(|c| &c[1] == source_name && &c[2] == table)
+        .and_then(|c| c.get(0))
+        .map(|m| (m.start(), m.end() + 1))
 }
 
 fn pointing(diagnostic: Diagnostic, file: &SourceFile, span: Option<(usize, usize)>) -> Diagnostic {
@@ -289,16 +368,67 @@ fn pointing(diagnostic: Diagnostic, file: &SourceFile, span: Option<(usize, usiz
 }
 
 /// Parses every model and analysis of the project.
-pub fn parse(project: &Project, properties: &Properties, jinja: &Jinja, naming: &Naming) -> Result<Manifest, Vec<Diagnostic>> {
-    let mut stubs: Vec<Stub> = project.files.models.iter().map(|f| stub(project, properties, f, ResourceType::Model, &project.paths.model)).collect();
+pub fn parse(
+    project: &Project,
+    properties: &Properties,
+    jinja: &Jinja,
+    naming: &Naming,
+) -> Result<Manifest, Vec<Diagnostic>> {
+    let mut stubs: Vec<Stub> = project
+        .files
+        .models
+        .iter()
+        .map(|f| {
+            stub(
+                project,
+                properties,
+                f,
+                ResourceType::Model,
+                &project.paths.model,
+            )
+        })
+        .collect();
     let mut snapshot_roots = project.paths.snapshot.clone();
     snapshot_roots.extend(project.paths.model.iter().cloned());
-    stubs.extend(snapshot_templates(project, properties).iter().map(|f| stub(project, properties, f, ResourceType::Snapshot, &snapshot_roots)));
-    stubs.extend(project.files.tests.iter().map(|f| stub(project, properties, f, ResourceType::Test, &project.paths.test)));
-    stubs.extend(project.files.analyses.iter().map(|f| stub(project, properties, f, ResourceType::Analysis, &project.paths.analysis)));
+    stubs.extend(snapshot_templates(project, properties).iter().map(|f| {
+        stub(
+            project,
+            properties,
+            f,
+            ResourceType::Snapshot,
+            &snapshot_roots,
+        )
+    }));
+    stubs.extend(project.files.tests.iter().map(|f| {
+        stub(
+            project,
+            properties,
+            f,
+            ResourceType::Test,
+            &project.paths.test,
+        )
+    }));
+    stubs.extend(project.files.analyses.iter().map(|f| {
+        stub(
+            project,
+            properties,
+            f,
+            ResourceType::Analysis,
+            &project.paths.analysis,
+        )
+    }));
 
-    let mut rendered: Vec<Result<Node, Diagnostic>> = stubs.into_par_iter().map(|stub| render_stub(project, properties, jinja, stub)).collect();
-    rendered.extend(project.files.seeds.iter().map(|path| Ok(seed_node(project, properties, path))));
+    let mut rendered: Vec<Result<Node, Diagnostic>> = stubs
+        .into_par_iter()
+        .map(|stub| render_stub(project, properties, jinja, stub))
+        .collect();
+    rendered.extend(
+        project
+            .files
+            .seeds
+            .iter()
+            .map(|path| Ok(seed_node(project, properties, path))),
+    );
     let mut problems = Vec::new();
     let mut manifest = Manifest {
         project_name: project.name.clone(),
@@ -316,13 +446,23 @@ pub fn parse(project: &Project, properties: &Properties, jinja: &Jinja, naming: 
                     problems.push(diagnostic);
                     continue;
                 }
-                let file = SourceFile { path: node.original_file_path.clone(), contents: node.raw_code.clone() };
+                let file = SourceFile {
+                    path: node.original_file_path.clone(),
+                    contents: node.raw_code.clone(),
+                };
                 if node.config.bool_of("enabled") == Some(false) {
                     manifest.disabled.insert(node.unique_id.clone(), node);
                     continue;
                 }
                 let clash = manifest.nodes.get(&node.unique_id).or_else(|| {
-                    node.is_refable().then(|| manifest.nodes.values().find(|other| other.is_refable() && other.name == node.name)).flatten()
+                    node.is_refable()
+                        .then(|| {
+                            manifest
+                                .nodes
+                                .values()
+                                .find(|other| other.is_refable() && other.name == node.name)
+                        })
+                        .flatten()
                 });
                 if let Some(previous) = clash {
                     problems.push(
@@ -341,9 +481,21 @@ pub fn parse(project: &Project, properties: &Properties, jinja: &Jinja, naming: 
     manifest.sources = sources(project, properties, naming);
 
     // Resolve refs and sources to unique ids.
-    let by_name: BTreeMap<String, String> = manifest.by_name().into_iter().map(|(name, node)| (name.to_string(), node.unique_id.clone())).collect();
-    let disabled: BTreeSet<&str> = manifest.disabled.values().map(|n| n.name.as_str()).collect();
-    let sources_by_name: BTreeMap<(String, String), String> = manifest.sources.values().map(|s| ((s.source_name.clone(), s.name.clone()), s.unique_id.clone())).collect();
+    let by_name: BTreeMap<String, String> = manifest
+        .by_name()
+        .into_iter()
+        .map(|(name, node)| (name.to_string(), node.unique_id.clone()))
+        .collect();
+    let disabled: BTreeSet<&str> = manifest
+        .disabled
+        .values()
+        .map(|n| n.name.as_str())
+        .collect();
+    let sources_by_name: BTreeMap<(String, String), String> = manifest
+        .sources
+        .values()
+        .map(|s| ((s.source_name.clone(), s.name.clone()), s.unique_id.clone()))
+        .collect();
     let mut resolved: Vec<(String, Vec<String>)> = Vec::new();
     for node in manifest.nodes.values() {
         let file = &files[&node.unique_id];
@@ -355,15 +507,28 @@ pub fn parse(project: &Project, properties: &Properties, jinja: &Jinja, naming: 
                 }
                 None => {
                     let message = if disabled.contains(call.name.as_str()) {
-                        format!("`{}` refers to `{}`, which is disabled", node.name, call.name)
+                        format!(
+                            "`{}` refers to `{}`, which is disabled",
+                            node.name, call.name
+                        )
                     } else {
-                        format!("`{}` refers to `{}`, which was not found", node.name, call.name)
+                        format!(
+                            "`{}` refers to `{}`, which was not found",
+                            node.name, call.name
+                        )
                     };
                     let help = closest(&call.name, by_name.keys().map(String::as_str)).map_or_else(
-                        || "check the name in `ref()`: it must be a model in this project".to_string(),
+                        || {
+                            "check the name in `ref()`: it must be a model in this project"
+                                .to_string()
+                        },
                         |near| format!("did you mean `{near}`?"),
                     );
-                    problems.push(pointing(Diagnostic::new("uxt::parse::unknown_ref", message).with_help(help), file, ref_span(&file.contents, &call.name)));
+                    problems.push(pointing(
+                        Diagnostic::new("uxt::parse::unknown_ref", message).with_help(help),
+                        file,
+                        ref_span(&file.contents, &call.name),
+                    ));
                 }
             }
         }
@@ -374,13 +539,23 @@ pub fn parse(project: &Project, properties: &Properties, jinja: &Jinja, naming: 
                 }
                 None => {
                     let wanted = format!("{source_name}.{table}");
-                    let known: Vec<String> = sources_by_name.keys().map(|(s, t)| format!("{s}.{t}")).collect();
+                    let known: Vec<String> = sources_by_name
+                        .keys()
+                        .map(|(s, t)| format!("{s}.{t}"))
+                        .collect();
                     let help = closest(&wanted, known.iter().map(String::as_str)).map_or_else(
                         || format!("declare it in a properties file under `sources:` (source `{source_name}`, table `{table}`)"),
                         |near| format!("did you mean `{near}`?"),
                     );
                     problems.push(pointing(
-                        Diagnostic::new("uxt::parse::unknown_source", format!("`{}` uses source `{wanted}`, which was not found", node.name)).with_help(help),
+                        Diagnostic::new(
+                            "uxt::parse::unknown_source",
+                            format!(
+                                "`{}` uses source `{wanted}`, which was not found",
+                                node.name
+                            ),
+                        )
+                        .with_help(help),
                         file,
                         source_span(&file.contents, source_name, table),
                     ));
@@ -412,16 +587,25 @@ pub fn parse(project: &Project, properties: &Properties, jinja: &Jinja, naming: 
     }
     for node in manifest.nodes.values() {
         for warning in config::unknown_keys(&node.config) {
-            manifest.warnings.push(format!("{warning} (in `{}`)", node.original_file_path));
+            manifest
+                .warnings
+                .push(format!("{warning} (in `{}`)", node.original_file_path));
         }
     }
     manifest.warnings.sort();
     manifest.warnings.dedup();
-    if problems.is_empty() { Ok(manifest) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(manifest)
+    } else {
+        Err(problems)
+    }
 }
 
 static SNAPSHOT_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?s)\{%-?\s*snapshot\s+([A-Za-z_][A-Za-z0-9_]*)\s*-?%\}(.*?)\{%-?\s*endsnapshot\s*-?%\}").expect("static regex")
+    Regex::new(
+        r"(?s)\{%-?\s*snapshot\s+([A-Za-z_][A-Za-z0-9_]*)\s*-?%\}(.*?)\{%-?\s*endsnapshot\s*-?%\}",
+    )
+    .expect("static regex")
 });
 
 /// The snapshots of a project as templates named `<file>#<name>`: each `{% snapshot %}` block's
@@ -433,13 +617,24 @@ pub fn snapshot_templates(project: &Project, properties: &Properties) -> Vec<Sou
         for capture in SNAPSHOT_BLOCK.captures_iter(&file.contents) {
             let Some(body) = capture.get(2) else { continue };
             let padding = "\n".repeat(file.contents[..body.start()].matches('\n').count());
-            templates.push(SourceFile { path: format!("{}#{}", file.path, &capture[1]), contents: Arc::from(format!("{padding}{}", body.as_str())) });
+            templates.push(SourceFile {
+                path: format!("{}#{}", file.path, &capture[1]),
+                contents: Arc::from(format!("{padding}{}", body.as_str())),
+            });
         }
     }
-    for patch in properties.patches.get("snapshots").map(|p| p.values().collect::<Vec<_>>()).unwrap_or_default() {
+    for patch in properties
+        .patches
+        .get("snapshots")
+        .map(|p| p.values().collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
         if let Some(relation) = &patch.relation {
             let padding = "\n".repeat(patch.line.saturating_sub(1));
-            templates.push(SourceFile { path: format!("{}#{}", patch.file, patch.name), contents: Arc::from(format!("{padding}select * from {{{{ {relation} }}}}\n")) });
+            templates.push(SourceFile {
+                path: format!("{}#{}", patch.file, patch.name),
+                contents: Arc::from(format!("{padding}select * from {{{{ {relation} }}}}\n")),
+            });
         }
     }
     templates
@@ -447,8 +642,17 @@ pub fn snapshot_templates(project: &Project, properties: &Properties) -> Vec<Sou
 
 /// A seed: a CSV file under the seed paths, configured by `seeds:` and properties YAML.
 fn seed_node(project: &Project, properties: &Properties, file_path: &str) -> Node {
-    let file = SourceFile { path: file_path.to_string(), contents: Arc::from("") };
-    let stub = stub(project, properties, &file, ResourceType::Seed, &project.paths.seed);
+    let file = SourceFile {
+        path: file_path.to_string(),
+        contents: Arc::from(""),
+    };
+    let stub = stub(
+        project,
+        properties,
+        &file,
+        ResourceType::Seed,
+        &project.paths.seed,
+    );
     let name = stub.name.trim_end_matches(".csv").to_string();
     let mut fqn = stub.fqn;
     if let Some(last) = fqn.last_mut() {
@@ -460,7 +664,9 @@ fn seed_node(project: &Project, properties: &Properties, file_path: &str) -> Nod
         config::merge(&mut config, &patch.config);
     }
     config.insert("materialized".into(), Json::from("seed"));
-    let checksum = std::fs::read(project.root.join(file_path)).map(|bytes| format!("{:x}", Sha256::digest(&bytes))).unwrap_or_default();
+    let checksum = std::fs::read(project.root.join(file_path))
+        .map(|bytes| format!("{:x}", Sha256::digest(&bytes)))
+        .unwrap_or_default();
     Node {
         unique_id: format!("seed.{}.{name}", project.name),
         resource_type: ResourceType::Seed,
@@ -499,8 +705,12 @@ fn test_defaults() -> [(&'static str, Json); 5] {
     ]
 }
 
-static TO_REF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"^\s*ref\(\s*['"]([^'"]+)['"]\s*\)\s*$"#).expect("static regex"));
-static TO_SOURCE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"^\s*source\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)\s*$"#).expect("static regex"));
+static TO_REF: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^\s*ref\(\s*['"]([^'"]+)['"]\s*\)\s*$"#).expect("static regex"));
+static TO_SOURCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\s*source\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)\s*$"#)
+        .expect("static regex")
+});
 
 /// Generic tests declared on the manifest's models, seeds, snapshots and sources.
 fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Vec<Diagnostic>> {
@@ -512,10 +722,20 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
     type Declared<'a> = (TestTarget<'a>, String, String, Vec<(Option<String>, Json)>);
     let mut owners: Vec<Declared> = Vec::new();
     let with_columns = |tests: &[Json], columns: &IndexMap<String, ColumnDef>| {
-        let mut all: Vec<(Option<String>, Json)> = tests.iter().map(|t| (None, t.clone())).collect();
+        let mut all: Vec<(Option<String>, Json)> =
+            tests.iter().map(|t| (None, t.clone())).collect();
         for column in columns.values() {
-            let quoted = if column.quote == Some(true) { crate::adapter::quote(&column.name) } else { column.name.clone() };
-            all.extend(column.tests.iter().map(|t| (Some(quoted.clone()), t.clone())));
+            let quoted = if column.quote == Some(true) {
+                crate::adapter::quote(&column.name)
+            } else {
+                column.name.clone()
+            };
+            all.extend(
+                column
+                    .tests
+                    .iter()
+                    .map(|t| (Some(quoted.clone()), t.clone())),
+            );
         }
         all
     };
@@ -526,12 +746,29 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
             ResourceType::Snapshot => TestTarget::Snapshot { name: &node.name },
             _ => continue,
         };
-        let file = node.patch_path.as_deref().and_then(|p| p.split_once("://")).map_or(node.original_file_path.clone(), |(_, f)| f.to_string());
-        owners.push((target, node.unique_id.clone(), file, with_columns(&node.tests, &node.columns)));
+        let file = node
+            .patch_path
+            .as_deref()
+            .and_then(|p| p.split_once("://"))
+            .map_or(node.original_file_path.clone(), |(_, f)| f.to_string());
+        owners.push((
+            target,
+            node.unique_id.clone(),
+            file,
+            with_columns(&node.tests, &node.columns),
+        ));
     }
     for source in manifest.sources.values() {
-        let target = TestTarget::Source { source_name: &source.source_name, table: &source.name };
-        owners.push((target, source.unique_id.clone(), source.original_file_path.clone(), with_columns(&source.tests, &source.columns)));
+        let target = TestTarget::Source {
+            source_name: &source.source_name,
+            table: &source.name,
+        };
+        owners.push((
+            target,
+            source.unique_id.clone(),
+            source.original_file_path.clone(),
+            with_columns(&source.tests, &source.columns),
+        ));
     }
     for (target, attached, file, tests) in owners {
         for (column, entry) in tests {
@@ -549,7 +786,8 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
                 let found = if let Some(c) = TO_REF.captures(text) {
                     by_name.get(&c[1]).map(|n| n.unique_id.clone())
                 } else if let Some(c) = TO_SOURCE.captures(text) {
-                    Some(format!("source.{}.{}.{}", project.name, &c[1], &c[2])).filter(|id| manifest.sources.contains_key(id))
+                    Some(format!("source.{}.{}.{}", project.name, &c[1], &c[2]))
+                        .filter(|id| manifest.sources.contains_key(id))
                 } else {
                     None
                 };
@@ -568,17 +806,33 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
                     }
                 }
             }
-            let mut config = config::from_hierarchy(&project.tests_config, std::slice::from_ref(&project.name));
+            let mut config =
+                config::from_hierarchy(&project.tests_config, std::slice::from_ref(&project.name));
             config::merge(&mut config, &decl.config);
-            config.entry("schema").or_insert_with(|| Json::from("dbt_test__audit"));
-            config.insert("alias".into(), Json::from(data_tests::test_alias(&decl, &target)));
+            config
+                .entry("schema")
+                .or_insert_with(|| Json::from("dbt_test__audit"));
+            config.insert(
+                "alias".into(),
+                Json::from(data_tests::test_alias(&decl, &target)),
+            );
             for (key, default) in test_defaults() {
                 config.entry(key).or_insert(default);
             }
             let folder = file.rsplit_once('/').map_or("", |(dir, _)| dir);
-            let folder = project.paths.model.iter().find_map(|root| folder.strip_prefix(root.as_str())).unwrap_or(folder);
+            let folder = project
+                .paths
+                .model
+                .iter()
+                .find_map(|root| folder.strip_prefix(root.as_str()))
+                .unwrap_or(folder);
             let mut fqn = vec![project.name.clone()];
-            fqn.extend(folder.split('/').filter(|p| !p.is_empty()).map(str::to_string));
+            fqn.extend(
+                folder
+                    .split('/')
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string),
+            );
             fqn.push(name.clone());
             let macro_name = match &decl.namespace {
                 Some(namespace) => format!("macro.{namespace}.test_{}", decl.test_name),
@@ -590,7 +844,10 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
                 path: format!("{}.sql", data_tests::compiled_name(&decl, &target)),
                 original_file_path: file.clone(),
                 fqn,
-                raw_code: Arc::from(format!("{{{{ test_{}(**_dbt_generic_test_kwargs) }}}}", decl.test_name)),
+                raw_code: Arc::from(format!(
+                    "{{{{ test_{}(**_dbt_generic_test_kwargs) }}}}",
+                    decl.test_name
+                )),
                 checksum: format!("{:x}", Sha256::digest(b"")),
                 config,
                 config_call_dict: Map::new(),
@@ -606,17 +863,41 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
                 alias: String::new(),
                 tests: Vec::new(),
                 package_name: project.name.clone(),
-                test: Some(GenericTest { metadata_kwargs: data_tests::test_metadata_kwargs(&decl, &target), decl, attached_node: attached.clone(), to }),
+                test: Some(GenericTest {
+                    metadata_kwargs: data_tests::test_metadata_kwargs(&decl, &target),
+                    decl,
+                    attached_node: attached.clone(),
+                    to,
+                }),
                 name,
             });
         }
     }
-    if problems.is_empty() { Ok(nodes) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(nodes)
+    } else {
+        Err(problems)
+    }
 }
 
-fn render_stub(project: &Project, properties: &Properties, jinja: &Jinja, stub: Stub) -> Result<Node, Diagnostic> {
-    let unique_id = format!("{}.{}.{}", stub.resource_type.as_str(), project.name, stub.name);
-    let scope = Rc::new(Scope::new(Phase::Parse, &unique_id, stub.base_config.clone(), false));
+fn render_stub(
+    project: &Project,
+    properties: &Properties,
+    jinja: &Jinja,
+    stub: Stub,
+) -> Result<Node, Diagnostic> {
+    let unique_id = format!(
+        "{}.{}.{}",
+        stub.resource_type.as_str(),
+        project.name,
+        stub.name
+    );
+    let scope = Rc::new(Scope::new(
+        Phase::Parse,
+        &unique_id,
+        stub.base_config.clone(),
+        false,
+    ));
     let kind = match stub.resource_type {
         ResourceType::Model => "models",
         ResourceType::Snapshot => "snapshots",
@@ -652,15 +933,23 @@ fn render_stub(project: &Project, properties: &Properties, jinja: &Jinja, stub: 
         test: None,
     };
     if node.resource_type == ResourceType::Test {
-        node.config.entry("schema").or_insert_with(|| Json::from("dbt_test__audit"));
+        node.config
+            .entry("schema")
+            .or_insert_with(|| Json::from("dbt_test__audit"));
         for (key, default) in test_defaults() {
             node.config.entry(key).or_insert(default);
         }
     }
-    let values = NodeValues { model: Some(resolve::node_value(&node)), this: Some(Relation::new(None, None, node.name.clone())), ..NodeValues::default() };
+    let values = NodeValues {
+        model: Some(resolve::node_value(&node)),
+        this: Some(Relation::new(None, None, node.name.clone())),
+        ..NodeValues::default()
+    };
     jinja.render(&template, scope.clone(), values)?;
     node.config = scope.config.borrow().clone();
-    node.config.entry("materialized").or_insert_with(|| Json::from("view"));
+    node.config
+        .entry("materialized")
+        .or_insert_with(|| Json::from("view"));
     node.config_call_dict = scope.config_calls.borrow().clone();
     let mut refs = scope.refs.borrow().clone();
     refs.dedup();
@@ -668,11 +957,25 @@ fn render_stub(project: &Project, properties: &Properties, jinja: &Jinja, stub: 
     let mut sources = scope.sources.borrow().clone();
     sources.dedup();
     node.sources = sources;
-    node.depends_on_macros = scope.macros.borrow().iter().map(|m| format!("macro.{}.{m}", jinja.macros.get(m).map_or("uxt", |d| d.package.as_str()))).collect();
+    node.depends_on_macros = scope
+        .macros
+        .borrow()
+        .iter()
+        .map(|m| {
+            format!(
+                "macro.{}.{m}",
+                jinja.macros.get(m).map_or("uxt", |d| d.package.as_str())
+            )
+        })
+        .collect();
     Ok(node)
 }
 
-fn sources(project: &Project, properties: &Properties, naming: &Naming) -> BTreeMap<String, Source> {
+fn sources(
+    project: &Project,
+    properties: &Properties,
+    naming: &Naming,
+) -> BTreeMap<String, Source> {
     let mut sources = BTreeMap::new();
     for definition in &properties.sources {
         for table in &definition.tables {
@@ -680,9 +983,23 @@ fn sources(project: &Project, properties: &Properties, naming: &Naming) -> BTree
             let mut tags = definition.tags.clone();
             tags.extend(table.tags.iter().cloned());
             let mut fqn = vec![project.name.clone()];
-            let folder = definition.file.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("");
-            let folder = project.paths.model.iter().find_map(|root| folder.strip_prefix(root.as_str())).unwrap_or(folder);
-            fqn.extend(folder.split('/').filter(|p| !p.is_empty()).map(str::to_string));
+            let folder = definition
+                .file
+                .rsplit_once('/')
+                .map(|(dir, _)| dir)
+                .unwrap_or("");
+            let folder = project
+                .paths
+                .model
+                .iter()
+                .find_map(|root| folder.strip_prefix(root.as_str()))
+                .unwrap_or(folder);
+            fqn.extend(
+                folder
+                    .split('/')
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string),
+            );
             fqn.push(definition.name.clone());
             fqn.push(table.name.clone());
             let mut meta = definition.meta.clone();
@@ -694,13 +1011,19 @@ fn sources(project: &Project, properties: &Properties, naming: &Naming) -> BTree
                     source_name: definition.name.clone(),
                     name: table.name.clone(),
                     identifier: table.identifier.clone(),
-                    database: definition.database.clone().unwrap_or_else(|| naming.target_database.clone()),
+                    database: definition
+                        .database
+                        .clone()
+                        .unwrap_or_else(|| naming.target_database.clone()),
                     schema: definition.schema.clone(),
                     description: table.description.clone(),
                     source_description: definition.description.clone(),
                     columns: table.columns.clone(),
                     loader: definition.loader.clone(),
-                    loaded_at_field: table.loaded_at_field.clone().or_else(|| definition.loaded_at_field.clone()),
+                    loaded_at_field: table
+                        .loaded_at_field
+                        .clone()
+                        .or_else(|| definition.loaded_at_field.clone()),
                     meta,
                     tags,
                     fqn,

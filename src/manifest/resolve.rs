@@ -23,10 +23,27 @@ impl ManifestResolver {
             .nodes
             .values()
             .filter(|n| n.is_refable())
-            .map(|n| (n.name.clone(), if n.is_ephemeral() { Relation::cte(&n.name) } else { n.relation() }))
+            .map(|n| {
+                (
+                    n.name.clone(),
+                    if n.is_ephemeral() {
+                        Relation::cte(&n.name)
+                    } else {
+                        n.relation()
+                    },
+                )
+            })
             .collect();
-        let sources = manifest.sources.values().map(|s| ((s.source_name.clone(), s.name.clone()), s.relation())).collect();
-        let nodes: serde_json::Map<String, serde_json::Value> = manifest.nodes.values().map(|n| (n.unique_id.clone(), node_json(n))).collect();
+        let sources = manifest
+            .sources
+            .values()
+            .map(|s| ((s.source_name.clone(), s.name.clone()), s.relation()))
+            .collect();
+        let nodes: serde_json::Map<String, serde_json::Value> = manifest
+            .nodes
+            .values()
+            .map(|n| (n.unique_id.clone(), node_json(n)))
+            .collect();
         let source_nodes: serde_json::Map<String, serde_json::Value> = manifest
             .sources
             .values()
@@ -37,24 +54,35 @@ impl ManifestResolver {
                 }))
             })
             .collect();
-        ManifestResolver { refs, sources, graph_json: json!({"nodes": nodes, "sources": source_nodes, "exposures": {}, "metrics": {}}), graph: OnceLock::new() }
+        ManifestResolver {
+            refs,
+            sources,
+            graph_json: json!({"nodes": nodes, "sources": source_nodes, "exposures": {}, "metrics": {}}),
+            graph: OnceLock::new(),
+        }
     }
 }
 
 impl Resolver for ManifestResolver {
     fn resolve_ref(&self, call: &RefCall) -> Result<Relation, String> {
         self.refs.get(&call.name).cloned().ok_or_else(|| {
-            let near = closest(&call.name, self.refs.keys().map(String::as_str)).map_or_else(String::new, |n| format!(": did you mean `{n}`?"));
+            let near = closest(&call.name, self.refs.keys().map(String::as_str))
+                .map_or_else(String::new, |n| format!(": did you mean `{n}`?"));
             format!("model `{}` was not found{near}", call.name)
         })
     }
 
     fn resolve_source(&self, source: &str, table: &str) -> Result<Relation, String> {
-        self.sources.get(&(source.to_string(), table.to_string())).cloned().ok_or_else(|| format!("source `{source}.{table}` was not found"))
+        self.sources
+            .get(&(source.to_string(), table.to_string()))
+            .cloned()
+            .ok_or_else(|| format!("source `{source}.{table}` was not found"))
     }
 
     fn graph(&self) -> Value {
-        self.graph.get_or_init(|| crate::jinja::to_value(&self.graph_json)).clone()
+        self.graph
+            .get_or_init(|| crate::jinja::to_value(&self.graph_json))
+            .clone()
     }
 }
 

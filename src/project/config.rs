@@ -97,7 +97,11 @@ pub fn merge(base: &mut Map<String, Value>, overlay: &Map<String, Value>) {
             }
             base.insert(key, Value::Array(items));
         } else if key == "meta" || key == "docs" {
-            let mut merged = base.get(&key).and_then(Value::as_object).cloned().unwrap_or_default();
+            let mut merged = base
+                .get(&key)
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
             if let Value::Object(entries) = value {
                 merged.extend(entries.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
@@ -121,7 +125,9 @@ fn as_list(value: &Value) -> Vec<Value> {
 /// plain scalar entries, which dbt also reads as config.
 pub fn from_hierarchy(block: &Value, fqn: &[String]) -> Map<String, Value> {
     let mut config = Map::new();
-    let Value::Object(top) = block else { return config };
+    let Value::Object(top) = block else {
+        return config;
+    };
     collect_level(top, &mut config);
     let mut level = top;
     for part in fqn {
@@ -139,7 +145,18 @@ pub fn from_hierarchy(block: &Value, fqn: &[String]) -> Map<String, Value> {
 fn collect_level(level: &Map<String, Value>, config: &mut Map<String, Value>) {
     let mut entries = Map::new();
     for (key, value) in level {
-        let is_config = key.starts_with('+') || !value.is_object() || matches!(key.as_str(), "meta" | "docs" | "column_types" | "persist_docs" | "quoting" | "grants" | "contract");
+        let is_config = key.starts_with('+')
+            || !value.is_object()
+            || matches!(
+                key.as_str(),
+                "meta"
+                    | "docs"
+                    | "column_types"
+                    | "persist_docs"
+                    | "quoting"
+                    | "grants"
+                    | "contract"
+            );
         if is_config {
             entries.insert(normalize_key(key), value.clone());
         }
@@ -155,7 +172,9 @@ pub fn unknown_keys(config: &Map<String, Value>) -> Vec<String> {
         .filter(|key| !KNOWN_KEYS.contains(&key.as_str()))
         .map(|key| match closest(key, KNOWN_KEYS.iter().copied()) {
             Some(near) => format!("unknown config key `{key}`: did you mean `{near}`?"),
-            None => format!("unknown config key `{key}`: it is kept in the manifest but uxt does not use it"),
+            None => format!(
+                "unknown config key `{key}`: it is kept in the manifest but uxt does not use it"
+            ),
         })
         .collect()
 }
@@ -226,8 +245,14 @@ mod tests {
 
     #[test]
     fn later_layers_override_scalars_and_merge_meta() {
-        let mut base = json!({"materialized": "view", "meta": {"a": 1}, "tags": ["x"]}).as_object().unwrap().clone();
-        let overlay = json!({"materialized": "table", "meta": {"b": 2}, "tags": ["y", "x"]}).as_object().unwrap().clone();
+        let mut base = json!({"materialized": "view", "meta": {"a": 1}, "tags": ["x"]})
+            .as_object()
+            .unwrap()
+            .clone();
+        let overlay = json!({"materialized": "table", "meta": {"b": 2}, "tags": ["y", "x"]})
+            .as_object()
+            .unwrap()
+            .clone();
         merge(&mut base, &overlay);
         assert_eq!(base["materialized"], "table");
         assert_eq!(base["meta"], json!({"a": 1, "b": 2}));
@@ -236,7 +261,13 @@ mod tests {
 
     #[test]
     fn unknown_key_suggests_the_near_one() {
-        let config = json!({"materialised": "table"}).as_object().unwrap().clone();
-        assert_eq!(unknown_keys(&config), ["unknown config key `materialised`: did you mean `materialized`?"]);
+        let config = json!({"materialised": "table"})
+            .as_object()
+            .unwrap()
+            .clone();
+        assert_eq!(
+            unknown_keys(&config),
+            ["unknown config key `materialised`: did you mean `materialized`?"]
+        );
     }
 }

@@ -15,7 +15,11 @@ use serde_json::{Map, Value};
 use crate::diagnostic::{Diagnostic, closest};
 
 /// The names a project file may have, in the order they are looked for in a folder.
-const PROJECT_FILES: [&str; 3] = ["uxt_project.yml", "project/uxt_project.yml", "dbt_project.yml"];
+const PROJECT_FILES: [&str; 3] = [
+    "uxt_project.yml",
+    "project/uxt_project.yml",
+    "dbt_project.yml",
+];
 
 /// Top-level keys of `dbt_project.yml` that uxt reads or accepts.
 const PROJECT_KEYS: &[&str] = &[
@@ -131,12 +135,20 @@ pub fn find_root(project_dir: Option<&Path>) -> Result<(PathBuf, String), Diagno
         return project_file_in(dir).ok_or_else(|| {
             Diagnostic::new(
                 "uxt::project::not_found",
-                format!("no `uxt_project.yml`, `project/uxt_project.yml` or `dbt_project.yml` in `{}`", dir.display()),
+                format!(
+                    "no `uxt_project.yml`, `project/uxt_project.yml` or `dbt_project.yml` in `{}`",
+                    dir.display()
+                ),
             )
             .with_help("pass the folder that holds the project file with `--project-dir`")
         });
     }
-    let cwd = std::env::current_dir().map_err(|error| Diagnostic::new("uxt::project::not_found", format!("cannot read the current folder: {error}")))?;
+    let cwd = std::env::current_dir().map_err(|error| {
+        Diagnostic::new(
+            "uxt::project::not_found",
+            format!("cannot read the current folder: {error}"),
+        )
+    })?;
     cwd.ancestors().find_map(project_file_in).ok_or_else(|| {
         Diagnostic::new(
             "uxt::project::not_found",
@@ -147,19 +159,36 @@ pub fn find_root(project_dir: Option<&Path>) -> Result<(PathBuf, String), Diagno
 }
 
 fn project_file_in(dir: &Path) -> Option<(PathBuf, String)> {
-    PROJECT_FILES.iter().find(|name| dir.join(name).is_file()).map(|name| (dir.to_path_buf(), name.to_string()))
+    PROJECT_FILES
+        .iter()
+        .find(|name| dir.join(name).is_file())
+        .map(|name| (dir.to_path_buf(), name.to_string()))
 }
 
 /// Reads the project file and every file under its paths.
 pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     let (root, file_name) = find_root(project_dir).map_err(|d| vec![d])?;
-    let text = std::fs::read_to_string(root.join(&file_name))
-        .map_err(|error| vec![Diagnostic::new("uxt::project::read", format!("cannot read `{file_name}`: {error}")).in_file(&file_name)])?;
-    let project_file = SourceFile { path: file_name.clone(), contents: Arc::from(text) };
+    let text = std::fs::read_to_string(root.join(&file_name)).map_err(|error| {
+        vec![
+            Diagnostic::new(
+                "uxt::project::read",
+                format!("cannot read `{file_name}`: {error}"),
+            )
+            .in_file(&file_name),
+        ]
+    })?;
+    let project_file = SourceFile {
+        path: file_name.clone(),
+        contents: Arc::from(text),
+    };
     let document = yaml::parse(&file_name, &project_file.contents).map_err(|d| vec![d])?;
     let Value::Object(mut settings) = document else {
         return Err(vec![
-            Diagnostic::new("uxt::project::invalid", "the project file must be a mapping of settings").at_line(&file_name, project_file.contents.clone(), 1),
+            Diagnostic::new(
+                "uxt::project::invalid",
+                "the project file must be a mapping of settings",
+            )
+            .at_line(&file_name, project_file.contents.clone(), 1),
         ]);
     };
 
@@ -167,11 +196,16 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     for key in settings.keys() {
         if !PROJECT_KEYS.contains(&key.as_str()) {
             let line = line_of_key(&project_file.contents, key);
-            let mut diagnostic = Diagnostic::new("uxt::project::unknown_key", format!("unknown key `{key}` in the project file"));
+            let mut diagnostic = Diagnostic::new(
+                "uxt::project::unknown_key",
+                format!("unknown key `{key}` in the project file"),
+            );
             diagnostic = diagnostic.at_line(&file_name, project_file.contents.clone(), line);
             diagnostic = match closest(key, PROJECT_KEYS.iter().copied()) {
                 Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
-                None => diagnostic.with_help("remove it, or check the spelling against dbt_project.yml's documented keys"),
+                None => diagnostic.with_help(
+                    "remove it, or check the spelling against dbt_project.yml's documented keys",
+                ),
             };
             problems.push(diagnostic);
         }
@@ -180,9 +214,12 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
         Some(name) => name.to_string(),
         None => {
             problems.push(
-                Diagnostic::new("uxt::project::missing_name", "the project file has no `name`")
-                    .at_line(&file_name, project_file.contents.clone(), 1)
-                    .with_help("add `name: my_project` at the top level"),
+                Diagnostic::new(
+                    "uxt::project::missing_name",
+                    "the project file has no `name`",
+                )
+                .at_line(&file_name, project_file.contents.clone(), 1)
+                .with_help("add `name: my_project` at the top level"),
             );
             String::new()
         }
@@ -194,7 +231,11 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     let mut take = |key: &str| settings.remove(key).unwrap_or(Value::Null);
     let paths_or = |value: Value, default: &str| -> Vec<String> {
         let list = yaml::string_list(&value);
-        if list.is_empty() && value.is_null() { vec![default.to_string()] } else { list }
+        if list.is_empty() && value.is_null() {
+            vec![default.to_string()]
+        } else {
+            list
+        }
     };
     let model = paths_or(take("model-paths"), "models");
     let paths = Paths {
@@ -209,10 +250,15 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
         },
         model,
     };
-    let target_path = yaml::scalar_string(&take("target-path")).unwrap_or_else(|| "target".to_string());
+    let target_path =
+        yaml::scalar_string(&take("target-path")).unwrap_or_else(|| "target".to_string());
     let clean_targets = {
         let targets = yaml::string_list(&take("clean-targets"));
-        if targets.is_empty() { vec![target_path.clone()] } else { targets }
+        if targets.is_empty() {
+            vec![target_path.clone()]
+        } else {
+            targets
+        }
     };
     let tests_config = match take("data_tests") {
         Value::Null => take("tests"),
@@ -283,12 +329,26 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
             if !base.is_dir() {
                 continue;
             }
-            for entry in walkdir::WalkDir::new(&base).sort_by_file_name().into_iter().filter_entry(|e| e.path() != target) {
-                let entry = entry.map_err(|error| Diagnostic::new("uxt::project::read", format!("cannot list `{dir}`: {error}")))?;
+            for entry in walkdir::WalkDir::new(&base)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| e.path() != target)
+            {
+                let entry = entry.map_err(|error| {
+                    Diagnostic::new(
+                        "uxt::project::read",
+                        format!("cannot list `{dir}`: {error}"),
+                    )
+                })?;
                 if !entry.file_type().is_file() {
                     continue;
                 }
-                let relative = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+                let relative = entry
+                    .path()
+                    .strip_prefix(root)
+                    .unwrap_or(entry.path())
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 wanted.push((entry.into_path(), relative, kind));
             }
         }
@@ -299,7 +359,11 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
     let read: Vec<Read> = wanted
         .par_iter()
         .map(|(path, relative, kind)| {
-            let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            let extension = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
             let is_yaml = matches!(extension.as_str(), "yml" | "yaml");
             let keep = match kind {
                 Kind::Docs => extension == "md",
@@ -310,21 +374,40 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
                 return Ok(None);
             }
             if *kind == Kind::Seed && !is_yaml {
-                return Ok(Some((*kind, SourceFile { path: relative.clone(), contents: Arc::from("") }, false)));
+                return Ok(Some((
+                    *kind,
+                    SourceFile {
+                        path: relative.clone(),
+                        contents: Arc::from(""),
+                    },
+                    false,
+                )));
             }
             let text = std::fs::read_to_string(path).map_err(|error| {
-                Diagnostic::new("uxt::project::read", format!("cannot read `{relative}`: {error}"))
-                    .in_file(relative.clone())
-                    .with_help("files under the project paths must be UTF-8 text")
+                Diagnostic::new(
+                    "uxt::project::read",
+                    format!("cannot read `{relative}`: {error}"),
+                )
+                .in_file(relative.clone())
+                .with_help("files under the project paths must be UTF-8 text")
             })?;
-            Ok(Some((*kind, SourceFile { path: relative.clone(), contents: Arc::from(text) }, is_yaml)))
+            Ok(Some((
+                *kind,
+                SourceFile {
+                    path: relative.clone(),
+                    contents: Arc::from(text),
+                },
+                is_yaml,
+            )))
         })
         .collect();
 
     let mut files = Files::default();
     let mut seen = std::collections::BTreeSet::new();
     for item in read {
-        let Some((kind, file, is_yaml)) = item? else { continue };
+        let Some((kind, file, is_yaml)) = item? else {
+            continue;
+        };
         if is_yaml {
             if seen.insert(file.path.clone()) {
                 files.properties.push(file);
@@ -346,7 +429,10 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
     }
     for name in ["selectors.yml", "project/selectors.yml"] {
         if let Ok(text) = std::fs::read_to_string(root.join(name)) {
-            files.selectors = Some(SourceFile { path: name.to_string(), contents: Arc::from(text) });
+            files.selectors = Some(SourceFile {
+                path: name.to_string(),
+                contents: Arc::from(text),
+            });
             break;
         }
     }

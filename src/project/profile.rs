@@ -74,7 +74,10 @@ pub struct ProfilesFile {
 
 /// Looks for `profiles.yml`: `--profiles-dir`, `UXT_PROFILES_DIR`, the project root, `project/`,
 /// then `~/.uxt/` and `~/.dbt/`.
-pub fn find(explicit: Option<&std::path::Path>, root: &std::path::Path) -> Result<ProfilesFile, Diagnostic> {
+pub fn find(
+    explicit: Option<&std::path::Path>,
+    root: &std::path::Path,
+) -> Result<ProfilesFile, Diagnostic> {
     let mut candidates: Vec<PathBuf> = Vec::new();
     if let Some(dir) = explicit {
         candidates.push(dir.to_path_buf());
@@ -92,13 +95,28 @@ pub fn find(explicit: Option<&std::path::Path>, root: &std::path::Path) -> Resul
     for dir in &candidates {
         let path = dir.join("profiles.yml");
         if let Ok(text) = std::fs::read_to_string(&path) {
-            let display = path.strip_prefix(root).map_or_else(|_| path.display().to_string(), |p| p.display().to_string());
-            return Ok(ProfilesFile { path, display, source: std::sync::Arc::from(text) });
+            let display = path
+                .strip_prefix(root)
+                .map_or_else(|_| path.display().to_string(), |p| p.display().to_string());
+            return Ok(ProfilesFile {
+                path,
+                display,
+                source: std::sync::Arc::from(text),
+            });
         }
     }
-    let searched: Vec<String> = candidates.iter().map(|dir| format!("`{}`", dir.display())).collect();
-    Err(Diagnostic::new("uxt::profile::not_found", format!("no `profiles.yml` found (looked in {})", searched.join(", ")))
-        .with_help("create one in the project root or `~/.uxt/`, or pass `--profiles-dir`"))
+    let searched: Vec<String> = candidates
+        .iter()
+        .map(|dir| format!("`{}`", dir.display()))
+        .collect();
+    Err(Diagnostic::new(
+        "uxt::profile::not_found",
+        format!(
+            "no `profiles.yml` found (looked in {})",
+            searched.join(", ")
+        ),
+    )
+    .with_help("create one in the project root or `~/.uxt/`, or pass `--profiles-dir`"))
 }
 
 /// Chooses the profile and target, renders Jinja in their values with `render`, and checks the
@@ -112,37 +130,71 @@ pub fn resolve(
     let at = |needle: &str| crate::project::properties::line_of(&file.source, needle, 0);
     let document = yaml::parse(&file.display, &file.source)?;
     let Some(profile) = document.get(profile_name).and_then(Value::as_object) else {
-        let names: Vec<&str> = document.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
-        let mut diagnostic = Diagnostic::new("uxt::profile::missing", format!("profile `{profile_name}` is not in `{}`", file.display)).in_file(file.display.clone());
+        let names: Vec<&str> = document
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let mut diagnostic = Diagnostic::new(
+            "uxt::profile::missing",
+            format!("profile `{profile_name}` is not in `{}`", file.display),
+        )
+        .in_file(file.display.clone());
         if let Some(near) = closest(profile_name, names.iter().copied()) {
-            diagnostic = diagnostic.with_help(format!("did you mean `{near}`? The project file's `profile:` names the profile to use"));
+            diagnostic = diagnostic.with_help(format!(
+                "did you mean `{near}`? The project file's `profile:` names the profile to use"
+            ));
         } else {
-            diagnostic = diagnostic.with_help("add the profile, or set `profile:` in the project file to one that exists");
+            diagnostic = diagnostic.with_help(
+                "add the profile, or set `profile:` in the project file to one that exists",
+            );
         }
         return Err(diagnostic);
     };
-    let outputs = profile.get("outputs").and_then(Value::as_object).cloned().unwrap_or_default();
-    let default_target = profile.get("target").and_then(Value::as_str).map(|t| render(t).unwrap_or_else(|_| t.to_string()));
-    let name = target_name.map(str::to_string).or(default_target).or_else(|| outputs.keys().next().cloned()).unwrap_or_default();
+    let outputs = profile
+        .get("outputs")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let default_target = profile
+        .get("target")
+        .and_then(Value::as_str)
+        .map(|t| render(t).unwrap_or_else(|_| t.to_string()));
+    let name = target_name
+        .map(str::to_string)
+        .or(default_target)
+        .or_else(|| outputs.keys().next().cloned())
+        .unwrap_or_default();
     let Some(output) = outputs.get(&name).and_then(Value::as_object) else {
-        let mut diagnostic = Diagnostic::new("uxt::profile::unknown_target", format!("target `{name}` is not an output of profile `{profile_name}`"))
-            .at_line(&file.display, file.source.clone(), at(&format!("{profile_name}:")));
+        let mut diagnostic = Diagnostic::new(
+            "uxt::profile::unknown_target",
+            format!("target `{name}` is not an output of profile `{profile_name}`"),
+        )
+        .at_line(
+            &file.display,
+            file.source.clone(),
+            at(&format!("{profile_name}:")),
+        );
         if let Some(near) = closest(&name, outputs.keys().map(String::as_str)) {
             diagnostic = diagnostic.with_help(format!("did you mean `{near}`?"));
         } else {
             let names: Vec<&str> = outputs.keys().map(String::as_str).collect();
-            diagnostic = diagnostic.with_help(format!("the profile's outputs are: {}", names.join(", ")));
+            diagnostic =
+                diagnostic.with_help(format!("the profile's outputs are: {}", names.join(", ")));
         }
         return Err(diagnostic);
     };
     let mut values = BTreeMap::new();
     for (key, value) in output {
         let rendered = match value {
-            Value::String(text) if text.contains("{{") || text.contains("{%") => render(text).map_err(|message| {
-                Diagnostic::new("uxt::profile::render", format!("cannot render `{key}` of target `{name}`: {message}"))
+            Value::String(text) if text.contains("{{") || text.contains("{%") => render(text)
+                .map_err(|message| {
+                    Diagnostic::new(
+                        "uxt::profile::render",
+                        format!("cannot render `{key}` of target `{name}`: {message}"),
+                    )
                     .at_line(&file.display, file.source.clone(), at(&format!("{key}:")))
                     .with_help("set the environment variable, or give `env_var()` a default")
-            })?,
+                })?,
             Value::String(text) => text.clone(),
             Value::Null => continue,
             other => other.to_string(),
@@ -150,16 +202,26 @@ pub fn resolve(
         values.insert(key.clone(), rendered);
     }
     let missing = |key: &str| {
-        Diagnostic::new("uxt::profile::missing_key", format!("target `{name}` of profile `{profile_name}` has no `{key}`"))
-            .at_line(&file.display, file.source.clone(), at(&format!("{name}:")))
-            .with_help(format!("add `{key}:` to the target"))
+        Diagnostic::new(
+            "uxt::profile::missing_key",
+            format!("target `{name}` of profile `{profile_name}` has no `{key}`"),
+        )
+        .at_line(&file.display, file.source.clone(), at(&format!("{name}:")))
+        .with_help(format!("add `{key}:` to the target"))
     };
     let number = |key: &str, default: u64| -> Result<u64, Diagnostic> {
         match values.get(key) {
             None => Ok(default),
             Some(text) => text.trim().parse().map_err(|_| {
-                Diagnostic::new("uxt::profile::invalid", format!("`{key}` of target `{name}` must be a whole number, not `{text}`"))
-                    .at_line(&file.display, file.source.clone(), at(&format!("{key}:")))
+                Diagnostic::new(
+                    "uxt::profile::invalid",
+                    format!("`{key}` of target `{name}` must be a whole number, not `{text}`"),
+                )
+                .at_line(
+                    &file.display,
+                    file.source.clone(),
+                    at(&format!("{key}:")),
+                )
             }),
         }
     };
@@ -167,22 +229,57 @@ pub fn resolve(
     let kind_name = values.get("type").cloned().ok_or_else(|| missing("type"))?;
     let (kind, default_schema) = match kind_name.as_str() {
         "duckdb" => {
-            let settings = output.get("settings").and_then(Value::as_object).map(|s| s.iter().map(|(k, v)| (k.clone(), crate::project::yaml::scalar_string(v).unwrap_or_default())).collect()).unwrap_or_default();
-            let extensions = crate::project::yaml::string_list(output.get("extensions").unwrap_or(&Value::Null));
-            let path = values.get("path").cloned().unwrap_or_else(|| "target/uxt.duckdb".to_string());
-            (TargetKind::DuckDb(DuckDbTarget { path: PathBuf::from(path), extensions, settings }), "main")
+            let settings = output
+                .get("settings")
+                .and_then(Value::as_object)
+                .map(|s| {
+                    s.iter()
+                        .map(|(k, v)| {
+                            (
+                                k.clone(),
+                                crate::project::yaml::scalar_string(v).unwrap_or_default(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let extensions =
+                crate::project::yaml::string_list(output.get("extensions").unwrap_or(&Value::Null));
+            let path = values
+                .get("path")
+                .cloned()
+                .unwrap_or_else(|| "target/uxt.duckdb".to_string());
+            (
+                TargetKind::DuckDb(DuckDbTarget {
+                    path: PathBuf::from(path),
+                    extensions,
+                    settings,
+                }),
+                "main",
+            )
         }
         "postgres" => {
             let get = |key: &str| values.get(key).cloned().ok_or_else(|| missing(key));
             let port = number("port", 5432)?;
-            let connect_timeout = values.get("connect_timeout").map(|_| number("connect_timeout", 10)).transpose()?;
+            let connect_timeout = values
+                .get("connect_timeout")
+                .map(|_| number("connect_timeout", 10))
+                .transpose()?;
             (
                 TargetKind::Postgres(PostgresTarget {
                     host: get("host")?,
                     port: u16::try_from(port).map_err(|_| missing("port"))?,
                     user: get("user")?,
-                    password: values.get("password").or_else(|| values.get("pass")).cloned().unwrap_or_default(),
-                    dbname: values.get("dbname").or_else(|| values.get("database")).cloned().ok_or_else(|| missing("dbname"))?,
+                    password: values
+                        .get("password")
+                        .or_else(|| values.get("pass"))
+                        .cloned()
+                        .unwrap_or_default(),
+                    dbname: values
+                        .get("dbname")
+                        .or_else(|| values.get("database"))
+                        .cloned()
+                        .ok_or_else(|| missing("dbname"))?,
                     sslmode: values.get("sslmode").cloned(),
                     connect_timeout,
                 }),
@@ -190,13 +287,19 @@ pub fn resolve(
             )
         }
         other => {
-            return Err(Diagnostic::new("uxt::profile::unknown_type", format!("target `{name}` has `type: {other}`, which uxt has no adapter for"))
-                .at_line(&file.display, file.source.clone(), at("type:"))
-                .with_help("use `type: duckdb` or `type: postgres`"));
+            return Err(Diagnostic::new(
+                "uxt::profile::unknown_type",
+                format!("target `{name}` has `type: {other}`, which uxt has no adapter for"),
+            )
+            .at_line(&file.display, file.source.clone(), at("type:"))
+            .with_help("use `type: duckdb` or `type: postgres`"));
         }
     };
     Ok(Target {
-        schema: values.get("schema").cloned().unwrap_or_else(|| default_schema.to_string()),
+        schema: values
+            .get("schema")
+            .cloned()
+            .unwrap_or_else(|| default_schema.to_string()),
         profile_name: profile_name.to_string(),
         threads,
         kind,

@@ -96,23 +96,54 @@ pub struct Properties {
 }
 
 const RESOURCE_KEYS: [&str; 4] = ["models", "seeds", "snapshots", "analyses"];
-const TOP_KEYS: &[&str] = &["version", "models", "seeds", "snapshots", "analyses", "sources", "macros", "exposures", "metrics", "semantic_models", "saved_queries", "groups", "unit_tests", "data_tests"];
+const TOP_KEYS: &[&str] = &[
+    "version",
+    "models",
+    "seeds",
+    "snapshots",
+    "analyses",
+    "sources",
+    "macros",
+    "exposures",
+    "metrics",
+    "semantic_models",
+    "saved_queries",
+    "groups",
+    "unit_tests",
+    "data_tests",
+];
 
 static DOCS_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?s)\{%-?\s*docs\s+([A-Za-z_][A-Za-z0-9_]*)\s*-?%\}(.*?)\{%-?\s*enddocs\s*-?%\}").expect("static regex")
+    Regex::new(r"(?s)\{%-?\s*docs\s+([A-Za-z_][A-Za-z0-9_]*)\s*-?%\}(.*?)\{%-?\s*enddocs\s*-?%\}")
+        .expect("static regex")
 });
-static DOC_CALL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"\{\{\s*doc\(\s*['"]([A-Za-z0-9_]+)['"]\s*\)\s*\}\}"#).expect("static regex"));
+static DOC_CALL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\{\{\s*doc\(\s*['"]([A-Za-z0-9_]+)['"]\s*\)\s*\}\}"#).expect("static regex")
+});
 
 /// Reads every properties file and docs file.
-pub fn read(files: &[SourceFile], docs_files: &[SourceFile]) -> Result<Properties, Vec<Diagnostic>> {
+pub fn read(
+    files: &[SourceFile],
+    docs_files: &[SourceFile],
+) -> Result<Properties, Vec<Diagnostic>> {
     let mut properties = Properties::default();
     let mut problems = Vec::new();
-    for file in docs_files.iter().chain(files.iter().filter(|f| f.contents.contains("{% docs") || f.contents.contains("{%- docs"))) {
+    for file in docs_files.iter().chain(
+        files
+            .iter()
+            .filter(|f| f.contents.contains("{% docs") || f.contents.contains("{%- docs")),
+    ) {
         for capture in DOCS_BLOCK.captures_iter(&file.contents) {
             let name = capture[1].to_string();
             let block_contents = capture[2].trim().to_string();
-            properties.docs.insert(name.clone(), DocBlock { name, file: file.path.clone(), block_contents });
+            properties.docs.insert(
+                name.clone(),
+                DocBlock {
+                    name,
+                    file: file.path.clone(),
+                    block_contents,
+                },
+            );
         }
     }
     for file in files {
@@ -126,20 +157,31 @@ pub fn read(files: &[SourceFile], docs_files: &[SourceFile]) -> Result<Propertie
     let docs = properties.docs.clone();
     let resolve = |text: &mut String| {
         if text.contains("doc(") {
-            *text = DOC_CALL.replace_all(text, |c: &regex::Captures| docs.get(&c[1]).map_or_else(String::new, |d| d.block_contents.clone())).into_owned();
+            *text = DOC_CALL
+                .replace_all(text, |c: &regex::Captures| {
+                    docs.get(&c[1])
+                        .map_or_else(String::new, |d| d.block_contents.clone())
+                })
+                .into_owned();
         }
     };
     for patches in properties.patches.values_mut() {
         for patch in patches.values_mut() {
             resolve(&mut patch.description);
-            patch.columns.values_mut().for_each(|column| resolve(&mut column.description));
+            patch
+                .columns
+                .values_mut()
+                .for_each(|column| resolve(&mut column.description));
         }
     }
     for source in &mut properties.sources {
         resolve(&mut source.description);
         for table in &mut source.tables {
             resolve(&mut table.description);
-            table.columns.values_mut().for_each(|column| resolve(&mut column.description));
+            table
+                .columns
+                .values_mut()
+                .for_each(|column| resolve(&mut column.description));
         }
     }
     Ok(properties)
@@ -151,12 +193,20 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
         if document.is_null() {
             return Ok(());
         }
-        return Err(Diagnostic::new("uxt::properties::invalid", "a properties file must be a mapping with keys such as `models:` or `sources:`").at_line(&file.path, file.contents.clone(), 1));
+        return Err(Diagnostic::new(
+            "uxt::properties::invalid",
+            "a properties file must be a mapping with keys such as `models:` or `sources:`",
+        )
+        .at_line(&file.path, file.contents.clone(), 1));
     };
     for key in top.keys() {
         if !TOP_KEYS.contains(&key.as_str()) {
             let line = line_of(&file.contents, &format!("{key}:"), 0);
-            let mut diagnostic = Diagnostic::new("uxt::properties::unknown_key", format!("unknown top-level key `{key}` in a properties file")).at_line(&file.path, file.contents.clone(), line);
+            let mut diagnostic = Diagnostic::new(
+                "uxt::properties::unknown_key",
+                format!("unknown top-level key `{key}` in a properties file"),
+            )
+            .at_line(&file.path, file.contents.clone(), line);
             if let Some(near) = crate::diagnostic::closest(key, TOP_KEYS.iter().copied()) {
                 diagnostic = diagnostic.with_help(format!("did you mean `{near}`?"));
             }
@@ -170,7 +220,10 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
             if let Some(previous) = by_name.get(&patch.name) {
                 return Err(Diagnostic::new(
                     "uxt::properties::duplicate",
-                    format!("`{}` is described twice: in `{}` and in `{}`", patch.name, previous.file, patch.file),
+                    format!(
+                        "`{}` is described twice: in `{}` and in `{}`",
+                        patch.name, previous.file, patch.file
+                    ),
                 )
                 .at_line(&file.path, file.contents.clone(), patch.line)
                 .with_help("keep one entry per resource across the properties files"));
@@ -182,42 +235,90 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
         properties.sources.push(read_source(entry, file)?);
     }
     for entry in list(&top, "macros", file)? {
-        if let (Some(name), Some(description)) = (entry.get("name").and_then(Value::as_str), entry.get("description").and_then(Value::as_str)) {
-            properties.macros.insert(name.to_string(), description.to_string());
+        if let (Some(name), Some(description)) = (
+            entry.get("name").and_then(Value::as_str),
+            entry.get("description").and_then(Value::as_str),
+        ) {
+            properties
+                .macros
+                .insert(name.to_string(), description.to_string());
         }
     }
-    properties.exposures.extend(list(&top, "exposures", file)?.into_iter().map(|e| Value::Object(e.clone())));
+    properties.exposures.extend(
+        list(&top, "exposures", file)?
+            .into_iter()
+            .map(|e| Value::Object(e.clone())),
+    );
     Ok(())
 }
 
-fn list<'a>(top: &'a Map<String, Value>, key: &str, file: &SourceFile) -> Result<Vec<&'a Map<String, Value>>, Diagnostic> {
+fn list<'a>(
+    top: &'a Map<String, Value>,
+    key: &str,
+    file: &SourceFile,
+) -> Result<Vec<&'a Map<String, Value>>, Diagnostic> {
     match top.get(key) {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items
             .iter()
             .map(|item| {
                 item.as_object().ok_or_else(|| {
-                    Diagnostic::new("uxt::properties::invalid", format!("each entry under `{key}:` must be a mapping with a `name:`"))
-                        .at_line(&file.path, file.contents.clone(), line_of(&file.contents, &format!("{key}:"), 0))
+                    Diagnostic::new(
+                        "uxt::properties::invalid",
+                        format!("each entry under `{key}:` must be a mapping with a `name:`"),
+                    )
+                    .at_line(
+                        &file.path,
+                        file.contents.clone(),
+                        line_of(&file.contents, &format!("{key}:"), 0),
+                    )
                 })
             })
             .collect(),
-        Some(_) => Err(Diagnostic::new("uxt::properties::invalid", format!("`{key}:` must be a list")).at_line(&file.path, file.contents.clone(), line_of(&file.contents, &format!("{key}:"), 0))),
+        Some(_) => Err(Diagnostic::new(
+            "uxt::properties::invalid",
+            format!("`{key}:` must be a list"),
+        )
+        .at_line(
+            &file.path,
+            file.contents.clone(),
+            line_of(&file.contents, &format!("{key}:"), 0),
+        )),
     }
 }
 
-fn name_of(entry: &Map<String, Value>, file: &SourceFile, what: &str) -> Result<String, Diagnostic> {
-    entry.get("name").and_then(yaml::scalar_string).ok_or_else(|| {
-        Diagnostic::new("uxt::properties::missing_name", format!("a {what} entry has no `name:`")).in_file(file.path.clone()).with_help("every entry needs `name: <resource name>`")
-    })
+fn name_of(
+    entry: &Map<String, Value>,
+    file: &SourceFile,
+    what: &str,
+) -> Result<String, Diagnostic> {
+    entry
+        .get("name")
+        .and_then(yaml::scalar_string)
+        .ok_or_else(|| {
+            Diagnostic::new(
+                "uxt::properties::missing_name",
+                format!("a {what} entry has no `name:`"),
+            )
+            .in_file(file.path.clone())
+            .with_help("every entry needs `name: <resource name>`")
+        })
 }
 
 fn text(entry: &Map<String, Value>, key: &str) -> String {
-    entry.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
+    entry
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn object(entry: &Map<String, Value>, key: &str) -> Map<String, Value> {
-    entry.get(key).and_then(Value::as_object).cloned().unwrap_or_default()
+    entry
+        .get(key)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn tests_of(entry: &Map<String, Value>) -> Vec<Value> {
@@ -230,20 +331,35 @@ fn tests_of(entry: &Map<String, Value>) -> Vec<Value> {
     tests
 }
 
-fn columns_of(entry: &Map<String, Value>, file: &SourceFile) -> Result<IndexMap<String, ColumnDef>, Diagnostic> {
+fn columns_of(
+    entry: &Map<String, Value>,
+    file: &SourceFile,
+) -> Result<IndexMap<String, ColumnDef>, Diagnostic> {
     let mut columns = IndexMap::new();
     if let Some(Value::Array(items)) = entry.get("columns") {
         for item in items {
-            let Some(column) = item.as_object() else { continue };
+            let Some(column) = item.as_object() else {
+                continue;
+            };
             let name = name_of(column, file, "column")?;
             let mut meta = object(column, "meta");
-            meta.extend(column.get("config").and_then(|c| c.get("meta")).and_then(Value::as_object).cloned().unwrap_or_default());
+            meta.extend(
+                column
+                    .get("config")
+                    .and_then(|c| c.get("meta"))
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default(),
+            );
             columns.insert(
                 name.clone(),
                 ColumnDef {
                     name,
                     description: text(column, "description"),
-                    data_type: column.get("data_type").and_then(Value::as_str).map(str::to_string),
+                    data_type: column
+                        .get("data_type")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
                     meta,
                     tags: yaml::string_list(column.get("tags").unwrap_or(&Value::Null)),
                     quote: column.get("quote").and_then(Value::as_bool),
@@ -260,7 +376,9 @@ fn read_patch(entry: &Map<String, Value>, file: &SourceFile) -> Result<Patch, Di
     let mut config = object(entry, "config");
     for key in ["meta", "docs", "tags"] {
         if let Some(value) = entry.get(key) {
-            config.entry(key.to_string()).or_insert_with(|| value.clone());
+            config
+                .entry(key.to_string())
+                .or_insert_with(|| value.clone());
         }
     }
     Ok(Patch {
@@ -270,7 +388,10 @@ fn read_patch(entry: &Map<String, Value>, file: &SourceFile) -> Result<Patch, Di
         tests: tests_of(entry),
         meta: object(entry, "meta"),
         docs: object(entry, "docs"),
-        relation: entry.get("relation").and_then(Value::as_str).map(str::to_string),
+        relation: entry
+            .get("relation")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         file: file.path.clone(),
         config,
         name,
@@ -282,13 +403,21 @@ fn read_source(entry: &Map<String, Value>, file: &SourceFile) -> Result<SourceDe
     let mut tables = Vec::new();
     if let Some(Value::Array(items)) = entry.get("tables") {
         for item in items {
-            let Some(table) = item.as_object() else { continue };
+            let Some(table) = item.as_object() else {
+                continue;
+            };
             let table_name = name_of(table, file, "source table")?;
             tables.push(SourceTable {
-                identifier: table.get("identifier").and_then(yaml::scalar_string).unwrap_or_else(|| table_name.clone()),
+                identifier: table
+                    .get("identifier")
+                    .and_then(yaml::scalar_string)
+                    .unwrap_or_else(|| table_name.clone()),
                 description: text(table, "description"),
                 columns: columns_of(table, file)?,
-                loaded_at_field: table.get("loaded_at_field").and_then(Value::as_str).map(str::to_string),
+                loaded_at_field: table
+                    .get("loaded_at_field")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 meta: object(table, "meta"),
                 tags: yaml::string_list(table.get("tags").unwrap_or(&Value::Null)),
                 tests: tests_of(table),
@@ -303,9 +432,15 @@ fn read_source(entry: &Map<String, Value>, file: &SourceFile) -> Result<SourceDe
         file: file.path.clone(),
         description: text(entry, "description"),
         database: entry.get("database").and_then(yaml::scalar_string),
-        schema: entry.get("schema").and_then(yaml::scalar_string).unwrap_or_else(|| name.clone()),
+        schema: entry
+            .get("schema")
+            .and_then(yaml::scalar_string)
+            .unwrap_or_else(|| name.clone()),
         loader: text(entry, "loader"),
-        loaded_at_field: entry.get("loaded_at_field").and_then(Value::as_str).map(str::to_string),
+        loaded_at_field: entry
+            .get("loaded_at_field")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         meta: object(entry, "meta"),
         tags: yaml::string_list(entry.get("tags").unwrap_or(&Value::Null)),
         quoting: object(entry, "quoting"),
@@ -318,5 +453,10 @@ fn read_source(entry: &Map<String, Value>, file: &SourceFile) -> Result<SourceDe
 
 /// The 1-based line holding `needle` at or after line `from`, else 1.
 pub fn line_of(source: &str, needle: &str, from: usize) -> usize {
-    source.lines().enumerate().skip(from).find(|(_, line)| line.contains(needle)).map_or(1, |(index, _)| index + 1)
+    source
+        .lines()
+        .enumerate()
+        .skip(from)
+        .find(|(_, line)| line.contains(needle))
+        .map_or(1, |(index, _)| index + 1)
 }

@@ -29,7 +29,10 @@ pub fn parse(file: &str, source: &Arc<str>) -> Result<Value, Diagnostic> {
 /// The 1-based line a YAML error message names (`line 6 column 16`).
 fn line_of(message: &str) -> Option<usize> {
     let index = message.find("line ")?;
-    let digits: String = message[index + 5..].chars().take_while(char::is_ascii_digit).collect();
+    let digits: String = message[index + 5..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     digits.parse().ok()
 }
 
@@ -62,14 +65,20 @@ mod tests {
         let source: Arc<str> = Arc::from("models:\n  - name: a\n    tests: [unique\n");
         let diagnostic = parse("models/schema.yml", &source).unwrap_err();
         assert_eq!(diagnostic.file(), Some("models/schema.yml"));
-        assert!(diagnostic.location.as_ref().and_then(|l| l.line).is_some(), "{diagnostic}");
+        assert!(
+            diagnostic.location.as_ref().and_then(|l| l.line).is_some(),
+            "{diagnostic}"
+        );
     }
 
     #[test]
     fn parses_mappings_in_order() {
         let source: Arc<str> = Arc::from("b: 1\na: [x, y]\n");
         let value = parse("x.yml", &source).unwrap();
-        assert_eq!(value.as_object().unwrap().keys().collect::<Vec<_>>(), ["b", "a"]);
+        assert_eq!(
+            value.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["b", "a"]
+        );
         assert_eq!(string_list(&value["a"]), ["x", "y"]);
     }
 }

@@ -29,7 +29,9 @@ impl Engine {
         let project = Project::from_fixture(fixture);
         let profiles = match self {
             Engine::DuckDb => profiles_yml_duckdb(profile),
-            Engine::Postgres(postgres) => profiles_yml_postgres(postgres, profile, &postgres.create_database(fixture)),
+            Engine::Postgres(postgres) => {
+                profiles_yml_postgres(postgres, profile, &postgres.create_database(fixture))
+            }
         };
         project.write("profiles.yml", profiles);
         project

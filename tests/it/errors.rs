@@ -12,53 +12,142 @@ fn fails_with(edit: impl Fn(&Project), args: &[&str], expected: &[&str]) {
     let output = project.run(args);
     assert_eq!(output.code(), 1, "{output:?}");
     for text in expected {
-        assert!(output.stderr().contains(text), "expected `{text}` in the output: {output:?}");
+        assert!(
+            output.stderr().contains(text),
+            "expected `{text}` in the output: {output:?}"
+        );
     }
     assert!(!output.stderr().contains("panicked"), "{output:?}");
 }
 
 #[test]
 fn malformed_yaml_names_file_and_line() {
-    fails_with(|p| { p.write("models/broken.yml", "version: 2\nmodels:\n  - name: x\n    columns: [a\n"); }, &["parse"], &["models/broken.yml", "invalid YAML", "uxt::yaml::syntax"]);
+    fails_with(
+        |p| {
+            p.write(
+                "models/broken.yml",
+                "version: 2\nmodels:\n  - name: x\n    columns: [a\n",
+            );
+        },
+        &["parse"],
+        &["models/broken.yml", "invalid YAML", "uxt::yaml::syntax"],
+    );
 }
 
 #[test]
 fn unknown_project_key_suggests_the_right_one() {
     let edit = |p: &Project| {
         let text = std::fs::read_to_string(p.path().join("dbt_project.yml")).unwrap();
-        p.write("dbt_project.yml", text.replace("model-paths:", "modle-paths:"));
+        p.write(
+            "dbt_project.yml",
+            text.replace("model-paths:", "modle-paths:"),
+        );
     };
-    fails_with(edit, &["parse"], &["unknown key `modle-paths`", "did you mean `model-paths`?", "dbt_project.yml:6"]);
+    fails_with(
+        edit,
+        &["parse"],
+        &[
+            "unknown key `modle-paths`",
+            "did you mean `model-paths`?",
+            "dbt_project.yml:6",
+        ],
+    );
 }
 
 #[test]
 fn jinja_syntax_error_points_at_the_line() {
-    fails_with(|p| { p.write("models/bad_syntax.sql", "select 1\n{% if true %}\nselect 2\n"); }, &["parse"], &["models/bad_syntax.sql", "Jinja syntax error"]);
+    fails_with(
+        |p| {
+            p.write(
+                "models/bad_syntax.sql",
+                "select 1\n{% if true %}\nselect 2\n",
+            );
+        },
+        &["parse"],
+        &["models/bad_syntax.sql", "Jinja syntax error"],
+    );
 }
 
 #[test]
 fn unknown_macro_suggests_a_near_name() {
-    fails_with(|p| { p.write("models/bad_macro.sql", "select {{ cents_to_unit('x') }} as y\n"); }, &["parse"], &["models/bad_macro.sql:1", "unknown macro", "did you mean `cents_to_units`?"]);
+    fails_with(
+        |p| {
+            p.write(
+                "models/bad_macro.sql",
+                "select {{ cents_to_unit('x') }} as y\n",
+            );
+        },
+        &["parse"],
+        &[
+            "models/bad_macro.sql:1",
+            "unknown macro",
+            "did you mean `cents_to_units`?",
+        ],
+    );
 }
 
 #[test]
 fn missing_var_and_env_var_are_named() {
-    fails_with(|p| { p.write("models/bad_var.sql", "select {{ var('no_such_var') }} as y\n"); }, &["parse"], &["models/bad_var.sql:1", "required var `no_such_var` not found"]);
-    fails_with(|p| { p.write("models/bad_env.sql", "select '{{ env_var('UXT_TEST_SURELY_UNSET') }}' as y\n"); }, &["parse"], &["models/bad_env.sql:1", "`UXT_TEST_SURELY_UNSET` is not set"]);
+    fails_with(
+        |p| {
+            p.write(
+                "models/bad_var.sql",
+                "select {{ var('no_such_var') }} as y\n",
+            );
+        },
+        &["parse"],
+        &[
+            "models/bad_var.sql:1",
+            "required var `no_such_var` not found",
+        ],
+    );
+    fails_with(
+        |p| {
+            p.write(
+                "models/bad_env.sql",
+                "select '{{ env_var('UXT_TEST_SURELY_UNSET') }}' as y\n",
+            );
+        },
+        &["parse"],
+        &["models/bad_env.sql:1", "`UXT_TEST_SURELY_UNSET` is not set"],
+    );
 }
 
 #[test]
 fn ref_to_missing_model_points_at_the_call() {
     fails_with(
-        |p| { p.write("models/bad_ref.sql", "select *\nfrom {{ ref('stg_order') }}\n"); },
+        |p| {
+            p.write(
+                "models/bad_ref.sql",
+                "select *\nfrom {{ ref('stg_order') }}\n",
+            );
+        },
         &["parse"],
-        &["models/bad_ref.sql:2", "`bad_ref` refers to `stg_order`, which was not found", "did you mean `stg_orders`?", "uxt::parse::unknown_ref"],
+        &[
+            "models/bad_ref.sql:2",
+            "`bad_ref` refers to `stg_order`, which was not found",
+            "did you mean `stg_orders`?",
+            "uxt::parse::unknown_ref",
+        ],
     );
 }
 
 #[test]
 fn missing_source_is_named() {
-    fails_with(|p| { p.write("models/bad_source.sql", "select * from {{ source('raw', 'payment') }}\n"); }, &["parse"], &["models/bad_source.sql:1", "source `raw.payment`", "did you mean `raw.payments`?"]);
+    fails_with(
+        |p| {
+            p.write(
+                "models/bad_source.sql",
+                "select * from {{ source('raw', 'payment') }}\n",
+            );
+        },
+        &["parse"],
+        &[
+            "models/bad_source.sql:1",
+            "source `raw.payment`",
+            "did you mean `raw.payments`?",
+        ],
+    );
 }
 
 #[test]
@@ -68,12 +157,26 @@ fn cycle_names_every_node_on_it() {
         p.write("models/b.sql", "select * from {{ ref('c') }}\n");
         p.write("models/c.sql", "select * from {{ ref('a') }}\n");
     };
-    fails_with(edit, &["parse"], &["found a cycle: model.shop.a -> model.shop.b -> model.shop.c -> model.shop.a"]);
+    fails_with(
+        edit,
+        &["parse"],
+        &["found a cycle: model.shop.a -> model.shop.b -> model.shop.c -> model.shop.a"],
+    );
 }
 
 #[test]
 fn duplicate_names_name_both_files() {
-    fails_with(|p| { p.write("models/marts/stg_orders.sql", "select 1 as x\n"); }, &["parse"], &["two models are named `stg_orders`", "models/marts/stg_orders.sql", "models/staging/stg_orders.sql"]);
+    fails_with(
+        |p| {
+            p.write("models/marts/stg_orders.sql", "select 1 as x\n");
+        },
+        &["parse"],
+        &[
+            "two models are named `stg_orders`",
+            "models/marts/stg_orders.sql",
+            "models/staging/stg_orders.sql",
+        ],
+    );
 }
 
 #[test]
@@ -87,7 +190,10 @@ fn unreachable_database_names_host_port_and_database_without_the_password() {
     assert_eq!(output.code(), 1, "{output:?}");
     assert!(output.stderr().contains("127.0.0.1:1"), "{output:?}");
     assert!(output.stderr().contains("nowhere"), "{output:?}");
-    assert!(!output.stderr().contains("s3cret-pw") && !output.stdout().contains("s3cret-pw"), "{output:?}");
+    assert!(
+        !output.stderr().contains("s3cret-pw") && !output.stdout().contains("s3cret-pw"),
+        "{output:?}"
+    );
 }
 
 #[test]
@@ -96,6 +202,16 @@ fn sql_error_in_a_model_fails_the_run_with_the_engine_message() {
     project.write("models/bad_sql.sql", "selec 1\n");
     let output = project.run(&["run"]);
     assert_eq!(output.code(), 1, "{output:?}");
-    assert!(output.stderr().contains("Database Error in model bad_sql (models/bad_sql.sql)"), "{output:?}");
-    assert!(output.stderr().contains("target/run/shop/models/bad_sql.sql"), "{output:?}");
+    assert!(
+        output
+            .stderr()
+            .contains("Database Error in model bad_sql (models/bad_sql.sql)"),
+        "{output:?}"
+    );
+    assert!(
+        output
+            .stderr()
+            .contains("target/run/shop/models/bad_sql.sql"),
+        "{output:?}"
+    );
 }

@@ -7,18 +7,48 @@ use crate::harness::Project;
 fn example_project_builds_and_tests_on_duckdb() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let project = Project::empty();
-    for dir in ["project", "models", "macros", "seeds", "snapshots", "tests/data"] {
+    for dir in [
+        "project",
+        "models",
+        "macros",
+        "seeds",
+        "snapshots",
+        "tests/data",
+    ] {
         copy(&root.join(dir), &project.path().join(dir));
     }
     let _ = std::fs::remove_dir_all(project.path().join("project/target"));
     let output = project.run(&["build"]);
     assert_eq!(output.code(), 0, "{output:?}");
-    assert!(output.stderr().contains("PASS unique_combination_fct_district_days_district_id__day_serial"), "{output:?}");
-    assert_eq!(query(&project, "select count(*) as n from {{ ref('fct_district_days') }}"), ["n", "600"]);
-    assert_eq!(query(&project, "select ux_date from {{ ref('ref_calendar') }} where day_serial = 59"), ["ux_date", "20100230"]);
+    assert!(
+        output
+            .stderr()
+            .contains("PASS unique_combination_fct_district_days_district_id__day_serial"),
+        "{output:?}"
+    );
+    assert_eq!(
+        query(
+            &project,
+            "select count(*) as n from {{ ref('fct_district_days') }}"
+        ),
+        ["n", "600"]
+    );
+    assert_eq!(
+        query(
+            &project,
+            "select ux_date from {{ ref('ref_calendar') }} where day_serial = 59"
+        ),
+        ["ux_date", "20100230"]
+    );
     let again = project.run(&["run", "--vars", "{horizon_days: 45}"]);
     assert_eq!(again.code(), 0, "{again:?}");
-    assert_eq!(query(&project, "select count(*) as n from {{ ref('fct_district_days') }}"), ["n", "900"]);
+    assert_eq!(
+        query(
+            &project,
+            "select count(*) as n from {{ ref('fct_district_days') }}"
+        ),
+        ["n", "900"]
+    );
 }
 
 fn copy(from: &std::path::Path, to: &std::path::Path) {

@@ -13,16 +13,41 @@ const ROUND_TWO: &str = "customer_id,name,tier,balance,signup_date,updated_at,ac
 /// The SCD2 invariants: at most one current row per key, no overlapping validity ranges,
 /// valid_from before valid_to.
 fn assert_snapshot_invariants(project: &Project, table: &str, engine: &str) {
-    let current = query(project, &format!("select customer_id from {{{{ ref('{table}') }}}} where dbt_valid_to is null group by customer_id having count(*) > 1"));
-    assert_eq!(current, ["customer_id"], "{engine}: two current rows for a key in {table}");
+    let current = query(
+        project,
+        &format!(
+            "select customer_id from {{{{ ref('{table}') }}}} where dbt_valid_to is null group by customer_id having count(*) > 1"
+        ),
+    );
+    assert_eq!(
+        current,
+        ["customer_id"],
+        "{engine}: two current rows for a key in {table}"
+    );
     let far = "cast('9999-12-31' as timestamp)";
-    let overlaps = query(project, &format!(
-        "select a.customer_id from {{{{ ref('{table}') }}}} as a join {{{{ ref('{table}') }}}} as b on a.customer_id = b.customer_id and a.dbt_scd_id <> b.dbt_scd_id \
+    let overlaps = query(
+        project,
+        &format!(
+            "select a.customer_id from {{{{ ref('{table}') }}}} as a join {{{{ ref('{table}') }}}} as b on a.customer_id = b.customer_id and a.dbt_scd_id <> b.dbt_scd_id \
          and a.dbt_valid_from < coalesce(b.dbt_valid_to, {far}) and b.dbt_valid_from < coalesce(a.dbt_valid_to, {far})"
-    ));
-    assert_eq!(overlaps, ["customer_id"], "{engine}: overlapping versions in {table}");
-    let backwards = query(project, &format!("select customer_id from {{{{ ref('{table}') }}}} where dbt_valid_to is not null and dbt_valid_from >= dbt_valid_to"));
-    assert_eq!(backwards, ["customer_id"], "{engine}: valid_from not before valid_to in {table}");
+        ),
+    );
+    assert_eq!(
+        overlaps,
+        ["customer_id"],
+        "{engine}: overlapping versions in {table}"
+    );
+    let backwards = query(
+        project,
+        &format!(
+            "select customer_id from {{{{ ref('{table}') }}}} where dbt_valid_to is not null and dbt_valid_from >= dbt_valid_to"
+        ),
+    );
+    assert_eq!(
+        backwards,
+        ["customer_id"],
+        "{engine}: valid_from not before valid_to in {table}"
+    );
 }
 
 #[test]
@@ -34,24 +59,88 @@ fn build_runs_seeds_models_snapshots_and_tests_in_two_rounds() {
         assert_eq!(first.code(), 0, "{name}: {first:?}");
         assert!(first.stderr().contains("OK loaded seed file"), "{first:?}");
         assert!(first.stderr().contains("OK snapshotted"), "{first:?}");
-        assert!(first.stderr().contains("PASS not_null_customers_customer_id"), "{first:?}");
-        assert!(first.stderr().contains("Done. PASS=11 WARN=0 ERROR=0 SKIP=0"), "{name}: {first:?}");
+        assert!(
+            first
+                .stderr()
+                .contains("PASS not_null_customers_customer_id"),
+            "{first:?}"
+        );
+        assert!(
+            first
+                .stderr()
+                .contains("Done. PASS=11 WARN=0 ERROR=0 SKIP=0"),
+            "{name}: {first:?}"
+        );
         // Seed types were inferred: arithmetic on the date and numeric columns works.
-        let typed = query(&project, "select customer_id, balance * 2 as doubled, cast(signup_date as date) = signup_date as is_date, active from {{ ref('customers') }} order by 1");
-        assert_eq!(typed, ["customer_id,doubled,is_date,active", "1,21.00,true,true", "2,0.50,true,false", "3,6.50,true,true"], "{name}");
+        let typed = query(
+            &project,
+            "select customer_id, balance * 2 as doubled, cast(signup_date as date) = signup_date as is_date, active from {{ ref('customers') }} order by 1",
+        );
+        assert_eq!(
+            typed,
+            [
+                "customer_id,doubled,is_date,active",
+                "1,21.00,true,true",
+                "2,0.50,true,false",
+                "3,6.50,true,true"
+            ],
+            "{name}"
+        );
 
         project.write("seeds/customers.csv", ROUND_TWO);
         let second = project.run(&["build"]);
         assert_eq!(second.code(), 0, "{name}: {second:?}");
-        let history = query(&project, "select customer_id, tier, dbt_valid_to is null as current from {{ ref('customers_snapshot') }} order by customer_id, dbt_valid_from");
-        assert_eq!(history, ["customer_id,tier,current", "1,gold,false", "1,platinum,true", "2,silver,true", "3,,true", "4,silver,true"], "{name}");
-        let checked = query(&project, "select customer_id, tier, dbt_valid_to is null as current from {{ ref('customers_check') }} order by customer_id, dbt_valid_from");
-        assert_eq!(checked, ["customer_id,tier,current", "1,gold,false", "1,platinum,true", "2,silver,true", "3,,true", "4,silver,true"], "{name}");
+        let history = query(
+            &project,
+            "select customer_id, tier, dbt_valid_to is null as current from {{ ref('customers_snapshot') }} order by customer_id, dbt_valid_from",
+        );
+        assert_eq!(
+            history,
+            [
+                "customer_id,tier,current",
+                "1,gold,false",
+                "1,platinum,true",
+                "2,silver,true",
+                "3,,true",
+                "4,silver,true"
+            ],
+            "{name}"
+        );
+        let checked = query(
+            &project,
+            "select customer_id, tier, dbt_valid_to is null as current from {{ ref('customers_check') }} order by customer_id, dbt_valid_from",
+        );
+        assert_eq!(
+            checked,
+            [
+                "customer_id,tier,current",
+                "1,gold,false",
+                "1,platinum,true",
+                "2,silver,true",
+                "3,,true",
+                "4,silver,true"
+            ],
+            "{name}"
+        );
 
         let third = project.run(&["snapshot"]);
         assert_eq!(third.code(), 0, "{name}: {third:?}");
-        assert_eq!(query(&project, "select count(*) as n from {{ ref('customers_snapshot') }}"), ["n", "5"], "{name}: a run with no change adds nothing");
-        assert_eq!(query(&project, "select count(*) as n from {{ ref('customers_check') }}"), ["n", "5"], "{name}: a NULL check column adds nothing");
+        assert_eq!(
+            query(
+                &project,
+                "select count(*) as n from {{ ref('customers_snapshot') }}"
+            ),
+            ["n", "5"],
+            "{name}: a run with no change adds nothing"
+        );
+        assert_eq!(
+            query(
+                &project,
+                "select count(*) as n from {{ ref('customers_check') }}"
+            ),
+            ["n", "5"],
+            "{name}: a NULL check column adds nothing"
+        );
         assert_snapshot_invariants(&project, "customers_snapshot", name);
         assert_snapshot_invariants(&project, "customers_check", name);
     }
@@ -60,17 +149,29 @@ fn build_runs_seeds_models_snapshots_and_tests_in_two_rounds() {
 #[test]
 fn hard_deletes_modes_close_or_mark_deleted_rows() {
     for engine in Engine::all() {
-        for (mode, expected) in [("invalidate", ["customer_id,current", "2,false"].as_slice()), ("new_record", ["customer_id,current", "2,false", "2,true"].as_slice())] {
+        for (mode, expected) in [
+            ("invalidate", ["customer_id,current", "2,false"].as_slice()),
+            (
+                "new_record",
+                ["customer_id,current", "2,false", "2,true"].as_slice(),
+            ),
+        ] {
             let project = engine.project("store", "store");
             let vars = format!("{{hard_deletes: {mode}}}");
             assert_eq!(project.run(&["build", "--vars", &vars]).code(), 0);
             project.write("seeds/customers.csv", ROUND_TWO);
             let second = project.run(&["build", "--vars", &vars]);
             assert_eq!(second.code(), 0, "{second:?}");
-            let rows = query(&project, "select customer_id, dbt_valid_to is null as current from {{ ref('customers_snapshot') }} where customer_id = 2 order by dbt_valid_from, dbt_valid_to");
+            let rows = query(
+                &project,
+                "select customer_id, dbt_valid_to is null as current from {{ ref('customers_snapshot') }} where customer_id = 2 order by dbt_valid_from, dbt_valid_to",
+            );
             assert_eq!(rows, expected, "{} {mode}", engine.name());
             if mode == "new_record" {
-                let deleted = query(&project, "select dbt_is_deleted from {{ ref('customers_snapshot') }} where customer_id = 2 and dbt_valid_to is null");
+                let deleted = query(
+                    &project,
+                    "select dbt_is_deleted from {{ ref('customers_snapshot') }} where customer_id = 2 and dbt_valid_to is null",
+                );
                 assert_eq!(deleted, ["dbt_is_deleted", "True"], "{}", engine.name());
             }
             assert_snapshot_invariants(&project, "customers_snapshot", engine.name());
@@ -86,14 +187,29 @@ fn failing_test_fails_the_run_and_skips_downstream_in_build() {
         let output = project.run(&["build"]);
         assert_eq!(output.code(), 1, "{}: {output:?}", engine.name());
         let stderr = output.stderr();
-        assert!(stderr.contains("FAIL 1 unique_customers_customer_id"), "{stderr}");
-        assert!(stderr.contains("WARN 1 accepted_values_customers_tier__gold__silver__platinum"), "{stderr}");
-        assert!(stderr.contains("FAIL 1 assert_no_negative_balance") || stderr.contains("SKIP test assert_no_negative_balance"), "{stderr}");
+        assert!(
+            stderr.contains("FAIL 1 unique_customers_customer_id"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("WARN 1 accepted_values_customers_tier__gold__silver__platinum"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("FAIL 1 assert_no_negative_balance")
+                || stderr.contains("SKIP test assert_no_negative_balance"),
+            "{stderr}"
+        );
         // The unique test on the seed failed: everything built on the seed is skipped.
         assert!(stderr.contains("SKIP relation"), "{stderr}");
         let tested = project.run(&["test", "--select", "customers"]);
         assert_eq!(tested.code(), 1, "{tested:?}");
-        assert!(tested.stderr().contains("Failure in test unique_customers_customer_id"), "{tested:?}");
+        assert!(
+            tested
+                .stderr()
+                .contains("Failure in test unique_customers_customer_id"),
+            "{tested:?}"
+        );
     }
 }
 
@@ -105,13 +221,47 @@ fn bad_seed_file_names_line_and_keeps_the_previous_table() {
         project.write("seeds/customers.csv", "customer_id,name,tier,balance,signup_date,updated_at,active\n1,Ada,gold,1.0,2010-01-01,2010-01-01 00:00:00,true\n2,Brin\n");
         let output = project.run(&["seed"]);
         assert_eq!(output.code(), 1, "{output:?}");
-        assert!(output.stderr().contains("seeds/customers.csv:3: this row has 2 fields, but the header has 7"), "{output:?}");
-        assert_eq!(query(&project, "select count(*) as n from {{ ref('customers') }}"), ["n", "3"], "{}", engine.name());
+        assert!(
+            output
+                .stderr()
+                .contains("seeds/customers.csv:3: this row has 2 fields, but the header has 7"),
+            "{output:?}"
+        );
+        assert_eq!(
+            query(&project, "select count(*) as n from {{ ref('customers') }}"),
+            ["n", "3"],
+            "{}",
+            engine.name()
+        );
 
+        project.write("seeds/customers.csv", "customer_id,name,name\n1,Ada,Ada\n");
+        let duplicate = project.run(&["seed"]);
+        assert!(
+            duplicate
+                .stderr()
+                .contains("seeds/customers.csv:1 (column `name`): the header names `name` twice"),
+            "{duplicate:?}"
+        );
+        project.write(
+            "seeds/customers.csv",
+            b"customer_id,name\n1,Caf\xe9\n".as_slice(),
+        );
+        let encoding = project.run(&["seed"]);
+        assert!(
+            encoding
+                .stderr()
+                .contains("seeds/customers.csv:2 (column `name`): the file is not valid UTF-8"),
+            "{encoding:?}"
+        );
         project.write("seeds/customers.csv", "customer_id,name,tier,balance,signup_date,updated_at,active\nx1,Ada,gold,1.0,2010-01-01,2010-01-01 00:00:00,true\n");
         let cast = project.run(&["seed"]);
         assert_eq!(cast.code(), 1, "{cast:?}");
         assert!(cast.stderr().contains("seeds/customers.csv:2 (column `customer_id`): `x1` in column `customer_id` is not a valid integer"), "{cast:?}");
-        assert_eq!(query(&project, "select count(*) as n from {{ ref('customers') }}"), ["n", "3"], "{}", engine.name());
+        assert_eq!(
+            query(&project, "select count(*) as n from {{ ref('customers') }}"),
+            ["n", "3"],
+            "{}",
+            engine.name()
+        );
     }
 }

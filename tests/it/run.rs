@@ -8,20 +8,61 @@ fn dbt_project_runs_unchanged_and_incremental_merges_on_second_run() {
         let project = engine.project("shop", "shop");
         let first = project.run(&["run"]);
         assert_eq!(first.code(), 0, "{}: {first:?}", engine.name());
-        assert!(first.stderr().contains("Done. PASS=4 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=4"), "{}: {first:?}", engine.name());
+        assert!(
+            first
+                .stderr()
+                .contains("Done. PASS=6 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=6"),
+            "{}: {first:?}",
+            engine.name()
+        );
         assert!(first.stderr().contains("START sql view model"), "{first:?}");
 
-        let customers = query(&project, "select customer_id, first_name, order_count, total_amount from {{ ref('customers') }} order by 1");
-        assert_eq!(customers, ["customer_id,first_name,order_count,total_amount", "1,Ada,2,35.50", "2,Brin,0,0.00", "3,Cato,1,9.90"], "{}", engine.name());
+        let customers = query(
+            &project,
+            "select customer_id, first_name, order_count, total_amount from {{ ref('customers') }} order by 1",
+        );
+        assert_eq!(
+            customers,
+            [
+                "customer_id,first_name,order_count,total_amount",
+                "1,Ada,2,35.50",
+                "2,Brin,0,0.00",
+                "3,Cato,1,9.90"
+            ],
+            "{}",
+            engine.name()
+        );
 
         let second = project.run(&["run", "--select", "order_events", "--vars", "{batch: 2}"]);
         assert_eq!(second.code(), 0, "{}: {second:?}", engine.name());
-        let events = query(&project, "select event_id, state from {{ ref('order_events') }} order by 1");
-        assert_eq!(events, ["event_id,state", "1,placed", "2,placed", "3,shipped", "4,placed"], "{}", engine.name());
+        let events = query(
+            &project,
+            "select event_id, state from {{ ref('order_events') }} order by 1",
+        );
+        assert_eq!(
+            events,
+            [
+                "event_id,state",
+                "1,placed",
+                "2,placed",
+                "3,shipped",
+                "4,placed"
+            ],
+            "{}",
+            engine.name()
+        );
 
         let refreshed = project.run(&["run", "--select", "order_events", "--full-refresh"]);
         assert_eq!(refreshed.code(), 0, "{refreshed:?}");
-        assert_eq!(query(&project, "select count(*) as n from {{ ref('order_events') }}"), ["n", "3"], "{}", engine.name());
+        assert_eq!(
+            query(
+                &project,
+                "select count(*) as n from {{ ref('order_events') }}"
+            ),
+            ["n", "3"],
+            "{}",
+            engine.name()
+        );
     }
 }
 
@@ -30,18 +71,45 @@ fn failed_table_keeps_previous_version_and_skips_descendants() {
     for engine in Engine::all() {
         let project = engine.project("shop", "shop");
         assert_eq!(project.run(&["run"]).code(), 0);
-        project.write("models/staging/stg_customers.sql", "select customer_id, first_name from {{ ref('stg_orders') }} where no_such_column = 1");
+        project.write(
+            "models/staging/stg_customers.sql",
+            "select customer_id, first_name from {{ ref('stg_orders') }} where no_such_column = 1",
+        );
         let failed = project.run(&["run"]);
         assert_eq!(failed.code(), 1, "{}: {failed:?}", engine.name());
-        assert!(failed.stderr().contains("ERROR creating sql view model"), "{failed:?}");
+        assert!(
+            failed.stderr().contains("ERROR creating sql view model"),
+            "{failed:?}"
+        );
         assert!(failed.stderr().contains("SKIP relation"), "{failed:?}");
         assert!(failed.stderr().contains("compiled code at"), "{failed:?}");
-        assert!(failed.stderr().contains("ERROR=1 SKIP=1"), "{}: {failed:?}", engine.name());
+        assert!(
+            failed.stderr().contains("ERROR=1 SKIP=1"),
+            "{}: {failed:?}",
+            engine.name()
+        );
         // The old view and the table built from it are still there and queryable.
-        assert_eq!(query(&project, "select count(*) as n from {{ ref('stg_customers') }}"), ["n", "3"], "{}", engine.name());
-        assert_eq!(query(&project, "select count(*) as n from {{ ref('customers') }}"), ["n", "3"], "{}", engine.name());
-        let results = std::fs::read_to_string(project.path().join("target/run_results.json")).unwrap();
-        assert!(results.contains("\"status\":\"error\"") && results.contains("\"status\":\"skipped\""), "{results}");
+        assert_eq!(
+            query(
+                &project,
+                "select count(*) as n from {{ ref('stg_customers') }}"
+            ),
+            ["n", "3"],
+            "{}",
+            engine.name()
+        );
+        assert_eq!(
+            query(&project, "select count(*) as n from {{ ref('customers') }}"),
+            ["n", "3"],
+            "{}",
+            engine.name()
+        );
+        let results =
+            std::fs::read_to_string(project.path().join("target/run_results.json")).unwrap();
+        assert!(
+            results.contains("\"status\":\"error\"") && results.contains("\"status\":\"skipped\""),
+            "{results}"
+        );
     }
 }
 
@@ -52,4 +120,39 @@ fn fail_fast_stops_after_the_first_failure() {
     let output = project.run(&["run", "--fail-fast", "--threads", "1"]);
     assert_eq!(output.code(), 1, "{output:?}");
     assert!(output.stderr().contains("ERROR=1"), "{output:?}");
+}
+
+#[test]
+fn ctrl_c_cancels_the_query_in_flight_and_writes_results() {
+    let Some(postgres) = crate::harness::Postgres::shared() else {
+        return;
+    };
+    let project = Engine::Postgres(postgres).project("shop", "shop");
+    project.write(
+        "models/slow.sql",
+        "{{ config(materialized='table') }}\nselect 1 as x from (select pg_sleep(30)) as s\n",
+    );
+    let mut child = crate::harness::uxt()
+        .args(["run", "--select", "slow", "--project-dir"])
+        .arg(project.path())
+        .current_dir(project.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let started = std::time::Instant::now();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "the query was not cancelled"
+    );
+    let results = std::fs::read_to_string(project.path().join("target/run_results.json")).unwrap();
+    assert!(results.contains("model.shop.slow"), "{results}");
 }

@@ -20,14 +20,43 @@ fn ls(args: &[&str]) -> Vec<String> {
 fn selection_methods_and_graph_operators() {
     let cases: &[(&[&str], &[&str])] = &[
         (&["--select", "customers"], &["customers"]),
-        (&["--select", "+customers"], &["customers", "raw.payments", "stg_customers", "stg_orders", "stg_payments"]),
+        (
+            &["--select", "+customers"],
+            &[
+                "customers",
+                "stg_customers",
+                "stg_orders",
+                "stg_payments",
+                "raw.payments",
+            ],
+        ),
         (&["--select", "stg_orders+"], &["customers", "stg_orders"]),
         (&["--select", "tag:nightly"], &["customers", "order_events"]),
-        (&["--select", "path:models/staging", "--resource-type", "model"], &["stg_customers", "stg_orders", "stg_payments"]),
-        (&["--select", "config.materialized:ephemeral"], &["stg_payments"]),
-        (&["--select", "source:raw+", "--resource-type", "model"], &["customers", "stg_payments"]),
-        (&["--select", "stg_*", "--exclude", "stg_orders"], &["stg_customers", "stg_payments"]),
-        (&["--select", "tag:nightly,config.materialized:incremental"], &["order_events"]),
+        (
+            &[
+                "--select",
+                "path:models/staging",
+                "--resource-type",
+                "model",
+            ],
+            &["stg_customers", "stg_orders", "stg_payments"],
+        ),
+        (
+            &["--select", "config.materialized:ephemeral"],
+            &["stg_payments"],
+        ),
+        (
+            &["--select", "source:raw+", "--resource-type", "model"],
+            &["customers", "stg_payments"],
+        ),
+        (
+            &["--select", "stg_*", "--exclude", "stg_orders"],
+            &["stg_customers", "stg_payments"],
+        ),
+        (
+            &["--select", "tag:nightly,config.materialized:incremental"],
+            &["order_events"],
+        ),
         (&["--resource-type", "source"], &["raw.payments"]),
     ];
     for (args, expected) in cases {
