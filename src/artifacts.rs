@@ -3,6 +3,7 @@
 //! a stable order.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
@@ -177,27 +178,14 @@ fn source_json(source: &Source) -> Json {
     })
 }
 
-/// The whole manifest; `compiled` holds the SQL of nodes compiled by this command.
-pub fn manifest_json(
+/// Writes `target/manifest.json`; `compiled` holds the SQL of nodes compiled by this command.
+/// Nodes and sources are streamed one at a time, so the whole document never sits in memory.
+pub fn write_manifest(
+    target_dir: &Path,
     manifest: &Manifest,
     compiled: &BTreeMap<String, String>,
     invocation: &Invocation,
-) -> Json {
-    let nodes: Map<String, Json> = manifest
-        .nodes
-        .values()
-        .map(|n| {
-            (
-                n.unique_id.clone(),
-                node_json(n, compiled.get(&n.unique_id).map(String::as_str)),
-            )
-        })
-        .collect();
-    let sources: Map<String, Json> = manifest
-        .sources
-        .values()
-        .map(|s| (s.unique_id.clone(), source_json(s)))
-        .collect();
+) -> anyhow::Result<()> {
     let macros: Map<String, Json> = manifest
         .macros
         .values()
@@ -262,24 +250,73 @@ pub fn manifest_json(
             json!({"database": true, "schema": true, "identifier": true, "column": null}),
         );
     }
-    json!({
-        "metadata": metadata,
-        "nodes": nodes,
-        "sources": sources,
-        "macros": macros,
-        "docs": docs,
-        "exposures": {},
-        "metrics": {},
-        "groups": {},
-        "selectors": {},
-        "disabled": disabled,
-        "parent_map": parent_map,
-        "child_map": child_map,
-        "group_map": {},
-        "saved_queries": {},
-        "semantic_models": {},
-        "unit_tests": {},
-    })
+    let path = target_dir.join("manifest.json");
+    let context = || format!("while writing `{}`", path.display());
+    std::fs::create_dir_all(target_dir).with_context(context)?;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).with_context(context)?);
+    let streamed = (|| -> std::io::Result<()> {
+        out.write_all(b"{\"metadata\":")?;
+        serde_json::to_writer(&mut out, &metadata)?;
+        out.write_all(b",\"nodes\":")?;
+        write_entries(
+            &mut out,
+            manifest.nodes.values().map(|n| {
+                (
+                    &n.unique_id,
+                    node_json(n, compiled.get(&n.unique_id).map(String::as_str)),
+                )
+            }),
+        )?;
+        out.write_all(b",\"sources\":")?;
+        write_entries(
+            &mut out,
+            manifest
+                .sources
+                .values()
+                .map(|s| (&s.unique_id, source_json(s))),
+        )?;
+        let rest = json!({
+            "macros": macros,
+            "docs": docs,
+            "exposures": {},
+            "metrics": {},
+            "groups": {},
+            "selectors": {},
+            "disabled": disabled,
+            "parent_map": parent_map,
+            "child_map": child_map,
+            "group_map": {},
+            "saved_queries": {},
+            "semantic_models": {},
+            "unit_tests": {},
+        });
+        for (key, value) in rest.as_object().into_iter().flatten() {
+            out.write_all(b",")?;
+            serde_json::to_writer(&mut out, key)?;
+            out.write_all(b":")?;
+            serde_json::to_writer(&mut out, value)?;
+        }
+        out.write_all(b"}")?;
+        out.flush()
+    })();
+    streamed.with_context(context)
+}
+
+/// A JSON object written entry by entry.
+fn write_entries<'a>(
+    out: &mut impl Write,
+    entries: impl Iterator<Item = (&'a String, Json)>,
+) -> std::io::Result<()> {
+    out.write_all(b"{")?;
+    for (index, (key, value)) in entries.enumerate() {
+        if index > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, key)?;
+        out.write_all(b":")?;
+        serde_json::to_writer(&mut *out, &value)?;
+    }
+    out.write_all(b"}")
 }
 
 /// A stable 128-bit digest of a name, for `project_id` (dbt uses an md5 of the name).

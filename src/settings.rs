@@ -190,13 +190,16 @@ pub fn session(
         ui::warn(warning);
     }
     let dag = Dag::build(&manifest)?;
-    let _ = ctx.resolver.set(Arc::new(ManifestResolver::new(&manifest)));
+    let manifest = Arc::new(manifest);
+    let _ = ctx
+        .resolver
+        .set(Arc::new(ManifestResolver::new(manifest.clone())));
     Ok(Session {
         project,
         target,
         ctx,
         jinja: Arc::new(jinja),
-        manifest: Arc::new(manifest),
+        manifest,
         dag,
         threads,
     })

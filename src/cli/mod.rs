@@ -485,11 +485,11 @@ fn write_manifest(
     invocation_id: &str,
     command: &str,
 ) -> Result<()> {
-    let json = crate::artifacts::manifest_json(
+    crate::artifacts::write_manifest(
+        &session.project.target_dir(),
         &session.manifest,
         compiled,
         &invocation(session, invocation_id, command),
-    );
-    crate::artifacts::write(&session.project.target_dir(), "manifest.json", &json)?;
+    )?;
     Ok(())
 }

@@ -439,6 +439,7 @@ pub fn parse(
         ..Manifest::default()
     };
     let mut files: BTreeMap<String, SourceFile> = BTreeMap::new();
+    let mut refable: BTreeMap<String, String> = BTreeMap::new();
     for result in rendered {
         match result {
             Ok(mut node) => {
@@ -454,13 +455,13 @@ pub fn parse(
                     manifest.disabled.insert(node.unique_id.clone(), node);
                     continue;
                 }
+                // Models, seeds and snapshots share one `ref` namespace.
                 let clash = manifest.nodes.get(&node.unique_id).or_else(|| {
                     node.is_refable()
                         .then(|| {
-                            manifest
-                                .nodes
-                                .values()
-                                .find(|other| other.is_refable() && other.name == node.name)
+                            refable
+                                .get(&node.name)
+                                .and_then(|id| manifest.nodes.get(id))
                         })
                         .flatten()
                 });
@@ -473,6 +474,9 @@ pub fn parse(
                     continue;
                 }
                 files.insert(node.unique_id.clone(), file);
+                if node.is_refable() {
+                    refable.insert(node.name.clone(), node.unique_id.clone());
+                }
                 manifest.nodes.insert(node.unique_id.clone(), node);
             }
             Err(diagnostic) => problems.push(diagnostic),

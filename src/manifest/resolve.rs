@@ -1,7 +1,7 @@
 //! Compile-time answers to `ref`, `source` and `graph`, from a parsed [`Manifest`].
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use minijinja::Value;
 use serde_json::json;
@@ -13,25 +13,24 @@ use crate::jinja::{RefCall, Relation, Resolver};
 pub struct ManifestResolver {
     refs: BTreeMap<String, Relation>,
     sources: BTreeMap<(String, String), Relation>,
-    graph_json: serde_json::Value,
+    manifest: Arc<Manifest>,
+    /// `graph`, built the first time a template reads it: most projects never do.
     graph: OnceLock<Value>,
 }
 
 impl ManifestResolver {
-    pub fn new(manifest: &Manifest) -> Self {
+    pub fn new(manifest: Arc<Manifest>) -> Self {
         let refs = manifest
             .nodes
             .values()
             .filter(|n| n.is_refable())
             .map(|n| {
-                (
-                    n.name.clone(),
-                    if n.is_ephemeral() {
-                        Relation::cte(&n.name)
-                    } else {
-                        n.relation()
-                    },
-                )
+                let relation = if n.is_ephemeral() {
+                    Relation::cte(&n.name)
+                } else {
+                    n.relation()
+                };
+                (n.name.clone(), relation)
             })
             .collect();
         let sources = manifest
@@ -39,27 +38,36 @@ impl ManifestResolver {
             .values()
             .map(|s| ((s.source_name.clone(), s.name.clone()), s.relation()))
             .collect();
-        let nodes: serde_json::Map<String, serde_json::Value> = manifest
+        ManifestResolver {
+            refs,
+            sources,
+            manifest,
+            graph: OnceLock::new(),
+        }
+    }
+
+    fn graph_json(&self) -> serde_json::Value {
+        let nodes: serde_json::Map<String, serde_json::Value> = self
+            .manifest
             .nodes
             .values()
             .map(|n| (n.unique_id.clone(), node_json(n)))
             .collect();
-        let source_nodes: serde_json::Map<String, serde_json::Value> = manifest
+        let sources: serde_json::Map<String, serde_json::Value> = self
+            .manifest
             .sources
             .values()
             .map(|s| {
-                (s.unique_id.clone(), json!({
-                    "unique_id": s.unique_id, "name": s.name, "source_name": s.source_name, "resource_type": "source",
-                    "schema": s.schema, "database": s.database, "identifier": s.identifier, "tags": s.tags, "meta": s.meta,
-                }))
+                (
+                    s.unique_id.clone(),
+                    json!({
+                        "unique_id": s.unique_id, "name": s.name, "source_name": s.source_name, "resource_type": "source",
+                        "schema": s.schema, "database": s.database, "identifier": s.identifier, "tags": s.tags, "meta": s.meta,
+                    }),
+                )
             })
             .collect();
-        ManifestResolver {
-            refs,
-            sources,
-            graph_json: json!({"nodes": nodes, "sources": source_nodes, "exposures": {}, "metrics": {}}),
-            graph: OnceLock::new(),
-        }
+        json!({"nodes": nodes, "sources": sources, "exposures": {}, "metrics": {}})
     }
 }
 
@@ -81,7 +89,7 @@ impl Resolver for ManifestResolver {
 
     fn graph(&self) -> Value {
         self.graph
-            .get_or_init(|| crate::jinja::to_value(&self.graph_json))
+            .get_or_init(|| crate::jinja::to_value(self.graph_json()))
             .clone()
     }
 }
