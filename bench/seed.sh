@@ -5,6 +5,7 @@
 # its own throwaway Postgres (as the tests do). Run by hand:
 #   bench/seed.sh                     # builds uxt in release first
 #   ROWS=200000 SKIP_DBT=1 UXT_BIN=/path/to/uxt bench/seed.sh
+#   SKIP_DUCKDB=1 ...                 # Postgres only
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -72,7 +73,7 @@ declare -A result
 for _ in $(seq "$RUNS"); do
   result[psql]+="$(seconds copy_psql) "
   result[uxt_pg]+="$(seconds "$UXT_BIN" seed --project-dir "$project" --target pg) "
-  result[uxt_duckdb]+="$(seconds "$UXT_BIN" seed --project-dir "$project" --target duck) "
+  [[ -n ${SKIP_DUCKDB:-} ]] || result[uxt_duckdb]+="$(seconds "$UXT_BIN" seed --project-dir "$project" --target duck) "
 done
 if [[ -z ${SKIP_DBT:-} ]]; then
   venv=$root/bench/.venv
