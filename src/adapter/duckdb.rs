@@ -5,7 +5,7 @@
 //! drops the clone. No connection is ever shared across an await. Results are converted from
 //! DuckDB's Arrow chunks into engine-neutral [`Cell`]s; nothing here may panic on a result.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,7 +21,7 @@ use duckdb::arrow::datatypes::{
 };
 use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
 use duckdb::core::{LogicalTypeHandle, LogicalTypeId};
-use duckdb::{Connection, InterruptHandle};
+use duckdb::{Connection, InterruptHandle, Statement};
 
 use super::{
     Adapter, AdapterKind, Cell, ColumnInfo, DbError, DbResult, ExistingRelation, QueryResult,
@@ -41,7 +41,7 @@ struct Shared {
     // `Connection` is `Send` but not `Sync`; the lock is held only for `try_clone`.
     origin: Mutex<Connection>,
     extensions: Vec<String>,
-    settings: Vec<(String, String)>,
+    settings: BTreeMap<String, String>,
     in_flight: Mutex<HashMap<u64, Arc<InterruptHandle>>>,
     next_call: AtomicU64,
 }
@@ -74,11 +74,7 @@ impl DuckDbAdapter {
         let shared = Shared {
             origin: Mutex::new(origin),
             extensions: config.extensions.clone(),
-            settings: config
-                .settings
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            settings: config.settings.clone(),
             in_flight: Mutex::new(HashMap::new()),
             next_call: AtomicU64::new(0),
         };
@@ -194,9 +190,10 @@ impl Adapter for DuckDbAdapter {
     async fn execute(&self, sql: &str) -> DbResult<u64> {
         let sql = sql.to_owned();
         self.run(move |connection| {
-            // `prepare` runs every statement but the last, then the last one is executed here
-            // so that its changed-row count can be returned.
-            let mut statement = connection.prepare(&sql).map_err(db_error)?;
+            // The last statement is executed here so that its changed-row count can be returned.
+            let Some(mut statement) = prepare(connection, &sql)? else {
+                return Ok(0);
+            };
             let changed = statement.execute([]).map_err(db_error)?;
             Ok(u64::try_from(changed).unwrap_or(u64::MAX))
         })
@@ -205,21 +202,8 @@ impl Adapter for DuckDbAdapter {
 
     async fn execute_in_transaction(&self, statements: &[String]) -> DbResult<()> {
         let statements = statements.to_vec();
-        self.run(move |connection| {
-            connection
-                .execute_batch("BEGIN TRANSACTION")
-                .map_err(db_error)?;
-            for statement in &statements {
-                if let Err(error) = connection.execute_batch(statement) {
-                    // The statement's error is what the user needs; a failed rollback also
-                    // ends with the connection being dropped, which discards the transaction.
-                    let _ = connection.execute_batch("ROLLBACK");
-                    return Err(db_error(error));
-                }
-            }
-            connection.execute_batch("COMMIT").map_err(db_error)
-        })
-        .await
+        self.run(move |connection| in_transaction(connection, || run_each(connection, &statements)))
+            .await
     }
 
     async fn load_csv(
@@ -236,33 +220,20 @@ impl Adapter for DuckDbAdapter {
             .map(|c| quote(c))
             .collect::<Vec<_>>()
             .join(", ");
-        // DuckDB's own CSV reader streams the file; the header was checked before.
+        // DuckDB's CSV reader streams the file. Quote, escape and NULL are spelled out so nothing
+        // is sniffed; a quoted empty field stays an empty string, as in Postgres' COPY.
         let copy = format!(
-            "COPY {table} ({column_list}) FROM {} (FORMAT csv, HEADER true, DELIMITER {}, QUOTE '\"', ESCAPE '\"', NULL '')",
+            "COPY {table} ({column_list}) FROM {} (FORMAT csv, HEADER true, DELIMITER {}, \
+             QUOTE '\"', ESCAPE '\"', NULL '', ALLOW_QUOTED_NULLS false)",
             quote_literal(&path.to_string_lossy()),
             quote_literal(&char::from(delimiter).to_string())
         );
         self.run(move |connection| {
-            connection
-                .execute_batch("BEGIN TRANSACTION")
-                .map_err(db_error)?;
-            let loaded = (|| -> DbResult<u64> {
-                for statement in &before {
-                    connection.execute_batch(statement).map_err(db_error)?;
-                }
+            in_transaction(connection, || {
+                run_each(connection, &before)?;
                 let rows = connection.execute(&copy, []).map_err(db_error)?;
                 Ok(u64::try_from(rows).unwrap_or(u64::MAX))
-            })();
-            match loaded {
-                Ok(rows) => connection
-                    .execute_batch("COMMIT")
-                    .map_err(db_error)
-                    .map(|()| rows),
-                Err(error) => {
-                    let _ = connection.execute_batch("ROLLBACK");
-                    Err(error)
-                }
-            }
+            })
         })
         .await
     }
@@ -340,8 +311,47 @@ impl Adapter for DuckDbAdapter {
     }
 }
 
+/// Runs `work` between BEGIN and COMMIT, or rolls back and returns its error.
+fn in_transaction<T>(connection: &Connection, work: impl FnOnce() -> DbResult<T>) -> DbResult<T> {
+    connection
+        .execute_batch("BEGIN TRANSACTION")
+        .map_err(db_error)?;
+    match work() {
+        Ok(value) => {
+            connection.execute_batch("COMMIT").map_err(db_error)?;
+            Ok(value)
+        }
+        Err(error) => {
+            // The work's error is what the user needs; if the rollback fails too, dropping the
+            // connection discards the transaction.
+            let _ = connection.execute_batch("ROLLBACK");
+            Err(error)
+        }
+    }
+}
+
+fn run_each(connection: &Connection, statements: &[String]) -> DbResult<()> {
+    for statement in statements {
+        connection.execute_batch(statement).map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// Prepares the last statement of `sql` after running every statement before it. `None` when
+/// there is no statement at all (blank or comment-only SQL), which DuckDB reports as a failure
+/// without a message.
+fn prepare<'c>(connection: &'c Connection, sql: &str) -> DbResult<Option<Statement<'c>>> {
+    match connection.prepare(sql) {
+        Ok(statement) => Ok(Some(statement)),
+        Err(duckdb::Error::DuckDBFailure(_, None)) => Ok(None),
+        Err(error) => Err(db_error(error)),
+    }
+}
+
 fn query_blocking(connection: &Connection, sql: &str) -> DbResult<QueryResult> {
-    let mut statement = connection.prepare(sql).map_err(db_error)?;
+    let Some(mut statement) = prepare(connection, sql)? else {
+        return Ok(QueryResult::default());
+    };
     statement.execute([]).map_err(db_error)?;
     let schema = statement.schema();
     let mut columns = Vec::with_capacity(schema.fields().len());
@@ -539,6 +549,7 @@ fn cell(
             .as_primitive_opt::<Date32Type>()
             .and_then(|a| date_text(a.value(row)))
             .map(Cell::Text),
+        // A zoned timestamp is a UTC instant; without ICU DuckDB shows it in UTC, as `+00`.
         DataType::Timestamp(unit, zone) => timestamp_value(array, row, *unit)
             .and_then(|value| timestamp_text(value, *unit))
             .map(|text| Cell::Text(if zone.is_some() { text + "+00" } else { text })),
@@ -556,10 +567,10 @@ fn cell(
             .map(|a| Cell::Text(a.value(row).to_owned())),
         DataType::Binary => array
             .as_binary_opt::<i32>()
-            .map(|a| Cell::Text(blob_text(a.value(row)))),
+            .map(|a| Cell::Text(binary_text(a.value(row), logical))),
         DataType::LargeBinary => array
             .as_binary_opt::<i64>()
-            .map(|a| Cell::Text(blob_text(a.value(row)))),
+            .map(|a| Cell::Text(binary_text(a.value(row), logical))),
         DataType::Interval(IntervalUnit::MonthDayNano) => array
             .as_primitive_opt::<IntervalMonthDayNanoType>()
             .map(|a| {
@@ -721,6 +732,58 @@ fn interval_text(months: i32, days: i32, micros: i64) -> String {
         parts.push(time);
     }
     parts.join(" ")
+}
+
+/// BIT and BIGNUM travel as their storage bytes; decode them to what DuckDB prints.
+fn binary_text(bytes: &[u8], logical: LogicalTypeId) -> String {
+    match logical {
+        LogicalTypeId::Bit => bit_text(bytes),
+        LogicalTypeId::Bignum => bignum_text(bytes),
+        _ => None,
+    }
+    .unwrap_or_else(|| blob_text(bytes))
+}
+
+/// A BIT string is stored as one byte counting the padding bits, then the bits, padding first.
+fn bit_text(bytes: &[u8]) -> Option<String> {
+    let (&padding, bits) = bytes.split_first()?;
+    let all = bits.iter().flat_map(|byte| {
+        (0..8)
+            .rev()
+            .map(move |i| if byte >> i & 1 == 1 { '1' } else { '0' })
+    });
+    Some(all.skip(usize::from(padding)).collect())
+}
+
+/// A BIGNUM is stored as a 3-byte header whose top bit is set for positive numbers, then the
+/// big-endian magnitude; negative numbers have every byte inverted.
+fn bignum_text(bytes: &[u8]) -> Option<String> {
+    const CHUNK: u128 = 10_000_000_000_000_000_000; // 10^19, the largest power of ten in a u64
+    let negative = bytes.first()? & 0x80 == 0;
+    let mut magnitude: Vec<u8> = bytes
+        .get(3..)?
+        .iter()
+        .map(|&b| if negative { !b } else { b })
+        .collect();
+    // Long division by 10^19, collecting base-10^19 digits from the least significant.
+    let mut chunks = Vec::new();
+    while magnitude.iter().any(|&byte| byte != 0) {
+        let mut remainder = 0u128;
+        for byte in &mut magnitude {
+            let current = remainder << 8 | u128::from(*byte);
+            // `remainder < CHUNK`, so the quotient is below 256.
+            *byte = u8::try_from(current / CHUNK).ok()?;
+            remainder = current % CHUNK;
+        }
+        chunks.push(remainder);
+    }
+    let mut text = String::from(if negative { "-" } else { "" });
+    let mut chunks = chunks.iter().rev();
+    let _ = write!(text, "{}", chunks.next().unwrap_or(&0));
+    for chunk in chunks {
+        let _ = write!(text, "{chunk:019}");
+    }
+    Some(text)
 }
 
 /// DuckDB's blob display: printable ASCII as is, any other byte as `\xHH`.
@@ -893,6 +956,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn blank_sql_does_nothing() {
+        let adapter = memory();
+        assert_eq!(
+            adapter
+                .execute("  -- nothing to do\n")
+                .await
+                .expect("blank execute"),
+            0
+        );
+        assert!(
+            adapter
+                .query("")
+                .await
+                .expect("blank query")
+                .columns
+                .is_empty()
+        );
+        adapter
+            .execute_in_transaction(&["-- nothing".to_owned()])
+            .await
+            .expect("blank transaction");
+    }
+
+    #[tokio::test]
     async fn errors_carry_duckdb_message() {
         let adapter = memory();
         let error = adapter
@@ -987,11 +1074,49 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn csv_loads_in_one_transaction() {
+        let adapter = memory();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("people.csv");
+        std::fs::write(&path, "id;name;note\n1;Ada;\"\"\n2;\"Bo;b\";\n").expect("csv written");
+        let before = ["create table people (id integer, name varchar, note varchar)".to_owned()];
+        let columns = ["id", "name", "note"].map(str::to_owned);
+        let rows = adapter
+            .load_csv(&before, "\"people\"", &columns, &path, b';')
+            .await
+            .expect("csv loads");
+        assert_eq!(rows, 2);
+        let result = adapter
+            .query("select id, name, note from people order by id")
+            .await
+            .expect("query runs");
+        assert_eq!(
+            result.rows,
+            [
+                vec![Cell::Int(1), text("Ada"), text("")],
+                vec![Cell::Int(2), text("Bo;b"), Cell::Null]
+            ]
+        );
+
+        std::fs::write(&path, "id;name;note\n3;Cy;x\nnot a number;Di;y\n").expect("csv written");
+        let before = ["truncate people".to_owned()];
+        adapter
+            .load_csv(&before, "people", &columns, &path, b';')
+            .await
+            .expect_err("bad row fails the load");
+        let result = adapter
+            .query("select count(*) from people")
+            .await
+            .expect("query runs");
+        assert_eq!(row(&result), [Cell::Int(2)], "the truncate was rolled back");
+    }
+
+    #[tokio::test]
     async fn relations_and_columns_are_listed() {
         let adapter = memory();
         adapter
             .execute(
-                "create schema s; create table s.t (id integer, amount decimal(18,3), seen_at timestamp); \
+                "create schema s; create table s.t (id integer, amount decimal(18,3), created_at timestamp); \
                  create view s.v as select id from s.t; create table main.other (x integer)",
             )
             .await
@@ -1025,7 +1150,7 @@ mod tests {
             [
                 ("id", "INTEGER"),
                 ("amount", "DECIMAL(18,3)"),
-                ("seen_at", "TIMESTAMP")
+                ("created_at", "TIMESTAMP")
             ]
         );
         assert!(
@@ -1116,6 +1241,26 @@ mod tests {
             decimal_text(i128::MIN, 38),
             "-1.70141183460469231731687303715884105728"
         );
+    }
+
+    #[tokio::test]
+    async fn bit_and_bignum_print_like_duckdb() {
+        let adapter = memory();
+        let result = adapter
+            .query(
+                "select '101'::bit, '1000000011'::bit, 123::bignum, -123::bignum, 0::bignum, \
+                 -70000000000000000000::bignum, ('1' || repeat('0', 60))::bignum",
+            )
+            .await
+            .expect("query runs");
+        let expected = adapter
+            .query(
+                "select '101', '1000000011', '123', '-123', '0', '-70000000000000000000', \
+                 '1' || repeat('0', 60)",
+            )
+            .await
+            .expect("query runs");
+        assert_eq!(row(&result), row(&expected));
     }
 
     #[test]

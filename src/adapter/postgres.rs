@@ -23,7 +23,7 @@ use sqlx::{
 
 use super::{
     Adapter, AdapterKind, Cell, ColumnInfo, DbError, DbResult, ExistingRelation, QueryResult,
-    RelationKind,
+    RelationKind, quote, quote_literal,
 };
 use crate::project::profile::PostgresTarget;
 
@@ -41,10 +41,12 @@ pub struct PostgresAdapter {
     options: PgConnectOptions,
     connect_timeout: Duration,
     database: String,
-    /// `Postgres at host:port, database `x`, user `y`` for error messages.
+    /// How error messages name the server: host, port, database and user.
     target: String,
     /// Backend pids of the connections running a call right now.
     in_flight: Mutex<HashSet<i32>>,
+    /// `pg_type.typname` by type OID, filled as result columns bring new types.
+    type_names: Mutex<HashMap<u32, String>>,
 }
 
 impl PostgresAdapter {
@@ -79,6 +81,7 @@ impl PostgresAdapter {
             database: config.dbname.clone(),
             target,
             in_flight: Mutex::new(HashSet::new()),
+            type_names: Mutex::new(HashMap::new()),
         })
     }
 
@@ -102,6 +105,55 @@ impl PostgresAdapter {
             pid,
             in_flight: &self.in_flight,
         })
+    }
+
+    /// Postgres type names of the columns (`int4`, `numeric`, `bpchar`, `_int4`, an enum's
+    /// name...), as `pg_type` spells them; types not seen before are looked up once.
+    async fn type_names(
+        &self,
+        connection: &mut PgConnection,
+        columns: &[PgColumn],
+    ) -> DbResult<Vec<String>> {
+        let oids: Vec<Option<u32>> = columns
+            .iter()
+            .map(|column| column.type_info().oid().map(|oid| oid.0))
+            .collect();
+        let missing: Vec<i64> = {
+            let known = lock(&self.type_names);
+            let mut missing: Vec<i64> = oids
+                .iter()
+                .flatten()
+                .filter(|oid| !known.contains_key(oid))
+                .map(|&oid| i64::from(oid))
+                .collect();
+            missing.sort_unstable();
+            missing.dedup();
+            missing
+        };
+        if !missing.is_empty() {
+            let found: Vec<(i64, String)> = sqlx::query_as(
+                "select oid::int8, typname::text from pg_catalog.pg_type where oid::int8 = any($1)",
+            )
+            .bind(missing)
+            .fetch_all(connection)
+            .await
+            .map_err(db_error)?;
+            let mut known = lock(&self.type_names);
+            for (oid, name) in found {
+                if let Ok(oid) = u32::try_from(oid) {
+                    known.insert(oid, name);
+                }
+            }
+        }
+        let known = lock(&self.type_names);
+        Ok(columns
+            .iter()
+            .zip(oids)
+            .map(|(column, oid)| match oid.and_then(|oid| known.get(&oid)) {
+                Some(name) => name.clone(),
+                None => column.type_info().name().to_lowercase(),
+            })
+            .collect())
     }
 }
 
@@ -156,6 +208,8 @@ fn connect_options(config: &PostgresTarget) -> DbResult<PgConnectOptions> {
 struct ConnectFailure {
     reason: String,
     sqlstate: Option<String>,
+    /// Whether trying again could help (the server refuses or is still starting up).
+    transient: bool,
 }
 
 async fn connect_with_retry(
@@ -164,65 +218,52 @@ async fn connect_with_retry(
 ) -> Result<PgConnection, ConnectFailure> {
     let mut delays = RETRY_DELAYS.iter();
     loop {
-        let (failure, transient) =
-            match tokio::time::timeout(timeout, PgConnection::connect_with(options)).await {
-                Ok(Ok(connection)) => return Ok(connection),
-                Ok(Err(error)) => connect_failure(&error),
-                Err(_) => (
-                    ConnectFailure {
-                        reason: format!("no answer within {} s", timeout.as_secs()),
-                        sqlstate: None,
-                    },
-                    true,
-                ),
-            };
+        let failure = match tokio::time::timeout(timeout, PgConnection::connect_with(options)).await
+        {
+            Ok(Ok(connection)) => return Ok(connection),
+            Ok(Err(error)) => connect_failure(&error),
+            Err(_) => ConnectFailure {
+                reason: format!("no answer within {} s", timeout.as_secs()),
+                sqlstate: None,
+                transient: true,
+            },
+        };
         match delays.next() {
-            Some(delay) if transient => tokio::time::sleep(*delay).await,
+            Some(delay) if failure.transient => tokio::time::sleep(*delay).await,
             _ => return Err(failure),
         }
     }
 }
 
-/// Describes a connection error and says whether trying again could help.
-fn connect_failure(error: &sqlx::Error) -> (ConnectFailure, bool) {
+fn connect_failure(error: &sqlx::Error) -> ConnectFailure {
     match error {
-        sqlx::Error::Io(io) => {
-            let reason = match io.kind() {
+        sqlx::Error::Io(io) => ConnectFailure {
+            reason: match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
                 _ => io.to_string(),
-            };
-            (
-                ConnectFailure {
-                    reason,
-                    sqlstate: None,
-                },
-                true,
-            )
-        }
+            },
+            sqlstate: None,
+            transient: true,
+        },
         sqlx::Error::Database(database) => {
             let sqlstate = database.code().map(|code| code.into_owned());
-            // 57P03: the server is starting up; 53300: too many connections right now.
-            let transient = matches!(sqlstate.as_deref(), Some("57P03" | "53300"));
-            (
-                ConnectFailure {
-                    reason: database.message().to_owned(),
-                    sqlstate,
-                },
-                transient,
-            )
-        }
-        other => (
             ConnectFailure {
-                reason: other.to_string(),
-                sqlstate: None,
-            },
-            false,
-        ),
+                reason: database.message().to_owned(),
+                // 57P03: the server is starting up; 53300: too many connections right now.
+                transient: matches!(sqlstate.as_deref(), Some("57P03" | "53300")),
+                sqlstate,
+            }
+        }
+        other => ConnectFailure {
+            reason: other.to_string(),
+            sqlstate: None,
+            transient: false,
+        },
     }
 }
 
-/// Maps a sqlx error to what the UI shows: the server's message (with its detail and hint), the
-/// SQLSTATE, and the 1-based character position in the statement.
+/// Maps a sqlx error to what the UI shows: the server's message (with its detail, hint and
+/// context), the SQLSTATE, and the 1-based character position in the statement.
 fn db_error(error: sqlx::Error) -> DbError {
     let sqlx::Error::Database(database) = error else {
         return DbError::new(error.to_string());
@@ -237,6 +278,11 @@ fn db_error(error: sqlx::Error) -> DbError {
         if let Some(hint) = postgres.hint() {
             message.push_str("\nHINT: ");
             message.push_str(hint);
+        }
+        // Where the error arose, e.g. `COPY people, line 3, column id: "nope"`.
+        if let Some(context) = postgres.r#where() {
+            message.push_str("\nCONTEXT: ");
+            message.push_str(context);
         }
         if let Some(PgErrorPosition::Original(offset)) = postgres.position() {
             position = Some(offset);
@@ -278,16 +324,11 @@ impl Adapter for PostgresAdapter {
         let mut tracked = self.acquire().await?;
         // sqlx's transaction also rolls back if this future is dropped half-way.
         let mut transaction = tracked.connection.begin().await.map_err(db_error)?;
-        for statement in statements {
-            if let Err(error) = sqlx::raw_sql(sql(statement))
-                .execute(&mut *transaction)
-                .await
-            {
-                // The statement's error is what the user needs; if the rollback fails too, the
-                // connection is broken and the pool discards it.
-                let _ = transaction.rollback().await;
-                return Err(db_error(error));
-            }
+        if let Err(error) = run_each(&mut transaction, statements).await {
+            // The statement's error is what the user needs; if the rollback fails too, the
+            // connection is broken and the pool discards it.
+            let _ = transaction.rollback().await;
+            return Err(error);
         }
         transaction.commit().await.map_err(db_error)
     }
@@ -303,34 +344,26 @@ impl Adapter for PostgresAdapter {
         let file = tokio::fs::File::open(path)
             .await
             .map_err(|e| DbError::new(format!("could not open `{}`: {e}", path.display())))?;
-        let mut tracked = self.acquire().await?;
-        let mut transaction = tracked.connection.begin().await.map_err(db_error)?;
-        for statement in before {
-            if let Err(error) = sqlx::raw_sql(sql(statement))
-                .execute(&mut *transaction)
-                .await
-            {
-                let _ = transaction.rollback().await;
-                return Err(db_error(error));
-            }
-        }
         let column_list = columns
             .iter()
-            .map(|c| super::quote(c))
+            .map(|c| quote(c))
             .collect::<Vec<_>>()
             .join(", ");
         let copy = format!(
             "copy {table} ({column_list}) from stdin with (format csv, header true, delimiter {})",
-            super::quote_literal(&char::from(delimiter).to_string())
+            quote_literal(&char::from(delimiter).to_string())
         );
-        // The file streams through in the driver's chunks; it is never read whole.
+        let mut tracked = self.acquire().await?;
+        let mut transaction = tracked.connection.begin().await.map_err(db_error)?;
         let loaded = async {
-            let mut copy_in = transaction.copy_in_raw(&copy).await?;
+            run_each(&mut transaction, before).await?;
+            // The file streams through in the driver's chunks; it is never read whole.
+            let mut copy_in = transaction.copy_in_raw(&copy).await.map_err(db_error)?;
             if let Err(error) = copy_in.read_from(file).await {
                 let _ = copy_in.abort("reading the seed file failed").await;
-                return Err(error);
+                return Err(db_error(error));
             }
-            copy_in.finish().await
+            copy_in.finish().await.map_err(db_error)
         }
         .await;
         match loaded {
@@ -340,7 +373,7 @@ impl Adapter for PostgresAdapter {
             }
             Err(error) => {
                 let _ = transaction.rollback().await;
-                Err(db_error(error))
+                Err(error)
             }
         }
     }
@@ -362,7 +395,7 @@ impl Adapter for PostgresAdapter {
                 Err(_) => Vec::new(),
             },
         };
-        let type_names = type_names(connection, &columns).await?;
+        let type_names = self.type_names(connection, &columns).await?;
         let rows = rows
             .iter()
             .map(|row| {
@@ -458,6 +491,17 @@ impl Adapter for PostgresAdapter {
     }
 }
 
+/// Runs each statement on `connection` (a transaction), stopping at the first error.
+async fn run_each(connection: &mut PgConnection, statements: &[String]) -> DbResult<()> {
+    for statement in statements {
+        sqlx::raw_sql(sql(statement))
+            .execute(&mut *connection)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
 /// The rows of the last statement that returned any. Rows of one result set share one column
 /// description, so a new description marks the next statement's rows.
 fn last_result_set(rows: &[PgRow]) -> &[PgRow] {
@@ -469,40 +513,6 @@ fn last_result_set(rows: &[PgRow]) -> &[PgRow] {
         .rposition(|row| !std::ptr::eq(row.columns(), last.columns()))
         .map_or(0, |index| index + 1);
     &rows[start..]
-}
-
-/// Postgres type names of the columns (`int4`, `numeric`, `timestamptz`, `int4[]`...). Types sqlx
-/// does not know (enums, extension types) are looked up in `pg_type`.
-async fn type_names(connection: &mut PgConnection, columns: &[PgColumn]) -> DbResult<Vec<String>> {
-    let unknown: Vec<i64> = columns
-        .iter()
-        .filter(|column| column.type_info().name() == "?")
-        .filter_map(|column| column.type_info().oid())
-        .map(|oid| i64::from(oid.0))
-        .collect();
-    let looked_up: HashMap<i64, String> = if unknown.is_empty() {
-        HashMap::new()
-    } else {
-        sqlx::query_as::<_, (i64, String)>(
-            "select oid::int8, typname::text from pg_catalog.pg_type where oid::int8 = any($1)",
-        )
-        .bind(unknown)
-        .fetch_all(connection)
-        .await
-        .map_err(db_error)?
-        .into_iter()
-        .collect()
-    };
-    Ok(columns
-        .iter()
-        .map(|column| {
-            let info = column.type_info();
-            match info.oid().and_then(|oid| looked_up.get(&i64::from(oid.0))) {
-                Some(name) => name.clone(),
-                None => info.name().to_lowercase(),
-            }
-        })
-        .collect())
 }
 
 /// Converts one text-format value by its column's type name.
@@ -568,6 +578,15 @@ mod tests {
             .expect("bad sslmode");
         assert!(error.message.contains("`sometimes`"), "{}", error.message);
         assert!(!error.message.contains("hunter2"));
+    }
+
+    #[test]
+    fn refused_connections_are_retried_and_named_plainly() {
+        let refused = sqlx::Error::Io(std::io::ErrorKind::ConnectionRefused.into());
+        let failure = connect_failure(&refused);
+        assert!(failure.transient);
+        assert_eq!(failure.reason, "connection refused");
+        assert!(!connect_failure(&sqlx::Error::PoolClosed).transient);
     }
 
     #[test]

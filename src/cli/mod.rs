@@ -252,15 +252,13 @@ pub fn run(cli: Cli) -> ExitCode {
                 full_refresh,
                 fail_fast,
             } => {
-                run::run(
+                dag_run(
                     &global,
-                    &select.selection(),
-                    run::Task {
-                        command: "run",
-                        resource_types: &["model"],
-                        full_refresh,
-                        fail_fast,
-                    },
+                    &select,
+                    "run",
+                    &["model"],
+                    full_refresh,
+                    fail_fast,
                     &invocation_id,
                 )
                 .await
@@ -270,43 +268,37 @@ pub fn run(cli: Cli) -> ExitCode {
                 full_refresh,
                 fail_fast,
             } => {
-                run::run(
+                dag_run(
                     &global,
-                    &select.selection(),
-                    run::Task {
-                        command: "seed",
-                        resource_types: &["seed"],
-                        full_refresh,
-                        fail_fast,
-                    },
+                    &select,
+                    "seed",
+                    &["seed"],
+                    full_refresh,
+                    fail_fast,
                     &invocation_id,
                 )
                 .await
             }
             Command::Snapshot { select, fail_fast } => {
-                run::run(
+                dag_run(
                     &global,
-                    &select.selection(),
-                    run::Task {
-                        command: "snapshot",
-                        resource_types: &["snapshot"],
-                        full_refresh: false,
-                        fail_fast,
-                    },
+                    &select,
+                    "snapshot",
+                    &["snapshot"],
+                    false,
+                    fail_fast,
                     &invocation_id,
                 )
                 .await
             }
             Command::Test { select, fail_fast } => {
-                run::run(
+                dag_run(
                     &global,
-                    &select.selection(),
-                    run::Task {
-                        command: "test",
-                        resource_types: &["test"],
-                        full_refresh: false,
-                        fail_fast,
-                    },
+                    &select,
+                    "test",
+                    &["test"],
+                    false,
+                    fail_fast,
                     &invocation_id,
                 )
                 .await
@@ -326,15 +318,13 @@ pub fn run(cli: Cli) -> ExitCode {
                         .filter(|t| resource_type.iter().any(|r| r == t))
                         .collect()
                 };
-                run::run(
+                dag_run(
                     &global,
-                    &select.selection(),
-                    run::Task {
-                        command: "build",
-                        resource_types: &chosen,
-                        full_refresh,
-                        fail_fast,
-                    },
+                    &select,
+                    "build",
+                    &chosen,
+                    full_refresh,
+                    fail_fast,
                     &invocation_id,
                 )
                 .await
@@ -405,6 +395,25 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The commands that run part of the DAG differ only in what they select.
+async fn dag_run(
+    global: &Global,
+    select: &SelectArgs,
+    command: &str,
+    resource_types: &[&str],
+    full_refresh: bool,
+    fail_fast: bool,
+    invocation_id: &str,
+) -> Result<Outcome> {
+    let task = run::Task {
+        command,
+        resource_types,
+        full_refresh,
+        fail_fast,
+    };
+    run::run(global, &select.selection(), task, invocation_id).await
 }
 
 /// Opens the warehouse of the session's target and makes it reachable from Jinja.

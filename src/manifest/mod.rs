@@ -716,6 +716,27 @@ static TO_SOURCE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// The fqn of a resource declared in properties YAML: the project, the YAML file's folders
+/// below the model path, then `names`.
+fn yaml_fqn(project: &Project, file: &str, names: &[&str]) -> Vec<String> {
+    let folder = file.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let folder = project
+        .paths
+        .model
+        .iter()
+        .find_map(|root| folder.strip_prefix(root.as_str()))
+        .unwrap_or(folder);
+    let mut fqn = vec![project.name.clone()];
+    fqn.extend(
+        folder
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string),
+    );
+    fqn.extend(names.iter().map(|n| n.to_string()));
+    fqn
+}
+
 /// Generic tests declared on the manifest's models, seeds, snapshots and sources.
 fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Vec<Diagnostic>> {
     use data_tests::TestTarget;
@@ -823,21 +844,7 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
             for (key, default) in test_defaults() {
                 config.entry(key).or_insert(default);
             }
-            let folder = file.rsplit_once('/').map_or("", |(dir, _)| dir);
-            let folder = project
-                .paths
-                .model
-                .iter()
-                .find_map(|root| folder.strip_prefix(root.as_str()))
-                .unwrap_or(folder);
-            let mut fqn = vec![project.name.clone()];
-            fqn.extend(
-                folder
-                    .split('/')
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_string),
-            );
-            fqn.push(name.clone());
+            let fqn = yaml_fqn(project, &file, &[&name]);
             let macro_name = match &decl.namespace {
                 Some(namespace) => format!("macro.{namespace}.test_{}", decl.test_name),
                 None => format!("macro.dbt.test_{}", decl.test_name),
@@ -986,26 +993,7 @@ fn sources(
             let unique_id = format!("source.{}.{}.{}", project.name, definition.name, table.name);
             let mut tags = definition.tags.clone();
             tags.extend(table.tags.iter().cloned());
-            let mut fqn = vec![project.name.clone()];
-            let folder = definition
-                .file
-                .rsplit_once('/')
-                .map(|(dir, _)| dir)
-                .unwrap_or("");
-            let folder = project
-                .paths
-                .model
-                .iter()
-                .find_map(|root| folder.strip_prefix(root.as_str()))
-                .unwrap_or(folder);
-            fqn.extend(
-                folder
-                    .split('/')
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_string),
-            );
-            fqn.push(definition.name.clone());
-            fqn.push(table.name.clone());
+            let fqn = yaml_fqn(project, &definition.file, &[&definition.name, &table.name]);
             let mut meta = definition.meta.clone();
             meta.extend(table.meta.clone());
             sources.insert(
