@@ -6,6 +6,7 @@
 
 pub mod context;
 pub mod macros;
+mod mutable;
 pub mod relation;
 pub mod scope;
 
@@ -109,6 +110,7 @@ pub struct Jinja {
     env: Environment<'static>,
     /// The text of every template as the user wrote it, for error snippets.
     sources: Arc<HashMap<String, Arc<str>>>,
+    rewritten: std::collections::HashSet<String>,
     pub macros: BTreeMap<String, MacroDef>,
     pub ctx: Arc<RunContext>,
 }
@@ -148,8 +150,17 @@ impl Jinja {
 
         let mut loaded: HashMap<String, Arc<str>> = HashMap::new();
         let mut sources: HashMap<String, Arc<str>> = HashMap::new();
+        // Templates whose text was rewritten: their errors point at lines, not byte ranges.
+        let mut rewritten = std::collections::HashSet::new();
         for file in templates {
-            loaded.insert(file.path.clone(), file.contents.clone());
+            let text = match mutable::rewrite(&file.contents) {
+                Some(text) => {
+                    rewritten.insert(file.path.clone());
+                    Arc::from(text)
+                }
+                None => file.contents.clone(),
+            };
+            loaded.insert(file.path.clone(), text);
             sources.insert(file.path.clone(), file.contents.clone());
         }
 
@@ -163,6 +174,7 @@ impl Jinja {
             .chain(macro_files.iter().map(|f| (f, ctx.project_name.as_str())))
         {
             let (defs, renamed) = macros::prepare(&file.path, &file.contents, package);
+            let renamed = mutable::rewrite(&renamed).unwrap_or(renamed);
             for def in defs {
                 if let Some(previous) = macros
                     .get(&def.name)
@@ -201,9 +213,11 @@ impl Jinja {
         let loaded = Arc::new(loaded);
         env.set_loader(move |name| Ok(loaded.get(name).map(|text| text.to_string())));
         context::register(&mut env, &ctx, &macros);
+        env.add_function("__uxt_mutable", mutable::wrap);
         Ok(Jinja {
             env,
             sources: Arc::new(sources),
+            rewritten,
             macros,
             ctx,
         })
@@ -285,7 +299,8 @@ impl Jinja {
             let file = template.split('#').next().unwrap_or(&template).to_string();
             match (self.sources.get(&template), error.line(), error.range()) {
                 (Some(source), _, Some(range))
-                    if !self.macros.values().any(|m| m.file == template) =>
+                    if !self.rewritten.contains(&template)
+                        && !self.macros.values().any(|m| m.file == template) =>
                 {
                     diagnostic = diagnostic.at_span(file, source.clone(), (range.start, range.end));
                 }
