@@ -156,3 +156,25 @@ fn ctrl_c_cancels_the_query_in_flight_and_writes_results() {
     let results = std::fs::read_to_string(project.path().join("target/run_results.json")).unwrap();
     assert!(results.contains("model.shop.slow"), "{results}");
 }
+
+#[test]
+fn project_generate_schema_name_replaces_the_default() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    project.write(
+        "macros/generate_schema_name.sql",
+        "{% macro generate_schema_name(custom_schema_name, node) -%}\n    {{ custom_schema_name or target.schema }}\n{%- endmacro %}\n",
+    );
+    project.write("models/staging/stg_customers.sql", "{{ config(schema='crm') }}\nselect * from (values (1, 'Ada')) as c (customer_id, first_name)\n");
+    let output = project.run(&["run", "--select", "stg_customers"]);
+    assert_eq!(output.code(), 0, "{output:?}");
+    assert!(
+        output
+            .stderr()
+            .contains("OK created sql view model crm.stg_customers"),
+        "{output:?}"
+    );
+    assert_eq!(
+        query(&project, "select count(*) as n from crm.stg_customers"),
+        ["n", "3"]
+    );
+}

@@ -63,3 +63,18 @@ fn selection_methods_and_graph_operators() {
         assert_eq!(ls(args), *expected, "uxt ls {}", args.join(" "));
     }
 }
+
+#[test]
+fn named_selectors_from_selectors_yml() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    project.write(
+        "selectors.yml",
+        "selectors:\n  - name: nightly_marts\n    definition:\n      intersection:\n        - method: tag\n          value: nightly\n        - method: config.materialized\n          value: table\n",
+    );
+    let output = project.run(&["ls", "--selector", "nightly_marts", "--output", "name"]);
+    assert_eq!(output.code(), 0, "{output:?}");
+    assert_eq!(output.stdout().lines().collect::<Vec<_>>(), ["customers"]);
+    let unknown = project.run(&["ls", "--selector", "nightly_mart"]);
+    assert_eq!(unknown.code(), 1, "{unknown:?}");
+    assert!(unknown.stderr().contains("nightly_marts"), "{unknown:?}");
+}
