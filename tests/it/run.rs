@@ -175,6 +175,6 @@ fn project_generate_schema_name_replaces_the_default() {
     );
     assert_eq!(
         query(&project, "select count(*) as n from crm.stg_customers"),
-        ["n", "3"]
+        ["n", "1"]
     );
 }
