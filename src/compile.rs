@@ -310,20 +310,25 @@ pub fn write(
     compiled: &BTreeMap<String, Compiled>,
 ) -> anyhow::Result<()> {
     use anyhow::Context;
-    for (id, node) in compiled {
-        let Some(source) = manifest.nodes.get(id) else {
-            continue;
-        };
-        let path = target_dir
-            .join("compiled")
-            .join(&manifest.project_name)
-            .join(source.output_path());
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("while creating `{}`", parent.display()))?;
-        }
-        std::fs::write(&path, &node.sql)
-            .with_context(|| format!("while writing `{}`", path.display()))?;
+    let base = target_dir.join("compiled").join(&manifest.project_name);
+    // Folders first, once each; then the files in parallel.
+    let paths: Vec<(std::path::PathBuf, &str)> = compiled
+        .iter()
+        .filter_map(|(id, node)| {
+            manifest
+                .nodes
+                .get(id)
+                .map(|source| (base.join(source.output_path()), node.sql.as_str()))
+        })
+        .collect();
+    let folders: std::collections::BTreeSet<&std::path::Path> =
+        paths.iter().filter_map(|(path, _)| path.parent()).collect();
+    for folder in folders {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("while creating `{}`", folder.display()))?;
     }
+    paths.par_iter().try_for_each(|(path, sql)| {
+        std::fs::write(path, sql).with_context(|| format!("while writing `{}`", path.display()))
+    })?;
     Ok(())
 }
