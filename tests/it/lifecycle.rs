@@ -265,3 +265,50 @@ fn bad_seed_file_names_line_and_keeps_the_previous_table() {
         );
     }
 }
+
+#[test]
+fn store_failures_keeps_failing_rows_and_persist_docs_comments_relations() {
+    for engine in Engine::all() {
+        let project = engine.project("store", "store");
+        let settings = std::fs::read_to_string(project.path().join("dbt_project.yml")).unwrap();
+        project.write(
+            "dbt_project.yml",
+            format!("{settings}\ndata_tests:\n  +store_failures: true\n").replace(
+                "    +materialized: view",
+                "    +materialized: view\n    +persist_docs: {relation: true, columns: true}",
+            ),
+        );
+        project.write("models/schema_docs.yml", "models:\n  - name: customer_tiers\n    description: Customers per tier.\n    columns:\n      - name: tier\n        description: The loyalty tier.\n");
+        project.write("seeds/customers.csv", "customer_id,name,tier,balance,signup_date,updated_at,active\n1,Ada,gold,1.00,2010-01-01,2010-01-01 00:00:00,true\n1,Ada,gold,1.00,2010-01-01,2010-01-01 00:00:00,true\n");
+        assert_eq!(project.run(&["seed"]).code(), 0);
+        let tested = project.run(&["test", "--select", "unique_customers_customer_id"]);
+        assert_eq!(tested.code(), 1, "{tested:?}");
+        let stored = query(
+            &project,
+            "select unique_field, n_records from {{ target.schema }}_dbt_test__audit.unique_customers_customer_id",
+        );
+        assert_eq!(
+            stored,
+            ["unique_field,n_records", "1,2"],
+            "{}",
+            engine.name()
+        );
+
+        let built = project.run(&["run", "--select", "+customer_tiers"]);
+        assert_eq!(built.code(), 0, "{built:?}");
+        let comment = match engine {
+            Engine::DuckDb => {
+                "select comment from duckdb_tables() where table_name = 'customer_tiers'"
+            }
+            Engine::Postgres(_) => {
+                "select obj_description('public.customer_tiers'::regclass) as comment"
+            }
+        };
+        assert_eq!(
+            query(&project, comment),
+            ["comment", "Customers per tier."],
+            "{}",
+            engine.name()
+        );
+    }
+}
