@@ -159,10 +159,10 @@ pub fn register(
                         ))
                     })?
             } else {
-                let rows = warehouse
+                // Without `fetch_result` there is nothing to load: only success matters.
+                warehouse
                     .block_on(warehouse.adapter.execute(&sql))
                     .map_err(|e| invalid(format!("statement failed: {e}")))?;
-                let _ = rows;
                 QueryResult::default()
             };
             if let (Some(name), Some(scope)) = (name, scope::current()) {
