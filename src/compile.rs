@@ -47,6 +47,9 @@ pub struct Compiled {
     pub is_incremental: bool,
     /// The render asked the warehouse something: compile again right before running.
     pub used_warehouse: bool,
+    /// Why the render failed, when it failed after asking the warehouse: the node is compiled
+    /// again when it runs, after its parents are built.
+    pub deferred: Option<Diagnostic>,
 }
 
 /// dbt's rule: a model's `full_refresh` config, when set, wins over the flag.
@@ -151,6 +154,36 @@ pub fn render_node(
         model: Some(resolve_node_value(node)),
         ..NodeValues::default()
     };
+    let rendered = render_with_hooks(manifest, jinja, node, scope.clone(), &values);
+    match rendered {
+        Ok((sql, pre_hooks, post_hooks)) => Ok(Compiled {
+            sql,
+            pre_hooks,
+            post_hooks,
+            is_incremental: incremental,
+            used_warehouse: scope.used_warehouse.get(),
+            deferred: None,
+        }),
+        // It asked the warehouse about something an upstream node of this run may still have to
+        // build: try again right before it runs, as dbt compiles just in time.
+        Err(diagnostic) if scope.used_warehouse.get() => Ok(Compiled {
+            is_incremental: incremental,
+            used_warehouse: true,
+            deferred: Some(diagnostic),
+            ..Compiled::default()
+        }),
+        Err(diagnostic) => Err(diagnostic),
+    }
+}
+
+/// The node's SQL, then its pre- and post-hooks.
+fn render_with_hooks(
+    manifest: &Manifest,
+    jinja: &Jinja,
+    node: &Node,
+    scope: Rc<Scope>,
+    values: &dyn Fn() -> NodeValues,
+) -> Result<(String, Vec<String>, Vec<String>), Diagnostic> {
     let sql = match (&node.test, node.resource_type) {
         (Some(test), _) => generic_test_sql(manifest, jinja, node, test, scope.clone())?,
         (None, ResourceType::Seed) => String::new(),
@@ -175,13 +208,7 @@ pub fn render_node(
         .iter()
         .map(hook)
         .collect::<Result<_, _>>()?;
-    Ok(Compiled {
-        sql,
-        pre_hooks,
-        post_hooks,
-        is_incremental: incremental,
-        used_warehouse: scope.used_warehouse.get(),
-    })
+    Ok((sql, pre_hooks, post_hooks))
 }
 
 /// Compiles the given nodes in parallel and inlines their ephemeral parents.

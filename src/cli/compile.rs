@@ -32,6 +32,7 @@ pub async fn run(
     )?;
     let relations = snapshot(adapter.as_ref(), &session, &plan.order).await?;
     let compiled = compile_nodes(&session, plan.order.clone(), &relations, full_refresh).await?;
+    super::require_compiled(&compiled)?;
     crate::compile::write(&session.manifest, &session.project.target_dir(), &compiled)?;
     let sql: BTreeMap<String, String> = compiled
         .iter()

@@ -472,6 +472,22 @@ async fn compile_nodes(
     Ok(compiled)
 }
 
+/// For commands that stop at compiling (`compile`, `show`): a render that failed after querying
+/// the warehouse has no later chance, so its error is the command's.
+fn require_compiled(
+    compiled: &std::collections::BTreeMap<String, crate::compile::Compiled>,
+) -> Result<()> {
+    let deferred: Vec<Diagnostic> = compiled
+        .values()
+        .filter_map(|c| c.deferred.clone())
+        .collect();
+    if deferred.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Diagnostics(deferred))
+    }
+}
+
 /// The invocation record written into artifacts.
 fn invocation<'a>(
     session: &'a Session,

@@ -43,6 +43,7 @@ pub async fn run(
             let relations = snapshot(adapter.as_ref(), &session, &plan.order).await?;
             let mut compiled =
                 compile_nodes(&session, plan.order.clone(), &relations, false).await?;
+            super::require_compiled(&compiled)?;
             compiled.remove(only).map(|c| c.sql).unwrap_or_default()
         }
     };

@@ -554,6 +554,10 @@ async fn current_compiled(execution: &Arc<Execution>, node: &Node) -> Result<Com
     .await
     .map_err(|e| Failure::new(format!("compilation stopped: {e}")))?;
     match fresh {
+        Ok(Some(Compiled {
+            deferred: Some(diagnostic),
+            ..
+        })) => Err(Failure::new(diagnostic.to_string())),
         Ok(Some(fresh)) => Ok(fresh),
         Ok(None) => Ok(compiled),
         Err(diagnostics) => Err(Failure::new(

@@ -178,3 +178,26 @@ fn project_generate_schema_name_replaces_the_default() {
         ["n", "1"]
     );
 }
+
+#[test]
+fn run_query_on_a_model_built_in_the_same_run() {
+    for engine in Engine::all() {
+        let project = engine.project("shop", "shop");
+        project.write(
+            "models/marts/order_states.sql",
+            "{% set states = [] %}\n{% if execute %}\n  {% set found = run_query('select distinct status from ' ~ ref('stg_orders') ~ ' order by 1') %}\n  {% for value in found.columns[0].values() %}{% do states.append(value) %}{% endfor %}\n{% endif %}\nselect\n{% for state in states %}  sum(case when status = '{{ state }}' then 1 else 0 end) as n_{{ state }}{% if not loop.last %},{% endif %}\n{% endfor %}\nfrom {{ ref('stg_orders') }}\n",
+        );
+        let output = project.run(&["run"]);
+        assert_eq!(output.code(), 0, "{}: {output:?}", engine.name());
+        let counts = query(
+            &project,
+            "select n_placed, n_returned, n_shipped from {{ ref('order_states') }}",
+        );
+        assert_eq!(
+            counts,
+            ["n_placed,n_returned,n_shipped", "1,1,1"],
+            "{}",
+            engine.name()
+        );
+    }
+}
