@@ -99,11 +99,25 @@ pub async fn run(
     exec::create_schemas(adapter.as_ref(), &session.manifest, &plan)
         .await
         .map_err(|e| anyhow::anyhow!("while creating schemas: {e}"))?;
+    // `schemas` in on-run-start/-end hooks, as dbt gives them (for grants and the like).
+    let schemas: std::collections::BTreeSet<String> = plan
+        .order
+        .iter()
+        .filter_map(|id| session.manifest.nodes.get(id))
+        .filter(|n| n.relation_name().is_some())
+        .map(|n| n.schema.clone())
+        .collect();
+    let mut context: BTreeMap<String, minijinja::Value> = BTreeMap::new();
+    context.insert(
+        "schemas".into(),
+        minijinja::Value::from_iter(schemas.iter().cloned()),
+    );
     let mut hooks = run_hooks(
         &session,
         adapter.as_ref(),
         &session.project.on_run_start,
         "on-run-start",
+        &context,
     )
     .await?;
     let mut outcome = exec::execute(Execution {
@@ -122,11 +136,27 @@ pub async fn run(
     .await;
     if !outcome.interrupted {
         ui::blank();
+        let results: Vec<serde_json::Value> = outcome
+            .results
+            .iter()
+            .map(|r| {
+                let node = session.manifest.nodes.get(&r.unique_id);
+                serde_json::json!({
+                    "node": {"unique_id": r.unique_id, "name": node.map(|n| n.name.clone()), "resource_type": node.map(|n| n.resource_type.as_str())},
+                    "status": r.status.as_str(),
+                    "message": r.message,
+                    "execution_time": r.execution_time,
+                    "failures": r.failures,
+                })
+            })
+            .collect();
+        context.insert("results".into(), crate::jinja::to_value(results));
         let end = run_hooks(
             &session,
             adapter.as_ref(),
             &session.project.on_run_end,
             "on-run-end",
+            &context,
         )
         .await?;
         outcome.results.extend(end);
@@ -162,6 +192,7 @@ async fn run_hooks(
     adapter: &dyn Adapter,
     hooks: &[String],
     name: &str,
+    context: &BTreeMap<String, minijinja::Value>,
 ) -> Result<Vec<exec::NodeResult>> {
     let mut results = Vec::new();
     if hooks.is_empty() {
@@ -184,6 +215,7 @@ async fn run_hooks(
             let jinja = session.jinja.clone();
             let hook = hook.clone();
             let operation = unique_id.clone();
+            let extra = context.clone();
             tokio::task::spawn_blocking(move || {
                 jinja.render_str(
                     &file,
@@ -194,7 +226,10 @@ async fn run_hooks(
                         Default::default(),
                         false,
                     )),
-                    NodeValues::default(),
+                    NodeValues {
+                        extra,
+                        ..NodeValues::default()
+                    },
                 )
             })
             .await

@@ -201,3 +201,23 @@ fn run_query_on_a_model_built_in_the_same_run() {
         );
     }
 }
+
+#[test]
+fn on_run_end_sees_schemas_and_results() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    let settings = std::fs::read_to_string(project.path().join("dbt_project.yml")).unwrap();
+    project.write(
+        "dbt_project.yml",
+        format!("{settings}\non-run-end:\n  - \"create table run_log as select '{{{{ schemas | join(',') }}}}' as schemas, {{{{ results | length }}}} as nodes\"\n"),
+    );
+    let output = project.run(&["run"]);
+    assert_eq!(output.code(), 0, "{output:?}");
+    assert!(
+        output.stderr().contains("OK hook: shop.on-run-end.0"),
+        "{output:?}"
+    );
+    assert_eq!(
+        query(&project, "select schemas, nodes from run_log"),
+        ["schemas,nodes", "main,4"]
+    );
+}
