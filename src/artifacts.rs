@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value as Json, json};
 
 use crate::exec::NodeResult;
-use crate::manifest::{Manifest, Node, Source};
+use crate::manifest::{Manifest, Node, ResourceType, Source};
 use crate::project::properties::ColumnDef;
 
 /// The dbt version whose artifact schemas uxt writes.
@@ -23,13 +23,14 @@ pub struct Invocation<'a> {
     pub adapter_type: &'a str,
     pub command: &'a str,
     pub args: Json,
+    /// The project's folder, which dbt records on seeds.
+    pub project_root: String,
 }
 
 fn metadata(invocation: &Invocation, schema: &str) -> Json {
     json!({
         "dbt_schema_version": format!("https://schemas.getdbt.com/dbt/{schema}"),
         "dbt_version": DBT_SCHEMA_VERSION,
-        "uxt_version": env!("CARGO_PKG_VERSION"),
         "generated_at": invocation.generated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         "invocation_id": invocation.invocation_id,
         "env": {},
@@ -50,7 +51,7 @@ fn columns(columns: &indexmap::IndexMap<String, ColumnDef>) -> Json {
     )
 }
 
-fn node_json(node: &Node, compiled: Option<&str>) -> Json {
+fn node_json(node: &Node, compiled: Option<&str>, root_path: &str) -> Json {
     let mut config = node.config.clone();
     for (key, default) in [
         ("enabled", json!(true)),
@@ -83,7 +84,7 @@ fn node_json(node: &Node, compiled: Option<&str>) -> Json {
         config.insert("post-hook".into(), hooks_json(hooks));
     }
     let tags = node.tags();
-    json!({
+    let mut object = json!({
         "database": node.database,
         "schema": node.schema,
         "name": node.name,
@@ -113,7 +114,7 @@ fn node_json(node: &Node, compiled: Option<&str>) -> Json {
         "sources": node.sources.iter().map(|(s, t)| json!([s, t])).collect::<Vec<_>>(),
         "metrics": [],
         "depends_on": {"macros": node.depends_on_macros, "nodes": node.depends_on_nodes},
-        "compiled_path": compiled.map(|_| format!("target/compiled/{}/{}", node.package_name, node.original_file_path)),
+        "compiled_path": compiled.map(|_| format!("target/compiled/{}/{}", node.package_name, node.output_path())),
         "compiled": compiled.is_some(),
         "compiled_code": compiled,
         "extra_ctes_injected": compiled.is_some(),
@@ -124,7 +125,99 @@ fn node_json(node: &Node, compiled: Option<&str>) -> Json {
         "version": null,
         "latest_version": null,
         "deprecation_date": null,
-    })
+    });
+    shape_for_resource_type(node, &mut object, compiled.is_some(), root_path);
+    object
+}
+
+/// dbt's manifest schema allows different fields for each resource type; strict readers reject
+/// any other, so each node carries exactly its type's.
+fn shape_for_resource_type(node: &Node, object: &mut Json, compiled: bool, root_path: &str) {
+    let Json::Object(map) = object else { return };
+    let drop = |map: &mut Map<String, Json>, keys: &[&str]| {
+        keys.iter().for_each(|k| {
+            map.remove(*k);
+        })
+    };
+    if !compiled {
+        drop(
+            map,
+            &[
+                "compiled",
+                "compiled_code",
+                "extra_ctes",
+                "extra_ctes_injected",
+            ],
+        );
+    }
+    match node.resource_type {
+        ResourceType::Model => {
+            map.insert("primary_key".into(), json!([]));
+            map.insert("time_spine".into(), Json::Null);
+        }
+        ResourceType::Seed => {
+            drop(
+                map,
+                &[
+                    "access",
+                    "compiled",
+                    "compiled_code",
+                    "compiled_path",
+                    "constraints",
+                    "contract",
+                    "deprecation_date",
+                    "extra_ctes",
+                    "extra_ctes_injected",
+                    "language",
+                    "latest_version",
+                    "metrics",
+                    "refs",
+                    "sources",
+                    "version",
+                ],
+            );
+            map.insert(
+                "depends_on".into(),
+                json!({"macros": node.depends_on_macros}),
+            );
+            map.insert("root_path".into(), json!(root_path));
+        }
+        ResourceType::Snapshot | ResourceType::Analysis | ResourceType::Test => {
+            drop(
+                map,
+                &[
+                    "access",
+                    "constraints",
+                    "deprecation_date",
+                    "latest_version",
+                    "version",
+                ],
+            );
+        }
+    }
+    if let Some(test) = &node.test {
+        let (kind, owner) = match test.attached_node.split('.').collect::<Vec<_>>().as_slice() {
+            ["source", _, source, _] => ("sources", (*source).to_string()),
+            [kind, _, name] => (
+                if *kind == "seed" {
+                    "seeds"
+                } else if *kind == "snapshot" {
+                    "snapshots"
+                } else {
+                    "models"
+                },
+                (*name).to_string(),
+            ),
+            _ => ("models", String::new()),
+        };
+        map.insert("test_metadata".into(), json!({"name": test.decl.test_name, "kwargs": test.metadata_kwargs, "namespace": test.decl.namespace}));
+        map.insert("column_name".into(), json!(test.decl.column_name));
+        map.insert(
+            "attached_node".into(),
+            json!((!test.attached_node.starts_with("source.")).then_some(&test.attached_node)),
+        );
+        map.insert("file_key_name".into(), json!(format!("{kind}.{owner}")));
+    }
 }
 
 fn hooks_json(hooks: Json) -> Json {
@@ -211,7 +304,12 @@ pub fn write_manifest(
     let disabled: Map<String, Json> = manifest
         .disabled
         .values()
-        .map(|n| (n.unique_id.clone(), json!([node_json(n, None)])))
+        .map(|n| {
+            (
+                n.unique_id.clone(),
+                json!([node_json(n, None, &invocation.project_root)]),
+            )
+        })
         .collect();
 
     let mut parent_map: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -263,7 +361,11 @@ pub fn write_manifest(
             manifest.nodes.values().map(|n| {
                 (
                     &n.unique_id,
-                    node_json(n, compiled.get(&n.unique_id).map(String::as_str)),
+                    node_json(
+                        n,
+                        compiled.get(&n.unique_id).map(String::as_str),
+                        &invocation.project_root,
+                    ),
                 )
             }),
         )?;

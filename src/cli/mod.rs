@@ -499,6 +499,7 @@ fn invocation<'a>(
         generated_at: chrono::Utc::now(),
         adapter_type: session.ctx.adapter_kind.name(),
         command,
+        project_root: session.project.root.display().to_string(),
         args: serde_json::json!({"which": command, "target": session.target.name, "threads": session.threads}),
     }
 }
