@@ -198,6 +198,24 @@ fn csv_error(e: &csv::Error, names: &[String]) -> SeedError {
     }
 }
 
+/// dbt creates seed columns unquoted unless `quote_columns` is set, so plain names fold to
+/// lower case (`CustomerID` is `customerid`); names that need quotes keep their spelling.
+fn column_names(mut shape: SeedShape, quote_columns: bool) -> SeedShape {
+    if !quote_columns {
+        for (name, _) in &mut shape.columns {
+            let plain = name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if plain {
+                *name = name.to_ascii_lowercase();
+            }
+        }
+    }
+    shape
+}
+
 /// `create table` for a seed's shape.
 pub fn create_table(table: &str, shape: &SeedShape) -> String {
     let columns: Vec<String> = shape
@@ -244,6 +262,7 @@ pub(super) async fn load(
                 problem.message, problem.help
             ))
         })?;
+    let shape = column_names(shape, node.config.bool_of("quote_columns").unwrap_or(false));
     let names = Names {
         database: node.database.clone(),
         schema: node.schema.clone(),
@@ -318,6 +337,24 @@ mod tests {
             types,
             ["integer", "text", "date", "numeric(3, 2)", "boolean"]
         );
+    }
+
+    #[test]
+    fn unquoted_seed_columns_fold_to_lower_case() {
+        let shape = SeedShape {
+            columns: vec![
+                ("CustomerID".into(), "integer".into()),
+                ("First Name".into(), "text".into()),
+            ],
+            rows: 0,
+        };
+        let names: Vec<String> = column_names(shape.clone(), false)
+            .columns
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["customerid", "First Name"]);
+        assert_eq!(column_names(shape, true).columns[0].0, "CustomerID");
     }
 
     #[test]
