@@ -284,6 +284,23 @@ impl Adapter for DuckDbAdapter {
         .await
     }
 
+    async fn relation_kind(&self, schema: &str, name: &str) -> DbResult<Option<RelationKind>> {
+        let (schema, name) = (schema.to_owned(), name.to_owned());
+        self.run(move |connection| {
+            let mut statement = connection
+                .prepare(
+                    "select table_type from information_schema.tables \
+                     where table_catalog = current_database() and table_schema = ? and table_name = ?",
+                )
+                .map_err(db_error)?;
+            let mut rows = statement.query([&schema, &name]).map_err(db_error)?;
+            let Some(row) = rows.next().map_err(db_error)? else { return Ok(None) };
+            let kind: String = row.get(0).map_err(db_error)?;
+            Ok(Some(if kind == "VIEW" { RelationKind::View } else { RelationKind::Table }))
+        })
+        .await
+    }
+
     async fn get_columns(&self, schema: &str, name: &str) -> DbResult<Vec<ColumnInfo>> {
         let (schema, name) = (schema.to_owned(), name.to_owned());
         self.run(move |connection| {

@@ -149,6 +149,11 @@ pub trait Adapter: Send + Sync {
     /// schemas yield nothing.
     async fn list_relations(&self, schemas: &[String]) -> DbResult<Vec<ExistingRelation>>;
 
+    /// Whether a relation exists now, and whether it is a table or a view. Asked right before a
+    /// node builds: an earlier node of the same run may have dropped it (`drop ... cascade`
+    /// takes dependent views with it on Postgres).
+    async fn relation_kind(&self, schema: &str, name: &str) -> DbResult<Option<RelationKind>>;
+
     /// Columns of a relation in ordinal order; empty when it does not exist.
     async fn get_columns(&self, schema: &str, name: &str) -> DbResult<Vec<ColumnInfo>>;
 

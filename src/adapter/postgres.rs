@@ -417,6 +417,27 @@ impl Adapter for PostgresAdapter {
         Ok(QueryResult { columns, rows })
     }
 
+    async fn relation_kind(&self, schema: &str, name: &str) -> DbResult<Option<RelationKind>> {
+        let kind: Option<String> = sqlx::query_scalar(
+            "select case when c.relkind in ('v', 'm') then 'view' else 'table' end \
+             from pg_catalog.pg_class c \
+             join pg_catalog.pg_namespace n on n.oid = c.relnamespace \
+             where n.nspname = $1 and c.relname = $2 and c.relkind in ('r', 'p', 'f', 'v', 'm')",
+        )
+        .bind(schema)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(kind.map(|kind| {
+            if kind == "view" {
+                RelationKind::View
+            } else {
+                RelationKind::Table
+            }
+        }))
+    }
+
     async fn list_relations(&self, schemas: &[String]) -> DbResult<Vec<ExistingRelation>> {
         if schemas.is_empty() {
             return Ok(Vec::new());

@@ -97,6 +97,16 @@ pub fn replace(
     statements
 }
 
+/// Replaces an existing view in one statement, keeping what depends on it; the engine refuses
+/// when the columns changed, and the caller then swaps instead.
+pub fn replace_view_in_place(names: &Names, sql: &str) -> String {
+    format!(
+        "create or replace view {} as (\n{}\n)",
+        names.target(),
+        body(sql)
+    )
+}
+
 /// The scratch table an incremental run fills before merging.
 pub fn incremental_scratch(names: &Names, sql: &str) -> String {
     format!(

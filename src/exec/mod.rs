@@ -586,7 +586,8 @@ async fn build(
         schema: node.schema.clone(),
         alias: node.alias.clone(),
     };
-    let existing = execution.relations.get(&node.schema, &node.alias);
+    // Asked now, not taken from the snapshot: an upstream swap may have dropped it (cascade).
+    let existing = adapter.relation_kind(&node.schema, &node.alias).await?;
     let leftovers: Vec<(String, RelationKind)> = [names.tmp_name(), names.backup_name()]
         .into_iter()
         .filter_map(|name| {
@@ -600,6 +601,25 @@ async fn build(
         send(adapter, sent, statement).await?;
     }
     match node.materialized() {
+        // A view over a view changes in place: the views built on it stay, and no lock is taken
+        // on them (parallel swaps dropping shared dependents can deadlock on Postgres).
+        "view" if existing == Some(RelationKind::View) => {
+            let statement = materialize::replace_view_in_place(&names, &compiled.sql);
+            sent.push(statement.clone());
+            if adapter
+                .execute_in_transaction(std::slice::from_ref(&statement))
+                .await
+                .is_err()
+            {
+                // Its columns changed (or its SQL is wrong): build beside it and swap, as dbt does.
+                send_in_transaction(
+                    adapter,
+                    sent,
+                    materialize::replace(RelationKind::View, &names, existing, &compiled.sql),
+                )
+                .await?
+            }
+        }
         "view" => {
             send_in_transaction(
                 adapter,

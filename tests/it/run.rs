@@ -221,3 +221,52 @@ fn on_run_end_sees_schemas_and_results() {
         ["schemas,nodes", "main,4"]
     );
 }
+
+#[test]
+fn rerunning_views_over_views_and_tables_keeps_working() {
+    for engine in Engine::all() {
+        let project = engine.project("shop", "shop");
+        project.write(
+            "models/chain/base_table.sql",
+            "{{ config(materialized='table') }}\nselect 1 as id\n",
+        );
+        project.write(
+            "models/chain/v1.sql",
+            "select id from {{ ref('base_table') }}\n",
+        );
+        for (name, parent) in [("v2", "v1"), ("v3", "v2"), ("v4", "v1"), ("v5", "v4")] {
+            project.write(
+                format!("models/chain/{name}.sql"),
+                format!("select id from {{{{ ref('{parent}') }}}}\n"),
+            );
+        }
+        for round in 1..=3 {
+            let output = project.run(&["run", "--select", "path:models/chain", "--threads", "4"]);
+            assert_eq!(
+                output.code(),
+                0,
+                "{} round {round}: {output:?}",
+                engine.name()
+            );
+        }
+        assert_eq!(
+            query(&project, "select count(*) as n from {{ ref('v5') }}"),
+            ["n", "1"],
+            "{}",
+            engine.name()
+        );
+        // A changed column list still replaces the view (by swapping it).
+        project.write(
+            "models/chain/v5.sql",
+            "select id, 2 as extra from {{ ref('v4') }}\n",
+        );
+        let changed = project.run(&["run", "--select", "v5"]);
+        assert_eq!(changed.code(), 0, "{changed:?}");
+        assert_eq!(
+            query(&project, "select extra from {{ ref('v5') }}"),
+            ["extra", "2"],
+            "{}",
+            engine.name()
+        );
+    }
+}
