@@ -66,8 +66,140 @@ fn fits(sql_type: &str, value: &str) -> bool {
     }
 }
 
-/// Reads the whole file once, streaming, and returns its shape or the first problem.
+/// Reads the whole file once, streaming, and returns its shape or the first problem. A large
+/// file is read in parallel parts when that is safe; any doubt, and every error, goes through
+/// the sequential pass, which names the exact line.
 pub fn inspect(
+    path: &Path,
+    delimiter: u8,
+    column_types: &Map<String, Json>,
+) -> Result<SeedShape, SeedError> {
+    if let Some(shape) = inspect_in_parts(path, delimiter, column_types) {
+        return Ok(shape);
+    }
+    inspect_sequentially(path, delimiter, column_types)
+}
+
+/// Files smaller than this are read in one pass.
+const PARALLEL_MIN_BYTES: u64 = 8 << 20;
+
+/// Infers the types of a large file from parts read on every core. Parts start right after a
+/// newline, which is a record boundary only when no field is quoted: a part that meets a quote
+/// character, a ragged row, bad UTF-8 or a value that does not fit its `column_types` gives up,
+/// and the caller reads the file sequentially instead.
+fn inspect_in_parts(
+    path: &Path,
+    delimiter: u8,
+    column_types: &Map<String, Json>,
+) -> Option<SeedShape> {
+    use rayon::prelude::*;
+    use std::io::{BufRead, Read, Seek, SeekFrom};
+    let length = std::fs::metadata(path).ok()?.len();
+    if length < PARALLEL_MIN_BYTES {
+        return None;
+    }
+    let mut header_reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .from_path(path)
+        .ok()?;
+    let names: Vec<String> = header_reader
+        .headers()
+        .ok()?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+        .collect();
+    let data_start = header_reader.position().byte();
+    let parts = rayon::current_num_threads().max(2) as u64;
+    let mut bounds = vec![data_start];
+    for index in 1..parts {
+        let mut file = std::fs::File::open(path).ok()?;
+        file.seek(SeekFrom::Start(
+            data_start + (length - data_start) * index / parts,
+        ))
+        .ok()?;
+        let mut skipped = Vec::new();
+        let read = std::io::BufReader::new(file)
+            .read_until(b'\n', &mut skipped)
+            .ok()? as u64;
+        bounds.push((data_start + (length - data_start) * index / parts + read).min(length));
+    }
+    bounds.push(length);
+    let overrides: Vec<Option<String>> = names
+        .iter()
+        .map(|n| {
+            column_types
+                .get(n)
+                .and_then(Json::as_str)
+                .map(str::to_string)
+        })
+        .collect();
+    let results: Vec<Option<(Vec<ColumnType>, u64)>> = bounds
+        .windows(2)
+        .collect::<Vec<_>>()
+        .par_iter()
+        .map(|window| {
+            let (start, end) = (window[0], window[1].max(window[0]));
+            let mut file = std::fs::File::open(path).ok()?;
+            file.seek(SeekFrom::Start(start)).ok()?;
+            let part = std::io::BufReader::with_capacity(1 << 20, file).take(end - start);
+            let mut reader = csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .has_headers(false)
+                .flexible(true)
+                .quoting(false)
+                .from_reader(part);
+            let mut types = vec![ColumnType::default(); names.len()];
+            let mut record = csv::StringRecord::new();
+            let mut rows = 0u64;
+            while reader.read_record(&mut record).ok()? {
+                if record.len() != names.len() {
+                    return None;
+                }
+                rows += 1;
+                for (index, value) in record.iter().enumerate() {
+                    if value.contains('"') {
+                        return None;
+                    }
+                    match &overrides[index] {
+                        Some(sql_type) if !value.is_empty() && !fits(sql_type, value) => {
+                            return None;
+                        }
+                        Some(_) => {}
+                        None => types[index].observe(value),
+                    }
+                }
+            }
+            Some((types, rows))
+        })
+        .collect();
+    let mut merged = vec![ColumnType::default(); names.len()];
+    let mut rows = 0;
+    for (types, count) in results.into_iter().collect::<Option<Vec<_>>>()? {
+        merged
+            .iter_mut()
+            .zip(&types)
+            .for_each(|(total, part)| total.merge(part));
+        rows += count;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    if names
+        .iter()
+        .any(|n| n.is_empty() || !seen.insert(n.to_ascii_lowercase()))
+    {
+        return None;
+    }
+    let columns = names
+        .into_iter()
+        .zip(overrides)
+        .zip(merged)
+        .map(|((name, forced), inferred)| (name, forced.unwrap_or_else(|| inferred.sql())))
+        .collect();
+    Some(SeedShape { columns, rows })
+}
+
+/// The one-pass reader: exact line and column for every problem.
+fn inspect_sequentially(
     path: &Path,
     delimiter: u8,
     column_types: &Map<String, Json>,
@@ -355,6 +487,34 @@ mod tests {
             .collect();
         assert_eq!(names, ["customerid", "First Name"]);
         assert_eq!(column_names(shape, true).columns[0].0, "CustomerID");
+    }
+
+    #[test]
+    fn large_files_read_in_parts_give_the_same_shape() {
+        let mut text = String::from("id,amount,day,label\n");
+        for i in 0..400_000 {
+            text.push_str(&format!(
+                "{i},{}.{:02},2010-01-{:02},row {i}\n",
+                i % 1000,
+                i % 100,
+                i % 28 + 1
+            ));
+        }
+        let seed = file(text.as_bytes());
+        assert!(std::fs::metadata(seed.path()).unwrap().len() >= PARALLEL_MIN_BYTES);
+        let parts = inspect_in_parts(seed.path(), b',', &Map::new()).expect("read in parts");
+        assert_eq!(
+            parts,
+            inspect_sequentially(seed.path(), b',', &Map::new()).unwrap()
+        );
+        assert_eq!(parts.rows, 400_000);
+        text.push_str("400000,1.00,2010-01-01,\"quoted, with a comma\"\n");
+        let quoted = file(text.as_bytes());
+        assert!(inspect_in_parts(quoted.path(), b',', &Map::new()).is_none());
+        assert_eq!(
+            inspect(quoted.path(), b',', &Map::new()).unwrap().rows,
+            400_001
+        );
     }
 
     #[test]

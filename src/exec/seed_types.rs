@@ -162,6 +162,28 @@ impl ColumnType {
     pub fn sql(&self) -> String {
         self.to_string()
     }
+
+    /// Widens this type to also hold everything `other` holds (types inferred from separate
+    /// parts of one file).
+    pub fn merge(&mut self, other: &ColumnType) {
+        let numeric = |kind: Kind| matches!(kind, Kind::Integer | Kind::BigInt | Kind::Numeric);
+        self.kind = match (self.kind, other.kind) {
+            (kind, Kind::Empty) => kind,
+            (Kind::Empty, kind) => kind,
+            (a, b) if a == b => a,
+            (a, b) if numeric(a) && numeric(b) => {
+                if a == Kind::Numeric || b == Kind::Numeric {
+                    Kind::Numeric
+                } else {
+                    Kind::BigInt
+                }
+            }
+            (Kind::Date, Kind::Timestamp) | (Kind::Timestamp, Kind::Date) => Kind::Timestamp,
+            _ => Kind::Text,
+        };
+        self.integer_digits = self.integer_digits.max(other.integer_digits);
+        self.scale = self.scale.max(other.scale);
+    }
 }
 
 #[cfg(test)]
@@ -172,6 +194,26 @@ mod tests {
         let mut column = ColumnType::default();
         values.iter().for_each(|v| column.observe(v));
         column.sql()
+    }
+
+    #[test]
+    fn merging_parts_equals_inferring_the_whole() {
+        let parts: &[(&[&str], &[&str])] = &[
+            (&["1", "2"], &["3000000000"]),
+            (&["1"], &["2.5"]),
+            (&["2010-01-01"], &["2010-01-01 10:00:00"]),
+            (&["", ""], &["true"]),
+            (&["1"], &["x"]),
+        ];
+        for (left, right) in parts {
+            let mut merged = ColumnType::default();
+            left.iter().for_each(|v| merged.observe(v));
+            let mut other = ColumnType::default();
+            right.iter().for_each(|v| other.observe(v));
+            merged.merge(&other);
+            let whole: Vec<&str> = left.iter().chain(right.iter()).copied().collect();
+            assert_eq!(merged.sql(), infer(&whole), "{left:?} + {right:?}");
+        }
     }
 
     #[test]
