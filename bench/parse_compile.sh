@@ -18,9 +18,8 @@ trap 'rm -rf "$work"' EXIT
 
 # One timed run: prints "seconds peak_kib".
 measure() {
-  local out
-  out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>"$work/stderr"; } 2>&1 ) || { cat "$work/stderr" >&2; exit 1; }
-  tail -n 1 <<<"$out"
+  /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
+  cat "$work/time"
 }
 
 summary() { # reads "seconds kib" lines, prints median/min/max seconds and max MiB
