@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 use serde_json::{Map, Value as Json, json};
 
 use crate::adapter::AdapterKind;
-use crate::diagnostic::{Diagnostic, Error, Result};
+use crate::diagnostic::{Error, Result};
 use crate::graph::Dag;
 use crate::jinja::{Jinja, RunContext};
 use crate::manifest::{self, Manifest, ManifestResolver, Naming};
@@ -203,9 +203,4 @@ pub fn session(
         dag,
         threads,
     })
-}
-
-/// Turns a diagnostic list into the error a command returns.
-pub fn fail(diagnostic: Diagnostic) -> Error {
-    Error::Diagnostics(vec![diagnostic])
 }

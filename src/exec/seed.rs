@@ -103,12 +103,7 @@ fn inspect_in_parts(
         .has_headers(true)
         .from_path(path)
         .ok()?;
-    let names: Vec<String> = header_reader
-        .headers()
-        .ok()?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
-        .collect();
+    let names: Vec<String> = header_reader.headers().ok().map(header_names)?;
     let data_start = header_reader.position().byte();
     let parts = rayon::current_num_threads().max(2) as u64;
     let mut bounds = vec![data_start];
@@ -125,15 +120,7 @@ fn inspect_in_parts(
         bounds.push((data_start + (length - data_start) * index / parts + read).min(length));
     }
     bounds.push(length);
-    let overrides: Vec<Option<String>> = names
-        .iter()
-        .map(|n| {
-            column_types
-                .get(n)
-                .and_then(Json::as_str)
-                .map(str::to_string)
-        })
-        .collect();
+    let overrides = overrides(&names, column_types);
     let results: Vec<Option<(Vec<ColumnType>, u64)>> = bounds
         .windows(2)
         .collect::<Vec<_>>()
@@ -189,13 +176,44 @@ fn inspect_in_parts(
     {
         return None;
     }
+    Some(shape(names, overrides, merged, rows))
+}
+
+/// Header names as written, without a byte-order mark or surrounding spaces.
+fn header_names(headers: &csv::StringRecord) -> Vec<String> {
+    headers
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+        .collect()
+}
+
+/// Each column's `column_types` override, if any.
+fn overrides(names: &[String], column_types: &Map<String, Json>) -> Vec<Option<String>> {
+    names
+        .iter()
+        .map(|n| {
+            column_types
+                .get(n)
+                .and_then(Json::as_str)
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+/// The shape from the names, their overrides and what was inferred for the others.
+fn shape(
+    names: Vec<String>,
+    overrides: Vec<Option<String>>,
+    inferred: Vec<ColumnType>,
+    rows: u64,
+) -> SeedShape {
     let columns = names
         .into_iter()
         .zip(overrides)
-        .zip(merged)
+        .zip(inferred)
         .map(|((name, forced), inferred)| (name, forced.unwrap_or_else(|| inferred.sql())))
         .collect();
-    Some(SeedShape { columns, rows })
+    SeedShape { columns, rows }
 }
 
 /// The one-pass reader: exact line and column for every problem.
@@ -218,10 +236,7 @@ fn inspect_sequentially(
         .flexible(false)
         .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
     let headers = reader.headers().map_err(|e| csv_error(&e, &[]))?.clone();
-    let names: Vec<String> = headers
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
-        .collect();
+    let names = header_names(&headers);
     if names.is_empty() || names.iter().all(String::is_empty) {
         return Err(error(
             "the file has no header row",
@@ -253,15 +268,7 @@ fn inspect_sequentially(
             ));
         }
     }
-    let overrides: Vec<Option<String>> = names
-        .iter()
-        .map(|n| {
-            column_types
-                .get(n)
-                .and_then(Json::as_str)
-                .map(str::to_string)
-        })
-        .collect();
+    let overrides = overrides(&names, column_types);
     let mut inferred = vec![ColumnType::default(); names.len()];
     let mut record = csv::StringRecord::new();
     let mut rows = 0u64;
@@ -295,13 +302,7 @@ fn inspect_sequentially(
             }
         }
     }
-    let columns = names
-        .into_iter()
-        .zip(overrides)
-        .zip(inferred)
-        .map(|((name, forced), inferred)| (name, forced.unwrap_or_else(|| inferred.sql())))
-        .collect();
-    Ok(SeedShape { columns, rows })
+    Ok(shape(names, overrides, inferred, rows))
 }
 
 fn csv_error(e: &csv::Error, names: &[String]) -> SeedError {

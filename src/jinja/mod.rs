@@ -223,12 +223,6 @@ impl Jinja {
         })
     }
 
-    /// Adds a template after construction (hooks, tests built from YAML); its text is used for
-    /// error snippets too.
-    pub fn template_source(&self, name: &str) -> Option<Arc<str>> {
-        self.sources.get(name).cloned()
-    }
-
     /// Renders a template by name with `scope` current.
     pub fn render(
         &self,
