@@ -26,4 +26,5 @@ pub mod jinja;
 pub mod manifest;
 pub mod project;
 pub mod settings;
+pub mod sim;
 pub mod ui;

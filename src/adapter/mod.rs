@@ -111,6 +111,24 @@ pub struct ExistingRelation {
     pub kind: RelationKind,
 }
 
+/// Rows for [`Adapter::load_rows`]: a quoted, qualified table, its columns, and CSV lines.
+#[derive(Debug, Clone)]
+pub struct CsvRows {
+    pub table: String,
+    pub columns: Vec<String>,
+    pub data: Vec<u8>,
+}
+
+impl CsvRows {
+    pub fn column_list(&self) -> String {
+        self.columns
+            .iter()
+            .map(|c| quote(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// The engine behind an adapter; used to choose dispatched macros and to fill `target.type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdapterKind {
@@ -168,6 +186,17 @@ pub trait Adapter: Send + Sync {
         columns: &[String],
         path: &std::path::Path,
         delimiter: u8,
+    ) -> DbResult<u64>;
+
+    /// Bulk-loads rows generated in memory (CSV without a header, an unquoted empty field is
+    /// NULL) into several tables in one transaction: `before`, every batch in order, `after`.
+    /// All of it takes effect or none does, which is how a simulated day is loaded exactly once.
+    /// Returns the rows loaded.
+    async fn load_rows(
+        &self,
+        before: &[String],
+        batches: Vec<CsvRows>,
+        after: &[String],
     ) -> DbResult<u64>;
 
     /// Cancels every statement in flight (Ctrl-C). Returns once the requests are sent.

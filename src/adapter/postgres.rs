@@ -22,7 +22,7 @@ use sqlx::{
 };
 
 use super::{
-    Adapter, AdapterKind, Cell, ColumnInfo, DbError, DbResult, ExistingRelation, QueryResult,
+    Adapter, AdapterKind, Cell, ColumnInfo, CsvRows, DbError, DbResult, ExistingRelation, QueryResult,
     RelationKind, quote, quote_literal,
 };
 use crate::project::profile::PostgresTarget;
@@ -364,6 +364,46 @@ impl Adapter for PostgresAdapter {
                 return Err(db_error(error));
             }
             copy_in.finish().await.map_err(db_error)
+        }
+        .await;
+        match loaded {
+            Ok(rows) => {
+                transaction.commit().await.map_err(db_error)?;
+                Ok(rows)
+            }
+            Err(error) => {
+                let _ = transaction.rollback().await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn load_rows(
+        &self,
+        before: &[String],
+        batches: Vec<CsvRows>,
+        after: &[String],
+    ) -> DbResult<u64> {
+        let mut tracked = self.acquire().await?;
+        let mut transaction = tracked.connection.begin().await.map_err(db_error)?;
+        let loaded = async {
+            run_each(&mut transaction, before).await?;
+            let mut rows = 0;
+            for batch in batches {
+                let copy = format!(
+                    "copy {} ({}) from stdin with (format csv)",
+                    batch.table,
+                    batch.column_list()
+                );
+                let mut copy_in = transaction.copy_in_raw(&copy).await.map_err(db_error)?;
+                if let Err(error) = copy_in.send(batch.data).await {
+                    let _ = copy_in.abort("sending the rows failed").await;
+                    return Err(db_error(error));
+                }
+                rows += copy_in.finish().await.map_err(db_error)?;
+            }
+            run_each(&mut transaction, after).await?;
+            Ok(rows)
         }
         .await;
         match loaded {

@@ -1,0 +1,463 @@
+//! The UXDM factory: smelters turn iron ore into iron plates, assemblers turn two plates into a
+//! gear wheel. Production batches, sensor readings, operator logs and maintenance, with one
+//! smelter per line losing 2% efficiency a day until it is maintained. Its feeds carry the full
+//! chaos catalogue, and its truth (`truth.factory_daily`) is what the example project's factory
+//! mart is checked against.
+
+use serde::{Deserialize, Serialize};
+
+use crate::sim::calendar::{self, Instant};
+use crate::sim::chaos;
+use crate::sim::config::SimConfig;
+use crate::sim::domains::census;
+use crate::sim::output::Emit;
+use crate::sim::random::Stream;
+use crate::sim::table::{Kind, Schema, SqlType, Table, col};
+
+pub const MACHINES: Table = Table {
+    domain: "factory",
+    schema: Schema::Raw,
+    name: "factory_machines",
+    kind: Kind::Current,
+    description: "The plant's machines as the maintenance system lists them today; firmware and status change in place.",
+    columns: &[
+        col("machine_id", SqlType::Int, "Machine id, 501 upwards."),
+        col("machine_code", SqlType::Text, "Canonical code, `SMELTER-01` or `ASSEMBLER-01`."),
+        col("machine_type", SqlType::Text, "smelter or assembler."),
+        col("production_line", SqlType::Int, "The production line, from 1."),
+        col("base_rate_per_hour", SqlType::Int, "Units an hour at full efficiency."),
+        col("kwh_per_unit", SqlType::Double, "Energy per unit at full efficiency."),
+        col("firmware", SqlType::Text, "Controller firmware version."),
+        col("updated_day", SqlType::Int, "The day this version was recorded."),
+    ],
+};
+
+pub const PRODUCTS: Table = Table {
+    domain: "factory",
+    schema: Schema::Raw,
+    name: "factory_products",
+    kind: Kind::Static,
+    description: "What the plant makes: iron ore is smelted into iron plates; two plates make a gear wheel.",
+    columns: &[
+        col("product_id", SqlType::Int, "Product id, 601–603."),
+        col("canonical_name", SqlType::Text, "Iron Ore, Iron Plate or Gear Wheel."),
+        col("tier", SqlType::Text, "raw, intermediate or final."),
+        col("input_ratio", SqlType::Int, "Units of the previous tier per unit."),
+    ],
+};
+
+pub const BATCHES: Table = Table {
+    domain: "factory",
+    schema: Schema::Raw,
+    name: "factory_batches",
+    kind: Kind::Events,
+    description: "Production batches as the shop-floor system exports them. Messy: machine and product names in several spellings, some timestamps in plant local time (`clock_source = 'plant_local'`, UTC−7), duplicates and rows arriving a day or two late. No primary key.",
+    columns: &[
+        col("batch_id", SqlType::BigInt, "Batch id (repeated by duplicate deliveries)."),
+        col("machine_ref", SqlType::Text, "The machine, as typed: `SMELTER-01`, `Smelter-1`, `smelter_01`, `S1`..."),
+        col("product_name", SqlType::Text, "The product, as typed: `Iron Plate`, `iron_plate`, `IRON PLATE`..."),
+        col("started_at", SqlType::Timestamp, "Start of the batch, in the clock named by `clock_source`."),
+        col("ended_at", SqlType::Timestamp, "End of the batch, same clock."),
+        col("clock_source", SqlType::Text, "utc, or plant_local (UTC−7)."),
+        col("units_produced", SqlType::Int, "Units made, defective ones included."),
+        col("units_defective", SqlType::Int, "Units rejected."),
+        col("energy_kwh", SqlType::Double, "Energy used."),
+        col("operator_id", SqlType::Int, "The operator's ux_id."),
+    ],
+};
+
+pub const SENSORS: Table = Table {
+    domain: "factory",
+    schema: Schema::Raw,
+    name: "factory_sensor_readings",
+    kind: Kind::Events,
+    description: "Half-hourly sensor readings per machine. Values go missing, and each device's clock drifts by a few minutes.",
+    columns: &[
+        col("reading_id", SqlType::BigInt, "Reading id."),
+        col("machine_ref", SqlType::Text, "The machine, as the device names it."),
+        col("read_at", SqlType::Timestamp, "When the device says it read (its clock drifts)."),
+        col("temperature_c", SqlType::Double, "Furnace or gearbox temperature."),
+        col("pressure_kpa", SqlType::Double, "Hydraulic pressure."),
+        col("power_kw", SqlType::Double, "Power draw."),
+        col("efficiency", SqlType::Double, "The controller's efficiency estimate, 0–1."),
+    ],
+};
+
+pub const OPERATOR_LOGS: Table = Table {
+    domain: "factory",
+    schema: Schema::Raw,
+    name: "factory_operator_logs",
+    kind: Kind::Events,
+    description: "Free-text notes operators enter at the end of each shift and at maintenance.",
+    columns: &[
+        col("log_id", SqlType::BigInt, "Log id."),
+        col("machine_ref", SqlType::Text, "The machine, as typed."),
+        col("logged_at", SqlType::Timestamp, "When the note was entered (terminal clock)."),
+        col("operator_id", SqlType::Int, "The operator's ux_id."),
+        col("note", SqlType::Text, "The note."),
+    ],
+};
+
+pub const MAINTENANCE: Table = Table {
+    domain: "factory",
+    schema: Schema::Raw,
+    name: "factory_maintenance",
+    kind: Kind::Events,
+    description: "Maintenance events from the maintenance system; a service restores a machine's efficiency.",
+    columns: &[
+        col("event_id", SqlType::BigInt, "Event id."),
+        col("machine_id", SqlType::Int, "The machine (canonical id)."),
+        col("day_serial", SqlType::Int, "The day of the service."),
+        col("kind", SqlType::Text, "service or firmware_update."),
+        col("efficiency_before", SqlType::Double, "Efficiency before the service."),
+    ],
+};
+
+pub const DAILY_TRUTH: Table = Table {
+    domain: "factory",
+    schema: Schema::Truth,
+    name: "factory_daily",
+    kind: Kind::Events,
+    description: "Clean daily production per machine and product (by the UTC day a batch started): what a correct pipeline over the messy batches must reproduce.",
+    columns: &[
+        col("day_serial", SqlType::Int, "The day."),
+        col("machine_id", SqlType::Int, "The machine."),
+        col("product_id", SqlType::Int, "The product made."),
+        col("batches", SqlType::Int, "Batches started."),
+        col("units_produced", SqlType::BigInt, "Units made."),
+        col("units_defective", SqlType::BigInt, "Units rejected."),
+        col("energy_kwh", SqlType::Double, "Energy used."),
+        col("avg_efficiency", SqlType::Double, "The machine's efficiency that day."),
+    ],
+};
+
+pub const TABLES: &[&Table] = &[
+    &MACHINES,
+    &PRODUCTS,
+    &BATCHES,
+    &SENSORS,
+    &OPERATOR_LOGS,
+    &MAINTENANCE,
+    &DAILY_TRUTH,
+];
+
+const PRODUCT_NAMES: [(u32, &str, &str, u32); 3] = [
+    (601, "Iron Ore", "raw", 0),
+    (602, "Iron Plate", "intermediate", 1),
+    (603, "Gear Wheel", "final", 2),
+];
+
+/// Plant clocks run on UTC−7.
+const LOCAL_OFFSET: Instant = -7 * 3600;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Machine {
+    pub id: u32,
+    pub smelter: bool,
+    /// The number in its code (`SMELTER-02` is 2).
+    pub number: u32,
+    pub line: u32,
+    /// Whether it loses 2% efficiency a day (the second smelter of each line).
+    pub degrades: bool,
+    /// Efficiency in millionths, an integer so a saved world reloads exactly.
+    pub efficiency_ppm: i64,
+    pub days_since_service: u32,
+    pub firmware: u32,
+}
+
+impl Machine {
+    fn code(&self) -> String {
+        format!("{}-{:02}", self.kind().to_uppercase(), self.number)
+    }
+
+    fn kind(&self) -> &'static str {
+        if self.smelter { "smelter" } else { "assembler" }
+    }
+
+    fn base_rate(&self) -> i64 {
+        if self.smelter { 120 } else { 50 }
+    }
+
+    fn wh_per_unit(&self) -> i64 {
+        if self.smelter { 2400 } else { 800 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct State {
+    pub machines: Vec<Machine>,
+    /// Good plates waiting for an assembler, per line.
+    pub plate_stock: Vec<i64>,
+    next_batch: u64,
+    next_reading: u64,
+    next_log: u64,
+    next_event: u64,
+}
+
+pub fn new(config: &SimConfig) -> State {
+    let mut machines = Vec::new();
+    for line in 1..=config.factory.lines {
+        for (offset, degrades) in [(1, false), (2, true)] {
+            machines.push(Machine {
+                id: 500 + machines.len() as u32 + 1,
+                smelter: true,
+                number: 2 * (line - 1) + offset,
+                line,
+                degrades,
+                efficiency_ppm: if degrades { 1_000_000 } else { 980_000 },
+                days_since_service: 0,
+                firmware: 1,
+            });
+        }
+        machines.push(Machine {
+            id: 500 + machines.len() as u32 + 1,
+            smelter: false,
+            number: line,
+            line,
+            degrades: false,
+            efficiency_ppm: 990_000,
+            days_since_service: 0,
+            firmware: 1,
+        });
+    }
+    State {
+        plate_stock: vec![2_000; config.factory.lines as usize],
+        machines,
+        next_batch: 10_000_001,
+        next_reading: 1,
+        next_log: 1,
+        next_event: 1,
+    }
+}
+
+struct Batch {
+    id: u64,
+    start: Instant,
+    end: Instant,
+    units: i64,
+    defective: i64,
+    energy_wh: i64,
+    operator: u32,
+}
+
+pub fn step(state: &mut State, census: &census::State, config: &SimConfig, emit: &mut Emit, first_day: bool) {
+    let day = emit.day;
+    let seed = config.seed;
+    let rates = config.rates("factory");
+    if first_day {
+        for (id, name, tier, ratio) in PRODUCT_NAMES {
+            emit.row(&PRODUCTS, |line| {
+                line.int(id).text(name).text(tier).int(ratio);
+            });
+        }
+    }
+    let operators: Vec<u32> = census
+        .people
+        .iter()
+        .filter(|p| p.occupation == census::WORKER && census::EMPLOYERS[p.employer as usize] == "UXDM")
+        .map(|p| p.id)
+        .collect();
+    let mut maintenance = Stream::new(seed, "factory", "maintenance", day);
+    let mut changed_machines: Vec<usize> = Vec::new();
+    for (index, machine) in state.machines.iter_mut().enumerate() {
+        let worn = machine.degrades && machine.efficiency_ppm < 800_000;
+        if worn || machine.days_since_service >= 90 {
+            let before = machine.efficiency_ppm;
+            machine.efficiency_ppm = if machine.degrades { 1_000_000 } else { machine.efficiency_ppm.max(980_000) };
+            machine.days_since_service = 0;
+            let firmware = maintenance.chance(0.2);
+            if firmware {
+                machine.firmware += 1;
+                changed_machines.push(index);
+            }
+            let id = state.next_event;
+            state.next_event += 1;
+            emit.event(&MAINTENANCE, &[0], |line| {
+                line.int(id)
+                    .int(machine.id)
+                    .int(day)
+                    .text(if firmware { "firmware_update" } else { "service" })
+                    .fixed(before as f64 / 1e6, 4);
+            });
+        }
+    }
+    if first_day {
+        changed_machines = (0..state.machines.len()).collect();
+    }
+    for index in changed_machines {
+        let machine = &state.machines[index];
+        let change = if first_day { "created" } else { "firmware" };
+        emit.current(&MACHINES, u64::from(machine.id), change, |line| {
+            line.int(machine.id)
+                .text(&machine.code())
+                .text(machine.kind())
+                .int(machine.line)
+                .int(machine.base_rate())
+                .fixed(machine.wh_per_unit() as f64 / 1000.0, 3)
+                .text(&format!("v{}.{}", 2 + machine.firmware / 10, machine.firmware % 10))
+                .int(day);
+        });
+    }
+
+    let mut production = Stream::new(seed, "factory", "batches", day);
+    let mut chaos_rng = Stream::new(seed, "factory", "chaos", day);
+    let mut sensors = Stream::new(seed, "factory", "sensors", day);
+    let start_of_day = calendar::start_of(day);
+    for machine in &mut state.machines {
+        let line_index = (machine.line - 1) as usize;
+        let efficiency = machine.efficiency_ppm as f64 / 1e6;
+        let count = production.between(8, 14);
+        let slot = calendar::SECONDS_PER_DAY / count;
+        let mut batches = Vec::new();
+        for index in 0..count {
+            let start = start_of_day + index * slot + production.between(0, slot / 10);
+            let end = start + slot * 8 / 10 + production.between(0, slot / 20);
+            let hours = (end - start) as f64 / 3600.0;
+            let mut units = (machine.base_rate() as f64 * hours * efficiency * (0.95 + 0.1 * production.unit())) as i64;
+            if !machine.smelter {
+                units = units.min(state.plate_stock[line_index] / 2).max(0);
+                state.plate_stock[line_index] -= units * 2;
+            }
+            let defect_rate = (0.02 + 0.01 * production.normal(0.0, 1.0)).clamp(0.0, 0.08);
+            let defective = (units as f64 * defect_rate).round() as i64;
+            if machine.smelter {
+                state.plate_stock[line_index] += units - defective;
+            }
+            let energy_wh = (units as f64 * machine.wh_per_unit() as f64 / efficiency).round() as i64;
+            let operator = if operators.is_empty() { 0 } else { operators[production.index(operators.len())] };
+            batches.push(Batch { id: state.next_batch, start, end, units, defective, energy_wh, operator });
+            state.next_batch += 1;
+        }
+        let product = if machine.smelter { PRODUCT_NAMES[1] } else { PRODUCT_NAMES[2] };
+        let (units, defective, energy): (i64, i64, i64) = batches
+            .iter()
+            .fold((0, 0, 0), |t, b| (t.0 + b.units, t.1 + b.defective, t.2 + b.energy_wh));
+        emit.row(&DAILY_TRUTH, |line| {
+            line.int(day)
+                .int(machine.id)
+                .int(product.0)
+                .int(batches.len())
+                .int(units)
+                .int(defective)
+                .fixed(energy as f64 / 1000.0, 3)
+                .fixed(efficiency, 4);
+        });
+
+        for batch in &batches {
+            let (machine_ref, id_changed) =
+                chaos::id_variant(&mut chaos_rng, rates.id_variants, machine.kind(), machine.number);
+            let (product_name, name_changed) =
+                chaos::name_variant(&mut chaos_rng, rates.name_variants, product.1);
+            let local = chaos_rng.chance(rates.local_time);
+            if id_changed {
+                chaos::ledger(emit, &BATCHES, batch.id, "id_variant", &machine_ref);
+            }
+            if name_changed {
+                chaos::ledger(emit, &BATCHES, batch.id, "name_variant", &product_name);
+            }
+            if local {
+                chaos::ledger(emit, &BATCHES, batch.id, "local_time", "UTC-7");
+            }
+            let offset = if local { LOCAL_OFFSET } else { 0 };
+            let delays = chaos::deliveries(emit, &mut chaos_rng, &rates, &BATCHES, batch.id);
+            emit.event(&BATCHES, &delays, |line| {
+                line.int(batch.id)
+                    .text(&machine_ref)
+                    .text(&product_name)
+                    .timestamp(batch.start + offset)
+                    .timestamp(batch.end + offset)
+                    .text(if local { "plant_local" } else { "utc" })
+                    .int(batch.units)
+                    .int(batch.defective)
+                    .fixed(batch.energy_wh as f64 / 1000.0, 3)
+                    .int(batch.operator);
+            });
+        }
+
+        // Sensors every half hour; each device's clock is off by its own drift today.
+        let device_ref = machine.code().to_lowercase().replace('-', "_");
+        let drift = chaos::drift_seconds(&mut chaos_rng, rates.clock_drift_minutes);
+        if drift != 0 {
+            chaos::ledger(emit, &SENSORS, u64::from(machine.id), "clock_drift", &format!("{drift} seconds"));
+        }
+        for slot in 0..48 {
+            let id = state.next_reading;
+            state.next_reading += 1;
+            let running = 0.9 + 0.1 * sensors.unit();
+            let base_temp = if machine.smelter { 1450.0 } else { 65.0 };
+            let values = [
+                base_temp * running + sensors.normal(0.0, 5.0),
+                220.0 + sensors.normal(0.0, 6.0),
+                machine.base_rate() as f64 * machine.wh_per_unit() as f64 / 1000.0 / efficiency * running,
+                efficiency + sensors.normal(0.0, 0.005),
+            ];
+            let observed: Vec<Option<f64>> = values
+                .iter()
+                .map(|value| (!chaos_rng.chance(rates.nulls)).then_some(*value))
+                .collect();
+            let nulls = observed.iter().filter(|v| v.is_none()).count();
+            if nulls > 0 {
+                chaos::ledger(emit, &SENSORS, id, "null_value", &format!("{nulls} values"));
+            }
+            emit.event(&SENSORS, &[0], |line| {
+                line.int(id)
+                    .text(&device_ref)
+                    .timestamp(start_of_day + slot * 1800 + drift)
+                    .opt_fixed(observed[0], 1)
+                    .opt_fixed(observed[1], 1)
+                    .opt_fixed(observed[2], 2)
+                    .opt_fixed(observed[3], 4);
+            });
+        }
+
+        // A note at the end of each eight-hour shift.
+        for shift in 1..=3 {
+            let id = state.next_log;
+            state.next_log += 1;
+            let operator = if operators.is_empty() { 0 } else { operators[sensors.index(operators.len())] };
+            let note = match () {
+                _ if efficiency < 0.85 => "output down, needs service",
+                _ if sensors.chance(0.1) => "minor jam cleared",
+                _ => "shift normal",
+            };
+            emit.event(&OPERATOR_LOGS, &[0], |line| {
+                line.int(id)
+                    .text(&machine.code())
+                    .timestamp(start_of_day + shift * 8 * 3600 - 600 + drift)
+                    .int(operator)
+                    .text(note);
+            });
+        }
+
+        machine.days_since_service += 1;
+        if machine.degrades {
+            machine.efficiency_ppm = machine.efficiency_ppm * 98 / 100;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::output::DayOutput;
+
+    #[test]
+    fn the_degrading_smelter_loses_two_percent_a_day_until_serviced() {
+        let config = SimConfig { population: 500, ..SimConfig::default() };
+        let people = census::new(&config);
+        let mut state = new(&config);
+        let mut seen = Vec::new();
+        for day in 0..30 {
+            let mut output = DayOutput::default();
+            let mut pending = Vec::new();
+            let mut emit = Emit::new(day, &mut output, &mut pending);
+            seen.push(state.machines[1].efficiency_ppm);
+            step(&mut state, &people, &config, &mut emit, day == 0);
+        }
+        assert_eq!(seen[1], 980_000);
+        assert_eq!(seen[2], 960_400);
+        let low = seen.iter().min().copied().unwrap();
+        assert!(low >= 780_000, "serviced below 0.80: {low}");
+        assert!(seen.contains(&1_000_000) && seen.iter().skip(1).any(|e| *e == 1_000_000));
+    }
+}

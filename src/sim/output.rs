@@ -1,0 +1,170 @@
+//! What one simulated day hands the loader: CSV rows per table, and the routing of observed
+//! event rows to their delivery day (late rows wait in the world's pending queue, duplicates are
+//! delivered twice). Domains write through an [`Emit`]; nothing here knows a domain.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::sim::calendar::{DateCache, Day};
+use crate::sim::table::{Kind, Line, Schema, SqlType, Table, col};
+
+/// When each version of a slowly changing entity began, as the simulator changed it.
+pub const SCD_HISTORY: Table = Table {
+    domain: "scd",
+    schema: Schema::Truth,
+    name: "scd_history",
+    kind: Kind::Events,
+    description: "Every version of every slowly changing source row (stores, customers, products, plans, machines, inhabitants, households): the day it began and what changed. A version ends when the next one of the same key begins.",
+    columns: &[
+        col("table_name", SqlType::Text, "The raw current-state table."),
+        col("entity_key", SqlType::BigInt, "The key of the row (its first column)."),
+        col("valid_from_day", SqlType::Int, "The simulated day this version began."),
+        col("change", SqlType::Text, "What changed: created, moved, renamed, repriced..."),
+    ],
+};
+
+/// Rows of one table for one load, encoded as CSV without a header.
+#[derive(Debug)]
+pub struct TableRows {
+    pub table: &'static Table,
+    pub data: Vec<u8>,
+    pub rows: u64,
+}
+
+/// Everything a day adds to the warehouse.
+#[derive(Debug, Default)]
+pub struct DayOutput {
+    pub day: Day,
+    /// Keyed by `schema.table`, so loads run in a fixed order.
+    pub tables: BTreeMap<String, TableRows>,
+}
+
+impl DayOutput {
+    pub fn rows(&self) -> u64 {
+        self.tables.values().map(|t| t.rows).sum()
+    }
+}
+
+/// An observed event row waiting for its delivery day (late-arriving data).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Pending {
+    pub deliver_on: Day,
+    pub table: String,
+    /// The CSV line without the delivery column and line break.
+    pub line: String,
+}
+
+/// The writer domains use for one day.
+pub struct Emit<'a> {
+    pub day: Day,
+    output: &'a mut DayOutput,
+    pending: &'a mut Vec<Pending>,
+    dates: DateCache,
+    scratch: Vec<u8>,
+    /// Whether a domain's tables are written at all (its state evolves either way).
+    pub writing: bool,
+}
+
+impl<'a> Emit<'a> {
+    pub fn new(day: Day, output: &'a mut DayOutput, pending: &'a mut Vec<Pending>) -> Emit<'a> {
+        Emit {
+            day,
+            output,
+            pending,
+            dates: DateCache::default(),
+            scratch: Vec::with_capacity(256),
+            writing: true,
+        }
+    }
+
+    fn rows_of<'o>(output: &'o mut DayOutput, table: &'static Table) -> &'o mut TableRows {
+        output
+            .tables
+            .entry(format!("{}.{}", table.schema_name(), table.name))
+            .or_insert_with(|| TableRows {
+                table,
+                data: Vec::new(),
+                rows: 0,
+            })
+    }
+
+    /// Writes a clean row delivered today: reference data, current state, truth.
+    pub fn row(&mut self, table: &'static Table, fill: impl FnOnce(&mut Line)) {
+        if !self.writing {
+            return;
+        }
+        debug_assert!(!table.has_delivery_columns(), "{} is an event feed", table.name);
+        let rows = Self::rows_of(self.output, table);
+        let mut line = Line::new(&mut rows.data, &mut self.dates);
+        fill(&mut line);
+        line.end();
+        rows.rows += 1;
+    }
+
+    /// Writes a new version of a slowly changing entity to its current-state table, and the
+    /// start of that version to `truth.scd_history` (what a snapshot of the table should find).
+    pub fn current(
+        &mut self,
+        table: &'static Table,
+        key: u64,
+        change: &str,
+        fill: impl FnOnce(&mut Line),
+    ) {
+        debug_assert!(table.kind == Kind::Current, "{} is not a current-state table", table.name);
+        self.row(table, fill);
+        let day = self.day;
+        self.row(&SCD_HISTORY, |line| {
+            line.text(table.name).int(key).int(day).text(change);
+        });
+    }
+
+    /// Writes an observed event row once per entry of `delays` (days after today): `[0]` is an
+    /// on-time row, `[2]` a row two days late, `[0, 1]` a duplicate delivered again tomorrow.
+    pub fn event(&mut self, table: &'static Table, delays: &[u32], fill: impl FnOnce(&mut Line)) {
+        if !self.writing {
+            return;
+        }
+        debug_assert!(table.kind == Kind::Events, "{} is not an event feed", table.name);
+        self.scratch.clear();
+        let mut line = Line::new(&mut self.scratch, &mut self.dates);
+        fill(&mut line);
+        for delay in delays {
+            if *delay == 0 {
+                let rows = Self::rows_of(self.output, table);
+                deliver(rows, &self.scratch, self.day);
+            } else {
+                self.pending.push(Pending {
+                    deliver_on: self.day + delay,
+                    table: table.name.to_string(),
+                    line: String::from_utf8(self.scratch.clone())
+                        .expect("encoded rows are UTF-8"),
+                });
+            }
+        }
+    }
+
+    /// Delivers today the late rows that were due, in the order they were held.
+    pub fn deliver_pending(&mut self, tables: &[&'static Table]) {
+        let day = self.day;
+        let (due, later): (Vec<Pending>, Vec<Pending>) =
+            self.pending.drain(..).partition(|p| p.deliver_on <= day);
+        *self.pending = later;
+        for pending in due {
+            let Some(table) = tables.iter().find(|t| t.name == pending.table) else {
+                continue;
+            };
+            let rows = Self::rows_of(self.output, table);
+            deliver(rows, pending.line.as_bytes(), day);
+        }
+    }
+}
+
+fn deliver(rows: &mut TableRows, line: &[u8], day: Day) {
+    rows.data.extend_from_slice(line);
+    rows.data.push(b',');
+    rows.data
+        .extend_from_slice(itoa::Buffer::new().format(day).as_bytes());
+    rows.data.push(b'\n');
+    rows.rows += 1;
+}
