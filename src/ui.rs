@@ -187,3 +187,94 @@ pub fn paint(text: &str, level: Level) -> String {
 pub fn data(line: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
+
+/// Progress of `uxt simulate`: one bar per domain on a terminal (days done, rows written),
+/// plain lines otherwise (every day for short runs, every month for long ones).
+pub struct SimProgress {
+    bars: Option<(indicatif::MultiProgress, Vec<(String, indicatif::ProgressBar)>)>,
+    rows: std::collections::BTreeMap<String, u64>,
+    days: u32,
+    done: u32,
+}
+
+impl SimProgress {
+    pub fn new(domains: &[String], days: u32) -> SimProgress {
+        let config = config();
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let bars = (terminal && !config.quiet && config.format == LogFormat::Text).then(|| {
+            let multi = indicatif::MultiProgress::new();
+            let style = indicatif::ProgressStyle::with_template(
+                "{prefix:>10} [{bar:30}] {pos}/{len} days  {msg}",
+            )
+            .expect("the template is valid")
+            .progress_chars("=> ");
+            let bars = domains
+                .iter()
+                .map(|domain| {
+                    let bar = multi.add(indicatif::ProgressBar::new(u64::from(days)));
+                    bar.set_style(style.clone());
+                    bar.set_prefix(domain.clone());
+                    (domain.clone(), bar)
+                })
+                .collect();
+            (multi, bars)
+        });
+        SimProgress {
+            bars,
+            rows: std::collections::BTreeMap::new(),
+            days,
+            done: 0,
+        }
+    }
+
+    /// A day was loaded: `rows` per domain.
+    pub fn day(&mut self, ux_date: &str, rows: &std::collections::BTreeMap<String, u64>) {
+        self.done += 1;
+        for (domain, count) in rows {
+            *self.rows.entry(domain.clone()).or_default() += count;
+        }
+        match &self.bars {
+            Some((_, bars)) => {
+                for (domain, bar) in bars {
+                    bar.inc(1);
+                    bar.set_message(format!("{} rows", self.rows.get(domain).copied().unwrap_or(0)));
+                }
+            }
+            None => {
+                let every = if self.days <= 60 { 1 } else { 30 };
+                if self.done % every == 0 || self.done == self.days {
+                    let total: u64 = rows.values().sum();
+                    event(
+                        "SimulatedDay",
+                        Level::Info,
+                        &format!("{} of {} day {ux_date} loaded: {total} rows", self.done, self.days),
+                        json!({ "ux_date": ux_date, "rows": rows }),
+                    );
+                }
+            }
+        }
+    }
+
+    pub fn finish(self) {
+        if let Some((multi, bars)) = self.bars {
+            for (_, bar) in bars {
+                bar.finish();
+            }
+            let _ = multi.clear();
+        }
+    }
+}
+
+/// A table of counts (`uxt simulate`'s rows per table), on stderr with the other human output.
+pub fn count_table(headers: [&str; 3], rows: &[(String, String, u64)]) {
+    let mut table = comfy_table::Table::new();
+    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    table.set_header(headers);
+    for (a, b, count) in rows {
+        table.add_row(vec![a.clone(), b.clone(), count.to_string()]);
+    }
+    if let Some(column) = table.column_mut(2) {
+        column.set_cell_alignment(comfy_table::CellAlignment::Right);
+    }
+    info(&table.to_string());
+}

@@ -381,11 +381,13 @@ fn copy_rows(connection: &Connection, batch: &CsvRows) -> DbResult<u64> {
     std::fs::write(&path, &batch.data)
         .map_err(|e| DbError::new(format!("could not write `{}`: {e}", path.display())))?;
     let copy = format!(
-        "COPY {} ({}) FROM {} (FORMAT csv, HEADER false, QUOTE '\"', ESCAPE '\"', NULL '', \
-         ALLOW_QUOTED_NULLS false)",
+        "COPY {} ({}) FROM {} (FORMAT csv, HEADER false, DELIMITER ',', QUOTE '\"', \
+         ESCAPE '\"', NULL '', ALLOW_QUOTED_NULLS false, MAX_LINE_SIZE {})",
         batch.table,
         batch.column_list(),
-        quote_literal(&path.to_string_lossy())
+        quote_literal(&path.to_string_lossy()),
+        // A line may be long (a saved world is one field); DuckDB's default limit is 2 MB.
+        batch.data.len().max(2_000_000) + 2
     );
     let loaded = connection.execute(&copy, []).map_err(db_error);
     let _ = std::fs::remove_file(&path);

@@ -8,6 +8,7 @@ mod ls;
 mod parse;
 mod run;
 mod show;
+mod simulate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -181,6 +182,29 @@ enum Command {
         limit: i64,
         #[arg(long, value_enum, default_value_t = ShowOutput::Table)]
         output: ShowOutput,
+    },
+    /// Simulate Uxcestershire day by day into the warehouse (`raw`, `truth` and `uxt_sim`
+    /// schemas), continuing where the last call stopped.
+    Simulate {
+        /// How many days to simulate (default: one).
+        #[arg(long)]
+        days: Option<u32>,
+        /// Simulate up to and including this day, `yyyymmdd` in the Uxcestershire calendar.
+        #[arg(long, value_name = "YYYYMMDD")]
+        until: Option<String>,
+        /// Only these domains' tables (comma-separated): weather, census, health, retail,
+        /// transit, utilities, factory.
+        #[arg(long, value_delimiter = ',')]
+        domains: Option<Vec<String>>,
+        /// Multiplies the population of `simulation.yml`.
+        #[arg(long)]
+        scale: Option<f64>,
+        /// The seed (default: `simulation.yml`'s, else 42).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Drop the simulated tables and start over from the first day.
+        #[arg(long)]
+        reset: bool,
     },
     /// Show the project, profile and target, and check the connection.
     Debug,
@@ -372,6 +396,24 @@ pub fn run(cli: Cli) -> ExitCode {
                 )
                 .await
             }
+            Command::Simulate {
+                days,
+                until,
+                domains,
+                scale,
+                seed,
+                reset,
+            } => {
+                let options = simulate::Options {
+                    days,
+                    until,
+                    domains,
+                    scale,
+                    seed,
+                    reset,
+                };
+                simulate::run(&global, options).await
+            }
             Command::Debug => debug::run(&global).await,
             Command::Clean => clean::run(&global),
             Command::Parse => parse::run(&global, &invocation_id),
@@ -416,18 +458,24 @@ async fn dag_run(
     run::run(global, &select.selection(), task, invocation_id).await
 }
 
+/// Opens the warehouse of a target; a failure names the target and profile to check.
+async fn connect_target(
+    target: &crate::project::profile::Target,
+    root: &std::path::Path,
+) -> Result<Arc<dyn Adapter>> {
+    adapter::connect(target, root).await.map_err(|error| {
+        Error::Diagnostics(vec![
+            Diagnostic::new("uxt::adapter::connect", error.message).with_help(format!(
+                "check target `{}` of profile `{}` in profiles.yml, and that the database is running",
+                target.name, target.profile_name
+            )),
+        ])
+    })
+}
+
 /// Opens the warehouse of the session's target and makes it reachable from Jinja.
 async fn connect(session: &Session) -> Result<Arc<dyn Adapter>> {
-    let adapter = adapter::connect(&session.target, &session.project.root)
-        .await
-        .map_err(|error| {
-            Error::Diagnostics(
-                vec![Diagnostic::new("uxt::adapter::connect", error.message).with_help(format!(
-            "check target `{}` of profile `{}` in profiles.yml, and that the database is running",
-            session.target.name, session.target.profile_name
-        ))],
-            )
-        })?;
+    let adapter = connect_target(&session.target, &session.project.root).await?;
     session.ctx.set_warehouse(Warehouse {
         adapter: adapter.clone(),
         runtime: tokio::runtime::Handle::current(),

@@ -1,0 +1,161 @@
+//! `uxt simulate`: settings, warehouse, where the last call stopped, then day after day of the
+//! world loaded into `raw` and `truth`, and a summary of the rows written.
+
+use std::collections::BTreeMap;
+
+use super::Outcome;
+use crate::diagnostic::{Diagnostic, Error, Result};
+use crate::settings::{self, Global};
+use crate::sim::calendar;
+use crate::sim::config::{self as sim_config, DOMAINS};
+use crate::sim::load;
+use crate::sim::world::{self, GENERATOR_VERSION, World};
+use crate::ui;
+
+/// The flags of `uxt simulate`, which override `simulation.yml`.
+pub struct Options {
+    pub days: Option<u32>,
+    pub until: Option<String>,
+    pub domains: Option<Vec<String>>,
+    pub scale: Option<f64>,
+    pub seed: Option<u64>,
+    pub reset: bool,
+}
+
+pub async fn run(global: &Global, options: Options) -> Result<Outcome> {
+    let (project, vars) = settings::load_project(global)?;
+    let target = settings::resolve_target(global, &project, &vars)?;
+    let mut config = sim_config::load(&project)?;
+    if let Some(seed) = options.seed {
+        config.seed = seed;
+    }
+    if let Some(domains) = options.domains {
+        if let Some(unknown) = domains.iter().find(|d| !DOMAINS.contains(&d.as_str())) {
+            return Err(Error::Usage(format!(
+                "unknown domain `{unknown}` in `--domains`; the domains are {}",
+                DOMAINS.join(", ")
+            )));
+        }
+        config.domains = domains;
+    }
+    if let Some(scale) = options.scale {
+        if !(scale > 0.0 && scale <= 1000.0) {
+            return Err(Error::Usage(format!(
+                "`--scale` must be above 0 and at most 1000, not {scale}"
+            )));
+        }
+        config.population = ((f64::from(config.population) * scale).round() as u32).max(100);
+    }
+    let adapter = super::connect_target(&target, &project.root).await?;
+    let warehouse = |error: crate::adapter::DbError| {
+        Error::Diagnostics(vec![Diagnostic::new("uxt::simulate::warehouse", error.message)
+            .with_help("check the target's database; `uxt simulate --reset` starts the simulation over")])
+    };
+    if options.reset {
+        adapter
+            .execute_in_transaction(&load::reset_statements())
+            .await
+            .map_err(warehouse)?;
+        ui::info("Dropped the simulated tables; starting over.");
+    }
+    adapter
+        .execute_in_transaction(&load::setup_statements())
+        .await
+        .map_err(warehouse)?;
+    let world = match load::read_saved(adapter.as_ref()).await.map_err(warehouse)? {
+        None => {
+            adapter
+                .execute_in_transaction(&load::start_statements(&config))
+                .await
+                .map_err(warehouse)?;
+            World::new(&config)
+        }
+        Some(saved) => {
+            if saved.config_hash != config.hash() || saved.generator_version != GENERATOR_VERSION {
+                return Err(Error::Diagnostics(vec![Diagnostic::new(
+                    "uxt::simulate::changed",
+                    format!(
+                        "the warehouse holds a simulation made with other settings (seed {}, settings {}, generator {}); \
+                         these are seed {}, settings {}, generator {GENERATOR_VERSION}",
+                        saved.seed, saved.config_hash, saved.generator_version, config.seed, config.hash()
+                    ),
+                )
+                .with_help("continue with the settings it was made with, or start over with `uxt simulate --reset`")]));
+            }
+            load::restore(adapter.as_ref(), &config, saved.current_day)
+                .await
+                .map_err(warehouse)?
+        }
+    };
+    let days = days_to_simulate(world.day, options.days, options.until.as_deref())?;
+    if days == 0 {
+        ui::info(&format!(
+            "Nothing to do: the warehouse is simulated up to {} already.",
+            calendar::ux_date(world.day.saturating_sub(1))
+        ));
+        return Ok(Outcome::Success);
+    }
+    let first = world.day;
+    ui::info(&format!(
+        "Simulating {days} days of Uxcestershire, {} to {} (seed {}, {} inhabitants, target {})",
+        calendar::ux_date(first),
+        calendar::ux_date(first + days - 1),
+        config.seed,
+        config.population,
+        target.name
+    ));
+    let domain_of: BTreeMap<String, &str> = world::tables()
+        .iter()
+        .map(|t| (format!("{}.{}", t.schema_name(), t.name), t.domain))
+        .collect();
+    let shown: Vec<String> = config.domains.clone();
+    let mut progress = ui::SimProgress::new(&shown, days);
+    let started = std::time::Instant::now();
+    let result = load::simulate(adapter.clone(), config, world, days, |day, rows| {
+        let mut per_domain: BTreeMap<String, u64> = BTreeMap::new();
+        for (table, count) in rows {
+            let domain = domain_of.get(table).copied().unwrap_or("other");
+            *per_domain.entry(domain.to_string()).or_default() += count;
+        }
+        progress.day(&calendar::ux_date(day).to_string(), &per_domain);
+    })
+    .await;
+    progress.finish();
+    let summary = result.map_err(warehouse)?;
+    let rows: Vec<(String, String, u64)> = summary
+        .rows
+        .iter()
+        .map(|(table, count)| {
+            let domain = domain_of.get(table).copied().unwrap_or("other");
+            (domain.to_string(), table.clone(), *count)
+        })
+        .collect();
+    ui::count_table(["domain", "table", "rows"], &rows);
+    let total: u64 = summary.rows.values().sum();
+    let seconds = started.elapsed().as_secs_f64();
+    ui::info(&format!(
+        "Done. Simulated {} days ({} to {}): {total} rows in {seconds:.2}s ({:.0} rows/s).",
+        summary.days,
+        calendar::ux_date(summary.first_day),
+        calendar::ux_date(summary.first_day + summary.days - 1),
+        total as f64 / seconds.max(1e-9)
+    ));
+    Ok(Outcome::Success)
+}
+
+/// `--days N`, or `--until yyyymmdd` (inclusive); one day when neither is given.
+fn days_to_simulate(next: calendar::Day, days: Option<u32>, until: Option<&str>) -> Result<u32> {
+    match (days, until) {
+        (Some(_), Some(_)) => Err(Error::Usage("give `--days` or `--until`, not both".into())),
+        (Some(days), None) => Ok(days),
+        (None, Some(until)) => {
+            let last = calendar::parse_ux_date(until).ok_or_else(|| {
+                Error::Usage(format!(
+                    "`--until {until}` is not a Uxcestershire date: write `yyyymmdd` with a month of 1–12 and a day of 1–30"
+                ))
+            })?;
+            Ok((last + 1).saturating_sub(next))
+        }
+        (None, None) => Ok(1),
+    }
+}
