@@ -191,7 +191,10 @@ pub fn data(line: &str) {
 /// Progress of `uxt simulate`: one bar per domain on a terminal (days done, rows written),
 /// plain lines otherwise (every day for short runs, every month for long ones).
 pub struct SimProgress {
-    bars: Option<(indicatif::MultiProgress, Vec<(String, indicatif::ProgressBar)>)>,
+    bars: Option<(
+        indicatif::MultiProgress,
+        Vec<(String, indicatif::ProgressBar)>,
+    )>,
     rows: std::collections::BTreeMap<String, u64>,
     days: u32,
     done: u32,
@@ -237,7 +240,10 @@ impl SimProgress {
             Some((_, bars)) => {
                 for (domain, bar) in bars {
                     bar.inc(1);
-                    bar.set_message(format!("{} rows", self.rows.get(domain).copied().unwrap_or(0)));
+                    bar.set_message(format!(
+                        "{} rows",
+                        self.rows.get(domain).copied().unwrap_or(0)
+                    ));
                 }
             }
             None => {
@@ -247,7 +253,10 @@ impl SimProgress {
                     event(
                         "SimulatedDay",
                         Level::Info,
-                        &format!("{} of {} day {ux_date} loaded: {total} rows", self.done, self.days),
+                        &format!(
+                            "{} of {} day {ux_date} loaded: {total} rows",
+                            self.done, self.days
+                        ),
                         json!({ "ux_date": ux_date, "rows": rows }),
                     );
                 }

@@ -24,8 +24,8 @@ use duckdb::core::{LogicalTypeHandle, LogicalTypeId};
 use duckdb::{Connection, InterruptHandle, Statement};
 
 use super::{
-    Adapter, AdapterKind, Cell, ColumnInfo, CsvRows, DbError, DbResult, ExistingRelation, QueryResult,
-    RelationKind, quote, quote_literal,
+    Adapter, AdapterKind, Cell, ColumnInfo, CsvRows, DbError, DbResult, ExistingRelation,
+    QueryResult, RelationKind, quote, quote_literal,
 };
 use crate::project::profile::DuckDbTarget;
 

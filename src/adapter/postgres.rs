@@ -22,8 +22,8 @@ use sqlx::{
 };
 
 use super::{
-    Adapter, AdapterKind, Cell, ColumnInfo, CsvRows, DbError, DbResult, ExistingRelation, QueryResult,
-    RelationKind, quote, quote_literal,
+    Adapter, AdapterKind, Cell, ColumnInfo, CsvRows, DbError, DbResult, ExistingRelation,
+    QueryResult, RelationKind, quote, quote_literal,
 };
 use crate::project::profile::PostgresTarget;
 

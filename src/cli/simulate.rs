@@ -48,8 +48,11 @@ pub async fn run(global: &Global, options: Options) -> Result<Outcome> {
     }
     let adapter = super::connect_target(&target, &project.root).await?;
     let warehouse = |error: crate::adapter::DbError| {
-        Error::Diagnostics(vec![Diagnostic::new("uxt::simulate::warehouse", error.message)
-            .with_help("check the target's database; `uxt simulate --reset` starts the simulation over")])
+        Error::Diagnostics(vec![
+            Diagnostic::new("uxt::simulate::warehouse", error.message).with_help(
+                "check the target's database; `uxt simulate --reset` starts the simulation over",
+            ),
+        ])
     };
     if options.reset {
         adapter
@@ -62,7 +65,10 @@ pub async fn run(global: &Global, options: Options) -> Result<Outcome> {
         .execute_in_transaction(&load::setup_statements())
         .await
         .map_err(warehouse)?;
-    let world = match load::read_saved(adapter.as_ref()).await.map_err(warehouse)? {
+    let world = match load::read_saved(adapter.as_ref())
+        .await
+        .map_err(warehouse)?
+    {
         None => {
             adapter
                 .execute_in_transaction(&load::start_statements(&config))

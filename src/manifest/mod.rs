@@ -1026,5 +1026,60 @@ fn sources(
             );
         }
     }
+    if project.simulates() {
+        simulated_sources(project, naming, &mut sources);
+    }
     sources
+}
+
+/// The `uxc` source: every raw table of the simulator, with its docs, for projects that
+/// simulate. Tables the project declares itself under `uxc` are left as declared.
+fn simulated_sources(project: &Project, naming: &Naming, sources: &mut BTreeMap<String, Source>) {
+    let file = project
+        .simulation_file
+        .clone()
+        .unwrap_or_else(|| project.project_file.path.clone());
+    for table in crate::sim::world::tables() {
+        if table.schema != crate::sim::table::Schema::Raw {
+            continue;
+        }
+        let unique_id = format!("source.{}.uxc.{}", project.name, table.name);
+        if sources.contains_key(&unique_id) {
+            continue;
+        }
+        let columns = table
+            .all_columns()
+            .map(|column| {
+                let def = ColumnDef {
+                    name: column.name.to_string(),
+                    description: column.description.to_string(),
+                    data_type: Some(column.sql_type.sql().to_string()),
+                    ..ColumnDef::default()
+                };
+                (column.name.to_string(), def)
+            })
+            .collect();
+        sources.insert(
+            unique_id.clone(),
+            Source {
+                unique_id,
+                source_name: "uxc".into(),
+                name: table.name.into(),
+                identifier: table.name.into(),
+                database: naming.target_database.clone(),
+                schema: table.schema_name().into(),
+                description: table.description.into(),
+                source_description: "Uxcestershire, as `uxt simulate` writes it: messy raw feeds, one table per source system.".into(),
+                columns,
+                loader: "uxt simulate".into(),
+                loaded_at_field: None,
+                meta: Map::new(),
+                tags: vec!["simulated".into()],
+                fqn: vec![project.name.clone(), "uxc".into(), table.name.into()],
+                original_file_path: file.clone(),
+                package_name: project.name.clone(),
+                tests: Vec::new(),
+            },
+        );
+    }
 }

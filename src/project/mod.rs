@@ -120,10 +120,18 @@ pub struct Project {
     pub dispatch: Value,
     /// The `simulation:` block, when the project file holds one.
     pub simulation: Value,
+    /// `simulation.yml` beside the project file, relative to `root`, when there is one.
+    pub simulation_file: Option<String>,
     pub files: Files,
 }
 
 impl Project {
+    /// Whether the project simulates Uxcestershire (a `simulation.yml` or `simulation:` block),
+    /// and so gets the `uxc` source without declaring it.
+    pub fn simulates(&self) -> bool {
+        self.simulation_file.is_some() || !self.simulation.is_null()
+    }
+
     pub fn target_dir(&self) -> PathBuf {
         self.root.join(&self.target_path)
     }
@@ -279,6 +287,7 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
         tests_config,
         dispatch: take("dispatch"),
         simulation: take("simulation"),
+        simulation_file: None,
         name,
         target_path,
         clean_targets,
@@ -288,6 +297,13 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
         files: Files::default(),
     };
     project.files = discover(&root, &project.paths, &project.target_path).map_err(|d| vec![d])?;
+    let simulation_file = match project.project_file.path.rsplit_once('/') {
+        Some((folder, _)) => format!("{folder}/simulation.yml"),
+        None => "simulation.yml".to_string(),
+    };
+    if root.join(&simulation_file).is_file() {
+        project.simulation_file = Some(simulation_file);
+    }
     Ok(project)
 }
 

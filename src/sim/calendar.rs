@@ -198,7 +198,11 @@ mod tests {
         ];
         for (serial, ux, proxy) in cases {
             assert_eq!(ux_date(serial), ux, "ux date of {serial}");
-            assert_eq!(parse_ux_date(&ux.to_string()), Some(serial), "serial of {ux}");
+            assert_eq!(
+                parse_ux_date(&ux.to_string()),
+                Some(serial),
+                "serial of {ux}"
+            );
             assert_eq!(proxy_date(serial), proxy, "proxy date of {serial}");
         }
         assert_eq!(parse_ux_date("20100231"), None);

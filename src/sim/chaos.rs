@@ -15,11 +15,31 @@ pub const LEDGER: Table = Table {
     kind: Kind::Events,
     description: "Every defect the simulator injected into a raw feed: which table, which record, what kind and how.",
     columns: &[
-        col("day_serial", SqlType::Int, "The simulated day the clean record belongs to."),
-        col("table_name", SqlType::Text, "The raw table that received the defect."),
-        col("record_key", SqlType::Text, "The key of the clean record (batch id, order id...)."),
-        col("chaos_type", SqlType::Text, "duplicate, late, local_time, null_value, clock_drift, id_variant or name_variant."),
-        col("detail", SqlType::Text, "What was done: the variant written, the delay in days, the drift in seconds."),
+        col(
+            "day_serial",
+            SqlType::Int,
+            "The simulated day the clean record belongs to.",
+        ),
+        col(
+            "table_name",
+            SqlType::Text,
+            "The raw table that received the defect.",
+        ),
+        col(
+            "record_key",
+            SqlType::Text,
+            "The key of the clean record (batch id, order id...).",
+        ),
+        col(
+            "chaos_type",
+            SqlType::Text,
+            "duplicate, late, local_time, null_value, clock_drift, id_variant or name_variant.",
+        ),
+        col(
+            "detail",
+            SqlType::Text,
+            "What was done: the variant written, the delay in days, the drift in seconds.",
+        ),
     ],
 };
 

@@ -206,9 +206,8 @@ impl SimConfig {
             rates.nulls = or(set.nulls, rates.nulls);
             rates.id_variants = or(set.id_variants, rates.id_variants);
             rates.name_variants = or(set.name_variants, rates.name_variants);
-            rates.clock_drift_minutes = set
-                .clock_drift_minutes
-                .unwrap_or(rates.clock_drift_minutes);
+            rates.clock_drift_minutes =
+                set.clock_drift_minutes.unwrap_or(rates.clock_drift_minutes);
         }
         rates
     }
@@ -253,7 +252,11 @@ impl SimConfig {
                 rates.id_variants,
                 rates.name_variants,
             ];
-            if shares.into_iter().flatten().any(|s| !(0.0..=1.0).contains(&s)) {
+            if shares
+                .into_iter()
+                .flatten()
+                .any(|s| !(0.0..=1.0).contains(&s))
+            {
                 return Err(format!("a chaos rate of `{domain}` is outside 0–1"));
             }
         }
@@ -272,18 +275,11 @@ impl SimConfig {
 
 /// Reads the settings: `simulation.yml` beside the project file wins over a `simulation:` block.
 pub fn load(project: &Project) -> Result<SimConfig, Diagnostic> {
-    let project_dir = std::path::Path::new(&project.project_file.path)
-        .parent()
-        .map(|p| p.to_path_buf())
-        .unwrap_or_default();
-    let file = project_dir.join("simulation.yml");
-    let file_name = file.to_string_lossy().replace('\\', "/");
-    let path = project.root.join(&file);
-    let (config, source, name) = if path.is_file() {
-        let text: Arc<str> = std::fs::read_to_string(&path)
+    let (config, source, name) = if let Some(file_name) = &project.simulation_file {
+        let text: Arc<str> = std::fs::read_to_string(project.root.join(file_name))
             .map_err(|e| {
                 Diagnostic::new("uxt::simulate::config", format!("could not read it: {e}"))
-                    .in_file(&file_name)
+                    .in_file(file_name)
             })?
             .into();
         let config = if text.trim().is_empty() {
@@ -291,12 +287,12 @@ pub fn load(project: &Project) -> Result<SimConfig, Diagnostic> {
         } else {
             serde_saphyr::from_str::<SimConfig>(&text).map_err(|e| e.to_string())
         };
-        (config, text, file_name)
+        (config, text, file_name.clone())
     } else if project.simulation.is_null() {
         return Ok(SimConfig::default());
     } else {
-        let config =
-            serde_json::from_value::<SimConfig>(project.simulation.clone()).map_err(|e| e.to_string());
+        let config = serde_json::from_value::<SimConfig>(project.simulation.clone())
+            .map_err(|e| e.to_string());
         (
             config,
             project.project_file.contents.clone(),
@@ -368,8 +364,18 @@ mod tests {
     fn unknown_keys_and_bad_values_are_refused() {
         assert!(serde_saphyr::from_str::<SimConfig>("populaton: 5\n").is_err());
         let config: SimConfig = serde_saphyr::from_str("start_day: '20100231'\n").unwrap();
-        assert!(config.validate().unwrap_err().contains("not a Uxcestershire date"));
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .contains("not a Uxcestershire date")
+        );
         let config: SimConfig = serde_saphyr::from_str("domains: [factory, mines]\n").unwrap();
-        assert!(config.validate().unwrap_err().contains("unknown domain `mines`"));
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .contains("unknown domain `mines`")
+        );
     }
 }

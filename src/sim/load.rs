@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::adapter::{Adapter, Cell, CsvRows, DbError, DbResult, quote, quote_literal};
-use crate::sim::calendar::{self, Day, DateCache};
+use crate::sim::calendar::{self, DateCache, Day};
 use crate::sim::config::SimConfig;
 use crate::sim::output::DayOutput;
 use crate::sim::table::{Kind, Line, Table};
@@ -42,9 +42,15 @@ pub fn setup_statements() -> Vec<String> {
             .map(|c| format!("{} {}", quote(c.name), c.sql_type.sql()))
             .collect::<Vec<_>>()
             .join(", ");
-        statements.push(format!("create table if not exists {} ({columns})", qualified(table)));
+        statements.push(format!(
+            "create table if not exists {} ({columns})",
+            qualified(table)
+        ));
         if table.kind == Kind::Current {
-            statements.push(format!("create table if not exists {} ({columns})", stage(table)));
+            statements.push(format!(
+                "create table if not exists {} ({columns})",
+                stage(table)
+            ));
         }
     }
     statements.push(format!(
@@ -104,7 +110,8 @@ pub async fn read_saved(adapter: &dyn Adapter) -> DbResult<Option<Saved>> {
     };
     let text = |cell: &Cell| cell.to_string();
     Ok(Some(Saved {
-        current_day: int(&row[0]).ok_or_else(|| DbError::new("uxt_sim.state has no current day"))?,
+        current_day: int(&row[0])
+            .ok_or_else(|| DbError::new("uxt_sim.state has no current day"))?,
         seed: text(&row[1]),
         config_hash: text(&row[2]),
         generator_version: int(&row[3]).unwrap_or(0),
@@ -119,7 +126,9 @@ pub async fn restore(
     current_day: Day,
 ) -> Result<World, DbError> {
     let result = adapter
-        .query(&format!("select day_serial, state from {WORLD} order by day_serial desc limit 1"))
+        .query(&format!(
+            "select day_serial, state from {WORLD} order by day_serial desc limit 1"
+        ))
         .await?;
     let mut world = match result.rows.first() {
         Some(row) => match &row[1] {
@@ -206,7 +215,8 @@ pub fn day_load(output: DayOutput, world: Option<&World>) -> DayLoad {
         "insert into {DAYS} values ({day}, '{}', {total})",
         calendar::ux_date(day)
     ));
-    load.after.push(format!("update {STATE} set current_day = {}", day + 1));
+    load.after
+        .push(format!("update {STATE} set current_day = {}", day + 1));
     if let Some(world) = world {
         let json = serde_json::to_string(world).expect("the world serializes to JSON");
         let mut data = Vec::with_capacity(json.len() + 16);

@@ -18,9 +18,21 @@ pub const SCD_HISTORY: Table = Table {
     description: "Every version of every slowly changing source row (stores, customers, products, plans, machines, inhabitants, households): the day it began and what changed. A version ends when the next one of the same key begins.",
     columns: &[
         col("table_name", SqlType::Text, "The raw current-state table."),
-        col("entity_key", SqlType::BigInt, "The key of the row (its first column)."),
-        col("valid_from_day", SqlType::Int, "The simulated day this version began."),
-        col("change", SqlType::Text, "What changed: created, moved, renamed, repriced..."),
+        col(
+            "entity_key",
+            SqlType::BigInt,
+            "The key of the row (its first column).",
+        ),
+        col(
+            "valid_from_day",
+            SqlType::Int,
+            "The simulated day this version began.",
+        ),
+        col(
+            "change",
+            SqlType::Text,
+            "What changed: created, moved, renamed, repriced...",
+        ),
     ],
 };
 
@@ -94,7 +106,11 @@ impl<'a> Emit<'a> {
         if !self.writing {
             return;
         }
-        debug_assert!(!table.has_delivery_columns(), "{} is an event feed", table.name);
+        debug_assert!(
+            !table.has_delivery_columns(),
+            "{} is an event feed",
+            table.name
+        );
         let rows = Self::rows_of(self.output, table);
         let mut line = Line::new(&mut rows.data, &mut self.dates);
         fill(&mut line);
@@ -111,7 +127,11 @@ impl<'a> Emit<'a> {
         change: &str,
         fill: impl FnOnce(&mut Line),
     ) {
-        debug_assert!(table.kind == Kind::Current, "{} is not a current-state table", table.name);
+        debug_assert!(
+            table.kind == Kind::Current,
+            "{} is not a current-state table",
+            table.name
+        );
         self.row(table, fill);
         let day = self.day;
         self.row(&SCD_HISTORY, |line| {
@@ -125,7 +145,11 @@ impl<'a> Emit<'a> {
         if !self.writing {
             return;
         }
-        debug_assert!(table.kind == Kind::Events, "{} is not an event feed", table.name);
+        debug_assert!(
+            table.kind == Kind::Events,
+            "{} is not an event feed",
+            table.name
+        );
         self.scratch.clear();
         let mut line = Line::new(&mut self.scratch, &mut self.dates);
         fill(&mut line);
@@ -137,8 +161,7 @@ impl<'a> Emit<'a> {
                 self.pending.push(Pending {
                     deliver_on: self.day + delay,
                     table: table.name.to_string(),
-                    line: String::from_utf8(self.scratch.clone())
-                        .expect("encoded rows are UTF-8"),
+                    line: String::from_utf8(self.scratch.clone()).expect("encoded rows are UTF-8"),
                 });
             }
         }

@@ -160,7 +160,11 @@ impl<'a> Line<'a> {
     /// (an unquoted empty field is NULL).
     pub fn text(&mut self, value: &str) -> &mut Self {
         self.separate();
-        if value.is_empty() || value.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        if value.is_empty()
+            || value
+                .bytes()
+                .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+        {
             self.out.push(b'"');
             for byte in value.bytes() {
                 if byte == b'"' {

@@ -23,7 +23,11 @@ pub const CALENDAR: Table = Table {
     description: "The Uxcestershire calendar, one row per simulated day: 360-day years of twelve 30-day months. Join on `day_serial` instead of casting `ux_date`, which is not always a Gregorian date.",
     columns: &[
         col("day_serial", SqlType::Int, "Days since 20100101."),
-        col("ux_date", SqlType::Text, "`yyyymmdd` in the Uxcestershire calendar (`20100230` is valid)."),
+        col(
+            "ux_date",
+            SqlType::Text,
+            "`yyyymmdd` in the Uxcestershire calendar (`20100230` is valid).",
+        ),
         col("ux_year", SqlType::Int, "Year."),
         col("ux_month", SqlType::Int, "Month, 1–12."),
         col("ux_day", SqlType::Int, "Day of the month, 1–30."),
@@ -32,8 +36,16 @@ pub const CALENDAR: Table = Table {
         col("weekday_name", SqlType::Text, "Monday … Sunday."),
         col("season", SqlType::Text, "winter, spring, summer or autumn."),
         col("holiday", SqlType::Text, "The public holiday, if any."),
-        col("is_business_day", SqlType::Int, "1 on weekdays that are not holidays."),
-        col("proxy_date", SqlType::Text, "The proxy Gregorian date (2010-01-01 + serial) that event timestamps use."),
+        col(
+            "is_business_day",
+            SqlType::Int,
+            "1 on weekdays that are not holidays.",
+        ),
+        col(
+            "proxy_date",
+            SqlType::Text,
+            "The proxy Gregorian date (2010-01-01 + serial) that event timestamps use.",
+        ),
     ],
 };
 
@@ -109,23 +121,57 @@ pub fn step(world: &mut World, config: &SimConfig) -> DayOutput {
         census::step(&mut world.census, config, &mut emit, first_day);
         if config.enabled("health") {
             emit.writing = true;
-            health::step(&mut world.health, &world.census, config, &today, &mut emit, first_day);
+            health::step(
+                &mut world.health,
+                &world.census,
+                config,
+                &today,
+                &mut emit,
+                first_day,
+            );
         }
         if config.enabled("retail") {
             emit.writing = true;
-            retail::step(&mut world.retail, &world.census, config, &today, &mut emit, first_day);
+            retail::step(
+                &mut world.retail,
+                &world.census,
+                config,
+                &today,
+                &mut emit,
+                first_day,
+            );
         }
         if config.enabled("transit") {
             emit.writing = true;
-            transit::step(&mut world.transit, &world.census, config, &today, &mut emit, first_day);
+            transit::step(
+                &mut world.transit,
+                &world.census,
+                config,
+                &today,
+                &mut emit,
+                first_day,
+            );
         }
         if config.enabled("utilities") {
             emit.writing = true;
-            utilities::step(&mut world.utilities, &world.census, config, &today, &mut emit, first_day);
+            utilities::step(
+                &mut world.utilities,
+                &world.census,
+                config,
+                &today,
+                &mut emit,
+                first_day,
+            );
         }
         if config.enabled("factory") {
             emit.writing = true;
-            factory::step(&mut world.factory, &world.census, config, &mut emit, first_day);
+            factory::step(
+                &mut world.factory,
+                &world.census,
+                config,
+                &mut emit,
+                first_day,
+            );
         }
     }
     world.pending = pending;

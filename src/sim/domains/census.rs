@@ -24,7 +24,11 @@ pub const DISTRICTS: Table = Table {
         col("district_id", SqlType::Int, "District id, 301–320."),
         col("name", SqlType::Text, "District name."),
         col("zone", SqlType::Text, "urban, suburban or rural."),
-        col("postal_prefix", SqlType::Text, "The first part of the district's postal codes."),
+        col(
+            "postal_prefix",
+            SqlType::Text,
+            "The first part of the district's postal codes.",
+        ),
     ],
 };
 
@@ -36,9 +40,21 @@ pub const STREETS: Table = Table {
     description: "Streets, each in one district.",
     columns: &[
         col("street_id", SqlType::Int, "Street id, 5001 upwards."),
-        col("street_name", SqlType::Text, "Name without the type (`Maple`)."),
-        col("street_type", SqlType::Text, "Avenue, Boulevard, Crescent, Drive, Edge, Flight, Glen, Street or Way."),
-        col("district_id", SqlType::Int, "The district the street is in."),
+        col(
+            "street_name",
+            SqlType::Text,
+            "Name without the type (`Maple`).",
+        ),
+        col(
+            "street_type",
+            SqlType::Text,
+            "Avenue, Boulevard, Crescent, Drive, Edge, Flight, Glen, Street or Way.",
+        ),
+        col(
+            "district_id",
+            SqlType::Int,
+            "The district the street is in.",
+        ),
     ],
 };
 
@@ -50,7 +66,11 @@ pub const ADDRESSES: Table = Table {
     description: "Every dwelling: unit, number, street, postal code and district.",
     columns: &[
         col("address_id", SqlType::Int, "Address id, 3000001 upwards."),
-        col("unit_num", SqlType::Text, "Flat number `ffuu` (floor, unit), null for houses."),
+        col(
+            "unit_num",
+            SqlType::Text,
+            "Flat number `ffuu` (floor, unit), null for houses.",
+        ),
         col("street_num", SqlType::Int, "House number, 100–1100."),
         col("street_id", SqlType::Int, "The street."),
         col("postal_code", SqlType::Text, "Postal code, `UXdd nLL`."),
@@ -65,11 +85,23 @@ pub const HOUSEHOLDS: Table = Table {
     kind: Kind::Current,
     description: "Households as the registry holds them today: where each lives. A move replaces the row.",
     columns: &[
-        col("household_id", SqlType::Int, "Household id, 2000001 upwards."),
+        col(
+            "household_id",
+            SqlType::Int,
+            "Household id, 2000001 upwards.",
+        ),
         col("address_id", SqlType::Int, "Where the household lives now."),
-        col("formed_day", SqlType::Int, "The day the household was formed (negative: before 20100101)."),
+        col(
+            "formed_day",
+            SqlType::Int,
+            "The day the household was formed (negative: before 20100101).",
+        ),
         col("status", SqlType::Text, "active or dissolved."),
-        col("updated_day", SqlType::Int, "The day this version was registered."),
+        col(
+            "updated_day",
+            SqlType::Int,
+            "The day this version was registered.",
+        ),
     ],
 };
 
@@ -82,19 +114,55 @@ pub const INHABITANTS: Table = Table {
     columns: &[
         col("ux_id", SqlType::Int, "Person id, 1000001 upwards."),
         col("first_name", SqlType::Text, "Given name."),
-        col("last_name", SqlType::Text, "Family name (changes on marriage)."),
+        col(
+            "last_name",
+            SqlType::Text,
+            "Family name (changes on marriage).",
+        ),
         col("sex", SqlType::Text, "F or M."),
-        col("birth_day_serial", SqlType::Int, "Day of birth as a serial (negative before 20100101)."),
-        col("birth_ux_date", SqlType::Text, "Day of birth, `yyyymmdd` in the Uxcestershire calendar."),
-        col("household_id", SqlType::Int, "The household the person belongs to."),
+        col(
+            "birth_day_serial",
+            SqlType::Int,
+            "Day of birth as a serial (negative before 20100101).",
+        ),
+        col(
+            "birth_ux_date",
+            SqlType::Text,
+            "Day of birth, `yyyymmdd` in the Uxcestershire calendar.",
+        ),
+        col(
+            "household_id",
+            SqlType::Int,
+            "The household the person belongs to.",
+        ),
         col("address_id", SqlType::Int, "Where the person lives."),
         col("district_id", SqlType::Int, "The district of the address."),
-        col("occupation", SqlType::Text, "child, student, worker, retired or not working."),
-        col("employer", SqlType::Text, "UXDM, UXFSI, TUX, UXH, UXU, Council or Self-employed; null when not working."),
-        col("mother_id", SqlType::Int, "The mother's ux_id, when registered."),
-        col("partner_id", SqlType::Int, "The partner's ux_id, when registered."),
+        col(
+            "occupation",
+            SqlType::Text,
+            "child, student, worker, retired or not working.",
+        ),
+        col(
+            "employer",
+            SqlType::Text,
+            "UXDM, UXFSI, TUX, UXH, UXU, Council or Self-employed; null when not working.",
+        ),
+        col(
+            "mother_id",
+            SqlType::Int,
+            "The mother's ux_id, when registered.",
+        ),
+        col(
+            "partner_id",
+            SqlType::Int,
+            "The partner's ux_id, when registered.",
+        ),
         col("status", SqlType::Text, "alive or deceased."),
-        col("updated_day", SqlType::Int, "The day this version was registered."),
+        col(
+            "updated_day",
+            SqlType::Int,
+            "The day this version was registered.",
+        ),
     ],
 };
 
@@ -106,11 +174,23 @@ pub const EVENTS: Table = Table {
     description: "Registry events: births, deaths, moves, job changes and name changes.",
     columns: &[
         col("event_id", SqlType::BigInt, "Event id."),
-        col("ux_id", SqlType::Int, "The person (for moves, the head of the household)."),
-        col("event_type", SqlType::Text, "birth, death, move, job_change or name_change."),
+        col(
+            "ux_id",
+            SqlType::Int,
+            "The person (for moves, the head of the household).",
+        ),
+        col(
+            "event_type",
+            SqlType::Text,
+            "birth, death, move, job_change or name_change.",
+        ),
         col("day_serial", SqlType::Int, "The day it happened."),
         col("ux_date", SqlType::Text, "The day, `yyyymmdd`."),
-        col("detail", SqlType::Text, "The new value: address id, employer, name."),
+        col(
+            "detail",
+            SqlType::Text,
+            "The new value: address id, employer, name.",
+        ),
     ],
 };
 
@@ -123,7 +203,11 @@ pub const POPULATION: Table = Table {
     columns: &[
         col("day_serial", SqlType::Int, "The day."),
         col("district_id", SqlType::Int, "The district."),
-        col("inhabitants", SqlType::Int, "People alive and living there."),
+        col(
+            "inhabitants",
+            SqlType::Int,
+            "People alive and living there.",
+        ),
         col("households", SqlType::Int, "Households living there."),
     ],
 };
@@ -173,7 +257,11 @@ impl Person {
     }
 
     pub fn first_name(&self) -> &'static str {
-        let list = if self.sex == 0 { names::FEMALE } else { names::MALE };
+        let list = if self.sex == 0 {
+            names::FEMALE
+        } else {
+            names::MALE
+        };
         list[self.first as usize % list.len()]
     }
 
@@ -310,7 +398,11 @@ pub fn new(config: &SimConfig) -> State {
         };
         let adults = if matches!(shape, 1 | 2 | 4) { 2 } else { 1 };
         for adult in 0..adults {
-            let sex = if adults == 2 { adult as u8 } else { rng.between(0, 1) as u8 };
+            let sex = if adults == 2 {
+                adult as u8
+            } else {
+                rng.between(0, 1) as u8
+            };
             let birth = day_of_age(&mut rng, adult_age.0, adult_age.1);
             members.push(founding_person(
                 &mut state, &mut rng, sex, last, birth, household, start,
@@ -322,10 +414,7 @@ pub fn new(config: &SimConfig) -> State {
             members[1].partner = a;
         }
         if matches!(shape, 2 | 3) {
-            let mother = members
-                .iter()
-                .find(|p| p.sex == 0)
-                .map_or(0, |p| p.id);
+            let mother = members.iter().find(|p| p.sex == 0).map_or(0, |p| p.id);
             for _ in 0..rng.between(1, 3) {
                 let sex = rng.between(0, 1) as u8;
                 let birth = day_of_age(&mut rng, 0, 17);
@@ -338,7 +427,12 @@ pub fn new(config: &SimConfig) -> State {
         state.households.push(Household {
             id: household,
             address,
-            formed: members.iter().map(|p| p.birth).max().unwrap_or(0).max(start as i32 - 3600),
+            formed: members
+                .iter()
+                .map(|p| p.birth)
+                .max()
+                .unwrap_or(0)
+                .max(start as i32 - 3600),
         });
         state.people.extend(members);
     }
@@ -418,7 +512,9 @@ pub fn step(state: &mut State, config: &SimConfig, emit: &mut Emit, first_day: b
         }
     }
     let living: BTreeSet<u32> = state.people.iter().map(|p| p.household).collect();
-    state.households.retain(|h| living.contains(&h.id) || dissolved(h, &mut changed_households));
+    state
+        .households
+        .retain(|h| living.contains(&h.id) || dissolved(h, &mut changed_households));
 
     // Births: about 11 a year per 1000, to mothers of 18–44.
     let mut births = Stream::new(seed, "census", "births", day);
@@ -521,7 +617,11 @@ pub fn step(state: &mut State, config: &SimConfig, emit: &mut Emit, first_day: b
             state.people[index].last = partner_last;
             let id = state.people[index].id;
             changed.insert(id);
-            events.push((id, "name_change", state.people[index].last_name().to_string()));
+            events.push((
+                id,
+                "name_change",
+                state.people[index].last_name().to_string(),
+            ));
         }
     }
 
@@ -542,26 +642,46 @@ pub fn step(state: &mut State, config: &SimConfig, emit: &mut Emit, first_day: b
         });
     }
     let mut chaos_rng = Stream::new(seed, "census", "chaos", day);
-    let versions = dead
-        .iter()
-        .map(|person| (person, false))
-        .chain(changed.iter().filter_map(|id| state.person(*id)).map(|p| (p, true)));
+    let versions = dead.iter().map(|person| (person, false)).chain(
+        changed
+            .iter()
+            .filter_map(|id| state.person(*id))
+            .map(|p| (p, true)),
+    );
     for (person, alive) in versions {
-        let (first, first_changed) =
-            chaos::name_variant(&mut chaos_rng, rates.name_variants / 2.0, person.first_name());
-        let (last, last_changed) =
-            chaos::name_variant(&mut chaos_rng, rates.name_variants / 2.0, person.last_name());
+        let (first, first_changed) = chaos::name_variant(
+            &mut chaos_rng,
+            rates.name_variants / 2.0,
+            person.first_name(),
+        );
+        let (last, last_changed) = chaos::name_variant(
+            &mut chaos_rng,
+            rates.name_variants / 2.0,
+            person.last_name(),
+        );
         let first = casing_only(first, person.first_name(), first_changed);
         let last = casing_only(last, person.last_name(), last_changed);
         for (variant, clean) in [(&first, person.first_name()), (&last, person.last_name())] {
             if variant != clean {
-                chaos::ledger(emit, &INHABITANTS, u64::from(person.id), "name_variant", variant);
+                chaos::ledger(
+                    emit,
+                    &INHABITANTS,
+                    u64::from(person.id),
+                    "name_variant",
+                    variant,
+                );
             }
         }
         let address = state.household(person.household).map(|h| h.address);
         let district = address.map(|a| state.address(a).district);
         let employer = EMPLOYERS[person.employer as usize];
-        let version = if first_day { "created" } else if alive { "changed" } else { "died" };
+        let version = if first_day {
+            "created"
+        } else if alive {
+            "changed"
+        } else {
+            "died"
+        };
         emit.current(&INHABITANTS, u64::from(person.id), version, |line| {
             line.int(person.id)
                 .text(&first)

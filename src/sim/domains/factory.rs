@@ -22,13 +22,33 @@ pub const MACHINES: Table = Table {
     description: "The plant's machines as the maintenance system lists them today; firmware and status change in place.",
     columns: &[
         col("machine_id", SqlType::Int, "Machine id, 501 upwards."),
-        col("machine_code", SqlType::Text, "Canonical code, `SMELTER-01` or `ASSEMBLER-01`."),
+        col(
+            "machine_code",
+            SqlType::Text,
+            "Canonical code, `SMELTER-01` or `ASSEMBLER-01`.",
+        ),
         col("machine_type", SqlType::Text, "smelter or assembler."),
-        col("production_line", SqlType::Int, "The production line, from 1."),
-        col("base_rate_per_hour", SqlType::Int, "Units an hour at full efficiency."),
-        col("kwh_per_unit", SqlType::Double, "Energy per unit at full efficiency."),
+        col(
+            "production_line",
+            SqlType::Int,
+            "The production line, from 1.",
+        ),
+        col(
+            "base_rate_per_hour",
+            SqlType::Int,
+            "Units an hour at full efficiency.",
+        ),
+        col(
+            "kwh_per_unit",
+            SqlType::Double,
+            "Energy per unit at full efficiency.",
+        ),
         col("firmware", SqlType::Text, "Controller firmware version."),
-        col("updated_day", SqlType::Int, "The day this version was recorded."),
+        col(
+            "updated_day",
+            SqlType::Int,
+            "The day this version was recorded.",
+        ),
     ],
 };
 
@@ -40,9 +60,17 @@ pub const PRODUCTS: Table = Table {
     description: "What the plant makes: iron ore is smelted into iron plates; two plates make a gear wheel.",
     columns: &[
         col("product_id", SqlType::Int, "Product id, 601–603."),
-        col("canonical_name", SqlType::Text, "Iron Ore, Iron Plate or Gear Wheel."),
+        col(
+            "canonical_name",
+            SqlType::Text,
+            "Iron Ore, Iron Plate or Gear Wheel.",
+        ),
         col("tier", SqlType::Text, "raw, intermediate or final."),
-        col("input_ratio", SqlType::Int, "Units of the previous tier per unit."),
+        col(
+            "input_ratio",
+            SqlType::Int,
+            "Units of the previous tier per unit.",
+        ),
     ],
 };
 
@@ -53,13 +81,41 @@ pub const BATCHES: Table = Table {
     kind: Kind::Events,
     description: "Production batches as the shop-floor system exports them. Messy: machine and product names in several spellings, some timestamps in plant local time (`clock_source = 'plant_local'`, UTC−7), duplicates and rows arriving a day or two late. No primary key.",
     columns: &[
-        col("batch_id", SqlType::BigInt, "Batch id (repeated by duplicate deliveries)."),
-        col("machine_ref", SqlType::Text, "The machine, as typed: `SMELTER-01`, `Smelter-1`, `smelter_01`, `S1`..."),
-        col("product_name", SqlType::Text, "The product, as typed: `Iron Plate`, `iron_plate`, `IRON PLATE`..."),
-        col("started_at", SqlType::Timestamp, "Start of the batch, in the clock named by `clock_source`."),
-        col("ended_at", SqlType::Timestamp, "End of the batch, same clock."),
-        col("clock_source", SqlType::Text, "utc, or plant_local (UTC−7)."),
-        col("units_produced", SqlType::Int, "Units made, defective ones included."),
+        col(
+            "batch_id",
+            SqlType::BigInt,
+            "Batch id (repeated by duplicate deliveries).",
+        ),
+        col(
+            "machine_ref",
+            SqlType::Text,
+            "The machine, as typed: `SMELTER-01`, `Smelter-1`, `smelter_01`, `S1`...",
+        ),
+        col(
+            "product_name",
+            SqlType::Text,
+            "The product, as typed: `Iron Plate`, `iron_plate`, `IRON PLATE`...",
+        ),
+        col(
+            "started_at",
+            SqlType::Timestamp,
+            "Start of the batch, in the clock named by `clock_source`.",
+        ),
+        col(
+            "ended_at",
+            SqlType::Timestamp,
+            "End of the batch, same clock.",
+        ),
+        col(
+            "clock_source",
+            SqlType::Text,
+            "utc, or plant_local (UTC−7).",
+        ),
+        col(
+            "units_produced",
+            SqlType::Int,
+            "Units made, defective ones included.",
+        ),
         col("units_defective", SqlType::Int, "Units rejected."),
         col("energy_kwh", SqlType::Double, "Energy used."),
         col("operator_id", SqlType::Int, "The operator's ux_id."),
@@ -74,12 +130,28 @@ pub const SENSORS: Table = Table {
     description: "Half-hourly sensor readings per machine. Values go missing, and each device's clock drifts by a few minutes.",
     columns: &[
         col("reading_id", SqlType::BigInt, "Reading id."),
-        col("machine_ref", SqlType::Text, "The machine, as the device names it."),
-        col("read_at", SqlType::Timestamp, "When the device says it read (its clock drifts)."),
-        col("temperature_c", SqlType::Double, "Furnace or gearbox temperature."),
+        col(
+            "machine_ref",
+            SqlType::Text,
+            "The machine, as the device names it.",
+        ),
+        col(
+            "read_at",
+            SqlType::Timestamp,
+            "When the device says it read (its clock drifts).",
+        ),
+        col(
+            "temperature_c",
+            SqlType::Double,
+            "Furnace or gearbox temperature.",
+        ),
         col("pressure_kpa", SqlType::Double, "Hydraulic pressure."),
         col("power_kw", SqlType::Double, "Power draw."),
-        col("efficiency", SqlType::Double, "The controller's efficiency estimate, 0–1."),
+        col(
+            "efficiency",
+            SqlType::Double,
+            "The controller's efficiency estimate, 0–1.",
+        ),
     ],
 };
 
@@ -92,7 +164,11 @@ pub const OPERATOR_LOGS: Table = Table {
     columns: &[
         col("log_id", SqlType::BigInt, "Log id."),
         col("machine_ref", SqlType::Text, "The machine, as typed."),
-        col("logged_at", SqlType::Timestamp, "When the note was entered (terminal clock)."),
+        col(
+            "logged_at",
+            SqlType::Timestamp,
+            "When the note was entered (terminal clock).",
+        ),
         col("operator_id", SqlType::Int, "The operator's ux_id."),
         col("note", SqlType::Text, "The note."),
     ],
@@ -109,7 +185,11 @@ pub const MAINTENANCE: Table = Table {
         col("machine_id", SqlType::Int, "The machine (canonical id)."),
         col("day_serial", SqlType::Int, "The day of the service."),
         col("kind", SqlType::Text, "service or firmware_update."),
-        col("efficiency_before", SqlType::Double, "Efficiency before the service."),
+        col(
+            "efficiency_before",
+            SqlType::Double,
+            "Efficiency before the service.",
+        ),
     ],
 };
 
@@ -127,7 +207,11 @@ pub const DAILY_TRUTH: Table = Table {
         col("units_produced", SqlType::BigInt, "Units made."),
         col("units_defective", SqlType::BigInt, "Units rejected."),
         col("energy_kwh", SqlType::Double, "Energy used."),
-        col("avg_efficiency", SqlType::Double, "The machine's efficiency that day."),
+        col(
+            "avg_efficiency",
+            SqlType::Double,
+            "The machine's efficiency that day.",
+        ),
     ],
 };
 
@@ -240,7 +324,13 @@ struct Batch {
     operator: u32,
 }
 
-pub fn step(state: &mut State, census: &census::State, config: &SimConfig, emit: &mut Emit, first_day: bool) {
+pub fn step(
+    state: &mut State,
+    census: &census::State,
+    config: &SimConfig,
+    emit: &mut Emit,
+    first_day: bool,
+) {
     let day = emit.day;
     let seed = config.seed;
     let rates = config.rates("factory");
@@ -254,7 +344,9 @@ pub fn step(state: &mut State, census: &census::State, config: &SimConfig, emit:
     let operators: Vec<u32> = census
         .people
         .iter()
-        .filter(|p| p.occupation == census::WORKER && census::EMPLOYERS[p.employer as usize] == "UXDM")
+        .filter(|p| {
+            p.occupation == census::WORKER && census::EMPLOYERS[p.employer as usize] == "UXDM"
+        })
         .map(|p| p.id)
         .collect();
     let mut maintenance = Stream::new(seed, "factory", "maintenance", day);
@@ -263,7 +355,11 @@ pub fn step(state: &mut State, census: &census::State, config: &SimConfig, emit:
         let worn = machine.degrades && machine.efficiency_ppm < 800_000;
         if worn || machine.days_since_service >= 90 {
             let before = machine.efficiency_ppm;
-            machine.efficiency_ppm = if machine.degrades { 1_000_000 } else { machine.efficiency_ppm.max(980_000) };
+            machine.efficiency_ppm = if machine.degrades {
+                1_000_000
+            } else {
+                machine.efficiency_ppm.max(980_000)
+            };
             machine.days_since_service = 0;
             let firmware = maintenance.chance(0.2);
             if firmware {
@@ -276,7 +372,11 @@ pub fn step(state: &mut State, census: &census::State, config: &SimConfig, emit:
                 line.int(id)
                     .int(machine.id)
                     .int(day)
-                    .text(if firmware { "firmware_update" } else { "service" })
+                    .text(if firmware {
+                        "firmware_update"
+                    } else {
+                        "service"
+                    })
                     .fixed(before as f64 / 1e6, 4);
             });
         }
@@ -294,7 +394,11 @@ pub fn step(state: &mut State, census: &census::State, config: &SimConfig, emit:
                 .int(machine.line)
                 .int(machine.base_rate())
                 .fixed(machine.wh_per_unit() as f64 / 1000.0, 3)
-                .text(&format!("v{}.{}", 2 + machine.firmware / 10, machine.firmware % 10))
+                .text(&format!(
+                    "v{}.{}",
+                    2 + machine.firmware / 10,
+                    machine.firmware % 10
+                ))
                 .int(day);
         });
     }
@@ -313,7 +417,10 @@ pub fn step(state: &mut State, census: &census::State, config: &SimConfig, emit:
             let start = start_of_day + index * slot + production.between(0, slot / 10);
             let end = start + slot * 8 / 10 + production.between(0, slot / 20);
             let hours = (end - start) as f64 / 3600.0;
-            let mut units = (machine.base_rate() as f64 * hours * efficiency * (0.95 + 0.1 * production.unit())) as i64;
+            let mut units = (machine.base_rate() as f64
+                * hours
+                * efficiency
+                * (0.95 + 0.1 * production.unit())) as i64;
             if !machine.smelter {
                 units = units.min(state.plate_stock[line_index] / 2).max(0);
                 state.plate_stock[line_index] -= units * 2;
@@ -323,15 +430,32 @@ pub fn step(state: &mut State, census: &census::State, config: &SimConfig, emit:
             if machine.smelter {
                 state.plate_stock[line_index] += units - defective;
             }
-            let energy_wh = (units as f64 * machine.wh_per_unit() as f64 / efficiency).round() as i64;
-            let operator = if operators.is_empty() { 0 } else { operators[production.index(operators.len())] };
-            batches.push(Batch { id: state.next_batch, start, end, units, defective, energy_wh, operator });
+            let energy_wh =
+                (units as f64 * machine.wh_per_unit() as f64 / efficiency).round() as i64;
+            let operator = if operators.is_empty() {
+                0
+            } else {
+                operators[production.index(operators.len())]
+            };
+            batches.push(Batch {
+                id: state.next_batch,
+                start,
+                end,
+                units,
+                defective,
+                energy_wh,
+                operator,
+            });
             state.next_batch += 1;
         }
-        let product = if machine.smelter { PRODUCT_NAMES[1] } else { PRODUCT_NAMES[2] };
-        let (units, defective, energy): (i64, i64, i64) = batches
-            .iter()
-            .fold((0, 0, 0), |t, b| (t.0 + b.units, t.1 + b.defective, t.2 + b.energy_wh));
+        let product = if machine.smelter {
+            PRODUCT_NAMES[1]
+        } else {
+            PRODUCT_NAMES[2]
+        };
+        let (units, defective, energy): (i64, i64, i64) = batches.iter().fold((0, 0, 0), |t, b| {
+            (t.0 + b.units, t.1 + b.defective, t.2 + b.energy_wh)
+        });
         emit.row(&DAILY_TRUTH, |line| {
             line.int(day)
                 .int(machine.id)
@@ -344,8 +468,12 @@ pub fn step(state: &mut State, census: &census::State, config: &SimConfig, emit:
         });
 
         for batch in &batches {
-            let (machine_ref, id_changed) =
-                chaos::id_variant(&mut chaos_rng, rates.id_variants, machine.kind(), machine.number);
+            let (machine_ref, id_changed) = chaos::id_variant(
+                &mut chaos_rng,
+                rates.id_variants,
+                machine.kind(),
+                machine.number,
+            );
             let (product_name, name_changed) =
                 chaos::name_variant(&mut chaos_rng, rates.name_variants, product.1);
             let local = chaos_rng.chance(rates.local_time);
@@ -378,7 +506,13 @@ pub fn step(state: &mut State, census: &census::State, config: &SimConfig, emit:
         let device_ref = machine.code().to_lowercase().replace('-', "_");
         let drift = chaos::drift_seconds(&mut chaos_rng, rates.clock_drift_minutes);
         if drift != 0 {
-            chaos::ledger(emit, &SENSORS, u64::from(machine.id), "clock_drift", &format!("{drift} seconds"));
+            chaos::ledger(
+                emit,
+                &SENSORS,
+                u64::from(machine.id),
+                "clock_drift",
+                &format!("{drift} seconds"),
+            );
         }
         for slot in 0..48 {
             let id = state.next_reading;
@@ -388,7 +522,8 @@ pub fn step(state: &mut State, census: &census::State, config: &SimConfig, emit:
             let values = [
                 base_temp * running + sensors.normal(0.0, 5.0),
                 220.0 + sensors.normal(0.0, 6.0),
-                machine.base_rate() as f64 * machine.wh_per_unit() as f64 / 1000.0 / efficiency * running,
+                machine.base_rate() as f64 * machine.wh_per_unit() as f64 / 1000.0 / efficiency
+                    * running,
                 efficiency + sensors.normal(0.0, 0.005),
             ];
             let observed: Vec<Option<f64>> = values
@@ -414,7 +549,11 @@ pub fn step(state: &mut State, census: &census::State, config: &SimConfig, emit:
         for shift in 1..=3 {
             let id = state.next_log;
             state.next_log += 1;
-            let operator = if operators.is_empty() { 0 } else { operators[sensors.index(operators.len())] };
+            let operator = if operators.is_empty() {
+                0
+            } else {
+                operators[sensors.index(operators.len())]
+            };
             let note = match () {
                 _ if efficiency < 0.85 => "output down, needs service",
                 _ if sensors.chance(0.1) => "minor jam cleared",
@@ -443,7 +582,10 @@ mod tests {
 
     #[test]
     fn the_degrading_smelter_loses_two_percent_a_day_until_serviced() {
-        let config = SimConfig { population: 500, ..SimConfig::default() };
+        let config = SimConfig {
+            population: 500,
+            ..SimConfig::default()
+        };
         let people = census::new(&config);
         let mut state = new(&config);
         let mut seen = Vec::new();

@@ -17,14 +17,42 @@ pub const DAILY: Table = Table {
     kind: Kind::Events,
     description: "One observation per district and day from the municipal weather stations.",
     columns: &[
-        col("day_serial", SqlType::Int, "The simulated day (serial since 20100101)."),
-        col("ux_date", SqlType::Text, "The day as `yyyymmdd` in the Uxcestershire calendar."),
-        col("district_id", SqlType::Int, "The district of the station (301–320)."),
-        col("temp_min_c", SqlType::Double, "Lowest temperature of the day, °C."),
-        col("temp_max_c", SqlType::Double, "Highest temperature of the day, °C."),
-        col("precip_mm", SqlType::Double, "Rainfall (or snow as water), mm."),
+        col(
+            "day_serial",
+            SqlType::Int,
+            "The simulated day (serial since 20100101).",
+        ),
+        col(
+            "ux_date",
+            SqlType::Text,
+            "The day as `yyyymmdd` in the Uxcestershire calendar.",
+        ),
+        col(
+            "district_id",
+            SqlType::Int,
+            "The district of the station (301–320).",
+        ),
+        col(
+            "temp_min_c",
+            SqlType::Double,
+            "Lowest temperature of the day, °C.",
+        ),
+        col(
+            "temp_max_c",
+            SqlType::Double,
+            "Highest temperature of the day, °C.",
+        ),
+        col(
+            "precip_mm",
+            SqlType::Double,
+            "Rainfall (or snow as water), mm.",
+        ),
         col("wind_kph", SqlType::Double, "Mean wind speed, km/h."),
-        col("condition", SqlType::Text, "sunny, cloudy, rain, snow or storm."),
+        col(
+            "condition",
+            SqlType::Text,
+            "sunny, cloudy, rain, snow or storm.",
+        ),
     ],
 };
 
@@ -122,13 +150,20 @@ mod tests {
         for day in 0..360 {
             let mut output = DayOutput::default();
             let mut pending = Vec::new();
-            let today = step(&mut state, &config, &mut Emit::new(day as Day, &mut output, &mut pending));
+            let today = step(
+                &mut state,
+                &config,
+                &mut Emit::new(day as Day, &mut output, &mut pending),
+            );
             match calendar::season(day) {
                 "winter" => winter += today.temp_c / 90.0,
                 "summer" => summer += today.temp_c / 90.0,
                 _ => {}
             }
         }
-        assert!(summer - winter > 10.0, "summer {summer:.1} °C, winter {winter:.1} °C");
+        assert!(
+            summer - winter > 10.0,
+            "summer {summer:.1} °C, winter {winter:.1} °C"
+        );
     }
 }
