@@ -10,3 +10,4 @@ mod example;
 mod lifecycle;
 mod run;
 mod select;
+mod simulate;

@@ -1,0 +1,246 @@
+//! `uxt simulate`: determinism across calls and engines, resuming after a killed process,
+//! chaos rates, raw equals truth without chaos, the `uxc` source, and settings errors.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::engines::{Engine, query};
+use crate::harness::{Project, uxt};
+
+/// Every table `uxt simulate` writes, with its rows as CSV lines in a stable order.
+fn tables(project: &Project) -> BTreeMap<String, Vec<String>> {
+    let names = query(
+        project,
+        "select table_schema || '.' || table_name as t from information_schema.tables \
+         where table_schema in ('raw', 'truth') order by 1",
+    );
+    names
+        .iter()
+        .skip(1)
+        .map(|table| {
+            let mut rows = query(project, &format!("select * from {table}"));
+            rows.sort();
+            (table.clone(), rows)
+        })
+        .collect()
+}
+
+fn simulate(project: &Project, args: &[&str]) {
+    let mut all = vec!["simulate"];
+    all.extend_from_slice(args);
+    let output = project.run(&all);
+    assert_eq!(output.code(), 0, "{output:?}");
+}
+
+#[test]
+fn ten_then_twenty_days_equal_thirty_at_once_on_both_engines() {
+    let mut per_engine = Vec::new();
+    for engine in Engine::all() {
+        let split = engine.project("town", "town");
+        simulate(&split, &["--days", "10"]);
+        simulate(&split, &["--days", "20"]);
+        let whole = engine.project("town", "town");
+        simulate(&whole, &["--days", "30"]);
+        let split_tables = tables(&split);
+        let whole_tables = tables(&whole);
+        assert!(split_tables.len() > 15, "{:?}", split_tables.keys());
+        for (table, rows) in &whole_tables {
+            assert_eq!(
+                split_tables.get(table),
+                Some(rows),
+                "{table} differs between 10+20 days and 30 days on {}",
+                engine.name()
+            );
+        }
+        assert_eq!(
+            query(&whole, "select min(day_serial) as a, max(day_serial) as b, count(*) as n from raw.calendar_days"),
+            ["a,b,n", "0,29,30"]
+        );
+        per_engine.push((engine.name(), whole_tables));
+    }
+    if let [(_, duckdb), (_, postgres)] = per_engine.as_slice() {
+        for (table, rows) in duckdb {
+            assert_eq!(postgres.get(table), Some(rows), "{table} differs between DuckDB and Postgres");
+        }
+    }
+}
+
+#[test]
+fn another_seed_gives_other_rows_and_a_domain_leaves_the_others_unchanged() {
+    let first = Engine::DuckDb.project("town", "town");
+    simulate(&first, &["--days", "3", "--domains", "factory"]);
+    let other_seed = Engine::DuckDb.project("town", "town");
+    simulate(&other_seed, &["--days", "3", "--domains", "factory", "--seed", "8"]);
+    let more_domains = Engine::DuckDb.project("town", "town");
+    simulate(&more_domains, &["--days", "3", "--domains", "factory,weather,retail"]);
+    let batches = |project: &Project| {
+        let mut rows = query(project, "select * from raw.factory_batches");
+        rows.sort();
+        rows
+    };
+    assert_ne!(batches(&first), batches(&other_seed));
+    assert_eq!(batches(&first), batches(&more_domains));
+    assert_eq!(
+        query(&first, "select count(*) as n from raw.weather_daily"),
+        ["n", "0"]
+    );
+}
+
+#[test]
+fn a_killed_simulation_leaves_no_partial_day_and_resumes_exactly() {
+    for engine in Engine::all() {
+        let project = engine.project("town", "town");
+        let mut child = uxt()
+            .args(["simulate", "--days", "400", "--project-dir"])
+            .arg(project.path())
+            .current_dir(project.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(2500));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let state = query(&project, "select current_day from uxt_sim.state");
+        let current: u32 = state[1].parse().unwrap();
+        assert!(current > 0 && current < 400, "{state:?} on {}", engine.name());
+        // Every table holds whole days only: nothing delivered on or after the current day.
+        assert_eq!(
+            query(
+                &project,
+                &format!(
+                    "select (select count(*) from raw.calendar_days) as days, \
+                     (select count(*) from uxt_sim.days) as logged, \
+                     (select count(*) from raw.factory_batches where _delivered_day >= {current}) as beyond"
+                )
+            ),
+            ["days,logged,beyond".to_string(), format!("{current},{current},0")],
+            "on {}",
+            engine.name()
+        );
+        simulate(&project, &["--until", "20100215"]);
+        let whole = engine.project("town", "town");
+        simulate(&whole, &["--days", "45"]);
+        assert_eq!(tables(&project), tables(&whole), "resumed run differs on {}", engine.name());
+    }
+}
+
+#[test]
+fn chaos_rates_stay_within_tolerance_of_the_settings() {
+    let project = Engine::DuckDb.project("town", "town");
+    project.write(
+        "simulation.yml",
+        "seed: 11\npopulation: 600\ndomains: [factory]\nfactory:\n  lines: 12\n",
+    );
+    simulate(&project, &["--days", "32"]);
+    let settled = "(select max(_delivered_day) - 2 from raw.factory_batches)";
+    let rates = query(
+        &project,
+        &format!(
+            "with batches as (select * from raw.factory_batches), \
+             firsts as (select batch_id, min(_delivered_day) as delivered, min(started_at) as started from batches group by 1), \
+             truth as (select sum(batches) as n from truth.factory_daily where day_serial <= {settled} - 2) \
+             select \
+               round(1.0 * (select count(*) from batches where _delivered_day <= {settled}) \
+                 / (select count(distinct batch_id) from batches where _delivered_day <= {settled}) - 1, 4) as duplicates, \
+               round(1.0 * (select count(*) from truth.chaos_ledger where table_name = 'factory_batches' and chaos_type = 'late') \
+                 / (select count(distinct batch_id) from batches), 4) as late, \
+               round(1.0 * (select count(*) from batches where clock_source = 'plant_local') / (select count(*) from batches), 4) as local_time, \
+               round(1.0 * (select count(*) from raw.factory_sensor_readings where efficiency is null) \
+                 / (select count(*) from raw.factory_sensor_readings), 4) as nulls, \
+               (select count(*) from firsts where delivered - cast(date_diff('day', date '2010-01-01', cast(started as date)) as integer) not between 0 and 3) as odd_delays, \
+               (select max(abs(epoch(read_at) % 1800 - case when epoch(read_at) % 1800 > 900 then 1800 else 0 end)) from raw.factory_sensor_readings) as max_drift_s, \
+               (select n from truth) as batches"
+        ),
+    );
+    let values: Vec<f64> = rates[1].split(',').map(|v| v.parse().unwrap()).collect();
+    let [duplicates, late, local_time, nulls, odd_delays, max_drift, batches] = values[..] else {
+        panic!("{rates:?}")
+    };
+    assert!(batches >= 10_000.0, "only {batches} batches: {rates:?}");
+    assert!((duplicates - 0.03).abs() <= 0.005, "duplicates {duplicates}");
+    assert!((late - 0.10).abs() <= 0.01, "late {late}");
+    assert!((local_time - 0.30).abs() <= 0.02, "local time {local_time}");
+    assert!((nulls - 0.075).abs() <= 0.005, "nulls {nulls}");
+    assert_eq!(odd_delays, 0.0, "{rates:?}");
+    assert!(max_drift <= 300.0 && max_drift > 200.0, "drift {max_drift} s");
+}
+
+#[test]
+fn without_chaos_raw_equals_truth() {
+    let project = Engine::DuckDb.project("town", "town");
+    project.write(
+        "simulation.yml",
+        "seed: 3\npopulation: 600\nchaos:\n  enabled: false\n",
+    );
+    simulate(&project, &["--days", "12"]);
+    let raw_daily = "select cast(date_diff('day', date '2010-01-01', cast(started_at as date)) as integer) as day_serial, \
+         m.machine_id, count(*) as batches, sum(units_produced) as units, sum(units_defective) as defective, \
+         round(sum(energy_kwh), 3) as energy \
+         from raw.factory_batches b join raw.factory_machines m on m.machine_code = b.machine_ref group by 1, 2";
+    let truth_daily = "select day_serial, machine_id, batches, units_produced, units_defective, round(energy_kwh, 3) \
+         from truth.factory_daily";
+    assert_eq!(
+        query(&project, &format!("select count(*) as n from (({raw_daily}) except ({truth_daily}))")),
+        ["n", "0"]
+    );
+    assert_eq!(
+        query(&project, &format!("select count(*) as n from (({truth_daily}) except ({raw_daily}))")),
+        ["n", "0"]
+    );
+    assert_eq!(
+        query(&project, "select count(*) as n from truth.chaos_ledger"),
+        ["n", "0"]
+    );
+    let population = "select district_id, count(*) as n from raw.census_inhabitants where status = 'alive' group by 1";
+    let truth_population = "select district_id, inhabitants from truth.census_population \
+         where day_serial = (select max(day_serial) from truth.census_population)";
+    assert_eq!(
+        query(&project, &format!("select count(*) as n from (({population}) except ({truth_population}))")),
+        ["n", "0"]
+    );
+}
+
+#[test]
+fn simulated_tables_are_sources_without_yaml() {
+    let project = Engine::DuckDb.project("town", "town");
+    let listed = project.run(&["ls", "--resource-type", "source", "--output", "name"]);
+    assert_eq!(listed.code(), 0, "{listed:?}");
+    assert!(listed.stdout().contains("uxc.factory_batches"), "{listed:?}");
+    assert!(!listed.stdout().contains("factory_daily"), "truth is not a source: {listed:?}");
+    simulate(&project, &["--days", "2"]);
+    let run = project.run(&["run"]);
+    assert_eq!(run.code(), 0, "{run:?}");
+    // A project may still declare the source itself; its own declaration wins.
+    project.write(
+        "models/sources.yml",
+        "version: 2\nsources:\n  - name: uxc\n    schema: raw\n    tables:\n      - name: factory_batches\n        description: Our own words.\n",
+    );
+    let json = project.run(&["ls", "-s", "source:uxc", "--output", "json", "--output-keys", "name", "original_file_path"]);
+    assert_eq!(json.code(), 0, "{json:?}");
+    let lines: Vec<&str> = json.stdout().lines().collect();
+    assert!(lines.contains(&r#"{"name":"uxc.factory_batches","original_file_path":"models/sources.yml"}"#), "{json:?}");
+    assert!(lines.contains(&r#"{"name":"uxc.factory_machines","original_file_path":"simulation.yml"}"#), "{json:?}");
+}
+
+#[test]
+fn bad_settings_name_the_file_and_line_and_changed_settings_need_reset() {
+    let project = Engine::DuckDb.project("town", "town");
+    project.write("simulation.yml", "seed: 7\npopulaton: 600\n");
+    let output = project.run(&["simulate"]);
+    assert_eq!(output.code(), 1, "{output:?}");
+    assert!(output.stderr().contains("populaton"), "{output:?}");
+    assert!(output.stderr().contains("simulation.yml:2"), "{output:?}");
+
+    project.write("simulation.yml", "seed: 7\npopulation: 600\n");
+    simulate(&project, &["--days", "1"]);
+    let reseeded = project.run(&["simulate", "--seed", "9"]);
+    assert_eq!(reseeded.code(), 1, "{reseeded:?}");
+    assert!(reseeded.stderr().contains("--reset"), "{reseeded:?}");
+    simulate(&project, &["--seed", "9", "--reset", "--days", "2"]);
+    assert_eq!(
+        query(&project, "select current_day, seed from uxt_sim.state"),
+        ["current_day,seed", "2,9"]
+    );
+}
