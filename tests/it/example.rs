@@ -1,10 +1,11 @@
-//! The repository's own Uxcestershire project builds on the embedded default.
+//! The repository's own Uxcestershire project: simulated and built green on both engines, and
+//! its truth check tells a correct factory pipeline from naive ones.
 
-use crate::engines::query;
+use crate::engines::{Engine, query};
 use crate::harness::Project;
 
-#[test]
-fn example_project_builds_and_tests_on_duckdb() {
+/// A copy of the repository's example project in a temp dir, pointed at `engine`.
+fn example_project(engine: &Engine) -> Project {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let project = Project::empty();
     for dir in [
@@ -18,37 +19,134 @@ fn example_project_builds_and_tests_on_duckdb() {
         copy(&root.join(dir), &project.path().join(dir));
     }
     let _ = std::fs::remove_dir_all(project.path().join("project/target"));
-    let output = project.run(&["build"]);
-    assert_eq!(output.code(), 0, "{output:?}");
+    if let Engine::Postgres(postgres) = engine {
+        let dbname = postgres.create_database("uxcestershire");
+        project.write(
+            "profiles.yml",
+            crate::harness::profiles_yml_postgres(postgres, "uxcestershire", &dbname),
+        );
+    }
+    project
+}
+
+#[test]
+fn example_project_simulates_and_builds_green_on_both_engines() {
+    for engine in Engine::all() {
+        let project = example_project(&engine);
+        let simulated = project.run(&["simulate", "--days", "30"]);
+        assert_eq!(simulated.code(), 0, "{simulated:?}");
+        let output = project.run(&["build"]);
+        assert_eq!(output.code(), 0, "{output:?}");
+        for passed in [
+            "PASS assert_factory_daily_matches_truth",
+            "PASS unique_combination_fct_district_days_district_id__day_serial",
+        ] {
+            assert!(
+                output.stderr().contains(passed),
+                "{passed} on {}: {output:?}",
+                engine.name()
+            );
+        }
+        assert_eq!(
+            query(
+                &project,
+                "select count(*) as n from {{ ref('fct_district_days') }}"
+            ),
+            ["n", "600"]
+        );
+        // The project's calendar macros agree with the simulator's calendar on every day.
+        assert_eq!(
+            query(
+                &project,
+                "select count(*) as n from {{ source('uxc', 'calendar_days') }} as sim \
+                 join {{ ref('ref_calendar') }} as macros on macros.day_serial = sim.day_serial \
+                 where macros.ux_date <> sim.ux_date or macros.weekday <> sim.weekday \
+                 or macros.season <> sim.season"
+            ),
+            ["n", "0"]
+        );
+        let again = project.run(&["run", "--vars", "{horizon_days: 45}"]);
+        assert_eq!(again.code(), 0, "{again:?}");
+        assert_eq!(
+            query(
+                &project,
+                "select count(*) as n from {{ ref('fct_district_days') }}"
+            ),
+            ["n", "900"]
+        );
+    }
+}
+
+/// A pipeline that skips one of the cleaning steps lands outside the 2% tolerance: the truth
+/// check discriminates, so passing it means something.
+#[test]
+fn naive_factory_pipelines_fail_the_truth_check() {
+    let project = example_project(&Engine::DuckDb);
+    let naive = [
+        (
+            "naive_no_dedupe",
+            "select * from {{ ref('stg_uxc__factory_batches') }} \
+             union all \
+             select b.* from {{ ref('stg_uxc__factory_batches') }} b \
+             join (select batch_id from {{ source('uxc', 'factory_batches') }} group by 1 having count(*) > 1) d \
+             on d.batch_id = b.batch_id",
+        ),
+        (
+            "naive_on_time_only",
+            "select * from {{ ref('stg_uxc__factory_batches') }} where delivered_day = day_serial",
+        ),
+        (
+            "naive_local_time",
+            "select b.batch_id, b.machine_id, b.product_id, b.units_produced, b.units_defective, \
+             b.energy_kwh, b.delivered_day, {{ day_serial_of('raw.started_at') }} as day_serial \
+             from {{ ref('stg_uxc__factory_batches') }} b \
+             join (select distinct batch_id, started_at from {{ source('uxc', 'factory_batches') }}) raw \
+             on raw.batch_id = b.batch_id",
+        ),
+    ];
+    for (name, batches) in naive {
+        project.write(
+            format!("models/naive/{name}.sql"),
+            format!(
+                "select day_serial, machine_id, product_id, count(*) as batches, \
+                 sum(units_produced) as units_produced, sum(units_defective) as units_defective, \
+                 sum(energy_kwh) as energy_kwh from ({batches}) as batches group by 1, 2, 3"
+            ),
+        );
+        project.write(
+            format!("tests/data/assert_{name}_matches_truth.sql"),
+            format!(
+                "{{{{ compare_to_truth(mart=ref('{name}'), truth=source('uxc_truth', 'factory_daily'), \
+                 keys=['day_serial', 'machine_id', 'product_id'], \
+                 measures=['batches', 'units_produced', 'units_defective', 'energy_kwh'], \
+                 last_delivered_day=\"(select max(_delivered_day) from \" ~ source('uxc', 'factory_batches') ~ \")\") }}}}"
+            ),
+        );
+    }
+    let simulated = project.run(&["simulate", "--days", "30"]);
+    assert_eq!(simulated.code(), 0, "{simulated:?}");
+    let built = project.run(&[
+        "build",
+        "-s",
+        "+fct_factory_daily+",
+        "+naive_no_dedupe+",
+        "+naive_on_time_only+",
+        "+naive_local_time+",
+    ]);
+    assert_eq!(built.code(), 1, "{built:?}");
     assert!(
-        output
+        built
             .stderr()
-            .contains("PASS unique_combination_fct_district_days_district_id__day_serial"),
-        "{output:?}"
+            .contains("PASS assert_factory_daily_matches_truth"),
+        "{built:?}"
     );
-    assert_eq!(
-        query(
-            &project,
-            "select count(*) as n from {{ ref('fct_district_days') }}"
-        ),
-        ["n", "600"]
-    );
-    assert_eq!(
-        query(
-            &project,
-            "select ux_date from {{ ref('ref_calendar') }} where day_serial = 59"
-        ),
-        ["ux_date", "20100230"]
-    );
-    let again = project.run(&["run", "--vars", "{horizon_days: 45}"]);
-    assert_eq!(again.code(), 0, "{again:?}");
-    assert_eq!(
-        query(
-            &project,
-            "select count(*) as n from {{ ref('fct_district_days') }}"
-        ),
-        ["n", "900"]
-    );
+    for (name, _) in naive {
+        let line = built
+            .stderr()
+            .lines()
+            .find(|l| l.contains(&format!("assert_{name}_matches_truth")) && l.contains("FAIL"));
+        assert!(line.is_some(), "{name} did not fail: {built:?}");
+    }
 }
 
 fn copy(from: &std::path::Path, to: &std::path::Path) {

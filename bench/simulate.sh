@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# `uxt simulate` end to end (generate and load), side by side in one run with the bare load of
+# the same rows: the tables uxt wrote are exported to CSV and loaded again into empty tables of
+# the same shape, with `psql \copy` on Postgres and DuckDB's CSV reader (`COPY ... FROM`). The
+# town is sized so that retail yields about 1,000,000 order lines. Then, unless SKIP_YEARS=1,
+# the peak memory of ten simulated years at the default scale. Starts and stops its own
+# throwaway Postgres, as the tests do. Run by hand:
+#   bench/simulate.sh                                   # builds uxt in release first
+#   DAYS=30 PURCHASE_RATE=8 SKIP_YEARS=1 UXT_BIN=/path/to/uxt bench/simulate.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$PWD
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/uxt/target}
+if [[ -z ${UXT_BIN:-} ]]; then
+  cargo build --release --quiet
+  UXT_BIN=$CARGO_TARGET_DIR/release/uxt
+fi
+DAYS=${DAYS:-60}
+POPULATION=${POPULATION:-20000}
+PURCHASE_RATE=${PURCHASE_RATE:-16}
+YEARS=${YEARS:-10}
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+work=$(mktemp -d /tmp/uxt-sim-bench.XXXXXX)
+chmod 755 "$work"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() { as_pg "$PG_BIN/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+mkdir -p "$work/pg" && [[ $(id -u) == 0 ]] && chown postgres "$work/pg"
+as_pg "$PG_BIN/initdb" -D "$work/pg" -A trust -U postgres >/dev/null
+as_pg "$PG_BIN/pg_ctl" -D "$work/pg" -w -l "$work/pg/log" \
+  -o "-p $port -k $work/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+psql() { command psql -X -q -h 127.0.0.1 -p "$port" -U postgres "$@"; }
+psql -c "create database sim"
+
+# DuckDB's own reader is driven from its Python package, timed inside Python around the COPYs.
+venv=$root/bench/.venv-duckdb
+[[ -x $venv/bin/python ]] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q duckdb==1.2.0; }
+
+project=$work/project
+mkdir -p "$project/models"
+cat > "$project/uxt_project.yml" <<YML
+name: sim_bench
+profile: sim_bench
+YML
+cat > "$project/simulation.yml" <<YML
+seed: 42
+population: $POPULATION
+retail:
+  purchase_rate: $PURCHASE_RATE
+YML
+cat > "$project/profiles.yml" <<YML
+sim_bench:
+  target: duckdb
+  outputs:
+    duckdb: {type: duckdb, path: $work/sim.duckdb, schema: main, threads: 2}
+    pg: {type: postgres, host: 127.0.0.1, port: $port, user: postgres, password: "", dbname: sim, schema: public, threads: 2}
+YML
+
+# Wall time and peak memory of a command: "<seconds> <MiB>".
+measure() {
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr"; exit 1; }
+  awk '{printf "%.2f %.0f", $1, $2 / 1024}' "$work/time"
+}
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); uxt $("$UXT_BIN" --version | cut -d' ' -f2); $(command psql --version); duckdb $("$venv/bin/python" -c 'import duckdb; print(duckdb.__version__)')"
+echo "town: population $POPULATION, retail purchase_rate $PURCHASE_RATE, $DAYS days"
+
+read -r pg_s pg_mib < <(measure "$UXT_BIN" simulate --project-dir "$project" --target pg --days "$DAYS")
+read -r duck_s duck_mib < <(measure "$UXT_BIN" simulate --project-dir "$project" --target duckdb --days "$DAYS")
+
+# The same rows as CSV, table by table, from Postgres (both engines hold identical rows).
+tables=$(psql -d sim -At -c "select table_schema || '.' || table_name from information_schema.tables where table_schema in ('raw', 'truth') order by 1")
+mkdir -p "$work/csv"
+rows=0
+for table in $tables; do
+  psql -d sim -c "\\copy (select * from $table) to '$work/csv/$table.csv' with (format csv)"
+  rows=$((rows + $(wc -l < "$work/csv/$table.csv")))
+done
+lines=$(psql -d sim -At -c "select count(*) from raw.retail_order_lines")
+
+# Bare Postgres load: empty tables of the same shape, one transaction, psql \copy per file.
+psql -d sim -c "create schema bare"
+{
+  echo "begin;"
+  for table in $tables; do
+    name=${table#*.}; schema=${table%%.*}
+    echo "create table bare.${schema}_$name (like $table);"
+    echo "\\copy bare.${schema}_$name from '$work/csv/$table.csv' with (format csv)"
+  done
+  echo "commit;"
+} > "$work/load.sql"
+start=$(date +%s.%N)
+psql -d sim -f "$work/load.sql" >/dev/null
+copy_s=$(echo "$(date +%s.%N) - $start" | bc)
+
+duck_copy_s=$("$venv/bin/python" - "$work" $tables <<'PY'
+import sys, time, duckdb
+work, tables = sys.argv[1], sys.argv[2:]
+con = duckdb.connect(f"{work}/sim.duckdb")
+con.execute("create schema bare")
+for table in tables:
+    con.execute(f"create table bare.{table.replace('.', '_')} as select * from {table} limit 0")
+start = time.perf_counter()
+con.execute("begin")
+for table in tables:
+    con.execute(f"copy bare.{table.replace('.', '_')} from '{work}/csv/{table}.csv' (format csv, header false)")
+con.execute("commit")
+print(f"{time.perf_counter() - start:.2f}")
+PY
+)
+
+printf '\n%-44s %10s %10s %10s\n' "load of $rows rows ($lines order lines)" "seconds" "rows/s" "peak MiB"
+printf '%-44s %10s %10.0f %10s\n' "uxt simulate, Postgres (generate + load)" "$pg_s" "$(echo "$rows / $pg_s" | bc -l)" "$pg_mib"
+printf '%-44s %10s %10.0f %10s\n' "psql \\copy of the same rows" "$copy_s" "$(echo "$rows / $copy_s" | bc -l)" "-"
+printf '%-44s %10s %10.0f %10s\n' "uxt simulate, DuckDB (generate + load)" "$duck_s" "$(echo "$rows / $duck_s" | bc -l)" "$duck_mib"
+printf '%-44s %10s %10.0f %10s\n' "DuckDB COPY FROM csv of the same rows" "$duck_copy_s" "$(echo "$rows / $duck_copy_s" | bc -l)" "-"
+printf 'ratio uxt / bare load: Postgres %.2f, DuckDB %.2f (target at most 1.5)\n' \
+  "$(echo "$pg_s / $copy_s" | bc -l)" "$(echo "$duck_s / $duck_copy_s" | bc -l)"
+
+if [[ ${SKIP_YEARS:-0} != 1 ]]; then
+  cat > "$project/simulation.yml" <<YML
+seed: 42
+YML
+  rm -f "$work/years.duckdb"
+  sed -i "s#$work/sim.duckdb#$work/years.duckdb#" "$project/profiles.yml"
+  rm -rf "$work/csv"
+  read -r years_s years_mib < <(measure "$UXT_BIN" simulate --project-dir "$project" --target duckdb --days $((YEARS * 360)))
+  echo "ten years ($((YEARS * 360)) days) at the default scale on DuckDB: ${years_s} s, peak ${years_mib} MiB (target under 500 MB)"
+fi
