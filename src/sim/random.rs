@@ -172,7 +172,7 @@ mod tests {
         assert_eq!(first[0], EXPECTED_FIRST_DRAW);
     }
 
-    const EXPECTED_FIRST_DRAW: u64 = 0;
+    const EXPECTED_FIRST_DRAW: u64 = 7_197_578_083_418_171_200;
 
     #[test]
     fn streams_of_other_purposes_and_days_differ() {
