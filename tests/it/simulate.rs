@@ -53,14 +53,21 @@ fn ten_then_twenty_days_equal_thirty_at_once_on_both_engines() {
             );
         }
         assert_eq!(
-            query(&whole, "select min(day_serial) as a, max(day_serial) as b, count(*) as n from raw.calendar_days"),
+            query(
+                &whole,
+                "select min(day_serial) as a, max(day_serial) as b, count(*) as n from raw.calendar_days"
+            ),
             ["a,b,n", "0,29,30"]
         );
         per_engine.push((engine.name(), whole_tables));
     }
     if let [(_, duckdb), (_, postgres)] = per_engine.as_slice() {
         for (table, rows) in duckdb {
-            assert_eq!(postgres.get(table), Some(rows), "{table} differs between DuckDB and Postgres");
+            assert_eq!(
+                postgres.get(table),
+                Some(rows),
+                "{table} differs between DuckDB and Postgres"
+            );
         }
     }
 }
@@ -70,9 +77,15 @@ fn another_seed_gives_other_rows_and_a_domain_leaves_the_others_unchanged() {
     let first = Engine::DuckDb.project("town", "town");
     simulate(&first, &["--days", "3", "--domains", "factory"]);
     let other_seed = Engine::DuckDb.project("town", "town");
-    simulate(&other_seed, &["--days", "3", "--domains", "factory", "--seed", "8"]);
+    simulate(
+        &other_seed,
+        &["--days", "3", "--domains", "factory", "--seed", "8"],
+    );
     let more_domains = Engine::DuckDb.project("town", "town");
-    simulate(&more_domains, &["--days", "3", "--domains", "factory,weather,retail"]);
+    simulate(
+        &more_domains,
+        &["--days", "3", "--domains", "factory,weather,retail"],
+    );
     let batches = |project: &Project| {
         let mut rows = query(project, "select * from raw.factory_batches");
         rows.sort();
@@ -104,7 +117,11 @@ fn a_killed_simulation_leaves_no_partial_day_and_resumes_exactly() {
         child.wait().unwrap();
         let state = query(&project, "select current_day from uxt_sim.state");
         let current: u32 = state[1].parse().unwrap();
-        assert!(current > 0 && current < 400, "{state:?} on {}", engine.name());
+        assert!(
+            current > 0 && current < 400,
+            "{state:?} on {}",
+            engine.name()
+        );
         // Every table holds whole days only: nothing delivered on or after the current day.
         assert_eq!(
             query(
@@ -115,14 +132,22 @@ fn a_killed_simulation_leaves_no_partial_day_and_resumes_exactly() {
                      (select count(*) from raw.factory_batches where _delivered_day >= {current}) as beyond"
                 )
             ),
-            ["days,logged,beyond".to_string(), format!("{current},{current},0")],
+            [
+                "days,logged,beyond".to_string(),
+                format!("{current},{current},0")
+            ],
             "on {}",
             engine.name()
         );
         simulate(&project, &["--until", "20100215"]);
         let whole = engine.project("town", "town");
         simulate(&whole, &["--days", "45"]);
-        assert_eq!(tables(&project), tables(&whole), "resumed run differs on {}", engine.name());
+        assert_eq!(
+            tables(&project),
+            tables(&whole),
+            "resumed run differs on {}",
+            engine.name()
+        );
     }
 }
 
@@ -155,16 +180,31 @@ fn chaos_rates_stay_within_tolerance_of_the_settings() {
         ),
     );
     let values: Vec<f64> = rates[1].split(',').map(|v| v.parse().unwrap()).collect();
-    let [duplicates, late, local_time, nulls, odd_delays, max_drift, batches] = values[..] else {
+    let [
+        duplicates,
+        late,
+        local_time,
+        nulls,
+        odd_delays,
+        max_drift,
+        batches,
+    ] = values[..]
+    else {
         panic!("{rates:?}")
     };
     assert!(batches >= 10_000.0, "only {batches} batches: {rates:?}");
-    assert!((duplicates - 0.03).abs() <= 0.005, "duplicates {duplicates}");
+    assert!(
+        (duplicates - 0.03).abs() <= 0.005,
+        "duplicates {duplicates}"
+    );
     assert!((late - 0.10).abs() <= 0.01, "late {late}");
     assert!((local_time - 0.30).abs() <= 0.02, "local time {local_time}");
     assert!((nulls - 0.075).abs() <= 0.005, "nulls {nulls}");
     assert_eq!(odd_delays, 0.0, "{rates:?}");
-    assert!(max_drift <= 300.0 && max_drift > 200.0, "drift {max_drift} s");
+    assert!(
+        max_drift <= 300.0 && max_drift > 200.0,
+        "drift {max_drift} s"
+    );
 }
 
 #[test]
@@ -182,11 +222,17 @@ fn without_chaos_raw_equals_truth() {
     let truth_daily = "select day_serial, machine_id, batches, units_produced, units_defective, round(energy_kwh, 3) \
          from truth.factory_daily";
     assert_eq!(
-        query(&project, &format!("select count(*) as n from (({raw_daily}) except ({truth_daily}))")),
+        query(
+            &project,
+            &format!("select count(*) as n from (({raw_daily}) except ({truth_daily}))")
+        ),
         ["n", "0"]
     );
     assert_eq!(
-        query(&project, &format!("select count(*) as n from (({truth_daily}) except ({raw_daily}))")),
+        query(
+            &project,
+            &format!("select count(*) as n from (({truth_daily}) except ({raw_daily}))")
+        ),
         ["n", "0"]
     );
     assert_eq!(
@@ -197,7 +243,10 @@ fn without_chaos_raw_equals_truth() {
     let truth_population = "select district_id, inhabitants from truth.census_population \
          where day_serial = (select max(day_serial) from truth.census_population)";
     assert_eq!(
-        query(&project, &format!("select count(*) as n from (({population}) except ({truth_population}))")),
+        query(
+            &project,
+            &format!("select count(*) as n from (({population}) except ({truth_population}))")
+        ),
         ["n", "0"]
     );
 }
@@ -207,8 +256,14 @@ fn simulated_tables_are_sources_without_yaml() {
     let project = Engine::DuckDb.project("town", "town");
     let listed = project.run(&["ls", "--resource-type", "source", "--output", "name"]);
     assert_eq!(listed.code(), 0, "{listed:?}");
-    assert!(listed.stdout().contains("uxc.factory_batches"), "{listed:?}");
-    assert!(!listed.stdout().contains("factory_daily"), "truth is not a source: {listed:?}");
+    assert!(
+        listed.stdout().contains("uxc.factory_batches"),
+        "{listed:?}"
+    );
+    assert!(
+        !listed.stdout().contains("factory_daily"),
+        "truth is not a source: {listed:?}"
+    );
     simulate(&project, &["--days", "2"]);
     let run = project.run(&["run"]);
     assert_eq!(run.code(), 0, "{run:?}");
@@ -217,11 +272,28 @@ fn simulated_tables_are_sources_without_yaml() {
         "models/sources.yml",
         "version: 2\nsources:\n  - name: uxc\n    schema: raw\n    tables:\n      - name: factory_batches\n        description: Our own words.\n",
     );
-    let json = project.run(&["ls", "-s", "source:uxc", "--output", "json", "--output-keys", "name", "original_file_path"]);
+    let json = project.run(&[
+        "ls",
+        "-s",
+        "source:uxc",
+        "--output",
+        "json",
+        "--output-keys",
+        "name",
+        "original_file_path",
+    ]);
     assert_eq!(json.code(), 0, "{json:?}");
     let lines: Vec<&str> = json.stdout().lines().collect();
-    assert!(lines.contains(&r#"{"name":"uxc.factory_batches","original_file_path":"models/sources.yml"}"#), "{json:?}");
-    assert!(lines.contains(&r#"{"name":"uxc.factory_machines","original_file_path":"simulation.yml"}"#), "{json:?}");
+    assert!(
+        lines.contains(
+            &r#"{"name":"uxc.factory_batches","original_file_path":"models/sources.yml"}"#
+        ),
+        "{json:?}"
+    );
+    assert!(
+        lines.contains(&r#"{"name":"uxc.factory_machines","original_file_path":"simulation.yml"}"#),
+        "{json:?}"
+    );
 }
 
 #[test]
