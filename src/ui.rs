@@ -189,7 +189,7 @@ pub fn data(line: &str) {
 }
 
 /// Progress of `uxt simulate`: one bar per domain on a terminal (days done, rows written),
-/// plain lines otherwise (every day for short runs, every month for long ones).
+/// plain lines otherwise, one per transaction of loaded days.
 pub struct SimProgress {
     bars: Option<(
         indicatif::MultiProgress,
@@ -230,16 +230,16 @@ impl SimProgress {
         }
     }
 
-    /// A day was loaded: `rows` per domain.
-    pub fn day(&mut self, ux_date: &str, rows: &std::collections::BTreeMap<String, u64>) {
-        self.done += 1;
+    /// Days were loaded (one transaction): `rows` per domain.
+    pub fn loaded(&mut self, ux_dates: &[String], rows: &std::collections::BTreeMap<String, u64>) {
+        self.done += ux_dates.len() as u32;
         for (domain, count) in rows {
             *self.rows.entry(domain.clone()).or_default() += count;
         }
         match &self.bars {
             Some((_, bars)) => {
                 for (domain, bar) in bars {
-                    bar.inc(1);
+                    bar.inc(ux_dates.len() as u64);
                     bar.set_message(format!(
                         "{} rows",
                         self.rows.get(domain).copied().unwrap_or(0)
@@ -247,19 +247,18 @@ impl SimProgress {
                 }
             }
             None => {
-                let every = if self.days <= 60 { 1 } else { 30 };
-                if self.done % every == 0 || self.done == self.days {
-                    let total: u64 = rows.values().sum();
-                    event(
-                        "SimulatedDay",
-                        Level::Info,
-                        &format!(
-                            "{} of {} day {ux_date} loaded: {total} rows",
-                            self.done, self.days
-                        ),
-                        json!({ "ux_date": ux_date, "rows": rows }),
-                    );
-                }
+                let total: u64 = rows.values().sum();
+                let span = match ux_dates {
+                    [only] => format!("day {only}"),
+                    [first, .., last] => format!("days {first} to {last}"),
+                    [] => return,
+                };
+                event(
+                    "SimulatedDays",
+                    Level::Info,
+                    &format!("{} of {} {span} loaded: {total} rows", self.done, self.days),
+                    json!({ "ux_dates": ux_dates, "rows": rows }),
+                );
             }
         }
     }

@@ -370,7 +370,8 @@ fn in_transaction<T>(connection: &Connection, work: impl FnOnce() -> DbResult<T>
 }
 
 /// Loads CSV lines through DuckDB's own CSV reader, the engine's fastest ingest path, from a
-/// spool file that lives only for this statement.
+/// spool file that lives only for this statement. The dialect is spelled out and nothing is
+/// sniffed: the table's column types drive the parse.
 fn copy_rows(connection: &Connection, batch: &CsvRows) -> DbResult<u64> {
     static SPOOLS: AtomicU64 = AtomicU64::new(0);
     let path = std::env::temp_dir().join(format!(
@@ -382,7 +383,7 @@ fn copy_rows(connection: &Connection, batch: &CsvRows) -> DbResult<u64> {
         .map_err(|e| DbError::new(format!("could not write `{}`: {e}", path.display())))?;
     let copy = format!(
         "COPY {} ({}) FROM {} (FORMAT csv, HEADER false, DELIMITER ',', QUOTE '\"', \
-         ESCAPE '\"', NULL '', ALLOW_QUOTED_NULLS false, MAX_LINE_SIZE {})",
+         ESCAPE '\"', NULL '', ALLOW_QUOTED_NULLS false, AUTO_DETECT false, MAX_LINE_SIZE {})",
         batch.table,
         batch.column_list(),
         quote_literal(&path.to_string_lossy()),

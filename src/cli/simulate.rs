@@ -117,13 +117,17 @@ pub async fn run(global: &Global, options: Options) -> Result<Outcome> {
     let shown: Vec<String> = config.domains.clone();
     let mut progress = ui::SimProgress::new(&shown, days);
     let started = std::time::Instant::now();
-    let result = load::simulate(adapter.clone(), config, world, days, |day, rows| {
+    let result = load::simulate(adapter.clone(), config, world, days, |loaded, rows| {
         let mut per_domain: BTreeMap<String, u64> = BTreeMap::new();
         for (table, count) in rows {
             let domain = domain_of.get(table).copied().unwrap_or("other");
             *per_domain.entry(domain.to_string()).or_default() += count;
         }
-        progress.day(&calendar::ux_date(day).to_string(), &per_domain);
+        let days: Vec<String> = loaded
+            .iter()
+            .map(|(day, _)| calendar::ux_date(*day).to_string())
+            .collect();
+        progress.loaded(&days, &per_domain);
     })
     .await;
     progress.finish();

@@ -10,12 +10,18 @@ use std::sync::Arc;
 use crate::adapter::{Adapter, Cell, CsvRows, DbError, DbResult, quote, quote_literal};
 use crate::sim::calendar::{self, DateCache, Day};
 use crate::sim::config::SimConfig;
-use crate::sim::output::DayOutput;
+use crate::sim::output::{DayOutput, TableRows};
 use crate::sim::table::{Kind, Line, Table};
 use crate::sim::world::{self, GENERATOR_VERSION, World};
 
-/// A saved world is written at least this often, so a resumed run replays few days.
-const SNAPSHOT_EVERY: Day = 30;
+/// A saved world is written at the end of every call and at least once a simulated year, so a
+/// run resumed after a crash replays at most a year of generation (no loading). Saving is not
+/// free: the world is megabytes of JSON.
+const SNAPSHOT_EVERY: Day = 360;
+
+/// A group of days is loaded once it holds this many rows or days.
+const GROUP_ROWS: u64 = 200_000;
+const GROUP_DAYS: usize = 30;
 
 /// Where the simulator's own bookkeeping lives.
 const STATE: &str = "\"uxt_sim\".\"state\"";
@@ -161,9 +167,64 @@ pub fn start_statements(config: &SimConfig) -> Vec<String> {
     ]
 }
 
-/// One day's load: the statements and batches of its transaction.
+/// Consecutive days loaded in one transaction. Small days are grouped so that each
+/// transaction carries enough rows for the engine's bulk path to pay off; a group always holds
+/// whole days, and its transaction advances `current_day` past its last one.
+#[derive(Debug, Default)]
+pub struct Group {
+    /// Each day of the group and the rows it produced.
+    pub days: Vec<(Day, u64)>,
+    tables: BTreeMap<String, TableRows>,
+}
+
+impl Group {
+    pub fn rows(&self) -> u64 {
+        self.days.iter().map(|(_, rows)| rows).sum()
+    }
+
+    pub fn absorb(&mut self, output: DayOutput) {
+        self.days.push((output.day, output.rows()));
+        for (name, rows) in output.tables {
+            match self.tables.get_mut(&name) {
+                Some(held) => {
+                    held.data.extend_from_slice(&rows.data);
+                    held.rows += rows.rows;
+                }
+                None => {
+                    self.tables.insert(name, rows);
+                }
+            }
+        }
+    }
+}
+
+/// Keeps the last version of each key (the first field) of current-state rows, since a group
+/// may change one entity on several days.
+fn latest_versions(rows: &mut TableRows) {
+    let text = std::mem::take(&mut rows.data);
+    let lines: Vec<&[u8]> = text.split_inclusive(|b| *b == b'\n').collect();
+    let key = |line: &[u8]| {
+        line.iter()
+            .position(|b| *b == b',')
+            .map_or(line, |end| &line[..end])
+            .to_vec()
+    };
+    let mut last: BTreeMap<Vec<u8>, usize> = BTreeMap::new();
+    for (index, line) in lines.iter().enumerate() {
+        last.insert(key(line), index);
+    }
+    let mut keep: Vec<usize> = last.into_values().collect();
+    keep.sort_unstable();
+    rows.rows = keep.len() as u64;
+    rows.data = keep
+        .into_iter()
+        .flat_map(|index| lines[index].iter().copied())
+        .collect();
+}
+
+/// One transaction's load: its statements and batches.
 pub struct DayLoad {
-    pub day: Day,
+    pub days: Vec<(Day, u64)>,
     pub before: Vec<String>,
     pub batches: Vec<CsvRows>,
     pub after: Vec<String>,
@@ -171,23 +232,24 @@ pub struct DayLoad {
     pub rows: BTreeMap<String, u64>,
 }
 
-/// Turns a day's output into its transaction. Current-state rows go through a stage table and
+/// Turns a group of days into its transaction. Current-state rows go through a stage table and
 /// replace the rows of the same key; the saved world, when given, replaces the previous one.
-pub fn day_load(output: DayOutput, world: Option<&World>) -> DayLoad {
-    let day = output.day;
+pub fn day_load(group: Group, world: Option<&World>) -> DayLoad {
+    let last_day = group.days.last().map_or(0, |(day, _)| *day);
     let mut load = DayLoad {
-        day,
+        days: group.days,
         before: Vec::new(),
         batches: Vec::new(),
         after: Vec::new(),
         rows: BTreeMap::new(),
     };
-    let total = output.rows();
-    for (name, rows) in output.tables {
+    for (name, mut rows) in group.tables {
         let table = rows.table;
-        load.rows.insert(name, rows.rows);
         let columns: Vec<String> = table.all_columns().map(|c| c.name.to_string()).collect();
         let target = if table.kind == Kind::Current {
+            if load.days.len() > 1 {
+                latest_versions(&mut rows);
+            }
             let key = quote(table.columns[0].name);
             load.before.push(format!("delete from {}", stage(table)));
             load.after.push(format!(
@@ -205,18 +267,23 @@ pub fn day_load(output: DayOutput, world: Option<&World>) -> DayLoad {
         } else {
             qualified(table)
         };
+        load.rows.insert(name, rows.rows);
         load.batches.push(CsvRows {
             table: target,
             columns,
             data: rows.data,
         });
     }
-    load.after.push(format!(
-        "insert into {DAYS} values ({day}, '{}', {total})",
-        calendar::ux_date(day)
-    ));
+    let logged = load
+        .days
+        .iter()
+        .map(|(day, rows)| format!("({day}, '{}', {rows})", calendar::ux_date(*day)))
+        .collect::<Vec<_>>()
+        .join(", ");
     load.after
-        .push(format!("update {STATE} set current_day = {}", day + 1));
+        .push(format!("insert into {DAYS} values {logged}"));
+    load.after
+        .push(format!("update {STATE} set current_day = {}", last_day + 1));
     if let Some(world) = world {
         let json = serde_json::to_string(world).expect("the world serializes to JSON");
         let mut data = Vec::with_capacity(json.len() + 16);
@@ -243,22 +310,30 @@ pub struct Summary {
 }
 
 /// Simulates `days` days from `world` and loads each. Generation runs on its own thread, a day
-/// or two ahead of the loader; `on_day` is told of each loaded day.
+/// or two ahead of the loader; `on_load` is told of each loaded group of days.
 pub async fn simulate(
     adapter: Arc<dyn Adapter>,
     config: SimConfig,
     mut world: World,
     days: u32,
-    mut on_day: impl FnMut(Day, &BTreeMap<String, u64>),
+    mut on_load: impl FnMut(&[(Day, u64)], &BTreeMap<String, u64>),
 ) -> Result<Summary, DbError> {
     let first_day = world.day;
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<DayLoad>(2);
     let generator = std::thread::spawn(move || {
+        let mut group = Group::default();
         for index in 0..days {
-            let output = world::step(&mut world, &config);
+            group.absorb(world::step(&mut world, &config));
             let last = index + 1 == days;
-            let snapshot = (last || world.day % SNAPSHOT_EVERY == 0).then_some(&world);
-            if sender.blocking_send(day_load(output, snapshot)).is_err() {
+            let yearly = world.day % SNAPSHOT_EVERY == 0;
+            if !(last || yearly || group.rows() >= GROUP_ROWS || group.days.len() >= GROUP_DAYS) {
+                continue;
+            }
+            let snapshot = (last || yearly).then_some(&world);
+            if sender
+                .blocking_send(day_load(std::mem::take(&mut group), snapshot))
+                .is_err()
+            {
                 return;
             }
         }
@@ -270,24 +345,26 @@ pub async fn simulate(
     let mut failure = None;
     while let Some(load) = receiver.recv().await {
         let DayLoad {
-            day,
+            days,
             before,
             batches,
             after,
             rows,
         } = load;
         if let Err(error) = adapter.load_rows(&before, batches, &after).await {
+            let (first, last) = (days[0].0, days[days.len() - 1].0);
             failure = Some(DbError::new(format!(
-                "loading day {day} ({}) failed, and nothing of it was kept: {error}",
-                calendar::ux_date(day)
+                "loading days {} to {} failed, and nothing of them was kept: {error}",
+                calendar::ux_date(first),
+                calendar::ux_date(last)
             )));
             break;
         }
-        summary.days += 1;
+        summary.days += days.len() as u32;
         for (table, count) in &rows {
             *summary.rows.entry(table.clone()).or_default() += count;
         }
-        on_day(day, &rows);
+        on_load(&days, &rows);
     }
     drop(receiver);
     let _ = generator.join();
