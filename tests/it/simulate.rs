@@ -109,10 +109,16 @@ fn a_killed_simulation_leaves_no_partial_day_and_resumes_exactly() {
             .current_dir(project.path())
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(2500));
+        // Kill it while it works: after its first loaded transaction, in the middle of the next.
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let first_load = std::io::BufRead::lines(stderr)
+            .map_while(Result::ok)
+            .find(|line| line.contains("loaded"));
+        assert!(first_load.is_some(), "no day was loaded on {}", engine.name());
+        std::thread::sleep(Duration::from_millis(300));
         child.kill().unwrap();
         child.wait().unwrap();
         let state = query(&project, "select current_day from uxt_sim.state");
