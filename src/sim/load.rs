@@ -325,7 +325,7 @@ pub async fn simulate(
         for index in 0..days {
             group.absorb(world::step(&mut world, &config));
             let last = index + 1 == days;
-            let yearly = world.day % SNAPSHOT_EVERY == 0;
+            let yearly = world.day.is_multiple_of(SNAPSHOT_EVERY);
             if !(last || yearly || group.rows() >= GROUP_ROWS || group.days.len() >= GROUP_DAYS) {
                 continue;
             }

@@ -504,11 +504,12 @@ pub fn step(state: &mut State, config: &SimConfig, emit: &mut Emit, first_day: b
     });
     for person in &dead {
         events.push((person.id, "death", String::new()));
-        if person.partner != 0 {
-            if let Ok(index) = state.people.binary_search_by_key(&person.partner, |p| p.id) {
-                state.people[index].partner = 0;
-                changed.insert(person.partner);
-            }
+        if person.partner == 0 {
+            continue;
+        }
+        if let Ok(index) = state.people.binary_search_by_key(&person.partner, |p| p.id) {
+            state.people[index].partner = 0;
+            changed.insert(person.partner);
         }
     }
     let living: BTreeSet<u32> = state.people.iter().map(|p| p.household).collect();
