@@ -117,7 +117,11 @@ fn a_killed_simulation_leaves_no_partial_day_and_resumes_exactly() {
         let first_load = std::io::BufRead::lines(stderr)
             .map_while(Result::ok)
             .find(|line| line.contains("loaded"));
-        assert!(first_load.is_some(), "no day was loaded on {}", engine.name());
+        assert!(
+            first_load.is_some(),
+            "no day was loaded on {}",
+            engine.name()
+        );
         std::thread::sleep(Duration::from_millis(300));
         child.kill().unwrap();
         child.wait().unwrap();
@@ -255,6 +259,175 @@ fn without_chaos_raw_equals_truth() {
         ),
         ["n", "0"]
     );
+}
+
+/// Every foreign key of the clean feeds points at a row that exists.
+#[test]
+fn clean_data_keeps_referential_integrity() {
+    let project = Engine::DuckDb.project("town", "town");
+    project.write(
+        "simulation.yml",
+        "seed: 5\npopulation: 800\nchaos:\n  enabled: false\n",
+    );
+    simulate(&project, &["--days", "20"]);
+    let keys = [
+        (
+            "raw.census_inhabitants",
+            "household_id",
+            "raw.census_households",
+            "household_id",
+        ),
+        (
+            "raw.census_inhabitants",
+            "address_id",
+            "raw.census_addresses",
+            "address_id",
+        ),
+        (
+            "raw.census_households",
+            "address_id",
+            "raw.census_addresses",
+            "address_id",
+        ),
+        (
+            "raw.census_addresses",
+            "street_id",
+            "raw.census_streets",
+            "street_id",
+        ),
+        (
+            "raw.census_streets",
+            "district_id",
+            "raw.census_districts",
+            "district_id",
+        ),
+        (
+            "raw.factory_batches",
+            "operator_id",
+            "raw.census_inhabitants",
+            "ux_id",
+        ),
+        (
+            "raw.factory_batches",
+            "machine_ref",
+            "raw.factory_machines",
+            "machine_code",
+        ),
+        (
+            "raw.retail_customers",
+            "ux_id",
+            "raw.census_inhabitants",
+            "ux_id",
+        ),
+        (
+            "raw.retail_orders",
+            "customer_id",
+            "raw.retail_customers",
+            "customer_id",
+        ),
+        (
+            "raw.retail_orders",
+            "store_id",
+            "raw.retail_stores",
+            "store_id",
+        ),
+        (
+            "raw.retail_order_lines",
+            "order_id",
+            "raw.retail_orders",
+            "order_id",
+        ),
+        (
+            "raw.retail_order_lines",
+            "product_id",
+            "raw.retail_products",
+            "product_id",
+        ),
+        (
+            "raw.retail_payments",
+            "order_id",
+            "raw.retail_orders",
+            "order_id",
+        ),
+        (
+            "raw.retail_returns",
+            "order_id",
+            "raw.retail_orders",
+            "order_id",
+        ),
+        (
+            "raw.transit_trips",
+            "line_id",
+            "raw.transit_lines",
+            "line_id",
+        ),
+        (
+            "raw.transit_boardings",
+            "trip_id",
+            "raw.transit_trips",
+            "trip_id",
+        ),
+        (
+            "raw.transit_boardings",
+            "stop_id",
+            "raw.transit_stops",
+            "stop_id",
+        ),
+        (
+            "raw.transit_boardings",
+            "card_id",
+            "raw.transit_cards",
+            "card_id",
+        ),
+        (
+            "raw.utilities_readings",
+            "meter_id",
+            "raw.utilities_meters",
+            "meter_id",
+        ),
+        (
+            "raw.health_members",
+            "ux_id",
+            "raw.census_inhabitants",
+            "ux_id",
+        ),
+        (
+            "raw.health_enrollments",
+            "member_id",
+            "raw.health_members",
+            "member_id",
+        ),
+        (
+            "raw.health_claims",
+            "member_id",
+            "raw.health_members",
+            "member_id",
+        ),
+        (
+            "raw.health_claims",
+            "plan_id",
+            "raw.health_plans",
+            "plan_id",
+        ),
+        (
+            "raw.health_claims",
+            "provider_id",
+            "raw.health_providers",
+            "provider_id",
+        ),
+    ];
+    for (child, column, parent, key) in keys {
+        let rows = query(
+            &project,
+            &format!(
+                "select count(*) as n, count(c.{column}) as keyed from {child} c \
+                 where c.{column} is not null and c.{column} not in (select {key} from {parent})"
+            ),
+        );
+        assert_eq!(rows[1], "0,0", "{child}.{column} -> {parent}.{key}");
+        let present = query(&project, &format!("select count(*) as n from {child}"));
+        assert_ne!(present[1], "0", "{child} is empty");
+    }
 }
 
 #[test]
