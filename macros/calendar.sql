@@ -21,3 +21,11 @@
 
 {#- The real timestamp a day serial maps to on the proxy timeline (2010-01-01 + N days). -#}
 {% macro proxy_date(day_serial) %}(date '2010-01-01' + cast({{ day_serial }} as integer)){% endmacro %}
+
+{#- The service month `yyyymm` (an integer) of a day serial, as `truth.health_claims_monthly` keys it. -#}
+{% macro ux_year_month(day_serial) %}({{ ux_year(day_serial) }} * 100 + {{ ux_month(day_serial) }}){% endmacro %}
+
+{#- The serial of the last (30th) day of a `yyyymm` month. -#}
+{% macro last_day_of_ux_month(year_month) -%}
+    (({{ int_div(year_month, 100) }} - 2010) * 360 + (({{ year_month }}) % 100 - 1) * 30 + 29)
+{%- endmacro %}

@@ -43,3 +43,28 @@
 {% macro duckdb__day_serial_of(timestamp) -%}
     cast(date_diff('day', date '2010-01-01', cast({{ timestamp }} as date)) as integer)
 {%- endmacro %}
+
+{#- An ICD-10 diagnosis code in any submitted form (`j11.1`, `J111`, `j111`, `J11.1 `) as its
+    canonical spelling `J11.1`: letters and digits upper-cased, the dot after the third character. -#}
+{% macro icd10_code(column) -%}
+    case
+        when length(upper(regexp_replace({{ column }}, '[^A-Za-z0-9]', '', 'g'))) > 3
+            then left(upper(regexp_replace({{ column }}, '[^A-Za-z0-9]', '', 'g')), 3)
+                || '.'
+                || substr(upper(regexp_replace({{ column }}, '[^A-Za-z0-9]', '', 'g')), 4)
+        else upper(regexp_replace({{ column }}, '[^A-Za-z0-9]', '', 'g'))
+    end
+{%- endmacro %}
+
+{#- Whole seconds from one timestamp to a later one. -#}
+{% macro seconds_between(start, finish) -%}
+    {{ adapter.dispatch('seconds_between')(start, finish) }}
+{%- endmacro %}
+
+{% macro default__seconds_between(start, finish) -%}
+    cast(extract(epoch from ({{ finish }}) - ({{ start }})) as bigint)
+{%- endmacro %}
+
+{% macro duckdb__seconds_between(start, finish) -%}
+    date_diff('second', {{ start }}, {{ finish }})
+{%- endmacro %}
