@@ -6,6 +6,8 @@ pub mod factory;
 pub mod health;
 pub mod names;
 pub mod retail;
+#[cfg(test)]
+pub mod testing;
 pub mod transit;
 pub mod utilities;
 pub mod weather;

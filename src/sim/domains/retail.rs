@@ -1144,40 +1144,20 @@ pub fn step(
 mod tests {
     use super::*;
     use crate::sim::config::ChaosConfig;
-    use crate::sim::output::{DayOutput, Pending};
+    use crate::sim::domains::testing::{self, rows};
+    use crate::sim::output::DayOutput;
     use std::collections::BTreeMap;
 
     fn run(config: &SimConfig, days: u32) -> Vec<DayOutput> {
-        let mut people = census::new(config);
-        let mut weather_state = weather::new();
-        let mut state = new(config, &people);
-        let mut pending: Vec<Pending> = Vec::new();
-        let mut outputs = Vec::new();
-        for day in 0..days {
-            let mut output = DayOutput {
-                day,
-                ..DayOutput::default()
-            };
-            let mut emit = Emit::new(day, &mut output, &mut pending);
-            emit.deliver_pending(TABLES);
-            emit.writing = false;
-            let today = weather::step(&mut weather_state, config, &mut emit);
-            census::step(&mut people, config, &mut emit, day == 0);
-            emit.writing = true;
-            step(&mut state, &people, config, &today, &mut emit, day == 0);
-            outputs.push(output);
-        }
-        outputs
-    }
-
-    fn rows<'a>(output: &'a DayOutput, table: &str) -> Vec<Vec<&'a str>> {
-        output.tables.get(table).map_or(Vec::new(), |t| {
-            std::str::from_utf8(&t.data)
-                .unwrap()
-                .lines()
-                .map(|l| l.split(',').collect())
-                .collect()
-        })
+        testing::run(
+            config,
+            days,
+            TABLES,
+            |people| new(config, people),
+            &mut |state, people, today, emit, first| {
+                step(state, people, config, today, emit, first)
+            },
+        )
     }
 
     #[test]

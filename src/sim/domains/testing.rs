@@ -1,0 +1,52 @@
+//! What the domains' unit tests share: a driver that runs weather and census (not written)
+//! beside one domain (written), day by day, and a reader of the rows a day wrote.
+
+use crate::sim::config::SimConfig;
+use crate::sim::domains::{census, weather};
+use crate::sim::output::{DayOutput, Emit, Pending};
+use crate::sim::table::Table;
+
+/// The step of the domain under test, as `world::step` calls it.
+pub type Step<'a, S> = dyn FnMut(&mut S, &census::State, &weather::Today, &mut Emit, bool) + 'a;
+
+/// Runs `days` days from day 0 and returns each day's output. `tables` are the domain's own,
+/// for the delivery of its late rows.
+pub fn run<S>(
+    config: &SimConfig,
+    days: u32,
+    tables: &[&'static Table],
+    new: impl FnOnce(&census::State) -> S,
+    step: &mut Step<'_, S>,
+) -> Vec<DayOutput> {
+    let mut people = census::new(config);
+    let mut weather_state = weather::new();
+    let mut state = new(&people);
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut outputs = Vec::new();
+    for day in 0..days {
+        let mut output = DayOutput {
+            day,
+            ..DayOutput::default()
+        };
+        let mut emit = Emit::new(day, &mut output, &mut pending);
+        emit.deliver_pending(tables);
+        emit.writing = false;
+        let today = weather::step(&mut weather_state, config, &mut emit);
+        census::step(&mut people, config, &mut emit, day == 0);
+        emit.writing = true;
+        step(&mut state, &people, &today, &mut emit, day == 0);
+        outputs.push(output);
+    }
+    outputs
+}
+
+/// The rows a day wrote to `schema.table`, split into fields (no field here holds a comma).
+pub fn rows<'a>(output: &'a DayOutput, table: &str) -> Vec<Vec<&'a str>> {
+    output.tables.get(table).map_or(Vec::new(), |t| {
+        std::str::from_utf8(&t.data)
+            .expect("encoded rows are UTF-8")
+            .lines()
+            .map(|l| l.split(',').collect())
+            .collect()
+    })
+}
