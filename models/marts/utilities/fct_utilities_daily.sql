@@ -13,18 +13,26 @@ days as (
     select distinct day_serial from readings
 ),
 
+-- 0, 1, ... up to the longest run of days one read covers (a few): joined on this small list
+-- instead of a range join over every day, which is slow on Postgres.
+day_offsets as (
+    select day_serial - (select min(day_serial) from days) as day_offset
+    from days
+    where day_serial - (select min(day_serial) from days)
+        <= (select max(day_serial - covers_from_day) from readings)
+),
+
 meter_days as (
     select
-        days.day_serial,
+        readings.day_serial - day_offsets.day_offset as day_serial,
         readings.meter_id,
         readings.consumption_since_previous * 1.0
             / (readings.day_serial - readings.covers_from_day + 1) as consumption,
-        case when readings.covers_from_day < days.day_serial or readings.day_serial > days.day_serial
-            then 1 else 0 end as is_estimated,
+        case when readings.covers_from_day < readings.day_serial then 1 else 0 end as is_estimated,
         readings.delivered_day
     from readings
-    inner join days
-        on days.day_serial between readings.covers_from_day and readings.day_serial
+    inner join day_offsets
+        on day_offsets.day_offset <= readings.day_serial - readings.covers_from_day
     where not readings.is_missed
 ),
 
