@@ -23,6 +23,7 @@ pub mod diagnostic;
 pub mod exec;
 pub mod graph;
 pub mod jinja;
+pub mod lineage;
 pub mod manifest;
 pub mod project;
 pub mod settings;
