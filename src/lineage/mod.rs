@@ -7,9 +7,10 @@
 //! statement could not be analysed. It never guesses: a name that cannot be placed is an error,
 //! which the docs site shows as such.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::ControlFlow;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use sqlparser::ast::{
     Expr, Ident, ObjectName, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
@@ -18,6 +19,8 @@ use sqlparser::ast::{
 };
 use sqlparser::dialect::DuckDbDialect;
 use sqlparser::parser::Parser;
+
+use crate::manifest::{Manifest, ResourceType};
 
 /// An upstream column: the relation (a node's `unique_id`, or the name as written for a relation
 /// outside the project) and the column's name.
@@ -68,6 +71,114 @@ pub fn analyse(sql: &str, resolve: Resolve) -> Result<Vec<Column>, String> {
             sources: sources.into_iter().collect(),
         })
         .collect())
+}
+
+/// The lineage of every model and snapshot with compiled SQL. `catalog` holds the columns the
+/// warehouse reported per `unique_id`; a relation it lacks is known by the columns analysed for
+/// its own SQL, so nodes are analysed layer by layer, parents first.
+pub fn project(
+    manifest: &Manifest,
+    compiled: &BTreeMap<String, String>,
+    catalog: &BTreeMap<String, Vec<String>>,
+) -> BTreeMap<String, Result<Vec<Column>, String>> {
+    let mut by_relation: HashMap<(String, String), &str> = HashMap::new();
+    let mut by_name: HashMap<String, Option<&str>> = HashMap::new();
+    let relations = manifest
+        .nodes
+        .values()
+        .filter(|n| n.relation_name().is_some())
+        .map(|n| (n.unique_id.as_str(), &n.schema, &n.alias))
+        .chain(
+            manifest
+                .sources
+                .values()
+                .map(|s| (s.unique_id.as_str(), &s.schema, &s.identifier)),
+        );
+    for (unique_id, schema, name) in relations {
+        by_relation.insert((schema.to_lowercase(), name.to_lowercase()), unique_id);
+        by_name
+            .entry(name.to_lowercase())
+            .and_modify(|seen| *seen = None)
+            .or_insert(Some(unique_id));
+    }
+    let analysed_types = [ResourceType::Model, ResourceType::Snapshot];
+    let ids: Vec<&str> = manifest
+        .nodes
+        .values()
+        .filter(|n| analysed_types.contains(&n.resource_type) && !n.is_ephemeral())
+        .map(|n| n.unique_id.as_str())
+        .collect();
+    let mut depth: HashMap<&str, usize> = HashMap::new();
+    for id in &ids {
+        layer_of(manifest, id, &mut depth, 0);
+    }
+    let mut layers: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+    for id in &ids {
+        layers.entry(depth[id]).or_default().push(id);
+    }
+    let mut results: BTreeMap<String, Result<Vec<Column>, String>> = BTreeMap::new();
+    for layer in layers.values() {
+        let done: Vec<(String, Result<Vec<Column>, String>)> = layer
+            .par_iter()
+            .map(|id| {
+                let Some(sql) = compiled.get(*id) else {
+                    let reason = "the SQL was not compiled (`--no-compile`, or the node failed to compile)";
+                    return (id.to_string(), Err(reason.to_string()));
+                };
+                let resolve = |parts: &[String]| -> Option<Table> {
+                    let found = match parts {
+                        [.., schema, name] => by_relation
+                            .get(&(schema.clone(), name.clone()))
+                            .copied(),
+                        [name] => by_name.get(name).copied().flatten(),
+                        [] => None,
+                    }?;
+                    let columns = catalog.get(found).cloned().or_else(|| {
+                        results
+                            .get(found)
+                            .and_then(|r| r.as_ref().ok())
+                            .map(|columns| columns.iter().map(|c| c.name.clone()).collect())
+                    });
+                    Some(Table {
+                        id: found.to_string(),
+                        columns,
+                    })
+                };
+                (id.to_string(), analyse(sql, &resolve))
+            })
+            .collect();
+        results.extend(done);
+    }
+    results
+}
+
+/// A node's layer: one more than its deepest parent's. The guard stops a cycle (which the DAG
+/// stage rejects before this) from recursing forever.
+fn layer_of<'m>(
+    manifest: &'m Manifest,
+    id: &'m str,
+    depth: &mut HashMap<&'m str, usize>,
+    guard: usize,
+) -> usize {
+    if let Some(known) = depth.get(id) {
+        return *known;
+    }
+    let parents = manifest
+        .nodes
+        .get(id)
+        .map(|n| n.depends_on_nodes.as_slice())
+        .unwrap_or_default();
+    let layer = if guard > manifest.nodes.len() {
+        0
+    } else {
+        parents
+            .iter()
+            .map(|p| layer_of(manifest, p, depth, guard + 1) + 1)
+            .max()
+            .unwrap_or(0)
+    };
+    depth.insert(id, layer);
+    layer
 }
 
 type Sources = BTreeSet<ColumnRef>;
