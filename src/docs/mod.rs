@@ -276,9 +276,20 @@ pub fn write(target_dir: &Path, data: &Json, single_file: bool) -> anyhow::Resul
     Ok(path)
 }
 
+/// Fills the page's three slots in one pass, so text put in one slot is never read as another.
 fn page(title: &str, head: &str, scripts: &str) -> String {
-    INDEX_HTML
-        .replace("{{title}}", title)
-        .replace("{{head}}", head)
-        .replace("{{scripts}}", scripts)
+    let mut out = String::with_capacity(INDEX_HTML.len() + head.len() + scripts.len());
+    let mut rest = INDEX_HTML;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let (slot, value) = [("{{title}}", title), ("{{head}}", head), ("{{scripts}}", scripts)]
+            .into_iter()
+            .find(|(slot, _)| after.starts_with(slot))
+            .unwrap_or(("{{", "{{"));
+        out.push_str(value);
+        rest = &after[slot.len()..];
+    }
+    out.push_str(rest);
+    out
 }
