@@ -3,8 +3,8 @@
 use crate::engines::query;
 use crate::harness::Project;
 
-#[test]
-fn example_project_builds_and_tests_on_duckdb() {
+/// A copy of the repository's own project (without its `target/`) in a temp dir.
+pub fn example_project() -> Project {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let project = Project::empty();
     for dir in [
@@ -18,6 +18,12 @@ fn example_project_builds_and_tests_on_duckdb() {
         copy(&root.join(dir), &project.path().join(dir));
     }
     let _ = std::fs::remove_dir_all(project.path().join("project/target"));
+    project
+}
+
+#[test]
+fn example_project_builds_and_tests_on_duckdb() {
+    let project = example_project();
     let output = project.run(&["build"]);
     assert_eq!(output.code(), 0, "{output:?}");
     assert!(
