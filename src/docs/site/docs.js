@@ -701,8 +701,10 @@
       h('p', { class: 'muted', role: 'status' }, fmt(upstream) + ' upstream and ' + fmt(downstream) + ' downstream columns.'),
       items.size > 1 ? graph(Array.from(items.values()), edges, 'Column lineage of ' + n.name + '.' + column) : null,
       h('div', { class: 'relatives' },
-        h('section', null, h('h2', null, 'Computed from'), h('ul', { class: 'links' }, lineageOf(id, column).map(function (s) { return h('li', null, h('a', { href: byId.has(s[0]) ? '#!/column/' + encodeURIComponent(s[0]) + '/' + encodeURIComponent(s[1]) : null }, (byId.has(s[0]) ? byId.get(s[0]).name : s[0]) + '.' + s[1])); }))),
-        h('section', null, h('h2', null, 'Used by'), h('ul', { class: 'links' }, (usedBy.get(key(id, column)) || []).map(function (d) { return h('li', null, h('a', { href: '#!/column/' + encodeURIComponent(d[0]) + '/' + encodeURIComponent(d[1]) }, byId.get(d[0]).name + '.' + d[1])); })))));
+        h('section', null, h('h2', null, 'Computed from'), h('ul', { class: 'links' }, lineageOf(id, column).map(function (s) { return h('li', null, h('a', { href: byId.has(s[0]) ? '#!/column/' + encodeURIComponent(s[0]) + '/' + encodeURIComponent(s[1]) : null }, (byId.has(s[0]) ? byId.get(s[0]).name : s[0]) + '.' + s[1])); })),
+          lineageOf(id, column).length ? null : h('p', { class: 'muted' }, n.lineage_error ? 'Unknown: the SQL was not analysed.' : 'No upstream column: a constant, a count or a generated value.')),
+        h('section', null, h('h2', null, 'Used by'), h('ul', { class: 'links' }, (usedBy.get(key(id, column)) || []).map(function (d) { return h('li', null, h('a', { href: '#!/column/' + encodeURIComponent(d[0]) + '/' + encodeURIComponent(d[1]) }, byId.get(d[0]).name + '.' + d[1])); }))),
+          (usedBy.get(key(id, column)) || []).length ? null : h('p', { class: 'muted' }, 'No analysed column reads it.')));
   }
 
   // ---- routing -------------------------------------------------------------------------
