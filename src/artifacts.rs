@@ -486,7 +486,10 @@ pub fn catalog_json(
         relations
             .iter()
             .map(|(unique_id, relation)| {
-                (unique_id.clone(), catalog_entry(unique_id, relation, database))
+                (
+                    unique_id.clone(),
+                    catalog_entry(unique_id, relation, database),
+                )
             })
             .collect()
     };

@@ -352,7 +352,11 @@ impl Adapter for DuckDbAdapter {
                         CatalogRelation {
                             schema: row.get(0)?,
                             name: row.get(1)?,
-                            kind: if is_view { RelationKind::View } else { RelationKind::Table },
+                            kind: if is_view {
+                                RelationKind::View
+                            } else {
+                                RelationKind::Table
+                            },
                             comment: row.get(3)?,
                             owner: None,
                             columns: Vec::new(),

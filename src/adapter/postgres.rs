@@ -525,12 +525,27 @@ impl Adapter for PostgresAdapter {
         Ok(group_catalog(
             rows.into_iter()
                 .map(
-                    |(schema, name, is_view, comment, owner, column, data_type, index, column_comment, rows)| {
+                    |(
+                        schema,
+                        name,
+                        is_view,
+                        comment,
+                        owner,
+                        column,
+                        data_type,
+                        index,
+                        column_comment,
+                        rows,
+                    )| {
                         (
                             CatalogRelation {
                                 schema,
                                 name,
-                                kind: if is_view { RelationKind::View } else { RelationKind::Table },
+                                kind: if is_view {
+                                    RelationKind::View
+                                } else {
+                                    RelationKind::Table
+                                },
                                 comment,
                                 owner,
                                 columns: Vec::new(),

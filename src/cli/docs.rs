@@ -19,7 +19,11 @@ pub struct Generate<'a> {
     pub single_file: bool,
 }
 
-pub async fn generate(global: &Global, flags: Generate<'_>, invocation_id: &str) -> Result<Outcome> {
+pub async fn generate(
+    global: &Global,
+    flags: Generate<'_>,
+    invocation_id: &str,
+) -> Result<Outcome> {
     let session = settings::session(global, "generate", false, invocation_id)?;
     let target_dir = session.project.target_dir();
     let adapter = if flags.no_compile && flags.empty_catalog {
@@ -129,7 +133,10 @@ async fn read_catalog(
     )?;
     let mut wanted: BTreeMap<(String, String), String> = BTreeMap::new();
     for id in &plan.order {
-        let relation = match (session.manifest.nodes.get(id), session.manifest.sources.get(id)) {
+        let relation = match (
+            session.manifest.nodes.get(id),
+            session.manifest.sources.get(id),
+        ) {
             (Some(node), _) if node.relation_name().is_some() => (&node.schema, &node.alias),
             (_, Some(source)) => (&source.schema, &source.identifier),
             _ => continue,

@@ -432,11 +432,12 @@ pub fn run(cli: Cli) -> ExitCode {
                 .await
             }
             Command::Docs {
-                command: DocsCommand::Serve {
-                    port,
-                    host,
-                    browser,
-                },
+                command:
+                    DocsCommand::Serve {
+                        port,
+                        host,
+                        browser,
+                    },
             } => docs::serve(&global, &host, port, browser).await,
         }
     });

@@ -79,7 +79,10 @@ mod tests {
         let html = render("Hello <script>alert(1)</script> <b onclick=\"x()\">world</b>");
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<b "), "{html}");
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
     }
 
     #[test]

@@ -283,10 +283,14 @@ fn page(title: &str, head: &str, scripts: &str) -> String {
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start..];
-        let (slot, value) = [("{{title}}", title), ("{{head}}", head), ("{{scripts}}", scripts)]
-            .into_iter()
-            .find(|(slot, _)| after.starts_with(slot))
-            .unwrap_or(("{{", "{{"));
+        let (slot, value) = [
+            ("{{title}}", title),
+            ("{{head}}", head),
+            ("{{scripts}}", scripts),
+        ]
+        .into_iter()
+        .find(|(slot, _)| after.starts_with(slot))
+        .unwrap_or(("{{", "{{"));
         out.push_str(value);
         rest = &after[slot.len()..];
     }

@@ -14,8 +14,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use sqlparser::ast::{
     Expr, Ident, ObjectName, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
-    Statement, TableAlias, TableFactor, TableWithJoins, Visit, Visitor,
-    WildcardAdditionalOptions,
+    Statement, TableAlias, TableFactor, TableWithJoins, Visit, Visitor, WildcardAdditionalOptions,
 };
 use sqlparser::dialect::DuckDbDialect;
 use sqlparser::parser::Parser;
@@ -122,14 +121,15 @@ pub fn project(
             .par_iter()
             .map(|id| {
                 let Some(sql) = compiled.get(*id) else {
-                    let reason = "the SQL was not compiled (`--no-compile`, or the node failed to compile)";
+                    let reason =
+                        "the SQL was not compiled (`--no-compile`, or the node failed to compile)";
                     return (id.to_string(), Err(reason.to_string()));
                 };
                 let resolve = |parts: &[String]| -> Option<Table> {
                     let found = match parts {
-                        [.., schema, name] => by_relation
-                            .get(&(schema.clone(), name.clone()))
-                            .copied(),
+                        [.., schema, name] => {
+                            by_relation.get(&(schema.clone(), name.clone())).copied()
+                        }
                         [name] => by_name.get(name).copied().flatten(),
                         [] => None,
                     }?;
@@ -242,9 +242,11 @@ impl Analyser<'_> {
                 }
                 Ok(left)
             }
-            SetExpr::Values(values) => Ok((1..=values.rows.first().map_or(0, |row| row.content.len()))
-                .map(|index| (format!("column{index}"), Sources::new()))
-                .collect()),
+            SetExpr::Values(values) => {
+                Ok((1..=values.rows.first().map_or(0, |row| row.content.len()))
+                    .map(|index| (format!("column{index}"), Sources::new()))
+                    .collect())
+            }
             other => Err(format!("`{}` is not analysed", first_words(other))),
         }
     }
@@ -455,7 +457,9 @@ fn resolve_column(name: &[Ident], scope: &[Scoped], earlier: &Columns) -> Result
         for scoped in scope {
             match &scoped.contents {
                 Contents::Known(columns) => {
-                    if let Some((_, sources)) = columns.iter().find(|(c, _)| c.to_lowercase() == column) {
+                    if let Some((_, sources)) =
+                        columns.iter().find(|(c, _)| c.to_lowercase() == column)
+                    {
                         found.push(sources.clone());
                     }
                 }
@@ -573,10 +577,9 @@ fn rename(mut columns: Columns, alias: Option<&TableAlias>) -> Result<Columns, S
 fn column_name(expr: &Expr) -> String {
     match expr {
         Expr::Identifier(ident) => ident.value.clone(),
-        Expr::CompoundIdentifier(idents) => idents
-            .last()
-            .map(|i| i.value.clone())
-            .unwrap_or_default(),
+        Expr::CompoundIdentifier(idents) => {
+            idents.last().map(|i| i.value.clone()).unwrap_or_default()
+        }
         Expr::Cast { expr, .. } | Expr::Nested(expr) => column_name(expr),
         Expr::Function(function) => function.name.to_string().to_lowercase(),
         other => other.to_string(),
@@ -597,7 +600,10 @@ fn lower(ident: &Ident) -> String {
 
 fn first_words(body: &SetExpr) -> String {
     let text = body.to_string();
-    text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    text.split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

@@ -117,7 +117,12 @@ fn docs_generate_writes_catalog_lineage_and_the_site() {
         );
 
         let target = project.path().join("target");
-        for file in ["index.html", "uxt-docs.js", "uxt-docs.css", "uxt-docs-data.js"] {
+        for file in [
+            "index.html",
+            "uxt-docs.js",
+            "uxt-docs.css",
+            "uxt-docs-data.js",
+        ] {
             assert!(target.join(file).is_file(), "`{file}` was not written");
         }
         assert!(
@@ -170,7 +175,13 @@ fn static_site_is_one_file_with_descriptions_escaped() {
     assert_eq!(output.code(), 0, "{output:?}");
     assert!(output.stderr().contains("static_index.html"), "{output:?}");
     let html = std::fs::read_to_string(project.path().join("target/static_index.html")).unwrap();
-    for external in ["src=", "href=\"uxt-docs", "href=\"http", "rel=\"stylesheet", "url("] {
+    for external in [
+        "src=",
+        "href=\"uxt-docs",
+        "href=\"http",
+        "rel=\"stylesheet",
+        "url(",
+    ] {
         assert!(
             !html.contains(external),
             "the single file refers to another file: `{external}`"
@@ -221,10 +232,7 @@ impl Served {
 
     /// Status code and body of a GET of `path`.
     fn get(&self, path: &str) -> (u16, String) {
-        let authority = self
-            .url
-            .trim_start_matches("http://")
-            .trim_end_matches('/');
+        let authority = self.url.trim_start_matches("http://").trim_end_matches('/');
         let mut stream = TcpStream::connect(authority).expect("the server accepts connections");
         write!(
             stream,
@@ -266,10 +274,17 @@ fn docs_serve_serves_the_site_and_nothing_outside_it() {
     let output = project.run(&["docs", "generate", "--empty-catalog"]);
     assert_eq!(output.code(), 0, "{output:?}");
     let served = Served::start(project.path());
-    assert!(served.url.starts_with("http://127.0.0.1:"), "{}", served.url);
+    assert!(
+        served.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        served.url
+    );
     let (status, body) = served.get("/");
     assert_eq!(status, 200);
-    assert!(body.contains("<script src=\"uxt-docs.js\"></script>"), "{body}");
+    assert!(
+        body.contains("<script src=\"uxt-docs.js\"></script>"),
+        "{body}"
+    );
     assert_eq!(served.get("/uxt-docs-data.js").0, 200);
     assert_eq!(served.get("/catalog.json").0, 200);
     assert_eq!(served.get("/../dbt_project.yml").0, 404);
@@ -299,7 +314,10 @@ fn browser_tools() -> Option<(PathBuf, PathBuf)> {
     match missing {
         None => Some((chromium, package)),
         Some(why) => {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true and {why}");
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true and {why}"
+            );
             skip(&why);
             None
         }
