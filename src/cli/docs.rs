@@ -191,10 +191,8 @@ pub async fn serve(global: &Global, host: &str, port: u16, browser: bool) -> Res
         server.url,
         target_dir.display()
     ));
-    if browser {
-        if let Err(error) = crate::docs::open_browser(&server.url) {
-            ui::warn(&format!("{error:#}; open the address yourself"));
-        }
+    if browser && let Err(error) = crate::docs::open_browser(&server.url) {
+        ui::warn(&format!("{error:#}; open the address yourself"));
     }
     tokio::task::spawn_blocking(move || server.run())
         .await
