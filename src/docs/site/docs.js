@@ -304,21 +304,40 @@
       return parent.folders.get(name);
     }
     NODES.forEach(function (n) {
-      var at = root, path;
-      if (mode === 'project') {
-        if (n.type === 'source') path = ['Sources', n.name.split('.')[0]];
-        else if (n.type === 'macro') path = ['Macros'].concat(n.path ? n.path.split('/').slice(0, -1) : []);
-        else if (n.type === 'test') path = ['Tests'].concat(n.path ? n.path.split('/').slice(1, -1) : []);
-        else path = (n.path || '').split('/').slice(0, -1);
-        path = [n.package || DATA.project].concat(path);
-      } else {
-        if (!n.relation) return;
-        path = [n.database || '', n.schema || ''];
-      }
+      var at = root, path = folderPath(n, mode);
+      if (!path) return;
       path.forEach(function (p) { at = folder(at, p); });
       at.leaves.push(n);
     });
     return root;
+  }
+  // The folders a node sits in: by file path, or by database and schema (`null`: not there).
+  function folderPath(n, mode) {
+    var path;
+    if (mode === 'database') return n.relation ? [n.database || '', n.schema || ''] : null;
+    if (n.type === 'source') path = ['Sources', n.name.split('.')[0]];
+    else if (n.type === 'macro') path = ['Macros'].concat(n.path ? n.path.split('/').slice(0, -1) : []);
+    else if (n.type === 'test') path = ['Tests'].concat(n.path ? n.path.split('/').slice(1, -1) : []);
+    else path = (n.path || '').split('/').slice(0, -1);
+    return [n.package || DATA.project].concat(path);
+  }
+  // Opens the folders down to the node shown, and marks it as the current page.
+  function reveal(id) {
+    var n = byId.get(id), path = n && folderPath(n, treeMode);
+    if (path) {
+      var key = treeMode, changed = false;
+      path.forEach(function (p) {
+        key += '/' + p;
+        if (!expanded.has(key)) { expanded.add(key); expanded.delete('!' + key); changed = true; }
+      });
+      if (changed) renderTree();
+    }
+    document.querySelectorAll('#tree li.leaf').forEach(function (li) {
+      if (li.getAttribute('data-id') === id) {
+        li.setAttribute('aria-current', 'page');
+        li.scrollIntoView({ block: 'nearest' });
+      } else li.removeAttribute('aria-current');
+    });
   }
   var trees = {};
   function renderTree() {
@@ -720,10 +739,7 @@
     else if (parts[0] === 'column' && parts.length >= 3) columnPage(parts[1], parts.slice(2).join('/'));
     else if (parts.length >= 2 && parts[1]) nodePage(parts.slice(1).join('/'));
     else overview();
-    document.querySelectorAll('#tree li.leaf').forEach(function (li) {
-      if (li.getAttribute('data-id') === parts.slice(1).join('/')) li.setAttribute('aria-current', 'page');
-      else li.removeAttribute('aria-current');
-    });
+    reveal(parts[0] === 'column' ? parts[1] : parts.slice(1).join('/'));
     main.focus({ preventScroll: true });
     window.scrollTo(0, 0);
     document.body.setAttribute('data-rendered', String(Date.now()));
