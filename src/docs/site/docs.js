@@ -654,7 +654,8 @@
       n.config ? [h('h2', null, 'Config'), h('pre', { class: 'code' }, h('code', null, JSON.stringify(n.config, null, 2)))] : null);
   }
 
-  var GRAPH_LIMIT = 400;
+  // Past this many nodes an SVG graph is slow to draw and unreadable anyway.
+  var GRAPH_LIMIT = 2500;
   function graphPage(expression) {
     var input = h('input', { id: 'graph-select', type: 'text', value: expression, spellcheck: 'false', 'aria-describedby': 'graph-help', placeholder: '+fct_orders tag:nightly path:models/staging' });
     var form = h('form', { class: 'graph-form', role: 'search', onsubmit: function (ev) { ev.preventDefault(); location.hash = '#!/graph?select=' + encodeURIComponent(input.value); } },
@@ -667,7 +668,7 @@
     var body;
     if (message) body = h('p', { class: 'notice', role: 'alert' }, message);
     else if (!ids.length) body = h('p', { class: 'notice', role: 'status' }, 'Nothing matches.');
-    else if (ids.length > GRAPH_LIMIT) body = h('p', { class: 'notice', role: 'status' }, fmt(ids.length) + ' nodes match: narrow the selection to ' + GRAPH_LIMIT + ' or fewer to draw them (for example `+' + (byId.get(ids[ids.length - 1]) || { name: 'a_model' }).name + '` or `tag:…`).');
+    else if (ids.length > GRAPH_LIMIT) body = h('p', { class: 'notice', role: 'status' }, fmt(ids.length) + ' nodes match: narrow the selection to ' + fmt(GRAPH_LIMIT) + ' or fewer to draw them (for example `2+name` for two steps upstream, `path:models/marts` or `tag:…`).');
     else body = tableGraph(ids, null, 'Lineage graph of ' + (expression || 'the project'));
     page('Lineage graph', h('header', { class: 'page-head' }, h('p', { class: 'eyebrow' }, 'Lineage'), h('h1', null, 'Lineage graph')), form, help,
       h('p', { class: 'muted', role: 'status' }, message ? '' : fmt(ids.length) + ' nodes selected'), body);
