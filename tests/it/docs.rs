@@ -53,6 +53,7 @@ fn docs_generate_writes_catalog_lineage_and_the_site() {
                 "model.docs_shop.numbers",
                 "model.docs_shop.stg_customers",
                 "model.docs_shop.stg_orders",
+                "model.docs_shop.stg_payments",
                 "seed.docs_shop.raw_customers",
                 "seed.docs_shop.raw_orders",
             ],
@@ -87,6 +88,10 @@ fn docs_generate_writes_catalog_lineage_and_the_site() {
             catalog["nodes"]["model.docs_shop.stg_orders"]["metadata"]["type"],
             "VIEW"
         );
+        assert_eq!(
+            keys(&catalog["sources"]["source.docs_shop.raw.payments"]["columns"]),
+            ["payment_id", "order_id", "amount"]
+        );
         if let Engine::DuckDb = engine {
             assert_eq!(revenue["stats"]["row_count"]["value"], 2);
         }
@@ -107,6 +112,11 @@ fn docs_generate_writes_catalog_lineage_and_the_site() {
                 {"relation": "seed.docs_shop.raw_customers", "column": "first_name"},
                 {"relation": "seed.docs_shop.raw_customers", "column": "last_name"}
             ])
+        );
+        // `select *` from a source, expanded from the catalog's columns.
+        assert_eq!(
+            lineage["nodes"]["model.docs_shop.stg_payments"]["columns"]["amount"],
+            json!([{"relation": "source.docs_shop.raw.payments", "column": "amount"}])
         );
         assert!(
             lineage["nodes"]["model.docs_shop.numbers"]["error"]
