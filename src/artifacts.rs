@@ -1,6 +1,6 @@
-//! Write: `target/manifest.json` (dbt manifest v12 shape) and `target/run_results.json` (v6), with
-//! the fields orchestration tools read, so dagster-dbt or Cosmos can drive uxt. Keys come out in
-//! a stable order.
+//! Write: `target/manifest.json` (dbt manifest v12 shape), `target/run_results.json` (v6) and
+//! `target/catalog.json` (v1), with the fields orchestration tools read, so dagster-dbt or Cosmos
+//! can drive uxt; and uxt's `target/lineage.json`. Keys come out in a stable order.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -10,7 +10,9 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value as Json, json};
 
+use crate::adapter::CatalogRelation;
 use crate::exec::NodeResult;
+use crate::lineage::Column;
 use crate::manifest::{Manifest, Node, ResourceType, Source};
 use crate::project::properties::ColumnDef;
 
@@ -469,4 +471,100 @@ pub fn write(target_dir: &Path, name: &str, value: &Json) -> anyhow::Result<()> 
         .with_context(|| format!("while writing `{}`", path.display()))?;
     serde_json::to_writer(std::io::BufWriter::new(file), value)
         .with_context(|| format!("while writing `{}`", path.display()))
+}
+
+/// `target/catalog.json` in dbt's catalog v1 shape: what the warehouse says of each node and
+/// source (`metadata`, `columns` with types, `stats`), keyed by `unique_id`.
+pub fn catalog_json(
+    nodes: &BTreeMap<String, CatalogRelation>,
+    sources: &BTreeMap<String, CatalogRelation>,
+    database: &str,
+    errors: &[String],
+    invocation: &Invocation,
+) -> Json {
+    let entries = |relations: &BTreeMap<String, CatalogRelation>| -> Map<String, Json> {
+        relations
+            .iter()
+            .map(|(unique_id, relation)| {
+                (
+                    unique_id.clone(),
+                    catalog_entry(unique_id, relation, database),
+                )
+            })
+            .collect()
+    };
+    json!({
+        "metadata": metadata(invocation, "catalog/v1.json"),
+        "nodes": entries(nodes),
+        "sources": entries(sources),
+        "errors": if errors.is_empty() { Json::Null } else { json!(errors) },
+    })
+}
+
+fn catalog_entry(unique_id: &str, relation: &CatalogRelation, database: &str) -> Json {
+    let columns: Map<String, Json> = relation
+        .columns
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                json!({"type": c.data_type, "index": c.index, "name": c.name, "comment": c.comment}),
+            )
+        })
+        .collect();
+    let mut stats = Map::new();
+    stats.insert(
+        "has_stats".into(),
+        json!({"id": "has_stats", "label": "Has Stats?", "value": relation.row_count.is_some(),
+               "include": false, "description": "Indicates whether there are statistics for this table"}),
+    );
+    if let Some(rows) = relation.row_count {
+        stats.insert(
+            "row_count".into(),
+            json!({"id": "row_count", "label": "Row Count", "value": rows, "include": true,
+                   "description": "Number of rows in the table, from the engine's statistics"}),
+        );
+    }
+    json!({
+        "metadata": {
+            "type": relation.kind.catalog_type(),
+            "schema": relation.schema,
+            "name": relation.name,
+            "database": database,
+            "comment": relation.comment,
+            "owner": relation.owner,
+        },
+        "columns": columns,
+        "stats": stats,
+        "unique_id": unique_id,
+    })
+}
+
+/// `target/lineage.json`: each model's columns and the upstream columns each is computed from,
+/// or why its SQL could not be analysed. uxt's own shape; dbt has no such artifact.
+pub fn lineage_json(
+    lineage: &BTreeMap<String, Result<Vec<Column>, String>>,
+    invocation: &Invocation,
+) -> Json {
+    let nodes: Map<String, Json> = lineage
+        .iter()
+        .map(|(unique_id, analysis)| {
+            let value = match analysis {
+                Ok(columns) => json!({
+                    "columns": columns.iter().map(|c| (c.name.clone(), json!(c.sources))).collect::<Map<String, Json>>(),
+                    "error": null,
+                }),
+                Err(reason) => json!({"columns": {}, "error": reason}),
+            };
+            (unique_id.clone(), value)
+        })
+        .collect();
+    json!({
+        "metadata": {
+            "uxt_version": env!("CARGO_PKG_VERSION"),
+            "generated_at": invocation.generated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "invocation_id": invocation.invocation_id,
+        },
+        "nodes": nodes,
+    })
 }

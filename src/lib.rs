@@ -7,22 +7,27 @@
 //! compile   Plan + Jinja (compile phase)       -> compiled SQL (pure, given a snapshot of relations)
 //! execute   compiled nodes + Adapter (tokio)   -> results      (N threads, skip what depends on a failure)
 //! write     Manifest + results                 -> target/      (compiled/, run/, manifest.json, run_results.json)
+//!
+//! uxt docs: Manifest + catalog (adapter introspection) + lineage (sqlparser) -> target/index.html
 //! ```
 //!
 //! Modules: [`cli`] (commands chaining the stages), [`settings`] (flags + env + project +
 //! profile), [`diagnostic`] (user-facing errors), [`project`] (load), [`jinja`] (environment and
 //! dbt context), [`manifest`] (parse), [`graph`] (DAG, selection, plan), [`compile`], [`exec`]
 //! (scheduler and materializations), [`adapter`] (DuckDB and Postgres), [`artifacts`] (dbt-shaped
-//! JSON), [`ui`] (the only printer).
+//! JSON), [`lineage`] (column lineage with sqlparser), [`docs`] (the docs site and its server),
+//! [`ui`] (the only printer).
 
 pub mod adapter;
 pub mod artifacts;
 pub mod cli;
 pub mod compile;
 pub mod diagnostic;
+pub mod docs;
 pub mod exec;
 pub mod graph;
 pub mod jinja;
+pub mod lineage;
 pub mod manifest;
 pub mod project;
 pub mod settings;

@@ -24,8 +24,8 @@ use duckdb::core::{LogicalTypeHandle, LogicalTypeId};
 use duckdb::{Connection, InterruptHandle, Statement};
 
 use super::{
-    Adapter, AdapterKind, Cell, ColumnInfo, CsvRows, DbError, DbResult, ExistingRelation,
-    QueryResult, RelationKind, quote, quote_literal,
+    Adapter, AdapterKind, CatalogColumn, CatalogRelation, Cell, ColumnInfo, CsvRows, DbError,
+    DbResult, ExistingRelation, QueryResult, RelationKind, group_catalog, quote, quote_literal,
 };
 use crate::project::profile::DuckDbTarget;
 
@@ -339,6 +339,62 @@ impl Adapter for DuckDbAdapter {
                 })
                 .map_err(db_error)?;
             rows.collect::<Result<Vec<_>, _>>().map_err(db_error)
+        })
+        .await
+    }
+
+    async fn catalog(&self, schemas: &[String]) -> DbResult<Vec<CatalogRelation>> {
+        if schemas.is_empty() {
+            return Ok(Vec::new());
+        }
+        let schema_list = schemas
+            .iter()
+            .map(|s| quote_literal(s))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // DuckDB keeps no owner; `estimated_size` is the table's row count in its storage.
+        let sql = format!(
+            "select c.schema_name, c.table_name, v.view_name is not null, \
+                    coalesce(t.comment, v.comment), c.column_name, c.data_type, \
+                    c.column_index, c.comment, t.estimated_size \
+             from duckdb_columns() c \
+             left join duckdb_tables() t on t.database_name = c.database_name \
+               and t.schema_name = c.schema_name and t.table_name = c.table_name \
+             left join duckdb_views() v on v.database_name = c.database_name \
+               and v.schema_name = c.schema_name and v.view_name = c.table_name \
+             where c.database_name = current_database() and c.schema_name in ({schema_list}) \
+             order by c.schema_name, c.table_name, c.column_index"
+        );
+        self.run(move |connection| {
+            let mut statement = connection.prepare(&sql).map_err(db_error)?;
+            let rows = statement
+                .query_map([], |row| {
+                    let is_view: bool = row.get(2)?;
+                    Ok((
+                        CatalogRelation {
+                            schema: row.get(0)?,
+                            name: row.get(1)?,
+                            kind: if is_view {
+                                RelationKind::View
+                            } else {
+                                RelationKind::Table
+                            },
+                            comment: row.get(3)?,
+                            owner: None,
+                            columns: Vec::new(),
+                            row_count: row.get(8)?,
+                        },
+                        CatalogColumn {
+                            name: row.get(4)?,
+                            data_type: row.get(5)?,
+                            index: row.get(6)?,
+                            comment: row.get(7)?,
+                        },
+                    ))
+                })
+                .map_err(db_error)?;
+            let rows = rows.collect::<Result<Vec<_>, _>>().map_err(db_error)?;
+            Ok(group_catalog(rows))
         })
         .await
     }

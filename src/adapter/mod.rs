@@ -101,6 +101,14 @@ impl RelationKind {
             RelationKind::View => "view",
         }
     }
+
+    /// The `metadata.type` of dbt's catalog, as its Postgres and DuckDB adapters write it.
+    pub fn catalog_type(self) -> &'static str {
+        match self {
+            RelationKind::Table => "BASE TABLE",
+            RelationKind::View => "VIEW",
+        }
+    }
 }
 
 /// A relation that exists in the warehouse.
@@ -127,6 +135,46 @@ impl CsvRows {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// A relation as the warehouse describes it, for `catalog.json` and the docs site.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatalogRelation {
+    pub schema: String,
+    pub name: String,
+    pub kind: RelationKind,
+    pub comment: Option<String>,
+    pub owner: Option<String>,
+    pub columns: Vec<CatalogColumn>,
+    /// Rows as the engine's statistics count them; `None` where it keeps none (a view, or a
+    /// Postgres table never analysed).
+    pub row_count: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatalogColumn {
+    pub name: String,
+    pub data_type: String,
+    /// 1-based position in the relation.
+    pub index: i64,
+    pub comment: Option<String>,
+}
+
+/// Groups catalog rows (one per column, ordered by schema, relation and position) into relations.
+fn group_catalog(rows: Vec<(CatalogRelation, CatalogColumn)>) -> Vec<CatalogRelation> {
+    let mut relations: Vec<CatalogRelation> = Vec::new();
+    for (relation, column) in rows {
+        match relations.last_mut() {
+            Some(last) if last.schema == relation.schema && last.name == relation.name => {
+                last.columns.push(column)
+            }
+            _ => relations.push(CatalogRelation {
+                columns: vec![column],
+                ..relation
+            }),
+        }
+    }
+    relations
 }
 
 /// The engine behind an adapter; used to choose dispatched macros and to fill `target.type`.
@@ -174,6 +222,10 @@ pub trait Adapter: Send + Sync {
 
     /// Columns of a relation in ordinal order; empty when it does not exist.
     async fn get_columns(&self, schema: &str, name: &str) -> DbResult<Vec<ColumnInfo>>;
+
+    /// Every relation of the given schemas with its columns, comments, owner and row count
+    /// where the engine keeps one: one introspection query for all of them.
+    async fn catalog(&self, schemas: &[String]) -> DbResult<Vec<CatalogRelation>>;
 
     /// Bulk-loads a CSV file with a header row into `table` (quoted, qualified) for `columns`, in
     /// one transaction that first runs `before` (create or truncate the table). The file is

@@ -22,8 +22,8 @@ use sqlx::{
 };
 
 use super::{
-    Adapter, AdapterKind, Cell, ColumnInfo, CsvRows, DbError, DbResult, ExistingRelation,
-    QueryResult, RelationKind, quote, quote_literal,
+    Adapter, AdapterKind, CatalogColumn, CatalogRelation, Cell, ColumnInfo, CsvRows, DbError,
+    DbResult, ExistingRelation, QueryResult, RelationKind, group_catalog, quote, quote_literal,
 };
 use crate::project::profile::PostgresTarget;
 
@@ -527,6 +527,81 @@ impl Adapter for PostgresAdapter {
             .into_iter()
             .map(|(name, data_type)| ColumnInfo { name, data_type })
             .collect())
+    }
+
+    async fn catalog(&self, schemas: &[String]) -> DbResult<Vec<CatalogRelation>> {
+        if schemas.is_empty() {
+            return Ok(Vec::new());
+        }
+        // `reltuples` is the planner's row estimate, -1 until the table is first analysed.
+        type Row = (
+            String,
+            String,
+            bool,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            i16,
+            Option<String>,
+            Option<f32>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "select n.nspname::text, c.relname::text, c.relkind in ('v', 'm'), \
+                    obj_description(c.oid, 'pg_class'), pg_get_userbyid(c.relowner)::text, \
+                    a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnum, \
+                    col_description(c.oid, a.attnum), \
+                    case when c.relkind in ('r', 'p') and c.reltuples >= 0 then c.reltuples end \
+             from pg_catalog.pg_class c \
+             join pg_catalog.pg_namespace n on n.oid = c.relnamespace \
+             join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped \
+             where n.nspname = any($1) and c.relkind in ('r', 'p', 'f', 'v', 'm') \
+             order by 1, 2, a.attnum",
+        )
+        .bind(schemas)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(group_catalog(
+            rows.into_iter()
+                .map(
+                    |(
+                        schema,
+                        name,
+                        is_view,
+                        comment,
+                        owner,
+                        column,
+                        data_type,
+                        index,
+                        column_comment,
+                        rows,
+                    )| {
+                        (
+                            CatalogRelation {
+                                schema,
+                                name,
+                                kind: if is_view {
+                                    RelationKind::View
+                                } else {
+                                    RelationKind::Table
+                                },
+                                comment,
+                                owner,
+                                columns: Vec::new(),
+                                row_count: rows.map(|r| r as i64),
+                            },
+                            CatalogColumn {
+                                name: column,
+                                data_type,
+                                index: i64::from(index),
+                                comment: column_comment,
+                            },
+                        )
+                    },
+                )
+                .collect(),
+        ))
     }
 
     async fn cancel_all(&self) {

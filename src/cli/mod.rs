@@ -4,6 +4,7 @@
 mod clean;
 mod compile;
 mod debug;
+mod docs;
 mod ls;
 mod parse;
 mod run;
@@ -212,6 +213,40 @@ enum Command {
     Clean,
     /// Parse the project and write `target/manifest.json`.
     Parse,
+    /// Generate the docs site and its artifacts, or serve them.
+    Docs {
+        #[command(subcommand)]
+        command: DocsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DocsCommand {
+    /// Write `manifest.json`, `catalog.json`, `lineage.json` and the docs site into `target/`.
+    Generate {
+        /// Limit the catalog (the warehouse's columns and row counts) to these nodes.
+        #[command(flatten)]
+        select: SelectArgs,
+        /// Do not compile the nodes (the site then shows no compiled SQL and no column lineage).
+        #[arg(long)]
+        no_compile: bool,
+        /// Do not query the warehouse for the catalog; `catalog.json` is written empty.
+        #[arg(long)]
+        empty_catalog: bool,
+        /// Also write `static_index.html`: the whole site in one file that opens from disk.
+        #[arg(long = "static")]
+        single_file: bool,
+    },
+    /// Serve `target/` over HTTP; opens a browser only with `--browser`.
+    Serve {
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Open the site in the desktop's browser.
+        #[arg(long)]
+        browser: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -417,6 +452,35 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Debug => debug::run(&global).await,
             Command::Clean => clean::run(&global),
             Command::Parse => parse::run(&global, &invocation_id),
+            Command::Docs {
+                command:
+                    DocsCommand::Generate {
+                        select,
+                        no_compile,
+                        empty_catalog,
+                        single_file,
+                    },
+            } => {
+                docs::generate(
+                    &global,
+                    docs::Generate {
+                        selection: &select.selection(),
+                        no_compile,
+                        empty_catalog,
+                        single_file,
+                    },
+                    &invocation_id,
+                )
+                .await
+            }
+            Command::Docs {
+                command:
+                    DocsCommand::Serve {
+                        port,
+                        host,
+                        browser,
+                    },
+            } => docs::serve(&global, &host, port, browser).await,
         }
     });
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));

@@ -5,7 +5,7 @@ use crate::engines::{Engine, query};
 use crate::harness::Project;
 
 /// A copy of the repository's example project in a temp dir, pointed at `engine`.
-fn example_project(engine: &Engine) -> Project {
+pub fn example_project(engine: &Engine) -> Project {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let project = Project::empty();
     for dir in [

@@ -4,6 +4,7 @@
 mod harness;
 
 mod artifacts;
+mod docs;
 mod engines;
 mod errors;
 mod example;

@@ -1,0 +1,118 @@
+// Drives a generated uxt docs site in Debian's headless Chromium, as a person would: open it,
+// search for a node, open its page, check its columns and lineage, take a screenshot.
+// Run by tests/it/docs.rs; prints one JSON line of timings on stdout, exits 1 on a failed check.
+//
+// usage: node docs.mjs '<json plan>'
+//   {"chromium": "/usr/bin/chromium", "profile_dir": "...", "sites": [{"name", "url", "search",
+//    "columns": [...], "lineage_column": "...", "text": ["shown as text", ...], "screenshot": "..."}]}
+import { chromium } from 'playwright-core';
+
+const plan = JSON.parse(process.argv[2]);
+const failures = [];
+const timings = {};
+function check(site, ok, message) {
+  if (!ok) failures.push(`${site}: ${message}`);
+}
+
+// A fresh profile directory of the test's own, so no state leaks between runs.
+const browser = await chromium.launchPersistentContext(plan.profile_dir, {
+  executablePath: plan.chromium,
+  headless: true,
+  viewport: { width: 1400, height: 1000 },
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ],
+});
+try {
+  for (const site of plan.sites) {
+    const page = await browser.newPage();
+    const errors = [];
+    const requests = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+    page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+    page.on('request', (request) => requests.push(request.url()));
+
+    await page.goto(site.url, { waitUntil: 'load', timeout: 120000 });
+    await page.waitForSelector('#tree [role=treeitem]', { timeout: 120000 }).catch((error) => {
+      throw new Error(`${site.name}: the site did not render (${errors.join(' | ') || error.message})`);
+    });
+    const firstRender = await page.evaluate(
+      () => Number(document.body.dataset.rendered) - performance.timeOrigin);
+
+    // Type the name into the search box and time until its result is listed.
+    await page.focus('#search');
+    const searchMs = await page.evaluate(async (query) => {
+      const input = document.getElementById('search');
+      const start = performance.now();
+      input.value = query;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      while (!Array.from(document.querySelectorAll('#search-results .r-name')).some((el) => el.textContent === query)) {
+        if (performance.now() - start > 30000) return -1;
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+      }
+      return performance.now() - start;
+    }, site.search);
+    check(site.name, searchMs >= 0, `no search result for \`${site.search}\``);
+    timings[site.name] = { first_render_ms: Math.round(firstRender), search_ms: Math.round(searchMs) };
+    if (site.timings_only) {
+      await page.close();
+      continue;
+    }
+
+    // Open the node's page from the results with the keyboard.
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((name) => document.querySelector('#main h1')?.textContent === name, site.search);
+
+    const columns = await page.$$eval('table.columns tbody th a', (links) => links.map((a) => a.textContent));
+    for (const column of site.columns) {
+      check(site.name, columns.includes(column), `column \`${column}\` missing from the page (has ${columns.join(', ')})`);
+    }
+    const types = await page.$$eval('table.columns td.type', (cells) => cells.map((td) => td.textContent));
+    check(site.name, types.length > 0 && types.every((t) => t !== '—'), `columns lack catalog types: ${types.join(', ')}`);
+    const graphNodes = await page.$$eval('.graph-svg .gnode', (nodes) => nodes.length);
+    check(site.name, graphNodes >= 2, `the lineage graph drew ${graphNodes} nodes`);
+    const sources = await page.$$eval('td.from a.src', (links) => links.map((a) => a.textContent));
+    check(site.name, sources.length > 0, 'no column shows the upstream columns it is computed from');
+
+    for (const text of site.text || []) {
+      const shown = await page.evaluate(() => document.getElementById('main').innerText);
+      check(site.name, shown.includes(text), `the page does not show \`${text}\` as text`);
+    }
+    const injected = await page.evaluate(() => ({
+      ran: window.__uxt_pwned !== undefined,
+      scripts: document.querySelectorAll('#main script').length,
+      bold: Array.from(document.querySelectorAll('#main b')).length,
+    }));
+    check(site.name, !injected.ran && injected.scripts === 0 && injected.bold === 0,
+      `HTML from a description reached the DOM: ${JSON.stringify(injected)}`);
+
+    await page.screenshot({ path: site.screenshot, fullPage: false });
+
+    // The column lineage view of one column.
+    await page.click(`table.columns tbody th a >> text="${site.lineage_column}"`);
+    await page.waitForSelector('.graph-svg .gnode.focus');
+    const columnNodes = await page.$$eval('.graph-svg .gnode', (nodes) => nodes.length);
+    check(site.name, columnNodes >= 2, `the column lineage view drew ${columnNodes} nodes`);
+    await page.screenshot({ path: site.screenshot.replace(/\.png$/, '-column.png') });
+
+    // The whole-project graph and its selection box.
+    await page.goto(site.url.replace(/#.*$/, '') + '#!/graph?select=' + encodeURIComponent('+' + site.search));
+    await page.waitForSelector('.graph-svg .gnode');
+    const selected = await page.$$eval('.graph-svg .gnode', (nodes) => nodes.length);
+    check(site.name, selected >= 2, `the graph of +${site.search} drew ${selected} nodes`);
+
+    const outside = requests.filter((url) => !url.startsWith('file:') && !url.startsWith(new URL(site.url).origin));
+    check(site.name, outside.length === 0, `the site requested ${outside.join(', ')}`);
+    check(site.name, errors.length === 0, `the page reported errors: ${errors.join(' | ')}`);
+    await page.close();
+  }
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(timings));
+if (failures.length) {
+  console.error(failures.join('\n'));
+  process.exit(1);
+}
