@@ -60,8 +60,8 @@ YML
 
 # Wall time and peak memory of a command: "<seconds> <MiB>".
 measure() {
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr"; exit 1; }
-  awk '{printf "%.2f %.0f", $1, $2 / 1024}' "$work/time"
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
+  awk '{printf "%.2f %.0f\n", $1, $2 / 1024}' "$work/time"
 }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); uxt $("$UXT_BIN" --version | cut -d' ' -f2); $(command psql --version); duckdb $("$venv/bin/python" -c 'import duckdb; print(duckdb.__version__)')"
@@ -95,17 +95,20 @@ start=$(date +%s.%N)
 psql -d sim -f "$work/load.sql" >/dev/null
 copy_s=$(echo "$(date +%s.%N) - $start" | bc)
 
-duck_copy_s=$("$venv/bin/python" - "$work" $tables <<'PY'
+# Bare DuckDB load into a fresh database file (the Python package cannot open uxt's file, whose
+# bundled DuckDB writes a newer storage version), tables of the same shape.
+psql -d sim -At -F '|' -c "select table_schema || '.' || table_name, string_agg('\"' || column_name || '\" ' || data_type, ', ' order by ordinal_position) from information_schema.columns where table_schema in ('raw', 'truth') group by 1 order by 1" > "$work/shapes"
+duck_copy_s=$("$venv/bin/python" - "$work" <<'PY'
 import sys, time, duckdb
-work, tables = sys.argv[1], sys.argv[2:]
-con = duckdb.connect(f"{work}/sim.duckdb")
-con.execute("create schema bare")
-for table in tables:
-    con.execute(f"create table bare.{table.replace('.', '_')} as select * from {table} limit 0")
+work = sys.argv[1]
+shapes = [line.rstrip("\n").split("|", 1) for line in open(f"{work}/shapes")]
+con = duckdb.connect(f"{work}/bare.duckdb")
+for table, columns in shapes:
+    con.execute(f"create table {table.replace('.', '_')} ({columns})")
 start = time.perf_counter()
 con.execute("begin")
-for table in tables:
-    con.execute(f"copy bare.{table.replace('.', '_')} from '{work}/csv/{table}.csv' (format csv, header false)")
+for table, _ in shapes:
+    con.execute(f"copy {table.replace('.', '_')} from '{work}/csv/{table}.csv' (format csv, header false, delimiter ',', quote '\"', escape '\"', null '', allow_quoted_nulls false, auto_detect false)")
 con.execute("commit")
 print(f"{time.perf_counter() - start:.2f}")
 PY
