@@ -79,7 +79,7 @@ pub const VEHICLES: Table = Table {
         col(
             "vehicle_id",
             SqlType::Int,
-            "Vehicle id, 9801 upwards (eight per line).",
+            "Vehicle id, 9801 upwards (twelve per line, six each way).",
         ),
         col(
             "fleet_number",
@@ -229,7 +229,15 @@ const FARES: [i64; 4] = [100, 150, 250, 100];
 /// Station Fields, UXH Castle Gate, UXU Riverside, Council Old Town; 0 = no commute.
 const WORKPLACE: [u32; 8] = [0, 302, 304, 306, 305, 303, 301, 0];
 const STOP_SECONDS: i64 = 180;
-const BUSES_PER_LINE: u32 = 8;
+const BUSES_PER_LINE: u32 = 12;
+
+/// The bus of a line that runs departure `k` in a direction: each direction has its own half of
+/// the fleet, taken in turn, so a bus is back at its terminus before its next departure (six
+/// buses at a ten-minute headway give an hour's round).
+fn bus_slot(forward: bool, k: usize) -> u32 {
+    let half = BUSES_PER_LINE / 2;
+    (if forward { 0 } else { half }) + k as u32 % half
+}
 const HUB: u32 = 301;
 const INTERCHANGE: u32 = 9601;
 
@@ -512,8 +520,7 @@ pub fn step(
                     run,
                 });
                 let id = trip_id(line_index, forward, k);
-                let vehicle =
-                    9801 + line_index as u32 * BUSES_PER_LINE + (k as u32 % BUSES_PER_LINE);
+                let vehicle = 9801 + line_index as u32 * BUSES_PER_LINE + bus_slot(forward, k);
                 let scheduled = start_of_day + depart;
                 let length = (line_def.stops.len() as i64 - 1) * STOP_SECONDS;
                 let delivery = chaos::deliveries(emit, &mut chaos_rng, &rates, &TRIPS, id);
@@ -621,7 +628,8 @@ pub fn step(
                         leg_trip: trip_id(leg.line, leg.forward, k),
                         line: leg.line,
                         stop: lines[leg.line].stops[leg.board],
-                        vehicle: leg.line * BUSES_PER_LINE as usize + k % BUSES_PER_LINE as usize,
+                        vehicle: leg.line * BUSES_PER_LINE as usize
+                            + bus_slot(leg.forward, k) as usize,
                         at: boarded + riding.between(-40, 0),
                         fare: if charged { 0 } else { fare },
                     },
