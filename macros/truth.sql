@@ -1,7 +1,8 @@
 {#- Rows where `mart` differs from `truth` by more than `tolerance` (a share) in any of
     `measures`, or misses a row, on every settled day: a day whose late rows have all arrived,
-    `settle_days` before the last day delivered; and rows of `mart` whose key the truth never
-    had. A data test passes when this returns nothing. -#}
+    `settle_days` before the last day delivered; and rows of `mart` in a settled period (the
+    first key, a day or a month) whose key the truth never had. A data test passes when this
+    returns nothing. -#}
 {% macro compare_to_truth(mart, truth, keys, measures, last_delivered_day, settle_days=2, tolerance=0.02) %}
 with settled as (
     select {{ last_delivered_day }} - {{ settle_days }} as last_day
@@ -36,7 +37,8 @@ select
     mart.{{ measure }} as mart_{{ measure }}{{ ',' if not loop.last }}
     {% endfor %}
 from {{ mart }} as mart
-where not exists (
+where mart.{{ keys[0] }} in (select {{ keys[0] }} from truth)
+and not exists (
     select 1
     from (select * from {{ truth }}) as all_truth
     where {% for key in keys %}all_truth.{{ key }} = mart.{{ key }}{{ ' and ' if not loop.last }}{% endfor %}
