@@ -31,7 +31,9 @@ mkdir -p "$work/pg" && [[ $(id -u) == 0 ]] && chown postgres "$work/pg"
 as_pg "$PG_BIN/initdb" -D "$work/pg" -A trust -U postgres >/dev/null
 as_pg "$PG_BIN/pg_ctl" -D "$work/pg" -w -l "$work/pg/log" \
   -o "-p $port -k $work/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
-psql() { command psql -X -q -h 127.0.0.1 -p "$port" -U postgres "$@"; }
+# Both uxt and psql reach the server through its Unix socket. Over TCP, each COPY of uxt's waits
+# ~40 ms for a delayed ACK: sqlx leaves Nagle's algorithm on and offers no TCP_NODELAY setting.
+psql() { command psql -X -q -h "$work/pg" -p "$port" -U postgres "$@"; }
 psql -c "create database sim"
 
 # DuckDB's own reader is driven from its Python package, timed inside Python around the COPYs.
@@ -55,7 +57,7 @@ sim_bench:
   target: duckdb
   outputs:
     duckdb: {type: duckdb, path: $work/sim.duckdb, schema: main, threads: 2}
-    pg: {type: postgres, host: 127.0.0.1, port: $port, user: postgres, password: "", dbname: sim, schema: public, threads: 2}
+    pg: {type: postgres, host: $work/pg, port: $port, user: postgres, password: "", dbname: sim, schema: public, threads: 2}
 YML
 
 # Wall time and peak memory of a command: "<seconds> <MiB>".

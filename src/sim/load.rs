@@ -19,8 +19,9 @@ use crate::sim::world::{self, GENERATOR_VERSION, World};
 /// free: the world is megabytes of JSON.
 const SNAPSHOT_EVERY: Day = 360;
 
-/// A group of days is loaded once it holds this many rows or days.
-const GROUP_ROWS: u64 = 200_000;
+/// A group of days is loaded once it holds this many rows or days. Each table of a group is one
+/// bulk statement, whose fixed cost (a round trip, a scan set-up) is paid per group.
+const GROUP_ROWS: u64 = 1_000_000;
 const GROUP_DAYS: usize = 30;
 
 /// Where the simulator's own bookkeeping lives.
@@ -309,8 +310,8 @@ pub struct Summary {
     pub rows: BTreeMap<String, u64>,
 }
 
-/// Simulates `days` days from `world` and loads each. Generation runs on its own thread, a day
-/// or two ahead of the loader; `on_load` is told of each loaded group of days.
+/// Simulates `days` days from `world` and loads each. Generation runs on its own thread, one
+/// group ahead of the loader; `on_load` is told of each loaded group of days.
 pub async fn simulate(
     adapter: Arc<dyn Adapter>,
     config: SimConfig,
@@ -319,7 +320,7 @@ pub async fn simulate(
     mut on_load: impl FnMut(&[(Day, u64)], &BTreeMap<String, u64>),
 ) -> Result<Summary, DbError> {
     let first_day = world.day;
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<DayLoad>(2);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<DayLoad>(1);
     let generator = std::thread::spawn(move || {
         let mut group = Group::default();
         for index in 0..days {
