@@ -151,7 +151,10 @@ pub fn render_node(
     ));
     let values = || NodeValues {
         this: Some(node.relation()),
-        model: Some(resolve_node_value(node)),
+        model: Some(jinja.ctx.resolver.get().map_or_else(
+            || resolve_node_value(node),
+            |resolver| resolver.model(&node.unique_id),
+        )),
         ..NodeValues::default()
     };
     let rendered = render_with_hooks(manifest, jinja, node, scope.clone(), &values);
