@@ -2,9 +2,9 @@
 """Generates a synthetic dbt/uxt project of N models that both tools accept unchanged.
 
 Layered like a real project: a seed and a source over it; staging models (a tenth) reading one
-of them; intermediate models in layers of the staging width, each ref-ing one to three models of
-the layer below (layers keep the depth of views over views bounded, so databases plan them
-quickly at any size); marts (a tenth, tables) joining three. Schema YAML with descriptions and
+of them; intermediate models in three layers, each ref-ing one to three models of
+the layer below and keeping one row per id (layers bound the depth of views over views, and
+unique ids keep the marts' joins small, so databases build them quickly at any size); marts (a tenth, tables) joining three. Schema YAML with descriptions and
 tests, project macros used by models, and Jinja (loops, ifs, config, var). The profile has a
 `duckdb` and a `postgres` target, both building into schema `bench` with 2 threads; Postgres is
 reached through PGHOST, PGPORT, PGUSER and PGDATABASE. Deterministic for a given N.
@@ -71,6 +71,8 @@ def main():
             "        data_tests: [unique, not_null]",
         ]
         layer.append(name)
+    # Three layers: views over views stay shallow, so databases plan the marts quickly.
+    width = max(1, -(-intermediate // 3))
     below, current = layer, []
     for i in range(intermediate):
         name = f"int_{i:05d}"
@@ -82,11 +84,13 @@ def main():
         with open(os.path.join(out, "models", "intermediate", name + ".sql"), "w") as f:
             f.write(
                 "{% set cols = ['id', 'amount', 'label'] %}\n"
+                f"select id, sum(amount) as amount, min(label) as label from (\n"
                 f"select {{{{ pick_columns(cols) }}}} from (\n{body}\n) as unioned\n"
                 "{% if var('multiplier') > 2 %}where amount >= 0{% endif %}\n"
+                ") as filtered\ngroup by id\n"
             )
         current.append(name)
-        if len(current) == staging:
+        if len(current) == width:
             below, current = current, []
     top = below + current
     materialized = "view" if args.all_views else "table"
