@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Generates a synthetic dbt/uxt project of N models that both tools accept unchanged.
 
-Layered like a real project: staging models over a source, intermediate models that each ref one
-to three earlier models, marts joining several; schema YAML with tests and descriptions, a
-project macro used by models, and Jinja (loops, ifs, config, var). Deterministic for a given N.
+Layered like a real project: a seed and a source over it; staging models (a tenth) reading one
+of them; intermediate models in three layers, each ref-ing one to three models of
+the layer below and keeping one row per id (layers bound the depth of views over views, and
+unique ids keep the marts' joins small, so databases build them quickly at any size); marts (a tenth, tables) joining three. Schema YAML with descriptions and
+tests, project macros used by models, and Jinja (loops, ifs, config, var). The profile has a
+`duckdb` and a `postgres` target, both building into schema `bench` with 2 threads; Postgres is
+reached through PGHOST, PGPORT, PGUSER and PGDATABASE. Deterministic for a given N.
 """
 import argparse
 import os
@@ -14,14 +18,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", type=int, required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--profile-type", choices=["duckdb", "postgres"], default="duckdb")
+    parser.add_argument("--all-views", action="store_true", help="marts as views too")
     args = parser.parse_args()
     rng = random.Random(args.models)
-    out = args.out
-    os.makedirs(os.path.join(out, "models", "staging"), exist_ok=True)
-    os.makedirs(os.path.join(out, "models", "intermediate"), exist_ok=True)
-    os.makedirs(os.path.join(out, "models", "marts"), exist_ok=True)
-    os.makedirs(os.path.join(out, "macros"), exist_ok=True)
+    out = os.path.abspath(args.out)
+    for folder in ["models/staging", "models/intermediate", "models/marts", "macros", "seeds"]:
+        os.makedirs(os.path.join(out, folder), exist_ok=True)
 
     with open(os.path.join(out, "dbt_project.yml"), "w") as f:
         f.write(
@@ -34,58 +36,93 @@ def main():
             "{% macro scaled(column, factor=2) %}({{ column }} * {{ factor }}){% endmacro %}\n"
             "{% macro pick_columns(cols) %}{% for c in cols %}{{ c }}{% if not loop.last %}, {% endif %}{% endfor %}{% endmacro %}\n"
         )
+    with open(os.path.join(out, "seeds", "bench_seed.csv"), "w") as f:
+        f.write("id,amount,label\n")
+        for i in range(10):
+            f.write(f"{i},{i * 7 % 10},row_{i}\n")
 
     staging = max(1, args.models // 10)
     marts = max(1, args.models // 10)
     intermediate = args.models - staging - marts
-    names = []
-    yaml = ["version: 2", "models:"]
+    yaml = [
+        "version: 2",
+        "sources:",
+        "  - name: raw",
+        "    schema: bench",
+        "    tables:",
+        "      - name: bench_seed",
+        "models:",
+    ]
+    layer = []
     for i in range(staging):
         name = f"stg_{i:05d}"
+        relation = "ref('bench_seed')" if i % 2 == 0 else "source('raw', 'bench_seed')"
         with open(os.path.join(out, "models", "staging", name + ".sql"), "w") as f:
             f.write(
                 "{{ config(materialized='view') }}\n"
-                f"select {i} as id, {{{{ scaled('{i}', var('multiplier')) }}}} as amount, 'row_{i}' as label\n"
+                f"select id + {i} as id, {{{{ scaled('amount', var('multiplier')) }}}} as amount, label\n"
+                f"from {{{{ {relation} }}}}\n"
             )
-        names.append(name)
+        yaml += [
+            f"  - name: {name}",
+            f"    description: Staging model {i}.",
+            "    columns:",
+            "      - name: id",
+            "        data_tests: [unique, not_null]",
+        ]
+        layer.append(name)
+    # Three layers: views over views stay shallow, so databases plan the marts quickly.
+    width = max(1, -(-intermediate // 3))
+    below, current = layer, []
     for i in range(intermediate):
         name = f"int_{i:05d}"
-        parents = rng.sample(names[-min(len(names), 50):], k=min(len(names), rng.randint(1, 3)))
+        count = min(len(below), rng.choices([1, 2, 3], weights=[50, 35, 15])[0])
+        parents = rng.sample(below, k=count)
         body = "\nunion all\n".join(
             f"select id, amount, label from {{{{ ref('{p}') }}}}" for p in parents
         )
         with open(os.path.join(out, "models", "intermediate", name + ".sql"), "w") as f:
             f.write(
                 "{% set cols = ['id', 'amount', 'label'] %}\n"
+                f"select id, sum(amount) as amount, min(label) as label from (\n"
                 f"select {{{{ pick_columns(cols) }}}} from (\n{body}\n) as unioned\n"
                 "{% if var('multiplier') > 2 %}where amount >= 0{% endif %}\n"
+                ") as filtered\ngroup by id\n"
             )
-        names.append(name)
+        current.append(name)
+        if len(current) == width:
+            below, current = current, []
+    top = below + current
+    materialized = "view" if args.all_views else "table"
     for i in range(marts):
         name = f"fct_{i:05d}"
-        parents = rng.sample(names, k=min(len(names), 3))
+        parents = rng.sample(top, k=min(len(top), 3))
         joins = "\n".join(
             f"left join {{{{ ref('{p}') }}}} as p{j} on p{j}.id = base.id" for j, p in enumerate(parents[1:])
         )
         with open(os.path.join(out, "models", "marts", name + ".sql"), "w") as f:
             f.write(
-                "{{ config(materialized='table') }}\n"
+                f"{{{{ config(materialized='{materialized}') }}}}\n"
                 f"select base.id, base.amount from {{{{ ref('{parents[0]}') }}}} as base\n{joins}\n"
             )
-        yaml += [f"  - name: {name}", f"    description: Mart {i}.", "    columns:", "      - name: id", "        data_tests: [not_null]"]
-        names.append(name)
+        yaml += [
+            f"  - name: {name}",
+            f"    description: Mart {i}.",
+            "    columns:",
+            "      - name: id",
+            "        data_tests: [not_null]",
+        ]
     with open(os.path.join(out, "models", "schema.yml"), "w") as f:
         f.write("\n".join(yaml) + "\n")
     with open(os.path.join(out, "profiles.yml"), "w") as f:
-        if args.profile_type == "duckdb":
-            f.write("bench:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/bench_db.duckdb\n      schema: main\n      threads: 2\n")
-        else:
-            f.write(
-                "bench:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n"
-                "      host: \"{{ env_var('PGHOST', '127.0.0.1') }}\"\n      port: \"{{ env_var('PGPORT', '5432') | int }}\"\n"
-                "      user: \"{{ env_var('PGUSER', 'postgres') }}\"\n      password: \"{{ env_var('PGPASSWORD', '') }}\"\n"
-                "      dbname: \"{{ env_var('PGDATABASE', 'bench') }}\"\n      schema: public\n      threads: 2\n"
-            )
+        f.write(
+            "bench:\n  target: duckdb\n  outputs:\n"
+            f"    duckdb:\n      type: duckdb\n      path: {out}/warehouse.duckdb\n      schema: bench\n      threads: 2\n"
+            "    postgres:\n      type: postgres\n"
+            "      host: \"{{ env_var('PGHOST', '127.0.0.1') }}\"\n      port: \"{{ env_var('PGPORT', '5432') | int }}\"\n"
+            "      user: \"{{ env_var('PGUSER', 'postgres') }}\"\n      password: \"\"\n"
+            "      dbname: \"{{ env_var('PGDATABASE', 'bench') }}\"\n      schema: bench\n      threads: 2\n"
+        )
 
 
 if __name__ == "__main__":

@@ -5,16 +5,22 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
+use std::sync::LazyLock;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value as Json, json};
 
+use rayon::prelude::*;
+
+use self::fields::{Field, Fields};
 use crate::adapter::CatalogRelation;
 use crate::exec::NodeResult;
 use crate::lineage::Column;
 use crate::manifest::{Manifest, Node, ResourceType, Source};
 use crate::project::properties::ColumnDef;
+
+mod fields;
 
 /// The dbt version whose artifact schemas uxt writes.
 pub const DBT_SCHEMA_VERSION: &str = "1.9.0";
@@ -53,9 +59,9 @@ fn columns(columns: &indexmap::IndexMap<String, ColumnDef>) -> Json {
     )
 }
 
-fn node_json(node: &Node, compiled: Option<&str>, root_path: &str) -> Json {
-    let mut config = node.config.clone();
-    for (key, default) in [
+/// Config keys dbt writes for every node, with their defaults, in dbt's order.
+static CONFIG_DEFAULTS: LazyLock<[(&str, Json); 19]> = LazyLock::new(|| {
+    [
         ("enabled", json!(true)),
         ("alias", Json::Null),
         ("schema", Json::Null),
@@ -75,72 +81,116 @@ fn node_json(node: &Node, compiled: Option<&str>, root_path: &str) -> Json {
         ("docs", json!({"show": true, "node_color": null})),
         ("contract", json!({"enforced": false, "alias_types": true})),
         ("access", json!("protected")),
-    ] {
-        config.entry(key).or_insert(default);
+    ]
+});
+static DOCS: LazyLock<Json> = LazyLock::new(|| json!({"show": true, "node_color": null}));
+static CONTRACT: LazyLock<Json> =
+    LazyLock::new(|| json!({"enforced": false, "alias_types": true, "checksum": null}));
+static CREATED_AT: LazyLock<Json> = LazyLock::new(|| json!(0.0));
+
+fn node_json<'a>(node: &'a Node, compiled: Option<&'a str>, root_path: &'a str) -> Fields<'a> {
+    let mut config = Fields::with_capacity(node.config.len() + CONFIG_DEFAULTS.len());
+    for (key, value) in &node.config {
+        config.insert(key, Field::Json(value));
+    }
+    for (key, default) in CONFIG_DEFAULTS.iter() {
+        if !config.contains(key) {
+            config.insert(key, Field::Json(default));
+        }
     }
     // dbt spells the hooks with a dash in the manifest.
-    if let Some(hooks) = config.remove("pre_hook") {
-        config.insert("pre-hook".into(), hooks_json(hooks));
+    for (key, manifest_key) in [("pre_hook", "pre-hook"), ("post_hook", "post-hook")] {
+        if let Some(hooks) = node.config.get(key) {
+            config.remove(key);
+            config.insert(manifest_key, Field::Owned(hooks_json(hooks.clone())));
+        }
     }
-    if let Some(hooks) = config.remove("post_hook") {
-        config.insert("post-hook".into(), hooks_json(hooks));
-    }
-    let tags = node.tags();
-    let mut object = json!({
-        "database": node.database,
-        "schema": node.schema,
-        "name": node.name,
-        "resource_type": node.resource_type.as_str(),
-        "package_name": node.package_name,
-        "path": node.path,
-        "original_file_path": node.original_file_path,
-        "unique_id": node.unique_id,
-        "fqn": node.fqn,
-        "alias": node.alias,
-        "checksum": {"name": "sha256", "checksum": node.checksum},
-        "config": config,
-        "tags": tags,
-        "description": node.description,
-        "columns": columns(&node.columns),
-        "meta": node.config.get("meta").cloned().unwrap_or(json!({})),
-        "group": null,
-        "docs": {"show": true, "node_color": null},
-        "patch_path": node.patch_path,
-        "build_path": null,
-        "unrendered_config": node.config_call_dict,
-        "created_at": 0.0,
-        "relation_name": node.relation_name(),
-        "raw_code": &*node.raw_code,
-        "language": "sql",
-        "refs": node.refs.iter().map(|r| json!({"name": r.name, "package": r.package, "version": r.version})).collect::<Vec<_>>(),
-        "sources": node.sources.iter().map(|(s, t)| json!([s, t])).collect::<Vec<_>>(),
-        "metrics": [],
-        "depends_on": {"macros": node.depends_on_macros, "nodes": node.depends_on_nodes},
-        "compiled_path": compiled.map(|_| format!("target/compiled/{}/{}", node.package_name, node.output_path())),
-        "compiled": compiled.is_some(),
-        "compiled_code": compiled,
-        "extra_ctes_injected": compiled.is_some(),
-        "extra_ctes": [],
-        "contract": {"enforced": false, "alias_types": true, "checksum": null},
-        "access": "protected",
-        "constraints": [],
-        "version": null,
-        "latest_version": null,
-        "deprecation_date": null,
-    });
+    let mut object = Fields::from([
+        ("database", Field::Str(&node.database)),
+        ("schema", Field::Str(&node.schema)),
+        ("name", Field::Str(&node.name)),
+        ("resource_type", Field::Str(node.resource_type.as_str())),
+        ("package_name", Field::Str(&node.package_name)),
+        ("path", Field::Str(&node.path)),
+        ("original_file_path", Field::Str(&node.original_file_path)),
+        ("unique_id", Field::Str(&node.unique_id)),
+        ("fqn", Field::Strings(&node.fqn)),
+        ("alias", Field::Str(&node.alias)),
+        (
+            "checksum",
+            Field::Object(Fields::from([
+                ("name", Field::Str("sha256")),
+                ("checksum", Field::Str(&node.checksum)),
+            ])),
+        ),
+        ("config", Field::Object(config)),
+        ("tags", Field::Owned(node.tags().into())),
+        ("description", Field::Str(&node.description)),
+        ("columns", Field::Columns(&node.columns)),
+        (
+            "meta",
+            Field::Json(node.config.get("meta").unwrap_or(&fields::EMPTY_OBJECT)),
+        ),
+        ("group", Field::Json(&fields::NULL)),
+        ("docs", Field::Json(&DOCS)),
+        ("patch_path", Field::optional(node.patch_path.as_deref())),
+        ("build_path", Field::Json(&fields::NULL)),
+        ("unrendered_config", Field::Map(&node.config_call_dict)),
+        ("created_at", Field::Json(&CREATED_AT)),
+        ("relation_name", Field::Owned(node.relation_name().into())),
+        ("raw_code", Field::Str(&node.raw_code)),
+        ("language", Field::Str("sql")),
+        ("refs", Field::Refs(&node.refs)),
+        ("sources", Field::Sources(&node.sources)),
+        ("metrics", Field::Json(&fields::EMPTY_ARRAY)),
+        (
+            "depends_on",
+            Field::Object(Fields::from([
+                ("macros", Field::Strings(&node.depends_on_macros)),
+                ("nodes", Field::Strings(&node.depends_on_nodes)),
+            ])),
+        ),
+        (
+            "compiled_path",
+            Field::Owned(
+                compiled
+                    .map(|_| {
+                        format!(
+                            "target/compiled/{}/{}",
+                            node.package_name,
+                            node.output_path()
+                        )
+                    })
+                    .into(),
+            ),
+        ),
+        ("compiled", Field::Owned(compiled.is_some().into())),
+        ("compiled_code", Field::optional(compiled)),
+        (
+            "extra_ctes_injected",
+            Field::Owned(compiled.is_some().into()),
+        ),
+        ("extra_ctes", Field::Json(&fields::EMPTY_ARRAY)),
+        ("contract", Field::Json(&CONTRACT)),
+        ("access", Field::Str("protected")),
+        ("constraints", Field::Json(&fields::EMPTY_ARRAY)),
+        ("version", Field::Json(&fields::NULL)),
+        ("latest_version", Field::Json(&fields::NULL)),
+        ("deprecation_date", Field::Json(&fields::NULL)),
+    ]);
     shape_for_resource_type(node, &mut object, compiled.is_some(), root_path);
     object
 }
 
 /// dbt's manifest schema allows different fields for each resource type; strict readers reject
 /// any other, so each node carries exactly its type's.
-fn shape_for_resource_type(node: &Node, object: &mut Json, compiled: bool, root_path: &str) {
-    let Json::Object(map) = object else { return };
-    let drop = |map: &mut Map<String, Json>, keys: &[&str]| {
-        keys.iter().for_each(|k| {
-            map.remove(*k);
-        })
-    };
+fn shape_for_resource_type<'a>(
+    node: &'a Node,
+    map: &mut Fields<'a>,
+    compiled: bool,
+    root_path: &'a str,
+) {
+    let drop = |map: &mut Fields, keys: &[&str]| keys.iter().for_each(|k| map.remove(k));
     if !compiled {
         drop(
             map,
@@ -154,8 +204,8 @@ fn shape_for_resource_type(node: &Node, object: &mut Json, compiled: bool, root_
     }
     match node.resource_type {
         ResourceType::Model => {
-            map.insert("primary_key".into(), json!([]));
-            map.insert("time_spine".into(), Json::Null);
+            map.insert("primary_key", Field::Json(&fields::EMPTY_ARRAY));
+            map.insert("time_spine", Field::Json(&fields::NULL));
         }
         ResourceType::Seed => {
             drop(
@@ -179,10 +229,13 @@ fn shape_for_resource_type(node: &Node, object: &mut Json, compiled: bool, root_
                 ],
             );
             map.insert(
-                "depends_on".into(),
-                json!({"macros": node.depends_on_macros}),
+                "depends_on",
+                Field::Object(Fields::from([(
+                    "macros",
+                    Field::Strings(&node.depends_on_macros),
+                )])),
             );
-            map.insert("root_path".into(), json!(root_path));
+            map.insert("root_path", Field::Str(root_path));
         }
         ResourceType::Snapshot | ResourceType::Analysis | ResourceType::Test => {
             drop(
@@ -212,13 +265,21 @@ fn shape_for_resource_type(node: &Node, object: &mut Json, compiled: bool, root_
             ),
             _ => ("models", String::new()),
         };
-        map.insert("test_metadata".into(), json!({"name": test.decl.test_name, "kwargs": test.metadata_kwargs, "namespace": test.decl.namespace}));
-        map.insert("column_name".into(), json!(test.decl.column_name));
+        map.insert("test_metadata", Field::Owned(json!({"name": test.decl.test_name, "kwargs": test.metadata_kwargs, "namespace": test.decl.namespace})));
         map.insert(
-            "attached_node".into(),
-            json!((!test.attached_node.starts_with("source.")).then_some(&test.attached_node)),
+            "column_name",
+            Field::optional(test.decl.column_name.as_deref()),
         );
-        map.insert("file_key_name".into(), json!(format!("{kind}.{owner}")));
+        map.insert(
+            "attached_node",
+            Field::optional(
+                (!test.attached_node.starts_with("source.")).then_some(test.attached_node.as_str()),
+            ),
+        );
+        map.insert(
+            "file_key_name",
+            Field::Owned(json!(format!("{kind}.{owner}"))),
+        );
     }
 }
 
@@ -358,19 +419,7 @@ pub fn write_manifest(
         out.write_all(b"{\"metadata\":")?;
         serde_json::to_writer(&mut out, &metadata)?;
         out.write_all(b",\"nodes\":")?;
-        write_entries(
-            &mut out,
-            manifest.nodes.values().map(|n| {
-                (
-                    &n.unique_id,
-                    node_json(
-                        n,
-                        compiled.get(&n.unique_id).map(String::as_str),
-                        &invocation.project_root,
-                    ),
-                )
-            }),
-        )?;
+        write_nodes(&mut out, manifest, compiled, &invocation.project_root)?;
         out.write_all(b",\"sources\":")?;
         write_entries(
             &mut out,
@@ -404,6 +453,38 @@ pub fn write_manifest(
         out.flush()
     })();
     streamed.with_context(context)
+}
+
+/// The `nodes` object, serialized in parallel a batch at a time and written in order: the
+/// largest part of the manifest, and the batches bound the memory it takes.
+fn write_nodes(
+    out: &mut impl Write,
+    manifest: &Manifest,
+    compiled: &BTreeMap<String, String>,
+    root_path: &str,
+) -> std::io::Result<()> {
+    let nodes: Vec<&Node> = manifest.nodes.values().collect();
+    out.write_all(b"{")?;
+    for (batch, chunk) in nodes.chunks(1024).enumerate() {
+        let parts: Vec<Vec<u8>> = chunk
+            .par_iter()
+            .map(|node| -> serde_json::Result<Vec<u8>> {
+                let mut part = Vec::with_capacity(4096);
+                serde_json::to_writer(&mut part, &node.unique_id)?;
+                part.push(b':');
+                let sql = compiled.get(&node.unique_id).map(String::as_str);
+                serde_json::to_writer(&mut part, &node_json(node, sql, root_path))?;
+                Ok(part)
+            })
+            .collect::<serde_json::Result<_>>()?;
+        for (index, part) in parts.iter().enumerate() {
+            if batch > 0 || index > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(part)?;
+        }
+    }
+    out.write_all(b"}")
 }
 
 /// A JSON object written entry by entry.

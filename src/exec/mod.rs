@@ -507,7 +507,7 @@ fn write_run_file(path: &std::path::Path, statements: &[String]) -> bool {
     let text: String = statements.iter().map(|s| format!("{s};\n\n")).collect();
     path.parent()
         .is_some_and(|parent| std::fs::create_dir_all(parent).is_ok())
-        && std::fs::write(path, text).is_ok()
+        && crate::compile::write_if_changed(path, text.as_bytes()).is_ok()
 }
 
 async fn send(adapter: &dyn Adapter, sent: &mut Vec<String>, sql: String) -> Result<(), Failure> {

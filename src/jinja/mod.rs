@@ -37,6 +37,8 @@ pub trait Resolver: Send + Sync {
     fn resolve_source(&self, source: &str, table: &str) -> Result<Relation, String>;
     /// Everything a node knows of itself, for `model` and `graph` (`graph.nodes[...]`).
     fn graph(&self) -> Value;
+    /// `model` for the node of that id.
+    fn model(&self, unique_id: &str) -> Value;
 }
 
 /// The warehouse as Jinja reaches it: an adapter and the runtime to wait on it from the

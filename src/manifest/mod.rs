@@ -951,12 +951,16 @@ fn render_stub(
             node.config.entry(key).or_insert(default);
         }
     }
+    let node = Arc::new(node);
     let values = NodeValues {
-        model: Some(resolve::node_value(&node)),
+        model: Some(resolve::LazyModel::of_node(node.clone())),
         this: Some(Relation::new(None, None, node.name.clone())),
         ..NodeValues::default()
     };
-    jinja.render(&template, scope.clone(), values)?;
+    let rendered = jinja.render(&template, scope.clone(), values);
+    // The render's values are gone once it returns, unless a template kept `model` somewhere.
+    let mut node = Arc::try_unwrap(node).unwrap_or_else(|shared| (*shared).clone());
+    rendered?;
     node.config = scope.config.borrow().clone();
     node.config
         .entry("materialized")

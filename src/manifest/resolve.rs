@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-use minijinja::Value;
+use minijinja::value::{DynObject, Enumerator, Object, ObjectRepr};
+use minijinja::{Error, ErrorKind, State, Value};
 use serde_json::json;
 
 use super::{Manifest, Node};
@@ -92,6 +93,13 @@ impl Resolver for ManifestResolver {
             .get_or_init(|| crate::jinja::to_value(self.graph_json()))
             .clone()
     }
+
+    fn model(&self, unique_id: &str) -> Value {
+        Value::from_object(LazyModel {
+            source: ModelSource::Manifest(self.manifest.clone(), unique_id.to_string()),
+            value: OnceLock::new(),
+        })
+    }
 }
 
 fn node_json(node: &Node) -> serde_json::Value {
@@ -120,4 +128,90 @@ fn node_json(node: &Node) -> serde_json::Value {
 /// The `model` context variable of a node.
 pub fn node_value(node: &Node) -> Value {
     crate::jinja::to_value(node_json(node))
+}
+
+/// Where a lazy `model` finds its node.
+enum ModelSource {
+    Node(Arc<Node>),
+    Manifest(Arc<Manifest>, String),
+}
+
+/// `model`, built the first time a template reads it: most renders never do, and building it
+/// for each of them cost more than the rest of rendering a simple model. Behaves as the map
+/// [`node_value`] gives.
+pub struct LazyModel {
+    source: ModelSource,
+    value: OnceLock<Value>,
+}
+
+impl LazyModel {
+    /// For a node being parsed; the caller takes it back with `Arc::try_unwrap` after the render.
+    pub fn of_node(node: Arc<Node>) -> Value {
+        Value::from_object(LazyModel {
+            source: ModelSource::Node(node),
+            value: OnceLock::new(),
+        })
+    }
+
+    fn value(&self) -> &Value {
+        self.value.get_or_init(|| match &self.source {
+            ModelSource::Node(node) => node_value(node),
+            ModelSource::Manifest(manifest, unique_id) => manifest
+                .nodes
+                .get(unique_id)
+                .map_or_else(Value::default, node_value),
+        })
+    }
+
+    fn object(&self) -> Option<DynObject> {
+        self.value().as_object().cloned()
+    }
+}
+
+impl std::fmt::Debug for LazyModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.value(), f)
+    }
+}
+
+impl Object for LazyModel {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.object()?.get_value(key)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        self.object()?.get_value_by_str(key)
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        self.object().map_or(Enumerator::Empty, |o| o.enumerate())
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        self.object()?.enumerator_len()
+    }
+
+    fn is_true(self: &Arc<Self>) -> bool {
+        self.object().is_some_and(|o| o.is_true())
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        state: &mut State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        match self.object() {
+            Some(object) => object.call_method(state, method, args),
+            None => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self.value(), f)
+    }
 }

@@ -213,9 +213,10 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
             return Err(diagnostic);
         }
     }
+    let names = NameLines::new(&file.contents);
     for resource in RESOURCE_KEYS {
         for entry in list(&top, resource, file)? {
-            let patch = read_patch(entry, file)?;
+            let patch = read_patch(entry, file, &names)?;
             let by_name = properties.patches.entry(resource.to_string()).or_default();
             if let Some(previous) = by_name.get(&patch.name) {
                 return Err(Diagnostic::new(
@@ -232,7 +233,7 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
         }
     }
     for entry in list(&top, "sources", file)? {
-        properties.sources.push(read_source(entry, file)?);
+        properties.sources.push(read_source(entry, file, &names)?);
     }
     for entry in list(&top, "macros", file)? {
         if let (Some(name), Some(description)) = (
@@ -371,7 +372,11 @@ fn columns_of(
     Ok(columns)
 }
 
-fn read_patch(entry: &Map<String, Value>, file: &SourceFile) -> Result<Patch, Diagnostic> {
+fn read_patch(
+    entry: &Map<String, Value>,
+    file: &SourceFile,
+    names: &NameLines,
+) -> Result<Patch, Diagnostic> {
     let name = name_of(entry, file, "resource")?;
     let mut config = object(entry, "config");
     for key in ["meta", "docs", "tags"] {
@@ -382,7 +387,7 @@ fn read_patch(entry: &Map<String, Value>, file: &SourceFile) -> Result<Patch, Di
         }
     }
     Ok(Patch {
-        line: line_of(&file.contents, &format!("name: {name}"), 0),
+        line: names.line(&file.contents, &name),
         description: text(entry, "description"),
         columns: columns_of(entry, file)?,
         tests: tests_of(entry),
@@ -398,7 +403,11 @@ fn read_patch(entry: &Map<String, Value>, file: &SourceFile) -> Result<Patch, Di
     })
 }
 
-fn read_source(entry: &Map<String, Value>, file: &SourceFile) -> Result<SourceDef, Diagnostic> {
+fn read_source(
+    entry: &Map<String, Value>,
+    file: &SourceFile,
+    names: &NameLines,
+) -> Result<SourceDef, Diagnostic> {
     let name = name_of(entry, file, "source")?;
     let mut tables = Vec::new();
     if let Some(Value::Array(items)) = entry.get("tables") {
@@ -428,7 +437,7 @@ fn read_source(entry: &Map<String, Value>, file: &SourceFile) -> Result<SourceDe
         }
     }
     Ok(SourceDef {
-        line: line_of(&file.contents, &format!("name: {name}"), 0),
+        line: names.line(&file.contents, &name),
         file: file.path.clone(),
         description: text(entry, "description"),
         database: entry.get("database").and_then(yaml::scalar_string),
@@ -451,6 +460,33 @@ fn read_source(entry: &Map<String, Value>, file: &SourceFile) -> Result<SourceDe
     })
 }
 
+/// The line of each `name: <value>` in a file, indexed once: looking each entry's name up by
+/// scanning the file made reading a properties file of thousands of models quadratic.
+struct NameLines<'a> {
+    first: std::collections::HashMap<&'a str, usize>,
+}
+
+impl<'a> NameLines<'a> {
+    fn new(source: &'a str) -> Self {
+        let mut first = std::collections::HashMap::new();
+        for (index, line) in source.lines().enumerate() {
+            if let Some(at) = line.find("name: ") {
+                first.entry(line[at + 6..].trim_end()).or_insert(index + 1);
+            }
+        }
+        NameLines { first }
+    }
+
+    /// The first line declaring `name`; names written otherwise (quoted, with a comment) fall
+    /// back to the first line that mentions them.
+    fn line(&self, source: &str, name: &str) -> usize {
+        self.first
+            .get(name)
+            .copied()
+            .unwrap_or_else(|| line_of(source, &format!("name: {name}"), 0))
+    }
+}
+
 /// The 1-based line holding `needle` at or after line `from`, else 1.
 pub fn line_of(source: &str, needle: &str, from: usize) -> usize {
     source
@@ -459,4 +495,18 @@ pub fn line_of(source: &str, needle: &str, from: usize) -> usize {
         .skip(from)
         .find(|(_, line)| line.contains(needle))
         .map_or(1, |(index, _)| index + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_points_at_its_own_line_not_a_longer_name() {
+        let source = "models:\n  - name: orders_daily\n  - name: orders\n  - name: \"quoted\"\n";
+        let names = NameLines::new(source);
+        assert_eq!(names.line(source, "orders"), 3);
+        assert_eq!(names.line(source, "orders_daily"), 2);
+        assert_eq!(names.line(source, "missing"), 1);
+    }
 }

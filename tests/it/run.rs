@@ -270,3 +270,18 @@ fn rerunning_views_over_views_and_tables_keeps_working() {
         );
     }
 }
+
+#[test]
+fn model_variable_describes_the_node_being_rendered() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    project.write(
+        "models/model_facts.sql",
+        "{{ config(materialized='table') }}\nselect '{{ model.name }}' as name, '{{ model.unique_id }}' as unique_id, '{{ model.config.materialized }}' as materialized, '{{ model[\"resource_type\"] }}' as kind, {{ 'config' in model and model | length > 10 }} as is_map, '{{ model.depends_on.nodes | join(\",\") }}' as parents\nfrom {{ ref('stg_customers') }}\n",
+    );
+    let output = project.run(&["compile", "--select", "model_facts"]);
+    assert_eq!(output.code(), 0, "{output:?}");
+    assert!(
+        output.stdout().contains("select 'model_facts' as name, 'model.shop.model_facts' as unique_id, 'table' as materialized, 'model' as kind, True as is_map, 'model.shop.stg_customers' as parents"),
+        "{output:?}"
+    );
+}
