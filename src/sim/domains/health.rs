@@ -930,7 +930,6 @@ pub fn step(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::config::ChaosConfig;
     use crate::sim::domains::testing::{self, rows};
     use crate::sim::output::DayOutput;
 
@@ -948,14 +947,7 @@ mod tests {
 
     #[test]
     fn winter_claims_peak_and_settled_months_equal_truth_without_chaos() {
-        let config = SimConfig {
-            population: 3000,
-            chaos: ChaosConfig {
-                enabled: false,
-                ..ChaosConfig::default()
-            },
-            ..SimConfig::default()
-        };
+        let config = testing::without_chaos(3000);
         let outputs = run(&config, 360);
         let mut truth: BTreeMap<(u32, u32), (u32, i64)> = BTreeMap::new();
         let mut raw: BTreeMap<(u32, u32), (u32, i64)> = BTreeMap::new();

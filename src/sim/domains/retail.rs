@@ -1143,7 +1143,6 @@ pub fn step(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::config::ChaosConfig;
     use crate::sim::domains::testing::{self, rows};
     use crate::sim::output::DayOutput;
     use std::collections::BTreeMap;
@@ -1162,14 +1161,7 @@ mod tests {
 
     #[test]
     fn raw_equals_truth_without_chaos_and_saturdays_outsell_mondays() {
-        let config = SimConfig {
-            population: 4000,
-            chaos: ChaosConfig {
-                enabled: false,
-                ..ChaosConfig::default()
-            },
-            ..SimConfig::default()
-        };
+        let config = testing::without_chaos(4000);
         let outputs = run(&config, 120);
         let mut truth: BTreeMap<(String, String, String), (i64, i64, i64)> = BTreeMap::new();
         let mut raw = BTreeMap::new();

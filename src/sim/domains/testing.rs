@@ -50,3 +50,15 @@ pub fn rows<'a>(output: &'a DayOutput, table: &str) -> Vec<Vec<&'a str>> {
             .collect()
     })
 }
+
+/// Settings for a town of `population` with every chaos rule off, where raw must equal truth.
+pub fn without_chaos(population: u32) -> SimConfig {
+    SimConfig {
+        population,
+        chaos: crate::sim::config::ChaosConfig {
+            enabled: false,
+            ..Default::default()
+        },
+        ..SimConfig::default()
+    }
+}

@@ -702,7 +702,6 @@ pub fn step(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::config::ChaosConfig;
     use crate::sim::domains::testing::{self, rows};
     use crate::sim::output::DayOutput;
     use std::collections::BTreeMap;
@@ -721,14 +720,7 @@ mod tests {
 
     #[test]
     fn commuters_make_peaks_on_business_days_and_raw_equals_truth_without_chaos() {
-        let config = SimConfig {
-            population: 3000,
-            chaos: ChaosConfig {
-                enabled: false,
-                ..ChaosConfig::default()
-            },
-            ..SimConfig::default()
-        };
+        let config = testing::without_chaos(3000);
         let outputs = run(&config, 14);
         let (mut business, mut weekend) = (Vec::new(), Vec::new());
         let mut hours = [0u32; 24];

@@ -378,7 +378,7 @@ fn affected(seed: u64, outage: u32, meter: u32, share_ppm: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::config::ChaosConfig;
+    use crate::sim::domains::testing;
     use crate::sim::output::{DayOutput, Pending};
     use std::collections::BTreeMap;
 
@@ -417,14 +417,7 @@ mod tests {
 
     #[test]
     fn raw_equals_truth_without_chaos_and_cold_raises_power_use() {
-        let config = SimConfig {
-            population: 2000,
-            chaos: ChaosConfig {
-                enabled: false,
-                ..ChaosConfig::default()
-            },
-            ..SimConfig::default()
-        };
+        let config = testing::without_chaos(2000);
         let people = census::new(&config);
         let mut state = new(&people);
         let mild = weather::Today {
