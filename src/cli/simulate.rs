@@ -88,16 +88,26 @@ pub async fn run(global: &Global, options: Options) -> Result<Outcome> {
                 )
                 .with_help("continue with the settings it was made with, or start over with `uxt simulate --reset`")]));
             }
-            load::restore(adapter.as_ref(), &config, saved.current_day)
+            let mut world = load::saved_world(adapter.as_ref(), &config)
                 .await
-                .map_err(warehouse)?
+                .map_err(warehouse)?;
+            if world.day < saved.current_day {
+                ui::info(&format!(
+                    "Replaying {} days since the world was last saved ({} to {}); they are loaded already.",
+                    saved.current_day - world.day,
+                    calendar::ux_date(world.day),
+                    calendar::ux_date(saved.current_day - 1)
+                ));
+                world::replay(&mut world, &config, saved.current_day);
+            }
+            world
         }
     };
     let days = days_to_simulate(world.day, options.days, options.until.as_deref())?;
     if days == 0 {
         ui::info(&format!(
-            "Nothing to do: the warehouse is simulated up to {} already.",
-            calendar::ux_date(world.day.saturating_sub(1))
+            "Nothing to do: the next day to simulate is {}.",
+            calendar::ux_date(world.day)
         ));
         return Ok(Outcome::Success);
     }

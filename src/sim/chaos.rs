@@ -106,22 +106,34 @@ pub fn id_variant(rng: &mut Stream, rate: f64, kind: &str, number: u32) -> (Stri
     (variant, true)
 }
 
-/// A spelling or casing variant of a name (`Iron Plate` → `iron_plate`, `IRON PLATE`,
-/// `IronPlate`, `Iron Plates`, ` Iron Plate`).
+/// The spelling and casing variants a name may be written in (`Iron Plate` → `iron_plate`,
+/// `IRON PLATE`, `IronPlate`, `Iron Plates`, ` Iron Plate `, `IRON_PLATE`). Feeds that write the
+/// same names often compute these once.
+pub fn spellings(name: &str) -> [String; 6] {
+    [
+        name.to_lowercase().replace(' ', "_"),
+        name.to_uppercase(),
+        name.replace(' ', ""),
+        format!("{name}s"),
+        format!(" {name} "),
+        name.to_uppercase().replace(' ', "_"),
+    ]
+}
+
+/// Which of the [`spellings`] to write, at `rate`; `None` for the name as it is. Two draws
+/// either way, so the rate does not shift later draws.
+pub fn spelling(rng: &mut Stream, rate: f64) -> Option<usize> {
+    let changed = rng.chance(rate);
+    let form = rng.index(6);
+    changed.then_some(form)
+}
+
+/// A name as a messy source writes it, and whether it was changed.
 pub fn name_variant(rng: &mut Stream, rate: f64, name: &str) -> (String, bool) {
-    if !rng.chance(rate) {
-        let _ = rng.next_u64();
-        return (name.to_string(), false);
+    match spelling(rng, rate) {
+        Some(form) => (spellings(name)[form].clone(), true),
+        None => (name.to_string(), false),
     }
-    let variant = match rng.between(0, 5) {
-        0 => name.to_lowercase().replace(' ', "_"),
-        1 => name.to_uppercase(),
-        2 => name.replace(' ', ""),
-        3 => format!("{name}s"),
-        4 => format!(" {name} "),
-        _ => name.to_uppercase().replace(' ', "_"),
-    };
-    (variant, true)
 }
 
 /// A clock's drift in whole seconds, uniform within ± the configured minutes.

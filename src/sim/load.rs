@@ -125,31 +125,18 @@ pub async fn read_saved(adapter: &dyn Adapter) -> DbResult<Option<Saved>> {
     }))
 }
 
-/// The world as of `current_day`: the last saved world, replayed forward over days loaded
-/// after it was saved (the step is deterministic, so the replay yields the same world).
-pub async fn restore(
-    adapter: &dyn Adapter,
-    config: &SimConfig,
-    current_day: Day,
-) -> Result<World, DbError> {
-    let result = adapter
-        .query(&format!(
-            "select day_serial, state from {WORLD} order by day_serial desc limit 1"
-        ))
-        .await?;
-    let mut world = match result.rows.first() {
-        Some(row) => match &row[1] {
-            Cell::Text(json) => serde_json::from_str::<World>(json).map_err(|e| {
-                DbError::new(format!("the saved world in uxt_sim.world cannot be read ({e}); run `uxt simulate --reset`"))
-            })?,
-            _ => World::new(config),
-        },
-        None => World::new(config),
-    };
-    while world.day < current_day {
-        world::step(&mut world, config);
+/// The last saved world (a new one when none was saved yet). It may be behind
+/// `uxt_sim.state.current_day` after a killed run; [`world::replay`] brings it forward.
+pub async fn saved_world(adapter: &dyn Adapter, config: &SimConfig) -> Result<World, DbError> {
+    let result = adapter.query(&format!("select state from {WORLD}")).await?;
+    match result.rows.first().map(|row| &row[0]) {
+        Some(Cell::Text(json)) => serde_json::from_str::<World>(json).map_err(|e| {
+            DbError::new(format!(
+                "the saved world in uxt_sim.world cannot be read ({e}); run `uxt simulate --reset`"
+            ))
+        }),
+        _ => Ok(World::new(config)),
     }
-    Ok(world)
 }
 
 /// Starts a fresh simulation: records the seed, settings and generator version.

@@ -179,6 +179,14 @@ pub fn step(world: &mut World, config: &SimConfig) -> DayOutput {
     output
 }
 
+/// Steps the world forward to `day` without keeping the rows: the days between a saved world
+/// and the last loaded day. The step is deterministic, so this yields the world those loads left.
+pub fn replay(world: &mut World, config: &SimConfig, day: Day) {
+    while world.day < day {
+        step(world, config);
+    }
+}
+
 fn write_calendar(emit: &mut Emit) {
     let day = emit.day;
     emit.row(&CALENDAR, |line| {

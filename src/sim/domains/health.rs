@@ -394,6 +394,34 @@ fn households(census: &census::State) -> BTreeMap<u32, Vec<u32>> {
     families
 }
 
+/// A new member with a new enrollment, nothing spent yet this plan year. Returns its index.
+fn enroll(
+    state: &mut State,
+    ux_id: u32,
+    household: u32,
+    subscriber: u32,
+    relationship: u8,
+    plan: u32,
+    day: Day,
+) -> usize {
+    state.members.push(Member {
+        id: state.next_member,
+        ux_id,
+        household,
+        subscriber,
+        relationship,
+        plan,
+        enrollment: state.next_enrollment,
+        enrolled: day,
+        deductible_met: 0,
+        oop_met: 0,
+        switch_to: 0,
+    });
+    state.next_member += 1;
+    state.next_enrollment += 1;
+    state.members.len() - 1
+}
+
 /// Enrolls a household: the oldest member subscribes, the others are dependants. Returns the
 /// indices of the new members.
 fn cover(
@@ -420,21 +448,7 @@ fn cover(
             continue;
         };
         let relationship = relationship(head, person, day);
-        state.members.push(Member {
-            id: state.next_member,
-            ux_id,
-            household,
-            subscriber,
-            relationship,
-            plan,
-            enrollment: state.next_enrollment,
-            enrolled: day,
-            deductible_met: 0,
-            oop_met: 0,
-            switch_to: 0,
-        });
-        state.next_member += 1;
-        state.next_enrollment += 1;
+        enroll(state, ux_id, household, subscriber, relationship, plan, day);
     }
     first..state.members.len()
 }
@@ -705,22 +719,16 @@ pub fn step(
             .ok()
             .and_then(|i| census.person(state.members[i].ux_id));
         let relationship = head.map_or(2, |h| relationship(h, person, day));
-        state.members.push(Member {
-            id: state.next_member,
-            ux_id: person.id,
-            household: person.household,
+        let member = enroll(
+            state,
+            person.id,
+            person.household,
             subscriber,
             relationship,
             plan,
-            enrollment: state.next_enrollment,
-            enrolled: day,
-            deductible_met: 0,
-            oop_met: 0,
-            switch_to: 0,
-        });
-        state.next_member += 1;
-        state.next_enrollment += 1;
-        new_members.push(state.members.len() - 1);
+            day,
+        );
+        new_members.push(member);
     }
     let newcomers = new_members.len();
     if buying > 0 && !census.households.is_empty() {

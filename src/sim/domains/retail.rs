@@ -775,18 +775,6 @@ fn season_factor(day: Day) -> f64 {
     }
 }
 
-/// Precomputed spelling variants of one product name (the forms of `chaos::name_variant`).
-fn variants(name: &str) -> [String; 6] {
-    [
-        name.to_lowercase().replace(' ', "_"),
-        name.to_uppercase(),
-        name.replace(' ', ""),
-        format!("{name}s"),
-        format!(" {name} "),
-        name.to_uppercase().replace(' ', "_"),
-    ]
-}
-
 struct Basket {
     product: usize,
     quantity: u32,
@@ -927,7 +915,11 @@ pub fn step(
                 .collect()
         })
         .collect();
-    let names: Vec<[String; 6]> = state.products.iter().map(|p| variants(p.name())).collect();
+    let names: Vec<[String; 6]> = state
+        .products
+        .iter()
+        .map(|p| chaos::spellings(p.name()))
+        .collect();
     let mut sales = vec![[0i64; 3]; state.stores.len() * product_count];
     let mut orders_rng = Stream::new(seed, "retail", "orders", day);
     let mut baskets_rng = Stream::new(seed, "retail", "baskets", day);
@@ -1018,14 +1010,9 @@ pub fn step(
                 cell[0] += 1;
                 cell[1] += i64::from(item.quantity);
                 cell[2] += total;
-                let variant = names_rng.chance(rates.name_variants);
-                let form = names_rng.index(6);
-                let name: &str = if variant {
-                    &names[item.product][form]
-                } else {
-                    product.name()
-                };
-                if variant {
+                let form = chaos::spelling(&mut names_rng, rates.name_variants);
+                let name = form.map_or(product.name(), |form| &names[item.product][form]);
+                if form.is_some() {
                     chaos::ledger(emit, &ORDER_LINES, line_id, "name_variant", name);
                 }
                 emit.event(&ORDER_LINES, &delays, |line| {
