@@ -4,6 +4,7 @@
 mod harness;
 
 mod artifacts;
+mod connection;
 mod dashboards;
 mod docs;
 mod engines;
