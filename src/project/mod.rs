@@ -3,6 +3,7 @@
 //! declarations only, no Jinja, no database.
 
 pub mod config;
+pub mod exposures;
 pub mod profile;
 pub mod properties;
 pub mod yaml;
@@ -120,6 +121,8 @@ pub struct Project {
     pub seeds_config: Value,
     pub snapshots_config: Value,
     pub tests_config: Value,
+    /// The project file's `exposures:` block (`+enabled`, `+tags`, `+meta` by folder).
+    pub exposures_config: Value,
     pub dispatch: Value,
     /// The `simulation:` block, when the project file holds one.
     pub simulation: Value,
@@ -309,6 +312,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         seeds_config: take("seeds"),
         snapshots_config: take("snapshots"),
         tests_config,
+        exposures_config: take("exposures"),
         dispatch: take("dispatch"),
         simulation: take("simulation"),
         simulation_file: None,
