@@ -4,6 +4,8 @@
 mod harness;
 
 mod artifacts;
+mod connection;
+mod dashboards;
 mod docs;
 mod engines;
 mod errors;
