@@ -4,6 +4,7 @@
 mod harness;
 
 mod artifacts;
+mod deps;
 mod docs;
 mod engines;
 mod errors;

@@ -62,7 +62,13 @@ impl Project {
     /// either the project or the working directory land in the temp dir. Stdin is empty: uxt
     /// must never wait for input in a test.
     pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with_env(args, &[])
+    }
+
+    /// [`Project::run`] with environment variables set for this run only.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let output = uxt()
+            .envs(env.iter().copied())
             .args(args)
             .arg("--project-dir")
             .arg(self.path())
