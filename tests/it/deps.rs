@@ -473,3 +473,17 @@ fn add_package_replaces_the_same_package_and_installs() {
         "{usage:?}"
     );
 }
+
+#[test]
+fn packaged_fixture_installs_its_transitive_local_package_with_the_lock_dbt_writes() {
+    let project = Project::from_fixture("packaged");
+    project.write("profiles.yml", profiles_yml_duckdb("packaged"));
+    let out = project.run(&["deps"]);
+    assert_eq!(out.code(), 0, "{out:?}");
+    // Byte for byte what dbt-core 1.11's `dbt deps` writes for this project.
+    assert_eq!(
+        read(&project, "package-lock.yml"),
+        "packages:\n  - local: vendor/helpers\n    name: helpers\n  - local: vendor/shim\n    name: shim\nsha1_hash: 3c025375c4a1c13bb154f3f0c74de3d2b66abe3d\n"
+    );
+    assert!(installed(&project, "helpers") && installed(&project, "shim"));
+}
