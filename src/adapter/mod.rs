@@ -202,6 +202,12 @@ pub trait Adapter: Send + Sync {
     /// The database (Postgres) or catalog (DuckDB) name that qualifies relations.
     fn database(&self) -> &str;
 
+    /// How the connection to a server is protected, in words for `uxt debug`; `None` for an
+    /// embedded engine.
+    fn encryption(&self) -> Option<&str> {
+        None
+    }
+
     /// Runs one or more statements; returns the rows affected by the last one where known.
     async fn execute(&self, sql: &str) -> DbResult<u64>;
 
@@ -264,7 +270,7 @@ pub async fn connect(
     match &target.kind {
         TargetKind::DuckDb(config) => Ok(Arc::new(DuckDbAdapter::open(config, project_root)?)),
         TargetKind::Postgres(config) => Ok(Arc::new(
-            PostgresAdapter::connect(config, target.threads).await?,
+            PostgresAdapter::connect(config, target.threads, project_root).await?,
         )),
     }
 }

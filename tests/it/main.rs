@@ -4,6 +4,7 @@
 mod harness;
 
 mod artifacts;
+mod connection;
 mod deps;
 mod docs;
 mod engines;

@@ -65,7 +65,8 @@ impl Project {
         self.run_with_env(args, &[])
     }
 
-    /// [`Project::run`] with environment variables set for this run only.
+    /// [`Project::run`] with environment variables set for this run only (a password that the
+    /// profile reads with `env_var`, a `HOME` of the test's own).
     pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let output = uxt()
             .envs(env.iter().copied())
