@@ -13,8 +13,9 @@
 //!
 //! Modules: [`cli`] (commands chaining the stages), [`settings`] (flags + env + project +
 //! profile), [`deps`] (`uxt deps`: packages resolved, locked and installed), [`diagnostic`]
-//! (user-facing errors), [`project`] (load), [`jinja`] (environment and dbt context), [`manifest`] (parse), [`graph`] (DAG, selection, plan), [`compile`], [`exec`]
-//! (scheduler and materializations), [`adapter`] (DuckDB and Postgres), [`artifacts`] (dbt-shaped
+//! (user-facing errors), [`project`] (load), [`jinja`] (environment and dbt context),
+//! [`manifest`] (parse), [`graph`] (DAG, selection, plan), [`compile`], [`exec`] (scheduler and
+//! materializations), [`adapter`] (DuckDB and Postgres), [`artifacts`] (dbt-shaped
 //! JSON), [`lineage`] (column lineage with sqlparser), [`docs`] (the docs site and its server),
 //! [`ui`] (the only printer).
 
