@@ -15,7 +15,8 @@
 //! `manifest::parse`, `graph::plan`, `compile::compile`, `exec::execute`, `artifacts::write_*`.
 //!
 //! Modules: [`cli`] (commands chaining the stages), [`settings`] (flags + env + project file +
-//! profile, resolved once), [`diagnostic`] (user-facing errors), [`project`] (load), [`jinja`]
+//! profile, resolved once), [`deps`] (`uxt deps`: packages resolved, locked and installed),
+//! [`diagnostic`] (user-facing errors), [`project`] (load), [`jinja`]
 //! (environment and dbt context), [`manifest`] (parse), [`graph`] (DAG, selection, plan),
 //! [`compile`], [`exec`] (scheduler, materializations, hooks, data tests), [`adapter`] (DuckDB
 //! and Postgres), [`artifacts`] (write: dbt-shaped JSON and compiled SQL), [`lineage`] (column
@@ -27,6 +28,7 @@ pub mod artifacts;
 pub mod cli;
 pub mod compile;
 pub mod dashboard;
+pub mod deps;
 pub mod diagnostic;
 pub mod docs;
 pub mod exec;
@@ -38,3 +40,6 @@ pub mod project;
 pub mod settings;
 pub mod sim;
 pub mod ui;
+
+/// The dbt version uxt behaves as, for `require-dbt-version` and the hub's compatible versions.
+pub const DBT_VERSION: &str = "1.11.0";

@@ -102,7 +102,7 @@ impl Settings {
 }
 
 /// `--vars` as YAML or JSON (JSON is YAML).
-fn parse_vars(text: Option<&str>) -> Result<Map<String, Json>> {
+pub fn parse_vars(text: Option<&str>) -> Result<Map<String, Json>> {
     let Some(text) = text else {
         return Ok(Map::new());
     };

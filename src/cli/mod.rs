@@ -4,6 +4,7 @@
 mod clean;
 mod compile;
 mod debug;
+mod deps;
 mod docs;
 mod ls;
 mod parse;
@@ -203,6 +204,22 @@ enum Command {
         #[arg(long)]
         reset: bool,
     },
+    /// Install the packages of `packages.yml` (or `dependencies.yml`) into `dbt_packages/`,
+    /// pinned in `package-lock.yml`.
+    Deps {
+        /// Only resolve the packages and write `package-lock.yml`; install nothing.
+        #[arg(long)]
+        lock: bool,
+        /// Resolve again to the newest versions the ranges allow, even when the lock matches.
+        #[arg(long)]
+        upgrade: bool,
+        /// Add a package to `packages.yml` first: `name@version` (`dbt-labs/dbt_utils@1.3.0`).
+        #[arg(long, value_name = "NAME@VERSION")]
+        add_package: Option<String>,
+        /// Where `--add-package` comes from: `hub`, `git`, `local` or `tarball`.
+        #[arg(long, default_value = "hub", value_parser = ["hub", "git", "local", "tarball"])]
+        source: String,
+    },
     /// Show the project, profile and target, and check the connection.
     Debug,
     /// Delete the project's `clean-targets`.
@@ -280,6 +297,7 @@ impl Command {
             Command::Ls { .. } => "ls",
             Command::Show { .. } => "show",
             Command::Simulate { .. } => "simulate",
+            Command::Deps { .. } => "deps",
             Command::Debug => "debug",
             Command::Clean => "clean",
             Command::Parse => "parse",
@@ -423,6 +441,12 @@ pub fn run(cli: Cli) -> ExitCode {
                 };
                 simulate::run(&flags, options).await
             }
+            Command::Deps {
+                lock,
+                upgrade,
+                add_package,
+                source,
+            } => deps::run(&flags, lock, upgrade, add_package.as_deref(), &source),
             Command::Debug => debug::run(&flags).await,
             Command::Clean => clean::run(&flags),
             Command::Parse => parse::run(&flags),

@@ -112,6 +112,8 @@ pub struct Project {
     pub profile: String,
     pub paths: Paths,
     pub target_path: String,
+    /// `packages-install-path`: where `uxt deps` installs packages (`dbt_packages`).
+    pub packages_install_path: String,
     pub clean_targets: Vec<String>,
     pub vars: Map<String, Value>,
     pub on_run_start: Vec<String>,
@@ -287,6 +289,8 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
     };
     let target_path =
         yaml::scalar_string(&take("target-path")).unwrap_or_else(|| "target".to_string());
+    let packages_install_path = yaml::scalar_string(&take("packages-install-path"))
+        .unwrap_or_else(|| "dbt_packages".to_string());
     let clean_targets = {
         let targets = yaml::string_list(&take("clean-targets"));
         if targets.is_empty() {
@@ -318,6 +322,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         simulation_file: None,
         name,
         target_path,
+        packages_install_path,
         clean_targets,
         paths,
         root: root.clone(),
