@@ -26,6 +26,7 @@ use crate::project::properties::ColumnDef;
 use crate::settings::Settings;
 
 mod fields;
+pub mod history;
 
 /// The dbt version whose artifact schemas uxt writes.
 pub const DBT_SCHEMA_VERSION: &str = "1.9.0";
@@ -587,7 +588,7 @@ pub fn run_results_json(results: &[NodeResult], elapsed: f64, invocation: &Invoc
                 "execution_time": r.execution_time,
                 "adapter_response": r.adapter_response,
                 "message": r.message,
-                "failures": null,
+                "failures": r.failures,
                 "unique_id": r.unique_id,
                 "compiled": true,
                 "compiled_code": r.compiled_code,
@@ -748,20 +749,6 @@ pub fn lineage_json(
         },
         "nodes": nodes,
     })
-}
-
-/// Writes `target/run_results.json`.
-pub fn write_run_results(
-    target_dir: &Path,
-    results: &[NodeResult],
-    elapsed: f64,
-    invocation: &Invocation,
-) -> anyhow::Result<()> {
-    write(
-        target_dir,
-        "run_results.json",
-        &run_results_json(results, elapsed, invocation),
-    )
 }
 
 /// Writes `target/compiled/<project>/<path>` for each compiled node.

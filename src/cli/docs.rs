@@ -102,6 +102,13 @@ pub async fn generate(flags: &Flags, generate: Generate<'_>) -> Result<Outcome> 
         "dashboards.json",
         &artifacts::dashboards_json(&dashboards, &invocation),
     )?;
+    let (runs, unreadable) = crate::artifacts::history::read(&target_dir)?;
+    if unreadable > 0 {
+        ui::warn(&format!(
+            "{unreadable} lines of `{}` are not runs and were left out of the pipeline page",
+            target_dir.join(crate::artifacts::history::FILE).display()
+        ));
+    }
     let data = crate::docs::site_data(&crate::docs::Inputs {
         manifest: &parsed.manifest,
         compiled: &compiled,
@@ -113,6 +120,7 @@ pub async fn generate(flags: &Flags, generate: Generate<'_>) -> Result<Outcome> 
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         has_catalog: !generate.empty_catalog,
         dashboards: &dashboards,
+        runs: &runs,
     });
     let page = crate::docs::write(&target_dir, &data, generate.single_file)?;
     ui::info(&format!("Docs site written to {}", page.display()));

@@ -77,7 +77,9 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
     let elapsed = clock.elapsed().as_secs_f64();
     exec::report(&parsed.manifest, &outcome.results, elapsed);
     let invocation = Invocation::new(&settings, &project.root);
-    artifacts::write_run_results(&target_dir, &outcome.results, elapsed, &invocation)?;
+    let run_results = artifacts::run_results_json(&outcome.results, elapsed, &invocation);
+    artifacts::write(&target_dir, "run_results.json", &run_results)?;
+    artifacts::history::append(&target_dir, &run_results)?;
     Ok(if outcome.interrupted {
         Outcome::Interrupted
     } else if outcome.failed() {
