@@ -47,7 +47,10 @@ pub(super) async fn run(
             &names,
             existing,
             &compiled.sql,
-            &materialize::Create::default(),
+            &materialize::Create {
+                features: adapter.features(),
+                ..materialize::Create::default()
+            },
         );
         sent.extend(statements.iter().cloned());
         adapter.execute_in_transaction(&statements).await?;
