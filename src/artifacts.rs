@@ -17,6 +17,7 @@ use self::fields::{Field, Fields};
 use crate::adapter::CatalogRelation;
 use crate::exec::NodeResult;
 use crate::lineage::Column;
+use crate::manifest::exposures::Exposure;
 use crate::manifest::{Manifest, Node, ResourceType, Source};
 use crate::project::properties::ColumnDef;
 
@@ -334,6 +335,36 @@ fn source_json(source: &Source) -> Json {
     })
 }
 
+/// An exposure in dbt's manifest v12 shape. A dashboard's charts stay in its `meta`, where the
+/// YAML put them.
+fn exposure_json(exposure: &Exposure) -> Json {
+    let declared = &exposure.declared;
+    json!({
+        "name": declared.name,
+        "resource_type": "exposure",
+        "package_name": exposure.package_name,
+        "path": exposure.path,
+        "original_file_path": declared.file,
+        "unique_id": exposure.unique_id,
+        "fqn": exposure.fqn,
+        "type": declared.exposure_type,
+        "owner": {"email": declared.owner_email, "name": declared.owner_name},
+        "description": declared.description,
+        "label": declared.label,
+        "maturity": declared.maturity,
+        "meta": exposure.meta,
+        "tags": exposure.tags,
+        "config": exposure.config,
+        "unrendered_config": declared.config,
+        "url": declared.url,
+        "depends_on": {"macros": [], "nodes": exposure.depends_on_nodes},
+        "refs": exposure.refs.iter().map(|(name, package, version)| json!({"name": name, "package": package, "version": version})).collect::<Vec<_>>(),
+        "sources": exposure.sources.iter().map(|(source, table)| json!([source, table])).collect::<Vec<_>>(),
+        "metrics": [],
+        "created_at": 0.0,
+    })
+}
+
 /// Writes `target/manifest.json`; `compiled` holds the SQL of nodes compiled by this command.
 /// Nodes and sources are streamed one at a time, so the whole document never sits in memory.
 pub fn write_manifest(
@@ -393,6 +424,18 @@ pub fn write_manifest(
                 .push(node.unique_id.clone());
         }
     }
+    for exposure in manifest.exposures.values() {
+        let mut parents = exposure.depends_on_nodes.clone();
+        parents.sort();
+        for parent in &parents {
+            child_map
+                .entry(parent.clone())
+                .or_default()
+                .push(exposure.unique_id.clone());
+        }
+        parent_map.insert(exposure.unique_id.clone(), parents);
+        child_map.entry(exposure.unique_id.clone()).or_default();
+    }
     for children in child_map.values_mut() {
         children.sort();
     }
@@ -431,7 +474,7 @@ pub fn write_manifest(
         let rest = json!({
             "macros": macros,
             "docs": docs,
-            "exposures": {},
+            "exposures": manifest.exposures.iter().map(|(id, e)| (id.clone(), exposure_json(e))).collect::<Map<String, Json>>(),
             "metrics": {},
             "groups": {},
             "selectors": {},

@@ -22,6 +22,7 @@ pub mod adapter;
 pub mod artifacts;
 pub mod cli;
 pub mod compile;
+pub mod dashboard;
 pub mod diagnostic;
 pub mod docs;
 pub mod exec;

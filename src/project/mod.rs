@@ -2,6 +2,7 @@
 //! file under its paths. Hands on a [`Project`]: text and settings only, no Jinja, no database.
 
 pub mod config;
+pub mod exposures;
 pub mod profile;
 pub mod properties;
 pub mod yaml;
@@ -117,6 +118,8 @@ pub struct Project {
     pub seeds_config: Value,
     pub snapshots_config: Value,
     pub tests_config: Value,
+    /// The project file's `exposures:` block (`+enabled`, `+tags`, `+meta` by folder).
+    pub exposures_config: Value,
     pub dispatch: Value,
     /// The `simulation:` block, when the project file holds one.
     pub simulation: Value,
@@ -285,6 +288,7 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
         seeds_config: take("seeds"),
         snapshots_config: take("snapshots"),
         tests_config,
+        exposures_config: take("exposures"),
         dispatch: take("dispatch"),
         simulation: take("simulation"),
         simulation_file: None,

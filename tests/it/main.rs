@@ -5,6 +5,7 @@ mod harness;
 
 mod artifacts;
 mod connection;
+mod dashboards;
 mod docs;
 mod engines;
 mod errors;
