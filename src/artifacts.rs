@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use self::fields::{Field, Fields};
 use crate::adapter::CatalogRelation;
+use crate::dashboard::Dashboard;
 use crate::exec::NodeResult;
 use crate::lineage::Column;
 use crate::manifest::exposures::Exposure;
@@ -666,6 +667,45 @@ fn catalog_entry(unique_id: &str, relation: &CatalogRelation, database: &str) ->
 
 /// `target/lineage.json`: each model's columns and the upstream columns each is computed from,
 /// or why its SQL could not be analysed. uxt's own shape; dbt has no such artifact.
+/// `target/dashboards.json`: every chart of every dashboard with the rows it plotted (one row a
+/// mark), its status and message, for tools that read what the dashboards show.
+pub fn dashboards_json(dashboards: &[Dashboard], invocation: &Invocation) -> Json {
+    let entries: Map<String, Json> = dashboards
+        .iter()
+        .map(|dashboard| {
+            let charts: Vec<Json> = dashboard
+                .charts
+                .iter()
+                .map(|drawn| {
+                    json!({
+                        "name": drawn.chart.name,
+                        "title": drawn.chart.title,
+                        "type": drawn.chart.kind.as_str(),
+                        "source": drawn.source,
+                        "status": drawn.status.as_str(),
+                        "message": drawn.message,
+                        "file": dashboard.file,
+                        "line": drawn.line,
+                        "columns": drawn.plotted.columns,
+                        "rows": drawn.plotted.rows,
+                        "sql": drawn.sql,
+                        "execution_time": drawn.seconds,
+                    })
+                })
+                .collect();
+            (dashboard.unique_id.clone(), json!({"charts": charts}))
+        })
+        .collect();
+    json!({
+        "metadata": {
+            "uxt_version": env!("CARGO_PKG_VERSION"),
+            "generated_at": invocation.generated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "invocation_id": invocation.invocation_id,
+        },
+        "dashboards": entries,
+    })
+}
+
 pub fn lineage_json(
     lineage: &BTreeMap<String, Result<Vec<Column>, String>>,
     invocation: &Invocation,

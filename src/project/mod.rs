@@ -109,6 +109,8 @@ pub struct Project {
     pub profile: String,
     pub paths: Paths,
     pub target_path: String,
+    /// `packages-install-path`: where `uxt deps` installs packages (`dbt_packages`).
+    pub packages_install_path: String,
     pub clean_targets: Vec<String>,
     pub vars: Map<String, Value>,
     pub on_run_start: Vec<String>,
@@ -263,6 +265,8 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     };
     let target_path =
         yaml::scalar_string(&take("target-path")).unwrap_or_else(|| "target".to_string());
+    let packages_install_path = yaml::scalar_string(&take("packages-install-path"))
+        .unwrap_or_else(|| "dbt_packages".to_string());
     let clean_targets = {
         let targets = yaml::string_list(&take("clean-targets"));
         if targets.is_empty() {
@@ -294,6 +298,7 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
         simulation_file: None,
         name,
         target_path,
+        packages_install_path,
         clean_targets,
         paths,
         root: root.clone(),

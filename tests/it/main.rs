@@ -6,6 +6,7 @@ mod harness;
 mod artifacts;
 mod connection;
 mod dashboards;
+mod deps;
 mod docs;
 mod engines;
 mod errors;
