@@ -23,6 +23,7 @@ use crate::manifest::{Manifest, Node, ResourceType, Source};
 use crate::project::properties::ColumnDef;
 
 mod fields;
+pub mod history;
 
 /// The dbt version whose artifact schemas uxt writes.
 pub const DBT_SCHEMA_VERSION: &str = "1.9.0";
@@ -570,7 +571,7 @@ pub fn run_results_json(results: &[NodeResult], elapsed: f64, invocation: &Invoc
                 "execution_time": r.execution_time,
                 "adapter_response": r.adapter_response,
                 "message": r.message,
-                "failures": null,
+                "failures": r.failures,
                 "unique_id": r.unique_id,
                 "compiled": true,
                 "compiled_code": r.compiled_code,

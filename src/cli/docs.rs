@@ -94,6 +94,13 @@ pub async fn generate(
         "dashboards.json",
         &crate::artifacts::dashboards_json(&dashboards, &invocation),
     )?;
+    let (runs, unreadable) = crate::artifacts::history::read(&target_dir)?;
+    if unreadable > 0 {
+        ui::warn(&format!(
+            "{unreadable} lines of `{}` are not runs and were left out of the pipeline page",
+            target_dir.join(crate::artifacts::history::FILE).display()
+        ));
+    }
     let data = crate::docs::site_data(&crate::docs::Inputs {
         manifest: &session.manifest,
         compiled: &compiled,
@@ -105,6 +112,7 @@ pub async fn generate(
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         has_catalog: !flags.empty_catalog,
         dashboards: &dashboards,
+        runs: &runs,
     });
     let page = crate::docs::write(&target_dir, &data, flags.single_file)?;
     ui::info(&format!("Docs site written to {}", page.display()));

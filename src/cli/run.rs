@@ -171,6 +171,7 @@ pub async fn run(
         &invocation(&session, invocation_id, command),
     );
     crate::artifacts::write(&session.project.target_dir(), "run_results.json", &json)?;
+    crate::artifacts::history::append(&session.project.target_dir(), &json)?;
     if outcome.interrupted {
         return Ok(Outcome::Interrupted);
     }
