@@ -11,6 +11,7 @@ mod docs;
 mod engines;
 mod errors;
 mod example;
+mod grants;
 mod lifecycle;
 mod relation_configs;
 mod run;
