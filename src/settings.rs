@@ -185,7 +185,16 @@ pub fn session(
         .chain(snapshots.iter())
         .chain(project.files.tests.iter())
         .collect();
-    let jinja = Jinja::new(ctx.clone(), &templates, &project.files.macros)?;
+    let macro_files: Vec<crate::jinja::MacroFile> = project
+        .files
+        .macros
+        .iter()
+        .map(|file| crate::jinja::MacroFile {
+            package: &project.name,
+            file,
+        })
+        .collect();
+    let jinja = Jinja::new(ctx.clone(), &templates, &macro_files, &project.dispatch)?;
     let naming = Naming {
         jinja: &jinja,
         target_schema: target.schema.clone(),

@@ -277,11 +277,10 @@ pub struct Naming<'a> {
 }
 
 impl Naming<'_> {
-    fn overridden(&self, macro_name: &str) -> bool {
-        self.jinja
-            .macros
-            .get(macro_name)
-            .is_some_and(|m| m.package != "uxt")
+    /// Whether the node's own package or the root project replaces dbt's naming macro.
+    fn overridden(&self, node: &Node, macro_name: &str) -> bool {
+        self.jinja.defines(&node.package_name, macro_name)
+            || self.jinja.defines(&self.jinja.ctx.project_name, macro_name)
     }
 
     fn call(&self, node: &Node, call: &str) -> Result<String, Diagnostic> {
@@ -308,7 +307,7 @@ impl Naming<'_> {
             .flatten();
         node.schema = if let Some(schema) = legacy_schema {
             schema
-        } else if self.overridden("generate_schema_name") {
+        } else if self.overridden(node, "generate_schema_name") {
             let argument = custom_schema
                 .as_ref()
                 .map_or_else(|| "none".to_string(), |s| format!("{s:?}"));
@@ -320,7 +319,7 @@ impl Naming<'_> {
             }
         };
         let custom_alias = node.config.str_of("alias").map(str::to_string);
-        node.alias = if self.overridden("generate_alias_name") {
+        node.alias = if self.overridden(node, "generate_alias_name") {
             let argument = custom_alias
                 .as_ref()
                 .map_or_else(|| "none".to_string(), |s| format!("{s:?}"));
@@ -984,17 +983,7 @@ fn render_stub(
     let mut sources = scope.sources.borrow().clone();
     sources.dedup();
     node.sources = sources;
-    node.depends_on_macros = scope
-        .macros
-        .borrow()
-        .iter()
-        .map(|m| {
-            format!(
-                "macro.{}.{m}",
-                jinja.macros.get(m).map_or("uxt", |d| d.package.as_str())
-            )
-        })
-        .collect();
+    node.depends_on_macros = scope.macros.borrow().iter().cloned().collect();
     Ok(node)
 }
 
