@@ -185,6 +185,13 @@ pub fn session(
         .chain(snapshots.iter())
         .chain(project.files.tests.iter())
         .collect();
+    let packages = project::packages::load(&project.root, &project.packages_install_path)?;
+    for package in packages.iter().filter(|package| package.has_nodes) {
+        ui::warn(&format!(
+            "package `{}` has models, seeds or snapshots of its own: uxt loads a package's macros and generic tests, not yet its nodes",
+            package.name
+        ));
+    }
     let macro_files: Vec<crate::jinja::MacroFile> = project
         .files
         .macros
@@ -193,6 +200,12 @@ pub fn session(
             package: &project.name,
             file,
         })
+        .chain(packages.iter().flat_map(|package| {
+            package.macros.iter().map(|file| crate::jinja::MacroFile {
+                package: &package.name,
+                file,
+            })
+        }))
         .collect();
     let jinja = Jinja::new(ctx.clone(), &templates, &macro_files, &project.dispatch)?;
     let naming = Naming {

@@ -47,7 +47,7 @@ impl Object for Namespace {
         match self.macros.get(method) {
             Some(function) => function.call(state, args),
             None => Err(Error::new(
-                ErrorKind::UnknownMethod,
+                ErrorKind::InvalidOperation,
                 format!(
                     "`{}.{method}` is not a macro of `{}`",
                     self.package, self.package
@@ -98,7 +98,9 @@ pub fn dispatch_config(value: &Json) -> Result<BTreeMap<String, Vec<String>>, St
         Json::Null => return Ok(config),
         Json::Array(entries) => entries,
         _ => {
-            return Err("`dispatch:` must be a list of `macro_namespace` and `search_order`".into());
+            return Err(
+                "`dispatch:` must be a list of `macro_namespace` and `search_order`".into(),
+            );
         }
     };
     for entry in entries {

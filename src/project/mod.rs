@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod exposures;
+pub mod packages;
 pub mod profile;
 pub mod properties;
 pub mod yaml;
@@ -241,6 +242,13 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
         return Err(problems);
     }
 
+    packages::check_dbt_version(
+        "this project",
+        &file_name,
+        &project_file.contents,
+        settings.get("require-dbt-version").unwrap_or(&Value::Null),
+    )
+    .map_err(|d| vec![d])?;
     let mut take = |key: &str| settings.remove(key).unwrap_or(Value::Null);
     let paths_or = |value: Value, default: &str| -> Vec<String> {
         let list = yaml::string_list(&value);
@@ -447,6 +455,15 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
             Kind::Analysis => files.analyses.push(file),
             Kind::Macro => files.macros.push(file),
             Kind::Snapshot => files.snapshots.push(file),
+            // `<test-path>/generic/` holds `{% test %}` definitions, as dbt reads it.
+            Kind::Test
+                if paths
+                    .test
+                    .iter()
+                    .any(|dir| file.path.starts_with(&format!("{dir}/generic/"))) =>
+            {
+                files.macros.push(file)
+            }
             Kind::Test => files.tests.push(file),
             Kind::Seed => files.seeds.push(file.path),
             Kind::Docs => files.docs.push(file),

@@ -1,0 +1,157 @@
+//! Installed packages as the root project uses them, on the `packaged` fixture: macros under the
+//! package's namespace, `adapter.dispatch` with `macro_namespace` and the root project's
+//! `dispatch:` search order (a shim answering on DuckDB, the root project on Postgres), generic
+//! tests from a package in the classic and the `arguments:` form with dbt's unique_ids, and
+//! `require-dbt-version`.
+
+use crate::engines::{Engine, query};
+use crate::harness::Project;
+
+/// The fixture with its packages installed, without the model that reads a package's model.
+fn packaged(engine: &Engine) -> Project {
+    let project = engine.project("packaged", "packaged");
+    std::fs::remove_file(project.path().join("models/numbers_from_package.sql"))
+        .expect("the fixture has this model");
+    let out = project.run(&["deps"]);
+    assert_eq!(out.code(), 0, "{out:?}");
+    project
+}
+
+#[test]
+fn package_macros_dispatch_and_generic_tests_work_from_the_root_project() {
+    for engine in Engine::all() {
+        let project = packaged(&engine);
+        let out = project.run(&["build"]);
+        assert_eq!(out.code(), 0, "{}: {out:?}", engine.name());
+        assert!(
+            out.stderr()
+                .contains("Done. PASS=2 WARN=1 ERROR=0 SKIP=0 NO-OP=0 TOTAL=3"),
+            "{}: {out:?}",
+            engine.name()
+        );
+        assert!(
+            out.stderr()
+                .contains("package `helpers` has models, seeds or snapshots of its own"),
+            "{}: {out:?}",
+            engine.name()
+        );
+        let greeting = match engine {
+            Engine::DuckDb => "hello from the shim on duckdb",
+            Engine::Postgres(_) => "hello from packaged on postgres",
+        };
+        let rows = query(
+            &project,
+            "select order_id, cast(amount_cents as integer) as cents, greeting from orders order by 1",
+        );
+        assert_eq!(
+            rows,
+            [
+                "order_id,cents,greeting".to_string(),
+                format!("1,1250,{greeting}"),
+                format!("2,200,{greeting}"),
+            ],
+            "{}",
+            engine.name()
+        );
+        let manifest: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(project.path().join("target/manifest.json")).unwrap(),
+        )
+        .unwrap();
+        // The unique_ids dbt-core 1.11 gives these tests.
+        for unique_id in [
+            "test.packaged.helpers_is_multiple_of_orders_amount_cents__50.e4695f4e16",
+            "test.packaged.helpers_is_multiple_of_orders_amount_cents__100.46d2c13070",
+        ] {
+            let test = &manifest["nodes"][unique_id];
+            assert_eq!(test["test_metadata"]["namespace"], "helpers", "{unique_id}");
+        }
+        for unique_id in [
+            "macro.helpers.cents",
+            "macro.helpers.test_is_multiple_of",
+            "macro.shim.duckdb__greeting",
+            "macro.packaged.postgres__greeting",
+            "macro.dbt.current_timestamp",
+        ] {
+            assert!(manifest["macros"].get(unique_id).is_some(), "{unique_id}");
+        }
+    }
+}
+
+#[test]
+fn unknown_macro_of_a_package_names_the_package() {
+    let project = packaged(&Engine::DuckDb);
+    project.write(
+        "models/orders.sql",
+        "select {{ helpers.no_such_macro() }} as x\n",
+    );
+    let out = project.run(&["parse"]);
+    assert_eq!(out.code(), 1, "{out:?}");
+    assert!(
+        out.stderr()
+            .contains("`helpers.no_such_macro` is not a macro of `helpers`"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn dispatch_to_a_package_that_is_not_installed_says_so() {
+    let project = packaged(&Engine::DuckDb);
+    let text = std::fs::read_to_string(project.path().join("dbt_project.yml")).unwrap();
+    project.write(
+        "dbt_project.yml",
+        text.replace(
+            "search_order: [\"packaged\", \"shim\", \"helpers\"]",
+            "search_order: [\"packaged\", \"spark_utils\", \"helpers\"]",
+        ),
+    );
+    let out = project.run(&["compile", "-s", "orders"]);
+    assert_eq!(out.code(), 1, "{out:?}");
+    let text = out.stderr().replace("\n  │ ", " ");
+    assert!(
+        text.contains("adapter.dispatch searches package `spark_utils` for `greeting`, but no package of that name is installed"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn require_dbt_version_is_checked_for_packages() {
+    let project = packaged(&Engine::DuckDb);
+    let file = project.path().join("vendor/helpers/dbt_project.yml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replace("[\">=1.5.0\", \"<3.0.0\"]", "[\">=1.5.0\", \"<1.6.0\"]"),
+    )
+    .unwrap();
+    let out = project.run(&["parse"]);
+    assert_eq!(out.code(), 1, "{out:?}");
+    assert!(
+        out.stderr().contains(
+            "package `helpers` requires dbt `>=1.5.0, <1.6.0`, and uxt behaves as dbt 1.11.0"
+        ),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr()
+            .contains("dbt_packages/helpers/dbt_project.yml:4"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn generic_tests_under_tests_generic_are_test_definitions() {
+    let project = packaged(&Engine::DuckDb);
+    project
+        .write(
+            "tests/generic/is_small.sql",
+            "{% test is_small(model, column_name) %}\nselect * from {{ model }} where {{ column_name }} > 100000\n{% endtest %}\n",
+        )
+        .write("models/small.sql", "select 1 as n\n")
+        .write(
+            "models/small.yml",
+            "version: 2\nmodels:\n  - name: small\n    columns:\n      - name: n\n        data_tests: [is_small]\n",
+        );
+    let out = project.run(&["build", "-s", "small"]);
+    assert_eq!(out.code(), 0, "{out:?}");
+    assert!(out.stderr().contains("PASS is_small_small_n"), "{out:?}");
+}
