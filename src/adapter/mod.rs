@@ -12,6 +12,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::Serialize;
 
+use crate::diagnostic::Diagnostic;
 use crate::project::profile::{Target, TargetKind};
 
 pub use self::duckdb::DuckDbAdapter;
@@ -273,6 +274,20 @@ pub async fn connect(
             PostgresAdapter::connect(config, target.threads, project_root).await?,
         )),
     }
+}
+
+/// Opens the warehouse of a command's target; a failure is a diagnostic naming the target and
+/// profile to check.
+pub async fn open(
+    target: &Target,
+    project_root: &std::path::Path,
+) -> Result<Arc<dyn Adapter>, Diagnostic> {
+    connect(target, project_root).await.map_err(|error| {
+        Diagnostic::new("uxt::adapter::connect", error.message).with_help(format!(
+            "check target `{}` of profile `{}` in profiles.yml, and that the database is running",
+            target.name, target.profile_name
+        ))
+    })
 }
 
 /// Quotes an identifier the way both engines read it: double quotes, inner quotes doubled.

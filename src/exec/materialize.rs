@@ -44,6 +44,18 @@ pub fn body(sql: &str) -> &str {
     sql.trim_end().trim_end_matches(';').trim_end()
 }
 
+/// `uxt show`'s query: the node's SQL with at most `limit` rows (all of them when negative).
+pub fn show_query(sql: &str, limit: i64) -> String {
+    if limit >= 0 {
+        format!(
+            "select * from (\n{}\n) as uxt_show limit {limit}",
+            body(sql)
+        )
+    } else {
+        body(sql).to_string()
+    }
+}
+
 /// Drops left-over scratch relations of an earlier, interrupted build.
 pub fn drop_leftovers(names: &Names, leftovers: &[(String, RelationKind)]) -> Vec<String> {
     leftovers

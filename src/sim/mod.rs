@@ -16,5 +16,6 @@ pub mod domains;
 pub mod load;
 pub mod output;
 pub mod random;
+pub mod sources;
 pub mod table;
 pub mod world;
