@@ -56,7 +56,10 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
     });
     let var_ctx = ctx.clone();
     env.add_function("var", move |name: String, default: Option<Value>| -> Result<Value, Error> {
-        match var_ctx.var(&name) {
+        let package = scope::current()
+            .and_then(|scope| super::namespace::package_of(&scope.unique_id).map(str::to_string))
+            .unwrap_or_else(|| var_ctx.project_name.clone());
+        match var_ctx.var(&package, &name) {
             Some(value) => Ok(json_to_value(value)),
             None => default.ok_or_else(|| {
                 let near = crate::diagnostic::closest(&name, var_ctx.var_names()).map_or_else(String::new, |n| format!(" (did you mean `{n}`?)"));
@@ -241,7 +244,10 @@ fn reference(ctx: &RunContext, args: Rest<Value>) -> Result<Value, Error> {
             Ok(Relation::new(None, None, call.name).into_value())
         }
         Phase::Compile => resolver(ctx)?
-            .resolve_ref(&call)
+            .resolve_ref(
+                super::namespace::package_of(&scope.unique_id).unwrap_or(&ctx.project_name),
+                &call,
+            )
             .map(Relation::into_value)
             .map_err(invalid),
     }

@@ -35,7 +35,8 @@ pub fn to_value<T: serde::Serialize>(value: T) -> Value {
 
 /// Resolves `ref` and `source` at compile time, against the parsed manifest.
 pub trait Resolver: Send + Sync {
-    fn resolve_ref(&self, call: &RefCall) -> Result<Relation, String>;
+    /// `ref()` from a node of `from_package`, as dbt looks it up.
+    fn resolve_ref(&self, from_package: &str, call: &RefCall) -> Result<Relation, String>;
     fn resolve_source(&self, source: &str, table: &str) -> Result<Relation, String>;
     /// Everything a node knows of itself, for `model` and `graph` (`graph.nodes[...]`).
     fn graph(&self) -> Value;
@@ -69,6 +70,8 @@ pub struct RunContext {
     /// Project `vars`, overridden by `--vars`.
     pub vars: Map<String, Json>,
     pub cli_vars: Map<String, Json>,
+    /// Each installed package's own `vars:`, by package name.
+    pub package_vars: BTreeMap<String, Map<String, Json>>,
     pub invocation_id: String,
     pub run_started_at: chrono::DateTime<chrono::Utc>,
     pub flags: Json,
@@ -87,17 +90,18 @@ impl RunContext {
         }
     }
 
-    /// `var(name)`: `--vars` first, then the project's vars (also those scoped to the project
-    /// name, as dbt allows).
-    pub fn var(&self, name: &str) -> Option<&Json> {
+    /// `var(name)` in a node of `package`: `--vars` first, then the root project's vars scoped
+    /// to the package (`vars: {dbt_utils: {...}}`), its other vars, and last the package's own
+    /// (scoped, then global), as dbt layers them.
+    pub fn var(&self, package: &str, name: &str) -> Option<&Json> {
         self.cli_vars
             .get(name)
+            .or_else(|| scoped_var(&self.vars, package, name))
             .or_else(|| {
-                self.vars
-                    .get(&self.project_name)
-                    .and_then(|scoped| scoped.get(name))
+                self.package_vars
+                    .get(package)
+                    .and_then(|vars| scoped_var(vars, package, name))
             })
-            .or_else(|| self.vars.get(name))
     }
 
     pub fn var_names(&self) -> Vec<&str> {
@@ -107,6 +111,13 @@ impl RunContext {
             .map(String::as_str)
             .collect()
     }
+}
+
+/// A var scoped to `package` (`{package: {name: ...}}`), else the unscoped one.
+fn scoped_var<'a>(vars: &'a Map<String, Json>, package: &str, name: &str) -> Option<&'a Json> {
+    vars.get(package)
+        .and_then(|scoped| scoped.get(name))
+        .or_else(|| vars.get(name))
 }
 
 /// The compiled environment with every template of a project.

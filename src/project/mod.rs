@@ -127,13 +127,16 @@ pub struct Project {
     /// The project file's `exposures:` block (`+enabled`, `+tags`, `+meta` by folder).
     pub exposures_config: Value,
     pub dispatch: Value,
+    /// `require-dbt-version`, checked by [`load`] against the dbt version uxt behaves as.
+    pub require_dbt_version: Value,
     /// The `simulation:` block, when the project file holds one.
     pub simulation: Value,
     /// `simulation.yml` beside the project file, relative to `root`, when there is one.
     pub simulation_file: Option<String>,
     pub files: Files,
-    /// The packages installed under `packages_install_path` (empty until [`load`]).
-    pub packages: Vec<packages::Package>,
+    /// The packages installed under `packages_install_path` (empty until [`load`]), each a
+    /// project of its own whose file paths start with its folder (`dbt_packages/dbt_utils/`).
+    pub packages: Vec<Project>,
     /// What the properties YAML says, with the simulator's `uxc` source among `sources`.
     pub properties: Properties,
 }
@@ -190,6 +193,13 @@ fn project_file_in(dir: &Path) -> Option<(PathBuf, String)> {
 /// YAML and `{% docs %}` blocks, and the `uxc` source of a project that simulates, declared as YAML would declare it.
 pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     let mut project = read_project_file(project_dir)?;
+    packages::check_dbt_version(
+        "this project",
+        &project.project_file.path,
+        &project.project_file.contents,
+        &project.require_dbt_version,
+    )
+    .map_err(|d| vec![d])?;
     // A missing or outdated install says to run `uxt deps` before anything reads packages.
     crate::deps::check(&crate::deps::Project {
         root: &project.root,
@@ -276,13 +286,6 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         return Err(problems);
     }
 
-    packages::check_dbt_version(
-        "this project",
-        &file_name,
-        &project_file.contents,
-        settings.get("require-dbt-version").unwrap_or(&Value::Null),
-    )
-    .map_err(|d| vec![d])?;
     let mut take = |key: &str| settings.remove(key).unwrap_or(Value::Null);
     let paths_or = |value: Value, default: &str| -> Vec<String> {
         let list = yaml::string_list(&value);
@@ -336,6 +339,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         tests_config,
         exposures_config: take("exposures"),
         dispatch: take("dispatch"),
+        require_dbt_version: take("require-dbt-version"),
         simulation: take("simulation"),
         simulation_file: None,
         name,

@@ -1,33 +1,20 @@
 //! Installed packages: every folder of `packages-install-path` holding a `dbt_project.yml`, as
-//! dbt loads them, read into a [`Package`] (its name, version, `require-dbt-version`, vars and
-//! macro files). Also the `require-dbt-version` check of the root project and of each package.
+//! dbt loads them, each read as a [`Project`] of its own (its files, properties, configs and
+//! vars) whose file paths start with the package's folder, so that they stay unique beside the
+//! root project's. Also the `require-dbt-version` check of the root project and each package.
 //! Text and settings only: no Jinja, no database.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::{SourceFile, yaml};
+use super::{Project, SourceFile, yaml};
 use crate::deps::version::{self, Specifier};
 use crate::diagnostic::Diagnostic;
 
-/// One installed package.
-#[derive(Debug, Clone)]
-pub struct Package {
-    /// Its project name: the namespace of its macros (`dbt_utils`).
-    pub name: String,
-    /// Its folder relative to the root project (`dbt_packages/dbt_utils`).
-    pub path: String,
-    pub vars: Map<String, Value>,
-    /// Its macro files, named by their path relative to the root project.
-    pub macros: Vec<SourceFile>,
-    /// Whether it has models, seeds or snapshots of its own (which uxt does not build yet).
-    pub has_nodes: bool,
-}
-
 /// Loads every package installed under `install_path` (relative to `root`), sorted by folder.
-pub fn load(root: &Path, install_path: &str) -> Result<Vec<Package>, Vec<Diagnostic>> {
+pub fn load(root: &Path, install_path: &str) -> Result<Vec<Project>, Vec<Diagnostic>> {
     let folder = root.join(install_path);
     let Ok(entries) = std::fs::read_dir(&folder) else {
         return Ok(Vec::new());
@@ -43,7 +30,7 @@ pub fn load(root: &Path, install_path: &str) -> Result<Vec<Package>, Vec<Diagnos
     for name in names {
         match load_one(root, &format!("{install_path}/{name}")) {
             Ok(package) => packages.push(package),
-            Err(diagnostic) => problems.push(diagnostic),
+            Err(diagnostics) => problems.extend(diagnostics),
         }
     }
     if problems.is_empty() {
@@ -53,122 +40,64 @@ pub fn load(root: &Path, install_path: &str) -> Result<Vec<Package>, Vec<Diagnos
     }
 }
 
-fn load_one(root: &Path, path: &str) -> Result<Package, Diagnostic> {
-    let file_name = format!("{path}/dbt_project.yml");
-    let text = std::fs::read_to_string(root.join(&file_name)).map_err(|error| {
-        Diagnostic::new(
-            "uxt::project::read",
-            format!("cannot read `{file_name}`: {error}"),
-        )
-        .in_file(&file_name)
-        .with_help("run `uxt deps` to install the packages again")
-    })?;
-    let contents: Arc<str> = Arc::from(text);
-    let document = yaml::parse(&file_name, &contents)?;
-    let name = document
-        .get("name")
-        .and_then(yaml::scalar_string)
-        .ok_or_else(|| {
-            Diagnostic::new(
-                "uxt::project::missing_name",
-                format!("package `{path}` has no `name` in its dbt_project.yml"),
-            )
-            .at_line(&file_name, contents.clone(), 1)
-            .with_help("run `uxt deps` to install the packages again")
-        })?;
+fn load_one(root: &Path, folder: &str) -> Result<Project, Vec<Diagnostic>> {
+    let mut package = super::read_project_file(Some(&root.join(folder)))?;
+    let prefix = format!("{folder}/");
+    package.files = super::discover(&package.root, &package.paths, &package.target_path)
+        .map_err(|d| vec![d])?;
+    rebase(&mut package, &prefix);
+    package.root = root.to_path_buf();
     check_dbt_version(
-        &format!("package `{name}`"),
-        &file_name,
-        &contents,
-        document.get("require-dbt-version").unwrap_or(&Value::Null),
-    )?;
-    let macro_paths = {
-        let listed = yaml::string_list(document.get("macro-paths").unwrap_or(&Value::Null));
-        if listed.is_empty() {
-            vec!["macros".to_string()]
-        } else {
-            listed
-        }
-    };
-    let mut macros = Vec::new();
-    for macro_path in macro_paths {
-        let base = root.join(path).join(&macro_path);
-        if !base.is_dir() {
-            continue;
-        }
-        for entry in walkdir::WalkDir::new(&base)
-            .follow_links(true)
-            .sort_by_file_name()
-        {
-            let entry = entry.map_err(|error| {
-                Diagnostic::new(
-                    "uxt::project::read",
-                    format!("cannot list `{path}/{macro_path}`: {error}"),
-                )
-            })?;
-            let is_sql = entry
-                .path()
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
-            if !entry.file_type().is_file() || !is_sql {
-                continue;
-            }
-            let inside = entry
-                .path()
-                .strip_prefix(root.join(path))
-                .unwrap_or(entry.path())
-                .to_string_lossy()
-                .replace('\\', "/");
-            let relative = format!("{path}/{inside}");
-            let text = std::fs::read_to_string(entry.path()).map_err(|error| {
-                Diagnostic::new(
-                    "uxt::project::read",
-                    format!("cannot read `{relative}`: {error}"),
-                )
-                .in_file(&relative)
-            })?;
-            macros.push(SourceFile {
-                path: relative,
-                contents: Arc::from(text),
-            });
+        &format!("package `{}`", package.name),
+        &package.project_file.path,
+        &package.project_file.contents,
+        &package.require_dbt_version,
+    )
+    .map_err(|d| vec![d])?;
+    package.properties = super::properties::read(&package.files.properties, &package.files.docs)?;
+    Ok(package)
+}
+
+/// Puts `prefix` in front of every path of a package, so they are relative to the root project.
+fn rebase(package: &mut Project, prefix: &str) {
+    let files = &mut package.files;
+    for list in [
+        &mut files.models,
+        &mut files.analyses,
+        &mut files.macros,
+        &mut files.snapshots,
+        &mut files.tests,
+        &mut files.properties,
+        &mut files.docs,
+    ] {
+        for file in list.iter_mut() {
+            file.path = format!("{prefix}{}", file.path);
         }
     }
-    let has_nodes = [
-        ("model-paths", "models"),
-        ("seed-paths", "seeds"),
-        ("snapshot-paths", "snapshots"),
-    ]
-    .iter()
-    .any(|(key, default)| {
-        let listed = yaml::string_list(document.get(*key).unwrap_or(&Value::Null));
-        let dirs = if listed.is_empty() {
-            vec![default.to_string()]
-        } else {
-            listed
-        };
-        dirs.iter().any(|dir| {
-            walkdir::WalkDir::new(root.join(path).join(dir))
-                .follow_links(true)
-                .into_iter()
-                .filter_map(Result::ok)
-                .any(|entry| {
-                    entry
-                        .path()
-                        .extension()
-                        .is_some_and(|e| e == "sql" || e == "csv")
-                })
-        })
-    });
-    Ok(Package {
-        name,
-        has_nodes,
-        path: path.to_string(),
-        vars: match document.get("vars") {
-            Some(Value::Object(vars)) => vars.clone(),
-            _ => Map::new(),
-        },
-        macros,
-    })
+    for seed in &mut files.seeds {
+        *seed = format!("{prefix}{seed}");
+    }
+    files.selectors = None;
+    let paths = &mut package.paths;
+    for list in [
+        &mut paths.model,
+        &mut paths.seed,
+        &mut paths.snapshot,
+        &mut paths.test,
+        &mut paths.macros,
+        &mut paths.analysis,
+        &mut paths.docs,
+    ] {
+        for path in list.iter_mut() {
+            *path = format!("{prefix}{path}");
+        }
+    }
+    package.project_file = SourceFile {
+        path: format!("{prefix}{}", package.project_file.path),
+        contents: package.project_file.contents.clone(),
+    };
+    package.simulation = Value::Null;
+    package.simulation_file = None;
 }
 
 /// `require-dbt-version`: a version or a list of specifiers that [`crate::DBT_VERSION`] must

@@ -1,17 +1,17 @@
-//! Installed packages as the root project uses them, on the `packaged` fixture: macros under the
-//! package's namespace, `adapter.dispatch` with `macro_namespace` and the root project's
-//! `dispatch:` search order (a shim answering on DuckDB, the root project on Postgres), generic
-//! tests from a package in the classic and the `arguments:` form with dbt's unique_ids, and
-//! `require-dbt-version`.
+//! Installed packages as dbt loads them, on the `packaged` fixture (its outcomes are dbt-core
+//! 1.11's on the same project): macros under the package's namespace, `adapter.dispatch` with
+//! `macro_namespace` and the root project's `dispatch:` search order (a shim answering on DuckDB,
+//! the root project on Postgres), the package's models, seeds and tests with their
+//! `package_name`, its configs under the root project's overrides, its vars under the root
+//! project's, generic tests from a package in the classic and the `arguments:` form with dbt's
+//! unique_ids, `package:` selection, and `require-dbt-version`.
 
 use crate::engines::{Engine, query};
 use crate::harness::Project;
 
-/// The fixture with its packages installed, without the model that reads a package's model.
+/// The fixture with its packages installed.
 fn packaged(engine: &Engine) -> Project {
     let project = engine.project("packaged", "packaged");
-    std::fs::remove_file(project.path().join("models/numbers_from_package.sql"))
-        .expect("the fixture has this model");
     let out = project.run(&["deps"]);
     assert_eq!(out.code(), 0, "{out:?}");
     project
@@ -25,13 +25,7 @@ fn package_macros_dispatch_and_generic_tests_work_from_the_root_project() {
         assert_eq!(out.code(), 0, "{}: {out:?}", engine.name());
         assert!(
             out.stderr()
-                .contains("Done. PASS=2 WARN=1 ERROR=0 SKIP=0 NO-OP=0 TOTAL=3"),
-            "{}: {out:?}",
-            engine.name()
-        );
-        assert!(
-            out.stderr()
-                .contains("package `helpers` has models, seeds or snapshots of its own"),
+                .contains("Done. PASS=7 WARN=1 ERROR=0 SKIP=0 NO-OP=0 TOTAL=8"),
             "{}: {out:?}",
             engine.name()
         );
@@ -53,6 +47,23 @@ fn package_macros_dispatch_and_generic_tests_work_from_the_root_project() {
             "{}",
             engine.name()
         );
+        // The package's model: a table by the root project's override of the package's `view`,
+        // `helpers_factor` from the root project's vars over the package's, the label from the
+        // package's own vars.
+        assert_eq!(
+            query(
+                &project,
+                "select n, scaled, label from numbers_from_package join helpers_numbers using (n, scaled) order by n"
+            ),
+            [
+                "n,scaled,label",
+                "1,3,from-helpers",
+                "2,6,from-helpers",
+                "3,9,from-helpers"
+            ],
+            "{}",
+            engine.name()
+        );
         let manifest: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(project.path().join("target/manifest.json")).unwrap(),
         )
@@ -65,6 +76,28 @@ fn package_macros_dispatch_and_generic_tests_work_from_the_root_project() {
             let test = &manifest["nodes"][unique_id];
             assert_eq!(test["test_metadata"]["namespace"], "helpers", "{unique_id}");
         }
+        for (unique_id, package) in [
+            ("model.helpers.helpers_numbers", "helpers"),
+            ("seed.helpers.helpers_seed", "helpers"),
+            (
+                "test.helpers.is_multiple_of_helpers_numbers_scaled__3.0481b4993b",
+                "helpers",
+            ),
+            (
+                "test.helpers.not_null_helpers_numbers_n.53f5ef8503",
+                "helpers",
+            ),
+            ("model.packaged.numbers_from_package", "packaged"),
+        ] {
+            assert_eq!(
+                manifest["nodes"][unique_id]["package_name"], package,
+                "{unique_id}"
+            );
+        }
+        assert_eq!(
+            manifest["nodes"]["model.helpers.helpers_numbers"]["config"]["materialized"],
+            "table"
+        );
         for unique_id in [
             "macro.helpers.cents",
             "macro.helpers.test_is_multiple_of",
@@ -154,4 +187,38 @@ fn generic_tests_under_tests_generic_are_test_definitions() {
     let out = project.run(&["build", "-s", "small"]);
     assert_eq!(out.code(), 0, "{out:?}");
     assert!(out.stderr().contains("PASS is_small_small_n"), "{out:?}");
+}
+
+#[test]
+fn package_selection_picks_a_packages_nodes() {
+    let project = packaged(&Engine::DuckDb);
+    let out = project.run(&["ls", "-s", "package:helpers", "--output", "name"]);
+    assert_eq!(out.code(), 0, "{out:?}");
+    let mut names: Vec<&str> = out.stdout().lines().collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "helpers_numbers",
+            "helpers_seed",
+            "is_multiple_of_helpers_numbers_scaled__3",
+            "not_null_helpers_numbers_n"
+        ]
+    );
+}
+
+#[test]
+fn ref_to_a_package_model_by_package_and_name() {
+    let project = packaged(&Engine::DuckDb);
+    project.write(
+        "models/numbers_from_package.sql",
+        "select n from {{ ref('helpers', 'no_such_model') }}\n",
+    );
+    let out = project.run(&["parse"]);
+    assert_eq!(out.code(), 1, "{out:?}");
+    assert!(
+        out.stderr()
+            .contains("`numbers_from_package` refers to `no_such_model`, which was not found"),
+        "{out:?}"
+    );
 }
