@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use self::fields::{Field, Fields};
 use crate::adapter::CatalogRelation;
 use crate::compile::Compiled;
+use crate::dashboard::Dashboard;
 use crate::exec::NodeResult;
 use crate::lineage::Column;
 use crate::manifest::exposures::Exposure;
@@ -25,6 +26,7 @@ use crate::project::properties::ColumnDef;
 use crate::settings::Settings;
 
 mod fields;
+pub mod history;
 
 /// The dbt version whose artifact schemas uxt writes.
 pub const DBT_SCHEMA_VERSION: &str = "1.9.0";
@@ -586,7 +588,7 @@ pub fn run_results_json(results: &[NodeResult], elapsed: f64, invocation: &Invoc
                 "execution_time": r.execution_time,
                 "adapter_response": r.adapter_response,
                 "message": r.message,
-                "failures": null,
+                "failures": r.failures,
                 "unique_id": r.unique_id,
                 "compiled": true,
                 "compiled_code": r.compiled_code,
@@ -683,6 +685,45 @@ fn catalog_entry(unique_id: &str, relation: &CatalogRelation, database: &str) ->
 
 /// `target/lineage.json`: each model's columns and the upstream columns each is computed from,
 /// or why its SQL could not be analysed. uxt's own shape; dbt has no such artifact.
+/// `target/dashboards.json`: every chart of every dashboard with the rows it plotted (one row a
+/// mark), its status and message, for tools that read what the dashboards show.
+pub fn dashboards_json(dashboards: &[Dashboard], invocation: &Invocation) -> Json {
+    let entries: Map<String, Json> = dashboards
+        .iter()
+        .map(|dashboard| {
+            let charts: Vec<Json> = dashboard
+                .charts
+                .iter()
+                .map(|drawn| {
+                    json!({
+                        "name": drawn.chart.name,
+                        "title": drawn.chart.title,
+                        "type": drawn.chart.kind.as_str(),
+                        "source": drawn.source,
+                        "status": drawn.status.as_str(),
+                        "message": drawn.message,
+                        "file": dashboard.file,
+                        "line": drawn.line,
+                        "columns": drawn.plotted.columns,
+                        "rows": drawn.plotted.rows,
+                        "sql": drawn.sql,
+                        "execution_time": drawn.seconds,
+                    })
+                })
+                .collect();
+            (dashboard.unique_id.clone(), json!({"charts": charts}))
+        })
+        .collect();
+    json!({
+        "metadata": {
+            "uxt_version": env!("CARGO_PKG_VERSION"),
+            "generated_at": invocation.generated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "invocation_id": invocation.invocation_id,
+        },
+        "dashboards": entries,
+    })
+}
+
 pub fn lineage_json(
     lineage: &BTreeMap<String, Result<Vec<Column>, String>>,
     invocation: &Invocation,
@@ -708,20 +749,6 @@ pub fn lineage_json(
         },
         "nodes": nodes,
     })
-}
-
-/// Writes `target/run_results.json`.
-pub fn write_run_results(
-    target_dir: &Path,
-    results: &[NodeResult],
-    elapsed: f64,
-    invocation: &Invocation,
-) -> anyhow::Result<()> {
-    write(
-        target_dir,
-        "run_results.json",
-        &run_results_json(results, elapsed, invocation),
-    )
 }
 
 /// Writes `target/compiled/<project>/<path>` for each compiled node.

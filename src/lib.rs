@@ -16,8 +16,8 @@
 //!
 //! Modules: [`cli`] (commands chaining the stages), [`settings`] (flags + env + project file +
 //! profile, resolved once), [`deps`] (`uxt deps`: packages resolved, locked and installed),
-//! [`diagnostic`] (user-facing errors), [`project`] (load), [`jinja`] (environment and dbt
-//! context), [`manifest`] (parse), [`graph`] (DAG, selection, plan),
+//! [`diagnostic`] (user-facing errors), [`project`] (load), [`jinja`]
+//! (environment and dbt context), [`manifest`] (parse), [`graph`] (DAG, selection, plan),
 //! [`compile`], [`exec`] (scheduler, materializations, hooks, data tests), [`adapter`] (DuckDB
 //! and Postgres), [`artifacts`] (write: dbt-shaped JSON and compiled SQL), [`lineage`] (column
 //! lineage with sqlparser), [`docs`] (the docs site and its server), [`sim`] (the simulation of

@@ -8,6 +8,7 @@ mod postgres;
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::Serialize;
@@ -28,6 +29,9 @@ pub struct DbError {
     pub position: Option<usize>,
 }
 
+/// SQLSTATE `query_canceled`, which Postgres gives a statement stopped by `statement_timeout`.
+const QUERY_CANCELED: &str = "57014";
+
 impl DbError {
     pub fn new(message: impl Into<String>) -> Self {
         DbError {
@@ -35,6 +39,32 @@ impl DbError {
             sqlstate: None,
             position: None,
         }
+    }
+
+    /// A statement cancelled because it ran past its time budget, the same on every engine.
+    pub fn timed_out(budget: Duration) -> Self {
+        DbError {
+            message: format!(
+                "the query ran longer than its time budget of {} and was cancelled",
+                seconds(budget)
+            ),
+            sqlstate: Some(QUERY_CANCELED.to_string()),
+            position: None,
+        }
+    }
+
+    pub fn is_timeout(&self) -> bool {
+        self.sqlstate.as_deref() == Some(QUERY_CANCELED)
+    }
+}
+
+/// `2 s`, `0.5 s`.
+fn seconds(duration: Duration) -> String {
+    let value = duration.as_secs_f64();
+    if value.fract() == 0.0 {
+        format!("{value:.0} s")
+    } else {
+        format!("{value} s")
     }
 }
 
@@ -217,6 +247,10 @@ pub trait Adapter: Send + Sync {
 
     /// Runs one statement and returns its rows.
     async fn query(&self, sql: &str) -> DbResult<QueryResult>;
+
+    /// Runs one statement like [`Adapter::query`], cancelled by the engine once it has run for
+    /// `budget`, with the error of [`DbError::timed_out`].
+    async fn query_within(&self, sql: &str, budget: Duration) -> DbResult<QueryResult>;
 
     /// Relations in the given schemas (one introspection query for all of them). Missing
     /// schemas yield nothing.

@@ -126,6 +126,48 @@ impl PostgresAdapter {
         })
     }
 
+    /// One statement's rows on a given connection.
+    async fn query_on(
+        &self,
+        connection: &mut PgConnection,
+        statement: &str,
+    ) -> DbResult<QueryResult> {
+        let all_rows = sqlx::raw_sql(sql(statement))
+            .fetch_all(&mut *connection)
+            .await
+            .map_err(db_error)?;
+        let rows = last_result_set(&all_rows);
+        let columns: Vec<PgColumn> = match rows.first() {
+            Some(first) => first.columns().to_vec(),
+            // No row carries the columns; describing the statement (not running it) gives them.
+            // Several statements cannot be described, and then the result has no columns.
+            None => match connection.prepare(sql(statement).into_sql_str()).await {
+                Ok(prepared) => prepared.columns().to_vec(),
+                Err(_) => Vec::new(),
+            },
+        };
+        let type_names = self.type_names(connection, &columns).await?;
+        let rows = rows
+            .iter()
+            .map(|row| {
+                type_names
+                    .iter()
+                    .enumerate()
+                    .map(|(index, name)| cell(row, index, name))
+                    .collect()
+            })
+            .collect();
+        let columns = columns
+            .iter()
+            .zip(type_names)
+            .map(|(column, data_type)| ColumnInfo {
+                name: column.name().to_owned(),
+                data_type,
+            })
+            .collect();
+        Ok(QueryResult { columns, rows })
+    }
+
     /// Postgres type names of the columns (`int4`, `numeric`, `bpchar`, `_int4`, an enum's
     /// name...), as `pg_type` spells them; types not seen before are looked up once.
     async fn type_names(
@@ -357,41 +399,25 @@ impl Adapter for PostgresAdapter {
 
     async fn query(&self, statement: &str) -> DbResult<QueryResult> {
         let mut tracked = self.acquire().await?;
-        let connection = &mut *tracked.connection;
-        let all_rows = sqlx::raw_sql(sql(statement))
-            .fetch_all(&mut *connection)
+        self.query_on(&mut tracked.connection, statement).await
+    }
+
+    async fn query_within(&self, statement: &str, budget: Duration) -> DbResult<QueryResult> {
+        let mut tracked = self.acquire().await?;
+        // `set local` inside a transaction that is rolled back: the pooled connection never
+        // keeps the budget, whatever happens to the statement.
+        let mut transaction = tracked.connection.begin().await.map_err(db_error)?;
+        let millis = budget.as_millis().max(1);
+        sqlx::raw_sql(sql(&format!("set local statement_timeout = {millis}")))
+            .execute(&mut *transaction)
             .await
             .map_err(db_error)?;
-        let rows = last_result_set(&all_rows);
-        let columns: Vec<PgColumn> = match rows.first() {
-            Some(first) => first.columns().to_vec(),
-            // No row carries the columns; describing the statement (not running it) gives them.
-            // Several statements cannot be described, and then the result has no columns.
-            None => match connection.prepare(sql(statement).into_sql_str()).await {
-                Ok(prepared) => prepared.columns().to_vec(),
-                Err(_) => Vec::new(),
-            },
-        };
-        let type_names = self.type_names(connection, &columns).await?;
-        let rows = rows
-            .iter()
-            .map(|row| {
-                type_names
-                    .iter()
-                    .enumerate()
-                    .map(|(index, name)| cell(row, index, name))
-                    .collect()
-            })
-            .collect();
-        let columns = columns
-            .iter()
-            .zip(type_names)
-            .map(|(column, data_type)| ColumnInfo {
-                name: column.name().to_owned(),
-                data_type,
-            })
-            .collect();
-        Ok(QueryResult { columns, rows })
+        let result = self.query_on(&mut transaction, statement).await;
+        let _ = transaction.rollback().await;
+        match result {
+            Err(error) if error.is_timeout() => Err(DbError::timed_out(budget)),
+            other => other,
+        }
     }
 
     async fn relation_kind(&self, schema: &str, name: &str) -> DbResult<Option<RelationKind>> {

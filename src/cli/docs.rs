@@ -14,7 +14,7 @@ use crate::graph::{self, Selection};
 use crate::manifest::{self, Parsed};
 use crate::project::{self, Project};
 use crate::settings::{Flags, Settings};
-use crate::{compile, ui};
+use crate::{compile, deps, ui};
 
 /// `uxt docs generate`'s flags.
 pub struct Generate<'a> {
@@ -27,6 +27,7 @@ pub struct Generate<'a> {
 pub async fn generate(flags: &Flags, generate: Generate<'_>) -> Result<Outcome> {
     let project = project::load(flags.project_dir())?;
     let settings = Settings::resolve(flags, &project)?;
+    deps::check(&deps::Project::of(&project, &settings.vars))?;
     let parsed = manifest::parse(&project, &settings)?;
     graph::check_cycles(&parsed.manifest)?;
     let target_dir = project.target_dir();
@@ -88,6 +89,26 @@ pub async fn generate(flags: &Flags, generate: Generate<'_>) -> Result<Outcome> 
         ));
     }
 
+    let dashboards = crate::dashboard::draw(
+        &parsed.manifest,
+        &compiled,
+        adapter.clone(),
+        settings.threads,
+    )
+    .await;
+    crate::dashboard::report(&dashboards);
+    artifacts::write(
+        &target_dir,
+        "dashboards.json",
+        &artifacts::dashboards_json(&dashboards, &invocation),
+    )?;
+    let (runs, unreadable) = crate::artifacts::history::read(&target_dir)?;
+    if unreadable > 0 {
+        ui::warn(&format!(
+            "{unreadable} lines of `{}` are not runs and were left out of the pipeline page",
+            target_dir.join(crate::artifacts::history::FILE).display()
+        ));
+    }
     let data = crate::docs::site_data(&crate::docs::Inputs {
         manifest: &parsed.manifest,
         compiled: &compiled,
@@ -98,6 +119,8 @@ pub async fn generate(flags: &Flags, generate: Generate<'_>) -> Result<Outcome> 
             .generated_at
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         has_catalog: !generate.empty_catalog,
+        dashboards: &dashboards,
+        runs: &runs,
     });
     let page = crate::docs::write(&target_dir, &data, generate.single_file)?;
     ui::info(&format!("Docs site written to {}", page.display()));

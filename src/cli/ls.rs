@@ -6,7 +6,7 @@ use super::{LsOutput, Outcome};
 use crate::diagnostic::Result;
 use crate::graph::{self, Selection};
 use crate::settings::{Flags, Settings};
-use crate::{manifest, project, ui};
+use crate::{deps, manifest, project, ui};
 
 /// Every resource type `ls` lists, by the first part of its unique_id.
 const ALL_TYPES: [&str; 6] = ["model", "seed", "snapshot", "test", "analysis", "source"];
@@ -20,6 +20,7 @@ pub fn run(
 ) -> Result<Outcome> {
     let project = project::load(flags.project_dir())?;
     let settings = Settings::resolve(flags, &project)?;
+    deps::check(&deps::Project::of(&project, &settings.vars))?;
     let parsed = manifest::parse(&project, &settings)?;
     let wanted: Vec<&str> =
         if resource_types.is_empty() || resource_types.iter().any(|t| t == "all") {

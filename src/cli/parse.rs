@@ -7,12 +7,13 @@ use super::Outcome;
 use crate::artifacts::{self, Invocation};
 use crate::diagnostic::Result;
 use crate::settings::{Flags, Settings};
-use crate::{graph, manifest, project, ui};
+use crate::{deps, graph, manifest, project, ui};
 
 pub fn run(flags: &Flags) -> Result<Outcome> {
     let clock = Instant::now();
     let project = project::load(flags.project_dir())?;
     let settings = Settings::resolve(flags, &project)?;
+    deps::check(&deps::Project::of(&project, &settings.vars))?;
     let parsed = manifest::parse(&project, &settings)?;
     graph::check_cycles(&parsed.manifest)?;
     let invocation = Invocation::new(&settings, &project.root);

@@ -12,13 +12,14 @@ use crate::exec::{self, Execution, Hooks};
 use crate::graph::{self, Selection};
 use crate::manifest::{self, Manifest};
 use crate::settings::{Flags, Settings};
-use crate::{adapter, compile, project, ui};
+use crate::{adapter, compile, deps, project, ui};
 
 pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) -> Result<Outcome> {
     let clock = Instant::now();
     ui::info(&format!("Running with uxt={}", env!("CARGO_PKG_VERSION")));
     let project = project::load(flags.project_dir())?;
     let settings = Settings::resolve(flags, &project)?;
+    deps::check(&deps::Project::of(&project, &settings.vars))?;
     let parsed = manifest::parse(&project, &settings)?;
     let mut plan = graph::plan(
         &parsed.manifest,
@@ -76,7 +77,9 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
     let elapsed = clock.elapsed().as_secs_f64();
     exec::report(&parsed.manifest, &outcome.results, elapsed);
     let invocation = Invocation::new(&settings, &project.root);
-    artifacts::write_run_results(&target_dir, &outcome.results, elapsed, &invocation)?;
+    let run_results = artifacts::run_results_json(&outcome.results, elapsed, &invocation);
+    artifacts::write(&target_dir, "run_results.json", &run_results)?;
+    artifacts::history::append(&target_dir, &run_results)?;
     Ok(if outcome.interrupted {
         Outcome::Interrupted
     } else if outcome.failed() {

@@ -8,7 +8,7 @@ use crate::diagnostic::{Diagnostic, Result};
 use crate::exec::materialize;
 use crate::graph::{self, Selection};
 use crate::settings::{Flags, Settings};
-use crate::{adapter, compile, manifest, project, ui};
+use crate::{adapter, compile, deps, manifest, project, ui};
 
 pub async fn run(
     flags: &Flags,
@@ -19,6 +19,7 @@ pub async fn run(
 ) -> Result<Outcome> {
     let project = project::load(flags.project_dir())?;
     let settings = Settings::resolve(flags, &project)?;
+    deps::check(&deps::Project::of(&project, &settings.vars))?;
     let parsed = manifest::parse(&project, &settings)?;
     graph::check_cycles(&parsed.manifest)?;
     let adapter = adapter::open(&settings.target, &project.root).await?;

@@ -200,13 +200,6 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
         &project.require_dbt_version,
     )
     .map_err(|d| vec![d])?;
-    // A missing or outdated install says to run `uxt deps` before anything reads packages.
-    crate::deps::check(&crate::deps::Project {
-        root: &project.root,
-        name: &project.name,
-        install_path: &project.packages_install_path,
-        vars: &Map::new(),
-    })?;
     project.packages = packages::load(&project.root, &project.packages_install_path)?;
     project.files =
         discover(&project.root, &project.paths, &project.target_path).map_err(|d| vec![d])?;
