@@ -616,6 +616,25 @@ async fn current_compiled(execution: &Arc<Execution>, node: &Node) -> Result<Com
     }
 }
 
+/// `sql_header`, `unlogged` and `indexes` of a node; what the engine cannot do is a warning.
+fn create_options(node: &Node, adapter: &dyn Adapter) -> Result<materialize::Create, Failure> {
+    let now = Utc::now()
+        .naive_utc()
+        .format("%Y-%m-%dT%H:%M:%S%.6f")
+        .to_string();
+    let (create, ignored) = materialize::Create::from_config(&node.config, adapter.features(), now)
+        .map_err(Failure::new)?;
+    for warning in ignored {
+        ui::warn(&format!(
+            "{} `{}`: {warning} ({})",
+            node.resource_type.as_str(),
+            node.name,
+            adapter.kind().name()
+        ));
+    }
+    Ok(create)
+}
+
 /// Builds one model: hooks, then its materialization.
 async fn build(
     execution: &Arc<Execution>,
@@ -624,6 +643,7 @@ async fn build(
 ) -> Result<(), Failure> {
     let compiled = current_compiled(execution, node).await?;
     let adapter = execution.adapter.as_ref();
+    let create = create_options(node, adapter)?;
     for hook in &compiled.pre_hooks {
         send(adapter, sent, hook.clone()).await?;
     }
@@ -650,7 +670,7 @@ async fn build(
         // A view over a view changes in place: the views built on it stay, and no lock is taken
         // on them (parallel swaps dropping shared dependents can deadlock on Postgres).
         "view" if existing == Some(RelationKind::View) => {
-            let statement = materialize::replace_view_in_place(&names, &compiled.sql);
+            let statement = materialize::replace_view_in_place(&names, &compiled.sql, &create);
             sent.push(statement.clone());
             if adapter
                 .execute_in_transaction(std::slice::from_ref(&statement))
@@ -661,7 +681,13 @@ async fn build(
                 send_in_transaction(
                     adapter,
                     sent,
-                    materialize::replace(RelationKind::View, &names, existing, &compiled.sql),
+                    materialize::replace(
+                        RelationKind::View,
+                        &names,
+                        existing,
+                        &compiled.sql,
+                        &create,
+                    ),
                 )
                 .await?
             }
@@ -670,7 +696,7 @@ async fn build(
             send_in_transaction(
                 adapter,
                 sent,
-                materialize::replace(RelationKind::View, &names, existing, &compiled.sql),
+                materialize::replace(RelationKind::View, &names, existing, &compiled.sql, &create),
             )
             .await?
         }
@@ -678,7 +704,13 @@ async fn build(
             send_in_transaction(
                 adapter,
                 sent,
-                materialize::replace(RelationKind::Table, &names, existing, &compiled.sql),
+                materialize::replace(
+                    RelationKind::Table,
+                    &names,
+                    existing,
+                    &compiled.sql,
+                    &create,
+                ),
             )
             .await?
         }
@@ -686,11 +718,17 @@ async fn build(
             send_in_transaction(
                 adapter,
                 sent,
-                materialize::replace(RelationKind::Table, &names, existing, &compiled.sql),
+                materialize::replace(
+                    RelationKind::Table,
+                    &names,
+                    existing,
+                    &compiled.sql,
+                    &create,
+                ),
             )
             .await?
         }
-        "incremental" => incremental(adapter, node, &names, &compiled.sql, sent).await?,
+        "incremental" => incremental(adapter, node, &names, &compiled.sql, &create, sent).await?,
         other => {
             return Err(Failure::new(format!(
                 "unknown materialization `{other}`: use `view`, `table`, `incremental` or `ephemeral`"
@@ -738,6 +776,7 @@ async fn incremental(
     node: &Node,
     names: &Names,
     sql: &str,
+    create: &materialize::Create,
     sent: &mut Vec<String>,
 ) -> Result<(), Failure> {
     let config_error = Failure::new;
@@ -750,7 +789,12 @@ async fn incremental(
     let on_schema_change =
         OnSchemaChange::parse(node.config.str_of("on_schema_change")).map_err(config_error)?;
     let predicates = node.config.list_of("incremental_predicates");
-    send(adapter, sent, materialize::incremental_scratch(names, sql)).await?;
+    send(
+        adapter,
+        sent,
+        materialize::incremental_scratch(names, sql, create),
+    )
+    .await?;
     let scratch = quote(&names.tmp_name());
     let result = async {
         let target_columns = adapter.get_columns(&names.schema, &names.alias).await?;

@@ -43,7 +43,16 @@ pub(super) async fn run(
             alias: node.alias.clone(),
         };
         let existing = execution.relations.get(&node.schema, &node.alias);
-        let statements = materialize::replace(RelationKind::Table, &names, existing, &compiled.sql);
+        let statements = materialize::replace(
+            RelationKind::Table,
+            &names,
+            existing,
+            &compiled.sql,
+            &materialize::Create {
+                features: adapter.features(),
+                ..materialize::Create::default()
+            },
+        );
         sent.extend(statements.iter().cloned());
         adapter.execute_in_transaction(&statements).await?;
     }
