@@ -13,6 +13,7 @@ mod errors;
 mod example;
 mod grants;
 mod lifecycle;
+mod packages;
 mod relation_configs;
 mod run;
 mod select;
