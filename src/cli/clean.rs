@@ -1,7 +1,7 @@
 //! `uxt clean`: deletes the project's `clean-targets`, never anything outside the project.
 
 use super::Outcome;
-use crate::diagnostic::{Diagnostic, Result};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::settings::Flags;
 use crate::{project, ui};
 
@@ -16,7 +16,7 @@ pub fn run(flags: &Flags) -> Result<Outcome> {
             .is_none_or(|(p, root)| p.starts_with(&root) && p != root);
         if !inside {
             return Err(Diagnostic::new(
-                "uxt::clean::outside",
+                Code::CleanOutside,
                 format!("clean target `{target}` is not inside the project"),
             )
             .in_file(project.project_file.path.clone())

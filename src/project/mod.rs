@@ -15,7 +15,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::diagnostic::{Diagnostic, closest};
+use crate::diagnostic::{Code, Diagnostic, closest};
 
 use self::properties::Properties;
 
@@ -158,7 +158,7 @@ pub fn find_root(project_dir: Option<&Path>) -> Result<(PathBuf, String), Diagno
     if let Some(dir) = project_dir {
         return project_file_in(dir).ok_or_else(|| {
             Diagnostic::new(
-                "uxt::project::not_found",
+                Code::ProjectNotFound,
                 format!(
                     "no `uxt_project.yml`, `project/uxt_project.yml` or `dbt_project.yml` in `{}`",
                     dir.display()
@@ -169,13 +169,13 @@ pub fn find_root(project_dir: Option<&Path>) -> Result<(PathBuf, String), Diagno
     }
     let cwd = std::env::current_dir().map_err(|error| {
         Diagnostic::new(
-            "uxt::project::not_found",
+            Code::ProjectNotFound,
             format!("cannot read the current folder: {error}"),
         )
     })?;
     cwd.ancestors().find_map(project_file_in).ok_or_else(|| {
         Diagnostic::new(
-            "uxt::project::not_found",
+            Code::ProjectNotFound,
             format!("no `uxt_project.yml`, `project/uxt_project.yml` or `dbt_project.yml` in `{}` or any folder above it", cwd.display()),
         )
         .with_help("run uxt inside a project, or pass `--project-dir`")
@@ -222,7 +222,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
     let text = std::fs::read_to_string(root.join(&file_name)).map_err(|error| {
         vec![
             Diagnostic::new(
-                "uxt::project::read",
+                Code::ProjectRead,
                 format!("cannot read `{file_name}`: {error}"),
             )
             .in_file(&file_name),
@@ -236,7 +236,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
     let Value::Object(mut settings) = document else {
         return Err(vec![
             Diagnostic::new(
-                "uxt::project::invalid",
+                Code::ProjectInvalid,
                 "the project file must be a mapping of settings",
             )
             .at_line(&file_name, project_file.contents.clone(), 1),
@@ -248,7 +248,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         if !PROJECT_KEYS.contains(&key.as_str()) {
             let line = line_of_key(&project_file.contents, key);
             let mut diagnostic = Diagnostic::new(
-                "uxt::project::unknown_key",
+                Code::ProjectUnknownKey,
                 format!("unknown key `{key}` in the project file"),
             );
             diagnostic = diagnostic.at_line(&file_name, project_file.contents.clone(), line);
@@ -265,12 +265,9 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         Some(name) => name.to_string(),
         None => {
             problems.push(
-                Diagnostic::new(
-                    "uxt::project::missing_name",
-                    "the project file has no `name`",
-                )
-                .at_line(&file_name, project_file.contents.clone(), 1)
-                .with_help("add `name: my_project` at the top level"),
+                Diagnostic::new(Code::ProjectMissingName, "the project file has no `name`")
+                    .at_line(&file_name, project_file.contents.clone(), 1)
+                    .with_help("add `name: my_project` at the top level"),
             );
             String::new()
         }
@@ -400,10 +397,7 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
                 .filter_entry(|e| e.path() != target)
             {
                 let entry = entry.map_err(|error| {
-                    Diagnostic::new(
-                        "uxt::project::read",
-                        format!("cannot list `{dir}`: {error}"),
-                    )
+                    Diagnostic::new(Code::ProjectRead, format!("cannot list `{dir}`: {error}"))
                 })?;
                 if !entry.file_type().is_file() {
                     continue;
@@ -450,7 +444,7 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
             }
             let text = std::fs::read_to_string(path).map_err(|error| {
                 Diagnostic::new(
-                    "uxt::project::read",
+                    Code::ProjectRead,
                     format!("cannot read `{relative}`: {error}"),
                 )
                 .in_file(relative.clone())

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::SourceFile;
 use super::yaml;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// A column as properties YAML describes it.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -208,7 +208,7 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
             return Ok(());
         }
         return Err(Diagnostic::new(
-            "uxt::properties::invalid",
+            Code::PropertiesInvalid,
             "a properties file must be a mapping with keys such as `models:` or `sources:`",
         )
         .at_line(&file.path, file.contents.clone(), 1));
@@ -217,7 +217,7 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
         if !TOP_KEYS.contains(&key.as_str()) {
             let line = line_of(&file.contents, &format!("{key}:"), 0);
             let mut diagnostic = Diagnostic::new(
-                "uxt::properties::unknown_key",
+                Code::PropertiesUnknownKey,
                 format!("unknown top-level key `{key}` in a properties file"),
             )
             .at_line(&file.path, file.contents.clone(), line);
@@ -234,7 +234,7 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
             let by_name = properties.patches.entry(resource.to_string()).or_default();
             if let Some(previous) = by_name.get(&patch.name) {
                 return Err(Diagnostic::new(
-                    "uxt::properties::duplicate",
+                    Code::PropertiesDuplicate,
                     format!(
                         "`{}` is described twice: in `{}` and in `{}`",
                         patch.name, previous.file, patch.file
@@ -274,7 +274,7 @@ fn list<'a>(
             .map(|item| {
                 item.as_object().ok_or_else(|| {
                     Diagnostic::new(
-                        "uxt::properties::invalid",
+                        Code::PropertiesInvalid,
                         format!("each entry under `{key}:` must be a mapping with a `name:`"),
                     )
                     .at_line(
@@ -286,7 +286,7 @@ fn list<'a>(
             })
             .collect(),
         Some(_) => Err(Diagnostic::new(
-            "uxt::properties::invalid",
+            Code::PropertiesInvalid,
             format!("`{key}:` must be a list"),
         )
         .at_line(
@@ -307,7 +307,7 @@ fn name_of(
         .and_then(yaml::scalar_string)
         .ok_or_else(|| {
             Diagnostic::new(
-                "uxt::properties::missing_name",
+                Code::PropertiesMissingName,
                 format!("a {what} entry has no `name:`"),
             )
             .in_file(file.path.clone())

@@ -24,3 +24,18 @@ pub fn uxt() -> Command {
         .env_remove("UXT_TARGET");
     command
 }
+
+/// Snapshots what uxt printed (`tests/it/snapshots/`), with what changes from run to run
+/// replaced: the time of day of log lines, durations, and the project's temp dir.
+macro_rules! assert_output_snapshot {
+    ($text:expr) => {
+        insta::with_settings!({filters => vec![
+            (r"(?m)^\d{2}:\d{2}:\d{2}  ", "[time]  "),
+            (r"\b\d+\.\d+s\b", "[duration]"),
+            (r"(/[^\s/]+)*/uxt-project-[A-Za-z0-9]+", "[project]"),
+        ]}, {
+            insta::assert_snapshot!($text);
+        })
+    };
+}
+pub(crate) use assert_output_snapshot;
