@@ -202,7 +202,11 @@ fn warn_of_unused_column_types(node: &Node, shape: &SeedShape) {
             return;
         }
     };
-    let names: Vec<&str> = shape.columns.iter().map(|(name, _)| name.as_str()).collect();
+    let names: Vec<&str> = shape
+        .columns
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
     for (column, data_type) in column_types {
         if !names.contains(&column.as_str()) {
             let help = crate::diagnostic::closest(column, names.iter().copied()).map_or_else(

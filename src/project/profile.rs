@@ -343,9 +343,7 @@ pub fn resolve(
     };
     let threads = number("threads", 1)?.max(1) as usize;
     let kind_name = values.get("type").cloned().ok_or_else(|| missing("type"))?;
-    check_keys(&kind_name, output, &|key| {
-        (file.display.clone(), file.source.clone(), at(key))
-    })?;
+    check_keys(&kind_name, output, file, &at)?;
     let (kind, default_schema) = match kind_name.as_str() {
         "duckdb" => {
             let settings = output
@@ -517,7 +515,8 @@ const POSTGRES_IGNORED: &[&str] = &["autocommit"];
 fn check_keys(
     kind: &str,
     output: &serde_json::Map<String, Value>,
-    place: &dyn Fn(&str) -> (String, std::sync::Arc<str>, usize),
+    file: &ProfilesFile,
+    line_of: &dyn Fn(&str) -> usize,
 ) -> Result<(), Diagnostic> {
     let (used, ignored) = match kind {
         "duckdb" => (DUCKDB_KEYS, DUCKDB_IGNORED),
@@ -530,7 +529,7 @@ fn check_keys(
         if common.contains(&key) || used.contains(&key) {
             continue;
         }
-        let (file, source, line) = place(key);
+        let line = line_of(key);
         // dbt-duckdb's `database` is the file's stem, which uxt uses already.
         let stem = output
             .get("path")
@@ -545,7 +544,8 @@ fn check_keys(
         }
         if ignored.contains(&key) {
             crate::ui::warn(&format!(
-                "`{key}` of a {kind} target is not supported by uxt and is ignored ({file}:{line})"
+                "`{key}` of a {kind} target is not supported by uxt and is ignored ({}:{line})",
+                file.display
             ));
             continue;
         }
@@ -566,7 +566,7 @@ fn check_keys(
             "uxt::profile::unknown_key",
             format!("unknown key `{key}` in a {kind} target"),
         )
-        .at_line(file, source, line)
+        .at_line(&file.display, file.source.clone(), line)
         .with_help(help));
     }
     Ok(())
