@@ -319,7 +319,10 @@ fn profile_problems_name_the_line_and_never_show_the_password() {
         assert!(output.stderr().contains(text), "`{text}`: {output:?}");
     }
     assert!(!output.stderr().contains("hunter2"), "{output:?}");
-    project.write("profiles.yml", b"shop:\n  target: dev\n  # caf\xe9\n".as_slice());
+    project.write(
+        "profiles.yml",
+        b"shop:\n  target: dev\n  # caf\xe9\n".as_slice(),
+    );
     let output = project.run(&["parse"]);
     assert_eq!(output.code(), 1, "{output:?}");
     assert!(
@@ -335,7 +338,9 @@ fn negative_and_zero_counts_are_usage_errors() {
         let output = project.run(&["run", "--threads", threads]);
         assert_eq!(output.code(), 2, "{output:?}");
         assert!(
-            output.stderr().contains("is not a whole number of at least 1"),
+            output
+                .stderr()
+                .contains("is not a whole number of at least 1"),
             "{output:?}"
         );
     }
