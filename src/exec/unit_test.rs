@@ -41,16 +41,22 @@ pub(super) async fn run(
     let mut ctes = Vec::new();
     let mut this_cte = None;
     for input in &spec.inputs {
-        let (cte, label, relation) = stand_in(manifest, input, model)?;
+        let StandIn {
+            cte,
+            label,
+            schema,
+            name,
+            rendered,
+        } = stand_in(manifest, input, model)?;
         let fixture = match &input.fixture.rows {
             Rows::Sql(sql) => sql.clone(),
             Rows::Table(rows) => {
-                let columns = adapter.get_columns(&relation.0, &relation.1).await?;
+                let columns = adapter.get_columns(&schema, &name).await?;
                 if columns.is_empty() {
                     return Err(Failure::new(format!(
                         "Not able to get columns for unit test '{}' from relation {} because the \
                          relation doesn't exist: build `{}` first",
-                        model.name, relation.2, label
+                        model.name, rendered, label
                     )));
                 }
                 fixture_sql(&label, rows, &columns).map_err(Failure::new)?
@@ -130,37 +136,42 @@ pub(super) async fn run(
     })
 }
 
-/// What a fixture stands in for: the name of its CTE (dbt's: the node's name, or
-/// `<source>__<table>`), the name its comment gives, and its relation's schema and name (with the
-/// rendered relation, for messages).
-fn stand_in(
-    manifest: &Manifest,
-    input: &ResolvedInput,
-    model: &Node,
-) -> Result<(String, String, (String, String, String)), Failure> {
+/// What a fixture stands in for.
+struct StandIn {
+    /// The name of its CTE (dbt's: the node's name, or `<source>__<table>`).
+    cte: String,
+    /// The name messages give it.
+    label: String,
+    /// The relation's schema and name, whose columns type the fixture's rows.
+    schema: String,
+    name: String,
+    /// The relation as SQL, for messages.
+    rendered: String,
+}
+
+fn stand_in(manifest: &Manifest, input: &ResolvedInput, model: &Node) -> Result<StandIn, Failure> {
     if let Some(node) = manifest.nodes.get(&input.unique_id) {
-        let relation = (
-            node.schema.clone(),
-            node.alias.clone(),
-            node.relation().render_sql(),
-        );
         let name = if input.input == Input::This {
             model.name.clone()
         } else {
             node.name.clone()
         };
-        return Ok((name.clone(), name, relation));
+        return Ok(StandIn {
+            cte: name.clone(),
+            label: name,
+            schema: node.schema.clone(),
+            name: node.alias.clone(),
+            rendered: node.relation().render_sql(),
+        });
     }
     let source = manifest.sources.get(&input.unique_id).ok_or_else(|| {
         Failure::new(format!("the input `{}` is not in the manifest", input.text))
     })?;
-    Ok((
-        format!("{}__{}", source.source_name, source.name),
-        source.name.clone(),
-        (
-            source.schema.clone(),
-            source.identifier.clone(),
-            source.relation().render_sql(),
-        ),
-    ))
+    Ok(StandIn {
+        cte: format!("{}__{}", source.source_name, source.name),
+        label: source.name.clone(),
+        schema: source.schema.clone(),
+        name: source.identifier.clone(),
+        rendered: source.relation().render_sql(),
+    })
 }
