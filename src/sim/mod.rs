@@ -17,5 +17,6 @@ pub mod load;
 pub mod output;
 pub mod random;
 pub mod reference;
+pub mod sources;
 pub mod table;
 pub mod world;
