@@ -9,9 +9,10 @@ pub mod codes;
 pub use self::codes::{Code, Severity};
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use regex::Regex;
 
 /// Where a diagnostic points: a project-relative file, its text, and a byte range or a line.
 #[derive(Debug, Clone)]
@@ -109,6 +110,13 @@ impl Diagnostic {
         self
     }
 
+    /// The same problem reported as a warning, where it does not stop this command (an unknown
+    /// key that is ignored, a package's template that the project never renders).
+    pub fn as_warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
     pub fn file(&self) -> Option<&str> {
         self.location
             .as_ref()
@@ -125,7 +133,10 @@ impl Diagnostic {
         let handler = GraphicalReportHandler::new_themed(theme).with_width(110);
         let named = self.location.as_ref().and_then(|location| {
             let source = location.source.as_ref()?;
-            Some(NamedSource::new(location.file.clone(), source.to_string()))
+            Some(NamedSource::new(
+                location.file.clone(),
+                mask_secrets(source),
+            ))
         });
         let mut out = String::new();
         match handler.render_report(
@@ -228,6 +239,30 @@ impl miette::Diagnostic for Renderable<'_> {
     }
 }
 
+/// Keys whose values are secrets wherever they appear (`profiles.yml`, a package's credentials).
+static SECRET_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?im)^(\s*-?\s*["']?(?:password|pass|passwd|pwd|secret|token|api_key|apikey|private_key|private_key_passphrase|client_secret|motherduck_token|secret_access_key|aws_secret_access_key)["']?\s*[:=]\s*)([^\r\n]+)$"#,
+    )
+    .expect("static regex")
+});
+
+/// The text of a snippet with every secret value starred out, byte for byte so that spans still
+/// point where they did. Values that are Jinja (`{{ env_var('PW') }}`) are shown: they hold no
+/// secret and tell where it comes from.
+pub fn mask_secrets(source: &str) -> String {
+    SECRET_VALUE
+        .replace_all(source, |capture: &regex::Captures| {
+            let value = &capture[2];
+            if value.contains("{{") {
+                capture[0].to_string()
+            } else {
+                format!("{}{}", &capture[1], "*".repeat(value.len()))
+            }
+        })
+        .into_owned()
+}
+
 /// The byte span of a 1-based line, without its newline.
 fn line_span(source: &str, line: usize) -> Option<(usize, usize)> {
     let mut offset = 0;
@@ -294,6 +329,25 @@ mod tests {
         assert!(text.contains("models/a.sql:2"), "{text}");
         assert!(text.contains("did you mean `stg_people`?"), "{text}");
         assert!(text.contains("uxt::parse::unknown_ref"), "{text}");
+    }
+
+    #[test]
+    fn snippets_star_out_secret_values_and_keep_their_spans() {
+        let source =
+            "dev:\n  password: hunter2\n  pass: 'x'\n  token: \"{{ env_var('T') }}\"\n  user: me\n";
+        let masked = mask_secrets(source);
+        assert_eq!(masked.len(), source.len());
+        assert!(
+            !masked.contains("hunter2") && !masked.contains("'x'"),
+            "{masked}"
+        );
+        assert!(masked.contains("env_var('T')"), "{masked}");
+        let diagnostic = Diagnostic::new(Code::ProfileInvalid, "bad").at_line(
+            "profiles.yml",
+            Arc::from(source),
+            5,
+        );
+        assert!(!diagnostic.render(false).contains("hunter2"));
     }
 
     #[test]

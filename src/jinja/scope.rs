@@ -63,6 +63,24 @@ pub struct Scope {
     /// Set while [`super::Jinja::render_parse`] renders a node, whose output is only used to
     /// locate the calls: `config()` then outputs a marker instead of nothing.
     pub locating_calls: Cell<bool>,
+    /// Set for a unit test's render of its model.
+    pub unit_test: Option<UnitTestOverrides>,
+}
+
+/// What a unit test changes in the render of the model it tests: `ref`, `source` and `this`
+/// name its fixtures' CTEs, and its `overrides` replace vars, env vars and macros.
+#[derive(Debug, Clone, Default)]
+pub struct UnitTestOverrides {
+    /// The unit test's unique_id and properties file, for dbt's error on a missing input.
+    pub unique_id: String,
+    pub file: String,
+    /// `ref` name -> the CTE's name (the fixture's node name).
+    pub refs: BTreeMap<String, String>,
+    /// (source, table) -> the CTE's name.
+    pub sources: BTreeMap<(String, String), String>,
+    pub vars: Map<String, Json>,
+    pub env_vars: Map<String, Json>,
+    pub macros: Map<String, Json>,
 }
 
 impl Scope {
@@ -90,7 +108,14 @@ impl Scope {
             statements: RefCell::default(),
             calls: RefCell::default(),
             locating_calls: Cell::new(false),
+            unit_test: None,
         }
+    }
+
+    /// The scope of a unit test's render of its model.
+    pub fn for_unit_test(mut self, overrides: UnitTestOverrides) -> Self {
+        self.unit_test = Some(overrides);
+        self
     }
 }
 

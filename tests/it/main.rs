@@ -19,3 +19,4 @@ mod relation_configs;
 mod run;
 mod select;
 mod simulate;
+mod unit_tests;
