@@ -4,8 +4,13 @@
 //! `config`. Warehouse access (`run_query`, introspection) goes through the [`Warehouse`] handle,
 //! so compilation stays pure where a project does not ask the database anything.
 
+pub mod adapter_methods;
+pub mod api;
+mod builtins;
 pub mod context;
+mod functions;
 pub mod macros;
+pub mod modules;
 mod mutable;
 pub mod relation;
 pub mod scope;
@@ -117,10 +122,6 @@ pub struct Jinja {
     pub ctx: Arc<RunContext>,
 }
 
-/// Macros uxt ships, available to every project; a project macro of the same name wins.
-const BUILTIN_MACROS: &str = include_str!("builtins.sql");
-pub const BUILTIN_FILE: &str = "uxt/macros/builtins.sql";
-
 /// The values a node render sees besides the globals.
 #[derive(Default)]
 pub struct NodeValues {
@@ -168,11 +169,10 @@ impl Jinja {
 
         let mut macros: BTreeMap<String, MacroDef> = BTreeMap::new();
         let mut problems = Vec::new();
-        let builtin = SourceFile {
-            path: BUILTIN_FILE.to_string(),
-            contents: Arc::from(BUILTIN_MACROS),
-        };
-        for (file, package) in std::iter::once((&builtin, "uxt"))
+        let builtins = builtins::files();
+        for (file, package) in builtins
+            .iter()
+            .map(|f| (f, "uxt"))
             .chain(macro_files.iter().map(|f| (f, ctx.project_name.as_str())))
         {
             let (defs, renamed) = macros::prepare(&file.path, &file.contents, package);
