@@ -68,9 +68,9 @@ pub fn register(
         scope::current().is_some_and(|s| s.is_incremental)
     });
     let var_ctx = ctx.clone();
-    env.add_function("var", move |name: String, default: Option<Value>| -> Result<Value, Error> {
+    env.add_function("var", move |state: &State, name: String, default: Option<Value>| -> Result<Value, Error> {
         match var_ctx.var(&name) {
-            Some(value) => Ok(json_to_value(value)),
+            Some(value) => super::functions::rendered_var(state, value),
             None => default.ok_or_else(|| {
                 let near = crate::diagnostic::closest(&name, var_ctx.var_names()).map_or_else(String::new, |n| format!(" (did you mean `{n}`?)"));
                 invalid(format!("required var `{name}` not found: define it under `vars:` in the project file or pass `--vars '{{{name}: ...}}'`{near}"))

@@ -153,6 +153,17 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_global("builtins", Value::from(builtins));
 }
 
+/// A var's value: dbt keeps the project's `vars:` raw and renders a text value when `var()`
+/// reads it (`vars: {start: "{{ env_var('START') }}"}`).
+pub fn rendered_var(state: &State, value: &Json) -> Result<Value, Error> {
+    match value {
+        Json::String(text) if text.contains("{{") || text.contains("{%") => {
+            state.env().render_str(text, ()).map(Value::from)
+        }
+        other => Ok(super::to_value(other)),
+    }
+}
+
 /// A value read back from its text, as dbt's `as_native`: `"1"` is 1, `"true"` is true,
 /// `"[1, 2]"` a list; anything else stays as it is.
 fn native(value: &Value) -> Result<Value, Error> {

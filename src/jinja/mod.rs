@@ -252,6 +252,18 @@ impl Jinja {
         result.map_err(|error| self.diagnostic(error, None).with_source_text(name, text))
     }
 
+    /// Evaluates one expression (a YAML value that is a lone `{{ ... }}`) to its value, with
+    /// `scope` current; `name` names the file in errors.
+    pub fn eval(&self, name: &str, expression: &str, scope: Rc<Scope>) -> Result<Value, Diagnostic> {
+        let ctx = self.node_context(&scope, NodeValues::default());
+        let result = scope::with_scope(scope, || {
+            self.env
+                .compile_expression(expression)
+                .and_then(|compiled| compiled.eval(ctx))
+        });
+        result.map_err(|error| self.diagnostic(error, None).with_source_text(name, expression))
+    }
+
     fn node_context(&self, scope: &Scope, values: NodeValues) -> Value {
         let mut map: BTreeMap<String, Value> = values.extra;
         map.insert("execute".into(), Value::from(scope.phase == Phase::Compile));

@@ -4,6 +4,7 @@
 
 pub mod data_tests;
 pub mod exposures;
+mod render;
 mod resolve;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -391,6 +392,7 @@ pub fn parse(project: &Project, settings: &Settings) -> Result<Parsed, Vec<Diagn
         .chain(project.files.tests.iter())
         .collect();
     let jinja = Jinja::new(ctx.clone(), &templates, &project.files.macros)?;
+    let project = &render::yaml(project, &jinja)?;
     let naming = Naming {
         jinja: &jinja,
         target_schema: settings.target.schema.clone(),
