@@ -182,7 +182,9 @@ pub fn call(
                 if current.is_string()
                     && needed.is_string()
                     && current.char_size.is_some()
-                    && needed.char_size.is_none_or(|size| size > current.char_size.unwrap_or(0))
+                    && needed
+                        .char_size
+                        .is_none_or(|size| size > current.char_size.unwrap_or(0))
                 {
                     let new_type = match needed.char_size {
                         Some(size) => api::string_type(size),
@@ -322,9 +324,11 @@ pub fn call(
             }
             Ok(super::to_value(&grants))
         }
-        "get_partitions_metadata" | "submit_python_job" | "load_dataframe" => Err(invalid(
-            format!("`adapter.{method}` belongs to other dbt adapters; DuckDB and Postgres have none"),
-        )),
+        "get_partitions_metadata" | "submit_python_job" | "load_dataframe" => {
+            Err(invalid(format!(
+                "`adapter.{method}` belongs to other dbt adapters; DuckDB and Postgres have none"
+            )))
+        }
         _ => Err(invalid(format!(
             "`adapter.{method}` is not a method of dbt's adapter"
         ))),
@@ -402,9 +406,9 @@ fn get_relation(ctx: &Arc<RunContext>, method: &str, args: &[Value]) -> Result<V
                 .list_relations(std::slice::from_ref(&schema)),
         )
         .map_err(|e| invalid(e.to_string()))?;
-    let found = relations
-        .into_iter()
-        .find(|r| r.name.eq_ignore_ascii_case(&identifier) && r.schema.eq_ignore_ascii_case(&schema));
+    let found = relations.into_iter().find(|r| {
+        r.name.eq_ignore_ascii_case(&identifier) && r.schema.eq_ignore_ascii_case(&schema)
+    });
     if method == "already_exists" {
         return Ok(Value::from(found.is_some()));
     }

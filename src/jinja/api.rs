@@ -66,7 +66,9 @@ impl Column {
         if let Some(size) = captures.get(2) {
             let number = |text: &str| {
                 text.trim().parse::<i64>().map_err(|_| {
-                    format!("cannot read the data type `{raw_type}`: `{text}` is not a whole number")
+                    format!(
+                        "cannot read the data type `{raw_type}`: `{text}` is not a whole number"
+                    )
                 })
             };
             let parts: Vec<&str> = size.as_str().split(',').collect();
@@ -251,9 +253,11 @@ impl ColumnClass {
             }
             "create" => {
                 let (name, dtype): (String, String) = from_args(args)?;
-                Ok(Column::from_description(self.kind, &name, &translate_type(&dtype))
-                    .map_err(invalid)?
-                    .into_value())
+                Ok(
+                    Column::from_description(self.kind, &name, &translate_type(&dtype))
+                        .map_err(invalid)?
+                        .into_value(),
+                )
             }
             "from_description" => {
                 let (name, dtype): (String, String) = from_args(args)?;
@@ -330,7 +334,12 @@ impl Object for RelationClass {
             .get::<Option<String>>("type")?
             .filter(|kind| !kind.is_empty());
         // Quoting and path options change nothing: uxt always quotes every part.
-        for key in ["quote_policy", "include_policy", "limit", "event_time_filter"] {
+        for key in [
+            "quote_policy",
+            "include_policy",
+            "limit",
+            "event_time_filter",
+        ] {
             let _: Option<Value> = kwargs.get(key)?;
         }
         kwargs.assert_all_used()?;

@@ -13,7 +13,10 @@ const FILES: [(&str, &str); 6] = [
     ("utils.sql", include_str!("builtins/utils.sql")),
     ("timestamps.sql", include_str!("builtins/timestamps.sql")),
     ("relations.sql", include_str!("builtins/relations.sql")),
-    ("materializations.sql", include_str!("builtins/materializations.sql")),
+    (
+        "materializations.sql",
+        include_str!("builtins/materializations.sql"),
+    ),
 ];
 
 /// The built-in macro files, named as errors show them.

@@ -9,7 +9,7 @@ use minijinja::value::{Kwargs, Object, ObjectRepr, Rest, Value};
 use minijinja::{Environment, Error, ErrorKind, State};
 use serde_json::Value as Json;
 
-use super::macros::{self, MacroDef};
+use super::macros;
 use super::relation::Relation;
 use super::scope::{self, Phase, RefCall};
 use super::{RunContext, Warehouse};
@@ -24,11 +24,7 @@ fn json_to_value(json: &Json) -> Value {
     crate::jinja::to_value(json)
 }
 
-pub fn register(
-    env: &mut Environment<'static>,
-    ctx: &Arc<RunContext>,
-    macros: &BTreeMap<String, MacroDef>,
-) {
+pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
     env.add_global("target", json_to_value(&ctx.target));
     env.add_global("project_name", ctx.project_name.clone());
     env.add_global("invocation_id", ctx.invocation_id.clone());
@@ -53,8 +49,6 @@ pub fn register(
         Value::from_object(AdapterObject { ctx: ctx.clone() }),
     );
     env.add_global("graph", Value::from_object(Graph { ctx: ctx.clone() }));
-    let names: Arc<Vec<String>> = Arc::new(macros.keys().cloned().collect());
-    env.add_global("dbt", Value::from_object(Namespace { names }));
 
     env.add_function("return", macros::return_value);
     let ref_ctx = ctx.clone();
@@ -69,7 +63,10 @@ pub fn register(
     });
     let var_ctx = ctx.clone();
     env.add_function("var", move |state: &State, name: String, default: Option<Value>| -> Result<Value, Error> {
-        match var_ctx.var(&name) {
+        let package = scope::current()
+            .and_then(|scope| super::namespace::package_of(&scope.unique_id).map(str::to_string))
+            .unwrap_or_else(|| var_ctx.project_name.clone());
+        match var_ctx.var(&package, &name) {
             Some(value) => super::functions::rendered_var(state, value),
             None => default.ok_or_else(|| {
                 let near = crate::diagnostic::closest(&name, var_ctx.var_names()).map_or_else(String::new, |n| format!(" (did you mean `{n}`?)"));
@@ -244,7 +241,10 @@ fn reference(ctx: &RunContext, args: Rest<Value>) -> Result<Value, Error> {
             Ok(Relation::new(None, None, call.name).into_value())
         }
         Phase::Compile => resolver(ctx)?
-            .resolve_ref(&call)
+            .resolve_ref(
+                super::namespace::package_of(&scope.unique_id).unwrap_or(&ctx.project_name),
+                &call,
+            )
             .map(Relation::into_value)
             .map_err(invalid),
     }
@@ -343,14 +343,13 @@ impl Object for Config {
                 || {
                     // The default: positional, or `default=` as dbt's `config.get` also takes it.
                     args.get(1)
-                        .map(|v| {
+                        .and_then(|v| {
                             if v.is_kwargs() {
                                 v.get_attr("default").ok().filter(|d| !d.is_undefined())
                             } else {
                                 Some(v.clone())
                             }
                         })
-                        .flatten()
                         .unwrap_or(Value::from(()))
                 },
                 |v| json_to_value(&v),
@@ -436,9 +435,15 @@ impl Object for Exceptions {
                 text(1)
             ),
             "raise_duplicate_resource_name" => {
-                format!("two resources share the name of `{}` and `{}`", text(0), text(1))
+                format!(
+                    "two resources share the name of `{}` and `{}`",
+                    text(0),
+                    text(1)
+                )
             }
-            "raise_cache_inconsistent" => format!("the relation cache is inconsistent: {}", text(0)),
+            "raise_cache_inconsistent" => {
+                format!("the relation cache is inconsistent: {}", text(0))
+            }
             "warn_snapshot_timestamp_data_types" => {
                 ui::warn(&format!(
                     "the snapshot's source column type `{}` differs from the snapshot's `{}`",
@@ -455,28 +460,6 @@ impl Object for Exceptions {
             }
         };
         Err(invalid(message))
-    }
-}
-
-/// `dbt.<macro>`: the global macros under dbt's namespace (`dbt.current_timestamp()`).
-#[derive(Debug)]
-struct Namespace {
-    names: Arc<Vec<String>>,
-}
-
-impl Object for Namespace {
-    fn call_method(
-        self: &Arc<Self>,
-        state: &mut State<'_, '_>,
-        method: &str,
-        args: &[Value],
-    ) -> Result<Value, Error> {
-        if self.names.iter().any(|n| n == method)
-            && let Some(value) = state.lookup(method)
-        {
-            return value.call(state, args);
-        }
-        Err(invalid(format!("`dbt.{method}` is not a macro uxt knows")))
     }
 }
 
@@ -537,17 +520,14 @@ impl Object for AdapterObject {
                 let name = arg(0, "macro_name")
                     .and_then(|v| v.as_str().map(str::to_string))
                     .ok_or_else(|| invalid("adapter.dispatch() takes a macro name"))?;
-                let kind = self.ctx.adapter_kind.name();
-                let candidates = [format!("{kind}__{name}"), format!("default__{name}")];
-                for candidate in &candidates {
-                    if let Some(value) = state.lookup(candidate).filter(|v| !v.is_undefined()) {
-                        return Ok(value);
-                    }
-                }
-                Err(invalid(format!(
-                    "adapter.dispatch found no macro `{}` or `{}`",
-                    candidates[0], candidates[1]
-                )))
+                let namespace = arg(1, "macro_namespace").filter(|v| !v.is_none());
+                let namespace = match &namespace {
+                    Some(value) => Some(value.as_str().ok_or_else(|| {
+                        invalid("adapter.dispatch()'s `macro_namespace` must be a package name")
+                    })?),
+                    None => None,
+                };
+                super::namespace::dispatch(state, self.ctx.adapter_kind.name(), &name, namespace)
             }
             _ => super::adapter_methods::call(&self.ctx, state, method, args),
         }

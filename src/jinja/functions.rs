@@ -44,12 +44,15 @@ pub fn register(env: &mut Environment<'static>) {
                 .render_named_str("<render>", &text, Value::from(context))
         },
     );
-    env.add_function("toyaml", |value: Value, kwargs: Kwargs| -> Result<String, Error> {
-        let _: Option<bool> = kwargs.get("sort_keys")?;
-        kwargs.assert_all_used()?;
-        let json = serde_json::to_value(&value).map_err(|e| invalid(format!("toyaml: {e}")))?;
-        serde_saphyr::to_string(&json).map_err(|e| invalid(format!("toyaml: {e}")))
-    });
+    env.add_function(
+        "toyaml",
+        |value: Value, kwargs: Kwargs| -> Result<String, Error> {
+            let _: Option<bool> = kwargs.get("sort_keys")?;
+            kwargs.assert_all_used()?;
+            let json = serde_json::to_value(&value).map_err(|e| invalid(format!("toyaml: {e}")))?;
+            serde_saphyr::to_string(&json).map_err(|e| invalid(format!("toyaml: {e}")))
+        },
+    );
     env.add_function(
         "fromyaml",
         |text: String, default: Option<Value>| -> Result<Value, Error> {
@@ -131,7 +134,11 @@ pub fn register(env: &mut Environment<'static>) {
     );
     env.add_function(
         "try_or_compiler_error",
-        |state: &mut State, message: String, function: Value, args: Rest<Value>| -> Result<Value, Error> {
+        |state: &mut State,
+         message: String,
+         function: Value,
+         args: Rest<Value>|
+         -> Result<Value, Error> {
             function.call(state, &args).map_err(|_| invalid(message))
         },
     );
@@ -148,7 +155,11 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_global("dbt_metadata_envs", Value::from_iter(metadata));
     let builtins: BTreeMap<&str, Value> = ["ref", "source", "config"]
         .into_iter()
-        .filter_map(|name| env.globals().find(|(global, _)| *global == name).map(|(_, v)| (name, v.clone())))
+        .filter_map(|name| {
+            env.globals()
+                .find(|(global, _)| *global == name)
+                .map(|(_, v)| (name, v.clone()))
+        })
         .collect();
     env.add_global("builtins", Value::from(builtins));
 }
@@ -201,7 +212,9 @@ fn noop_statement(args: &[Value]) -> Result<Value, Error> {
     let name = pick(0, "name")?.map(|v| v.to_string());
     let message = pick(1, "message")?.map(|v| v.to_string());
     let code = pick(2, "code")?.map(|v| v.to_string());
-    let rows_affected = pick(3, "rows_affected")?.and_then(|v| v.as_i64()).unwrap_or(-1);
+    let rows_affected = pick(3, "rows_affected")?
+        .and_then(|v| v.as_i64())
+        .unwrap_or(-1);
     let res = pick(4, "res")?;
     kwargs.assert_all_used()?;
     if let (Some(name), Some(scope)) = (name, scope::current()) {

@@ -174,8 +174,12 @@ impl DateTime {
             Ok(kwargs.get::<Option<u32>>(key)?.unwrap_or(current))
         };
         let year = kwargs.get::<Option<i32>>("year")?.unwrap_or(date.year());
-        let day = NaiveDate::from_ymd_opt(year, field("month", date.month())?, field("day", date.day())?)
-            .ok_or_else(|| invalid("replace(): the date does not exist"))?;
+        let day = NaiveDate::from_ymd_opt(
+            year,
+            field("month", date.month())?,
+            field("day", date.day())?,
+        )
+        .ok_or_else(|| invalid("replace(): the date does not exist"))?;
         let time = NaiveTime::from_hms_micro_opt(
             field("hour", date.hour())?,
             field("minute", date.minute())?,
@@ -220,13 +224,18 @@ impl Object for DateTime {
             "strftime" => {
                 let (format,): (String,) = from_args(args)?;
                 let mut out = String::new();
-                std::fmt::Write::write_fmt(&mut out, format_args!("{}", self.value.format(&format)))
-                    .map_err(|_| invalid(format!("invalid strftime format `{format}`")))?;
+                std::fmt::Write::write_fmt(
+                    &mut out,
+                    format_args!("{}", self.value.format(&format)),
+                )
+                .map_err(|_| invalid(format!("invalid strftime format `{format}`")))?;
                 Ok(Value::from(out))
             }
             "isoformat" => {
                 let (separator,): (Option<String>,) = from_args(args)?;
-                Ok(Value::from(self.isoformat(separator.as_deref().unwrap_or("T"))))
+                Ok(Value::from(
+                    self.isoformat(separator.as_deref().unwrap_or("T")),
+                ))
             }
             "date" => Ok(DateTime {
                 value: self.value.date().and_time(NaiveTime::MIN),
@@ -296,14 +305,17 @@ impl DatetimeClass {
 fn parse_datetime(text: &str, format: &str) -> Result<NaiveDateTime, Error> {
     NaiveDateTime::parse_from_str(text, format)
         .or_else(|_| NaiveDate::parse_from_str(text, format).map(|d| d.and_time(NaiveTime::MIN)))
-        .map_err(|e| invalid(format!("time data `{text}` does not match format `{format}`: {e}")))
+        .map_err(|e| {
+            invalid(format!(
+                "time data `{text}` does not match format `{format}`: {e}"
+            ))
+        })
 }
 
 impl Object for DatetimeClass {
     /// `datetime(year, month, day, hour=0, minute=0, second=0, microsecond=0)`, `date(y, m, d)`.
     fn call(self: &Arc<Self>, _state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
-        let (year, month, day, rest, kwargs): (i32, u32, u32, Rest<u32>, Kwargs) =
-            from_args(args)?;
+        let (year, month, day, rest, kwargs): (i32, u32, u32, Rest<u32>, Kwargs) = from_args(args)?;
         let part = |index: usize, key: &str| -> Result<u32, Error> {
             Ok(match rest.get(index) {
                 Some(value) => *value,
@@ -321,10 +333,7 @@ impl Object for DatetimeClass {
         .ok_or_else(|| invalid("the time of day is out of range"))?;
         let tzinfo: Option<Value> = kwargs.get("tzinfo")?;
         kwargs.assert_all_used()?;
-        Ok(self.make(
-            date.and_time(time),
-            tzinfo.is_some_and(|tz| !tz.is_none()),
-        ))
+        Ok(self.make(date.and_time(time), tzinfo.is_some_and(|tz| !tz.is_none())))
     }
 
     fn call_method(
@@ -348,10 +357,15 @@ impl Object for DatetimeClass {
                 let (text,): (String,) = from_args(args)?;
                 let aware = text.ends_with("+00:00") || text.ends_with('Z');
                 let plain = text.trim_end_matches("+00:00").trim_end_matches('Z');
-                let value = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]
-                    .iter()
-                    .find_map(|format| parse_datetime(plain, format).ok())
-                    .ok_or_else(|| invalid(format!("invalid isoformat string: `{text}`")))?;
+                let value = [
+                    "%Y-%m-%dT%H:%M:%S%.f",
+                    "%Y-%m-%d %H:%M:%S%.f",
+                    "%Y-%m-%dT%H:%M",
+                    "%Y-%m-%d",
+                ]
+                .iter()
+                .find_map(|format| parse_datetime(plain, format).ok())
+                .ok_or_else(|| invalid(format!("invalid isoformat string: `{text}`")))?;
                 Ok(self.make(value, aware))
             }
             "fromtimestamp" | "utcfromtimestamp" => {
@@ -587,7 +601,9 @@ impl Object for Pattern {
                 let replacement = python_replacement(&replacement);
                 let limit = count.unwrap_or(0);
                 Ok(Value::from(
-                    regex.replacen(&text, limit, replacement.as_str()).into_owned(),
+                    regex
+                        .replacen(&text, limit, replacement.as_str())
+                        .into_owned(),
                 ))
             }
             "split" => {
@@ -768,12 +784,12 @@ impl Object for Itertools {
             }
             "product" => {
                 let repeat = kwargs.get::<Option<usize>>("repeat")?.unwrap_or(1);
-                let pools: Vec<Vec<Value>> = positional
-                    .iter()
-                    .map(|p| items(p))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let pools: Vec<&Vec<Value>> =
-                    (0..repeat).flat_map(|_| pools.iter()).collect();
+                let pools: Vec<Vec<Value>> = positional.iter().map(|p| items(p)).collect::<Result<
+                    Vec<_>,
+                    _,
+                >>(
+                )?;
+                let pools: Vec<&Vec<Value>> = (0..repeat).flat_map(|_| pools.iter()).collect();
                 let mut rows: Vec<Vec<Value>> = vec![Vec::new()];
                 for pool in pools {
                     rows = rows
@@ -790,14 +806,14 @@ impl Object for Itertools {
                 tuples(rows)
             }
             "combinations" | "combinations_with_replacement" | "permutations" => {
-                let pool = items(
-                    &pick(0, "iterable")?
-                        .ok_or_else(|| invalid(format!("itertools.{method}() takes an iterable")))?,
-                )?;
+                let pool =
+                    items(&pick(0, "iterable")?.ok_or_else(|| {
+                        invalid(format!("itertools.{method}() takes an iterable"))
+                    })?)?;
                 let r = match pick(1, "r")? {
-                    Some(r) if !r.is_none() => r
-                        .as_usize()
-                        .ok_or_else(|| invalid(format!("itertools.{method}(): r must be a number")))?,
+                    Some(r) if !r.is_none() => r.as_usize().ok_or_else(|| {
+                        invalid(format!("itertools.{method}(): r must be a number"))
+                    })?,
                     _ if method == "permutations" => pool.len(),
                     _ => return Err(invalid(format!("itertools.{method}() takes r"))),
                 };
@@ -815,11 +831,13 @@ impl Object for Itertools {
                 )
             }
             "islice" => {
-                let pool = items(positional.first().ok_or_else(|| invalid("islice() takes an iterable"))?)?;
-                let numbers: Vec<Option<usize>> = positional[1..]
-                    .iter()
-                    .map(|v| v.as_usize())
-                    .collect();
+                let pool = items(
+                    positional
+                        .first()
+                        .ok_or_else(|| invalid("islice() takes an iterable"))?,
+                )?;
+                let numbers: Vec<Option<usize>> =
+                    positional[1..].iter().map(|v| v.as_usize()).collect();
                 let (start, stop, step) = match numbers.as_slice() {
                     [stop] => (0, *stop, 1),
                     [start, stop] => (start.unwrap_or(0), *stop, 1),
@@ -837,11 +855,14 @@ impl Object for Itertools {
                 )
             }
             "zip_longest" => {
-                let fill = kwargs.get::<Option<Value>>("fillvalue")?.unwrap_or(Value::from(()));
-                let pools: Vec<Vec<Value>> = positional
-                    .iter()
-                    .map(|p| items(p))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let fill = kwargs
+                    .get::<Option<Value>>("fillvalue")?
+                    .unwrap_or(Value::from(()));
+                let pools: Vec<Vec<Value>> = positional.iter().map(|p| items(p)).collect::<Result<
+                    Vec<_>,
+                    _,
+                >>(
+                )?;
                 let length = pools.iter().map(Vec::len).max().unwrap_or(0);
                 tuples(
                     (0..length)
@@ -855,7 +876,11 @@ impl Object for Itertools {
                 )
             }
             "accumulate" => {
-                let pool = items(positional.first().ok_or_else(|| invalid("accumulate() takes an iterable"))?)?;
+                let pool = items(
+                    positional
+                        .first()
+                        .ok_or_else(|| invalid("accumulate() takes an iterable"))?,
+                )?;
                 let mut total: Option<Value> = None;
                 let mut out = Vec::with_capacity(pool.len());
                 for item in pool {
@@ -864,9 +889,8 @@ impl Object for Itertools {
                             (Some(a), Some(b)) => Value::from(a + b),
                             _ => Value::from(
                                 f64::try_from(sum.clone()).unwrap_or(0.0)
-                                    + f64::try_from(item.clone()).map_err(|_| {
-                                        invalid("accumulate() adds numbers only")
-                                    })?,
+                                    + f64::try_from(item.clone())
+                                        .map_err(|_| invalid("accumulate() adds numbers only"))?,
                             ),
                         },
                         None => item,
@@ -942,7 +966,10 @@ mod tests {
 
     #[test]
     fn pytz_knows_utc_and_names_other_zones() {
-        assert_eq!(render("{{ modules.pytz.timezone('UTC') }}|{{ modules.pytz.utc.zone }}"), "UTC|UTC");
+        assert_eq!(
+            render("{{ modules.pytz.timezone('UTC') }}|{{ modules.pytz.utc.zone }}"),
+            "UTC|UTC"
+        );
         let mut env = minijinja::Environment::new();
         env.add_global("modules", Value::from_object(Modules));
         let error = env

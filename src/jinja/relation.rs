@@ -78,8 +78,10 @@ fn opt(value: &Option<String>) -> Value {
 }
 
 impl Object for Relation {
+    /// A mapping, as dbt's relations are: packages test `relation is mapping` and read
+    /// `relation.metadata.type` to tell a relation from a string (dbt_utils' `_is_relation`).
     fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Plain
+        ObjectRepr::Map
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
@@ -91,16 +93,18 @@ impl Object for Relation {
             "is_table" => Value::from(self.kind.as_deref() == Some("table")),
             "is_view" => Value::from(self.kind.as_deref() == Some("view")),
             "is_cte" => Value::from(self.kind.as_deref() == Some("cte")),
-            "is_materialized_view" => Value::from(self.kind.as_deref() == Some("materialized_view")),
+            "is_materialized_view" => {
+                Value::from(self.kind.as_deref() == Some("materialized_view"))
+            }
             // DuckDB and Postgres rename and replace tables and views alike.
-            "can_be_renamed" | "can_be_replaced" => Value::from(matches!(
-                self.kind.as_deref(),
-                Some("table" | "view")
-            )),
+            "can_be_renamed" | "can_be_replaced" => {
+                Value::from(matches!(self.kind.as_deref(), Some("table" | "view")))
+            }
             "Table" => Value::from("table"),
             "View" => Value::from("view"),
             "CTE" => Value::from("cte"),
             "MaterializedView" => Value::from("materialized_view"),
+            "metadata" => crate::jinja::to_value(serde_json::json!({"type": "BaseRelation"})),
             "path" => crate::jinja::to_value(serde_json::json!({
                 "database": self.database, "schema": self.schema, "identifier": self.identifier
             })),
@@ -188,6 +192,11 @@ impl Object for Relation {
 
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.render_sql())
+    }
+
+    /// A relation is always truthy (`{% if not relation %}`), though it lists no keys.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
     }
 }
 

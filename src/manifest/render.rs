@@ -27,6 +27,7 @@ pub fn yaml(project: &Project, jinja: &Jinja) -> Result<Project, Vec<Diagnostic>
     {
         let mut renderer = Renderer {
             jinja,
+            package: &project.name,
             file: &project_file,
             problems: &mut problems,
         };
@@ -48,6 +49,7 @@ pub fn yaml(project: &Project, jinja: &Jinja) -> Result<Project, Vec<Diagnostic>
         };
         let mut renderer = Renderer {
             jinja,
+            package: &project.name,
             file: &file,
             problems: &mut problems,
         };
@@ -76,6 +78,7 @@ pub fn yaml(project: &Project, jinja: &Jinja) -> Result<Project, Vec<Diagnostic>
             };
             let mut renderer = Renderer {
                 jinja,
+                package: &project.name,
                 file: &file,
                 problems: &mut problems,
             };
@@ -94,6 +97,8 @@ pub fn yaml(project: &Project, jinja: &Jinja) -> Result<Project, Vec<Diagnostic>
 
 struct Renderer<'a> {
     jinja: &'a Jinja,
+    /// The project whose file this is: its `var()` scope, as for its nodes.
+    package: &'a str,
     file: &'a SourceFile,
     problems: &'a mut Vec<Diagnostic>,
 }
@@ -113,7 +118,7 @@ impl Renderer<'_> {
     fn scope(&self) -> Rc<Scope> {
         Rc::new(Scope::new(
             Phase::Parse,
-            &format!("yaml.{}", self.file.path),
+            &format!("yaml.{}.{}", self.package, self.file.path),
             Map::new(),
             false,
         ))
