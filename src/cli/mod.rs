@@ -376,13 +376,15 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Snapshot { select, .. } => {
                 run::run(&flags, &select.selection(), &["snapshot"]).await
             }
-            Command::Test { select, .. } => run::run(&flags, &select.selection(), &["test"]).await,
+            Command::Test { select, .. } => {
+                run::run(&flags, &select.selection(), &["test", "unit_test"]).await
+            }
             Command::Build {
                 select,
                 resource_type,
                 ..
             } => {
-                let all = ["seed", "model", "snapshot", "test"];
+                let all = ["seed", "model", "snapshot", "test", "unit_test"];
                 let chosen: Vec<&str> = if resource_type.is_empty() {
                     all.to_vec()
                 } else {

@@ -457,6 +457,7 @@ pub(super) async fn load(
         status: Status::Success,
         word: format!("INSERT {rows}"),
         failures: None,
+        message: None,
     })
 }
 

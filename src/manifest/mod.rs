@@ -6,6 +6,7 @@ pub mod data_tests;
 pub mod exposures;
 mod render;
 mod resolve;
+pub mod unit_tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -39,6 +40,7 @@ pub enum ResourceType {
     Seed,
     Snapshot,
     Test,
+    UnitTest,
 }
 
 impl ResourceType {
@@ -49,6 +51,7 @@ impl ResourceType {
             ResourceType::Seed => "seed",
             ResourceType::Snapshot => "snapshot",
             ResourceType::Test => "test",
+            ResourceType::UnitTest => "unit_test",
         }
     }
 }
@@ -83,6 +86,8 @@ pub struct Node {
     pub test: Option<GenericTest>,
     /// Model-level `constraints:` entries as written.
     pub constraints: Vec<Json>,
+    /// For unit tests: the definition and its resolved inputs.
+    pub unit_test: Option<Box<unit_tests::UnitTest>>,
 }
 
 /// A generic data test as properties YAML declared it.
@@ -102,6 +107,7 @@ impl Node {
             ResourceType::Seed => "seed",
             ResourceType::Snapshot => "snapshot",
             ResourceType::Test => "test",
+            ResourceType::UnitTest => "unit",
             _ => self.config.str_of("materialized").unwrap_or("view"),
         }
     }
@@ -315,7 +321,7 @@ fn stub(
         ResourceType::Model => |p| &p.models_config,
         ResourceType::Snapshot => |p| &p.snapshots_config,
         ResourceType::Test => |p| &p.tests_config,
-        ResourceType::Analysis | ResourceType::Seed => |_| &Json::Null,
+        ResourceType::Analysis | ResourceType::Seed | ResourceType::UnitTest => |_| &Json::Null,
     };
     let mut base_config = project_config(root_project, project, block, &fqn);
     let kind = match resource_type {
@@ -324,6 +330,7 @@ fn stub(
         ResourceType::Seed => "seeds",
         ResourceType::Snapshot => "snapshots",
         ResourceType::Test => "data_tests",
+        ResourceType::UnitTest => "unit_tests",
     };
     if let Some(patch) = properties.patches.get(kind).and_then(|p| p.get(&name)) {
         config::merge(&mut base_config, &patch.config);
@@ -764,6 +771,19 @@ fn parse_nodes(
         }
         Err(diagnostics) => problems.extend(diagnostics),
     }
+    // Unit tests resolve their model and inputs once every node and source is known.
+    match unit_tests::nodes(project, &manifest) {
+        Ok(tests) => {
+            for test in tests {
+                if test.config.bool_of("enabled") == Some(false) {
+                    manifest.disabled.insert(test.unique_id.clone(), test);
+                } else {
+                    manifest.nodes.insert(test.unique_id.clone(), test);
+                }
+            }
+        }
+        Err(diagnostics) => problems.extend(diagnostics),
+    }
     match exposures::resolve(
         project,
         &properties.exposures,
@@ -882,6 +902,7 @@ fn seed_node(root: &Project, project: &Project, properties: &Properties, file_pa
         tests: patch.map(|p| p.tests.clone()).unwrap_or_default(),
         test: None,
         constraints: Vec::new(),
+        unit_test: None,
         package_name: project.name.clone(),
         name,
     }
@@ -1072,6 +1093,7 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
                 alias: String::new(),
                 tests: Vec::new(),
                 constraints: Vec::new(),
+                unit_test: None,
                 package_name: project.name.clone(),
                 test: Some(GenericTest {
                     metadata_kwargs: data_tests::test_metadata_kwargs(&decl, &target),
@@ -1142,6 +1164,7 @@ fn render_stub(
         tests: patch.map(|p| p.tests.clone()).unwrap_or_default(),
         test: None,
         constraints: patch.map(|p| p.constraints.clone()).unwrap_or_default(),
+        unit_test: None,
     };
     if node.resource_type == ResourceType::Test {
         node.config

@@ -98,6 +98,7 @@ pub struct Properties {
     pub sources: Vec<SourceDef>,
     pub docs: BTreeMap<String, DocBlock>,
     pub exposures: Vec<super::exposures::ExposureDef>,
+    pub unit_tests: Vec<super::unit_tests::UnitTestDef>,
     /// Macro descriptions: name -> description.
     pub macros: BTreeMap<String, String>,
 }
@@ -158,10 +159,16 @@ pub fn read(
             problems.push(diagnostic);
             continue;
         }
-        // Exposures are read again with positions; most files have none to read.
+        // Exposures and unit tests are read again with positions; most files have none.
         if file.contents.contains("exposures:") {
             match super::exposures::read(file) {
                 Ok(exposures) => properties.exposures.extend(exposures),
+                Err(mut found) => problems.append(&mut found),
+            }
+        }
+        if file.contents.contains("unit_tests:") {
+            match super::unit_tests::read(file) {
+                Ok(tests) => properties.unit_tests.extend(tests),
                 Err(mut found) => problems.append(&mut found),
             }
         }
