@@ -5,6 +5,7 @@
 pub mod access;
 pub mod data_tests;
 pub mod exposures;
+mod render;
 mod resolve;
 pub mod unit_tests;
 
@@ -486,6 +487,11 @@ pub fn parse(project: &Project, settings: &Settings) -> Result<Parsed, Vec<Diagn
         })
         .collect();
     let jinja = Jinja::new(ctx.clone(), &templates, &macro_files, &project.dispatch)?;
+    let rendered = projects
+        .iter()
+        .map(|p| render::yaml(p, &jinja))
+        .collect::<Result<Vec<Project>, _>>()?;
+    let projects: Vec<&Project> = rendered.iter().collect();
     let naming = Naming {
         jinja: &jinja,
         target_schema: settings.target.schema.clone(),
@@ -601,6 +607,30 @@ fn parse_nodes(
     for result in rendered {
         match result {
             Ok(mut node) => {
+                if let Some((key, expected)) = config::wrong_kind(&node.config) {
+                    let value = node
+                        .config
+                        .get(key)
+                        .map(Json::to_string)
+                        .unwrap_or_default();
+                    let line = node
+                        .raw_code
+                        .lines()
+                        .position(|line| line.contains(key))
+                        .map_or(1, |index| index + 1);
+                    problems.push(
+                        Diagnostic::new(
+                            "uxt::config::invalid",
+                            format!(
+                                "`{key}` of `{}` is {value}; it must be {expected}",
+                                node.name
+                            ),
+                        )
+                        .at_line(&node.original_file_path, node.raw_code.clone(), line)
+                        .with_help(format!("write `{key}` as {expected}")),
+                    );
+                    continue;
+                }
                 if let Err(diagnostic) = naming.apply(&mut node) {
                     problems.push(diagnostic);
                     continue;
@@ -812,6 +842,9 @@ fn parse_nodes(
         }
         Err(diagnostics) => problems.extend(diagnostics),
     }
+    for warning in properties_warnings(projects, &manifest) {
+        manifest.warnings.push(warning.warning_line());
+    }
     for node in manifest.nodes.values() {
         for warning in config::unknown_keys(&node.config) {
             manifest
@@ -826,6 +859,66 @@ fn parse_nodes(
     } else {
         Err(problems)
     }
+}
+
+/// What properties files say that has no effect: unknown keys, and entries for a model, seed,
+/// snapshot or analysis that does not exist (dbt warns of the latter too).
+fn properties_warnings(projects: &[&Project], manifest: &Manifest) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    let existing: BTreeSet<(&str, &str, &str)> = manifest
+        .nodes
+        .values()
+        .chain(manifest.disabled.values())
+        .map(|node| {
+            (
+                node.package_name.as_str(),
+                node.resource_type.as_str(),
+                node.name.as_str(),
+            )
+        })
+        .collect();
+    for project in projects {
+        warnings.extend(project.properties.warnings.iter().cloned());
+        for (section, patches) in &project.properties.patches {
+            let kind = match section.as_str() {
+                "models" => "model",
+                "seeds" => "seed",
+                "snapshots" => "snapshot",
+                _ => "analysis",
+            };
+            for patch in patches.values() {
+                if existing.contains(&(project.name.as_str(), kind, patch.name.as_str())) {
+                    continue;
+                }
+                let names = existing
+                    .iter()
+                    .filter(|(package, other, _)| *package == project.name && *other == kind)
+                    .map(|(_, _, name)| *name);
+                let help = match closest(&patch.name, names) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!("add the {kind}, or remove this entry"),
+                };
+                let warning = Diagnostic::new(
+                    "uxt::properties::no_such_node",
+                    format!(
+                        "`{section}:` describes `{}`, but there is no {kind} of that name; the entry is ignored",
+                        patch.name
+                    ),
+                )
+                .with_help(help);
+                let file = project
+                    .files
+                    .properties
+                    .iter()
+                    .find(|file| file.path == patch.file);
+                warnings.push(match file {
+                    Some(file) => warning.at_line(&file.path, file.contents.clone(), patch.line),
+                    None => warning.in_file(&patch.file),
+                });
+            }
+        }
+    }
+    warnings
 }
 
 static SNAPSHOT_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
