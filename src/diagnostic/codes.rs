@@ -79,6 +79,7 @@ codes! {
     PropertiesInvalidExposure = "uxt::properties::invalid_exposure", Error, "An exposure in properties YAML has a missing or malformed key (`type`, `owner`, `depends_on`, `charts`...).";
     PropertiesInvalidUnitTest = "uxt::properties::invalid_unit_test", Error, "A unit test in properties YAML has a missing or malformed key (`model`, `given`, `expect`, `rows`, `format`, `overrides`...).";
     PropertiesNoSuchNode = "uxt::properties::no_such_node", Warning, "A properties entry describes a model, seed, snapshot or analysis that does not exist; the entry is ignored.";
+    PropertiesGroupOwner = "uxt::properties::group_owner", Error, "A group's `owner` has neither `name` nor `email`.";
     ProfileNotFound = "uxt::profile::not_found", Error, "No `profiles.yml` in `--profiles-dir`, `UXT_PROFILES_DIR`, the project root, `project/`, `~/.uxt/` or `~/.dbt/`.";
     ProfileUnreadable = "uxt::profile::unreadable", Error, "A `profiles.yml` exists but cannot be read (permissions, a directory of that name).";
     ProfileEncoding = "uxt::profile::encoding", Error, "A `profiles.yml` is not UTF-8 text.";
@@ -96,7 +97,11 @@ codes! {
     JinjaRecursion = "uxt::jinja::recursion", Error, "Macros call each other deeper than uxt allows: a recursion that never stops.";
     ParseUnknownRef = "uxt::parse::unknown_ref", Error, "A `ref()` names no model, seed or snapshot of the project, or one that is disabled.";
     ParseUnknownSource = "uxt::parse::unknown_source", Error, "A `source()` names a source table that no properties file declares.";
-    ParseDuplicateName = "uxt::parse::duplicate_name", Error, "Two models, seeds or snapshots have the same name (they share one `ref` namespace).";
+    ParseAccess = "uxt::parse::access", Error, "A `ref()` reaches a model its `access:` does not allow: a private model from outside its group, or a protected model from another package.";
+    ParseInvalidAccess = "uxt::parse::invalid_access", Error, "A model's `access:` is not `private`, `protected` or `public`, or an ephemeral model is `public`.";
+    ParseUnknownGroup = "uxt::parse::unknown_group", Error, "A node's `group:` names a group that no properties file declares under `groups:`.";
+    ParseYamlJinja = "uxt::parse::yaml_jinja", Error, "Jinja in a YAML value (a config, a source's schema, a test argument) fails to render.";
+    ParseDuplicateName = "uxt::parse::duplicate_name", Error, "Two models, seeds or snapshots have the same name (they share one `ref` namespace), or two groups do.";
     ParseDuplicateMacro = "uxt::parse::duplicate_macro", Error, "Two macros of the project have the same name.";
     ParseUnsupported = "uxt::parse::unsupported", Error, "The project uses something uxt does not implement, such as an exposure that depends on a metric.";
     ParseUnitTest = "uxt::parse::unit_test", Error, "A unit test does not fit its model: the model does not exist, an incremental model lacks a `this` input or an `is_incremental` override, or a versioned ref is used wrongly.";
