@@ -5,6 +5,7 @@ mod harness;
 
 mod artifacts;
 mod connection;
+mod contracts;
 mod dashboards;
 mod deps;
 mod docs;
