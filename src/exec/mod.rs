@@ -286,15 +286,47 @@ fn descendants(id: &str, children: &BTreeMap<&str, Vec<&str>>) -> BTreeSet<Strin
 /// A node's SQL failed: what to show and record. `position` is where in the last statement sent
 /// the engine says the error is (1-based characters), when it says.
 struct Failure {
+    kind: FailureKind,
     message: String,
     position: Option<usize>,
+}
+
+/// dbt's three kinds of node error, which open the message it records (`Database Error in
+/// model x (models/x.sql)`); tools and dbt's own tests read that first word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FailureKind {
+    /// The engine refused a statement.
+    Database,
+    /// The node's SQL or configuration cannot be built: a bad config value, a schema change
+    /// `on_schema_change: fail` refuses, an error rendering the node.
+    Compilation,
+    /// Anything else that stopped the node.
+    Runtime,
+}
+
+impl FailureKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Database => "Database Error",
+            FailureKind::Compilation => "Compilation Error",
+            FailureKind::Runtime => "Runtime Error",
+        }
+    }
 }
 
 impl Failure {
     fn new(message: impl Into<String>) -> Failure {
         Failure {
+            kind: FailureKind::Runtime,
             message: message.into(),
             position: None,
+        }
+    }
+
+    fn compilation(message: impl Into<String>) -> Failure {
+        Failure {
+            kind: FailureKind::Compilation,
+            ..Failure::new(message)
         }
     }
 }
@@ -302,6 +334,7 @@ impl Failure {
 impl From<DbError> for Failure {
     fn from(error: DbError) -> Self {
         Failure {
+            kind: FailureKind::Database,
             message: error.to_string(),
             position: error.position,
         }
@@ -482,7 +515,15 @@ async fn run_node(
             } else {
                 String::new()
             };
-            (Status::Error, format!("{}{place}", failure.message), None)
+            let message = format!(
+                "{} in {} {} ({})\n  {}{place}",
+                failure.kind.as_str(),
+                node.resource_type.as_str(),
+                node.name,
+                node.original_file_path,
+                failure.message.replace('\n', "\n  ")
+            );
+            (Status::Error, message, None)
         }
     };
     NodeResult {
@@ -557,10 +598,10 @@ async fn current_compiled(execution: &Arc<Execution>, node: &Node) -> Result<Com
         Ok(Some(Compiled {
             deferred: Some(diagnostic),
             ..
-        })) => Err(Failure::new(diagnostic.to_string())),
+        })) => Err(Failure::compilation(diagnostic.to_string())),
         Ok(Some(fresh)) => Ok(fresh),
         Ok(None) => Ok(compiled),
-        Err(diagnostics) => Err(Failure::new(
+        Err(diagnostics) => Err(Failure::compilation(
             diagnostics
                 .iter()
                 .map(ToString::to_string)
@@ -646,7 +687,7 @@ async fn build(
         }
         "incremental" => incremental(adapter, node, &names, &compiled.sql, sent).await?,
         other => {
-            return Err(Failure::new(format!(
+            return Err(Failure::compilation(format!(
                 "unknown materialization `{other}`: use `view`, `table`, `incremental` or `ephemeral`"
             )));
         }
@@ -694,7 +735,7 @@ async fn incremental(
     sql: &str,
     sent: &mut Vec<String>,
 ) -> Result<(), Failure> {
-    let config_error = Failure::new;
+    let config_error = Failure::compilation;
     let unique_key = node.config.list_of("unique_key");
     let strategy = Strategy::parse(
         node.config.str_of("incremental_strategy"),
@@ -848,21 +889,18 @@ pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
         };
         ui::blank();
         let kind = node.resource_type.as_str();
+        // An error's message opens with its own heading (`Database Error in model ...`).
         let heading = match result.status {
-            Status::Fail => format!(
-                "  Failure in {kind} {} ({})",
-                node.name, node.original_file_path
-            ),
-            Status::Warn => format!(
-                "  Warning in {kind} {} ({})",
-                node.name, node.original_file_path
-            ),
-            _ => format!(
-                "  Database Error in {kind} {} ({})",
-                node.name, node.original_file_path
-            ),
+            Status::Fail => Some("Failure"),
+            Status::Warn => Some("Warning"),
+            _ => None,
         };
-        ui::error(&heading);
+        if let Some(heading) = heading {
+            ui::error(&format!(
+                "  {heading} in {kind} {} ({})",
+                node.name, node.original_file_path
+            ));
+        }
         for line in result.message.lines() {
             ui::error(&format!("  {}", line.trim_start()));
         }

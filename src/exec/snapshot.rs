@@ -101,7 +101,7 @@ pub(super) async fn run(
     node: &Node,
     sent: &mut Vec<String>,
 ) -> Result<Done, Failure> {
-    let settings = config(node).map_err(Failure::new)?;
+    let settings = config(node).map_err(Failure::compilation)?;
     let compiled = current_compiled(execution, node).await?;
     let sql = body(&compiled.sql).to_string();
     let adapter = execution.adapter.as_ref();
