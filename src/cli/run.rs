@@ -78,6 +78,13 @@ pub async fn run(
     if plan.is_empty() {
         ui::warn("Nothing to do. Try checking your model configs and model specification args");
         write_manifest(&session, &BTreeMap::new(), invocation_id, command)?;
+        // An empty run_results.json, as dbt writes: tools read it after every command.
+        let json = crate::artifacts::run_results_json(
+            &[],
+            clock.elapsed().as_secs_f64(),
+            &invocation(&session, invocation_id, command),
+        );
+        crate::artifacts::write(&session.project.target_dir(), "run_results.json", &json)?;
         return Ok(Outcome::Success);
     }
     let adapter = connect(&session).await?;

@@ -421,8 +421,7 @@ async fn run_node(
     let clock = Instant::now();
     let mut sent: Vec<String> = Vec::new();
     let outcome = match node.resource_type {
-        ResourceType::Seed => seed::load(execution, node, &mut sent).await,
-        ResourceType::Snapshot => snapshot::run(execution, node, &mut sent).await,
+        ResourceType::Seed | ResourceType::Snapshot => with_hooks(execution, node, &mut sent).await,
         ResourceType::Test => test::run(execution, node, &mut sent).await,
         _ => build(execution, node, &mut sent).await.map(|()| Done::ok()),
     };
@@ -611,6 +610,28 @@ async fn current_compiled(execution: &Arc<Execution>, node: &Node) -> Result<Com
     }
 }
 
+/// Loads a seed or records a snapshot between its pre- and post-hooks (a model's hooks run in
+/// `build`).
+async fn with_hooks(
+    execution: &Arc<Execution>,
+    node: &Node,
+    sent: &mut Vec<String>,
+) -> Result<Done, Failure> {
+    let compiled = current_compiled(execution, node).await?;
+    let adapter = execution.adapter.as_ref();
+    for hook in &compiled.pre_hooks {
+        send(adapter, sent, hook.clone()).await?;
+    }
+    let done = match node.resource_type {
+        ResourceType::Seed => seed::load(execution, node, sent).await?,
+        _ => snapshot::run(execution, node, sent).await?,
+    };
+    for hook in &compiled.post_hooks {
+        send(adapter, sent, hook.clone()).await?;
+    }
+    Ok(done)
+}
+
 /// Builds one model: hooks, then its materialization.
 async fn build(
     execution: &Arc<Execution>,
@@ -706,10 +727,30 @@ async fn build(
             RelationKind::Table
         };
         let columns: Vec<(String, String)> = if flag("columns") {
-            node.columns
-                .values()
-                .map(|c| (c.name.clone(), c.description.clone()))
-                .collect()
+            let existing: Vec<String> = adapter
+                .get_columns(&node.schema, &node.alias)
+                .await?
+                .into_iter()
+                .map(|c| c.name)
+                .collect();
+            let (present, missing) = materialize::documented_columns(
+                node.columns.values().map(|c| {
+                    (
+                        c.name.as_str(),
+                        c.description.as_str(),
+                        c.quote == Some(true),
+                    )
+                }),
+                &existing,
+            );
+            if !missing.is_empty() {
+                ui::warn(&format!(
+                    "In relation {}: The following columns are specified in the schema but are not present in the database: {}",
+                    names.target(),
+                    missing.join(", ")
+                ));
+            }
+            present
         } else {
             Vec::new()
         };
@@ -736,7 +777,13 @@ async fn incremental(
     sent: &mut Vec<String>,
 ) -> Result<(), Failure> {
     let config_error = Failure::compilation;
-    let unique_key = node.config.list_of("unique_key");
+    // dbt treats an empty `unique_key` (`''` or `[]`) as none: the rows are appended.
+    let unique_key: Vec<String> = node
+        .config
+        .list_of("unique_key")
+        .into_iter()
+        .filter(|key| !key.trim().is_empty())
+        .collect();
     let strategy = Strategy::parse(
         node.config.str_of("incremental_strategy"),
         !unique_key.is_empty(),
@@ -757,6 +804,8 @@ async fn incremental(
             strategy,
             unique_key: &unique_key,
             predicates: &predicates,
+            update_columns: &node.config.list_of("merge_update_columns"),
+            exclude_columns: &node.config.list_of("merge_exclude_columns"),
             on_schema_change,
             target_columns: &target_columns,
             new_columns: &new_columns,

@@ -173,6 +173,23 @@ pub fn create(target: &str, source_sql: &str, config: &SnapshotConfig, now: &str
 ///   key is compared with `=`, as in dbt, so that Postgres can hash-join it.
 /// - With `new_record`, a history table without `dbt_is_deleted` gets the column (dbt stops
 ///   with an error), and its rows, NULL there, count as not deleted.
+/// The snapshot's meta columns (`dbt_valid_from`, `dbt_valid_to`, `dbt_scd_id`, `dbt_updated_at`
+/// or the names `snapshot_meta_column_names` gives) that the existing table lacks: it was built
+/// with other names, and dbt refuses to snapshot into it.
+pub fn missing_meta_columns(config: &SnapshotConfig, target_columns: &[String]) -> Vec<String> {
+    let meta = &config.snapshot_meta_column_names;
+    [
+        &meta.dbt_valid_from,
+        &meta.dbt_valid_to,
+        &meta.dbt_scd_id,
+        &meta.dbt_updated_at,
+    ]
+    .into_iter()
+    .filter(|name| !target_columns.iter().any(|c| c.eq_ignore_ascii_case(name)))
+    .cloned()
+    .collect()
+}
+
 pub fn apply(
     target: &str,
     staging: &str,
@@ -1033,5 +1050,20 @@ where dbt_change_type = 'insert'"#,
         );
         assert_eq!(statements[0], "alter table t add column is_deleted text");
         assert!(statements[1].starts_with("create table s as ("));
+    }
+
+    #[test]
+    fn a_table_built_with_other_meta_column_names_is_missing_them() {
+        let config = check_config(CheckCols::All, HardDeletes::Invalidate);
+        let built = strings(&["id", "scd_id", "updated_at_meta", "valid_from", "valid_to"]);
+        assert!(missing_meta_columns(&config, &built).is_empty());
+        let other = strings(&[
+            "id",
+            "dbt_scd_id",
+            "updated_at_meta",
+            "VALID_FROM",
+            "valid_to",
+        ]);
+        assert_eq!(missing_meta_columns(&config, &other), ["scd_id"]);
     }
 }
