@@ -15,8 +15,10 @@ use rayon::prelude::*;
 
 use self::fields::{Field, Fields};
 use crate::adapter::CatalogRelation;
+use crate::dashboard::Dashboard;
 use crate::exec::NodeResult;
 use crate::lineage::Column;
+use crate::manifest::exposures::Exposure;
 use crate::manifest::{Manifest, Node, ResourceType, Source};
 use crate::project::properties::ColumnDef;
 
@@ -334,6 +336,36 @@ fn source_json(source: &Source) -> Json {
     })
 }
 
+/// An exposure in dbt's manifest v12 shape. A dashboard's charts stay in its `meta`, where the
+/// YAML put them.
+fn exposure_json(exposure: &Exposure) -> Json {
+    let declared = &exposure.declared;
+    json!({
+        "name": declared.name,
+        "resource_type": "exposure",
+        "package_name": exposure.package_name,
+        "path": exposure.path,
+        "original_file_path": declared.file,
+        "unique_id": exposure.unique_id,
+        "fqn": exposure.fqn,
+        "type": declared.exposure_type,
+        "owner": {"email": declared.owner_email, "name": declared.owner_name},
+        "description": declared.description,
+        "label": declared.label,
+        "maturity": declared.maturity,
+        "meta": exposure.meta,
+        "tags": exposure.tags,
+        "config": exposure.config,
+        "unrendered_config": declared.config,
+        "url": declared.url,
+        "depends_on": {"macros": [], "nodes": exposure.depends_on_nodes},
+        "refs": exposure.refs.iter().map(|(name, package, version)| json!({"name": name, "package": package, "version": version})).collect::<Vec<_>>(),
+        "sources": exposure.sources.iter().map(|(source, table)| json!([source, table])).collect::<Vec<_>>(),
+        "metrics": [],
+        "created_at": 0.0,
+    })
+}
+
 /// Writes `target/manifest.json`; `compiled` holds the SQL of nodes compiled by this command.
 /// Nodes and sources are streamed one at a time, so the whole document never sits in memory.
 pub fn write_manifest(
@@ -393,6 +425,18 @@ pub fn write_manifest(
                 .push(node.unique_id.clone());
         }
     }
+    for exposure in manifest.exposures.values() {
+        let mut parents = exposure.depends_on_nodes.clone();
+        parents.sort();
+        for parent in &parents {
+            child_map
+                .entry(parent.clone())
+                .or_default()
+                .push(exposure.unique_id.clone());
+        }
+        parent_map.insert(exposure.unique_id.clone(), parents);
+        child_map.entry(exposure.unique_id.clone()).or_default();
+    }
     for children in child_map.values_mut() {
         children.sort();
     }
@@ -431,7 +475,7 @@ pub fn write_manifest(
         let rest = json!({
             "macros": macros,
             "docs": docs,
-            "exposures": {},
+            "exposures": manifest.exposures.iter().map(|(id, e)| (id.clone(), exposure_json(e))).collect::<Map<String, Json>>(),
             "metrics": {},
             "groups": {},
             "selectors": {},
@@ -623,6 +667,45 @@ fn catalog_entry(unique_id: &str, relation: &CatalogRelation, database: &str) ->
 
 /// `target/lineage.json`: each model's columns and the upstream columns each is computed from,
 /// or why its SQL could not be analysed. uxt's own shape; dbt has no such artifact.
+/// `target/dashboards.json`: every chart of every dashboard with the rows it plotted (one row a
+/// mark), its status and message, for tools that read what the dashboards show.
+pub fn dashboards_json(dashboards: &[Dashboard], invocation: &Invocation) -> Json {
+    let entries: Map<String, Json> = dashboards
+        .iter()
+        .map(|dashboard| {
+            let charts: Vec<Json> = dashboard
+                .charts
+                .iter()
+                .map(|drawn| {
+                    json!({
+                        "name": drawn.chart.name,
+                        "title": drawn.chart.title,
+                        "type": drawn.chart.kind.as_str(),
+                        "source": drawn.source,
+                        "status": drawn.status.as_str(),
+                        "message": drawn.message,
+                        "file": dashboard.file,
+                        "line": drawn.line,
+                        "columns": drawn.plotted.columns,
+                        "rows": drawn.plotted.rows,
+                        "sql": drawn.sql,
+                        "execution_time": drawn.seconds,
+                    })
+                })
+                .collect();
+            (dashboard.unique_id.clone(), json!({"charts": charts}))
+        })
+        .collect();
+    json!({
+        "metadata": {
+            "uxt_version": env!("CARGO_PKG_VERSION"),
+            "generated_at": invocation.generated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "invocation_id": invocation.invocation_id,
+        },
+        "dashboards": entries,
+    })
+}
+
 pub fn lineage_json(
     lineage: &BTreeMap<String, Result<Vec<Column>, String>>,
     invocation: &Invocation,

@@ -12,9 +12,10 @@
 //! ```
 //!
 //! Modules: [`cli`] (commands chaining the stages), [`settings`] (flags + env + project +
-//! profile), [`diagnostic`] (user-facing errors), [`project`] (load), [`jinja`] (environment and
-//! dbt context), [`manifest`] (parse), [`graph`] (DAG, selection, plan), [`compile`], [`exec`]
-//! (scheduler and materializations), [`adapter`] (DuckDB and Postgres), [`artifacts`] (dbt-shaped
+//! profile), [`deps`] (`uxt deps`: packages resolved, locked and installed), [`diagnostic`]
+//! (user-facing errors), [`project`] (load), [`jinja`] (environment and dbt context),
+//! [`manifest`] (parse), [`graph`] (DAG, selection, plan), [`compile`], [`exec`] (scheduler and
+//! materializations), [`adapter`] (DuckDB and Postgres), [`artifacts`] (dbt-shaped
 //! JSON), [`lineage`] (column lineage with sqlparser), [`docs`] (the docs site and its server),
 //! [`ui`] (the only printer).
 
@@ -22,6 +23,8 @@ pub mod adapter;
 pub mod artifacts;
 pub mod cli;
 pub mod compile;
+pub mod dashboard;
+pub mod deps;
 pub mod diagnostic;
 pub mod docs;
 pub mod exec;
@@ -33,3 +36,6 @@ pub mod project;
 pub mod settings;
 pub mod sim;
 pub mod ui;
+
+/// The dbt version uxt behaves as, for `require-dbt-version` and the hub's compatible versions.
+pub const DBT_VERSION: &str = "1.11.0";

@@ -149,6 +149,12 @@ pub fn session(
     invocation_id: &str,
 ) -> Result<Session> {
     let (project, cli_vars) = load_project(global)?;
+    crate::deps::check(&crate::deps::Project {
+        root: &project.root,
+        name: &project.name,
+        install_path: &project.packages_install_path,
+        vars: &cli_vars,
+    })?;
     let target = resolve_target(global, &project, &cli_vars)?;
     let threads = global.threads.unwrap_or(target.threads).max(1);
     let properties = properties::read(&project.files.properties, &project.files.docs)?;

@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveTime, Timelike};
@@ -264,6 +266,30 @@ impl Adapter for DuckDbAdapter {
         let sql = sql.to_owned();
         self.run(move |connection| query_blocking(connection, &sql))
             .await
+    }
+
+    async fn query_within(&self, sql: &str, budget: Duration) -> DbResult<QueryResult> {
+        let sql = sql.to_owned();
+        self.run(move |connection| {
+            // DuckDB has no statement timeout: a watchdog interrupts the connection instead.
+            let handle = connection.interrupt_handle();
+            let (done, finished) = mpsc::channel::<()>();
+            let watchdog = std::thread::spawn(move || {
+                let expired = finished.recv_timeout(budget) == Err(RecvTimeoutError::Timeout);
+                if expired {
+                    handle.interrupt();
+                }
+                expired
+            });
+            let result = query_blocking(connection, &sql);
+            drop(done);
+            let expired = watchdog.join().unwrap_or(false);
+            match result {
+                Err(_) if expired => Err(DbError::timed_out(budget)),
+                other => other,
+            }
+        })
+        .await
     }
 
     async fn list_relations(&self, schemas: &[String]) -> DbResult<Vec<ExistingRelation>> {

@@ -8,6 +8,7 @@ mod postgres;
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::Serialize;
@@ -27,6 +28,9 @@ pub struct DbError {
     pub position: Option<usize>,
 }
 
+/// SQLSTATE `query_canceled`, which Postgres gives a statement stopped by `statement_timeout`.
+const QUERY_CANCELED: &str = "57014";
+
 impl DbError {
     pub fn new(message: impl Into<String>) -> Self {
         DbError {
@@ -34,6 +38,32 @@ impl DbError {
             sqlstate: None,
             position: None,
         }
+    }
+
+    /// A statement cancelled because it ran past its time budget, the same on every engine.
+    pub fn timed_out(budget: Duration) -> Self {
+        DbError {
+            message: format!(
+                "the query ran longer than its time budget of {} and was cancelled",
+                seconds(budget)
+            ),
+            sqlstate: Some(QUERY_CANCELED.to_string()),
+            position: None,
+        }
+    }
+
+    pub fn is_timeout(&self) -> bool {
+        self.sqlstate.as_deref() == Some(QUERY_CANCELED)
+    }
+}
+
+/// `2 s`, `0.5 s`.
+fn seconds(duration: Duration) -> String {
+    let value = duration.as_secs_f64();
+    if value.fract() == 0.0 {
+        format!("{value:.0} s")
+    } else {
+        format!("{value} s")
     }
 }
 
@@ -202,6 +232,12 @@ pub trait Adapter: Send + Sync {
     /// The database (Postgres) or catalog (DuckDB) name that qualifies relations.
     fn database(&self) -> &str;
 
+    /// How the connection to a server is protected, in words for `uxt debug`; `None` for an
+    /// embedded engine.
+    fn encryption(&self) -> Option<&str> {
+        None
+    }
+
     /// Runs one or more statements; returns the rows affected by the last one where known.
     async fn execute(&self, sql: &str) -> DbResult<u64>;
 
@@ -210,6 +246,10 @@ pub trait Adapter: Send + Sync {
 
     /// Runs one statement and returns its rows.
     async fn query(&self, sql: &str) -> DbResult<QueryResult>;
+
+    /// Runs one statement like [`Adapter::query`], cancelled by the engine once it has run for
+    /// `budget`, with the error of [`DbError::timed_out`].
+    async fn query_within(&self, sql: &str, budget: Duration) -> DbResult<QueryResult>;
 
     /// Relations in the given schemas (one introspection query for all of them). Missing
     /// schemas yield nothing.
@@ -264,7 +304,7 @@ pub async fn connect(
     match &target.kind {
         TargetKind::DuckDb(config) => Ok(Arc::new(DuckDbAdapter::open(config, project_root)?)),
         TargetKind::Postgres(config) => Ok(Arc::new(
-            PostgresAdapter::connect(config, target.threads).await?,
+            PostgresAdapter::connect(config, target.threads, project_root).await?,
         )),
     }
 }

@@ -14,25 +14,24 @@ use async_trait::async_trait;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{
     PgColumn, PgConnectOptions, PgConnection, PgDatabaseError, PgErrorPosition, PgPool,
-    PgPoolOptions, PgRow, PgSslMode,
+    PgPoolOptions, PgRow,
 };
 use sqlx::{
     AssertSqlSafe, Column, Connection, Executor, Postgres, Row, SqlSafeStr, Statement, TypeInfo,
     ValueRef,
 };
 
+mod connect;
+
 use super::{
     Adapter, AdapterKind, CatalogColumn, CatalogRelation, Cell, ColumnInfo, CsvRows, DbError,
     DbResult, ExistingRelation, QueryResult, RelationKind, group_catalog, quote, quote_literal,
 };
 use crate::project::profile::PostgresTarget;
+use connect::Connector;
 
-/// Waits between connection attempts at startup: the server may still be coming up.
-const RETRY_DELAYS: [Duration; 3] = [
-    Duration::from_millis(500),
-    Duration::from_secs(1),
-    Duration::from_secs(2),
-];
+/// How long to wait for a pooled connection when `connect_timeout: 0` sets no limit.
+const NO_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A pool of connections to one Postgres database.
 pub struct PostgresAdapter {
@@ -40,6 +39,8 @@ pub struct PostgresAdapter {
     /// Kept for the out-of-pool connection that sends cancel requests.
     options: PgConnectOptions,
     connect_timeout: Duration,
+    /// How the connections are protected, for `uxt debug`.
+    encryption: String,
     database: String,
     /// How error messages name the server: host, port, database and user.
     target: String,
@@ -50,34 +51,52 @@ pub struct PostgresAdapter {
 }
 
 impl PostgresAdapter {
-    /// Connects once (retrying briefly while the server refuses or is starting up) so that a bad
-    /// profile fails here with a clear message, then opens a pool of `threads` connections plus
-    /// one for introspection.
-    pub async fn connect(config: &PostgresTarget, threads: usize) -> DbResult<Self> {
+    /// Connects once (retrying briefly while the server refuses or is starting up, and in
+    /// libpq's order of TLS attempts) so that a bad profile fails here with a clear message, then
+    /// opens a pool of `threads` connections plus one for introspection, made the way the first
+    /// one was.
+    pub async fn connect(
+        config: &PostgresTarget,
+        threads: usize,
+        project_root: &std::path::Path,
+    ) -> DbResult<Self> {
         let target = format!(
             "Postgres at {}:{}, database `{}`, user `{}`",
             config.host, config.port, config.dbname, config.user
         );
-        let options = connect_options(config)?;
-        let connect_timeout = Duration::from_secs(config.connect_timeout.unwrap_or(10));
-        let probe = connect_with_retry(&options, connect_timeout)
-            .await
-            .map_err(|failure| DbError {
-                message: format!("could not connect to {target}: {}", failure.reason),
-                sqlstate: failure.sqlstate,
-                position: None,
-            })?;
+        let connector = Connector::new(config, project_root)
+            .map_err(|error| DbError::new(format!("cannot connect to {target}: {error}")))?;
+        let probe = connector.establish().await.map_err(|failure| DbError {
+            message: format!("could not connect to {target}: {}", failure.reason),
+            sqlstate: failure.sqlstate,
+            position: None,
+        })?;
         // The probe only proves the profile works; a failure to say goodbye changes nothing.
-        let _ = probe.close().await;
+        let _ = probe.connection.close().await;
+        let encryption = connector.describe(probe.tls);
+        let connect_timeout = connector.timeout.unwrap_or(NO_TIMEOUT);
         let size = u32::try_from(threads.max(1).saturating_add(1)).unwrap_or(u32::MAX);
+        let session = std::sync::Arc::new(connector.session);
         let pool = PgPoolOptions::new()
             .max_connections(size)
             .acquire_timeout(connect_timeout)
-            .connect_lazy_with(options.clone());
+            .after_connect(move |connection, _| {
+                let session = std::sync::Arc::clone(&session);
+                Box::pin(async move {
+                    for statement in session.iter() {
+                        sqlx::raw_sql(sql(statement))
+                            .execute(&mut *connection)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_lazy_with(probe.options.clone());
         Ok(PostgresAdapter {
             pool,
-            options,
+            options: probe.options,
             connect_timeout,
+            encryption,
             database: config.dbname.clone(),
             target,
             in_flight: Mutex::new(HashSet::new()),
@@ -105,6 +124,48 @@ impl PostgresAdapter {
             pid,
             in_flight: &self.in_flight,
         })
+    }
+
+    /// One statement's rows on a given connection.
+    async fn query_on(
+        &self,
+        connection: &mut PgConnection,
+        statement: &str,
+    ) -> DbResult<QueryResult> {
+        let all_rows = sqlx::raw_sql(sql(statement))
+            .fetch_all(&mut *connection)
+            .await
+            .map_err(db_error)?;
+        let rows = last_result_set(&all_rows);
+        let columns: Vec<PgColumn> = match rows.first() {
+            Some(first) => first.columns().to_vec(),
+            // No row carries the columns; describing the statement (not running it) gives them.
+            // Several statements cannot be described, and then the result has no columns.
+            None => match connection.prepare(sql(statement).into_sql_str()).await {
+                Ok(prepared) => prepared.columns().to_vec(),
+                Err(_) => Vec::new(),
+            },
+        };
+        let type_names = self.type_names(connection, &columns).await?;
+        let rows = rows
+            .iter()
+            .map(|row| {
+                type_names
+                    .iter()
+                    .enumerate()
+                    .map(|(index, name)| cell(row, index, name))
+                    .collect()
+            })
+            .collect();
+        let columns = columns
+            .iter()
+            .zip(type_names)
+            .map(|(column, data_type)| ColumnInfo {
+                name: column.name().to_owned(),
+                data_type,
+            })
+            .collect();
+        Ok(QueryResult { columns, rows })
     }
 
     /// Postgres type names of the columns (`int4`, `numeric`, `bpchar`, `_int4`, an enum's
@@ -176,92 +237,6 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn connect_options(config: &PostgresTarget) -> DbResult<PgConnectOptions> {
-    let ssl_mode = match config.sslmode.as_deref() {
-        None => PgSslMode::Prefer,
-        Some(mode @ ("disable" | "prefer" | "require")) => mode
-            .parse()
-            .map_err(|e| DbError::new(format!("invalid sslmode `{mode}`: {e}")))?,
-        Some(other) => {
-            return Err(DbError::new(format!(
-                "unsupported sslmode `{other}`: use `disable`, `prefer` or `require`"
-            )));
-        }
-    };
-    // Without pgpass: it would be read before our host and user are set, for the wrong target.
-    let options = PgConnectOptions::new_without_pgpass()
-        .host(&config.host)
-        .port(config.port)
-        .username(&config.user)
-        .database(&config.dbname)
-        .ssl_mode(ssl_mode)
-        .application_name("uxt");
-    // An empty password leaves `PGPASSWORD` in effect, as libpq does.
-    Ok(if config.password.is_empty() {
-        options
-    } else {
-        options.password(&config.password)
-    })
-}
-
-/// Why connecting failed, in words that never include the password.
-struct ConnectFailure {
-    reason: String,
-    sqlstate: Option<String>,
-    /// Whether trying again could help (the server refuses or is still starting up).
-    transient: bool,
-}
-
-async fn connect_with_retry(
-    options: &PgConnectOptions,
-    timeout: Duration,
-) -> Result<PgConnection, ConnectFailure> {
-    let mut delays = RETRY_DELAYS.iter();
-    loop {
-        let failure = match tokio::time::timeout(timeout, PgConnection::connect_with(options)).await
-        {
-            Ok(Ok(connection)) => return Ok(connection),
-            Ok(Err(error)) => connect_failure(&error),
-            Err(_) => ConnectFailure {
-                reason: format!("no answer within {} s", timeout.as_secs()),
-                sqlstate: None,
-                transient: true,
-            },
-        };
-        match delays.next() {
-            Some(delay) if failure.transient => tokio::time::sleep(*delay).await,
-            _ => return Err(failure),
-        }
-    }
-}
-
-fn connect_failure(error: &sqlx::Error) -> ConnectFailure {
-    match error {
-        sqlx::Error::Io(io) => ConnectFailure {
-            reason: match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
-                _ => io.to_string(),
-            },
-            sqlstate: None,
-            transient: true,
-        },
-        sqlx::Error::Database(database) => {
-            let sqlstate = database.code().map(|code| code.into_owned());
-            ConnectFailure {
-                reason: database.message().to_owned(),
-                // 57P03: the server is starting up; 53300: too many connections right now.
-                transient: matches!(sqlstate.as_deref(), Some("57P03" | "53300")),
-                sqlstate,
-            }
-        }
-        other => ConnectFailure {
-            reason: other.to_string(),
-            sqlstate: None,
-            transient: false,
-        },
-    }
-}
-
 /// Maps a sqlx error to what the UI shows: the server's message (with its detail, hint and
 /// context), the SQLSTATE, and the 1-based character position in the statement.
 fn db_error(error: sqlx::Error) -> DbError {
@@ -308,6 +283,10 @@ impl Adapter for PostgresAdapter {
 
     fn database(&self) -> &str {
         &self.database
+    }
+
+    fn encryption(&self) -> Option<&str> {
+        Some(&self.encryption)
     }
 
     /// For several statements this is the total of their affected rows: sqlx sums them.
@@ -420,41 +399,25 @@ impl Adapter for PostgresAdapter {
 
     async fn query(&self, statement: &str) -> DbResult<QueryResult> {
         let mut tracked = self.acquire().await?;
-        let connection = &mut *tracked.connection;
-        let all_rows = sqlx::raw_sql(sql(statement))
-            .fetch_all(&mut *connection)
+        self.query_on(&mut tracked.connection, statement).await
+    }
+
+    async fn query_within(&self, statement: &str, budget: Duration) -> DbResult<QueryResult> {
+        let mut tracked = self.acquire().await?;
+        // `set local` inside a transaction that is rolled back: the pooled connection never
+        // keeps the budget, whatever happens to the statement.
+        let mut transaction = tracked.connection.begin().await.map_err(db_error)?;
+        let millis = budget.as_millis().max(1);
+        sqlx::raw_sql(sql(&format!("set local statement_timeout = {millis}")))
+            .execute(&mut *transaction)
             .await
             .map_err(db_error)?;
-        let rows = last_result_set(&all_rows);
-        let columns: Vec<PgColumn> = match rows.first() {
-            Some(first) => first.columns().to_vec(),
-            // No row carries the columns; describing the statement (not running it) gives them.
-            // Several statements cannot be described, and then the result has no columns.
-            None => match connection.prepare(sql(statement).into_sql_str()).await {
-                Ok(prepared) => prepared.columns().to_vec(),
-                Err(_) => Vec::new(),
-            },
-        };
-        let type_names = self.type_names(connection, &columns).await?;
-        let rows = rows
-            .iter()
-            .map(|row| {
-                type_names
-                    .iter()
-                    .enumerate()
-                    .map(|(index, name)| cell(row, index, name))
-                    .collect()
-            })
-            .collect();
-        let columns = columns
-            .iter()
-            .zip(type_names)
-            .map(|(column, data_type)| ColumnInfo {
-                name: column.name().to_owned(),
-                data_type,
-            })
-            .collect();
-        Ok(QueryResult { columns, rows })
+        let result = self.query_on(&mut transaction, statement).await;
+        let _ = transaction.rollback().await;
+        match result {
+            Err(error) if error.is_timeout() => Err(DbError::timed_out(budget)),
+            other => other,
+        }
     }
 
     async fn relation_kind(&self, schema: &str, name: &str) -> DbResult<Option<RelationKind>> {
@@ -677,24 +640,35 @@ fn cell(row: &PgRow, index: usize, type_name: &str) -> Cell {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::path::Path;
 
-    fn target(port: u16, sslmode: Option<&str>) -> PostgresTarget {
+    use super::*;
+    use crate::project::profile::{RootCert, SslMode};
+
+    fn target(port: u16, sslmode: SslMode) -> PostgresTarget {
         PostgresTarget {
             host: "127.0.0.1".to_owned(),
             port,
             user: "analyst".to_owned(),
             password: "hunter2-secret".to_owned(),
             dbname: "warehouse".to_owned(),
-            sslmode: sslmode.map(str::to_owned),
-            connect_timeout: Some(2),
+            sslmode,
+            sslrootcert: None,
+            sslcert: None,
+            sslkey: None,
+            search_path: None,
+            role: None,
+            keepalives_idle: None,
+            connect_timeout: 2,
+            retries: 1,
+            application_name: "uxt".to_owned(),
         }
     }
 
     #[tokio::test]
     async fn connection_error_names_the_target_but_never_the_password() {
-        // Port 1 is closed: every attempt is refused, so this also exercises the retries.
-        let error = PostgresAdapter::connect(&target(1, Some("disable")), 4)
+        // Port 1 is closed: every attempt is refused, so this also exercises the retry.
+        let error = PostgresAdapter::connect(&target(1, SslMode::Disable), 4, Path::new("."))
             .await
             .err()
             .expect("port 1 is closed");
@@ -707,22 +681,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unknown_sslmode_is_rejected_before_connecting() {
-        let error = PostgresAdapter::connect(&target(1, Some("sometimes")), 1)
+    async fn a_missing_certificate_file_fails_before_connecting() {
+        let mut config = target(1, SslMode::VerifyFull);
+        config.sslrootcert = Some(RootCert::File("certs/ca.pem".into()));
+        let error = PostgresAdapter::connect(&config, 1, Path::new("/nowhere"))
             .await
             .err()
-            .expect("bad sslmode");
-        assert!(error.message.contains("`sometimes`"), "{}", error.message);
-        assert!(!error.message.contains("hunter2"));
-    }
-
-    #[test]
-    fn refused_connections_are_retried_and_named_plainly() {
-        let refused = sqlx::Error::Io(std::io::ErrorKind::ConnectionRefused.into());
-        let failure = connect_failure(&refused);
-        assert!(failure.transient);
-        assert_eq!(failure.reason, "connection refused");
-        assert!(!connect_failure(&sqlx::Error::PoolClosed).transient);
+            .expect("no such file");
+        assert_eq!(
+            error.message,
+            "cannot connect to Postgres at 127.0.0.1:1, database `warehouse`, user `analyst`: \
+             `sslrootcert` file `/nowhere/certs/ca.pem` does not exist"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::Outcome;
 use crate::adapter;
 use crate::diagnostic::Result;
-use crate::project::profile::TargetKind;
+use crate::project::profile::{RootCert, TargetKind};
 use crate::settings::{self, Global};
 use crate::ui;
 
@@ -26,23 +26,60 @@ pub async fn run(global: &Global) -> Result<Outcome> {
             duck.path.display(),
             target.schema
         )),
-        TargetKind::Postgres(pg) => ui::info(&format!(
-            "  type: postgres\n  host: {}\n  port: {}\n  user: {}\n  password: {}\n  dbname: {}\n  schema: {}",
-            pg.host,
-            pg.port,
-            pg.user,
-            if pg.password.is_empty() {
-                "(none)"
-            } else {
-                "****"
-            },
-            pg.dbname,
-            target.schema
-        )),
+        TargetKind::Postgres(pg) => {
+            let mut lines = vec![
+                "  type: postgres".to_string(),
+                format!("  host: {}", pg.host),
+                format!("  port: {}", pg.port),
+                format!("  user: {}", pg.user),
+                format!(
+                    "  password: {}",
+                    if pg.password.is_empty() {
+                        "(none)"
+                    } else {
+                        "****"
+                    }
+                ),
+                format!("  dbname: {}", pg.dbname),
+                format!("  schema: {}", target.schema),
+                format!("  sslmode: {}", pg.sslmode.name()),
+            ];
+            let optional = [
+                (
+                    "sslrootcert",
+                    pg.sslrootcert.as_ref().map(|root| match root {
+                        RootCert::File(path) => path.display().to_string(),
+                        RootCert::System => "system".to_string(),
+                    }),
+                ),
+                (
+                    "sslcert",
+                    pg.sslcert.as_ref().map(|p| p.display().to_string()),
+                ),
+                (
+                    "sslkey",
+                    pg.sslkey.as_ref().map(|p| p.display().to_string()),
+                ),
+                ("search_path", pg.search_path.clone()),
+                ("role", pg.role.clone()),
+                ("keepalives_idle", pg.keepalives_idle.map(|s| s.to_string())),
+            ];
+            for (key, value) in optional {
+                if let Some(value) = value {
+                    lines.push(format!("  {key}: {value}"));
+                }
+            }
+            lines.push(format!("  connect_timeout: {}", pg.connect_timeout));
+            lines.push(format!("  retries: {}", pg.retries));
+            ui::info(&lines.join("\n"));
+        }
     }
     match adapter::connect(&target, &project.root).await {
         Ok(connection) => match connection.query("select 1").await {
             Ok(_) => {
+                if let Some(encryption) = connection.encryption() {
+                    ui::info(&format!("  encryption: {encryption}"));
+                }
                 ui::info("  Connection test: [OK connection ok]");
                 ui::info("All checks passed!");
                 Ok(Outcome::Success)

@@ -81,6 +81,19 @@ pub async fn generate(
         ));
     }
 
+    let dashboards = crate::dashboard::draw(
+        &session.manifest,
+        &compiled,
+        adapter.clone(),
+        session.threads,
+    )
+    .await;
+    crate::dashboard::report(&dashboards);
+    crate::artifacts::write(
+        &target_dir,
+        "dashboards.json",
+        &crate::artifacts::dashboards_json(&dashboards, &invocation),
+    )?;
     let data = crate::docs::site_data(&crate::docs::Inputs {
         manifest: &session.manifest,
         compiled: &compiled,
@@ -91,6 +104,7 @@ pub async fn generate(
             .generated_at
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         has_catalog: !flags.empty_catalog,
+        dashboards: &dashboards,
     });
     let page = crate::docs::write(&target_dir, &data, flags.single_file)?;
     ui::info(&format!("Docs site written to {}", page.display()));

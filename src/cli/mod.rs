@@ -4,6 +4,7 @@
 mod clean;
 mod compile;
 mod debug;
+mod deps;
 mod docs;
 mod ls;
 mod parse;
@@ -206,6 +207,22 @@ enum Command {
         /// Drop the simulated tables and start over from the first day.
         #[arg(long)]
         reset: bool,
+    },
+    /// Install the packages of `packages.yml` (or `dependencies.yml`) into `dbt_packages/`,
+    /// pinned in `package-lock.yml`.
+    Deps {
+        /// Only resolve the packages and write `package-lock.yml`; install nothing.
+        #[arg(long)]
+        lock: bool,
+        /// Resolve again to the newest versions the ranges allow, even when the lock matches.
+        #[arg(long)]
+        upgrade: bool,
+        /// Add a package to `packages.yml` first: `name@version` (`dbt-labs/dbt_utils@1.3.0`).
+        #[arg(long, value_name = "NAME@VERSION")]
+        add_package: Option<String>,
+        /// Where `--add-package` comes from: `hub`, `git`, `local` or `tarball`.
+        #[arg(long, default_value = "hub", value_parser = ["hub", "git", "local", "tarball"])]
+        source: String,
     },
     /// Show the project, profile and target, and check the connection.
     Debug,
@@ -449,6 +466,12 @@ pub fn run(cli: Cli) -> ExitCode {
                 };
                 simulate::run(&global, options).await
             }
+            Command::Deps {
+                lock,
+                upgrade,
+                add_package,
+                source,
+            } => deps::run(&global, lock, upgrade, add_package.as_deref(), &source),
             Command::Debug => debug::run(&global).await,
             Command::Clean => clean::run(&global),
             Command::Parse => parse::run(&global, &invocation_id),

@@ -17,7 +17,9 @@ use anyhow::Context;
 use serde_json::{Value as Json, json};
 
 use crate::adapter::CatalogRelation;
+use crate::dashboard::Dashboard;
 use crate::lineage::Column;
+use crate::manifest::exposures::Exposure;
 use crate::manifest::{Manifest, Node, ResourceType};
 
 pub use self::serve::{Server, open_browser, serve};
@@ -44,6 +46,8 @@ pub struct Inputs<'a> {
     pub generated_at: String,
     /// Whether the catalog was read (not `--empty-catalog`).
     pub has_catalog: bool,
+    /// The dashboards' charts, drawn.
+    pub dashboards: &'a [Dashboard],
 }
 
 /// The site's data: one entry per node, source and macro, in a stable order.
@@ -128,6 +132,9 @@ pub fn site_data(inputs: &Inputs) -> Json {
         add_catalog(&mut entry, inputs.catalog.get(&source.unique_id));
         entries.push(entry);
     }
+    for exposure in manifest.exposures.values() {
+        entries.push(exposure_entry(exposure, inputs.dashboards));
+    }
     for definition in manifest.macros.values() {
         entries.push(json!({
             "id": format!("macro.{}.{}", definition.package, definition.name),
@@ -147,6 +154,60 @@ pub fn site_data(inputs: &Inputs) -> Json {
         "generated_at": inputs.generated_at,
         "has_catalog": inputs.has_catalog,
         "nodes": entries,
+    })
+}
+
+/// An exposure's page: what it is, whom it belongs to, what it reads, and for a dashboard its
+/// charts as drawn.
+fn exposure_entry(exposure: &Exposure, dashboards: &[Dashboard]) -> Json {
+    let declared = &exposure.declared;
+    let charts: Vec<Json> = dashboards
+        .iter()
+        .find(|d| d.unique_id == exposure.unique_id)
+        .map(|dashboard| {
+            dashboard
+                .charts
+                .iter()
+                .map(|drawn| {
+                    json!({
+                        "name": drawn.chart.name,
+                        "title": drawn.chart.title,
+                        "description": markdown::render(&drawn.chart.description),
+                        "kind": drawn.chart.kind.as_str(),
+                        "source": drawn.source,
+                        "status": drawn.status.as_str(),
+                        "message": drawn.message,
+                        "line": drawn.line,
+                        "rows": drawn.plotted.rows.len(),
+                        "html": drawn.html,
+                        "sql": drawn.sql,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // Only web addresses become links; anything else is shown as text.
+    let url = declared
+        .url
+        .as_ref()
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    json!({
+        "id": exposure.unique_id,
+        "type": "exposure",
+        "exposure_type": declared.exposure_type,
+        "name": declared.name,
+        "label": declared.label,
+        "package": exposure.package_name,
+        "path": declared.file,
+        "line": declared.line,
+        "description": markdown::render(&declared.description),
+        "owner": {"name": declared.owner_name, "email": declared.owner_email},
+        "maturity": declared.maturity,
+        "url": url,
+        "tags": exposure.tags,
+        "parents": exposure.depends_on_nodes,
+        "columns": [],
+        "charts": charts,
     })
 }
 

@@ -845,7 +845,21 @@ pub async fn create_schemas(
         .filter(builds)
         .map(|n| n.schema.as_str())
         .collect();
-    for schema in schemas {
+    // Only the missing ones, as dbt does: `create schema if not exists` needs the right to
+    // create schemas in the database even when the schema is there, which a role that may only
+    // build in its own schema lacks.
+    let existing = adapter
+        .query(
+            "select schema_name from information_schema.schemata \
+             where catalog_name = current_database()",
+        )
+        .await?;
+    let existing: BTreeSet<String> = existing
+        .rows
+        .iter()
+        .filter_map(|row| row.first().map(ToString::to_string))
+        .collect();
+    for schema in schemas.into_iter().filter(|s| !existing.contains(*s)) {
         adapter
             .execute(&format!("create schema if not exists {}", quote(schema)))
             .await?;

@@ -3,6 +3,7 @@
 //! nodes of one name, are diagnostics pointing at the file and line. No database.
 
 pub mod data_tests;
+pub mod exposures;
 mod resolve;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -178,7 +179,7 @@ pub struct Manifest {
     pub macros: BTreeMap<String, MacroDef>,
     pub macro_descriptions: BTreeMap<String, String>,
     pub docs: BTreeMap<String, DocBlock>,
-    pub exposures: Vec<Json>,
+    pub exposures: BTreeMap<String, exposures::Exposure>,
     pub warnings: Vec<String>,
 }
 
@@ -435,7 +436,6 @@ pub fn parse(
         macros: jinja.macros.clone(),
         macro_descriptions: properties.macros.clone(),
         docs: properties.docs.clone(),
-        exposures: properties.exposures.clone(),
         ..Manifest::default()
     };
     let mut files: BTreeMap<String, SourceFile> = BTreeMap::new();
@@ -586,6 +586,18 @@ pub fn parse(
                     manifest.nodes.insert(test.unique_id.clone(), test);
                 }
             }
+        }
+        Err(diagnostics) => problems.extend(diagnostics),
+    }
+    match exposures::resolve(
+        project,
+        &properties.exposures,
+        &project.files.properties,
+        &manifest,
+    ) {
+        Ok(resolved) => {
+            manifest.exposures = resolved.exposures;
+            manifest.warnings.extend(resolved.warnings);
         }
         Err(diagnostics) => problems.extend(diagnostics),
     }

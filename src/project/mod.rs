@@ -2,6 +2,7 @@
 //! file under its paths. Hands on a [`Project`]: text and settings only, no Jinja, no database.
 
 pub mod config;
+pub mod exposures;
 pub mod profile;
 pub mod properties;
 pub mod yaml;
@@ -108,6 +109,8 @@ pub struct Project {
     pub profile: String,
     pub paths: Paths,
     pub target_path: String,
+    /// `packages-install-path`: where `uxt deps` installs packages (`dbt_packages`).
+    pub packages_install_path: String,
     pub clean_targets: Vec<String>,
     pub vars: Map<String, Value>,
     pub on_run_start: Vec<String>,
@@ -117,6 +120,8 @@ pub struct Project {
     pub seeds_config: Value,
     pub snapshots_config: Value,
     pub tests_config: Value,
+    /// The project file's `exposures:` block (`+enabled`, `+tags`, `+meta` by folder).
+    pub exposures_config: Value,
     pub dispatch: Value,
     /// The `simulation:` block, when the project file holds one.
     pub simulation: Value,
@@ -260,6 +265,8 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     };
     let target_path =
         yaml::scalar_string(&take("target-path")).unwrap_or_else(|| "target".to_string());
+    let packages_install_path = yaml::scalar_string(&take("packages-install-path"))
+        .unwrap_or_else(|| "dbt_packages".to_string());
     let clean_targets = {
         let targets = yaml::string_list(&take("clean-targets"));
         if targets.is_empty() {
@@ -285,11 +292,13 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
         seeds_config: take("seeds"),
         snapshots_config: take("snapshots"),
         tests_config,
+        exposures_config: take("exposures"),
         dispatch: take("dispatch"),
         simulation: take("simulation"),
         simulation_file: None,
         name,
         target_path,
+        packages_install_path,
         clean_targets,
         paths,
         root: root.clone(),

@@ -40,15 +40,81 @@ pub struct DuckDbTarget {
 
 #[derive(Clone)]
 pub struct PostgresTarget {
+    /// A name, an address, or a directory holding the server's Unix socket (starts with `/`).
     pub host: String,
     pub port: u16,
     pub user: String,
     pub password: String,
     pub dbname: String,
-    /// `disable`, `prefer` (default) or `require`, as libpq spells them.
-    pub sslmode: Option<String>,
+    pub sslmode: SslMode,
+    /// Certificates that may sign the server's certificate: a PEM file, or [`RootCert::System`].
+    pub sslrootcert: Option<RootCert>,
+    /// The client's certificate and key (PEM), for servers that authenticate by certificate.
+    pub sslcert: Option<PathBuf>,
+    pub sslkey: Option<PathBuf>,
+    /// Schemas unqualified names resolve in, as Postgres' `search_path` setting spells them.
+    pub search_path: Option<String>,
+    /// `set role` right after connecting, as dbt-postgres does.
+    pub role: Option<String>,
+    /// Seconds of silence after which the connection is probed; `None` keeps the default.
+    pub keepalives_idle: Option<u64>,
     /// Seconds to wait for a connection.
-    pub connect_timeout: Option<u64>,
+    pub connect_timeout: u64,
+    /// How often a failed first connection is tried again while the server refuses or starts.
+    pub retries: u32,
+    pub application_name: String,
+}
+
+/// libpq's `sslmode`, the order of its attempts and what it verifies; see the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    Allow,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl SslMode {
+    pub const NAMES: [&str; 6] = [
+        "disable",
+        "allow",
+        "prefer",
+        "require",
+        "verify-ca",
+        "verify-full",
+    ];
+
+    pub fn parse(name: &str) -> Option<SslMode> {
+        Some(match name {
+            "disable" => SslMode::Disable,
+            "allow" => SslMode::Allow,
+            "prefer" => SslMode::Prefer,
+            "require" => SslMode::Require,
+            "verify-ca" => SslMode::VerifyCa,
+            "verify-full" => SslMode::VerifyFull,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Allow => "allow",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+}
+
+/// `sslrootcert`: a file, or `system`, libpq's word for the well-known public authorities.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootCert {
+    File(PathBuf),
+    System,
 }
 
 impl fmt::Debug for PostgresTarget {
@@ -60,7 +126,15 @@ impl fmt::Debug for PostgresTarget {
             .field("password", &"****")
             .field("dbname", &self.dbname)
             .field("sslmode", &self.sslmode)
+            .field("sslrootcert", &self.sslrootcert)
+            .field("sslcert", &self.sslcert)
+            .field("sslkey", &self.sslkey)
+            .field("search_path", &self.search_path)
+            .field("role", &self.role)
+            .field("keepalives_idle", &self.keepalives_idle)
             .field("connect_timeout", &self.connect_timeout)
+            .field("retries", &self.retries)
+            .field("application_name", &self.application_name)
             .finish()
     }
 }
@@ -260,11 +334,42 @@ pub fn resolve(
         }
         "postgres" => {
             let get = |key: &str| values.get(key).cloned().ok_or_else(|| missing(key));
+            let text = |key: &str| values.get(key).filter(|v| !v.is_empty()).cloned();
             let port = number("port", 5432)?;
-            let connect_timeout = values
-                .get("connect_timeout")
-                .map(|_| number("connect_timeout", 10))
-                .transpose()?;
+            // What the profile leaves out, libpq takes from its environment variables, and so
+            // does dbt-postgres, which hands libpq only the keys the profile sets.
+            let tls = |key: &str, variable: &str| {
+                text(key).or_else(|| std::env::var(variable).ok().filter(|v| !v.is_empty()))
+            };
+            let sslrootcert = tls("sslrootcert", "PGSSLROOTCERT");
+            let system_roots = sslrootcert.as_deref() == Some("system");
+            let sslmode = match tls("sslmode", "PGSSLMODE") {
+                // libpq's default, which `sslrootcert: system` raises to `verify-full`.
+                None if system_roots => SslMode::VerifyFull,
+                None => SslMode::Prefer,
+                Some(mode) => SslMode::parse(&mode).ok_or_else(|| {
+                    Diagnostic::new(
+                        "uxt::profile::invalid",
+                        format!(
+                            "`sslmode` of target `{name}` is `{mode}`, which libpq does not know"
+                        ),
+                    )
+                    .at_line(&file.display, file.source.clone(), at("sslmode:"))
+                    .with_help(format!("use one of {}", SslMode::NAMES.join(", ")))
+                })?,
+            };
+            if system_roots && sslmode != SslMode::VerifyFull {
+                // As libpq: trusting every public authority means nothing without the name check.
+                return Err(Diagnostic::new(
+                    "uxt::profile::invalid",
+                    format!(
+                        "`sslrootcert: system` of target `{name}` needs `sslmode: verify-full`, not `{}`",
+                        sslmode.name()
+                    ),
+                )
+                .at_line(&file.display, file.source.clone(), at("sslmode:"))
+                .with_help("set `sslmode: verify-full`, or give `sslrootcert` a certificate file"));
+            }
             (
                 TargetKind::Postgres(PostgresTarget {
                     host: get("host")?,
@@ -280,8 +385,20 @@ pub fn resolve(
                         .or_else(|| values.get("database"))
                         .cloned()
                         .ok_or_else(|| missing("dbname"))?,
-                    sslmode: values.get("sslmode").cloned(),
-                    connect_timeout,
+                    sslmode,
+                    sslrootcert: sslrootcert.map(|path| match path.as_str() {
+                        "system" => RootCert::System,
+                        _ => RootCert::File(PathBuf::from(path)),
+                    }),
+                    sslcert: tls("sslcert", "PGSSLCERT").map(PathBuf::from),
+                    sslkey: tls("sslkey", "PGSSLKEY").map(PathBuf::from),
+                    search_path: text("search_path"),
+                    role: text("role"),
+                    // dbt-postgres' default 0 means "the system's setting".
+                    keepalives_idle: Some(number("keepalives_idle", 0)?).filter(|&s| s > 0),
+                    connect_timeout: number("connect_timeout", 10)?,
+                    retries: u32::try_from(number("retries", 1)?).unwrap_or(u32::MAX),
+                    application_name: text("application_name").unwrap_or_else(|| "uxt".to_string()),
                 }),
                 "public",
             )
@@ -305,4 +422,63 @@ pub fn resolve(
         kind,
         name,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn postgres(keys: &str) -> Result<PostgresTarget, Diagnostic> {
+        let source = format!(
+            "p:\n  outputs:\n    dev:\n      type: postgres\n      host: db\n      user: u\n      \
+             dbname: d\n{keys}"
+        );
+        let file = ProfilesFile {
+            path: PathBuf::from("profiles.yml"),
+            display: "profiles.yml".to_string(),
+            source: std::sync::Arc::from(source),
+        };
+        let target = resolve(&file, "p", None, &|text| Ok(text.to_string()))?;
+        match target.kind {
+            TargetKind::Postgres(postgres) => Ok(postgres),
+            TargetKind::DuckDb(_) => panic!("a postgres target"),
+        }
+    }
+
+    #[test]
+    fn postgres_keys_take_dbt_postgres_defaults() {
+        let target = postgres("").expect("a valid target");
+        assert_eq!(target.sslmode, SslMode::Prefer);
+        assert_eq!(target.connect_timeout, 10);
+        assert_eq!(target.retries, 1);
+        assert_eq!(target.keepalives_idle, None);
+        assert_eq!(target.application_name, "uxt");
+        let target = postgres("      keepalives_idle: 0\n      role: r\n").expect("valid");
+        assert_eq!(target.keepalives_idle, None);
+        assert_eq!(target.role.as_deref(), Some("r"));
+    }
+
+    #[test]
+    fn system_roots_mean_verify_full_as_in_libpq() {
+        let target = postgres("      sslrootcert: system\n").expect("a valid target");
+        assert_eq!(target.sslmode, SslMode::VerifyFull);
+        assert_eq!(target.sslrootcert, Some(RootCert::System));
+        let error = postgres("      sslrootcert: system\n      sslmode: require\n")
+            .expect_err("require is too weak for system roots");
+        assert!(
+            error
+                .to_string()
+                .contains("`sslrootcert: system` of target `dev` needs `sslmode: verify-full`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_sslmode_points_at_its_line() {
+        let error = postgres("      sslmode: sometimes\n").expect_err("not a libpq mode");
+        assert_eq!(
+            error.to_string(),
+            "uxt::profile::invalid: `sslmode` of target `dev` is `sometimes`, which libpq does not know (profiles.yml:8)"
+        );
+    }
 }

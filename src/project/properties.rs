@@ -90,7 +90,7 @@ pub struct Properties {
     pub patches: BTreeMap<String, BTreeMap<String, Patch>>,
     pub sources: Vec<SourceDef>,
     pub docs: BTreeMap<String, DocBlock>,
-    pub exposures: Vec<Value>,
+    pub exposures: Vec<super::exposures::ExposureDef>,
     /// Macro descriptions: name -> description.
     pub macros: BTreeMap<String, String>,
 }
@@ -149,6 +149,14 @@ pub fn read(
     for file in files {
         if let Err(diagnostic) = read_file(file, &mut properties) {
             problems.push(diagnostic);
+            continue;
+        }
+        // Exposures are read again with positions; most files have none to read.
+        if file.contents.contains("exposures:") {
+            match super::exposures::read(file) {
+                Ok(exposures) => properties.exposures.extend(exposures),
+                Err(mut found) => problems.append(&mut found),
+            }
         }
     }
     if !problems.is_empty() {
@@ -173,6 +181,9 @@ pub fn read(
                 .values_mut()
                 .for_each(|column| resolve(&mut column.description));
         }
+    }
+    for exposure in &mut properties.exposures {
+        resolve(&mut exposure.description);
     }
     for source in &mut properties.sources {
         resolve(&mut source.description);
@@ -245,11 +256,6 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
                 .insert(name.to_string(), description.to_string());
         }
     }
-    properties.exposures.extend(
-        list(&top, "exposures", file)?
-            .into_iter()
-            .map(|e| Value::Object(e.clone())),
-    );
     Ok(())
 }
 

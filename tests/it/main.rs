@@ -4,6 +4,9 @@
 mod harness;
 
 mod artifacts;
+mod connection;
+mod dashboards;
+mod deps;
 mod docs;
 mod engines;
 mod errors;

@@ -11,7 +11,7 @@
   var children = new Map();
   // `${unique_id}\u0000${column}` -> [[child unique_id, child column], ...]
   var usedBy = new Map();
-  var TYPES = ['model', 'seed', 'snapshot', 'source', 'analysis', 'test', 'macro'];
+  var TYPES = ['model', 'seed', 'snapshot', 'source', 'analysis', 'exposure', 'test', 'macro'];
   var KEYWORDS = new Set(('select from where and or not as on join left right inner outer full cross group by order ' +
     'having limit offset union all distinct case when then else end with is null in between like ilike exists ' +
     'insert into values update set delete create table view or replace if cast over partition window rows range ' +
@@ -287,7 +287,7 @@
     var set = new Set(ids);
     var items = ids.map(function (id) {
       var n = byId.get(id);
-      return { id: id, label: n.name, sub: n.type === 'source' ? n.relation : (n.materialized || n.type), type: n.type, href: href(id), focus: id === focus };
+      return { id: id, label: n.name, sub: n.type === 'source' ? n.relation : (n.materialized || n.exposure_type || n.type), type: n.type, href: href(id), focus: id === focus };
     });
     var edges = [];
     ids.forEach(function (id) { parentsOf(id).forEach(function (p) { if (set.has(p)) edges.push([p, id]); }); });
@@ -318,6 +318,7 @@
     if (n.type === 'source') path = ['Sources', n.name.split('.')[0]];
     else if (n.type === 'macro') path = ['Macros'].concat(n.path ? n.path.split('/').slice(0, -1) : []);
     else if (n.type === 'test') path = ['Tests'].concat(n.path ? n.path.split('/').slice(1, -1) : []);
+    else if (n.type === 'exposure') path = [n.exposure_type === 'dashboard' ? 'Dashboards' : 'Exposures'];
     else path = (n.path || '').split('/').slice(0, -1);
     return [n.package || DATA.project].concat(path);
   }
@@ -626,6 +627,7 @@
   function nodePage(id) {
     var n = byId.get(id);
     if (!n) { page('Not found', h('h1', null, 'Not found'), h('p', null, 'No node `' + id + '` in this project.')); return; }
+    if (n.type === 'exposure') { exposurePage(n); return; }
     var ups = n.parents.filter(function (p) { return byId.has(p); });
     var downs = children.get(id) || [];
     // Tests would crowd the picture; they are listed below instead.
@@ -652,6 +654,70 @@
       (n.tests || []).length ? [h('h2', null, 'Tests'), h('ul', { class: 'links' }, n.tests.map(function (t) { return h('li', null, link(t)); }))] : null,
       codeSection(n),
       n.config ? [h('h2', null, 'Config'), h('pre', { class: 'code' }, h('code', null, JSON.stringify(n.config, null, 2)))] : null);
+  }
+
+  // ---- dashboards ----------------------------------------------------------------------
+  function dashboards() { return NODES.filter(function (n) { return n.type === 'exposure' && n.exposure_type === 'dashboard'; }); }
+  function title(n) { return n.label || n.name; }
+
+  function dashboardsPage() {
+    var all = dashboards().sort(function (a, b) { return title(a).localeCompare(title(b)); });
+    var others = NODES.filter(function (n) { return n.type === 'exposure' && n.exposure_type !== 'dashboard'; });
+    page('Dashboards',
+      h('header', { class: 'page-head' }, h('p', { class: 'eyebrow' }, 'Exposures'), h('h1', null, 'Dashboards')),
+      all.length ? h('div', { class: 'cards' }, all.map(function (n) {
+        var problems = n.charts.filter(function (c) { return c.status === 'error' || c.status === 'empty'; }).length;
+        return h('a', { class: 'card', href: href(n.id) },
+          h('span', { class: 'card-title' }, title(n)),
+          h('span', { class: 'card-sub' }, fmt(n.charts.length) + ' chart' + (n.charts.length === 1 ? '' : 's') + (problems ? ' · ' + problems + ' with a problem' : '')),
+          n.owner && (n.owner.name || n.owner.email) ? h('span', { class: 'card-sub' }, n.owner.name || n.owner.email) : null);
+      })) : h('p', { class: 'muted' }, 'No dashboards yet: declare an exposure of `type: dashboard` with `charts:` under its `meta:`.'),
+      others.length ? [h('h2', null, 'Other exposures'), h('ul', { class: 'links' }, others.map(function (n) { return h('li', null, link(n.id, title(n))); }))] : null);
+  }
+
+  function chartCard(n, chart) {
+    var source = chart.source && byId.get(chart.source);
+    var body;
+    if (chart.html) {
+      body = h('div', { class: 'chart-body' });
+      // Built by uxt's renderer, which escapes every value it writes.
+      body.innerHTML = chart.html;
+    } else {
+      body = h('p', { class: 'chart-message notice', role: 'status' }, chart.message || 'Nothing to show.');
+    }
+    return h('section', { class: 'chart chart-' + chart.kind, id: 'chart-' + chart.name, 'data-chart': chart.name, 'data-status': chart.status, 'aria-labelledby': 'chart-title-' + chart.name },
+      h('h3', { id: 'chart-title-' + chart.name }, chart.title),
+      chart.description ? rendered(chart.description, 'prose chart-description') : null,
+      chart.html && chart.message ? h('p', { class: 'chart-note', role: 'note' }, chart.message) : null,
+      body,
+      h('p', { class: 'chart-foot' },
+        source ? ['From ', link(source.id), ' · ', h('a', { href: '#!/graph?select=' + encodeURIComponent('+' + source.name) }, 'lineage')] : null,
+        chart.html ? (source ? ' · ' : '') + fmt(chart.rows) + ' row' + (chart.rows === 1 ? '' : 's') : null,
+        ' · ', h('span', { class: 'muted' }, n.path + ':' + chart.line)),
+      chart.sql ? h('details', { class: 'chart-sql' }, h('summary', null, 'Query'), highlight(chart.sql)) : null);
+  }
+
+  function exposurePage(n) {
+    var owner = n.owner ? [n.owner.name, n.owner.email ? '<' + n.owner.email + '>' : null].filter(Boolean).join(' ') : null;
+    var rows = [
+      ['Type', n.exposure_type],
+      ['Owner', owner],
+      ['Maturity', n.maturity],
+      ['Link', n.url ? h('a', { href: n.url, rel: 'noopener noreferrer' }, n.url) : null],
+      ['File', n.path + ':' + n.line],
+      ['Tags', (n.tags || []).length ? n.tags.join(', ') : null]
+    ].filter(function (r) { return r[1]; });
+    var ups = n.parents.filter(function (p) { return byId.has(p); });
+    page(title(n),
+      h('header', { class: 'page-head' },
+        h('p', { class: 'eyebrow' }, h('span', { class: 'badge t-exposure' }, n.exposure_type), ' ', n.package),
+        h('h1', null, title(n))),
+      n.description ? rendered(n.description, 'prose description') : null,
+      h('dl', { class: 'details' }, rows.map(function (r) { return [h('dt', null, r[0]), h('dd', null, r[1])]; })),
+      n.charts.length ? h('div', { class: 'charts' }, n.charts.map(function (c) { return chartCard(n, c); })) : null,
+      h('h2', null, 'Depends on (' + ups.length + ')'),
+      h('ul', { class: 'links' }, ups.map(function (p) { return h('li', null, link(p)); })),
+      ups.length ? [h('h2', { id: 'lineage' }, 'Lineage'), tableGraph(Array.from(new Set([n.id].concat(Array.from(walk(n.id, parentsOf, 2))))).filter(function (x) { return byId.get(x).type !== 'test'; }), n.id, 'Lineage of ' + title(n))] : null);
   }
 
   // Past this many nodes an SVG graph is slow to draw and unreadable anyway.
@@ -737,6 +803,7 @@
     var parts = hash.split('/').map(function (p) { try { return decodeURIComponent(p); } catch (e) { return p; } });
     if (parts[0] === 'graph') graphPage(params.get('select') || '');
     else if (parts[0] === 'search') searchPage(params.get('q') || '');
+    else if (parts[0] === 'dashboards') dashboardsPage();
     else if (parts[0] === 'column' && parts.length >= 3) columnPage(parts[1], parts.slice(2).join('/'));
     else if (parts.length >= 2 && parts[1]) nodePage(parts.slice(1).join('/'));
     else overview();

@@ -480,17 +480,63 @@ fn set_occupation(person: &mut Person, rng: &mut Stream, day: Day) {
     person.employer = employer;
 }
 
-/// One day of the register.
+/// What a day changed in the register: the people and households whose rows are replaced,
+/// the dead (written once more, as deceased), and the events of the day.
+#[derive(Default)]
+struct Changes {
+    people: BTreeSet<u32>,
+    households: BTreeSet<u32>,
+    dead: Vec<Person>,
+    events: Vec<(u32, &'static str, String)>,
+}
+
+/// One day of the register: deaths, births, moves, jobs and names change the population, then
+/// the changed rows, the day's events and the population truth are written.
 pub fn step(state: &mut State, config: &SimConfig, emit: &mut Emit, first_day: bool) {
     let day = emit.day;
     let seed = config.seed;
-    let rates = config.rates("census");
-    let mut changed: BTreeSet<u32> = BTreeSet::new();
-    let mut changed_households: BTreeSet<u32> = BTreeSet::new();
-    let mut events: Vec<(u32, &'static str, String)> = Vec::new();
+    let mut changes = Changes::default();
+    die(
+        state,
+        &mut Stream::new(seed, "census", "deaths", day),
+        day,
+        &mut changes,
+    );
+    give_birth(
+        state,
+        &mut Stream::new(seed, "census", "births", day),
+        day,
+        &mut changes,
+    );
+    move_house(
+        state,
+        &mut Stream::new(seed, "census", "moves", day),
+        &mut changes,
+    );
+    change_jobs(
+        state,
+        &mut Stream::new(seed, "census", "jobs", day),
+        day,
+        &mut changes,
+    );
+    marry_names(
+        state,
+        &mut Stream::new(seed, "census", "names", day),
+        &mut changes,
+    );
+    if first_day {
+        write_reference(state, emit);
+        changes.people = state.people.iter().map(|p| p.id).collect();
+        changes.households = state.households.iter().map(|h| h.id).collect();
+    }
+    write_changes(state, config, emit, &changes, first_day);
+    write_events(state, emit, changes.events);
+    write_population(state, emit);
+}
 
-    // Deaths: a Gompertz hazard by age.
-    let mut deaths = Stream::new(seed, "census", "deaths", day);
+/// Deaths by a Gompertz hazard of age; a widowed partner's row changes, and a household with
+/// no one left is dissolved.
+fn die(state: &mut State, deaths: &mut Stream, day: Day, changes: &mut Changes) {
     let mut dead: Vec<Person> = Vec::new();
     state.people.retain(|person| {
         let age = f64::from(person.age(day).max(0));
@@ -503,22 +549,24 @@ pub fn step(state: &mut State, config: &SimConfig, emit: &mut Emit, first_day: b
         }
     });
     for person in &dead {
-        events.push((person.id, "death", String::new()));
+        changes.events.push((person.id, "death", String::new()));
         if person.partner == 0 {
             continue;
         }
         if let Ok(index) = state.people.binary_search_by_key(&person.partner, |p| p.id) {
             state.people[index].partner = 0;
-            changed.insert(person.partner);
+            changes.people.insert(person.partner);
         }
     }
+    changes.dead = dead;
     let living: BTreeSet<u32> = state.people.iter().map(|p| p.household).collect();
     state
         .households
-        .retain(|h| living.contains(&h.id) || dissolved(h, &mut changed_households));
+        .retain(|h| living.contains(&h.id) || dissolved(h, &mut changes.households));
+}
 
-    // Births: about 11 a year per 1000, to mothers of 18–44.
-    let mut births = Stream::new(seed, "census", "births", day);
+/// Births: about 11 a year per 1000, to mothers of 18–44, into the mother's household.
+fn give_birth(state: &mut State, births: &mut Stream, day: Day, changes: &mut Changes) {
     let expected = state.people.len() as f64 * 0.011 / 360.0;
     for _ in 0..births.poisson(expected) {
         let mothers: Vec<usize> = (0..state.people.len())
@@ -545,67 +593,71 @@ pub fn step(state: &mut State, config: &SimConfig, emit: &mut Emit, first_day: b
             mother: mother.id,
             partner: 0,
         });
-        changed.insert(id);
-        events.push((id, "birth", mother.id.to_string()));
+        changes.people.insert(id);
+        changes.events.push((id, "birth", mother.id.to_string()));
     }
+}
 
-    // Moves: about 9% of households a year, to a free dwelling anywhere in town.
-    let mut moves = Stream::new(seed, "census", "moves", day);
+/// Moves: about 9% of households a year, to a free dwelling anywhere in town.
+fn move_house(state: &mut State, moves: &mut Stream, changes: &mut Changes) {
     let moving: Vec<usize> = (0..state.households.len())
         .filter(|_| moves.chance(0.09 / 360.0))
         .collect();
-    if !moving.is_empty() {
-        let occupied: BTreeSet<u32> = state.households.iter().map(|h| h.address).collect();
-        let mut free: Vec<u32> = state
-            .addresses
-            .iter()
-            .map(|a| a.id)
-            .filter(|id| !occupied.contains(id))
-            .collect();
-        for index in moving {
-            if free.is_empty() {
-                break;
-            }
-            let target = free.swap_remove(moves.index(free.len()));
-            let household = &mut state.households[index];
-            household.address = target;
-            changed_households.insert(household.id);
-            let head = state
-                .people
-                .iter()
-                .find(|p| p.household == household.id)
-                .map_or(0, |p| p.id);
-            events.push((head, "move", target.to_string()));
+    if moving.is_empty() {
+        return;
+    }
+    let occupied: BTreeSet<u32> = state.households.iter().map(|h| h.address).collect();
+    let mut free: Vec<u32> = state
+        .addresses
+        .iter()
+        .map(|a| a.id)
+        .filter(|id| !occupied.contains(id))
+        .collect();
+    for index in moving {
+        if free.is_empty() {
+            break;
         }
-        for person in &state.people {
-            if changed_households.contains(&person.household) {
-                changed.insert(person.id);
-            }
+        let target = free.swap_remove(moves.index(free.len()));
+        let household = &mut state.households[index];
+        household.address = target;
+        changes.households.insert(household.id);
+        let head = state
+            .people
+            .iter()
+            .find(|p| p.household == household.id)
+            .map_or(0, |p| p.id);
+        changes.events.push((head, "move", target.to_string()));
+    }
+    for person in &state.people {
+        if changes.households.contains(&person.household) {
+            changes.people.insert(person.id);
         }
     }
+}
 
-    // Work: job changes through the year, and the school year's turn on day 240 (1 September).
-    let mut jobs = Stream::new(seed, "census", "jobs", day);
+/// Job changes through the year, and the school year's turn on day 240 (1 September).
+fn change_jobs(state: &mut State, jobs: &mut Stream, day: Day, changes: &mut Changes) {
     let new_school_year = calendar::day_of_year(day) == 240;
     for person in &mut state.people {
         let before = (person.occupation, person.employer);
         if new_school_year {
-            set_occupation(person, &mut jobs, day);
+            set_occupation(person, jobs, day);
         } else if person.occupation == WORKER && jobs.chance(0.1 / 360.0) {
             person.employer = jobs.weighted(&EMPLOYER_WEIGHTS) as u8;
         }
         if before != (person.occupation, person.employer) {
-            changed.insert(person.id);
-            events.push((
+            changes.people.insert(person.id);
+            changes.events.push((
                 person.id,
                 "job_change",
                 EMPLOYERS[person.employer as usize].to_string(),
             ));
         }
     }
+}
 
-    // Name changes: marriages of registered partners, a few a year.
-    let mut renames = Stream::new(seed, "census", "names", day);
+/// Name changes: marriages of registered partners, a few a year.
+fn marry_names(state: &mut State, renames: &mut Stream, changes: &mut Changes) {
     for index in 0..state.people.len() {
         let person = &state.people[index];
         if person.sex != 0 || person.partner == 0 || !renames.chance(0.02 / 360.0) {
@@ -617,22 +669,29 @@ pub fn step(state: &mut State, config: &SimConfig, emit: &mut Emit, first_day: b
         if partner_last != person.last {
             state.people[index].last = partner_last;
             let id = state.people[index].id;
-            changed.insert(id);
-            events.push((
+            changes.people.insert(id);
+            changes.events.push((
                 id,
                 "name_change",
                 state.people[index].last_name().to_string(),
             ));
         }
     }
+}
 
-    if first_day {
-        write_reference(state, emit);
-        changed = state.people.iter().map(|p| p.id).collect();
-        changed_households = state.households.iter().map(|h| h.id).collect();
-    }
+/// The changed households and inhabitants (the dead once more, as deceased), with the
+/// registry's casing defects in names.
+fn write_changes(
+    state: &State,
+    config: &SimConfig,
+    emit: &mut Emit,
+    changes: &Changes,
+    first_day: bool,
+) {
+    let day = emit.day;
+    let rates = config.rates("census");
     let change = if first_day { "created" } else { "changed" };
-    for id in &changed_households {
+    for id in &changes.households {
         let household = state.household(*id).cloned();
         emit.current(&HOUSEHOLDS, u64::from(*id), change, |line| {
             match &household {
@@ -642,9 +701,10 @@ pub fn step(state: &mut State, config: &SimConfig, emit: &mut Emit, first_day: b
             .int(day);
         });
     }
-    let mut chaos_rng = Stream::new(seed, "census", "chaos", day);
-    let versions = dead.iter().map(|person| (person, false)).chain(
-        changed
+    let mut chaos_rng = Stream::new(config.seed, "census", "chaos", day);
+    let versions = changes.dead.iter().map(|person| (person, false)).chain(
+        changes
+            .people
             .iter()
             .filter_map(|id| state.person(*id))
             .map(|p| (p, true)),
@@ -701,6 +761,10 @@ pub fn step(state: &mut State, config: &SimConfig, emit: &mut Emit, first_day: b
                 .int(day);
         });
     }
+}
+
+fn write_events(state: &mut State, emit: &mut Emit, events: Vec<(u32, &'static str, String)>) {
+    let day = emit.day;
     let ux_date = calendar::ux_date(day).to_string();
     for (ux_id, kind, detail) in events {
         let id = state.next_event;
@@ -714,8 +778,11 @@ pub fn step(state: &mut State, config: &SimConfig, emit: &mut Emit, first_day: b
                 .text(&detail);
         });
     }
+}
 
-    // Truth: the population per district at the end of the day.
+/// Truth: the population per district at the end of the day.
+fn write_population(state: &State, emit: &mut Emit) {
+    let day = emit.day;
     let mut inhabitants = [0u32; 20];
     let mut households = [0u32; 20];
     for household in &state.households {

@@ -6,9 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::sim::calendar::{self, Instant};
+use crate::sim::calendar::{self, Day, Instant};
 use crate::sim::chaos;
-use crate::sim::config::SimConfig;
+use crate::sim::config::{Rates, SimConfig};
 use crate::sim::domains::census;
 use crate::sim::output::Emit;
 use crate::sim::random::Stream;
@@ -324,6 +324,8 @@ struct Batch {
     operator: u32,
 }
 
+/// One day of the plant: maintenance in the morning, then each machine's batches (and today's
+/// truth), sensor readings and shift notes, and the wear of the day.
 pub fn step(
     state: &mut State,
     census: &census::State,
@@ -333,7 +335,6 @@ pub fn step(
 ) {
     let day = emit.day;
     let seed = config.seed;
-    let rates = config.rates("factory");
     if first_day {
         for (id, name, tier, ratio) in PRODUCT_NAMES {
             emit.row(&PRODUCTS, |line| {
@@ -349,229 +350,310 @@ pub fn step(
         })
         .map(|p| p.id)
         .collect();
-    let mut maintenance = Stream::new(seed, "factory", "maintenance", day);
-    let mut changed_machines: Vec<usize> = Vec::new();
-    for (index, machine) in state.machines.iter_mut().enumerate() {
-        let worn = machine.degrades && machine.efficiency_ppm < 800_000;
-        if worn || machine.days_since_service >= 90 {
-            let before = machine.efficiency_ppm;
-            machine.efficiency_ppm = if machine.degrades {
-                1_000_000
-            } else {
-                machine.efficiency_ppm.max(980_000)
-            };
-            machine.days_since_service = 0;
-            let firmware = maintenance.chance(0.2);
-            if firmware {
-                machine.firmware += 1;
-                changed_machines.push(index);
-            }
-            let id = state.next_event;
-            state.next_event += 1;
-            emit.event(&MAINTENANCE, &[0], |line| {
-                line.int(id)
-                    .int(machine.id)
-                    .int(day)
-                    .text(if firmware {
-                        "firmware_update"
-                    } else {
-                        "service"
-                    })
-                    .fixed(before as f64 / 1e6, 4);
-            });
-        }
-    }
+    let mut changed = service(state, config, emit);
     if first_day {
-        changed_machines = (0..state.machines.len()).collect();
+        changed = (0..state.machines.len()).collect();
     }
-    for index in changed_machines {
+    for index in changed {
+        write_machine(emit, &state.machines[index], first_day);
+    }
+    let mut streams = Streams {
+        production: Stream::new(seed, "factory", "batches", day),
+        chaos: Stream::new(seed, "factory", "chaos", day),
+        sensors: Stream::new(seed, "factory", "sensors", day),
+    };
+    let rates = config.rates("factory");
+    for index in 0..state.machines.len() {
+        let batches = run_batches(state, index, day, &operators, &mut streams.production);
         let machine = &state.machines[index];
-        let change = if first_day { "created" } else { "firmware" };
-        emit.current(&MACHINES, u64::from(machine.id), change, |line| {
-            line.int(machine.id)
-                .text(&machine.code())
-                .text(machine.kind())
-                .int(machine.line)
-                .int(machine.base_rate())
-                .fixed(machine.wh_per_unit() as f64 / 1000.0, 3)
-                .text(&format!(
-                    "v{}.{}",
-                    2 + machine.firmware / 10,
-                    machine.firmware % 10
-                ))
-                .int(day);
-        });
-    }
-
-    let mut production = Stream::new(seed, "factory", "batches", day);
-    let mut chaos_rng = Stream::new(seed, "factory", "chaos", day);
-    let mut sensors = Stream::new(seed, "factory", "sensors", day);
-    let start_of_day = calendar::start_of(day);
-    for machine in &mut state.machines {
-        let line_index = (machine.line - 1) as usize;
-        let efficiency = machine.efficiency_ppm as f64 / 1e6;
-        let count = production.between(8, 14);
-        let slot = calendar::SECONDS_PER_DAY / count;
-        let mut batches = Vec::new();
-        for index in 0..count {
-            let start = start_of_day + index * slot + production.between(0, slot / 10);
-            let end = start + slot * 8 / 10 + production.between(0, slot / 20);
-            let hours = (end - start) as f64 / 3600.0;
-            let mut units = (machine.base_rate() as f64
-                * hours
-                * efficiency
-                * (0.95 + 0.1 * production.unit())) as i64;
-            if !machine.smelter {
-                units = units.min(state.plate_stock[line_index] / 2).max(0);
-                state.plate_stock[line_index] -= units * 2;
-            }
-            let defect_rate = (0.02 + 0.01 * production.normal(0.0, 1.0)).clamp(0.0, 0.08);
-            let defective = (units as f64 * defect_rate).round() as i64;
-            if machine.smelter {
-                state.plate_stock[line_index] += units - defective;
-            }
-            let energy_wh =
-                (units as f64 * machine.wh_per_unit() as f64 / efficiency).round() as i64;
-            let operator = if operators.is_empty() {
-                0
-            } else {
-                operators[production.index(operators.len())]
-            };
-            batches.push(Batch {
-                id: state.next_batch,
-                start,
-                end,
-                units,
-                defective,
-                energy_wh,
-                operator,
-            });
-            state.next_batch += 1;
-        }
-        let product = if machine.smelter {
-            PRODUCT_NAMES[1]
-        } else {
-            PRODUCT_NAMES[2]
-        };
-        let (units, defective, energy): (i64, i64, i64) = batches.iter().fold((0, 0, 0), |t, b| {
-            (t.0 + b.units, t.1 + b.defective, t.2 + b.energy_wh)
-        });
-        emit.row(&DAILY_TRUTH, |line| {
-            line.int(day)
-                .int(machine.id)
-                .int(product.0)
-                .int(batches.len())
-                .int(units)
-                .int(defective)
-                .fixed(energy as f64 / 1000.0, 3)
-                .fixed(efficiency, 4);
-        });
-
-        for batch in &batches {
-            let (machine_ref, id_changed) = chaos::id_variant(
-                &mut chaos_rng,
-                rates.id_variants,
-                machine.kind(),
-                machine.number,
-            );
-            let (product_name, name_changed) =
-                chaos::name_variant(&mut chaos_rng, rates.name_variants, product.1);
-            let local = chaos_rng.chance(rates.local_time);
-            if id_changed {
-                chaos::ledger(emit, &BATCHES, batch.id, "id_variant", &machine_ref);
-            }
-            if name_changed {
-                chaos::ledger(emit, &BATCHES, batch.id, "name_variant", &product_name);
-            }
-            if local {
-                chaos::ledger(emit, &BATCHES, batch.id, "local_time", "UTC-7");
-            }
-            let offset = if local { LOCAL_OFFSET } else { 0 };
-            let delays = chaos::deliveries(emit, &mut chaos_rng, &rates, &BATCHES, batch.id);
-            emit.event(&BATCHES, &delays, |line| {
-                line.int(batch.id)
-                    .text(&machine_ref)
-                    .text(&product_name)
-                    .timestamp(batch.start + offset)
-                    .timestamp(batch.end + offset)
-                    .text(if local { "plant_local" } else { "utc" })
-                    .int(batch.units)
-                    .int(batch.defective)
-                    .fixed(batch.energy_wh as f64 / 1000.0, 3)
-                    .int(batch.operator);
-            });
-        }
-
-        // Sensors every half hour; each device's clock is off by its own drift today.
-        let device_ref = machine.code().to_lowercase().replace('-', "_");
-        let drift = chaos::drift_seconds(&mut chaos_rng, rates.clock_drift_minutes);
-        if drift != 0 {
-            chaos::ledger(
-                emit,
-                &SENSORS,
-                u64::from(machine.id),
-                "clock_drift",
-                &format!("{drift} seconds"),
-            );
-        }
-        for slot in 0..48 {
-            let id = state.next_reading;
-            state.next_reading += 1;
-            let running = 0.9 + 0.1 * sensors.unit();
-            let base_temp = if machine.smelter { 1450.0 } else { 65.0 };
-            let values = [
-                base_temp * running + sensors.normal(0.0, 5.0),
-                220.0 + sensors.normal(0.0, 6.0),
-                machine.base_rate() as f64 * machine.wh_per_unit() as f64 / 1000.0 / efficiency
-                    * running,
-                efficiency + sensors.normal(0.0, 0.005),
-            ];
-            let observed: Vec<Option<f64>> = values
-                .iter()
-                .map(|value| (!chaos_rng.chance(rates.nulls)).then_some(*value))
-                .collect();
-            let nulls = observed.iter().filter(|v| v.is_none()).count();
-            if nulls > 0 {
-                chaos::ledger(emit, &SENSORS, id, "null_value", &format!("{nulls} values"));
-            }
-            emit.event(&SENSORS, &[0], |line| {
-                line.int(id)
-                    .text(&device_ref)
-                    .timestamp(start_of_day + slot * 1800 + drift)
-                    .opt_fixed(observed[0], 1)
-                    .opt_fixed(observed[1], 1)
-                    .opt_fixed(observed[2], 2)
-                    .opt_fixed(observed[3], 4);
-            });
-        }
-
-        // A note at the end of each eight-hour shift.
-        for shift in 1..=3 {
-            let id = state.next_log;
-            state.next_log += 1;
-            let operator = if operators.is_empty() {
-                0
-            } else {
-                operators[sensors.index(operators.len())]
-            };
-            let note = match () {
-                _ if efficiency < 0.85 => "output down, needs service",
-                _ if sensors.chance(0.1) => "minor jam cleared",
-                _ => "shift normal",
-            };
-            emit.event(&OPERATOR_LOGS, &[0], |line| {
-                line.int(id)
-                    .text(&machine.code())
-                    .timestamp(start_of_day + shift * 8 * 3600 - 600 + drift)
-                    .int(operator)
-                    .text(note);
-            });
-        }
-
+        write_truth(emit, machine, &batches);
+        write_batches(emit, machine, &batches, &rates, &mut streams.chaos);
+        let drift = write_sensors(state, index, emit, &rates, &mut streams);
+        write_shift_notes(state, index, emit, &operators, drift, &mut streams.sensors);
+        let machine = &mut state.machines[index];
         machine.days_since_service += 1;
         if machine.degrades {
             machine.efficiency_ppm = machine.efficiency_ppm * 98 / 100;
         }
+    }
+}
+
+/// The day's streams that run through every machine in turn.
+struct Streams {
+    production: Stream,
+    chaos: Stream,
+    sensors: Stream,
+}
+
+/// Services worn machines (the degrading smelter below 80%) and any machine due after 90 days;
+/// a fifth of services also update the firmware. Returns the machines whose row changed.
+fn service(state: &mut State, config: &SimConfig, emit: &mut Emit) -> Vec<usize> {
+    let day = emit.day;
+    let mut maintenance = Stream::new(config.seed, "factory", "maintenance", day);
+    let mut changed_machines: Vec<usize> = Vec::new();
+    for (index, machine) in state.machines.iter_mut().enumerate() {
+        let worn = machine.degrades && machine.efficiency_ppm < 800_000;
+        if !(worn || machine.days_since_service >= 90) {
+            continue;
+        }
+        let before = machine.efficiency_ppm;
+        machine.efficiency_ppm = if machine.degrades {
+            1_000_000
+        } else {
+            machine.efficiency_ppm.max(980_000)
+        };
+        machine.days_since_service = 0;
+        let firmware = maintenance.chance(0.2);
+        if firmware {
+            machine.firmware += 1;
+            changed_machines.push(index);
+        }
+        let id = state.next_event;
+        state.next_event += 1;
+        emit.event(&MAINTENANCE, &[0], |line| {
+            line.int(id)
+                .int(machine.id)
+                .int(day)
+                .text(if firmware {
+                    "firmware_update"
+                } else {
+                    "service"
+                })
+                .fixed(before as f64 / 1e6, 4);
+        });
+    }
+    changed_machines
+}
+
+fn write_machine(emit: &mut Emit, machine: &Machine, first_day: bool) {
+    let day = emit.day;
+    let change = if first_day { "created" } else { "firmware" };
+    emit.current(&MACHINES, u64::from(machine.id), change, |line| {
+        line.int(machine.id)
+            .text(&machine.code())
+            .text(machine.kind())
+            .int(machine.line)
+            .int(machine.base_rate())
+            .fixed(machine.wh_per_unit() as f64 / 1000.0, 3)
+            .text(&format!(
+                "v{}.{}",
+                2 + machine.firmware / 10,
+                machine.firmware % 10
+            ))
+            .int(day);
+    });
+}
+
+/// A machine's batches of the day, spread over the day's slots: output by rate, hours and
+/// efficiency (an assembler limited by the plates in stock), about 2% defective.
+fn run_batches(
+    state: &mut State,
+    index: usize,
+    day: Day,
+    operators: &[u32],
+    production: &mut Stream,
+) -> Vec<Batch> {
+    let start_of_day = calendar::start_of(day);
+    let machine = &state.machines[index];
+    let line_index = (machine.line - 1) as usize;
+    let efficiency = machine.efficiency_ppm as f64 / 1e6;
+    let count = production.between(8, 14);
+    let slot = calendar::SECONDS_PER_DAY / count;
+    let mut batches = Vec::new();
+    for number in 0..count {
+        let start = start_of_day + number * slot + production.between(0, slot / 10);
+        let end = start + slot * 8 / 10 + production.between(0, slot / 20);
+        let hours = (end - start) as f64 / 3600.0;
+        let mut units =
+            (machine.base_rate() as f64 * hours * efficiency * (0.95 + 0.1 * production.unit()))
+                as i64;
+        if !machine.smelter {
+            units = units.min(state.plate_stock[line_index] / 2).max(0);
+            state.plate_stock[line_index] -= units * 2;
+        }
+        let defect_rate = (0.02 + 0.01 * production.normal(0.0, 1.0)).clamp(0.0, 0.08);
+        let defective = (units as f64 * defect_rate).round() as i64;
+        if machine.smelter {
+            state.plate_stock[line_index] += units - defective;
+        }
+        let energy_wh = (units as f64 * machine.wh_per_unit() as f64 / efficiency).round() as i64;
+        let operator = if operators.is_empty() {
+            0
+        } else {
+            operators[production.index(operators.len())]
+        };
+        batches.push(Batch {
+            id: state.next_batch,
+            start,
+            end,
+            units,
+            defective,
+            energy_wh,
+            operator,
+        });
+        state.next_batch += 1;
+    }
+    batches
+}
+
+/// What a machine makes: smelters plates, assemblers gear wheels.
+fn product_of(machine: &Machine) -> (u32, &'static str, &'static str, u32) {
+    if machine.smelter {
+        PRODUCT_NAMES[1]
+    } else {
+        PRODUCT_NAMES[2]
+    }
+}
+
+/// Truth: the machine's clean output of the day.
+fn write_truth(emit: &mut Emit, machine: &Machine, batches: &[Batch]) {
+    let day = emit.day;
+    let (units, defective, energy): (i64, i64, i64) = batches.iter().fold((0, 0, 0), |t, b| {
+        (t.0 + b.units, t.1 + b.defective, t.2 + b.energy_wh)
+    });
+    emit.row(&DAILY_TRUTH, |line| {
+        line.int(day)
+            .int(machine.id)
+            .int(product_of(machine).0)
+            .int(batches.len())
+            .int(units)
+            .int(defective)
+            .fixed(energy as f64 / 1000.0, 3)
+            .fixed(machine.efficiency_ppm as f64 / 1e6, 4);
+    });
+}
+
+/// The batches as the shop-floor system exports them: machine and product as typed, some in
+/// plant local time, some late or twice.
+fn write_batches(
+    emit: &mut Emit,
+    machine: &Machine,
+    batches: &[Batch],
+    rates: &Rates,
+    chaos_rng: &mut Stream,
+) {
+    let product = product_of(machine);
+    for batch in batches {
+        let (machine_ref, id_changed) =
+            chaos::id_variant(chaos_rng, rates.id_variants, machine.kind(), machine.number);
+        let (product_name, name_changed) =
+            chaos::name_variant(chaos_rng, rates.name_variants, product.1);
+        let local = chaos_rng.chance(rates.local_time);
+        if id_changed {
+            chaos::ledger(emit, &BATCHES, batch.id, "id_variant", &machine_ref);
+        }
+        if name_changed {
+            chaos::ledger(emit, &BATCHES, batch.id, "name_variant", &product_name);
+        }
+        if local {
+            chaos::ledger(emit, &BATCHES, batch.id, "local_time", "UTC-7");
+        }
+        let offset = if local { LOCAL_OFFSET } else { 0 };
+        let delays = chaos::deliveries(emit, chaos_rng, rates, &BATCHES, batch.id);
+        emit.event(&BATCHES, &delays, |line| {
+            line.int(batch.id)
+                .text(&machine_ref)
+                .text(&product_name)
+                .timestamp(batch.start + offset)
+                .timestamp(batch.end + offset)
+                .text(if local { "plant_local" } else { "utc" })
+                .int(batch.units)
+                .int(batch.defective)
+                .fixed(batch.energy_wh as f64 / 1000.0, 3)
+                .int(batch.operator);
+        });
+    }
+}
+
+/// Sensors every half hour; each device's clock is off by its own drift today, and values go
+/// missing. Returns the drift, which the shift terminal shares.
+fn write_sensors(
+    state: &mut State,
+    index: usize,
+    emit: &mut Emit,
+    rates: &Rates,
+    streams: &mut Streams,
+) -> i64 {
+    let start_of_day = calendar::start_of(emit.day);
+    let machine = &state.machines[index];
+    let efficiency = machine.efficiency_ppm as f64 / 1e6;
+    let device_ref = machine.code().to_lowercase().replace('-', "_");
+    let drift = chaos::drift_seconds(&mut streams.chaos, rates.clock_drift_minutes);
+    if drift != 0 {
+        chaos::ledger(
+            emit,
+            &SENSORS,
+            u64::from(machine.id),
+            "clock_drift",
+            &format!("{drift} seconds"),
+        );
+    }
+    let sensors = &mut streams.sensors;
+    for slot in 0..48 {
+        let id = state.next_reading;
+        state.next_reading += 1;
+        let running = 0.9 + 0.1 * sensors.unit();
+        let base_temp = if machine.smelter { 1450.0 } else { 65.0 };
+        let values = [
+            base_temp * running + sensors.normal(0.0, 5.0),
+            220.0 + sensors.normal(0.0, 6.0),
+            machine.base_rate() as f64 * machine.wh_per_unit() as f64 / 1000.0 / efficiency
+                * running,
+            efficiency + sensors.normal(0.0, 0.005),
+        ];
+        let observed: Vec<Option<f64>> = values
+            .iter()
+            .map(|value| (!streams.chaos.chance(rates.nulls)).then_some(*value))
+            .collect();
+        let nulls = observed.iter().filter(|v| v.is_none()).count();
+        if nulls > 0 {
+            chaos::ledger(emit, &SENSORS, id, "null_value", &format!("{nulls} values"));
+        }
+        emit.event(&SENSORS, &[0], |line| {
+            line.int(id)
+                .text(&device_ref)
+                .timestamp(start_of_day + slot * 1800 + drift)
+                .opt_fixed(observed[0], 1)
+                .opt_fixed(observed[1], 1)
+                .opt_fixed(observed[2], 2)
+                .opt_fixed(observed[3], 4);
+        });
+    }
+    drift
+}
+
+/// A note at the end of each eight-hour shift, on the terminal beside the machine.
+fn write_shift_notes(
+    state: &mut State,
+    index: usize,
+    emit: &mut Emit,
+    operators: &[u32],
+    drift: i64,
+    sensors: &mut Stream,
+) {
+    let start_of_day = calendar::start_of(emit.day);
+    let efficiency = state.machines[index].efficiency_ppm as f64 / 1e6;
+    let code = state.machines[index].code();
+    for shift in 1..=3 {
+        let id = state.next_log;
+        state.next_log += 1;
+        let operator = if operators.is_empty() {
+            0
+        } else {
+            operators[sensors.index(operators.len())]
+        };
+        let note = match () {
+            _ if efficiency < 0.85 => "output down, needs service",
+            _ if sensors.chance(0.1) => "minor jam cleared",
+            _ => "shift normal",
+        };
+        emit.event(&OPERATOR_LOGS, &[0], |line| {
+            line.int(id)
+                .text(&code)
+                .timestamp(start_of_day + shift * 8 * 3600 - 600 + drift)
+                .int(operator)
+                .text(note);
+        });
     }
 }
 

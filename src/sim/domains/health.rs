@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::sim::calendar::{self, Day};
+use crate::sim::calendar::{self, Day, Instant};
 use crate::sim::chaos;
 use crate::sim::config::{Rates, SimConfig};
 use crate::sim::domains::{census, names, weather};
@@ -492,34 +492,62 @@ fn write_plan(emit: &mut Emit, plan: &Plan, change: &str) {
     });
 }
 
-/// Writes one enrollment event (a start, or an end with its last covered day).
-#[allow(clippy::too_many_arguments)]
-fn enrollment_event(
-    emit: &mut Emit,
-    chaos_rng: &mut Stream,
-    rates: &Rates,
-    member: &Member,
-    end_day: Option<Day>,
-    reason: &str,
-    recorded_at: i64,
-) {
-    let delays = chaos::deliveries(
-        emit,
-        chaos_rng,
-        rates,
-        &ENROLLMENTS,
-        u64::from(member.enrollment),
-    );
-    emit.event(&ENROLLMENTS, &delays, |line| {
-        line.int(member.enrollment)
-            .int(member.id)
-            .int(member.plan)
-            .text(if end_day.is_some() { "end" } else { "start" })
-            .int(member.enrolled)
-            .opt_int(end_day)
-            .text(reason)
-            .timestamp(recorded_at);
-    });
+/// The enrollment office's day: when it records an event, and the feed's chaos. Every
+/// enrollment event of the day goes through it, in order.
+struct Office {
+    admin: Stream,
+    chaos: Stream,
+    rates: Rates,
+    start_of_day: Instant,
+}
+
+impl Office {
+    fn new(config: &SimConfig, day: Day) -> Office {
+        Office {
+            admin: Stream::new(config.seed, "health", "admin", day),
+            chaos: Stream::new(config.seed, "health", "chaos", day),
+            rates: config.rates("health"),
+            start_of_day: calendar::start_of(day),
+        }
+    }
+
+    /// A time during office hours.
+    fn time(&mut self) -> Instant {
+        self.start_of_day + self.admin.between(8 * 3600, 18 * 3600)
+    }
+
+    /// Records one enrollment event (a start, or an end with its last covered day), now.
+    fn record(&mut self, emit: &mut Emit, member: &Member, end_day: Option<Day>, reason: &str) {
+        let recorded_at = self.time();
+        self.record_at(emit, member, end_day, reason, recorded_at);
+    }
+
+    fn record_at(
+        &mut self,
+        emit: &mut Emit,
+        member: &Member,
+        end_day: Option<Day>,
+        reason: &str,
+        recorded_at: Instant,
+    ) {
+        let delays = chaos::deliveries(
+            emit,
+            &mut self.chaos,
+            &self.rates,
+            &ENROLLMENTS,
+            u64::from(member.enrollment),
+        );
+        emit.event(&ENROLLMENTS, &delays, |line| {
+            line.int(member.enrollment)
+                .int(member.id)
+                .int(member.plan)
+                .text(if end_day.is_some() { "end" } else { "start" })
+                .int(member.enrolled)
+                .opt_int(end_day)
+                .text(reason)
+                .timestamp(recorded_at);
+        });
+    }
 }
 
 /// A diagnosis code as a claims clearinghouse may write it.
@@ -532,6 +560,9 @@ fn code_variant(code: &str, form: usize) -> String {
     }
 }
 
+/// One day of the insurer: a new plan year on its first day, cover ending (deaths, lapses) and
+/// starting (newborns, newcomers, new policies), open-enrollment choices, the day's claims,
+/// and on a month's last day the month's truth.
 pub fn step(
     state: &mut State,
     census: &census::State,
@@ -541,108 +572,115 @@ pub fn step(
     first_day: bool,
 ) {
     let day = emit.day;
-    let seed = config.seed;
-    let rates = config.rates("health");
-    let start_of_day = calendar::start_of(day);
-    let mut chaos_rng = Stream::new(seed, "health", "chaos", day);
-    let mut admin = Stream::new(seed, "health", "admin", day);
-    let office_time = |rng: &mut Stream| start_of_day + rng.between(8 * 3600, 18 * 3600);
-
+    let mut office = Office::new(config, day);
     if first_day {
-        for plan in &state.plans {
-            write_plan(emit, plan, "created");
-        }
-        for provider in &state.providers {
-            let name = if provider.specialty == 0 {
-                "Uxcestershire General Hospital".to_string()
-            } else if provider.id % 3 == 0 {
-                format!(
-                    "{} Medical Centre",
-                    names::DISTRICTS[(provider.district - 301) as usize].0
-                )
-            } else {
-                format!(
-                    "Dr {} {}",
-                    names::FEMALE[provider.first as usize],
-                    names::LAST[provider.last as usize]
-                )
-            };
-            emit.row(&PROVIDERS, |line| {
-                line.int(provider.id)
-                    .text(&provider.npi.to_string())
-                    .text(&name)
-                    .text(SPECIALTIES[provider.specialty as usize])
-                    .int(provider.district);
-            });
-        }
-        for member in &state.members {
-            write_member(emit, member, true, "created");
-            let at = office_time(&mut admin);
-            enrollment_event(emit, &mut chaos_rng, &rates, member, None, "initial", at);
-        }
+        write_reference(state, emit, &mut office);
     }
-
-    // A new plan year: repricing, accumulators reset, open-enrollment switches take effect.
     if calendar::day_of_year(day) == 0 && !first_day {
-        let mut pricing = Stream::new(seed, "health", "pricing", day);
-        for plan in &mut state.plans {
-            plan.year = calendar::year(day);
-            let rise = 1.03 + 0.06 * pricing.unit();
-            plan.premium_cents = (plan.premium_cents as f64 * rise / 100.0).round() as i64 * 100;
-            let deductible = 1.0 + 0.05 * pricing.unit();
-            plan.deductible_cents =
-                (plan.deductible_cents as f64 * deductible / 1000.0).round() as i64 * 1000;
-            write_plan(emit, plan, "repriced");
-        }
-        let switches: BTreeMap<u32, u32> = state
-            .members
-            .iter()
-            .filter(|m| m.switch_to != 0)
-            .map(|m| (m.id, m.switch_to))
-            .collect();
-        for index in 0..state.members.len() {
-            let member = &mut state.members[index];
-            member.deductible_met = 0;
-            member.oop_met = 0;
-            member.switch_to = 0;
-            let Some(plan) = switches.get(&member.subscriber).copied() else {
-                continue;
-            };
-            if plan == member.plan {
-                continue;
-            }
-            let old = member.clone();
-            let at = office_time(&mut admin);
-            enrollment_event(
-                emit,
-                &mut chaos_rng,
-                &rates,
-                &old,
-                Some(day - 1),
-                "open_enrollment",
-                at,
-            );
-            let member = &mut state.members[index];
-            member.plan = plan;
-            member.enrollment = state.next_enrollment;
-            state.next_enrollment += 1;
-            member.enrolled = day;
-            let member = member.clone();
-            write_member(emit, &member, true, "plan_changed");
-            enrollment_event(
-                emit,
-                &mut chaos_rng,
-                &rates,
-                &member,
-                None,
-                "open_enrollment",
-                at,
-            );
-        }
+        start_plan_year(state, config, emit, &mut office);
     }
+    end_cover(state, census, config, emit, &mut office);
+    start_cover(state, census, config, emit, &mut office);
+    if calendar::month(day) == 11 {
+        choose_plans(state, config, day);
+    }
+    claim(state, census, config, today, emit, &mut office.chaos);
+    if calendar::day_of_month(day) == calendar::DAYS_PER_MONTH {
+        write_month(state, emit);
+    }
+}
 
-    // Ends of cover: deaths, and lapses of whole households.
-    let mut lapsing = Stream::new(seed, "health", "lapses", day);
+/// The first day's plans, providers and initial members.
+fn write_reference(state: &State, emit: &mut Emit, office: &mut Office) {
+    for plan in &state.plans {
+        write_plan(emit, plan, "created");
+    }
+    for provider in &state.providers {
+        let name = if provider.specialty == 0 {
+            "Uxcestershire General Hospital".to_string()
+        } else if provider.id % 3 == 0 {
+            format!(
+                "{} Medical Centre",
+                names::DISTRICTS[(provider.district - 301) as usize].0
+            )
+        } else {
+            format!(
+                "Dr {} {}",
+                names::FEMALE[provider.first as usize],
+                names::LAST[provider.last as usize]
+            )
+        };
+        emit.row(&PROVIDERS, |line| {
+            line.int(provider.id)
+                .text(&provider.npi.to_string())
+                .text(&name)
+                .text(SPECIALTIES[provider.specialty as usize])
+                .int(provider.district);
+        });
+    }
+    for member in &state.members {
+        write_member(emit, member, true, "created");
+        office.record(emit, member, None, "initial");
+    }
+}
+
+/// A new plan year: repricing, accumulators reset, and the plans chosen at open enrollment
+/// take effect (ending the old enrollment the day before).
+fn start_plan_year(state: &mut State, config: &SimConfig, emit: &mut Emit, office: &mut Office) {
+    let day = emit.day;
+    let mut pricing = Stream::new(config.seed, "health", "pricing", day);
+    for plan in &mut state.plans {
+        plan.year = calendar::year(day);
+        let rise = 1.03 + 0.06 * pricing.unit();
+        plan.premium_cents = (plan.premium_cents as f64 * rise / 100.0).round() as i64 * 100;
+        let deductible = 1.0 + 0.05 * pricing.unit();
+        plan.deductible_cents =
+            (plan.deductible_cents as f64 * deductible / 1000.0).round() as i64 * 1000;
+        write_plan(emit, plan, "repriced");
+    }
+    let switches: BTreeMap<u32, u32> = state
+        .members
+        .iter()
+        .filter(|m| m.switch_to != 0)
+        .map(|m| (m.id, m.switch_to))
+        .collect();
+    for index in 0..state.members.len() {
+        let member = &mut state.members[index];
+        member.deductible_met = 0;
+        member.oop_met = 0;
+        member.switch_to = 0;
+        let Some(plan) = switches.get(&member.subscriber).copied() else {
+            continue;
+        };
+        if plan == member.plan {
+            continue;
+        }
+        let old = member.clone();
+        // One visit to the office ends the old enrollment and starts the new one.
+        let at = office.time();
+        office.record_at(emit, &old, Some(day - 1), "open_enrollment", at);
+        let member = &mut state.members[index];
+        member.plan = plan;
+        member.enrollment = state.next_enrollment;
+        state.next_enrollment += 1;
+        member.enrolled = day;
+        let member = member.clone();
+        write_member(emit, &member, true, "plan_changed");
+        office.record_at(emit, &member, None, "open_enrollment", at);
+    }
+}
+
+/// Ends of cover: deaths, and lapses of whole households. A family whose subscriber died: the
+/// oldest surviving member takes the policy over.
+fn end_cover(
+    state: &mut State,
+    census: &census::State,
+    config: &SimConfig,
+    emit: &mut Emit,
+    office: &mut Office,
+) {
+    let day = emit.day;
+    let mut lapsing = Stream::new(config.seed, "health", "lapses", day);
     let mut lapsed: BTreeSet<u32> = BTreeSet::new();
     for member in &state.members {
         if member.relationship == 0 && lapsing.chance(0.05 / 360.0) {
@@ -662,11 +700,9 @@ pub fn step(
         }
     });
     for (member, reason) in &ended {
-        let at = office_time(&mut admin);
-        enrollment_event(emit, &mut chaos_rng, &rates, member, Some(day), reason, at);
+        office.record(emit, member, Some(day), reason);
         write_member(emit, member, false, reason);
     }
-    // A family whose subscriber died: the oldest surviving member takes the policy over.
     let orphaned: BTreeSet<u32> = ended
         .iter()
         .filter(|(m, reason)| m.relationship == 0 && *reason == "death")
@@ -693,10 +729,19 @@ pub fn step(
             write_member(emit, &member, true, "new_subscriber");
         }
     }
+}
 
-    // New cover: newborns and newcomers in covered households, and uninsured households buying
-    // a policy.
-    let mut joining = Stream::new(seed, "health", "joining", day);
+/// New cover: newborns and newcomers in covered households, and uninsured households buying
+/// a policy.
+fn start_cover(
+    state: &mut State,
+    census: &census::State,
+    config: &SimConfig,
+    emit: &mut Emit,
+    office: &mut Office,
+) {
+    let day = emit.day;
+    let mut joining = Stream::new(config.seed, "health", "joining", day);
     let insured: BTreeSet<u32> = state.members.iter().map(|m| m.ux_id).collect();
     let covered: BTreeMap<u32, (u32, u32)> = state
         .members
@@ -762,21 +807,34 @@ pub fn step(
             "household_change"
         };
         write_member(emit, &member, true, "created");
-        let at = office_time(&mut admin);
-        enrollment_event(emit, &mut chaos_rng, &rates, &member, None, reason, at);
+        office.record(emit, &member, None, reason);
     }
+}
 
-    // Open enrollment in month 11: some subscribers choose another plan for next year.
-    if calendar::month(day) == 11 {
-        let mut choosing = Stream::new(seed, "health", "open_enrollment", day);
-        for member in &mut state.members {
-            if member.relationship == 0 && member.switch_to == 0 && choosing.chance(0.2 / 30.0) {
-                member.switch_to = 901 + choosing.weighted(&TIER_WEIGHTS) as u32;
-            }
+/// Open enrollment in month 11: some subscribers choose another plan for next year.
+fn choose_plans(state: &mut State, config: &SimConfig, day: Day) {
+    let mut choosing = Stream::new(config.seed, "health", "open_enrollment", day);
+    for member in &mut state.members {
+        if member.relationship == 0 && member.switch_to == 0 && choosing.chance(0.2 / 30.0) {
+            member.switch_to = 901 + choosing.weighted(&TIER_WEIGHTS) as u32;
         }
     }
+}
 
-    // Claims.
+/// The day's claims: visits by age, season and cold, a diagnosis and a provider (local mostly),
+/// amounts by the plan's cost sharing, received after a heavy-tailed lag; a few re-adjudicated.
+fn claim(
+    state: &mut State,
+    census: &census::State,
+    config: &SimConfig,
+    today: &weather::Today,
+    emit: &mut Emit,
+    chaos_rng: &mut Stream,
+) {
+    let day = emit.day;
+    let seed = config.seed;
+    let rates = config.rates("health");
+    let start_of_day = calendar::start_of(day);
     let winter = matches!(calendar::month(day), 12 | 1 | 2);
     let cold = today.temp_c < 3.0;
     let season = if winter { 1.35 } else { 1.0 } * if cold { 1.15 } else { 1.0 };
@@ -897,7 +955,7 @@ pub fn step(
         } else {
             vec![(1, lag, status, allowed, paid, owed)]
         };
-        let delivery = chaos::deliveries(emit, &mut chaos_rng, &rates, &CLAIMS, claim_id);
+        let delivery = chaos::deliveries(emit, chaos_rng, &rates, &CLAIMS, claim_id);
         for (version, received, status, allowed, paid, owed) in versions {
             let delays: Vec<u32> = delivery.iter().map(|d| d + received).collect();
             emit.event(&CLAIMS, &delays, |line| {
@@ -918,20 +976,20 @@ pub fn step(
             });
         }
     }
+}
 
-    // Truth: the month's claims, on its last day.
-    if calendar::day_of_month(day) == calendar::DAYS_PER_MONTH {
-        let month = calendar::ux_month(day);
-        for (index, (claims, incurred)) in state.month_claims.iter_mut().enumerate() {
-            emit.row(&CLAIMS_MONTHLY, |line| {
-                line.int(month)
-                    .int(901 + index as u32)
-                    .int(*claims)
-                    .int(*incurred);
-            });
-            *claims = 0;
-            *incurred = 0;
-        }
+/// Truth: the month's claims, on its last day.
+fn write_month(state: &mut State, emit: &mut Emit) {
+    let month = calendar::ux_month(emit.day);
+    for (index, (claims, incurred)) in state.month_claims.iter_mut().enumerate() {
+        emit.row(&CLAIMS_MONTHLY, |line| {
+            line.int(month)
+                .int(901 + index as u32)
+                .int(*claims)
+                .int(*incurred);
+        });
+        *claims = 0;
+        *incurred = 0;
     }
 }
 

@@ -780,6 +780,8 @@ struct Basket {
     quantity: u32,
 }
 
+/// One day of the retailer, in the order its parts draw: new managers, new prices, customers
+/// lost and won, purchases (and today's truth), returns due, and the quarter's tier review.
 pub fn step(
     state: &mut State,
     census: &census::State,
@@ -788,23 +790,39 @@ pub fn step(
     emit: &mut Emit,
     first_day: bool,
 ) {
-    let day = emit.day;
-    let seed = config.seed;
-    let rates = config.rates("retail");
     if first_day {
-        for store in &state.stores {
-            write_store(emit, store, "created");
-        }
-        for product in &state.products {
-            write_product(emit, product, "created");
-        }
-        for customer in &state.customers {
-            write_customer(emit, customer, "active", "created");
-        }
+        write_reference(state, emit);
     }
+    replace_managers(state, census, config, emit);
+    reprice(state, config, emit);
+    turn_over_customers(state, census, config, emit);
+    let mut chaos_rng = Stream::new(config.seed, "retail", "chaos", emit.day);
+    purchase(state, config, today, emit, &mut chaos_rng);
+    book_returns(state, config, emit, &mut chaos_rng);
+    review_tiers(state, emit);
+}
 
-    // Stores: a new manager now and then, or when the manager has died.
-    let mut managing = Stream::new(seed, "retail", "managers", day);
+/// The first day's stores, catalogue and initial customers.
+fn write_reference(state: &State, emit: &mut Emit) {
+    for store in &state.stores {
+        write_store(emit, store, "created");
+    }
+    for product in &state.products {
+        write_product(emit, product, "created");
+    }
+    for customer in &state.customers {
+        write_customer(emit, customer, "active", "created");
+    }
+}
+
+/// A store gets a new manager now and then, or when its manager has died.
+fn replace_managers(
+    state: &mut State,
+    census: &census::State,
+    config: &SimConfig,
+    emit: &mut Emit,
+) {
+    let mut managing = Stream::new(config.seed, "retail", "managers", emit.day);
     let mut managers: Option<Vec<u32>> = None;
     for index in 0..state.stores.len() {
         let leaves = managing.chance(1.0 / 540.0);
@@ -818,9 +836,11 @@ pub fn step(
             }
         }
     }
+}
 
-    // Prices: a small daily hazard of a change, drifting upwards.
-    let mut pricing = Stream::new(seed, "retail", "prices", day);
+/// Prices: a small daily hazard of a change, drifting upwards.
+fn reprice(state: &mut State, config: &SimConfig, emit: &mut Emit) {
+    let mut pricing = Stream::new(config.seed, "retail", "prices", emit.day);
     for product in &mut state.products {
         if pricing.chance(0.004) {
             let factor = 0.93 + 0.2 * pricing.unit();
@@ -831,9 +851,18 @@ pub fn step(
             }
         }
     }
+}
 
-    // Lifecycle: deaths and churn end a customer; new inhabitants sign up.
-    let mut lifecycle = Stream::new(seed, "retail", "lifecycle", day);
+/// Deaths and churn end a customer; new inhabitants sign up, balancing the losses so the
+/// customer share of adults stays near its start.
+fn turn_over_customers(
+    state: &mut State,
+    census: &census::State,
+    config: &SimConfig,
+    emit: &mut Emit,
+) {
+    let day = emit.day;
+    let mut lifecycle = Stream::new(config.seed, "retail", "lifecycle", day);
     let mut ended: Vec<(Customer, &str)> = Vec::new();
     state.customers.retain(|customer| {
         let churn = lifecycle.chance(CHURN_PER_DAY);
@@ -850,39 +879,101 @@ pub fn step(
     for (customer, status) in &ended {
         write_customer(emit, customer, status, status);
     }
-    // Sign-ups balance churn and deaths: the customer share of adults stays near its start.
     let adults = census.people.iter().filter(|p| p.age(day) >= 16).count() as f64;
     let joining = lifecycle.poisson(adults * config.retail.initial_customers * CHURN_PER_DAY * 1.1);
-    if joining > 0 && !census.people.is_empty() {
-        let mut known: std::collections::BTreeSet<u32> =
-            state.customers.iter().map(|c| c.ux_id).collect();
-        let homes = home_stores(&state.stores);
-        for _ in 0..joining {
-            // Up to eight tries to find an adult who is not a customer yet.
-            let Some(person) = (0..8)
-                .map(|_| lifecycle.pick(&census.people))
-                .find(|p| p.age(day) >= 16 && !known.contains(&p.id))
-            else {
-                continue;
-            };
-            known.insert(person.id);
-            let customer = new_customer(
-                state,
-                &mut lifecycle,
-                census,
-                person,
-                &homes,
-                day as i32,
-                day,
-            );
-            write_customer(emit, &customer, "active", "created");
-            state.customers.push(customer);
+    if joining == 0 || census.people.is_empty() {
+        return;
+    }
+    let mut known: std::collections::BTreeSet<u32> =
+        state.customers.iter().map(|c| c.ux_id).collect();
+    let homes = home_stores(&state.stores);
+    for _ in 0..joining {
+        // Up to eight tries to find an adult who is not a customer yet.
+        let Some(person) = (0..8)
+            .map(|_| lifecycle.pick(&census.people))
+            .find(|p| p.age(day) >= 16 && !known.contains(&p.id))
+        else {
+            continue;
+        };
+        known.insert(person.id);
+        let customer = new_customer(
+            state,
+            &mut lifecycle,
+            census,
+            person,
+            &homes,
+            day as i32,
+            day,
+        );
+        write_customer(emit, &customer, "active", "created");
+        state.customers.push(customer);
+    }
+}
+
+/// The catalogue as the purchase loop reads it: products per category with their Zipf
+/// popularity (weight 1/(rank+1), as cumulative sums), and each name's misspellings.
+struct Shelf {
+    category_products: Vec<Vec<usize>>,
+    cumulative: Vec<Vec<f64>>,
+    names: Vec<[String; 6]>,
+}
+
+impl Shelf {
+    fn new(products: &[Product]) -> Shelf {
+        let mut category_products: Vec<Vec<usize>> = vec![Vec::new(); CATEGORIES.len()];
+        for (index, product) in products.iter().enumerate() {
+            category_products[product.category as usize].push(index);
+        }
+        let cumulative = category_products
+            .iter()
+            .map(|members| {
+                let mut total = 0.0;
+                members
+                    .iter()
+                    .enumerate()
+                    .map(|(rank, _)| {
+                        total += 1.0 / (rank as f64 + 1.0);
+                        total
+                    })
+                    .collect()
+            })
+            .collect();
+        let names = products
+            .iter()
+            .map(|p| chaos::spellings(p.name()))
+            .collect();
+        Shelf {
+            category_products,
+            cumulative,
+            names,
         }
     }
 
-    // Purchases.
+    /// A product of `category` by popularity.
+    fn pick(&self, rng: &mut Stream, category: usize) -> usize {
+        let sums = &self.cumulative[category];
+        let target = rng.unit() * sums[sums.len() - 1];
+        let rank = sums
+            .iter()
+            .position(|s| target < *s)
+            .unwrap_or(sums.len() - 1);
+        self.category_products[category][rank]
+    }
+}
+
+/// Every customer's visits and web orders today, their lines and payments, the returns they
+/// will bring back, and today's truth: gross sales per store and product.
+fn purchase(
+    state: &mut State,
+    config: &SimConfig,
+    today: &weather::Today,
+    emit: &mut Emit,
+    chaos_rng: &mut Stream,
+) {
+    let day = emit.day;
+    let seed = config.seed;
+    let rates = config.rates("retail");
     let purchase_rate = config.retail.purchase_rate;
-    let store_index = |id: u32| (id - WEB_STORE) as usize;
     let store_factors: Vec<f64> = state
         .stores
         .iter()
@@ -896,35 +987,11 @@ pub fn step(
         .collect();
     let web = web_factor(day, today);
     let product_count = state.products.len();
-    let mut category_products: Vec<Vec<usize>> = vec![Vec::new(); CATEGORIES.len()];
-    for (index, product) in state.products.iter().enumerate() {
-        category_products[product.category as usize].push(index);
-    }
-    // Zipf popularity within a category: weight 1/(rank+1), as cumulative sums.
-    let cumulative: Vec<Vec<f64>> = category_products
-        .iter()
-        .map(|members| {
-            let mut total = 0.0;
-            members
-                .iter()
-                .enumerate()
-                .map(|(rank, _)| {
-                    total += 1.0 / (rank as f64 + 1.0);
-                    total
-                })
-                .collect()
-        })
-        .collect();
-    let names: Vec<[String; 6]> = state
-        .products
-        .iter()
-        .map(|p| chaos::spellings(p.name()))
-        .collect();
+    let shelf = Shelf::new(&state.products);
     let mut sales = vec![[0i64; 3]; state.stores.len() * product_count];
     let mut orders_rng = Stream::new(seed, "retail", "orders", day);
     let mut baskets_rng = Stream::new(seed, "retail", "baskets", day);
     let mut returns_rng = Stream::new(seed, "retail", "returns", day);
-    let mut chaos_rng = Stream::new(seed, "retail", "chaos", day);
     let mut names_rng = Stream::new(seed, "retail", "name_chaos", day);
     let start_of_day = calendar::start_of(day);
     let mut basket: Vec<Basket> = Vec::with_capacity(16);
@@ -936,21 +1003,9 @@ pub fn step(
         let online = orders_rng.poisson(rate * web_share * web);
         for visit in 0..in_store + online {
             let is_web = visit >= in_store;
-            let store = if is_web {
-                &state.stores[0]
-            } else {
-                &state.stores[home]
-            };
             let store_idx = if is_web { 0 } else { home };
-            let ordered_at: Instant = if is_web {
-                let spread = (baskets_rng.unit() + baskets_rng.unit()) / 2.0;
-                start_of_day + 8 * 3600 + (spread * 16.0 * 3600.0) as i64 - 1
-            } else {
-                let hours = i64::from(store.close_minute - store.open_minute) * 60;
-                let spread = (baskets_rng.unit() + baskets_rng.unit()) / 2.0;
-                start_of_day + i64::from(store.open_minute) * 60 + (spread * hours as f64) as i64
-            };
-            let ordered_at = ordered_at.min(start_of_day + calendar::SECONDS_PER_DAY - 1);
+            let store = &state.stores[store_idx];
+            let ordered_at = order_time(&mut baskets_rng, store, is_web, start_of_day);
             let lines = 1 + baskets_rng.poisson(if is_web { 0.9 } else { 1.3 }) as usize;
             basket.clear();
             for _ in 0..lines {
@@ -959,21 +1014,8 @@ pub fn step(
                 } else {
                     baskets_rng.index(CATEGORIES.len())
                 };
-                let sums = &cumulative[category];
-                let target = baskets_rng.unit() * sums[sums.len() - 1];
-                let rank = sums
-                    .iter()
-                    .position(|s| target < *s)
-                    .unwrap_or(sums.len() - 1);
-                let product = category_products[category][rank];
-                let draw = baskets_rng.unit();
-                let quantity = if draw < 0.75 {
-                    1
-                } else if draw < 0.93 {
-                    2
-                } else {
-                    3
-                };
+                let product = shelf.pick(&mut baskets_rng, category);
+                let quantity = quantity(&mut baskets_rng);
                 match basket.iter_mut().find(|b| b.product == product) {
                     Some(existing) => existing.quantity += quantity,
                     None => basket.push(Basket { product, quantity }),
@@ -987,7 +1029,7 @@ pub fn step(
                 .sum();
             let tax = (subtotal * TAX_BP + 5000) / 10_000;
             customer.quarter_spend_cents += subtotal;
-            let delays = chaos::deliveries(emit, &mut chaos_rng, &rates, &ORDERS, order_id);
+            let delays = chaos::deliveries(emit, chaos_rng, &rates, &ORDERS, order_id);
             let channel = if is_web { "web" } else { "store" };
             emit.event(&ORDERS, &delays, |line| {
                 line.int(order_id)
@@ -1011,7 +1053,7 @@ pub fn step(
                 cell[1] += i64::from(item.quantity);
                 cell[2] += total;
                 let form = chaos::spelling(&mut names_rng, rates.name_variants);
-                let name = form.map_or(product.name(), |form| &names[item.product][form]);
+                let name = form.map_or(product.name(), |form| &shelf.names[item.product][form]);
                 if form.is_some() {
                     chaos::ledger(emit, &ORDER_LINES, line_id, "name_variant", name);
                 }
@@ -1071,9 +1113,44 @@ pub fn step(
                 .int(cell[2]);
         });
     }
+}
 
-    // Returns due today, booked during opening hours (web returns arrive by post).
-    let mut returning = Stream::new(seed, "retail", "returned_at", day);
+fn store_index(id: u32) -> usize {
+    (id - WEB_STORE) as usize
+}
+
+/// When an order is placed: web orders from 08:00 over sixteen hours, store visits within
+/// opening hours, both peaking mid-span.
+fn order_time(rng: &mut Stream, store: &Store, is_web: bool, start_of_day: Instant) -> Instant {
+    let ordered_at: Instant = if is_web {
+        let spread = (rng.unit() + rng.unit()) / 2.0;
+        start_of_day + 8 * 3600 + (spread * 16.0 * 3600.0) as i64 - 1
+    } else {
+        let hours = i64::from(store.close_minute - store.open_minute) * 60;
+        let spread = (rng.unit() + rng.unit()) / 2.0;
+        start_of_day + i64::from(store.open_minute) * 60 + (spread * hours as f64) as i64
+    };
+    ordered_at.min(start_of_day + calendar::SECONDS_PER_DAY - 1)
+}
+
+/// Units of one line: mostly one.
+fn quantity(rng: &mut Stream) -> u32 {
+    let draw = rng.unit();
+    if draw < 0.75 {
+        1
+    } else if draw < 0.93 {
+        2
+    } else {
+        3
+    }
+}
+
+/// Returns due today, booked during opening hours (web returns arrive by post).
+fn book_returns(state: &mut State, config: &SimConfig, emit: &mut Emit, chaos_rng: &mut Stream) {
+    let day = emit.day;
+    let rates = config.rates("retail");
+    let start_of_day = calendar::start_of(day);
+    let mut returning = Stream::new(config.seed, "retail", "returned_at", day);
     let (due, later): (Vec<ScheduledReturn>, Vec<ScheduledReturn>) =
         std::mem::take(&mut state.returns)
             .into_iter()
@@ -1090,7 +1167,7 @@ pub fn step(
             start_of_day + returning.between(i64::from(open) * 60, i64::from(close) * 60 - 1);
         let return_id = state.next_return;
         state.next_return += 1;
-        let delays = chaos::deliveries(emit, &mut chaos_rng, &rates, &RETURNS, return_id);
+        let delays = chaos::deliveries(emit, chaos_rng, &rates, &RETURNS, return_id);
         emit.event(&RETURNS, &delays, |line| {
             line.int(return_id)
                 .int(item.order_id)
@@ -1104,25 +1181,28 @@ pub fn step(
                 .text(REASONS[item.reason as usize]);
         });
     }
+}
 
-    // Loyalty tiers are reviewed on the last day of each quarter.
-    if calendar::day_of_year(day) % 90 == 89 {
-        for customer in &mut state.customers {
-            let tier = match customer.quarter_spend_cents {
-                60_000.. => 2,
-                20_000.. => 1,
-                _ => 0,
+/// Loyalty tiers are reviewed on the last day of each quarter, from that quarter's spend.
+fn review_tiers(state: &mut State, emit: &mut Emit) {
+    if calendar::day_of_year(emit.day) % 90 != 89 {
+        return;
+    }
+    for customer in &mut state.customers {
+        let tier = match customer.quarter_spend_cents {
+            60_000.. => 2,
+            20_000.. => 1,
+            _ => 0,
+        };
+        customer.quarter_spend_cents = 0;
+        if tier != customer.tier {
+            let change = if tier > customer.tier {
+                "tier_up"
+            } else {
+                "tier_down"
             };
-            customer.quarter_spend_cents = 0;
-            if tier != customer.tier {
-                let change = if tier > customer.tier {
-                    "tier_up"
-                } else {
-                    "tier_down"
-                };
-                customer.tier = tier;
-                write_customer(emit, customer, "active", change);
-            }
+            customer.tier = tier;
+            write_customer(emit, customer, "active", change);
         }
     }
 }

@@ -440,6 +440,8 @@ struct Ride {
     fare: i64,
 }
 
+/// One day of the buses: cards follow their holders, the timetable runs with today's delays,
+/// riders board, and the taps (and the truth of boardings per line) are written.
 pub fn step(
     state: &mut State,
     census: &census::State,
@@ -449,14 +451,28 @@ pub fn step(
     first_day: bool,
 ) {
     let day = emit.day;
-    let seed = config.seed;
-    let rates = config.rates("transit");
     let lines = network();
     if first_day {
         write_reference(emit, &lines);
     }
+    update_cards(state, census, emit);
+    let mut chaos_rng = Stream::new(config.seed, "transit", "chaos", day);
+    let service = run_trips(state, &lines, config, today, emit, &mut chaos_rng);
+    let rides = ride(&service, census, config, today, day);
+    write_boardings(
+        state,
+        &service,
+        census,
+        config,
+        emit,
+        &rides,
+        &mut chaos_rng,
+    );
+}
 
-    // Cards: cancelled when the holder dies, re-typed on birthdays that change the fare class.
+/// Cards are cancelled when the holder dies, re-typed on birthdays that change the fare class.
+fn update_cards(state: &mut State, census: &census::State, emit: &mut Emit) {
+    let day = emit.day;
     let mut index = 0;
     while index < state.cards.len() {
         let card = &mut state.cards[index];
@@ -477,25 +493,85 @@ pub fn step(
         }
         index += 1;
     }
+}
 
-    // Trips: the timetable for every line and direction, with today's delays.
-    let times = timetable(day);
-    let start_of_day = calendar::start_of(day);
-    let mut delays_rng = Stream::new(seed, "transit", "delays", day);
-    let mut chaos_rng = Stream::new(seed, "transit", "chaos", day);
-    let trips_per_direction = times.len();
-    let first_trip = state.next_trip;
-    let trip_id = |line: usize, forward: bool, k: usize| -> u64 {
-        first_trip + ((line * 2 + usize::from(!forward)) * trips_per_direction + k) as u64
+/// The day's service as run: every line's timetable in both directions with its delays.
+struct Service<'a> {
+    lines: &'a [Line],
+    times: Vec<i64>,
+    delays: Vec<Delay>,
+    start_of_day: Instant,
+    first_trip: u64,
+}
+
+impl Service<'_> {
+    fn trip_index(&self, line: usize, forward: bool, k: usize) -> usize {
+        (line * 2 + usize::from(!forward)) * self.times.len() + k
+    }
+
+    fn trip_id(&self, line: usize, forward: bool, k: usize) -> u64 {
+        self.first_trip + self.trip_index(line, forward, k) as u64
+    }
+
+    /// How many stops a trip has passed at a stop position.
+    fn along(&self, line: usize, forward: bool, position: usize) -> i64 {
+        let stops = self.lines[line].stops.len();
+        (if forward {
+            position
+        } else {
+            stops - 1 - position
+        }) as i64
+    }
+
+    /// When trip `k` of a line and direction reaches a stop position.
+    fn at_stop(&self, line: usize, forward: bool, k: usize, position: usize) -> Instant {
+        let stops = self.lines[line].stops.len() as i64;
+        let along = self.along(line, forward, position);
+        let delay = self.delays[self.trip_index(line, forward, k)];
+        self.start_of_day
+            + self.times[k]
+            + along * STOP_SECONDS
+            + delay.depart
+            + delay.run * along / (stops - 1)
+    }
+
+    /// The trip of a leg that a rider ready at `ready` takes: the first scheduled after it.
+    fn catch(&self, leg: &Leg, ready: Instant) -> Option<usize> {
+        let along = self.along(leg.line, leg.forward, leg.board);
+        let k = self
+            .times
+            .partition_point(|t| self.start_of_day + t + along * STOP_SECONDS < ready);
+        (k < self.times.len()).then_some(k)
+    }
+}
+
+/// Trips: the timetable for every line and direction, delayed by traffic, peaks, rain, wind
+/// and storms.
+fn run_trips<'a>(
+    state: &mut State,
+    lines: &'a [Line],
+    config: &SimConfig,
+    today: &weather::Today,
+    emit: &mut Emit,
+    chaos_rng: &mut Stream,
+) -> Service<'a> {
+    let day = emit.day;
+    let rates = config.rates("transit");
+    let mut service = Service {
+        lines,
+        times: timetable(day),
+        delays: Vec::new(),
+        start_of_day: calendar::start_of(day),
+        first_trip: state.next_trip,
     };
-    let mut delays: Vec<Delay> = Vec::with_capacity(lines.len() * 2 * trips_per_direction);
+    let mut delays_rng = Stream::new(config.seed, "transit", "delays", day);
     for (line_index, line_def) in lines.iter().enumerate() {
         let stormy = line_def
             .districts
             .iter()
             .any(|d| today.storm[(*d - 301) as usize]);
         for forward in [true, false] {
-            for (k, depart) in times.iter().enumerate() {
+            for (k, depart) in service.times.iter().enumerate() {
                 let peak = calendar::is_business_day(day)
                     && ((7 * 3600..9 * 3600).contains(depart)
                         || (16 * 3600..18 * 3600).contains(depart));
@@ -515,15 +591,15 @@ pub fn step(
                     run += 420;
                     cause = "storm";
                 }
-                delays.push(Delay {
+                service.delays.push(Delay {
                     depart: depart_delay,
                     run,
                 });
-                let id = trip_id(line_index, forward, k);
+                let id = service.trip_id(line_index, forward, k);
                 let vehicle = 9801 + line_index as u32 * BUSES_PER_LINE + bus_slot(forward, k);
-                let scheduled = start_of_day + depart;
+                let scheduled = service.start_of_day + depart;
                 let length = (line_def.stops.len() as i64 - 1) * STOP_SECONDS;
-                let delivery = chaos::deliveries(emit, &mut chaos_rng, &rates, &TRIPS, id);
+                let delivery = chaos::deliveries(emit, chaos_rng, &rates, &TRIPS, id);
                 emit.event(&TRIPS, &delivery, |line| {
                     line.int(id)
                         .int(line_def.id)
@@ -539,40 +615,27 @@ pub fn step(
             }
         }
     }
-    state.next_trip += delays.len() as u64;
+    state.next_trip += service.delays.len() as u64;
+    service
+}
 
-    // When a trip of a leg reaches a stop position, and which trip a rider ready at `ready` takes.
-    let at_stop = |line: usize, forward: bool, k: usize, position: usize| -> Instant {
-        let stops = lines[line].stops.len();
-        let along = if forward {
-            position
-        } else {
-            stops - 1 - position
-        } as i64;
-        let delay = delays[(line * 2 + usize::from(!forward)) * trips_per_direction + k];
-        start_of_day
-            + times[k]
-            + along * STOP_SECONDS
-            + delay.depart
-            + delay.run * along / (stops as i64 - 1)
-    };
-    let catch = |leg: &Leg, ready: Instant| -> Option<usize> {
-        let stops = lines[leg.line].stops.len();
-        let along = if leg.forward {
-            leg.board
-        } else {
-            stops - 1 - leg.board
-        } as i64;
-        let k = times.partition_point(|t| start_of_day + t + along * STOP_SECONDS < ready);
-        (k < times.len()).then_some(k)
-    };
-
-    // Riders.
+/// Riders: commuters on business days (students not in summer), more of them when it rains,
+/// and a few leisure trips into Old Town; each journey boards the first trip after the rider
+/// is ready, changing at the interchange where needed.
+fn ride(
+    service: &Service,
+    census: &census::State,
+    config: &SimConfig,
+    today: &weather::Today,
+    day: Day,
+) -> Vec<(u32, Ride)> {
+    let lines = service.lines;
+    let start_of_day = service.start_of_day;
     let business = calendar::is_business_day(day);
     let summer = matches!(calendar::month(day), 6..=8);
     let rainy = today.rainy();
-    let mut riding = Stream::new(seed, "transit", "riders", day);
-    let propensity = Stream::new(seed, "transit", "propensity", 0);
+    let mut riding = Stream::new(config.seed, "transit", "riders", day);
+    let propensity = Stream::new(config.seed, "transit", "propensity", 0);
     let mut rides: Vec<(u32, Ride)> = Vec::new();
     let mut journeys: Vec<(u32, u32, Instant)> = Vec::new();
     for person in &census.people {
@@ -619,13 +682,15 @@ pub fn step(
         for (from, to, ready) in journeys.iter().copied() {
             let mut ready = ready;
             let mut charged = false;
-            for leg in journey(&lines, from, to) {
-                let Some(k) = catch(&leg, ready) else { break };
-                let boarded = at_stop(leg.line, leg.forward, k, leg.board);
+            for leg in journey(lines, from, to) {
+                let Some(k) = service.catch(&leg, ready) else {
+                    break;
+                };
+                let boarded = service.at_stop(leg.line, leg.forward, k, leg.board);
                 rides.push((
                     person.id,
                     Ride {
-                        leg_trip: trip_id(leg.line, leg.forward, k),
+                        leg_trip: service.trip_id(leg.line, leg.forward, k),
                         line: leg.line,
                         stop: lines[leg.line].stops[leg.board],
                         vehicle: leg.line * BUSES_PER_LINE as usize
@@ -635,15 +700,30 @@ pub fn step(
                     },
                 ));
                 charged = true;
-                ready = at_stop(leg.line, leg.forward, k, leg.alight) + 120;
+                ready = service.at_stop(leg.line, leg.forward, k, leg.alight) + 120;
             }
         }
     }
+    rides
+}
 
-    // Cards for new riders, then the taps (each validator's clock drifts by its own amount).
+/// Cards for new riders, then the taps (each validator's clock drifts by its own amount), and
+/// the truth: boardings per line.
+fn write_boardings(
+    state: &mut State,
+    service: &Service,
+    census: &census::State,
+    config: &SimConfig,
+    emit: &mut Emit,
+    rides: &[(u32, Ride)],
+    chaos_rng: &mut Stream,
+) {
+    let day = emit.day;
+    let lines = service.lines;
+    let rates = config.rates("transit");
     let mut drifts = vec![0i64; lines.len() * BUSES_PER_LINE as usize];
     for (vehicle, drift) in drifts.iter_mut().enumerate() {
-        *drift = chaos::drift_seconds(&mut chaos_rng, rates.clock_drift_minutes);
+        *drift = chaos::drift_seconds(chaos_rng, rates.clock_drift_minutes);
         if *drift != 0 {
             let detail = format!("{drift} seconds");
             chaos::ledger(
@@ -656,7 +736,7 @@ pub fn step(
         }
     }
     let mut per_line = vec![0u32; lines.len()];
-    for (ux_id, ride) in &rides {
+    for (ux_id, ride) in rides {
         let card_id = match state.cards.binary_search_by_key(ux_id, |c| c.ux_id) {
             Ok(found) => state.cards[found].id,
             Err(position) => {
@@ -680,7 +760,7 @@ pub fn step(
         let boarding_id = state.next_boarding;
         state.next_boarding += 1;
         per_line[ride.line] += 1;
-        let delivery = chaos::deliveries(emit, &mut chaos_rng, &rates, &BOARDINGS, boarding_id);
+        let delivery = chaos::deliveries(emit, chaos_rng, &rates, &BOARDINGS, boarding_id);
         emit.event(&BOARDINGS, &delivery, |line| {
             line.int(boarding_id)
                 .int(ride.leg_trip)

@@ -186,6 +186,8 @@ struct Outage {
     id: u32,
 }
 
+/// One day of the utility: meters follow who lives where, outages strike, and every meter's
+/// consumption is read at the end of the day (and summed into the truth).
 pub fn step(
     state: &mut State,
     census: &census::State,
@@ -195,10 +197,15 @@ pub fn step(
     _first_day: bool,
 ) {
     let day = emit.day;
-    let seed = config.seed;
-    let rates = config.rates("utilities");
+    let sizes = occupancy(census);
+    install_meters(state, census, config, emit, &sizes);
+    let mut chaos_rng = Stream::new(config.seed, "utilities", "chaos", day);
+    let outages = cut_power(state, config, today, emit, &mut chaos_rng);
+    read_meters(state, config, today, emit, &sizes, &outages, &mut chaos_rng);
+}
 
-    // Who lives where: household size per dwelling.
+/// Who lives where: the household size of each dwelling (index = address − 3000001).
+fn occupancy(census: &census::State) -> Vec<u32> {
     let mut sizes = vec![0u32; census.addresses.len()];
     let mut household_sizes = vec![0u32; census.households.len()];
     for person in &census.people {
@@ -212,9 +219,19 @@ pub fn step(
     for (household, size) in census.households.iter().zip(&household_sizes) {
         sizes[(household.address - 3_000_001) as usize] += size;
     }
+    sizes
+}
 
-    // New meters at dwellings occupied for the first time; status changes at the others.
-    let mut installing = Stream::new(seed, "utilities", "installs", day);
+/// New meters at dwellings occupied for the first time; status changes at the others.
+fn install_meters(
+    state: &mut State,
+    census: &census::State,
+    config: &SimConfig,
+    emit: &mut Emit,
+    sizes: &[u32],
+) {
+    let day = emit.day;
+    let mut installing = Stream::new(config.seed, "utilities", "installs", day);
     for (index, size) in sizes.iter().enumerate() {
         let address = 3_000_001 + index as u32;
         if *size == 0
@@ -258,11 +275,21 @@ pub fn step(
             write_meter(emit, meter, if occupied { "occupied" } else { "vacated" });
         }
     }
+}
 
-    // Outages: storms always, strong wind often, equipment now and then.
-    let mut outage_rng = Stream::new(seed, "utilities", "outages", day);
-    let mut chaos_rng = Stream::new(seed, "utilities", "chaos", day);
-    let start_of_day = calendar::start_of(day);
+/// Outages: storms always, strong wind often, equipment now and then; each hits a share of a
+/// district's power meters for some hours.
+fn cut_power(
+    state: &mut State,
+    config: &SimConfig,
+    today: &weather::Today,
+    emit: &mut Emit,
+    chaos_rng: &mut Stream,
+) -> Vec<Outage> {
+    let seed = config.seed;
+    let rates = config.rates("utilities");
+    let mut outage_rng = Stream::new(seed, "utilities", "outages", emit.day);
+    let start_of_day = calendar::start_of(emit.day);
     let mut outages: Vec<Outage> = Vec::new();
     for index in 0..20u32 {
         let equipment = outage_rng.chance(0.003);
@@ -295,7 +322,7 @@ pub fn step(
                 m.kind == 0 && m.district == district && affected(seed, id, m.id, share_ppm)
             })
             .count();
-        let delays = chaos::deliveries(emit, &mut chaos_rng, &rates, &OUTAGES, u64::from(id));
+        let delays = chaos::deliveries(emit, chaos_rng, &rates, &OUTAGES, u64::from(id));
         emit.event(&OUTAGES, &delays, |line| {
             line.int(id)
                 .int(district)
@@ -311,8 +338,24 @@ pub fn step(
             id,
         });
     }
+    outages
+}
 
-    // Consumption and the reads.
+/// Consumption by household size and temperature (less where the power was out), the meters'
+/// registers read late in the evening (some reads missed), and the truth per district.
+fn read_meters(
+    state: &mut State,
+    config: &SimConfig,
+    today: &weather::Today,
+    emit: &mut Emit,
+    sizes: &[u32],
+    outages: &[Outage],
+    chaos_rng: &mut Stream,
+) {
+    let day = emit.day;
+    let seed = config.seed;
+    let rates = config.rates("utilities");
+    let start_of_day = calendar::start_of(day);
     let temp = today.temp_c;
     let heating = 1.0 + 0.06 * (12.0 - temp).max(0.0) + 0.02 * (temp - 22.0).max(0.0);
     let watering = 1.0 + 0.015 * (temp - 15.0).max(0.0);
@@ -346,7 +389,7 @@ pub fn step(
         if missed {
             chaos::ledger(emit, &READINGS, id, "null_value", "register_value");
         }
-        let delays = chaos::deliveries(emit, &mut chaos_rng, &rates, &READINGS, id);
+        let delays = chaos::deliveries(emit, chaos_rng, &rates, &READINGS, id);
         let register = meter.register;
         emit.event(&READINGS, &delays, |line| {
             line.int(id)

@@ -8,9 +8,9 @@ mod postgres;
 mod profiles;
 mod project;
 
-pub use postgres::Postgres;
+pub use postgres::{CERT_USER, PASSWORD, PASSWORD_USER, Postgres};
 pub use profiles::{profiles_yml_duckdb, profiles_yml_postgres};
-pub use project::Project;
+pub use project::{Output, Project};
 
 use std::process::Command;
 

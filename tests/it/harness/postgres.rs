@@ -1,8 +1,10 @@
-//! A throwaway PostgreSQL 15 cluster shared by every test of the process.
+//! Throwaway PostgreSQL 15 clusters shared by every test of the process.
 //!
 //! Started on first use: `initdb` into a temp dir, `trust` auth for the superuser `uxt_test`,
 //! a free port on 127.0.0.1, durability off (the data is thrown away). Tests isolate themselves
-//! with a database each, so they can run in parallel on the one cluster.
+//! with a database each, so they can run in parallel on one cluster. [`Postgres::shared`] speaks
+//! plain TCP; [`Postgres::tls_only`], started only by the tests that ask for it, refuses anything
+//! but TLS, as managed services do, with certificates the harness makes with `openssl`.
 //!
 //! A static is never dropped, so no `Drop` could stop the server. Instead a watchdog process,
 //! started before `initdb`, blocks reading a pipe that only this process holds open; the pipe
@@ -12,6 +14,7 @@
 use std::fs;
 use std::io::Write;
 use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -28,11 +31,33 @@ const SERVER_USER_WHEN_ROOT: &str = "postgres";
 /// Another process may take the free port between our check and the server's bind.
 const START_ATTEMPTS: usize = 3;
 
+/// The TLS-only cluster's roles besides the superuser: one that logs in with a password, one
+/// that logs in with a client certificate.
+pub const PASSWORD_USER: &str = "analyst";
+pub const PASSWORD: &str = "s3cret-Pa55word";
+pub const CERT_USER: &str = "cert_user";
+
+/// Who may connect how to the TLS-only cluster: nothing without TLS over TCP.
+const TLS_ONLY_HBA: &str = "\
+local all all trust
+hostssl all cert_user 127.0.0.1/32 cert
+hostssl all analyst 127.0.0.1/32 scram-sha-256
+hostssl all all 127.0.0.1/32 trust
+";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    Plain,
+    TlsOnly,
+}
+
 /// The shared cluster. Connect as [`Postgres::user`] to [`Postgres::host`]:[`Postgres::port`]
 /// with any password.
 pub struct Postgres {
     bin_dir: PathBuf,
     port: u16,
+    /// The cluster's temp dir; the TLS-only one keeps its certificates in `certs/` there.
+    dir: PathBuf,
     /// Never waited on, and its stdin never written to: that pipe staying open is what keeps the
     /// watchdog waiting until this process exits (see the module doc).
     _watchdog: Child,
@@ -45,22 +70,35 @@ impl Postgres {
     /// Under `CI=true` a missing server fails the test instead: CI must not pass by skipping.
     pub fn shared() -> Option<&'static Postgres> {
         static SHARED: OnceLock<Postgres> = OnceLock::new();
-        let bin_dir = std::env::var_os("UXT_TEST_PG_BIN")
-            .map_or_else(|| PathBuf::from(DEFAULT_BIN_DIR), PathBuf::from);
-        if !bin_dir.join("initdb").is_file() {
-            let missing = format!(
-                "PostgreSQL 15 server binaries not found at `{}`: install postgresql-15 \
-                 (`scripts/test` does so when run as root)",
-                bin_dir.display()
+        let bin_dir = bin_dir()?;
+        Some(SHARED.get_or_init(|| Postgres::start(bin_dir, Transport::Plain)))
+    }
+
+    /// A second cluster that accepts TCP connections only over TLS, with a server certificate
+    /// for the name `localhost` (not the address `127.0.0.1`) signed by a test authority (see
+    /// [`Postgres::certificate`]), the role [`PASSWORD_USER`] with [`PASSWORD`] and the role
+    /// [`CERT_USER`] that logs in with `client.crt`. `None` as for [`Postgres::shared`].
+    pub fn tls_only() -> Option<&'static Postgres> {
+        static TLS_ONLY: OnceLock<Postgres> = OnceLock::new();
+        let bin_dir = bin_dir()?;
+        Some(TLS_ONLY.get_or_init(|| {
+            let postgres = Postgres::start(bin_dir, Transport::TlsOnly);
+            postgres.psql(
+                "postgres",
+                &format!(
+                    "create role {PASSWORD_USER} login password '{PASSWORD}' createdb; \
+                     create role {CERT_USER} login createdb;"
+                ),
             );
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true and {missing}"
-            );
-            skip(&missing);
-            return None;
-        }
-        Some(SHARED.get_or_init(|| Postgres::start(bin_dir)))
+            postgres
+        }))
+    }
+
+    /// A file of the TLS-only cluster's certificates: `ca.crt` (the authority that signed the
+    /// server's and the client's), `client.crt` and `client.key` (for [`CERT_USER`]),
+    /// `other-ca.crt` (an authority that signed nothing here).
+    pub fn certificate(&self, name: &str) -> PathBuf {
+        self.dir.join("certs").join(name)
     }
 
     pub fn host(&self) -> &str {
@@ -127,7 +165,7 @@ impl Postgres {
             .to_owned()
     }
 
-    fn start(bin_dir: PathBuf) -> Postgres {
+    fn start(bin_dir: PathBuf, transport: Transport) -> Postgres {
         let dir = tempfile::Builder::new()
             .prefix("uxt-pg-")
             .tempdir()
@@ -146,8 +184,24 @@ impl Postgres {
             .args(["-m", "immediate"]);
         let mut watchdog = spawn_watchdog(&dir, &stop);
 
+        let mut tls_options = String::new();
+        if transport == Transport::TlsOnly {
+            let certs = dir.join("certs");
+            make_certificates(&certs);
+            // The server reads its key only if no one else may.
+            fs::set_permissions(certs.join("server.key"), fs::Permissions::from_mode(0o600))
+                .expect("the key was just written");
+            tls_options = format!(
+                " -c ssl=on -c ssl_cert_file={0}/server.crt -c ssl_key_file={0}/server.key \
+                 -c ssl_ca_file={0}/ca.crt",
+                certs.display()
+            );
+        }
         if let Some(user) = server_user {
-            run(Command::new("chown").arg(format!("{user}:")).arg(&dir));
+            run(Command::new("chown")
+                .arg("-R")
+                .arg(format!("{user}:"))
+                .arg(&dir));
         }
         run(server_command(server_user, &bin_dir.join("initdb"))
             .arg("-D")
@@ -155,12 +209,17 @@ impl Postgres {
             .args(["-U", USER, "--auth=trust", "--encoding=UTF8", "--locale=C"])
             .args(["--no-sync", "--no-instructions"])
             .current_dir(&dir));
+        if transport == Transport::TlsOnly {
+            run(server_command(server_user, Path::new("sh"))
+                .args(["-c", r#"printf '%s' "$1" > "$2""#, "sh", TLS_ONLY_HBA])
+                .arg(data.join("pg_hba.conf")));
+        }
 
         for _ in 0..START_ATTEMPTS {
             let port = free_port();
             let options = format!(
                 "-p {port} -k {} -c listen_addresses={HOST} \
-                 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+                 -c fsync=off -c synchronous_commit=off -c full_page_writes=off{tls_options}",
                 dir.display()
             );
             // `-l` sends the server's output to a file, so it does not hold our pipes open.
@@ -178,6 +237,7 @@ impl Postgres {
                 return Postgres {
                     bin_dir,
                     port,
+                    dir,
                     _watchdog: watchdog,
                 };
             }
@@ -187,6 +247,113 @@ impl Postgres {
         drop(watchdog.stdin.take());
         let _ = watchdog.wait();
         panic!("PostgreSQL did not start in {START_ATTEMPTS} attempts; its log:\n{log_text}");
+    }
+}
+
+/// The server binaries, or `None` (after saying why) when they are missing outside CI.
+fn bin_dir() -> Option<PathBuf> {
+    let bin_dir = std::env::var_os("UXT_TEST_PG_BIN")
+        .map_or_else(|| PathBuf::from(DEFAULT_BIN_DIR), PathBuf::from);
+    if !bin_dir.join("initdb").is_file() {
+        let missing = format!(
+            "PostgreSQL 15 server binaries not found at `{}`: install postgresql-15 \
+             (`scripts/test` does so when run as root)",
+            bin_dir.display()
+        );
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true and {missing}"
+        );
+        skip(&missing);
+        return None;
+    }
+    Some(bin_dir)
+}
+
+/// A test authority and the certificates it signs, made with the `openssl` command: the
+/// server's for `localhost` only, and a client's for [`CERT_USER`]. Elliptic-curve keys, which
+/// are quick to make.
+fn make_certificates(dir: &Path) {
+    fs::create_dir_all(dir).expect("the cluster's dir is writable");
+    let openssl = |args: &[&str]| run(Command::new("openssl").args(args).current_dir(dir));
+    let key = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    for (name, subject) in [
+        ("ca", "/CN=uxt test authority"),
+        ("other-ca", "/CN=uxt other authority"),
+    ] {
+        openssl(
+            &[
+                &["req", "-x509"][..],
+                &key[..],
+                &[
+                    "-days",
+                    "3",
+                    "-subj",
+                    subject,
+                    "-keyout",
+                    &format!("{name}.key"),
+                    "-out",
+                    &format!("{name}.crt"),
+                    "-addext",
+                    "basicConstraints=critical,CA:TRUE",
+                    "-addext",
+                    "keyUsage=critical,keyCertSign,cRLSign",
+                ],
+            ]
+            .concat(),
+        );
+    }
+    for (name, subject, extensions) in [
+        (
+            "server",
+            "/CN=localhost",
+            "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n",
+        ),
+        (
+            "client",
+            &format!("/CN={CERT_USER}"),
+            "extendedKeyUsage=clientAuth\n",
+        ),
+    ] {
+        fs::write(dir.join(format!("{name}.ext")), extensions).expect("the certs dir is writable");
+        openssl(
+            &[
+                &["req"][..],
+                &key[..],
+                &[
+                    "-subj",
+                    subject,
+                    "-keyout",
+                    &format!("{name}.key"),
+                    "-out",
+                    &format!("{name}.csr"),
+                ],
+            ]
+            .concat(),
+        );
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{name}.csr"),
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "3",
+            "-extfile",
+            &format!("{name}.ext"),
+            "-out",
+            &format!("{name}.crt"),
+        ]);
     }
 }
 

@@ -62,7 +62,14 @@ impl Project {
     /// either the project or the working directory land in the temp dir. Stdin is empty: uxt
     /// must never wait for input in a test.
     pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with_env(args, &[])
+    }
+
+    /// [`Project::run`] with environment variables set for this run only (a password that the
+    /// profile reads with `env_var`, a `HOME` of the test's own).
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let output = uxt()
+            .envs(env.iter().copied())
             .args(args)
             .arg("--project-dir")
             .arg(self.path())
