@@ -2,6 +2,7 @@
 //! Jinja here.
 
 mod clean;
+mod compat;
 mod compile;
 mod debug;
 mod deps;
@@ -40,10 +41,11 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Args)]
 struct GlobalArgs {
-    /// The folder of the project (default: the current folder or the nearest one above it).
+    /// The folder of the project (also dbt's `DBT_PROJECT_DIR`; default: the current folder or
+    /// the nearest one above it).
     #[arg(long, global = true, value_name = "DIR")]
     project_dir: Option<PathBuf>,
-    /// The folder holding `profiles.yml`.
+    /// The folder holding `profiles.yml` (also `UXT_PROFILES_DIR`, then dbt's `DBT_PROFILES_DIR`).
     #[arg(long, global = true, value_name = "DIR", env = "UXT_PROFILES_DIR")]
     profiles_dir: Option<PathBuf>,
     /// The target of the profile to use.
@@ -67,6 +69,8 @@ struct GlobalArgs {
     /// No colour (also when `NO_COLOR` is set).
     #[arg(long, global = true)]
     no_color: bool,
+    #[command(flatten)]
+    dbt: compat::DbtGlobalArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -79,7 +83,7 @@ enum LogFormatArg {
 #[derive(Debug, Clone, Args, Default)]
 struct SelectArgs {
     /// Nodes to include: names, `+x`, `x+`, `@x`, `tag:`, `path:`, `config.materialized:`... (space-separated values union).
-    #[arg(short = 's', long = "select", alias = "models", num_args = 1.., value_name = "SELECTOR")]
+    #[arg(short = 's', long = "select", visible_alias = "models", short_alias = 'm', num_args = 1.., value_name = "SELECTOR")]
     select: Vec<String>,
     /// Nodes to leave out, in the same syntax.
     #[arg(long, num_args = 1.., value_name = "SELECTOR")]
@@ -288,10 +292,19 @@ pub enum Outcome {
     Interrupted,
 }
 
+/// A folder from one of dbt's environment variables, which orchestrators set (dagster-dbt passes
+/// `DBT_PROFILES_DIR`); uxt's own flags and variables come first.
+fn dbt_env_dir(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+}
+
 /// Runs the parsed command line and returns the process's exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let invocation_id = uuid::Uuid::new_v4().to_string();
     let color = !cli.global.no_color
+        && !cli.global.dbt.no_use_colors
         && std::env::var_os("NO_COLOR").is_none()
         && std::io::IsTerminal::is_terminal(&std::io::stderr());
     ui::init(UiConfig {
@@ -304,8 +317,16 @@ pub fn run(cli: Cli) -> ExitCode {
         invocation_id: invocation_id.clone(),
     });
     let global = Global {
-        project_dir: cli.global.project_dir.clone(),
-        profiles_dir: cli.global.profiles_dir.clone(),
+        project_dir: cli
+            .global
+            .project_dir
+            .clone()
+            .or_else(|| dbt_env_dir("DBT_PROJECT_DIR")),
+        profiles_dir: cli
+            .global
+            .profiles_dir
+            .clone()
+            .or_else(|| dbt_env_dir("DBT_PROFILES_DIR")),
         target: cli.global.target.clone(),
         profile: cli.global.profile.clone(),
         vars: cli.global.vars.clone(),

@@ -157,22 +157,6 @@ pub fn create(target: &str, source_sql: &str, config: &SnapshotConfig, now: &str
     )]
 }
 
-/// A later run, as statements for one transaction: add the query's new columns to `target`,
-/// build the changes in the scratch table `staging` (dbt's `snapshot_staging_table`), close the
-/// current versions that changed or left the source, insert the new versions, drop `staging`.
-///
-/// `source_columns` are the columns of `source_sql` and `target_columns` those of `target` before
-/// this run. `staging` is a plain table, so it may be qualified to sit beside `target`; the
-/// statements must run in one transaction, so that a failure leaves neither it nor half a run.
-///
-/// Where this differs from dbt:
-/// - The parts of a composite `unique_key` match NULL to NULL (dbt only does with its
-///   `enable_truthy_nulls_equals_macro` flag), and whether a key matched is told by a marker
-///   rather than by its first part being NULL (which dbt does even with the flag), so a NULL in
-///   any part does not give the row a new version, or an invalidation, on every run. A single
-///   key is compared with `=`, as in dbt, so that Postgres can hash-join it.
-/// - With `new_record`, a history table without `dbt_is_deleted` gets the column (dbt stops
-///   with an error), and its rows, NULL there, count as not deleted.
 /// The snapshot's meta columns (`dbt_valid_from`, `dbt_valid_to`, `dbt_scd_id`, `dbt_updated_at`
 /// or the names `snapshot_meta_column_names` gives) that the existing table lacks: it was built
 /// with other names, and dbt refuses to snapshot into it.
@@ -190,6 +174,22 @@ pub fn missing_meta_columns(config: &SnapshotConfig, target_columns: &[String]) 
     .collect()
 }
 
+/// A later run, as statements for one transaction: add the query's new columns to `target`,
+/// build the changes in the scratch table `staging` (dbt's `snapshot_staging_table`), close the
+/// current versions that changed or left the source, insert the new versions, drop `staging`.
+///
+/// `source_columns` are the columns of `source_sql` and `target_columns` those of `target` before
+/// this run. `staging` is a plain table, so it may be qualified to sit beside `target`; the
+/// statements must run in one transaction, so that a failure leaves neither it nor half a run.
+///
+/// Where this differs from dbt:
+/// - The parts of a composite `unique_key` match NULL to NULL (dbt only does with its
+///   `enable_truthy_nulls_equals_macro` flag), and whether a key matched is told by a marker
+///   rather than by its first part being NULL (which dbt does even with the flag), so a NULL in
+///   any part does not give the row a new version, or an invalidation, on every run. A single
+///   key is compared with `=`, as in dbt, so that Postgres can hash-join it.
+/// - With `new_record`, a history table without `dbt_is_deleted` gets the column (dbt stops
+///   with an error), and its rows, NULL there, count as not deleted.
 pub fn apply(
     target: &str,
     staging: &str,

@@ -4,6 +4,7 @@
 mod harness;
 
 mod artifacts;
+mod cli;
 mod connection;
 mod dashboards;
 mod deps;
