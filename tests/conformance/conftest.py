@@ -44,6 +44,11 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "only_engine(name): the case exists for this engine only (as in its adapter)"
     )
+    config.addinivalue_line(
+        "markers",
+        "in_process(reason): the case asserts on dbt's Python objects, which no other process "
+        "can fill; skipped (and reported as not measurable) with uxt",
+    )
     if config.getoption("--runner") == "uxt":
         binary = config.getoption("--uxt") or os.environ.get("UXT_BIN")
         if not binary:
@@ -61,6 +66,11 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     engine = config.getoption("--engine")
+    if config.getoption("--runner") == "uxt":
+        for item in items:
+            marker = item.get_closest_marker("in_process")
+            if marker:
+                item.add_marker(pytest.mark.skip(reason=f"not measurable: {marker.args[0]}"))
     kept, dropped = [], []
     for item in items:
         marker = item.get_closest_marker("only_engine")
@@ -98,6 +108,15 @@ def test_data_dir(suite_dir, tmp_path_factory):
     if os.path.isdir(source):
         shutil.copytree(source, target)
     return str(target)
+
+
+@pytest.fixture(scope="class")
+def logs_dir(tmp_path_factory):
+    """dbt's log folder for the class, in a temp folder rather than beside these files."""
+    path = str(tmp_path_factory.mktemp("logs"))
+    os.environ["DBT_LOG_PATH"] = path
+    yield path
+    del os.environ["DBT_LOG_PATH"]
 
 
 @pytest.fixture(scope="class")

@@ -78,6 +78,9 @@ def report(out, engines):
                 if re.search(pattern, reason, re.I):
                     handoff[name].append(f"{engine}: {case_id}\n    {reason}")
                     break
+        for case_id, (outcome, reason) in sorted(uxt.items()):
+            if outcome == "skip":
+                lines.append(f"  {reason}: {case_id}")
         for case_id, (outcome, reason) in sorted(dbt.items()):
             if outcome == "fail":
                 lines.append(f"  dbt-core itself fails {case_id} on {engine}: {reason}")
