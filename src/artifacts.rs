@@ -1,6 +1,7 @@
-//! Write: `target/manifest.json` (dbt manifest v12 shape), `target/run_results.json` (v6) and
-//! `target/catalog.json` (v1), with the fields orchestration tools read, so dagster-dbt or Cosmos
-//! can drive uxt; and uxt's `target/lineage.json`. Keys come out in a stable order.
+//! Write: `target/compiled/`, `target/manifest.json` (dbt manifest v12 shape),
+//! `target/run_results.json` (v6) and `target/catalog.json` (v1), with the fields orchestration
+//! tools read, so dagster-dbt or Cosmos can drive uxt; and uxt's `target/lineage.json`. Keys
+//! come out in a stable order.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -15,14 +16,17 @@ use rayon::prelude::*;
 
 use self::fields::{Field, Fields};
 use crate::adapter::CatalogRelation;
+use crate::compile::Compiled;
 use crate::dashboard::Dashboard;
 use crate::exec::NodeResult;
 use crate::lineage::Column;
 use crate::manifest::exposures::Exposure;
 use crate::manifest::{Manifest, Node, ResourceType, Source};
 use crate::project::properties::ColumnDef;
+use crate::settings::Settings;
 
 mod fields;
+pub mod history;
 
 /// The dbt version whose artifact schemas uxt writes.
 pub const DBT_SCHEMA_VERSION: &str = "1.9.0";
@@ -35,6 +39,20 @@ pub struct Invocation<'a> {
     pub args: Json,
     /// The project's folder, which dbt records on seeds.
     pub project_root: String,
+}
+
+impl<'a> Invocation<'a> {
+    /// The invocation as the artifacts of `settings`' command record it, generated now.
+    pub fn new(settings: &'a Settings, project_root: &Path) -> Invocation<'a> {
+        Invocation {
+            invocation_id: &settings.invocation_id,
+            generated_at: Utc::now(),
+            adapter_type: settings.target.adapter_kind().name(),
+            command: settings.command,
+            project_root: project_root.display().to_string(),
+            args: json!({"which": settings.command, "target": settings.target.name, "threads": settings.threads}),
+        }
+    }
 }
 
 fn metadata(invocation: &Invocation, schema: &str) -> Json {
@@ -570,7 +588,7 @@ pub fn run_results_json(results: &[NodeResult], elapsed: f64, invocation: &Invoc
                 "execution_time": r.execution_time,
                 "adapter_response": r.adapter_response,
                 "message": r.message,
-                "failures": null,
+                "failures": r.failures,
                 "unique_id": r.unique_id,
                 "compiled": true,
                 "compiled_code": r.compiled_code,
@@ -731,4 +749,44 @@ pub fn lineage_json(
         },
         "nodes": nodes,
     })
+}
+
+/// Writes `target/compiled/<project>/<path>` for each compiled node.
+pub fn write_compiled(
+    manifest: &Manifest,
+    target_dir: &Path,
+    compiled: &BTreeMap<String, Compiled>,
+) -> anyhow::Result<()> {
+    let base = target_dir.join("compiled").join(&manifest.project_name);
+    // Folders first, once each; then the files in parallel.
+    let paths: Vec<(std::path::PathBuf, &str)> = compiled
+        .iter()
+        .filter_map(|(id, node)| {
+            manifest
+                .nodes
+                .get(id)
+                .map(|source| (base.join(source.output_path()), node.sql.as_str()))
+        })
+        .collect();
+    let folders: std::collections::BTreeSet<&Path> =
+        paths.iter().filter_map(|(path, _)| path.parent()).collect();
+    for folder in folders {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("while creating `{}`", folder.display()))?;
+    }
+    paths.par_iter().try_for_each(|(path, sql)| {
+        write_if_changed(path, sql.as_bytes())
+            .with_context(|| format!("while writing `{}`", path.display()))
+    })?;
+    Ok(())
+}
+
+/// Writes a file unless it already holds exactly `contents`. Rewriting truncates, and on
+/// filesystems mounted with online discard each truncation waits on the disk: recompiling an
+/// unchanged project of 10,000 models spent most of its time there.
+pub fn write_if_changed(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    match std::fs::read(path) {
+        Ok(existing) if existing == contents => Ok(()),
+        _ => std::fs::write(path, contents),
+    }
 }

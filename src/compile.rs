@@ -1,18 +1,21 @@
 //! Compile: renders the planned nodes (plus the ephemeral models they use) with `ref` and
-//! `source` resolved, inlines ephemeral models as CTEs, and renders hooks. Pure given a snapshot
-//! of the relations that exist, except where a model itself queries the warehouse.
+//! `source` resolved, inlines ephemeral models as CTEs, and renders their hooks. Takes a
+//! [`Parsed`] project and the ids of a plan, hands on a [`Compilation`]. Pure given one snapshot
+//! of the relations that exist (a query per command), except where a model itself queries the
+//! warehouse. Writes no file: `artifacts` does.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use rayon::prelude::*;
 use regex::Regex;
 
-use crate::adapter::{ExistingRelation, RelationKind};
-use crate::diagnostic::Diagnostic;
-use crate::jinja::{Jinja, NodeValues, Phase, Scope};
-use crate::manifest::{GenericTest, Manifest, Node, ResourceType, data_tests, resolve_node_value};
+use crate::adapter::{Adapter, ExistingRelation, RelationKind};
+use crate::diagnostic::{Diagnostic, Result};
+use crate::exec::test_sql;
+use crate::jinja::{Jinja, NodeValues, Phase, Scope, Warehouse};
+use crate::manifest::{GenericTest, Manifest, Node, Parsed, ResourceType, resolve_node_value};
 use crate::project::config::ConfigExt;
 
 /// The relations that existed when the command started: `is_incremental()` and the
@@ -87,12 +90,12 @@ fn generic_test_sql(
     scope: Rc<Scope>,
 ) -> Result<String, Diagnostic> {
     let relation = relation_text(manifest, &test.attached_node).unwrap_or_default();
-    let model = data_tests::model_with_where(&relation, &node.config);
+    let model = test_sql::model_with_where(&relation, &node.config);
     let to = test
         .to
         .as_deref()
         .and_then(|id| relation_text(manifest, id));
-    if let Some(sql) = data_tests::builtin_sql(&test.decl, &model, to.as_deref()) {
+    if let Some(sql) = test_sql::builtin_sql(&test.decl, &model, to.as_deref()) {
         return Ok(sql);
     }
     let mut extra: BTreeMap<String, minijinja::Value> = BTreeMap::new();
@@ -214,8 +217,112 @@ fn render_with_hooks(
     Ok((sql, pre_hooks, post_hooks))
 }
 
-/// Compiles the given nodes in parallel and inlines their ephemeral parents.
-pub fn compile(
+/// The compiled nodes of a command, and the relations that existed when it compiled them.
+pub struct Compilation {
+    pub nodes: BTreeMap<String, Compiled>,
+    pub relations: Relations,
+}
+
+impl Compilation {
+    /// The SQL of each node, by unique_id, as the manifest records it.
+    pub fn sql(&self) -> BTreeMap<String, String> {
+        self.nodes
+            .iter()
+            .map(|(id, compiled)| (id.clone(), compiled.sql.clone()))
+            .collect()
+    }
+
+    /// For commands that stop at compiling (`compile`, `show`): a render that failed after
+    /// querying the warehouse has no later chance, so its error is the command's.
+    pub fn require_all(&self) -> Result<(), Vec<Diagnostic>> {
+        let deferred: Vec<Diagnostic> = self
+            .nodes
+            .values()
+            .filter_map(|c| c.deferred.clone())
+            .collect();
+        if deferred.is_empty() {
+            Ok(())
+        } else {
+            Err(deferred)
+        }
+    }
+}
+
+/// Compile: reads which relations exist (one introspection query for every schema the nodes
+/// build into), makes the warehouse reachable from Jinja, and renders the nodes on a blocking
+/// thread, since a render may wait on the warehouse.
+pub async fn compile(
+    parsed: &Parsed,
+    adapter: &Arc<dyn Adapter>,
+    ids: &[String],
+    full_refresh: bool,
+) -> Result<Compilation> {
+    let relations = existing_relations(adapter.as_ref(), &parsed.manifest, ids).await?;
+    attach_warehouse(parsed, adapter);
+    let manifest = parsed.manifest.clone();
+    let jinja = parsed.jinja.clone();
+    let snapshot = relations.clone();
+    let ids = ids.to_vec();
+    let nodes = tokio::task::spawn_blocking(move || {
+        render(&manifest, &jinja, &ids, &snapshot, full_refresh)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("compilation stopped: {e}"))??;
+    Ok(Compilation { nodes, relations })
+}
+
+/// Renders ad-hoc SQL (`--inline`) as if it were a model of the project.
+pub async fn inline(parsed: &Parsed, adapter: &Arc<dyn Adapter>, sql: &str) -> Result<String> {
+    attach_warehouse(parsed, adapter);
+    let jinja = parsed.jinja.clone();
+    let text = sql.to_string();
+    let rendered = tokio::task::spawn_blocking(move || {
+        let scope = Rc::new(Scope::new(
+            Phase::Compile,
+            "sql_operation.inline",
+            Default::default(),
+            false,
+        ));
+        jinja.render_str("--inline", &text, scope, NodeValues::default())
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))??;
+    Ok(rendered)
+}
+
+/// `run_query` and adapter introspection in Jinja reach the warehouse through this.
+fn attach_warehouse(parsed: &Parsed, adapter: &Arc<dyn Adapter>) {
+    parsed.jinja.ctx.set_warehouse(Warehouse {
+        adapter: adapter.clone(),
+        runtime: tokio::runtime::Handle::current(),
+    });
+}
+
+/// One introspection query for every schema the nodes build into.
+async fn existing_relations(
+    adapter: &dyn Adapter,
+    manifest: &Manifest,
+    ids: &[String],
+) -> Result<Relations> {
+    let mut schemas: Vec<String> = ids
+        .iter()
+        .filter_map(|id| manifest.nodes.get(id))
+        .map(|n| n.schema.clone())
+        .collect();
+    schemas.sort();
+    schemas.dedup();
+    let existing = adapter.list_relations(&schemas).await.map_err(|error| {
+        anyhow::anyhow!(
+            "while listing the relations of {}: {error}",
+            schemas.join(", ")
+        )
+    })?;
+    Ok(Relations::new(existing))
+}
+
+/// Renders the given nodes in parallel and inlines their ephemeral parents: the synchronous
+/// core of [`compile`], also used to compile a node again right before it runs.
+pub fn render(
     manifest: &Manifest,
     jinja: &Jinja,
     ids: &[String],
@@ -330,46 +437,5 @@ fn collect_ephemerals<'a>(
             collect_ephemerals(manifest, parent, ordered, seen);
             ordered.push(parent_node.unique_id.as_str());
         }
-    }
-}
-
-/// Writes `target/compiled/<project>/<path>` for each compiled node.
-pub fn write(
-    manifest: &Manifest,
-    target_dir: &std::path::Path,
-    compiled: &BTreeMap<String, Compiled>,
-) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let base = target_dir.join("compiled").join(&manifest.project_name);
-    // Folders first, once each; then the files in parallel.
-    let paths: Vec<(std::path::PathBuf, &str)> = compiled
-        .iter()
-        .filter_map(|(id, node)| {
-            manifest
-                .nodes
-                .get(id)
-                .map(|source| (base.join(source.output_path()), node.sql.as_str()))
-        })
-        .collect();
-    let folders: std::collections::BTreeSet<&std::path::Path> =
-        paths.iter().filter_map(|(path, _)| path.parent()).collect();
-    for folder in folders {
-        std::fs::create_dir_all(folder)
-            .with_context(|| format!("while creating `{}`", folder.display()))?;
-    }
-    paths.par_iter().try_for_each(|(path, sql)| {
-        write_if_changed(path, sql.as_bytes())
-            .with_context(|| format!("while writing `{}`", path.display()))
-    })?;
-    Ok(())
-}
-
-/// Writes a file unless it already holds exactly `contents`. Rewriting truncates, and on
-/// filesystems mounted with online discard each truncation waits on the disk: recompiling an
-/// unchanged project of 10,000 models spent most of its time there.
-pub fn write_if_changed(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
-    match std::fs::read(path) {
-        Ok(existing) if existing == contents => Ok(()),
-        _ => std::fs::write(path, contents),
     }
 }

@@ -11,13 +11,17 @@
 //! uxt docs: Manifest + catalog (adapter introspection) + lineage (sqlparser) -> target/index.html
 //! ```
 //!
-//! Modules: [`cli`] (commands chaining the stages), [`settings`] (flags + env + project +
-//! profile), [`deps`] (`uxt deps`: packages resolved, locked and installed), [`diagnostic`]
-//! (user-facing errors), [`project`] (load), [`jinja`] (environment and dbt context),
-//! [`manifest`] (parse), [`graph`] (DAG, selection, plan), [`compile`], [`exec`] (scheduler and
-//! materializations), [`adapter`] (DuckDB and Postgres), [`artifacts`] (dbt-shaped
-//! JSON), [`lineage`] (column lineage with sqlparser), [`docs`] (the docs site and its server),
-//! [`ui`] (the only printer).
+//! A command in [`cli`] is that list of calls: `project::load`, `Settings::resolve`,
+//! `manifest::parse`, `graph::plan`, `compile::compile`, `exec::execute`, `artifacts::write_*`.
+//!
+//! Modules: [`cli`] (commands chaining the stages), [`settings`] (flags + env + project file +
+//! profile, resolved once), [`deps`] (`uxt deps`: packages resolved, locked and installed),
+//! [`diagnostic`] (user-facing errors), [`project`] (load), [`jinja`]
+//! (environment and dbt context), [`manifest`] (parse), [`graph`] (DAG, selection, plan),
+//! [`compile`], [`exec`] (scheduler, materializations, hooks, data tests), [`adapter`] (DuckDB
+//! and Postgres), [`artifacts`] (write: dbt-shaped JSON and compiled SQL), [`lineage`] (column
+//! lineage with sqlparser), [`docs`] (the docs site and its server), [`sim`] (the simulation of
+//! Uxcestershire), [`ui`] (the only printer).
 
 pub mod adapter;
 pub mod artifacts;

@@ -1,40 +1,104 @@
-//! Settings: flags, environment, project file and profile resolved into one [`Session`] per
-//! command, with the project parsed into a manifest. Commands start from here.
+//! Settings: what one invocation was asked to do, resolved once into a [`Settings`] value that
+//! the later stages read. Each value comes from the first of: the command line, the
+//! environment, the project file, the profile's target, uxt's default — written out once, in
+//! [`Settings::resolve`]. Resolving reads `profiles.yml` and nothing else: it loads no project
+//! files, renders no model, and knows nothing of the manifest or the graph.
 
-use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value as Json, json};
 
-use crate::adapter::AdapterKind;
 use crate::diagnostic::{Error, Result};
-use crate::graph::Dag;
-use crate::jinja::{Jinja, RunContext};
-use crate::manifest::{self, Manifest, ManifestResolver, Naming};
-use crate::project::profile::{self, Target, TargetKind};
-use crate::project::{self, Project, properties};
-use crate::ui;
+use crate::project::profile::{self, Target};
+use crate::project::{self, Project};
+use crate::ui::{LogFormat, UiConfig};
 
-/// Flags every command shares, as clap parsed them.
+/// What the command line said, as clap parsed it (with `UXT_PROFILES_DIR` and `UXT_TARGET`
+/// already read from the environment by clap).
 #[derive(Debug, Clone, Default)]
-pub struct Global {
+pub struct Flags {
+    /// dbt's `which`: `run`, `build`, `compile`, `generate`...
+    pub command: &'static str,
+    /// A new id for each process: logs, artifacts and `invocation_id` in Jinja share it.
+    pub invocation_id: String,
     pub project_dir: Option<PathBuf>,
     pub profiles_dir: Option<PathBuf>,
     pub target: Option<String>,
     pub profile: Option<String>,
     pub vars: Option<String>,
     pub threads: Option<usize>,
+    pub full_refresh: bool,
+    pub fail_fast: bool,
+    pub quiet: bool,
+    pub log_format: LogFormat,
+    pub no_color: bool,
 }
 
-/// A loaded and parsed project, with its target resolved.
-pub struct Session {
-    pub project: Project,
+impl Flags {
+    /// How output looks: known before the project is read, so that its errors print right.
+    /// Colour: `--no-color`, then `NO_COLOR`, then whether stderr is a terminal.
+    pub fn ui(&self) -> UiConfig {
+        let color = !self.no_color
+            && std::env::var_os("NO_COLOR").is_none()
+            && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        UiConfig {
+            quiet: self.quiet,
+            format: self.log_format,
+            color,
+            invocation_id: self.invocation_id.clone(),
+        }
+    }
+
+    pub fn project_dir(&self) -> Option<&Path> {
+        self.project_dir.as_deref()
+    }
+}
+
+/// One invocation's settings, resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub command: &'static str,
+    pub invocation_id: String,
+    pub run_started_at: DateTime<Utc>,
+    /// The profile's target, with `--target` / `UXT_TARGET` and `--profile` applied.
     pub target: Target,
-    pub ctx: Arc<RunContext>,
-    pub jinja: Arc<Jinja>,
-    pub manifest: Arc<Manifest>,
-    pub dag: Dag,
+    /// How many nodes run at once.
     pub threads: usize,
+    pub full_refresh: bool,
+    pub fail_fast: bool,
+    /// `--vars`, which override the project's `vars:`.
+    pub vars: Map<String, Json>,
+}
+
+impl Settings {
+    /// Resolves every setting of the invocation from the flags, the project file and the profile.
+    pub fn resolve(flags: &Flags, project: &Project) -> Result<Settings> {
+        let vars = parse_vars(flags.vars.as_deref())?;
+        let target = resolve_target(flags, project, &vars)?;
+        Ok(Settings {
+            command: flags.command,
+            invocation_id: flags.invocation_id.clone(),
+            run_started_at: Utc::now(),
+            // `--threads`, then the target's `threads` (which defaults to 1).
+            threads: flags.threads.unwrap_or(target.threads).max(1),
+            full_refresh: flags.full_refresh,
+            fail_fast: flags.fail_fast,
+            target,
+            vars,
+        })
+    }
+
+    /// dbt's `flags` object in Jinja.
+    pub fn jinja_flags(&self) -> Json {
+        json!({
+            "FULL_REFRESH": self.full_refresh,
+            "WHICH": self.command,
+            "STORE_FAILURES": false,
+            "FAIL_FAST": self.fail_fast,
+        })
+    }
 }
 
 /// `--vars` as YAML or JSON (JSON is YAML).
@@ -52,161 +116,18 @@ pub fn parse_vars(text: Option<&str>) -> Result<Map<String, Json>> {
     }
 }
 
-/// Renders Jinja in a profile value: `env_var()` and `var()` only, as dbt allows there.
-fn render_profile_value(
-    text: &str,
-    vars: &Map<String, Json>,
-) -> std::result::Result<String, String> {
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.add_function(
-        "env_var",
-        |name: String, default: Option<String>| -> std::result::Result<String, minijinja::Error> {
-            std::env::var(&name).ok().or(default).ok_or_else(|| {
-                minijinja::Error::new(
-                    minijinja::ErrorKind::InvalidOperation,
-                    format!("environment variable `{name}` is not set"),
-                )
-            })
-        },
-    );
-    let vars = vars.clone();
-    env.add_function(
-        "var",
-        move |name: String,
-              default: Option<minijinja::Value>|
-              -> std::result::Result<minijinja::Value, minijinja::Error> {
-            vars.get(&name)
-                .map(crate::jinja::to_value)
-                .or(default)
-                .ok_or_else(|| {
-                    minijinja::Error::new(
-                        minijinja::ErrorKind::InvalidOperation,
-                        format!("var `{name}` is not set"),
-                    )
-                })
-        },
-    );
-    env.render_str(text, ())
-        .map_err(|e| e.detail().unwrap_or("cannot render").to_string())
-}
-
-/// The database a target's relations are qualified with: the Postgres database, or the catalog
-/// DuckDB names after the file.
-pub fn target_database(target: &Target) -> String {
-    match &target.kind {
-        TargetKind::Postgres(pg) => pg.dbname.clone(),
-        TargetKind::DuckDb(duck) => {
-            let text = duck.path.to_string_lossy();
-            if text == ":memory:" || text.is_empty() {
-                "memory".to_string()
-            } else {
-                duck.path
-                    .file_stem()
-                    .map_or_else(|| "memory".to_string(), |s| s.to_string_lossy().to_string())
-            }
-        }
-    }
-}
-
-fn adapter_kind(target: &Target) -> AdapterKind {
-    match target.kind {
-        TargetKind::DuckDb(_) => AdapterKind::DuckDb,
-        TargetKind::Postgres(_) => AdapterKind::Postgres,
-    }
-}
-
-/// Loads the project and profile (no parsing): for `debug` and `clean`.
-pub fn load_project(global: &Global) -> Result<(Project, Map<String, Json>)> {
-    let project = project::load(global.project_dir.as_deref())?;
-    let vars = parse_vars(global.vars.as_deref())?;
-    Ok((project, vars))
-}
-
-pub fn resolve_target(
-    global: &Global,
-    project: &Project,
-    vars: &Map<String, Json>,
-) -> Result<Target> {
-    let file = profile::find(global.profiles_dir.as_deref(), &project.root)?;
-    let profile_name = global
+/// The target: `--profile`, else the project file's `profile:`; `--target`, else the profile's
+/// `target:`. Profile values may use `env_var()` and `var()` (the project's vars, then `--vars`).
+fn resolve_target(flags: &Flags, project: &Project, vars: &Map<String, Json>) -> Result<Target> {
+    let file = profile::find(flags.profiles_dir.as_deref(), &project.root)?;
+    let profile_name = flags
         .profile
         .clone()
         .unwrap_or_else(|| project.profile.clone());
     let mut merged = project.vars.clone();
     merged.extend(vars.clone());
-    let target = profile::resolve(&file, &profile_name, global.target.as_deref(), &|text| {
-        render_profile_value(text, &merged)
+    let target = profile::resolve(&file, &profile_name, flags.target.as_deref(), &|text| {
+        profile::render_value(text, &merged)
     })?;
     Ok(target)
-}
-
-/// Load, parse and build the DAG: the common start of every command that needs the manifest.
-pub fn session(
-    global: &Global,
-    command: &str,
-    full_refresh: bool,
-    invocation_id: &str,
-) -> Result<Session> {
-    let (project, cli_vars) = load_project(global)?;
-    crate::deps::check(&crate::deps::Project {
-        root: &project.root,
-        name: &project.name,
-        install_path: &project.packages_install_path,
-        vars: &cli_vars,
-    })?;
-    let target = resolve_target(global, &project, &cli_vars)?;
-    let threads = global.threads.unwrap_or(target.threads).max(1);
-    let properties = properties::read(&project.files.properties, &project.files.docs)?;
-    let database = target_database(&target);
-    let ctx = Arc::new(RunContext {
-        project_name: project.name.clone(),
-        adapter_kind: adapter_kind(&target),
-        target: json!({
-            "name": target.name, "schema": target.schema, "type": adapter_kind(&target).name(), "threads": threads,
-            "database": database, "dbname": database, "profile_name": target.profile_name,
-        }),
-        target_schema: target.schema.clone(),
-        target_database: database.clone(),
-        vars: project.vars.clone(),
-        cli_vars,
-        invocation_id: invocation_id.to_string(),
-        run_started_at: chrono::Utc::now(),
-        flags: json!({"FULL_REFRESH": full_refresh, "WHICH": command, "STORE_FAILURES": false, "FAIL_FAST": false}),
-        resolver: std::sync::OnceLock::new(),
-        warehouse: RwLock::new(None),
-    });
-    let snapshots = manifest::snapshot_templates(&project, &properties);
-    let templates: Vec<&project::SourceFile> = project
-        .files
-        .models
-        .iter()
-        .chain(project.files.analyses.iter())
-        .chain(snapshots.iter())
-        .chain(project.files.tests.iter())
-        .collect();
-    let jinja = Jinja::new(ctx.clone(), &templates, &project.files.macros)?;
-    let naming = Naming {
-        jinja: &jinja,
-        target_schema: target.schema.clone(),
-        target_database: database,
-    };
-    let manifest = manifest::parse(&project, &properties, &jinja, &naming)?;
-    for warning in &manifest.warnings {
-        ui::warn(warning);
-    }
-    let dag = Dag::build(&manifest)?;
-    let manifest = Arc::new(manifest);
-    let _ = ctx
-        .resolver
-        .set(Arc::new(ManifestResolver::new(manifest.clone())));
-    Ok(Session {
-        project,
-        target,
-        ctx,
-        jinja: Arc::new(jinja),
-        manifest,
-        dag,
-        threads,
-    })
 }

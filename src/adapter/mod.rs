@@ -13,6 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::Serialize;
 
+use crate::diagnostic::Diagnostic;
 use crate::project::profile::{Target, TargetKind};
 
 pub use self::duckdb::DuckDbAdapter;
@@ -207,6 +208,19 @@ fn group_catalog(rows: Vec<(CatalogRelation, CatalogColumn)>) -> Vec<CatalogRela
     relations
 }
 
+/// What an engine offers beyond what every engine has. SQL builders ask for a feature rather
+/// than for the engine; the default is the plainest engine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Features {
+    /// `create unlogged table`: no write-ahead log, lost on a crash, faster to build.
+    pub unlogged_tables: bool,
+    /// Index access methods (`using gin`) and `create index if not exists`.
+    pub index_methods: bool,
+    /// Renaming a table that has indexes (DuckDB refuses, so tables are replaced in place there,
+    /// inside the same transaction, which keeps the old version until it commits).
+    pub rename_indexed_tables: bool,
+}
+
 /// The engine behind an adapter; used to choose dispatched macros and to fill `target.type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdapterKind {
@@ -231,6 +245,11 @@ pub trait Adapter: Send + Sync {
 
     /// The database (Postgres) or catalog (DuckDB) name that qualifies relations.
     fn database(&self) -> &str;
+
+    /// What the engine offers beyond the common ground.
+    fn features(&self) -> Features {
+        Features::default()
+    }
 
     /// How the connection to a server is protected, in words for `uxt debug`; `None` for an
     /// embedded engine.
@@ -307,6 +326,20 @@ pub async fn connect(
             PostgresAdapter::connect(config, target.threads, project_root).await?,
         )),
     }
+}
+
+/// Opens the warehouse of a command's target; a failure is a diagnostic naming the target and
+/// profile to check.
+pub async fn open(
+    target: &Target,
+    project_root: &std::path::Path,
+) -> Result<Arc<dyn Adapter>, Diagnostic> {
+    connect(target, project_root).await.map_err(|error| {
+        Diagnostic::new("uxt::adapter::connect", error.message).with_help(format!(
+            "check target `{}` of profile `{}` in profiles.yml, and that the database is running",
+            target.name, target.profile_name
+        ))
+    })
 }
 
 /// Quotes an identifier the way both engines read it: double quotes, inner quotes doubled.

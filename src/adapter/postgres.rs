@@ -25,7 +25,8 @@ mod connect;
 
 use super::{
     Adapter, AdapterKind, CatalogColumn, CatalogRelation, Cell, ColumnInfo, CsvRows, DbError,
-    DbResult, ExistingRelation, QueryResult, RelationKind, group_catalog, quote, quote_literal,
+    DbResult, ExistingRelation, Features, QueryResult, RelationKind, group_catalog, quote,
+    quote_literal,
 };
 use crate::project::profile::PostgresTarget;
 use connect::Connector;
@@ -283,6 +284,14 @@ impl Adapter for PostgresAdapter {
 
     fn database(&self) -> &str {
         &self.database
+    }
+
+    fn features(&self) -> Features {
+        Features {
+            unlogged_tables: true,
+            index_methods: true,
+            rename_indexed_tables: true,
+        }
     }
 
     fn encryption(&self) -> Option<&str> {

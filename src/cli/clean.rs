@@ -2,11 +2,11 @@
 
 use super::Outcome;
 use crate::diagnostic::{Diagnostic, Result};
-use crate::settings::{self, Global};
-use crate::ui;
+use crate::settings::Flags;
+use crate::{project, ui};
 
-pub fn run(global: &Global) -> Result<Outcome> {
-    let (project, _) = settings::load_project(global)?;
+pub fn run(flags: &Flags) -> Result<Outcome> {
+    let project = project::read_project_file(flags.project_dir())?;
     for target in &project.clean_targets {
         let path = project.root.join(target);
         let inside = path

@@ -1,74 +1,51 @@
-//! `uxt compile`: load, parse, plan, compile, write `target/compiled/` and the manifest.
+//! `uxt compile`: load, settings, parse, plan, connect, compile, write `target/compiled/` and
+//! the manifest; or with `--inline`, compile that SQL and print it.
 
-use std::collections::BTreeMap;
-use std::rc::Rc;
-
-use super::{Outcome, compile_nodes, connect, snapshot, write_manifest};
+use super::Outcome;
+use crate::artifacts::{self, Invocation};
 use crate::diagnostic::Result;
 use crate::graph::{self, Selection};
-use crate::jinja::{NodeValues, Phase, Scope};
-use crate::settings::{self, Global};
-use crate::ui;
+use crate::settings::{Flags, Settings};
+use crate::{adapter, compile, deps, manifest, project, ui};
 
-pub async fn run(
-    global: &Global,
-    selection: &Selection,
-    inline: Option<&str>,
-    full_refresh: bool,
-    invocation_id: &str,
-) -> Result<Outcome> {
-    let session = settings::session(global, "compile", full_refresh, invocation_id)?;
-    let adapter = connect(&session).await?;
+pub async fn run(flags: &Flags, selection: &Selection, inline: Option<&str>) -> Result<Outcome> {
+    let project = project::load(flags.project_dir())?;
+    let settings = Settings::resolve(flags, &project)?;
+    deps::check(&deps::Project::of(&project, &settings.vars))?;
+    let parsed = manifest::parse(&project, &settings)?;
     if let Some(sql) = inline {
-        ui::data(&compile_inline(&session, sql).await?);
+        graph::check_cycles(&parsed.manifest)?;
+        let adapter = adapter::open(&settings.target, &project.root).await?;
+        ui::data(&compile::inline(&parsed, &adapter, sql).await?);
         return Ok(Outcome::Success);
     }
     let plan = graph::plan(
-        &session.manifest,
-        &session.dag,
+        &parsed.manifest,
         selection,
-        session.project.files.selectors.as_ref(),
+        project.files.selectors.as_ref(),
         &["model", "analysis"],
     )?;
-    let relations = snapshot(adapter.as_ref(), &session, &plan.order).await?;
-    let compiled = compile_nodes(&session, plan.order.clone(), &relations, full_refresh).await?;
-    super::require_compiled(&compiled)?;
-    crate::compile::write(&session.manifest, &session.project.target_dir(), &compiled)?;
-    let sql: BTreeMap<String, String> = compiled
-        .iter()
-        .map(|(id, c)| (id.clone(), c.sql.clone()))
-        .collect();
-    write_manifest(&session, &sql, invocation_id, "compile")?;
+    let adapter = adapter::open(&settings.target, &project.root).await?;
+    let compilation =
+        compile::compile(&parsed, &adapter, &plan.order, settings.full_refresh).await?;
+    compilation.require_all()?;
+    let target_dir = project.target_dir();
+    artifacts::write_compiled(&parsed.manifest, &target_dir, &compilation.nodes)?;
+    let sql = compilation.sql();
+    let invocation = Invocation::new(&settings, &project.root);
+    artifacts::write_manifest(&target_dir, &parsed.manifest, &sql, &invocation)?;
     if let ([only], false) = (plan.order.as_slice(), selection.select.is_empty()) {
         ui::info(&format!(
             "Compiled node '{}' is:",
-            session.manifest.nodes[only].name
+            parsed.manifest.nodes[only].name
         ));
         ui::data(&sql[only]);
     } else {
         ui::info(&format!(
             "Compiled {} nodes into {}",
-            compiled.len(),
-            session.project.target_dir().join("compiled").display()
+            compilation.nodes.len(),
+            target_dir.join("compiled").display()
         ));
     }
     Ok(Outcome::Success)
-}
-
-/// Renders ad-hoc SQL as if it were a model of the project.
-pub async fn compile_inline(session: &settings::Session, sql: &str) -> Result<String> {
-    let jinja = session.jinja.clone();
-    let text = sql.to_string();
-    let rendered = tokio::task::spawn_blocking(move || {
-        let scope = Rc::new(Scope::new(
-            Phase::Compile,
-            "sql_operation.inline",
-            Default::default(),
-            false,
-        ));
-        jinja.render_str("--inline", &text, scope, NodeValues::default())
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))??;
-    Ok(rendered)
 }

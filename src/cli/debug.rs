@@ -4,18 +4,18 @@ use super::Outcome;
 use crate::adapter;
 use crate::diagnostic::Result;
 use crate::project::profile::{RootCert, TargetKind};
-use crate::settings::{self, Global};
-use crate::ui;
+use crate::settings::{Flags, Settings};
+use crate::{project, ui};
 
-pub async fn run(global: &Global) -> Result<Outcome> {
+pub async fn run(flags: &Flags) -> Result<Outcome> {
     ui::info(&format!("uxt version: {}", env!("CARGO_PKG_VERSION")));
-    let (project, vars) = settings::load_project(global)?;
+    let project = project::read_project_file(flags.project_dir())?;
     ui::info(&format!(
         "project: {} ({})",
         project.name,
         project.root.join(&project.project_file.path).display()
     ));
-    let target = settings::resolve_target(global, &project, &vars)?;
+    let target = Settings::resolve(flags, &project)?.target;
     ui::info(&format!(
         "profile: {}  target: {}  threads: {}",
         target.profile_name, target.name, target.threads

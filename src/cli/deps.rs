@@ -3,16 +3,18 @@
 use super::Outcome;
 use crate::deps::{self, AddPackage, Options};
 use crate::diagnostic::Result;
-use crate::settings::{self, Global};
+use crate::project;
+use crate::settings::{self, Flags};
 
 pub fn run(
-    global: &Global,
+    flags: &Flags,
     lock: bool,
     upgrade: bool,
     add_package: Option<&str>,
     source: &str,
 ) -> Result<Outcome> {
-    let (project, vars) = settings::load_project(global)?;
+    let project = project::read_project_file(flags.project_dir())?;
+    let vars = settings::parse_vars(flags.vars.as_deref())?;
     let add_package = add_package.map(|text| {
         let (name, version) = match text.rsplit_once('@') {
             Some((name, version)) if !name.is_empty() => (name, Some(version.to_string())),

@@ -1,15 +1,20 @@
-//! `uxt docs generate`: load, parse, compile, read the catalog, analyse column lineage, write
-//! `manifest.json`, `catalog.json`, `lineage.json` and the site. `uxt docs serve`: serve
+//! `uxt docs generate`: load, settings, parse, connect, compile, write the manifest, read the
+//! catalog, analyse column lineage, write `catalog.json`, `lineage.json` and the site. `uxt docs serve`: serve
 //! `target/` over HTTP.
 
 use std::collections::BTreeMap;
 
-use super::{Outcome, compile_nodes, connect, invocation, snapshot, write_manifest};
-use crate::adapter::{Adapter, CatalogRelation};
+use std::sync::Arc;
+
+use super::Outcome;
+use crate::adapter::{self, Adapter, CatalogRelation};
+use crate::artifacts::{self, Invocation};
 use crate::diagnostic::{Error, Result};
 use crate::graph::{self, Selection};
-use crate::settings::{self, Global, Session};
-use crate::ui;
+use crate::manifest::{self, Parsed};
+use crate::project::{self, Project};
+use crate::settings::{Flags, Settings};
+use crate::{compile, deps, ui};
 
 /// `uxt docs generate`'s flags.
 pub struct Generate<'a> {
@@ -19,38 +24,41 @@ pub struct Generate<'a> {
     pub single_file: bool,
 }
 
-pub async fn generate(
-    global: &Global,
-    flags: Generate<'_>,
-    invocation_id: &str,
-) -> Result<Outcome> {
-    let session = settings::session(global, "generate", false, invocation_id)?;
-    let target_dir = session.project.target_dir();
-    let adapter = if flags.no_compile && flags.empty_catalog {
+pub async fn generate(flags: &Flags, generate: Generate<'_>) -> Result<Outcome> {
+    let project = project::load(flags.project_dir())?;
+    let settings = Settings::resolve(flags, &project)?;
+    deps::check(&deps::Project::of(&project, &settings.vars))?;
+    let parsed = manifest::parse(&project, &settings)?;
+    graph::check_cycles(&parsed.manifest)?;
+    let target_dir = project.target_dir();
+    let adapter = if generate.no_compile && generate.empty_catalog {
         None
     } else {
-        Some(connect(&session).await?)
+        Some(adapter::open(&settings.target, &project.root).await?)
     };
-    let compiled = match (&adapter, flags.no_compile) {
-        (Some(adapter), false) => compile(&session, adapter.as_ref()).await?,
+    let compiled = match (&adapter, generate.no_compile) {
+        (Some(adapter), false) => compile_all(&project, &parsed, adapter).await?,
         _ => BTreeMap::new(),
     };
-    write_manifest(&session, &compiled, invocation_id, "generate")?;
+    let invocation = Invocation::new(&settings, &project.root);
+    artifacts::write_manifest(&target_dir, &parsed.manifest, &compiled, &invocation)?;
 
-    let catalog = match (&adapter, flags.empty_catalog) {
-        (Some(adapter), false) => read_catalog(&session, adapter.as_ref(), flags.selection).await?,
+    let catalog = match (&adapter, generate.empty_catalog) {
+        (Some(adapter), false) => {
+            read_catalog(&project, &parsed, adapter.as_ref(), generate.selection).await?
+        }
         _ => BTreeMap::new(),
     };
-    let invocation = invocation(&session, invocation_id, "generate");
+    let invocation = Invocation::new(&settings, &project.root);
     let (nodes, sources): (BTreeMap<_, _>, BTreeMap<_, _>) = catalog
         .clone()
         .into_iter()
         .partition(|(id, _)| !id.starts_with("source."));
-    let database = session.ctx.target_database.clone();
-    crate::artifacts::write(
+    let database = settings.target.database();
+    artifacts::write(
         &target_dir,
         "catalog.json",
-        &crate::artifacts::catalog_json(&nodes, &sources, &database, &[], &invocation),
+        &artifacts::catalog_json(&nodes, &sources, &database, &[], &invocation),
     )?;
     ui::info(&format!(
         "Catalog written to {}",
@@ -66,11 +74,11 @@ pub async fn generate(
             )
         })
         .collect();
-    let lineage = crate::lineage::project(&session.manifest, &compiled, &columns);
-    crate::artifacts::write(
+    let lineage = crate::lineage::project(&parsed.manifest, &compiled, &columns);
+    artifacts::write(
         &target_dir,
         "lineage.json",
-        &crate::artifacts::lineage_json(&lineage, &invocation),
+        &artifacts::lineage_json(&lineage, &invocation),
     )?;
     let unanalysed = lineage.values().filter(|l| l.is_err()).count();
     if unanalysed > 0 {
@@ -82,49 +90,60 @@ pub async fn generate(
     }
 
     let dashboards = crate::dashboard::draw(
-        &session.manifest,
+        &parsed.manifest,
         &compiled,
         adapter.clone(),
-        session.threads,
+        settings.threads,
     )
     .await;
     crate::dashboard::report(&dashboards);
-    crate::artifacts::write(
+    artifacts::write(
         &target_dir,
         "dashboards.json",
-        &crate::artifacts::dashboards_json(&dashboards, &invocation),
+        &artifacts::dashboards_json(&dashboards, &invocation),
     )?;
+    let (runs, unreadable) = crate::artifacts::history::read(&target_dir)?;
+    if unreadable > 0 {
+        ui::warn(&format!(
+            "{unreadable} lines of `{}` are not runs and were left out of the pipeline page",
+            target_dir.join(crate::artifacts::history::FILE).display()
+        ));
+    }
     let data = crate::docs::site_data(&crate::docs::Inputs {
-        manifest: &session.manifest,
+        manifest: &parsed.manifest,
         compiled: &compiled,
         catalog: &catalog,
         lineage: &lineage,
-        adapter_type: session.ctx.adapter_kind.name(),
+        adapter_type: settings.target.adapter_kind().name(),
         generated_at: invocation
             .generated_at
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        has_catalog: !flags.empty_catalog,
+        has_catalog: !generate.empty_catalog,
         dashboards: &dashboards,
+        runs: &runs,
     });
-    let page = crate::docs::write(&target_dir, &data, flags.single_file)?;
+    let page = crate::docs::write(&target_dir, &data, generate.single_file)?;
     ui::info(&format!("Docs site written to {}", page.display()));
     Ok(Outcome::Success)
 }
 
 /// Compiles every node that has SQL (not seeds), so the site can show it and analyse it.
-async fn compile(session: &Session, adapter: &dyn Adapter) -> Result<BTreeMap<String, String>> {
+async fn compile_all(
+    project: &Project,
+    parsed: &Parsed,
+    adapter: &Arc<dyn Adapter>,
+) -> Result<BTreeMap<String, String>> {
     let plan = graph::plan(
-        &session.manifest,
-        &session.dag,
+        &parsed.manifest,
         &Selection::default(),
         None,
         &["model", "snapshot", "analysis", "test"],
     )?;
-    let relations = snapshot(adapter, session, &plan.order).await?;
-    let compiled = compile_nodes(session, plan.order.clone(), &relations, false).await?;
-    crate::compile::write(&session.manifest, &session.project.target_dir(), &compiled)?;
+    let compilation = compile::compile(parsed, adapter, &plan.order, false).await?;
+    artifacts::write_compiled(&parsed.manifest, &project.target_dir(), &compilation.nodes)?;
     // A render that needs relations not built yet has no SQL to show; its page says so.
-    Ok(compiled
+    Ok(compilation
+        .nodes
         .into_iter()
         .filter(|(_, c)| c.deferred.is_none())
         .map(|(id, c)| (id, c.sql))
@@ -134,23 +153,21 @@ async fn compile(session: &Session, adapter: &dyn Adapter) -> Result<BTreeMap<St
 /// The warehouse's description of the selected nodes and sources, by `unique_id`: one
 /// introspection query over their schemas.
 async fn read_catalog(
-    session: &Session,
+    project: &Project,
+    parsed: &Parsed,
     adapter: &dyn Adapter,
     selection: &Selection,
 ) -> Result<BTreeMap<String, CatalogRelation>> {
+    let manifest = &parsed.manifest;
     let plan = graph::plan(
-        &session.manifest,
-        &session.dag,
+        manifest,
         selection,
-        session.project.files.selectors.as_ref(),
+        project.files.selectors.as_ref(),
         &["model", "seed", "snapshot", "source"],
     )?;
     let mut wanted: BTreeMap<(String, String), String> = BTreeMap::new();
     for id in &plan.order {
-        let relation = match (
-            session.manifest.nodes.get(id),
-            session.manifest.sources.get(id),
-        ) {
+        let relation = match (manifest.nodes.get(id), manifest.sources.get(id)) {
             (Some(node), _) if node.relation_name().is_some() => (&node.schema, &node.alias),
             (_, Some(source)) => (&source.schema, &source.identifier),
             _ => continue,
@@ -164,12 +181,11 @@ async fn read_catalog(
         .order
         .iter()
         .filter_map(|id| {
-            session
-                .manifest
+            manifest
                 .nodes
                 .get(id)
                 .map(|n| n.schema.clone())
-                .or_else(|| session.manifest.sources.get(id).map(|s| s.schema.clone()))
+                .or_else(|| manifest.sources.get(id).map(|s| s.schema.clone()))
         })
         .collect();
     schemas.sort();
@@ -190,8 +206,8 @@ async fn read_catalog(
 }
 
 /// `uxt docs serve`: serves the target folder until interrupted.
-pub async fn serve(global: &Global, host: &str, port: u16, browser: bool) -> Result<Outcome> {
-    let (project, _) = settings::load_project(global)?;
+pub async fn serve(flags: &Flags, host: &str, port: u16, browser: bool) -> Result<Outcome> {
+    let project = project::read_project_file(flags.project_dir())?;
     let target_dir = project.target_dir();
     if !target_dir.join(crate::docs::INDEX).is_file() {
         return Err(Error::Usage(format!(

@@ -1,38 +1,44 @@
-//! `uxt ls`: load, parse, select; prints resources for scripts.
+//! `uxt ls`: load, settings, parse, plan; prints the selected resources for scripts.
 
 use serde_json::{Map, Value as Json, json};
 
 use super::{LsOutput, Outcome};
 use crate::diagnostic::Result;
 use crate::graph::{self, Selection};
-use crate::settings::{self, Global};
-use crate::ui;
+use crate::settings::{Flags, Settings};
+use crate::{deps, manifest, project, ui};
+
+/// Every resource type `ls` lists, by the first part of its unique_id.
+const ALL_TYPES: [&str; 6] = ["model", "seed", "snapshot", "test", "analysis", "source"];
 
 pub fn run(
-    global: &Global,
+    flags: &Flags,
     selection: &Selection,
     resource_types: &[String],
     output: LsOutput,
     keys: &[String],
-    invocation_id: &str,
 ) -> Result<Outcome> {
-    let session = settings::session(global, "ls", false, invocation_id)?;
-    let selection_graph = graph::selection_graph(&session.manifest);
-    let selected = graph::select_ids(
-        &selection_graph,
+    let project = project::load(flags.project_dir())?;
+    let settings = Settings::resolve(flags, &project)?;
+    deps::check(&deps::Project::of(&project, &settings.vars))?;
+    let parsed = manifest::parse(&project, &settings)?;
+    let wanted: Vec<&str> =
+        if resource_types.is_empty() || resource_types.iter().any(|t| t == "all") {
+            ALL_TYPES.to_vec()
+        } else {
+            resource_types.iter().map(String::as_str).collect()
+        };
+    let plan = graph::plan(
+        &parsed.manifest,
         selection,
-        session.project.files.selectors.as_ref(),
+        project.files.selectors.as_ref(),
+        &wanted,
     )?;
-    let wanted = |id: &str| {
-        resource_types.is_empty()
-            || resource_types
-                .iter()
-                .any(|t| t == "all" || id.starts_with(&format!("{t}.")))
-    };
-    for id in selected.iter().filter(|id| wanted(id)) {
-        let (name, path, fqn, resource_type, extra) = if let Some(node) =
-            session.manifest.nodes.get(id)
-        {
+    let mut selected = plan.order;
+    selected.sort();
+    let manifest = &parsed.manifest;
+    for id in &selected {
+        let (name, path, fqn, resource_type, extra) = if let Some(node) = manifest.nodes.get(id) {
             (
                 node.name.clone(),
                 node.original_file_path.clone(),
@@ -40,7 +46,7 @@ pub fn run(
                 node.resource_type.as_str(),
                 json!({"alias": node.alias, "config": node.config, "tags": node.tags(), "depends_on": {"nodes": node.depends_on_nodes}, "package_name": node.package_name}),
             )
-        } else if let Some(source) = session.manifest.sources.get(id) {
+        } else if let Some(source) = manifest.sources.get(id) {
             (
                 format!("{}.{}", source.source_name, source.name),
                 source.original_file_path.clone(),

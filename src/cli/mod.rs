@@ -15,16 +15,12 @@ mod simulate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::adapter::{self, Adapter};
-use crate::compile::Relations;
-use crate::diagnostic::{Diagnostic, Error, Result};
-use crate::jinja::Warehouse;
-use crate::settings::{Global, Session};
-use crate::ui::{self, LogFormat, UiConfig};
+use crate::diagnostic::Error;
+use crate::settings::Flags;
+use crate::ui::{self, LogFormat};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -292,6 +288,59 @@ pub enum Outcome {
     Interrupted,
 }
 
+impl Command {
+    /// dbt's name for the command (`flags.WHICH`, `args.which` in artifacts).
+    fn which(&self) -> &'static str {
+        match self {
+            Command::Run { .. } => "run",
+            Command::Seed { .. } => "seed",
+            Command::Snapshot { .. } => "snapshot",
+            Command::Test { .. } => "test",
+            Command::Build { .. } => "build",
+            Command::Compile { .. } => "compile",
+            Command::Ls { .. } => "ls",
+            Command::Show { .. } => "show",
+            Command::Simulate { .. } => "simulate",
+            Command::Deps { .. } => "deps",
+            Command::Debug => "debug",
+            Command::Clean => "clean",
+            Command::Parse => "parse",
+            Command::Docs {
+                command: DocsCommand::Generate { .. },
+            } => "generate",
+            Command::Docs {
+                command: DocsCommand::Serve { .. },
+            } => "serve",
+        }
+    }
+
+    /// The command's own flags that settings resolve: `--full-refresh`, `--fail-fast`.
+    fn full_refresh_and_fail_fast(&self) -> (bool, bool) {
+        match *self {
+            Command::Run {
+                full_refresh,
+                fail_fast,
+                ..
+            }
+            | Command::Seed {
+                full_refresh,
+                fail_fast,
+                ..
+            }
+            | Command::Build {
+                full_refresh,
+                fail_fast,
+                ..
+            } => (full_refresh, fail_fast),
+            Command::Snapshot { fail_fast, .. } | Command::Test { fail_fast, .. } => {
+                (false, fail_fast)
+            }
+            Command::Compile { full_refresh, .. } => (full_refresh, false),
+            _ => (false, false),
+        }
+    }
+}
+
 /// A folder from one of dbt's environment variables, which orchestrators set (dagster-dbt passes
 /// `DBT_PROFILES_DIR`); uxt's own flags and variables come first.
 fn dbt_env_dir(name: &str) -> Option<PathBuf> {
@@ -302,36 +351,33 @@ fn dbt_env_dir(name: &str) -> Option<PathBuf> {
 
 /// Runs the parsed command line and returns the process's exit code.
 pub fn run(cli: Cli) -> ExitCode {
-    let invocation_id = uuid::Uuid::new_v4().to_string();
-    let color = !cli.global.no_color
-        && !cli.global.dbt.no_use_colors
-        && std::env::var_os("NO_COLOR").is_none()
-        && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    ui::init(UiConfig {
-        quiet: cli.global.quiet,
-        format: match cli.global.log_format {
-            LogFormatArg::Text => LogFormat::Text,
-            LogFormatArg::Json => LogFormat::Json,
-        },
-        color,
-        invocation_id: invocation_id.clone(),
-    });
-    let global = Global {
+    let (full_refresh, fail_fast) = cli.command.full_refresh_and_fail_fast();
+    let flags = Flags {
+        command: cli.command.which(),
+        invocation_id: uuid::Uuid::new_v4().to_string(),
         project_dir: cli
             .global
             .project_dir
-            .clone()
             .or_else(|| dbt_env_dir("DBT_PROJECT_DIR")),
         profiles_dir: cli
             .global
             .profiles_dir
-            .clone()
             .or_else(|| dbt_env_dir("DBT_PROFILES_DIR")),
-        target: cli.global.target.clone(),
-        profile: cli.global.profile.clone(),
-        vars: cli.global.vars.clone(),
+        target: cli.global.target,
+        profile: cli.global.profile,
+        vars: cli.global.vars,
         threads: cli.global.threads,
+        full_refresh,
+        fail_fast,
+        quiet: cli.global.quiet,
+        log_format: match cli.global.log_format {
+            LogFormatArg::Text => LogFormat::Text,
+            LogFormatArg::Json => LogFormat::Json,
+        },
+        // dbt's `--no-use-colors` is `--no-color`.
+        no_color: cli.global.no_color || cli.global.dbt.no_use_colors,
     };
+    ui::init(flags.ui());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -344,67 +390,16 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
-            Command::Run {
-                select,
-                full_refresh,
-                fail_fast,
-            } => {
-                dag_run(
-                    &global,
-                    &select,
-                    "run",
-                    &["model"],
-                    full_refresh,
-                    fail_fast,
-                    &invocation_id,
-                )
-                .await
+            Command::Run { select, .. } => run::run(&flags, &select.selection(), &["model"]).await,
+            Command::Seed { select, .. } => run::run(&flags, &select.selection(), &["seed"]).await,
+            Command::Snapshot { select, .. } => {
+                run::run(&flags, &select.selection(), &["snapshot"]).await
             }
-            Command::Seed {
-                select,
-                full_refresh,
-                fail_fast,
-            } => {
-                dag_run(
-                    &global,
-                    &select,
-                    "seed",
-                    &["seed"],
-                    full_refresh,
-                    fail_fast,
-                    &invocation_id,
-                )
-                .await
-            }
-            Command::Snapshot { select, fail_fast } => {
-                dag_run(
-                    &global,
-                    &select,
-                    "snapshot",
-                    &["snapshot"],
-                    false,
-                    fail_fast,
-                    &invocation_id,
-                )
-                .await
-            }
-            Command::Test { select, fail_fast } => {
-                dag_run(
-                    &global,
-                    &select,
-                    "test",
-                    &["test"],
-                    false,
-                    fail_fast,
-                    &invocation_id,
-                )
-                .await
-            }
+            Command::Test { select, .. } => run::run(&flags, &select.selection(), &["test"]).await,
             Command::Build {
                 select,
                 resource_type,
-                full_refresh,
-                fail_fast,
+                ..
             } => {
                 let all = ["seed", "model", "snapshot", "test"];
                 let chosen: Vec<&str> = if resource_type.is_empty() {
@@ -415,30 +410,10 @@ pub fn run(cli: Cli) -> ExitCode {
                         .filter(|t| resource_type.iter().any(|r| r == t))
                         .collect()
                 };
-                dag_run(
-                    &global,
-                    &select,
-                    "build",
-                    &chosen,
-                    full_refresh,
-                    fail_fast,
-                    &invocation_id,
-                )
-                .await
+                run::run(&flags, &select.selection(), &chosen).await
             }
-            Command::Compile {
-                select,
-                inline,
-                full_refresh,
-            } => {
-                compile::run(
-                    &global,
-                    &select.selection(),
-                    inline.as_deref(),
-                    full_refresh,
-                    &invocation_id,
-                )
-                .await
+            Command::Compile { select, inline, .. } => {
+                compile::run(&flags, &select.selection(), inline.as_deref()).await
             }
             Command::Ls {
                 select,
@@ -446,12 +421,11 @@ pub fn run(cli: Cli) -> ExitCode {
                 output,
                 output_keys,
             } => ls::run(
-                &global,
+                &flags,
                 &select.selection(),
                 &resource_type,
                 output,
                 &output_keys,
-                &invocation_id,
             ),
             Command::Show {
                 select,
@@ -460,12 +434,11 @@ pub fn run(cli: Cli) -> ExitCode {
                 output,
             } => {
                 show::run(
-                    &global,
+                    &flags,
                     &select.selection(),
                     inline.as_deref(),
                     limit,
                     output,
-                    &invocation_id,
                 )
                 .await
             }
@@ -485,17 +458,17 @@ pub fn run(cli: Cli) -> ExitCode {
                     seed,
                     reset,
                 };
-                simulate::run(&global, options).await
+                simulate::run(&flags, options).await
             }
             Command::Deps {
                 lock,
                 upgrade,
                 add_package,
                 source,
-            } => deps::run(&global, lock, upgrade, add_package.as_deref(), &source),
-            Command::Debug => debug::run(&global).await,
-            Command::Clean => clean::run(&global),
-            Command::Parse => parse::run(&global, &invocation_id),
+            } => deps::run(&flags, lock, upgrade, add_package.as_deref(), &source),
+            Command::Debug => debug::run(&flags).await,
+            Command::Clean => clean::run(&flags),
+            Command::Parse => parse::run(&flags),
             Command::Docs {
                 command:
                     DocsCommand::Generate {
@@ -506,14 +479,13 @@ pub fn run(cli: Cli) -> ExitCode {
                     },
             } => {
                 docs::generate(
-                    &global,
+                    &flags,
                     docs::Generate {
                         selection: &select.selection(),
                         no_compile,
                         empty_catalog,
                         single_file,
                     },
-                    &invocation_id,
                 )
                 .await
             }
@@ -524,7 +496,7 @@ pub fn run(cli: Cli) -> ExitCode {
                         host,
                         browser,
                     },
-            } => docs::serve(&global, &host, port, browser).await,
+            } => docs::serve(&flags, &host, port, browser).await,
         }
     });
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
@@ -545,133 +517,4 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// The commands that run part of the DAG differ only in what they select.
-async fn dag_run(
-    global: &Global,
-    select: &SelectArgs,
-    command: &str,
-    resource_types: &[&str],
-    full_refresh: bool,
-    fail_fast: bool,
-    invocation_id: &str,
-) -> Result<Outcome> {
-    let task = run::Task {
-        command,
-        resource_types,
-        full_refresh,
-        fail_fast,
-    };
-    run::run(global, &select.selection(), task, invocation_id).await
-}
-
-/// Opens the warehouse of a target; a failure names the target and profile to check.
-async fn connect_target(
-    target: &crate::project::profile::Target,
-    root: &std::path::Path,
-) -> Result<Arc<dyn Adapter>> {
-    adapter::connect(target, root).await.map_err(|error| {
-        Error::Diagnostics(vec![
-            Diagnostic::new("uxt::adapter::connect", error.message).with_help(format!(
-                "check target `{}` of profile `{}` in profiles.yml, and that the database is running",
-                target.name, target.profile_name
-            )),
-        ])
-    })
-}
-
-/// Opens the warehouse of the session's target and makes it reachable from Jinja.
-async fn connect(session: &Session) -> Result<Arc<dyn Adapter>> {
-    let adapter = connect_target(&session.target, &session.project.root).await?;
-    session.ctx.set_warehouse(Warehouse {
-        adapter: adapter.clone(),
-        runtime: tokio::runtime::Handle::current(),
-    });
-    Ok(adapter)
-}
-
-/// One introspection query for every schema the nodes build into.
-async fn snapshot(adapter: &dyn Adapter, session: &Session, ids: &[String]) -> Result<Relations> {
-    let mut schemas: Vec<String> = ids
-        .iter()
-        .filter_map(|id| session.manifest.nodes.get(id))
-        .map(|n| n.schema.clone())
-        .collect();
-    schemas.sort();
-    schemas.dedup();
-    let existing = adapter.list_relations(&schemas).await.map_err(|error| {
-        anyhow::anyhow!(
-            "while listing the relations of {}: {error}",
-            schemas.join(", ")
-        )
-    })?;
-    Ok(Relations::new(existing))
-}
-
-/// Compiles on a blocking thread: renders may wait on the warehouse, which must not happen on
-/// the async executor.
-async fn compile_nodes(
-    session: &Session,
-    ids: Vec<String>,
-    relations: &Relations,
-    full_refresh: bool,
-) -> Result<std::collections::BTreeMap<String, crate::compile::Compiled>> {
-    let manifest = session.manifest.clone();
-    let jinja = session.jinja.clone();
-    let relations = relations.clone();
-    let compiled = tokio::task::spawn_blocking(move || {
-        crate::compile::compile(&manifest, &jinja, &ids, &relations, full_refresh)
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("compilation stopped: {e}"))??;
-    Ok(compiled)
-}
-
-/// For commands that stop at compiling (`compile`, `show`): a render that failed after querying
-/// the warehouse has no later chance, so its error is the command's.
-fn require_compiled(
-    compiled: &std::collections::BTreeMap<String, crate::compile::Compiled>,
-) -> Result<()> {
-    let deferred: Vec<Diagnostic> = compiled
-        .values()
-        .filter_map(|c| c.deferred.clone())
-        .collect();
-    if deferred.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Diagnostics(deferred))
-    }
-}
-
-/// The invocation record written into artifacts.
-fn invocation<'a>(
-    session: &'a Session,
-    invocation_id: &'a str,
-    command: &'a str,
-) -> crate::artifacts::Invocation<'a> {
-    crate::artifacts::Invocation {
-        invocation_id,
-        generated_at: chrono::Utc::now(),
-        adapter_type: session.ctx.adapter_kind.name(),
-        command,
-        project_root: session.project.root.display().to_string(),
-        args: serde_json::json!({"which": command, "target": session.target.name, "threads": session.threads}),
-    }
-}
-
-/// Writes `manifest.json` with the SQL compiled by this command.
-fn write_manifest(
-    session: &Session,
-    compiled: &std::collections::BTreeMap<String, String>,
-    invocation_id: &str,
-    command: &str,
-) -> Result<()> {
-    crate::artifacts::write_manifest(
-        &session.project.target_dir(),
-        &session.manifest,
-        compiled,
-        &invocation(session, invocation_id, command),
-    )?;
-    Ok(())
 }

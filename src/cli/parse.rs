@@ -1,24 +1,36 @@
-//! `uxt parse`: load and parse the project; write `target/manifest.json`.
+//! `uxt parse`: load, settings, parse, check the graph; write `target/manifest.json`.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use super::{Outcome, write_manifest};
+use super::Outcome;
+use crate::artifacts::{self, Invocation};
 use crate::diagnostic::Result;
-use crate::settings::{self, Global};
-use crate::ui;
+use crate::settings::{Flags, Settings};
+use crate::{deps, graph, manifest, project, ui};
 
-pub fn run(global: &Global, invocation_id: &str) -> Result<Outcome> {
+pub fn run(flags: &Flags) -> Result<Outcome> {
     let clock = Instant::now();
-    let session = settings::session(global, "parse", false, invocation_id)?;
-    write_manifest(&session, &BTreeMap::new(), invocation_id, "parse")?;
+    let project = project::load(flags.project_dir())?;
+    let settings = Settings::resolve(flags, &project)?;
+    deps::check(&deps::Project::of(&project, &settings.vars))?;
+    let parsed = manifest::parse(&project, &settings)?;
+    graph::check_cycles(&parsed.manifest)?;
+    let invocation = Invocation::new(&settings, &project.root);
+    artifacts::write_manifest(
+        &project.target_dir(),
+        &parsed.manifest,
+        &BTreeMap::new(),
+        &invocation,
+    )?;
+    let manifest = &parsed.manifest;
     ui::info(&format!(
         "Parsed {} nodes, {} sources and {} macros in {:.2}s; wrote {}",
-        session.manifest.nodes.len(),
-        session.manifest.sources.len(),
-        session.manifest.macros.len(),
+        manifest.nodes.len(),
+        manifest.sources.len(),
+        manifest.macros.len(),
         clock.elapsed().as_secs_f64(),
-        session.project.target_dir().join("manifest.json").display()
+        project.target_dir().join("manifest.json").display()
     ));
     Ok(Outcome::Success)
 }

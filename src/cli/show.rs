@@ -1,32 +1,35 @@
-//! `uxt show`: compiles a node or inline SQL, runs it with a limit, prints the rows.
+//! `uxt show`: load, settings, parse, plan, connect, compile one node (or `--inline` SQL), run
+//! it with a limit, print the rows.
 
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 
-use super::{Outcome, ShowOutput, compile::compile_inline, compile_nodes, connect, snapshot};
+use super::{Outcome, ShowOutput};
 use crate::diagnostic::{Diagnostic, Result};
-use crate::exec::materialize::body;
+use crate::exec::materialize;
 use crate::graph::{self, Selection};
-use crate::settings::{self, Global};
-use crate::ui;
+use crate::settings::{Flags, Settings};
+use crate::{adapter, compile, deps, manifest, project, ui};
 
 pub async fn run(
-    global: &Global,
+    flags: &Flags,
     selection: &Selection,
     inline: Option<&str>,
     limit: i64,
     output: ShowOutput,
-    invocation_id: &str,
 ) -> Result<Outcome> {
-    let session = settings::session(global, "show", false, invocation_id)?;
-    let adapter = connect(&session).await?;
+    let project = project::load(flags.project_dir())?;
+    let settings = Settings::resolve(flags, &project)?;
+    deps::check(&deps::Project::of(&project, &settings.vars))?;
+    let parsed = manifest::parse(&project, &settings)?;
+    graph::check_cycles(&parsed.manifest)?;
+    let adapter = adapter::open(&settings.target, &project.root).await?;
     let sql = match inline {
-        Some(sql) => compile_inline(&session, sql).await?,
+        Some(sql) => compile::inline(&parsed, &adapter, sql).await?,
         None => {
             let plan = graph::plan(
-                &session.manifest,
-                &session.dag,
+                &parsed.manifest,
                 selection,
-                session.project.files.selectors.as_ref(),
+                project.files.selectors.as_ref(),
                 &["model", "analysis"],
             )?;
             let [only] = plan.order.as_slice() else {
@@ -40,21 +43,16 @@ pub async fn run(
                 .with_help("pass `--select <model>` or `--inline \"select ...\"`")
                 .into());
             };
-            let relations = snapshot(adapter.as_ref(), &session, &plan.order).await?;
-            let mut compiled =
-                compile_nodes(&session, plan.order.clone(), &relations, false).await?;
-            super::require_compiled(&compiled)?;
-            compiled.remove(only).map(|c| c.sql).unwrap_or_default()
+            let mut compilation = compile::compile(&parsed, &adapter, &plan.order, false).await?;
+            compilation.require_all()?;
+            compilation
+                .nodes
+                .remove(only)
+                .map(|c| c.sql)
+                .unwrap_or_default()
         }
     };
-    let query = if limit >= 0 {
-        format!(
-            "select * from (\n{}\n) as uxt_show limit {limit}",
-            body(&sql)
-        )
-    } else {
-        body(&sql).to_string()
-    };
+    let query = materialize::show_query(&sql, limit);
     let result = adapter.query(&query).await.map_err(|error| {
         Diagnostic::new("uxt::show::query", format!("the query failed: {error}"))
             .with_help("check the SQL with `uxt compile`")

@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 
 use super::Outcome;
 use crate::diagnostic::{Diagnostic, Error, Result};
-use crate::settings::{self, Global};
+use crate::settings::{Flags, Settings};
 use crate::sim::calendar;
 use crate::sim::config::{self as sim_config, DOMAINS};
 use crate::sim::load;
 use crate::sim::world::{self, GENERATOR_VERSION, World};
 use crate::ui;
+use crate::{adapter, project};
 
 /// The flags of `uxt simulate`, which override `simulation.yml`.
 pub struct Options {
@@ -22,9 +23,9 @@ pub struct Options {
     pub reset: bool,
 }
 
-pub async fn run(global: &Global, options: Options) -> Result<Outcome> {
-    let (project, vars) = settings::load_project(global)?;
-    let target = settings::resolve_target(global, &project, &vars)?;
+pub async fn run(flags: &Flags, options: Options) -> Result<Outcome> {
+    let project = project::read_project_file(flags.project_dir())?;
+    let target = Settings::resolve(flags, &project)?.target;
     let mut config = sim_config::load(&project)?;
     if let Some(seed) = options.seed {
         config.seed = seed;
@@ -46,7 +47,7 @@ pub async fn run(global: &Global, options: Options) -> Result<Outcome> {
         }
         config.population = ((f64::from(config.population) * scale).round() as u32).max(100);
     }
-    let adapter = super::connect_target(&target, &project.root).await?;
+    let adapter = adapter::open(&target, &project.root).await?;
     let warehouse = |error: crate::adapter::DbError| {
         Error::Diagnostics(vec![
             Diagnostic::new("uxt::simulate::warehouse", error.message).with_help(

@@ -387,7 +387,7 @@ fn finish(svg: &str, title: &str, marks: &str) -> String {
     format!("{body}<g class=\"marks\">{marks}</g></svg>")
 }
 
-fn legend(series: &[String], colours: &dyn Fn(usize) -> &'static str) -> String {
+fn legend(series: &[String], colours: &[&str]) -> String {
     if series.len() < 2 {
         return String::new();
     }
@@ -396,7 +396,7 @@ fn legend(series: &[String], colours: &dyn Fn(usize) -> &'static str) -> String 
         let _ = write!(
             out,
             "<li><span class=\"swatch\" style=\"background:{}\"></span>{}</li>",
-            colours(index),
+            colours[index],
             escape(name)
         );
     }
@@ -406,6 +406,18 @@ fn legend(series: &[String], colours: &dyn Fn(usize) -> &'static str) -> String 
 
 fn colour(index: usize) -> &'static str {
     PALETTE[index % PALETTE.len()]
+}
+
+/// A series' colour: the palette's by position, except that the words of run and test
+/// outcomes keep their usual colours wherever they appear.
+fn series_colour(name: &str, index: usize) -> &'static str {
+    match name.to_ascii_lowercase().as_str() {
+        "success" | "pass" | "passed" | "ok" => "#2f8f5b",
+        "warn" | "warning" => "#d9a21b",
+        "error" | "fail" | "failed" => "#c2453d",
+        "skipped" | "skip" => "#9aa3b1",
+        _ => colour(index),
+    }
 }
 
 /// Line, area, bar, stacked bar and scatter charts.
@@ -433,6 +445,11 @@ fn xy(chart: &Chart, plotted: &Plotted) -> Result<String, String> {
         };
         series_of_row.push(at);
     }
+    let colours: Vec<&str> = series
+        .iter()
+        .enumerate()
+        .map(|(index, name)| series_colour(name, index))
+        .collect();
     // Each row's place: x position, its value, and (stacked bars) where its segment starts.
     let mut points: Vec<(f64, f64, f64)> = Vec::with_capacity(plotted.rows.len());
     let mut stacks: BTreeMap<(i64, bool), f64> = BTreeMap::new();
@@ -477,13 +494,23 @@ fn xy(chart: &Chart, plotted: &Plotted) -> Result<String, String> {
         high + pad,
     );
     let x_range = axis.range();
+    // Small counts get a tick per whole number rather than fractions of one.
+    let whole = plotted
+        .rows
+        .iter()
+        .all(|row| matches!(row[value_at], Cell::Int(_)));
+    let y_labels = if whole && y_range.1 <= 6.0 && y_range.0 >= 0.0 {
+        y_range.1.floor() as usize + 1
+    } else {
+        6
+    };
     let (svg, map) = frame(
         x_range,
         y_range,
         &|v| axis.label(v),
         axis.label_count(),
         &|v| compact(v),
-        6,
+        y_labels,
     )?;
     let x_name = &plotted.columns[0];
     let tooltip = |row: &[Cell], at: usize| -> String {
@@ -525,14 +552,14 @@ fn xy(chart: &Chart, plotted: &Plotted) -> Result<String, String> {
                         path.join(" "),
                         line[line.len() - 1].0,
                         line[0].0,
-                        colour(at_series)
+                        colours[at_series]
                     );
                 }
                 let _ = write!(
                     marks,
                     "<path class=\"series\" d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\" stroke-linejoin=\"round\"/>",
                     path.join(" "),
-                    colour(at_series)
+                    colours[at_series]
                 );
             }
             let radius = if points.len() > 400 { 1.6 } else { 2.6 };
@@ -542,7 +569,7 @@ fn xy(chart: &Chart, plotted: &Plotted) -> Result<String, String> {
                     "<circle class=\"mark\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"{radius}\" fill=\"{}\"><title>{}</title></circle>",
                     map.x(*x),
                     map.y(*value),
-                    colour(series_of_row[at]),
+                    colours[series_of_row[at]],
                     escape(&tooltip(row, at))
                 );
             }
@@ -554,7 +581,7 @@ fn xy(chart: &Chart, plotted: &Plotted) -> Result<String, String> {
                     "<circle class=\"mark\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\" fill=\"{}\" fill-opacity=\"0.75\"><title>{}</title></circle>",
                     map.x(*x),
                     map.y(*value),
-                    colour(series_of_row[at]),
+                    colours[series_of_row[at]],
                     escape(&tooltip(row, at))
                 );
             }
@@ -581,7 +608,7 @@ fn xy(chart: &Chart, plotted: &Plotted) -> Result<String, String> {
                     from.min(to),
                     (width - 1.0).max(0.5),
                     (from - to).abs().max(0.5),
-                    colour(series_of_row[at]),
+                    colours[series_of_row[at]],
                     escape(&tooltip(row, at))
                 );
             }
@@ -589,7 +616,7 @@ fn xy(chart: &Chart, plotted: &Plotted) -> Result<String, String> {
     }
     Ok(format!(
         "{}{}",
-        legend(&series, &colour),
+        legend(&series, &colours),
         finish(&svg, &chart.title, &marks)
     ))
 }

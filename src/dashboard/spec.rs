@@ -192,6 +192,32 @@ pub struct Chart {
 }
 
 impl Chart {
+    /// A chart of rows uxt computes itself (the pipeline page's), drawn without a query.
+    pub fn built_in(name: &str, title: &str, kind: ChartKind) -> Chart {
+        Chart {
+            name: name.to_string(),
+            title: title.to_string(),
+            description: String::new(),
+            kind,
+            source: ChartSource::Model(Field {
+                name: String::new(),
+                line: 0,
+            }),
+            x: None,
+            y: Vec::new(),
+            color: None,
+            value: None,
+            columns: Vec::new(),
+            aggregate: Aggregate::None,
+            sort: Vec::new(),
+            limit: None,
+            filters: Vec::new(),
+            max_rows: DEFAULT_MAX_ROWS,
+            timeout: DEFAULT_TIMEOUT,
+            line: 0,
+        }
+    }
+
     /// The measures the chart aggregates or plots: `y` for the xy charts, `value` for heatmaps
     /// and KPIs. With `aggregate: count` and none named, the count itself.
     pub fn measures(&self) -> Vec<&Field> {

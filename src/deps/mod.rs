@@ -59,6 +59,18 @@ pub struct Project<'a> {
     pub vars: &'a Map<String, Value>,
 }
 
+impl<'a> Project<'a> {
+    /// The packages' view of a loaded project, with the invocation's `--vars`.
+    pub fn of(project: &'a crate::project::Project, vars: &'a Map<String, Value>) -> Self {
+        Project {
+            root: &project.root,
+            name: &project.name,
+            install_path: &project.packages_install_path,
+            vars,
+        }
+    }
+}
+
 /// Who asked for a package, for messages about conflicts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Requirer {

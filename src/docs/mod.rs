@@ -8,6 +8,7 @@
 //! Markdown rendered here with raw HTML escaped and unsafe link targets dropped.
 
 mod markdown;
+mod pipeline;
 mod serve;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use anyhow::Context;
 use serde_json::{Value as Json, json};
 
 use crate::adapter::CatalogRelation;
+use crate::artifacts::history::Run;
 use crate::dashboard::Dashboard;
 use crate::lineage::Column;
 use crate::manifest::exposures::Exposure;
@@ -48,6 +50,8 @@ pub struct Inputs<'a> {
     pub has_catalog: bool,
     /// The dashboards' charts, drawn.
     pub dashboards: &'a [Dashboard],
+    /// The run history, oldest first.
+    pub runs: &'a [Run],
 }
 
 /// The site's data: one entry per node, source and macro, in a stable order.
@@ -154,6 +158,7 @@ pub fn site_data(inputs: &Inputs) -> Json {
         "generated_at": inputs.generated_at,
         "has_catalog": inputs.has_catalog,
         "nodes": entries,
+        "pipeline": pipeline::summary(inputs.runs, manifest),
     })
 }
 

@@ -2,7 +2,10 @@
 //! under a temporary name and swapped in, `incremental` merged from a temporary table. Nothing
 //! here talks to a database, so every statement can be checked in unit tests.
 
-use crate::adapter::{ColumnInfo, RelationKind, quote, quote_literal};
+use md5::{Digest, Md5};
+use serde_json::Value as Json;
+
+use crate::adapter::{ColumnInfo, Features, RelationKind, quote, quote_literal};
 
 /// Suffixes of the scratch relations a build uses beside its target.
 pub const TMP_SUFFIX: &str = "__uxt_tmp";
@@ -44,6 +47,18 @@ pub fn body(sql: &str) -> &str {
     sql.trim_end().trim_end_matches(';').trim_end()
 }
 
+/// `uxt show`'s query: the node's SQL with at most `limit` rows (all of them when negative).
+pub fn show_query(sql: &str, limit: i64) -> String {
+    if limit >= 0 {
+        format!(
+            "select * from (\n{}\n) as uxt_show limit {limit}",
+            body(sql)
+        )
+    } else {
+        body(sql).to_string()
+    }
+}
+
 /// Drops left-over scratch relations of an earlier, interrupted build.
 pub fn drop_leftovers(names: &Names, leftovers: &[(String, RelationKind)]) -> Vec<String> {
     leftovers
@@ -58,21 +73,204 @@ pub fn drop_leftovers(names: &Names, leftovers: &[(String, RelationKind)]) -> Ve
         .collect()
 }
 
-/// Builds `kind` from `sql` under the temporary name, then swaps it in for the existing relation
-/// (if any) in one transaction, so readers see the old version until the new one is complete.
+/// What a model's config adds to the statements that create its relation, as dbt's adapters
+/// read it: `sql_header` before the `create`, `unlogged` tables, and `indexes` on a new table.
+#[derive(Debug, Clone, Default)]
+pub struct Create {
+    pub sql_header: Option<String>,
+    pub unlogged: bool,
+    pub indexes: Vec<Index>,
+    pub features: Features,
+    /// Goes into index names (see [`create_indexes`]); the caller's clock keeps this pure.
+    pub now: String,
+}
+
+impl Create {
+    /// Reads `sql_header`, `unlogged` and `indexes` from a node's config. The second value lists
+    /// what the engine cannot do and is left out, for a warning.
+    pub fn from_config(
+        config: &serde_json::Map<String, Json>,
+        features: Features,
+        now: String,
+    ) -> Result<(Create, Vec<String>), String> {
+        use crate::project::config::ConfigExt;
+        let create = Create {
+            sql_header: config.str_of("sql_header").map(str::to_owned),
+            unlogged: config.bool_of("unlogged").unwrap_or(false),
+            indexes: indexes(config.get("indexes"))?,
+            features,
+            now,
+        };
+        let mut ignored = Vec::new();
+        if create.unlogged && !features.unlogged_tables {
+            ignored.push("`unlogged` is ignored: this engine has no unlogged tables".to_owned());
+        }
+        if !features.index_methods {
+            for method in create.indexes.iter().filter_map(|i| i.method.as_deref()) {
+                ignored.push(format!(
+                    "index `type: {method}` is ignored: this engine has one kind of index"
+                ));
+            }
+        }
+        Ok((create, ignored))
+    }
+
+    /// `create table <relation> as (<select>)` with the header, `unlogged` where the engine has
+    /// it, as dbt's `create_table_as` builds tables, snapshots included.
+    pub fn table_as(&self, relation: &str, select: &str) -> String {
+        self.create_table(relation, select, "create")
+    }
+
+    fn create_table(&self, relation: &str, select: &str, create: &str) -> String {
+        let unlogged = self.unlogged && self.features.unlogged_tables;
+        self.with_header(format!(
+            "{create} {}table {relation} as (\n{}\n)",
+            if unlogged { "unlogged " } else { "" },
+            body(select)
+        ))
+    }
+
+    /// `sql` preceded by the header, sent in one request as dbt sends it.
+    fn with_header(&self, sql: String) -> String {
+        match self.sql_header.as_deref().map(str::trim) {
+            Some(header) if !header.is_empty() => format!("{header}\n{sql}"),
+            _ => sql,
+        }
+    }
+}
+
+/// One entry of the `indexes` config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    pub columns: Vec<String>,
+    pub unique: bool,
+    /// The access method (`btree`, `hash`, `gin`...), where the engine has several.
+    pub method: Option<String>,
+}
+
+/// Reads `indexes`: a list of mappings with `columns` (a list of column names or expressions,
+/// as written) and optionally `unique` and `type`.
+pub fn indexes(config: Option<&Json>) -> Result<Vec<Index>, String> {
+    let expected = "each entry of `indexes` is a mapping with `columns` (a list) and optionally \
+                    `unique` (true or false) and `type` (`btree`, `hash`, `gin`...)";
+    let entries = match config {
+        None | Some(Json::Null) => return Ok(Vec::new()),
+        Some(Json::Array(entries)) => entries,
+        Some(other) => return Err(format!("`indexes` is `{other}`: {expected}")),
+    };
+    entries
+        .iter()
+        .map(|entry| {
+            let invalid = || format!("invalid index `{entry}`: {expected}");
+            let Json::Object(map) = entry else {
+                return Err(invalid());
+            };
+            if map
+                .keys()
+                .any(|key| !["columns", "unique", "type"].contains(&key.as_str()))
+            {
+                return Err(invalid());
+            }
+            let columns: Vec<String> = match map.get("columns") {
+                Some(Json::Array(columns)) => columns
+                    .iter()
+                    .map(|column| column.as_str().map(str::to_owned))
+                    .collect::<Option<_>>()
+                    .ok_or_else(invalid)?,
+                _ => return Err(invalid()),
+            };
+            if columns.is_empty() {
+                return Err(invalid());
+            }
+            let unique = match map.get("unique") {
+                None | Some(Json::Null) => false,
+                Some(Json::Bool(unique)) => *unique,
+                Some(_) => return Err(invalid()),
+            };
+            let method = match map.get("type") {
+                None | Some(Json::Null) => None,
+                Some(Json::String(method)) => Some(method.clone()),
+                Some(_) => return Err(invalid()),
+            };
+            Ok(Index {
+                columns,
+                unique,
+                method,
+            })
+        })
+        .collect()
+}
+
+/// `create index` statements for `relation` (quoted, qualified). Names are dbt's: the md5 of the
+/// columns, the relation, `unique`, the type and the time, so the indexes of a rebuilt table
+/// never collide with those of the version it replaces. Columns go in as written, as in dbt.
+pub fn create_indexes(relation: &str, create: &Create) -> Vec<String> {
+    create
+        .indexes
+        .iter()
+        .map(|index| {
+            let method = index
+                .method
+                .as_deref()
+                .filter(|_| create.features.index_methods);
+            let mut inputs = index.columns.clone();
+            inputs.extend([
+                relation.to_owned(),
+                if index.unique { "True" } else { "False" }.to_owned(),
+                method.unwrap_or("None").to_owned(),
+                create.now.clone(),
+            ]);
+            let name: String = Md5::digest(inputs.join("_").as_bytes())
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect();
+            format!(
+                "create {}index {}{} on {relation}{} ({})",
+                if index.unique { "unique " } else { "" },
+                if create.features.index_methods {
+                    "if not exists "
+                } else {
+                    ""
+                },
+                quote(&name),
+                method.map_or_else(String::new, |m| format!(" using {m}")),
+                index.columns.join(", ")
+            )
+        })
+        .collect()
+}
+
+/// Builds `kind` from `sql` under the temporary name (a table with its indexes), then swaps it in
+/// for the existing relation (if any) in one transaction, so readers see the old version until
+/// the new one is complete.
 pub fn replace(
     kind: RelationKind,
     names: &Names,
     existing: Option<RelationKind>,
     sql: &str,
+    create: &Create,
 ) -> Vec<String> {
-    let tmp = names.tmp_name();
-    let mut statements = vec![format!(
-        "create {} {} as (\n{}\n)",
-        kind.as_sql(),
-        names.qualified(&tmp),
-        body(sql)
-    )];
+    if kind == RelationKind::Table && !create.features.rename_indexed_tables {
+        // The existing table may carry indexes from an earlier build, which block the swap.
+        let mut statements = Vec::new();
+        if existing == Some(RelationKind::View) {
+            statements.push(format!("drop view {} cascade", names.target()));
+        }
+        statements.push(create.create_table(&names.target(), sql, "create or replace"));
+        statements.extend(create_indexes(&names.target(), create));
+        return statements;
+    }
+    let tmp = names.qualified(&names.tmp_name());
+    let mut statements = match kind {
+        RelationKind::Table => {
+            let mut statements = vec![create.table_as(&tmp, sql)];
+            statements.extend(create_indexes(&tmp, create));
+            statements
+        }
+        RelationKind::View => {
+            vec![create.with_header(format!("create view {tmp} as (\n{}\n)", body(sql)))]
+        }
+    };
     if let Some(existing) = existing {
         statements.push(format!(
             "alter {} {} rename to {}",
@@ -82,9 +280,8 @@ pub fn replace(
         ));
     }
     statements.push(format!(
-        "alter {} {} rename to {}",
+        "alter {} {tmp} rename to {}",
         kind.as_sql(),
-        names.qualified(&tmp),
         quote(&names.alias)
     ));
     if let Some(existing) = existing {
@@ -99,21 +296,21 @@ pub fn replace(
 
 /// Replaces an existing view in one statement, keeping what depends on it; the engine refuses
 /// when the columns changed, and the caller then swaps instead.
-pub fn replace_view_in_place(names: &Names, sql: &str) -> String {
-    format!(
+pub fn replace_view_in_place(names: &Names, sql: &str, create: &Create) -> String {
+    create.with_header(format!(
         "create or replace view {} as (\n{}\n)",
         names.target(),
         body(sql)
-    )
+    ))
 }
 
 /// The scratch table an incremental run fills before merging.
-pub fn incremental_scratch(names: &Names, sql: &str) -> String {
-    format!(
+pub fn incremental_scratch(names: &Names, sql: &str, create: &Create) -> String {
+    create.with_header(format!(
         "create table {} as (\n{}\n)",
         names.qualified(&names.tmp_name()),
         body(sql)
-    )
+    ))
 }
 
 /// `persist_docs`: the model's and its columns' descriptions as warehouse comments.
@@ -393,11 +590,19 @@ mod tests {
 
     #[test]
     fn replace_builds_under_tmp_and_swaps() {
+        let swapping = Create {
+            features: Features {
+                rename_indexed_tables: true,
+                ..Features::default()
+            },
+            ..Create::default()
+        };
         let statements = replace(
             RelationKind::Table,
             &names(),
             Some(RelationKind::View),
             "select 1 as x;\n",
+            &swapping,
         );
         assert_eq!(
             statements,
@@ -409,9 +614,134 @@ mod tests {
             ]
         );
         assert_eq!(
-            replace(RelationKind::View, &names(), None, "select 1").len(),
+            replace(
+                RelationKind::View,
+                &names(),
+                None,
+                "select 1",
+                &Create::default()
+            )
+            .len(),
             2
         );
+    }
+
+    fn postgres_create() -> Create {
+        Create {
+            sql_header: Some("set local work_mem = '64MB';".into()),
+            unlogged: true,
+            indexes: indexes(Some(&serde_json::json!([
+                {"columns": ["id"], "unique": true},
+                {"columns": ["lower(name)", "day"], "type": "hash"},
+            ])))
+            .expect("valid indexes"),
+            features: Features {
+                unlogged_tables: true,
+                index_methods: true,
+                rename_indexed_tables: true,
+            },
+            now: "2024-06-01T12:00:00".into(),
+        }
+    }
+
+    #[test]
+    fn a_table_gets_its_header_unlogged_and_indexes_before_the_swap() {
+        let statements = replace(
+            RelationKind::Table,
+            &names(),
+            None,
+            "select 1 as id",
+            &postgres_create(),
+        );
+        let tmp = "\"dev\".\"main\".\"orders__uxt_tmp\"";
+        assert_eq!(
+            statements[0],
+            format!(
+                "set local work_mem = '64MB';\ncreate unlogged table {tmp} as (\nselect 1 as id\n)"
+            )
+        );
+        assert!(
+            statements[1].starts_with("create unique index if not exists \"")
+                && statements[1].ends_with(&format!("\" on {tmp} (id)")),
+            "{}",
+            statements[1]
+        );
+        assert!(
+            statements[2].ends_with(&format!(" on {tmp} using hash (lower(name), day)")),
+            "{}",
+            statements[2]
+        );
+        assert_ne!(
+            statements[1], statements[2],
+            "each index has a name of its own"
+        );
+        assert!(statements[3].starts_with("alter table"));
+    }
+
+    #[test]
+    fn engines_without_unlogged_tables_or_index_methods_get_plain_ones() {
+        let create = Create {
+            features: Features::default(),
+            ..postgres_create()
+        };
+        let statements = replace(
+            RelationKind::Table,
+            &names(),
+            None,
+            "select 1 as id",
+            &create,
+        );
+        // In place, in the caller's transaction: the old table's indexes would block a rename.
+        assert_eq!(
+            statements[0],
+            "set local work_mem = '64MB';\n\
+             create or replace table \"dev\".\"main\".\"orders\" as (\nselect 1 as id\n)"
+        );
+        assert!(statements[1].starts_with("create unique index \""));
+        assert!(statements[1].ends_with("\" on \"dev\".\"main\".\"orders\" (id)"));
+        assert!(
+            statements[2].ends_with(" (lower(name), day)"),
+            "{}",
+            statements[2]
+        );
+        let over_a_view = replace(
+            RelationKind::Table,
+            &names(),
+            Some(RelationKind::View),
+            "select 1 as id",
+            &create,
+        );
+        assert_eq!(
+            over_a_view[0],
+            "drop view \"dev\".\"main\".\"orders\" cascade"
+        );
+        // A view has neither.
+        let view = replace(
+            RelationKind::View,
+            &names(),
+            None,
+            "select 1",
+            &postgres_create(),
+        );
+        assert!(view[0].contains("\ncreate view "), "{}", view[0]);
+        assert_eq!(view.len(), 2);
+    }
+
+    #[test]
+    fn bad_index_configs_say_what_an_index_looks_like() {
+        for bad in [
+            serde_json::json!({"columns": ["id"]}),
+            serde_json::json!([{"columns": "id"}]),
+            serde_json::json!([{"columns": []}]),
+            serde_json::json!([{"columns": ["id"], "unique": "yes"}]),
+            serde_json::json!([{"columns": ["id"], "method": "hash"}]),
+        ] {
+            let error = indexes(Some(&bad)).expect_err("invalid");
+            assert!(
+                error.contains("is a mapping with `columns` (a list)"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -1,13 +1,17 @@
-//! Execute: runs the planned nodes on `--threads` workers, each as soon as its parents finish;
-//! a failure skips its descendants while the rest go on (`--fail-fast` stops everything).
-//! Materializations get their SQL from [`materialize`]; this module only orders and sends it.
+//! Execute: creates the schemas, runs the `on-run-start` hooks, then the planned nodes on
+//! `--threads` workers, each as soon as its parents finish (a failure skips its descendants
+//! while the rest go on; `--fail-fast` stops everything), then the `on-run-end` hooks. Hands on
+//! the results. Materializations get their SQL from [`materialize`]; this module only orders and
+//! sends it.
 
+mod hooks;
 pub mod materialize;
 pub mod seed;
 mod seed_types;
 mod snapshot;
 pub mod snapshot_sql;
 mod test;
+pub mod test_sql;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::PathBuf;
@@ -86,6 +90,15 @@ pub struct Execution {
     pub full_refresh: bool,
     pub target_dir: PathBuf,
     pub project_root: PathBuf,
+    pub hooks: Hooks,
+}
+
+/// The project's `on-run-start` and `on-run-end` statements, as written.
+pub struct Hooks {
+    pub on_run_start: Vec<String>,
+    pub on_run_end: Vec<String>,
+    /// The project file, which errors point at.
+    pub project_file: String,
 }
 
 pub struct Outcome {
@@ -93,10 +106,43 @@ pub struct Outcome {
     pub interrupted: bool,
 }
 
-/// Runs the plan. Returns when every node has finished, been skipped, or — on Ctrl-C or
-/// `--fail-fast` — been cancelled.
-pub async fn execute(execution: Execution) -> Outcome {
+impl Outcome {
+    /// A node or test errored or failed: the command exits with 1.
+    pub fn failed(&self) -> bool {
+        self.results
+            .iter()
+            .any(|r| matches!(r.status, Status::Error | Status::Fail))
+    }
+}
+
+/// Execute: the schemas, `on-run-start`, the plan, `on-run-end`. Returns when every node has
+/// finished, been skipped, or — on Ctrl-C or `--fail-fast` — been cancelled; a failing hook
+/// stops the command.
+pub async fn execute(execution: Execution) -> crate::diagnostic::Result<Outcome> {
+    create_schemas(
+        execution.adapter.as_ref(),
+        &execution.manifest,
+        &execution.plan,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("while creating schemas: {e}"))?;
     let execution = Arc::new(execution);
+    let context = hooks::context(&execution);
+    let mut results = hooks::run(&execution, hooks::When::Start, &context).await?;
+    let mut outcome = run_plan(execution.clone()).await;
+    if !outcome.interrupted {
+        ui::blank();
+        let context = hooks::context_with_results(context, &execution.manifest, &outcome.results);
+        let end = hooks::run(&execution, hooks::When::End, &context).await?;
+        outcome.results.extend(end);
+    }
+    results.append(&mut outcome.results);
+    outcome.results = results;
+    Ok(outcome)
+}
+
+/// Runs the plan's nodes.
+async fn run_plan(execution: Arc<Execution>) -> Outcome {
     let plan = &execution.plan;
     let visible: Vec<&String> = plan
         .order
@@ -547,7 +593,7 @@ fn write_run_file(path: &std::path::Path, statements: &[String]) -> bool {
     let text: String = statements.iter().map(|s| format!("{s};\n\n")).collect();
     path.parent()
         .is_some_and(|parent| std::fs::create_dir_all(parent).is_ok())
-        && crate::compile::write_if_changed(path, text.as_bytes()).is_ok()
+        && crate::artifacts::write_if_changed(path, text.as_bytes()).is_ok()
 }
 
 async fn send(adapter: &dyn Adapter, sent: &mut Vec<String>, sql: String) -> Result<(), Failure> {
@@ -582,7 +628,7 @@ async fn current_compiled(execution: &Arc<Execution>, node: &Node) -> Result<Com
     let shared = execution.clone();
     let id = node.unique_id.clone();
     let fresh = tokio::task::spawn_blocking(move || {
-        compile::compile(
+        compile::render(
             &shared.manifest,
             &shared.jinja,
             std::slice::from_ref(&id),
@@ -632,6 +678,25 @@ async fn with_hooks(
     Ok(done)
 }
 
+/// `sql_header`, `unlogged` and `indexes` of a node; what the engine cannot do is a warning.
+fn create_options(node: &Node, adapter: &dyn Adapter) -> Result<materialize::Create, Failure> {
+    let now = Utc::now()
+        .naive_utc()
+        .format("%Y-%m-%dT%H:%M:%S%.6f")
+        .to_string();
+    let (create, ignored) = materialize::Create::from_config(&node.config, adapter.features(), now)
+        .map_err(Failure::new)?;
+    for warning in ignored {
+        ui::warn(&format!(
+            "{} `{}`: {warning} ({})",
+            node.resource_type.as_str(),
+            node.name,
+            adapter.kind().name()
+        ));
+    }
+    Ok(create)
+}
+
 /// Builds one model: hooks, then its materialization.
 async fn build(
     execution: &Arc<Execution>,
@@ -640,6 +705,7 @@ async fn build(
 ) -> Result<(), Failure> {
     let compiled = current_compiled(execution, node).await?;
     let adapter = execution.adapter.as_ref();
+    let create = create_options(node, adapter)?;
     for hook in &compiled.pre_hooks {
         send(adapter, sent, hook.clone()).await?;
     }
@@ -666,7 +732,7 @@ async fn build(
         // A view over a view changes in place: the views built on it stay, and no lock is taken
         // on them (parallel swaps dropping shared dependents can deadlock on Postgres).
         "view" if existing == Some(RelationKind::View) => {
-            let statement = materialize::replace_view_in_place(&names, &compiled.sql);
+            let statement = materialize::replace_view_in_place(&names, &compiled.sql, &create);
             sent.push(statement.clone());
             if adapter
                 .execute_in_transaction(std::slice::from_ref(&statement))
@@ -677,7 +743,13 @@ async fn build(
                 send_in_transaction(
                     adapter,
                     sent,
-                    materialize::replace(RelationKind::View, &names, existing, &compiled.sql),
+                    materialize::replace(
+                        RelationKind::View,
+                        &names,
+                        existing,
+                        &compiled.sql,
+                        &create,
+                    ),
                 )
                 .await?
             }
@@ -686,7 +758,7 @@ async fn build(
             send_in_transaction(
                 adapter,
                 sent,
-                materialize::replace(RelationKind::View, &names, existing, &compiled.sql),
+                materialize::replace(RelationKind::View, &names, existing, &compiled.sql, &create),
             )
             .await?
         }
@@ -694,7 +766,13 @@ async fn build(
             send_in_transaction(
                 adapter,
                 sent,
-                materialize::replace(RelationKind::Table, &names, existing, &compiled.sql),
+                materialize::replace(
+                    RelationKind::Table,
+                    &names,
+                    existing,
+                    &compiled.sql,
+                    &create,
+                ),
             )
             .await?
         }
@@ -702,11 +780,17 @@ async fn build(
             send_in_transaction(
                 adapter,
                 sent,
-                materialize::replace(RelationKind::Table, &names, existing, &compiled.sql),
+                materialize::replace(
+                    RelationKind::Table,
+                    &names,
+                    existing,
+                    &compiled.sql,
+                    &create,
+                ),
             )
             .await?
         }
-        "incremental" => incremental(adapter, node, &names, &compiled.sql, sent).await?,
+        "incremental" => incremental(adapter, node, &names, &compiled.sql, &create, sent).await?,
         other => {
             return Err(Failure::compilation(format!(
                 "unknown materialization `{other}`: use `view`, `table`, `incremental` or `ephemeral`"
@@ -774,6 +858,7 @@ async fn incremental(
     node: &Node,
     names: &Names,
     sql: &str,
+    create: &materialize::Create,
     sent: &mut Vec<String>,
 ) -> Result<(), Failure> {
     let config_error = Failure::compilation;
@@ -792,7 +877,12 @@ async fn incremental(
     let on_schema_change =
         OnSchemaChange::parse(node.config.str_of("on_schema_change")).map_err(config_error)?;
     let predicates = node.config.list_of("incremental_predicates");
-    send(adapter, sent, materialize::incremental_scratch(names, sql)).await?;
+    send(
+        adapter,
+        sent,
+        materialize::incremental_scratch(names, sql, create),
+    )
+    .await?;
     let scratch = quote(&names.tmp_name());
     let result = async {
         let target_columns = adapter.get_columns(&names.schema, &names.alias).await?;
@@ -828,7 +918,7 @@ async fn incremental(
 
 /// Creates the schemas the planned nodes build into (test audit schemas only when a test stores
 /// its failures).
-pub async fn create_schemas(
+async fn create_schemas(
     adapter: &dyn Adapter,
     manifest: &Manifest,
     plan: &Plan,

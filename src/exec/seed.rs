@@ -10,7 +10,7 @@ use serde_json::{Map, Value as Json};
 
 use std::sync::Arc;
 
-use super::materialize::Names;
+use super::materialize::{self, Names};
 use super::seed_types::ColumnType;
 use super::{Done, Execution, Failure, Status};
 use crate::adapter::{RelationKind, quote};
@@ -423,11 +423,19 @@ pub(super) async fn load(
     let target = names.target();
     let full_refresh = crate::compile::should_full_refresh(node, execution.full_refresh);
     let adapter = execution.adapter.as_ref();
+    let create = super::create_options(node, adapter)?;
+    // As in dbt, a seed's indexes are made with its table, not on every load.
+    let new_table = || {
+        let mut statements = vec![create_table(&target, &shape, quote_columns)];
+        statements.extend(materialize::create_indexes(&target, &create));
+        statements
+    };
     let before = match execution.relations.get(&node.schema, &node.alias) {
-        Some(kind) if full_refresh || kind == RelationKind::View => vec![
-            format!("drop {} if exists {target} cascade", kind.as_sql()),
-            create_table(&target, &shape, quote_columns),
-        ],
+        Some(kind) if full_refresh || kind == RelationKind::View => {
+            let mut statements = vec![format!("drop {} if exists {target} cascade", kind.as_sql())];
+            statements.extend(new_table());
+            statements
+        }
         Some(_) => {
             let existing: Vec<String> = adapter
                 .get_columns(&node.schema, &node.alias)
@@ -450,7 +458,7 @@ pub(super) async fn load(
             }
             vec![format!("truncate table {target}")]
         }
-        None => vec![create_table(&target, &shape, quote_columns)],
+        None => new_table(),
     };
     let columns: Vec<String> = shape.columns.iter().map(|(name, _)| name.clone()).collect();
     sent.extend(before.iter().cloned());

@@ -120,7 +120,8 @@ pub(super) async fn run(
     };
     let target = names.target();
     let statements = if execution.relations.get(&node.schema, &node.alias).is_none() {
-        snapshot_sql::create(&target, &sql, &settings, &now)
+        let create = super::create_options(node, adapter)?;
+        snapshot_sql::create(&target, &sql, &settings, &now, &create)
     } else {
         // The query's columns and types, from an empty table built from it.
         let probe = names.qualified(&format!("{}__uxt_columns", node.alias));

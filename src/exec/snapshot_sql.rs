@@ -12,6 +12,8 @@
 
 use std::fmt;
 
+use super::materialize::{Create, create_indexes};
+
 /// A snapshot's settings, resolved from its `config()` and YAML.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotConfig {
@@ -132,21 +134,26 @@ pub struct Column {
 /// The first run: creates `target` (quoted and qualified) from the snapshot query `source_sql`,
 /// every row current. `now` is the snapshot time as a SQL timestamp expression; a literal keeps
 /// it the same across statements.
-pub fn create(target: &str, source_sql: &str, config: &SnapshotConfig, now: &str) -> Vec<String> {
+pub fn create(
+    target: &str,
+    source_sql: &str,
+    config: &SnapshotConfig,
+    now: &str,
+    create: &Create,
+) -> Vec<String> {
     let meta = &config.snapshot_meta_column_names;
     let updated_at = config.updated_at(now);
     let is_deleted = match config.hard_deletes {
         HardDeletes::NewRecord => format!(",\n    'False' as {}", meta.dbt_is_deleted),
         HardDeletes::Ignore | HardDeletes::Invalidate => String::new(),
     };
-    vec![format!(
-        "create table {target} as (\n\
-         select *,\n    \
+    let select = format!(
+        "select *,\n    \
              {scd_id} as {dbt_scd_id},\n    \
              {updated_at} as {dbt_updated_at},\n    \
              {updated_at} as {dbt_valid_from},\n    \
              {valid_to} as {dbt_valid_to}{is_deleted}\n\
-         from (\n{source}\n) as sbq\n)",
+         from (\n{source}\n) as sbq",
         scd_id = config.scd_id(now),
         valid_to = config.new_valid_to(now),
         dbt_scd_id = meta.dbt_scd_id,
@@ -154,7 +161,10 @@ pub fn create(target: &str, source_sql: &str, config: &SnapshotConfig, now: &str
         dbt_valid_from = meta.dbt_valid_from,
         dbt_valid_to = meta.dbt_valid_to,
         source = body(source_sql),
-    )]
+    );
+    let mut statements = vec![create.table_as(target, &select)];
+    statements.extend(create_indexes(target, create));
+    statements
 }
 
 /// The snapshot's meta columns (`dbt_valid_from`, `dbt_valid_to`, `dbt_scd_id`, `dbt_updated_at`
@@ -688,6 +698,7 @@ mod tests {
             "select * from \"raw\".\"orders\";\n",
             &timestamp_config(&["id"], HardDeletes::Ignore),
             NOW,
+            &Create::default(),
         );
         assert_eq!(
             statements,
@@ -713,6 +724,7 @@ select * from "raw"."orders"
             "select * from \"raw\".\"customers\"",
             &check_config(CheckCols::All, HardDeletes::NewRecord),
             NOW,
+            &Create::default(),
         );
         assert_eq!(
             statements,

@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use super::materialize::{self, Names};
+use super::test_sql;
 use super::{Done, Execution, Failure, Status, current_compiled};
 use crate::adapter::{Cell, RelationKind};
-use crate::manifest::{Node, data_tests};
+use crate::manifest::Node;
 use crate::project::config::ConfigExt;
 
 fn number(cell: Option<&Cell>) -> u64 {
@@ -42,11 +43,20 @@ pub(super) async fn run(
             alias: node.alias.clone(),
         };
         let existing = execution.relations.get(&node.schema, &node.alias);
-        let statements = materialize::replace(RelationKind::Table, &names, existing, &compiled.sql);
+        let statements = materialize::replace(
+            RelationKind::Table,
+            &names,
+            existing,
+            &compiled.sql,
+            &materialize::Create {
+                features: adapter.features(),
+                ..materialize::Create::default()
+            },
+        );
         sent.extend(statements.iter().cloned());
         adapter.execute_in_transaction(&statements).await?;
     }
-    let wrapped = data_tests::wrap_test_sql(&compiled.sql, &node.config);
+    let wrapped = test_sql::wrap_test_sql(&compiled.sql, &node.config);
     sent.push(wrapped.clone());
     let result = adapter.query(&wrapped).await?;
     let row = result.rows.first();

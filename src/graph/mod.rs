@@ -43,14 +43,20 @@ impl Plan {
     }
 }
 
+/// A cycle is an error of the project even where nothing is planned (`parse`, `compile
+/// --inline`), as in dbt.
+pub fn check_cycles(manifest: &Manifest) -> Result<(), Diagnostic> {
+    Dag::build(manifest).map(|_| ())
+}
+
 /// Parent → child edges over nodes and sources, checked for cycles.
-pub struct Dag {
+struct Dag {
     graph: DiGraph<String, ()>,
     index: BTreeMap<String, NodeIndex>,
 }
 
 impl Dag {
-    pub fn build(manifest: &Manifest) -> Result<Dag, Diagnostic> {
+    fn build(manifest: &Manifest) -> Result<Dag, Diagnostic> {
         let mut graph = DiGraph::new();
         let mut index = BTreeMap::new();
         for unique_id in manifest.sources.keys().chain(manifest.nodes.keys()) {
@@ -275,14 +281,15 @@ pub fn selection_graph(manifest: &Manifest) -> SelectionGraph {
     SelectionGraph::new(nodes)
 }
 
-/// Selects nodes of the given resource types and orders them.
+/// Plan: builds the DAG (a cycle is an error), selects the nodes of the given resource types
+/// and orders them.
 pub fn plan(
     manifest: &Manifest,
-    dag: &Dag,
     selection: &Selection,
     selectors: Option<&SourceFile>,
     resource_types: &[&str],
 ) -> Result<Plan, Diagnostic> {
+    let dag = Dag::build(manifest)?;
     let graph = selection_graph(manifest);
     let selected = select_ids(&graph, selection, selectors)?;
     let wanted = |unique_id: &str| {

@@ -58,6 +58,7 @@ pub fn register(
     env.add_function("source", move |source_name: String, table_name: String| {
         source(&source_ctx, source_name, table_name)
     });
+    env.add_global("set_sql_header", Value::from_object(SetSqlHeader));
     env.add_function("is_incremental", || {
         scope::current().is_some_and(|s| s.is_incremental)
     });
@@ -323,6 +324,22 @@ impl Object for Config {
             .and_then(Value::as_str)
             .ok_or_else(|| invalid(format!("config.{method}() takes a key")))?;
         let key = crate::project::config::normalize_key(key);
+        if method == "set" {
+            // As dbt: `config.set(key, value)` is `config(key=value)`, recorded while parsing.
+            let value = args.get(1).cloned().unwrap_or(Value::from(()));
+            let mut entries = serde_json::Map::new();
+            entries.insert(
+                key,
+                serde_json::to_value(&value).map_err(|e| invalid(e.to_string()))?,
+            );
+            if let Some(scope) = scope::current()
+                && scope.phase == Phase::Parse
+            {
+                crate::project::config::merge(&mut scope.config_calls.borrow_mut(), &entries);
+                crate::project::config::merge(&mut scope.config.borrow_mut(), &entries);
+            }
+            return Ok(Value::from(""));
+        }
         let value = scope::current()
             .and_then(|s| s.config.borrow().get(&key).cloned())
             .filter(|v| !v.is_null());
@@ -336,6 +353,20 @@ impl Object for Config {
                 .ok_or_else(|| invalid(format!("config `{key}` is required but not set"))),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
+    }
+}
+
+/// `{% call set_sql_header(config) %}...{% endcall %}`: the block becomes `sql_header`.
+#[derive(Debug)]
+struct SetSqlHeader;
+
+impl Object for SetSqlHeader {
+    fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        let (config, kwargs): (Value, Kwargs) = minijinja::value::from_args(args)?;
+        let caller: Value = kwargs.get("caller")?;
+        kwargs.assert_all_used()?;
+        let header = caller.call(state, &[])?;
+        config.call_method(state, "set", &[Value::from("sql_header"), header])
     }
 }
 

@@ -8,20 +8,22 @@ mod resolve;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, OnceLock, RwLock};
 
 use indexmap::IndexMap;
 use rayon::prelude::*;
 use regex::Regex;
 use serde::Serialize;
-use serde_json::{Map, Value as Json};
+use serde_json::{Map, Value as Json, json};
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Diagnostic, closest};
-use crate::jinja::{Jinja, MacroDef, NodeValues, Phase, RefCall, Relation, Scope};
+use crate::jinja::{Jinja, MacroDef, NodeValues, Phase, RefCall, Relation, RunContext, Scope};
 use crate::project::config::{self, ConfigExt};
 use crate::project::properties::{ColumnDef, DocBlock, Properties};
 use crate::project::{Project, SourceFile};
+use crate::settings::Settings;
+use crate::ui;
 
 pub use self::resolve::{ManifestResolver, node_value as resolve_node_value};
 
@@ -270,7 +272,7 @@ fn stub(
 
 /// The default schema and alias rules, replaced by a project's own `generate_schema_name` /
 /// `generate_alias_name` macros when it has them.
-pub struct Naming<'a> {
+struct Naming<'a> {
     pub jinja: &'a Jinja,
     pub target_schema: String,
     pub target_database: String,
@@ -368,12 +370,77 @@ fn pointing(diagnostic: Diagnostic, file: &SourceFile, span: Option<(usize, usiz
     }
 }
 
-/// Parses every model and analysis of the project.
-pub fn parse(
+/// A parsed project: the manifest, and the Jinja environment that parsed it, which compiles the
+/// nodes later with `ref` and `source` resolved against this manifest.
+pub struct Parsed {
+    pub manifest: Arc<Manifest>,
+    pub jinja: Arc<Jinja>,
+}
+
+/// Parse: builds the Jinja environment of the project and renders every node in the parse
+/// phase, recording its `ref`, `source` and `config` calls. Reports the manifest's warnings.
+pub fn parse(project: &Project, settings: &Settings) -> Result<Parsed, Vec<Diagnostic>> {
+    let ctx = Arc::new(run_context(project, settings));
+    let snapshots = snapshot_templates(project, &project.properties);
+    let templates: Vec<&SourceFile> = project
+        .files
+        .models
+        .iter()
+        .chain(project.files.analyses.iter())
+        .chain(snapshots.iter())
+        .chain(project.files.tests.iter())
+        .collect();
+    let jinja = Jinja::new(ctx.clone(), &templates, &project.files.macros)?;
+    let naming = Naming {
+        jinja: &jinja,
+        target_schema: settings.target.schema.clone(),
+        target_database: settings.target.database(),
+    };
+    let manifest = parse_nodes(project, &project.properties, &jinja, &naming, &snapshots)?;
+    for warning in &manifest.warnings {
+        ui::warn(warning);
+    }
+    let manifest = Arc::new(manifest);
+    let _ = ctx
+        .resolver
+        .set(Arc::new(ManifestResolver::new(manifest.clone())));
+    Ok(Parsed {
+        manifest,
+        jinja: Arc::new(jinja),
+    })
+}
+
+/// What every render of this invocation shares: the target, vars, flags and invocation.
+fn run_context(project: &Project, settings: &Settings) -> RunContext {
+    let target = &settings.target;
+    let database = target.database();
+    let adapter_kind = target.adapter_kind();
+    RunContext {
+        project_name: project.name.clone(),
+        adapter_kind,
+        target: json!({
+            "name": target.name, "schema": target.schema, "type": adapter_kind.name(), "threads": settings.threads,
+            "database": database, "dbname": database, "profile_name": target.profile_name,
+        }),
+        target_schema: target.schema.clone(),
+        target_database: database,
+        vars: project.vars.clone(),
+        cli_vars: settings.vars.clone(),
+        invocation_id: settings.invocation_id.clone(),
+        run_started_at: settings.run_started_at,
+        flags: settings.jinja_flags(),
+        resolver: OnceLock::new(),
+        warehouse: RwLock::new(None),
+    }
+}
+
+/// Renders every node of the project and resolves what they refer to.
+fn parse_nodes(
     project: &Project,
     properties: &Properties,
     jinja: &Jinja,
     naming: &Naming,
+    snapshots: &[SourceFile],
 ) -> Result<Manifest, Vec<Diagnostic>> {
     let mut stubs: Vec<Stub> = project
         .files
@@ -391,7 +458,7 @@ pub fn parse(
         .collect();
     let mut snapshot_roots = project.paths.snapshot.clone();
     snapshot_roots.extend(project.paths.model.iter().cloned());
-    stubs.extend(snapshot_templates(project, properties).iter().map(|f| {
+    stubs.extend(snapshots.iter().map(|f| {
         stub(
             project,
             properties,
@@ -627,7 +694,7 @@ static SNAPSHOT_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
 /// The snapshots of a project as templates named `<file>#<name>`: each `{% snapshot %}` block's
 /// body, preceded by blank lines so that line numbers match the file, and each YAML snapshot
 /// (dbt 1.9 `relation:`) as `select * from {{ relation }}`.
-pub fn snapshot_templates(project: &Project, properties: &Properties) -> Vec<SourceFile> {
+fn snapshot_templates(project: &Project, properties: &Properties) -> Vec<SourceFile> {
     let mut templates = Vec::new();
     for file in &project.files.snapshots {
         for capture in SNAPSHOT_BLOCK.captures_iter(&file.contents) {
@@ -1009,7 +1076,15 @@ fn sources(
             let unique_id = format!("source.{}.{}.{}", project.name, definition.name, table.name);
             let mut tags = definition.tags.clone();
             tags.extend(table.tags.iter().cloned());
-            let fqn = yaml_fqn(project, &definition.file, &[&definition.name, &table.name]);
+            let fqn = if definition.declared_by_uxt {
+                vec![
+                    project.name.clone(),
+                    definition.name.clone(),
+                    table.name.clone(),
+                ]
+            } else {
+                yaml_fqn(project, &definition.file, &[&definition.name, &table.name])
+            };
             let mut meta = definition.meta.clone();
             meta.extend(table.meta.clone());
             sources.insert(
@@ -1042,60 +1117,5 @@ fn sources(
             );
         }
     }
-    if project.simulates() {
-        simulated_sources(project, naming, &mut sources);
-    }
     sources
-}
-
-/// The `uxc` source: every raw table of the simulator, with its docs, for projects that
-/// simulate. Tables the project declares itself under `uxc` are left as declared.
-fn simulated_sources(project: &Project, naming: &Naming, sources: &mut BTreeMap<String, Source>) {
-    let file = project
-        .simulation_file
-        .clone()
-        .unwrap_or_else(|| project.project_file.path.clone());
-    for table in crate::sim::world::tables() {
-        if table.schema != crate::sim::table::Schema::Raw {
-            continue;
-        }
-        let unique_id = format!("source.{}.uxc.{}", project.name, table.name);
-        if sources.contains_key(&unique_id) {
-            continue;
-        }
-        let columns = table
-            .all_columns()
-            .map(|column| {
-                let def = ColumnDef {
-                    name: column.name.to_string(),
-                    description: column.description.to_string(),
-                    data_type: Some(column.sql_type.sql().to_string()),
-                    ..ColumnDef::default()
-                };
-                (column.name.to_string(), def)
-            })
-            .collect();
-        sources.insert(
-            unique_id.clone(),
-            Source {
-                unique_id,
-                source_name: "uxc".into(),
-                name: table.name.into(),
-                identifier: table.name.into(),
-                database: naming.target_database.clone(),
-                schema: table.schema_name().into(),
-                description: table.description.into(),
-                source_description: "Uxcestershire, as `uxt simulate` writes it: messy raw feeds, one table per source system.".into(),
-                columns,
-                loader: "uxt simulate".into(),
-                loaded_at_field: None,
-                meta: Map::new(),
-                tags: vec!["simulated".into()],
-                fqn: vec![project.name.clone(), "uxc".into(), table.name.into()],
-                original_file_path: file.clone(),
-                package_name: project.name.clone(),
-                tests: Vec::new(),
-            },
-        );
-    }
 }

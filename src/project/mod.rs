@@ -1,5 +1,6 @@
-//! Load: finds the project, reads `uxt_project.yml` (or an unchanged `dbt_project.yml`) and every
-//! file under its paths. Hands on a [`Project`]: text and settings only, no Jinja, no database.
+//! Load: finds the project, reads `uxt_project.yml` (or an unchanged `dbt_project.yml`), every
+//! file under its paths and the properties YAML. Hands on a [`Project`]: text, settings and
+//! declarations only, no Jinja, no database.
 
 pub mod config;
 pub mod exposures;
@@ -14,6 +15,8 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::diagnostic::{Diagnostic, closest};
+
+use self::properties::Properties;
 
 /// The names a project file may have, in the order they are looked for in a folder.
 const PROJECT_FILES: [&str; 3] = [
@@ -128,6 +131,8 @@ pub struct Project {
     /// `simulation.yml` beside the project file, relative to `root`, when there is one.
     pub simulation_file: Option<String>,
     pub files: Files,
+    /// What the properties YAML says, with the simulator's `uxc` source among `sources`.
+    pub properties: Properties,
 }
 
 impl Project {
@@ -178,8 +183,27 @@ fn project_file_in(dir: &Path) -> Option<(PathBuf, String)> {
         .map(|name| (dir.to_path_buf(), name.to_string()))
 }
 
-/// Reads the project file and every file under its paths.
+/// Load: the project file, every file under its paths, the properties YAML and `{% docs %}`
+/// blocks, and the `uxc` source of a project that simulates, declared as YAML would declare it.
 pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
+    let mut project = read_project_file(project_dir)?;
+    project.files =
+        discover(&project.root, &project.paths, &project.target_path).map_err(|d| vec![d])?;
+    project.properties = properties::read(&project.files.properties, &project.files.docs)?;
+    if project.simulates() {
+        let file = project
+            .simulation_file
+            .clone()
+            .unwrap_or_else(|| project.project_file.path.clone());
+        let uxc = crate::sim::sources::declaration(&file, &project.properties.sources);
+        project.properties.sources.push(uxc);
+    }
+    Ok(project)
+}
+
+/// Reads the project file only, for commands that never look at the project's models
+/// (`debug`, `clean`, `simulate`, `docs serve`): `files` and `properties` stay empty.
+pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     let (root, file_name) = find_root(project_dir).map_err(|d| vec![d])?;
     let text = std::fs::read_to_string(root.join(&file_name)).map_err(|error| {
         vec![
@@ -304,8 +328,8 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
         root: root.clone(),
         project_file,
         files: Files::default(),
+        properties: Properties::default(),
     };
-    project.files = discover(&root, &project.paths, &project.target_path).map_err(|d| vec![d])?;
     let simulation_file = match project.project_file.path.rsplit_once('/') {
         Some((folder, _)) => format!("{folder}/simulation.yml"),
         None => "simulation.yml".to_string(),

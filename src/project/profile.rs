@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::adapter::AdapterKind;
 use crate::diagnostic::{Diagnostic, closest};
 use crate::project::yaml;
 use std::fmt;
@@ -422,6 +423,69 @@ pub fn resolve(
         kind,
         name,
     })
+}
+
+impl Target {
+    /// The database its relations are qualified with: the Postgres database, or the catalog
+    /// DuckDB names after the file.
+    pub fn database(&self) -> String {
+        match &self.kind {
+            TargetKind::Postgres(pg) => pg.dbname.clone(),
+            TargetKind::DuckDb(duck) => {
+                let text = duck.path.to_string_lossy();
+                if text == ":memory:" || text.is_empty() {
+                    "memory".to_string()
+                } else {
+                    duck.path
+                        .file_stem()
+                        .map_or_else(|| "memory".to_string(), |s| s.to_string_lossy().to_string())
+                }
+            }
+        }
+    }
+
+    pub fn adapter_kind(&self) -> AdapterKind {
+        match self.kind {
+            TargetKind::DuckDb(_) => AdapterKind::DuckDb,
+            TargetKind::Postgres(_) => AdapterKind::Postgres,
+        }
+    }
+}
+
+/// Renders Jinja in a profile value: `env_var()` and `var()` only, as dbt allows there.
+pub fn render_value(text: &str, vars: &serde_json::Map<String, Value>) -> Result<String, String> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.add_function(
+        "env_var",
+        |name: String, default: Option<String>| -> Result<String, minijinja::Error> {
+            std::env::var(&name).ok().or(default).ok_or_else(|| {
+                minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("environment variable `{name}` is not set"),
+                )
+            })
+        },
+    );
+    let vars = vars.clone();
+    env.add_function(
+        "var",
+        move |name: String,
+              default: Option<minijinja::Value>|
+              -> Result<minijinja::Value, minijinja::Error> {
+            vars.get(&name)
+                .map(|value| minijinja::Value::from(minijinja::value::Serde(value)))
+                .or(default)
+                .ok_or_else(|| {
+                    minijinja::Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        format!("var `{name}` is not set"),
+                    )
+                })
+        },
+    );
+    env.render_str(text, ())
+        .map_err(|e| e.detail().unwrap_or("cannot render").to_string())
 }
 
 #[cfg(test)]

@@ -73,6 +73,9 @@ pub struct SourceDef {
     pub config: Map<String, Value>,
     pub freshness: Value,
     pub tables: Vec<SourceTable>,
+    /// Declared by uxt itself rather than a YAML file (the simulator's `uxc` source): its fqn
+    /// has no folders, as no file's place in the project gives it one.
+    pub declared_by_uxt: bool,
 }
 
 /// A `{% docs name %}` block.
@@ -463,6 +466,7 @@ fn read_source(
         freshness: entry.get("freshness").cloned().unwrap_or(Value::Null),
         tables,
         name,
+        declared_by_uxt: false,
     })
 }
 

@@ -106,10 +106,14 @@ pub fn id_variant(rng: &mut Stream, rate: f64, kind: &str, number: u32) -> (Stri
     (variant, true)
 }
 
+/// How many [`spellings`] a name has.
+pub const SPELLINGS: usize = 10;
+
 /// The spelling and casing variants a name may be written in (`Iron Plate` → `iron_plate`,
-/// `IRON PLATE`, `IronPlate`, `Iron Plates`, ` Iron Plate `, `IRON_PLATE`). Feeds that write the
-/// same names often compute these once.
-pub fn spellings(name: &str) -> [String; 6] {
+/// `IRON PLATE`, `IronPlate`, `Iron Plates`, ` Iron Plate `, `IRON_PLATE`, `iron plate`,
+/// `iron-plate`, `Iron-Plate`, `IRON PLATES`): every one reduces to the same letters and digits,
+/// give or take a plural `s`. Feeds that write the same names often compute these once.
+pub fn spellings(name: &str) -> [String; SPELLINGS] {
     [
         name.to_lowercase().replace(' ', "_"),
         name.to_uppercase(),
@@ -117,6 +121,10 @@ pub fn spellings(name: &str) -> [String; 6] {
         format!("{name}s"),
         format!(" {name} "),
         name.to_uppercase().replace(' ', "_"),
+        name.to_lowercase(),
+        name.to_lowercase().replace(' ', "-"),
+        name.replace(' ', "-"),
+        format!("{}S", name.to_uppercase()),
     ]
 }
 
@@ -124,7 +132,7 @@ pub fn spellings(name: &str) -> [String; 6] {
 /// either way, so the rate does not shift later draws.
 pub fn spelling(rng: &mut Stream, rate: f64) -> Option<usize> {
     let changed = rng.chance(rate);
-    let form = rng.index(6);
+    let form = rng.index(SPELLINGS);
     changed.then_some(form)
 }
 

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::diagnostic::Diagnostic;
 use crate::project::Project;
 use crate::sim::calendar::{self, Day};
+use crate::sim::reference::{self, Reference};
 
 /// Every domain, in the order of the daily step: weather and census first, since they drive
 /// the others.
@@ -39,6 +40,9 @@ pub struct SimConfig {
     pub chaos: ChaosConfig,
     pub factory: FactoryConfig,
     pub retail: RetailConfig,
+    /// Districts, occupations, products, machines, plans and stores, from the project's seeds.
+    #[serde(skip)]
+    pub reference: Arc<Reference>,
 }
 
 impl Default for SimConfig {
@@ -51,6 +55,7 @@ impl Default for SimConfig {
             chaos: ChaosConfig::default(),
             factory: FactoryConfig::default(),
             retail: RetailConfig::default(),
+            reference: Reference::builtin(),
         }
     }
 }
@@ -58,13 +63,25 @@ impl Default for SimConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FactoryConfig {
-    /// How many production lines (two smelters and an assembler each).
+    /// How many copies of the plant in `seeds/factory_machines.csv` run side by side.
     pub lines: u32,
+    /// Whether worn machines are serviced: a degrading one below 80% efficiency, any machine
+    /// after 90 days. Without it a degrading machine wears down to half its efficiency.
+    pub auto_service: bool,
+    /// The fewest and most batches a machine runs in a day.
+    pub batches_per_day: [u32; 2],
+    /// The mean share of defective units.
+    pub defect_rate: f64,
 }
 
 impl Default for FactoryConfig {
     fn default() -> Self {
-        FactoryConfig { lines: 1 }
+        FactoryConfig {
+            lines: 1,
+            auto_service: true,
+            batches_per_day: [8, 14],
+            defect_rate: 0.02,
+        }
     }
 }
 
@@ -212,10 +229,12 @@ impl SimConfig {
         rates
     }
 
-    /// A stable hash of everything that shapes the rows.
+    /// A stable hash of everything that shapes the rows: the settings and the reference data.
     pub fn hash(&self) -> String {
         let text = serde_json::to_string(self).expect("the settings serialize to JSON");
-        let digest = Sha256::digest(text.as_bytes());
+        let reference =
+            serde_json::to_string(self.reference.as_ref()).expect("seeds serialize to JSON");
+        let digest = Sha256::digest(format!("{text}\n{reference}").as_bytes());
         digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
     }
 
@@ -266,6 +285,16 @@ impl SimConfig {
         if self.factory.lines == 0 || self.factory.lines > 50 {
             return Err("`factory.lines` must be between 1 and 50".into());
         }
+        let [fewest, most] = self.factory.batches_per_day;
+        if fewest == 0 || fewest > most || most > 48 {
+            return Err(
+                "`factory.batches_per_day` must be [fewest, most] with 1 ≤ fewest ≤ most ≤ 48"
+                    .into(),
+            );
+        }
+        if !(0.0..=0.2).contains(&self.factory.defect_rate) {
+            return Err("`factory.defect_rate` must be between 0 and 0.2".into());
+        }
         if !(0.0..=100.0).contains(&self.retail.purchase_rate) {
             return Err("`retail.purchase_rate` must be between 0 and 100".into());
         }
@@ -289,7 +318,10 @@ pub fn load(project: &Project) -> Result<SimConfig, Diagnostic> {
         };
         (config, text, file_name.clone())
     } else if project.simulation.is_null() {
-        return Ok(SimConfig::default());
+        return Ok(SimConfig {
+            reference: reference::load(project)?,
+            ..SimConfig::default()
+        });
     } else {
         let config = serde_json::from_value::<SimConfig>(project.simulation.clone())
             .map_err(|e| e.to_string());
@@ -300,7 +332,7 @@ pub fn load(project: &Project) -> Result<SimConfig, Diagnostic> {
         )
     };
     let config = config.and_then(|config| config.validate().map(|()| config));
-    config.map_err(|message| {
+    let mut config = config.map_err(|message| {
         let first = message.lines().next().unwrap_or_default().to_string();
         let line = line_named(&first)
             .or_else(|| key_named(&first).and_then(|key| line_of_key(&source, &key)))
@@ -312,7 +344,9 @@ pub fn load(project: &Project) -> Result<SimConfig, Diagnostic> {
         )
         .at_line(&name, source.clone(), line)
         .with_help("see the simulation section of the README for the keys and their defaults")
-    })
+    })?;
+    config.reference = reference::load(project)?;
+    Ok(config)
 }
 
 /// The line a YAML error names (`line 6 column 3`).

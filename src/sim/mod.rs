@@ -16,5 +16,7 @@ pub mod domains;
 pub mod load;
 pub mod output;
 pub mod random;
+pub mod reference;
+pub mod sources;
 pub mod table;
 pub mod world;

@@ -13,7 +13,7 @@ use crate::sim::output::{DayOutput, Emit, Pending, SCD_HISTORY};
 use crate::sim::table::{Kind, Schema, SqlType, Table, col};
 
 /// Bumped whenever a change alters the rows a seed produces.
-pub const GENERATOR_VERSION: u32 = 1;
+pub const GENERATOR_VERSION: u32 = 2;
 
 pub const CALENDAR: Table = Table {
     domain: "calendar",

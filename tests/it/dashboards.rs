@@ -231,3 +231,75 @@ fn docs_generate_draws_every_chart_and_says_what_went_wrong() {
         );
     }
 }
+
+/// The docs site's data, as `uxt-docs-data.js` assigns it.
+fn site_data(project: &Project) -> Value {
+    let text = std::fs::read_to_string(project.path().join("target/uxt-docs-data.js")).unwrap();
+    let json = text
+        .trim()
+        .strip_prefix("window.UXT_DOCS = ")
+        .and_then(|t| t.strip_suffix(';'))
+        .expect("the data file assigns window.UXT_DOCS");
+    serde_json::from_str(json).unwrap()
+}
+
+#[test]
+fn each_run_is_recorded_and_the_pipeline_page_shows_it() {
+    let project = Engine::DuckDb.project("dashboards", "dash_shop");
+    project.write(
+        "tests/big_orders.sql",
+        "select * from {{ ref('daily_sales') }} where units > 12\n",
+    );
+    assert_eq!(project.run(&["build"]).code(), 1);
+    assert_eq!(project.run(&["run"]).code(), 0);
+    assert_eq!(project.run(&["test"]).code(), 1);
+
+    let history = std::fs::read_to_string(project.path().join("target/run_history.jsonl")).unwrap();
+    let runs: Vec<Value> = history
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let commands: Vec<&str> = runs
+        .iter()
+        .map(|r| r["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(commands, ["build", "run", "test"]);
+    let test = runs[2]["results"][0].as_array().unwrap();
+    assert_eq!(test[0], "test.dash_shop.big_orders");
+    assert_eq!(test[1], "fail");
+    assert_eq!(test[3], 9, "failing rows, as run_results.json has them");
+    let run_results = read(&project, "run_results.json");
+    assert_eq!(run_results["results"][0]["failures"], 9);
+
+    let output = project.run(&["docs", "generate"]);
+    assert_eq!(output.code(), 0, "{output:?}");
+    let pipeline = &site_data(&project)["pipeline"];
+    assert_eq!(pipeline["runs"].as_array().unwrap().len(), 3);
+    assert_eq!(pipeline["runs"][0]["failed"], true);
+    assert_eq!(pipeline["runs"][1]["counts"], json!({"success": 3}));
+    assert_eq!(
+        pipeline["failing_tests"][0]["id"],
+        "test.dash_shop.big_orders"
+    );
+    assert_eq!(pipeline["failing_tests"][0]["fail"], 2);
+    let slowest: Vec<&str> = pipeline["slowest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        slowest.contains(&"model.dash_shop.daily_sales"),
+        "{slowest:?}"
+    );
+    let durations = &pipeline["charts"][0];
+    assert_eq!(durations["rows"], 3);
+    assert_eq!(
+        durations["html"]
+            .as_str()
+            .unwrap()
+            .matches("class=\"mark\"")
+            .count(),
+        3
+    );
+}

@@ -26,11 +26,16 @@ impl Engine {
 
     /// Copies a fixture and points its profile at this engine.
     pub fn project(&self, fixture: &str, profile: &str) -> Project {
-        let project = Project::from_fixture(fixture);
+        self.project_from(Project::from_fixture(fixture), profile)
+    }
+
+    /// Points `profile` of a project (a fixture, or one a test writes) at this engine, on
+    /// Postgres in a database of its own.
+    pub fn project_from(&self, project: Project, profile: &str) -> Project {
         let profiles = match self {
             Engine::DuckDb => profiles_yml_duckdb(profile),
             Engine::Postgres(postgres) => {
-                profiles_yml_postgres(postgres, profile, &postgres.create_database(fixture))
+                profiles_yml_postgres(postgres, profile, &postgres.create_database(profile))
             }
         };
         project.write("profiles.yml", profiles);

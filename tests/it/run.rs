@@ -285,3 +285,29 @@ fn model_variable_describes_the_node_being_rendered() {
         "{output:?}"
     );
 }
+
+#[test]
+fn flags_in_jinja_follow_the_command_line() {
+    let project = crate::harness::Project::empty();
+    project
+        .write("dbt_project.yml", "name: flags\nprofile: flags\n")
+        .write("profiles.yml", crate::harness::profiles_yml_duckdb("flags"))
+        .write(
+            "models/flags.sql",
+            "{% macro yes(flag) %}{% if flag %}yes{% else %}no{% endif %}{% endmacro %}\
+             select '{{ flags.WHICH }} {{ yes(flags.FAIL_FAST) }} {{ yes(flags.FULL_REFRESH) }}' as flags\n",
+        );
+    for (args, expected) in [
+        (&["run"][..], "run no no"),
+        (&["run", "--fail-fast", "--full-refresh"][..], "run yes yes"),
+        (&["build", "-x"][..], "build yes no"),
+    ] {
+        let out = project.run(args);
+        assert_eq!(out.code(), 0, "{out:?}");
+        assert_eq!(
+            query(&project, "select flags from {{ ref('flags') }}"),
+            ["flags", expected],
+            "{args:?}"
+        );
+    }
+}

@@ -495,3 +495,43 @@ fn bad_settings_name_the_file_and_line_and_changed_settings_need_reset() {
         ["current_day,seed", "2,9"]
     );
 }
+
+#[test]
+fn the_town_comes_from_the_projects_seeds() {
+    let project = Engine::DuckDb.project("town", "town");
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    let districts = std::fs::read_to_string(seeds.join("districts.csv"))
+        .unwrap()
+        .replace("Old Town", "Uxbridge Cross");
+    project.write("seeds/districts.csv", &districts);
+    simulate(&project, &["--days", "1"]);
+    assert_eq!(
+        query(
+            &project,
+            "select d.name, s.stop_name from raw.census_districts d \
+             join raw.transit_stops s on s.district_id = d.district_id \
+             where d.district_id = 301 and s.stop_id = 9601"
+        ),
+        [
+            "name,stop_name",
+            "Uxbridge Cross,Uxbridge Cross Interchange"
+        ]
+    );
+
+    // Other seeds make another town: continuing the old one is refused.
+    project.write(
+        "seeds/districts.csv",
+        districts.replace("Uxbridge Cross", "Old Town"),
+    );
+    let changed = project.run(&["simulate"]);
+    assert_eq!(changed.code(), 1, "{changed:?}");
+    assert!(changed.stderr().contains("--reset"), "{changed:?}");
+
+    let plans = std::fs::read_to_string(seeds.join("health_plans.csv"))
+        .unwrap()
+        .replace("902,UXH Silver,silver,42000", "902,UXH Silver,silver,lots");
+    project.write("seeds/health_plans.csv", plans);
+    let bad = project.run(&["simulate", "--reset"]);
+    assert_eq!(bad.code(), 1, "{bad:?}");
+    assert!(bad.stderr().contains("seeds/health_plans.csv:3"), "{bad:?}");
+}

@@ -720,6 +720,40 @@
       ups.length ? [h('h2', { id: 'lineage' }, 'Lineage'), tableGraph(Array.from(new Set([n.id].concat(Array.from(walk(n.id, parentsOf, 2))))).filter(function (x) { return byId.get(x).type !== 'test'; }), n.id, 'Lineage of ' + title(n))] : null);
   }
 
+  // ---- the pipeline: past runs from target/run_history.jsonl -------------------------
+  function seconds(v) { return v >= 100 ? fmt(Math.round(v)) + ' s' : (Math.round(v * 100) / 100) + ' s'; }
+  function pipelinePage() {
+    var p = DATA.pipeline || { runs: [], charts: [], slowest: [], failing_tests: [] };
+    var runs = p.runs.slice().reverse();
+    function counts(c) { return Object.keys(c).sort().map(function (k) { return h('span', { class: 'pill status-' + k }, k + ' ' + fmt(c[k])); }); }
+    page('Pipeline',
+      h('header', { class: 'page-head' }, h('p', { class: 'eyebrow' }, 'Runs'), h('h1', null, 'Pipeline')),
+      h('p', { class: 'lede' }, runs.length
+        ? fmt(runs.length) + ' run' + (runs.length === 1 ? '' : 's') + ' recorded in target/run_history.jsonl (the latest 100 are kept), numbered from the oldest.'
+        : 'No runs recorded yet: each `uxt run`, `build`, `seed`, `snapshot` and `test` adds its results to target/run_history.jsonl, and `uxt docs generate` shows them here.'),
+      runs.length ? h('div', { class: 'charts' }, p.charts.map(function (c) {
+        var body;
+        if (c.html) { body = h('div', { class: 'chart-body' }); body.innerHTML = c.html; } else body = h('p', { class: 'muted' }, 'Nothing to show: no run had any.');
+        return h('section', { class: 'chart', 'data-chart': c.name, 'aria-labelledby': 'chart-title-' + c.name }, h('h3', { id: 'chart-title-' + c.name }, c.title), body);
+      })) : null,
+      runs.length ? [h('h2', null, 'Runs'), h('div', { class: 'table-wrap' }, h('table', { class: 'columns runs' },
+        h('thead', null, h('tr', null, ['Run', 'Command', 'Finished', 'Duration', 'Nodes'].map(function (t) { return h('th', { scope: 'col' }, t); }))),
+        h('tbody', null, runs.map(function (r) {
+          return h('tr', { class: r.failed ? 'failed' : null }, h('th', { scope: 'row' }, r.label), h('td', null, r.command), h('td', null, r.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')), h('td', { class: 'num' }, seconds(r.elapsed)), h('td', null, counts(r.counts)));
+        }))))] : null,
+      p.slowest.length ? [h('h2', null, 'Slowest models'), h('p', { class: 'muted' }, 'Mean time over the latest runs that built them.'),
+        h('div', { class: 'table-wrap' }, h('table', { class: 'columns slowest' },
+          h('thead', null, h('tr', null, ['Node', 'Mean', 'Latest', 'Runs', 'Latest status'].map(function (t) { return h('th', { scope: 'col' }, t); }))),
+          h('tbody', null, p.slowest.map(function (m) {
+            return h('tr', null, h('th', { scope: 'row' }, link(m.id, m.name)), h('td', { class: 'num' }, seconds(m.mean)), h('td', { class: 'num' }, seconds(m.last)), h('td', { class: 'num' }, fmt(m.runs)), h('td', null, m.status));
+          }))))] : null,
+      runs.length ? [h('h2', null, 'Failing tests'), p.failing_tests.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'columns failing' },
+        h('thead', null, h('tr', null, ['Test', 'Failed', 'Warned', 'Errored', 'Last bad run', 'Latest'].map(function (t) { return h('th', { scope: 'col' }, t); }))),
+        h('tbody', null, p.failing_tests.map(function (t) {
+          return h('tr', null, h('th', { scope: 'row' }, link(t.id)), h('td', { class: 'num' }, fmt(t.fail)), h('td', { class: 'num' }, fmt(t.warn)), h('td', { class: 'num' }, fmt(t.error)), h('td', null, t.last_bad), h('td', null, t.last_status + (t.last_failures ? ' (' + fmt(t.last_failures) + ' rows)' : '')));
+        })))) : h('p', { class: 'muted' }, 'No test has failed in the recorded runs.')] : null);
+  }
+
   // Past this many nodes an SVG graph is slow to draw and unreadable anyway.
   var GRAPH_LIMIT = 2500;
   function graphPage(expression) {
@@ -804,6 +838,7 @@
     if (parts[0] === 'graph') graphPage(params.get('select') || '');
     else if (parts[0] === 'search') searchPage(params.get('q') || '');
     else if (parts[0] === 'dashboards') dashboardsPage();
+    else if (parts[0] === 'pipeline') pipelinePage();
     else if (parts[0] === 'column' && parts.length >= 3) columnPage(parts[1], parts.slice(2).join('/'));
     else if (parts.length >= 2 && parts[1]) nodePage(parts.slice(1).join('/'));
     else overview();

@@ -12,6 +12,7 @@ use crate::sim::config::SimConfig;
 use crate::sim::domains::names;
 use crate::sim::output::Emit;
 use crate::sim::random::Stream;
+use crate::sim::reference::{FIRST_DISTRICT, Reference};
 use crate::sim::table::{Kind, Schema, SqlType, Table, col};
 
 pub const DISTRICTS: Table = Table {
@@ -224,17 +225,35 @@ pub const TABLES: &[&Table] = &[
 
 pub const OCCUPATIONS: [&str; 5] = ["child", "student", "worker", "retired", "not working"];
 pub const WORKER: u8 = 2;
-pub const EMPLOYERS: [&str; 8] = [
-    "",
-    "UXDM",
-    "UXFSI",
-    "TUX",
-    "UXH",
-    "UXU",
-    "Council",
-    "Self-employed",
-];
-const EMPLOYER_WEIGHTS: [f64; 8] = [0.0, 0.18, 0.22, 0.08, 0.12, 0.1, 0.12, 0.18];
+
+/// The weight of each employer (index = `Person::employer`, 0 = none) among workers, from the
+/// occupations seed.
+pub fn employer_weights(reference: &Reference) -> Vec<f64> {
+    std::iter::once(0.0)
+        .chain(reference.occupations.iter().map(|o| o.share_of_workers))
+        .collect()
+}
+
+/// The code of a person's employer (`UXDM`...), empty for none.
+pub fn employer_code(reference: &Reference, employer: u8) -> &str {
+    match employer {
+        0 => "",
+        index => &reference.occupations[index as usize - 1].employer_code,
+    }
+}
+
+/// The workers of one employer (by code), in id order.
+pub fn workers_of(state: &State, reference: &Reference, code: &str) -> Vec<u32> {
+    let Some(employer) = reference.employer(code) else {
+        return Vec::new();
+    };
+    state
+        .people
+        .iter()
+        .filter(|p| p.occupation == WORKER && p.employer == employer)
+        .map(|p| p.id)
+        .collect()
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Person {
@@ -350,10 +369,18 @@ pub fn new(config: &SimConfig) -> State {
             district: 301 + index % 20,
         })
         .collect();
+    // Dwellings are spread over the districts by their share, then over a district's streets.
+    let reference = &config.reference;
+    let shares: Vec<f64> = reference.districts.iter().map(|d| d.target_share).collect();
+    let mut by_district: Vec<Vec<usize>> = vec![Vec::new(); shares.len()];
+    for (index, street) in streets.iter().enumerate() {
+        by_district[(street.district - FIRST_DISTRICT) as usize].push(index);
+    }
     let addresses: Vec<Address> = (0..dwellings)
         .map(|index| {
-            let street = &streets[rng.index(streets.len())];
-            let flat = street.district <= 306 && rng.chance(0.6);
+            let district = rng.weighted(&shares);
+            let street = &streets[*rng.pick(&by_district[district])];
+            let flat = reference.district(street.district).zone == "urban" && rng.chance(0.6);
             Address {
                 id: 3_000_001 + index,
                 district: street.district,
@@ -379,6 +406,7 @@ pub fn new(config: &SimConfig) -> State {
     let day_of_age = |rng: &mut Stream, low: i64, high: i64| {
         start as i32 - (rng.between(low * 360, high * 360 + 359)) as i32
     };
+    let weights = employer_weights(reference);
     let mut address_order: Vec<u32> = (0..dwellings).map(|i| 3_000_001 + i).collect();
     for index in (1..address_order.len()).rev() {
         let other = rng.index(index + 1);
@@ -405,7 +433,7 @@ pub fn new(config: &SimConfig) -> State {
             };
             let birth = day_of_age(&mut rng, adult_age.0, adult_age.1);
             members.push(founding_person(
-                &mut state, &mut rng, sex, last, birth, household, start,
+                &mut state, &mut rng, &weights, sex, last, birth, household, start,
             ));
         }
         if adults == 2 {
@@ -418,8 +446,9 @@ pub fn new(config: &SimConfig) -> State {
             for _ in 0..rng.between(1, 3) {
                 let sex = rng.between(0, 1) as u8;
                 let birth = day_of_age(&mut rng, 0, 17);
-                let mut child =
-                    founding_person(&mut state, &mut rng, sex, last, birth, household, start);
+                let mut child = founding_person(
+                    &mut state, &mut rng, &weights, sex, last, birth, household, start,
+                );
                 child.mother = mother;
                 members.push(child);
             }
@@ -439,9 +468,11 @@ pub fn new(config: &SimConfig) -> State {
     state
 }
 
+#[allow(clippy::too_many_arguments)]
 fn founding_person(
     state: &mut State,
     rng: &mut Stream,
+    employers: &[f64],
     sex: u8,
     last: u16,
     birth: i32,
@@ -462,19 +493,19 @@ fn founding_person(
         mother: 0,
         partner: 0,
     };
-    set_occupation(&mut person, rng, day);
+    set_occupation(&mut person, rng, employers, day);
     person
 }
 
 /// The occupation that fits a person's age (children, students, workers, retirees).
-fn set_occupation(person: &mut Person, rng: &mut Stream, day: Day) {
+fn set_occupation(person: &mut Person, rng: &mut Stream, employers: &[f64], day: Day) {
     let age = person.age(day);
     let (occupation, employer) = match age {
         ..=17 => (0, 0),
         18..=21 if rng.chance(0.45) => (1, 0),
         67.. => (3, 0),
         _ if rng.chance(0.08) => (4, 0),
-        _ => (WORKER, rng.weighted(&EMPLOYER_WEIGHTS) as u8),
+        _ => (WORKER, rng.weighted(employers) as u8),
     };
     person.occupation = occupation;
     person.employer = employer;
@@ -513,9 +544,12 @@ pub fn step(state: &mut State, config: &SimConfig, emit: &mut Emit, first_day: b
         &mut Stream::new(seed, "census", "moves", day),
         &mut changes,
     );
+    let employers = employer_weights(&config.reference);
     change_jobs(
         state,
         &mut Stream::new(seed, "census", "jobs", day),
+        &employers,
+        &config.reference,
         day,
         &mut changes,
     );
@@ -525,7 +559,7 @@ pub fn step(state: &mut State, config: &SimConfig, emit: &mut Emit, first_day: b
         &mut changes,
     );
     if first_day {
-        write_reference(state, emit);
+        write_reference(state, &config.reference, emit);
         changes.people = state.people.iter().map(|p| p.id).collect();
         changes.households = state.households.iter().map(|h| h.id).collect();
     }
@@ -636,21 +670,28 @@ fn move_house(state: &mut State, moves: &mut Stream, changes: &mut Changes) {
 }
 
 /// Job changes through the year, and the school year's turn on day 240 (1 September).
-fn change_jobs(state: &mut State, jobs: &mut Stream, day: Day, changes: &mut Changes) {
+fn change_jobs(
+    state: &mut State,
+    jobs: &mut Stream,
+    employers: &[f64],
+    reference: &Reference,
+    day: Day,
+    changes: &mut Changes,
+) {
     let new_school_year = calendar::day_of_year(day) == 240;
     for person in &mut state.people {
         let before = (person.occupation, person.employer);
         if new_school_year {
-            set_occupation(person, jobs, day);
+            set_occupation(person, jobs, employers, day);
         } else if person.occupation == WORKER && jobs.chance(0.1 / 360.0) {
-            person.employer = jobs.weighted(&EMPLOYER_WEIGHTS) as u8;
+            person.employer = jobs.weighted(employers) as u8;
         }
         if before != (person.occupation, person.employer) {
             changes.people.insert(person.id);
             changes.events.push((
                 person.id,
                 "job_change",
-                EMPLOYERS[person.employer as usize].to_string(),
+                employer_code(reference, person.employer).to_string(),
             ));
         }
     }
@@ -735,7 +776,7 @@ fn write_changes(
         }
         let address = state.household(person.household).map(|h| h.address);
         let district = address.map(|a| state.address(a).district);
-        let employer = EMPLOYERS[person.employer as usize];
+        let employer = employer_code(&config.reference, person.employer);
         let version = if first_day {
             "created"
         } else if alive {
@@ -819,13 +860,13 @@ fn casing_only(variant: String, clean: &str, changed: bool) -> String {
     }
 }
 
-fn write_reference(state: &State, emit: &mut Emit) {
-    for (index, (name, zone)) in names::DISTRICTS.iter().enumerate() {
+fn write_reference(state: &State, reference: &Reference, emit: &mut Emit) {
+    for district in &reference.districts {
         emit.row(&DISTRICTS, |line| {
-            line.int(301 + index as u32)
-                .text(name)
-                .text(zone)
-                .text(&format!("UX{:02}", index + 1));
+            line.int(district.district_id)
+                .text(&district.district_name)
+                .text(&district.zone)
+                .text(&district.postal_prefix);
         });
     }
     for street in &state.streets {
@@ -842,8 +883,8 @@ fn write_reference(state: &State, emit: &mut Emit) {
             b'A' + (address.id / 26 % 26) as u8,
         ];
         let postal = format!(
-            "UX{:02} {}{}",
-            address.district - 300,
+            "{} {}{}",
+            reference.district(address.district).postal_prefix,
             address.street % 10,
             std::str::from_utf8(&letters).expect("ASCII letters")
         );

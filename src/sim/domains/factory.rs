@@ -12,6 +12,7 @@ use crate::sim::config::{Rates, SimConfig};
 use crate::sim::domains::census;
 use crate::sim::output::Emit;
 use crate::sim::random::Stream;
+use crate::sim::reference::{FactoryMachine, FactoryProduct};
 use crate::sim::table::{Kind, Schema, SqlType, Table, col};
 
 pub const MACHINES: Table = Table {
@@ -225,24 +226,22 @@ pub const TABLES: &[&Table] = &[
     &DAILY_TRUTH,
 ];
 
-const PRODUCT_NAMES: [(u32, &str, &str, u32); 3] = [
-    (601, "Iron Ore", "raw", 0),
-    (602, "Iron Plate", "intermediate", 1),
-    (603, "Gear Wheel", "final", 2),
-];
-
 /// Plant clocks run on UTC−7.
 const LOCAL_OFFSET: Instant = -7 * 3600;
+
+/// Without automatic service, a degrading machine wears down to half its efficiency (where the
+/// factory system this feed imitates bottomed out).
+const WORN_OUT_PPM: i64 = 500_000;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Machine {
     pub id: u32,
+    /// Its row in the machines seed.
+    pub spec: usize,
     pub smelter: bool,
     /// The number in its code (`SMELTER-02` is 2).
     pub number: u32,
     pub line: u32,
-    /// Whether it loses 2% efficiency a day (the second smelter of each line).
-    pub degrades: bool,
     /// Efficiency in millionths, an integer so a saved world reloads exactly.
     pub efficiency_ppm: i64,
     pub days_since_service: u32,
@@ -257,20 +256,41 @@ impl Machine {
     fn kind(&self) -> &'static str {
         if self.smelter { "smelter" } else { "assembler" }
     }
+}
 
-    fn base_rate(&self) -> i64 {
-        if self.smelter { 120 } else { 50 }
+/// A machine's fixed data, from the seed, in the integers the step works in.
+struct Spec<'a> {
+    seed: &'a FactoryMachine,
+    wh_per_unit: i64,
+    /// The efficiency lost a day, in millionths.
+    wear_ppm: i64,
+    initial_ppm: i64,
+}
+
+impl Spec<'_> {
+    fn of<'a>(config: &'a SimConfig, machine: &Machine) -> Spec<'a> {
+        let seed = &config.reference.factory_machines[machine.spec];
+        Spec {
+            seed,
+            wh_per_unit: (seed.kwh_per_unit * 1000.0).round() as i64,
+            wear_ppm: (seed.degradation_per_day * 1e6).round() as i64,
+            initial_ppm: (seed.initial_efficiency * 1e6).round() as i64,
+        }
     }
 
-    fn wh_per_unit(&self) -> i64 {
-        if self.smelter { 2400 } else { 800 }
+    fn base_rate(&self) -> i64 {
+        i64::from(self.seed.base_rate_per_hour)
+    }
+
+    fn degrades(&self) -> bool {
+        self.wear_ppm > 0
     }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct State {
     pub machines: Vec<Machine>,
-    /// Good plates waiting for an assembler, per line.
+    /// Good output of the previous tier waiting for an assembler, per line.
     pub plate_stock: Vec<i64>,
     next_batch: u64,
     next_reading: u64,
@@ -278,34 +298,50 @@ pub struct State {
     next_event: u64,
 }
 
+/// The number in a seeded machine code (`SMELTER-02` is 2).
+fn code_number(code: &str) -> u32 {
+    let digits: String = code.chars().filter(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or(0)
+}
+
+/// The seed's plant, repeated `factory.lines` times: each copy's machines get the next ids,
+/// line numbers and numbers of their kind.
 pub fn new(config: &SimConfig) -> State {
+    let seeded = &config.reference.factory_machines;
+    let lines_per_copy = seeded.iter().map(|m| m.production_line).max().unwrap_or(1);
+    let last_id = seeded.iter().map(|m| m.machine_id).max().unwrap_or(500);
+    let highest = |kind: &str| {
+        seeded
+            .iter()
+            .filter(|m| m.machine_type == kind)
+            .map(|m| code_number(&m.machine_code))
+            .max()
+            .unwrap_or(0)
+    };
+    let (smelters, assemblers) = (highest("smelter"), highest("assembler"));
     let mut machines = Vec::new();
-    for line in 1..=config.factory.lines {
-        for (offset, degrades) in [(1, false), (2, true)] {
+    for copy in 0..config.factory.lines {
+        for (spec, seed) in seeded.iter().enumerate() {
+            let smelter = seed.machine_type == "smelter";
+            let per_copy = if smelter { smelters } else { assemblers };
             machines.push(Machine {
-                id: 500 + machines.len() as u32 + 1,
-                smelter: true,
-                number: 2 * (line - 1) + offset,
-                line,
-                degrades,
-                efficiency_ppm: if degrades { 1_000_000 } else { 980_000 },
+                id: if copy == 0 {
+                    seed.machine_id
+                } else {
+                    last_id + (copy - 1) * seeded.len() as u32 + spec as u32 + 1
+                },
+                spec,
+                smelter,
+                number: code_number(&seed.machine_code) + copy * per_copy,
+                line: copy * lines_per_copy + seed.production_line,
+                efficiency_ppm: (seed.initial_efficiency * 1e6).round() as i64,
                 days_since_service: 0,
                 firmware: 1,
             });
         }
-        machines.push(Machine {
-            id: 500 + machines.len() as u32 + 1,
-            smelter: false,
-            number: line,
-            line,
-            degrades: false,
-            efficiency_ppm: 990_000,
-            days_since_service: 0,
-            firmware: 1,
-        });
     }
     State {
-        plate_stock: vec![2_000; config.factory.lines as usize],
+        plate_stock: vec![2_000; (config.factory.lines * lines_per_copy) as usize],
         machines,
         next_batch: 10_000_001,
         next_reading: 1,
@@ -336,26 +372,26 @@ pub fn step(
     let day = emit.day;
     let seed = config.seed;
     if first_day {
-        for (id, name, tier, ratio) in PRODUCT_NAMES {
+        for product in &config.reference.factory_products {
             emit.row(&PRODUCTS, |line| {
-                line.int(id).text(name).text(tier).int(ratio);
+                line.int(product.product_id)
+                    .text(&product.canonical_name)
+                    .text(&product.tier)
+                    .int(product.input_ratio);
             });
         }
     }
-    let operators: Vec<u32> = census
-        .people
-        .iter()
-        .filter(|p| {
-            p.occupation == census::WORKER && census::EMPLOYERS[p.employer as usize] == "UXDM"
-        })
-        .map(|p| p.id)
-        .collect();
-    let mut changed = service(state, config, emit);
+    let operators = census::workers_of(census, &config.reference, "UXDM");
+    let mut changed = if config.factory.auto_service {
+        service(state, config, emit)
+    } else {
+        Vec::new()
+    };
     if first_day {
         changed = (0..state.machines.len()).collect();
     }
     for index in changed {
-        write_machine(emit, &state.machines[index], first_day);
+        write_machine(emit, config, &state.machines[index], first_day);
     }
     let mut streams = Streams {
         production: Stream::new(seed, "factory", "batches", day),
@@ -364,17 +400,20 @@ pub fn step(
     };
     let rates = config.rates("factory");
     for index in 0..state.machines.len() {
-        let batches = run_batches(state, index, day, &operators, &mut streams.production);
+        let batches = run_batches(
+            state,
+            config,
+            index,
+            day,
+            &operators,
+            &mut streams.production,
+        );
         let machine = &state.machines[index];
-        write_truth(emit, machine, &batches);
-        write_batches(emit, machine, &batches, &rates, &mut streams.chaos);
-        let drift = write_sensors(state, index, emit, &rates, &mut streams);
-        write_shift_notes(state, index, emit, &operators, drift, &mut streams.sensors);
-        let machine = &mut state.machines[index];
-        machine.days_since_service += 1;
-        if machine.degrades {
-            machine.efficiency_ppm = machine.efficiency_ppm * 98 / 100;
-        }
+        write_truth(emit, config, machine, &batches);
+        write_batches(emit, config, machine, &batches, &rates, &mut streams.chaos);
+        let drift = write_sensors(state, config, index, emit, &rates, &mut streams);
+        write_shift_notes(state, index, emit, &operators, drift, &rates, &mut streams);
+        wear(&mut state.machines[index], config);
     }
 }
 
@@ -385,22 +424,38 @@ struct Streams {
     sensors: Stream,
 }
 
-/// Services worn machines (the degrading smelter below 80%) and any machine due after 90 days;
-/// a fifth of services also update the firmware. Returns the machines whose row changed.
+/// A day's wear: a degrading machine loses its share of efficiency (without automatic service,
+/// down to half at most).
+fn wear(machine: &mut Machine, config: &SimConfig) {
+    let spec = Spec::of(config, machine);
+    machine.days_since_service += 1;
+    if spec.degrades() {
+        let worn = machine.efficiency_ppm * (1_000_000 - spec.wear_ppm) / 1_000_000;
+        machine.efficiency_ppm = if config.factory.auto_service {
+            worn
+        } else {
+            worn.max(WORN_OUT_PPM.min(machine.efficiency_ppm))
+        };
+    }
+}
+
+/// Services worn machines (a degrading one below 80%) and any machine due after 90 days; a
+/// fifth of services also update the firmware. Returns the machines whose row changed.
 fn service(state: &mut State, config: &SimConfig, emit: &mut Emit) -> Vec<usize> {
     let day = emit.day;
     let mut maintenance = Stream::new(config.seed, "factory", "maintenance", day);
     let mut changed_machines: Vec<usize> = Vec::new();
     for (index, machine) in state.machines.iter_mut().enumerate() {
-        let worn = machine.degrades && machine.efficiency_ppm < 800_000;
+        let spec = Spec::of(config, machine);
+        let worn = spec.degrades() && machine.efficiency_ppm < 800_000;
         if !(worn || machine.days_since_service >= 90) {
             continue;
         }
         let before = machine.efficiency_ppm;
-        machine.efficiency_ppm = if machine.degrades {
-            1_000_000
+        machine.efficiency_ppm = if spec.degrades() {
+            spec.initial_ppm
         } else {
-            machine.efficiency_ppm.max(980_000)
+            machine.efficiency_ppm.max(spec.initial_ppm)
         };
         machine.days_since_service = 0;
         let firmware = maintenance.chance(0.2);
@@ -425,16 +480,17 @@ fn service(state: &mut State, config: &SimConfig, emit: &mut Emit) -> Vec<usize>
     changed_machines
 }
 
-fn write_machine(emit: &mut Emit, machine: &Machine, first_day: bool) {
+fn write_machine(emit: &mut Emit, config: &SimConfig, machine: &Machine, first_day: bool) {
     let day = emit.day;
+    let spec = Spec::of(config, machine);
     let change = if first_day { "created" } else { "firmware" };
     emit.current(&MACHINES, u64::from(machine.id), change, |line| {
         line.int(machine.id)
             .text(&machine.code())
             .text(machine.kind())
             .int(machine.line)
-            .int(machine.base_rate())
-            .fixed(machine.wh_per_unit() as f64 / 1000.0, 3)
+            .int(spec.base_rate())
+            .fixed(spec.wh_per_unit as f64 / 1000.0, 3)
             .text(&format!(
                 "v{}.{}",
                 2 + machine.firmware / 10,
@@ -445,9 +501,11 @@ fn write_machine(emit: &mut Emit, machine: &Machine, first_day: bool) {
 }
 
 /// A machine's batches of the day, spread over the day's slots: output by rate, hours and
-/// efficiency (an assembler limited by the plates in stock), about 2% defective.
+/// efficiency (an assembler limited by the input in stock), a share defective around the
+/// configured rate.
 fn run_batches(
     state: &mut State,
+    config: &SimConfig,
     index: usize,
     day: Day,
     operators: &[u32],
@@ -455,28 +513,35 @@ fn run_batches(
 ) -> Vec<Batch> {
     let start_of_day = calendar::start_of(day);
     let machine = &state.machines[index];
+    let spec = Spec::of(config, machine);
+    let input_ratio = i64::from(product_of(config, machine).input_ratio.max(1));
     let line_index = (machine.line - 1) as usize;
     let efficiency = machine.efficiency_ppm as f64 / 1e6;
-    let count = production.between(8, 14);
+    let [fewest, most] = config.factory.batches_per_day;
+    let count = production.between(i64::from(fewest), i64::from(most));
     let slot = calendar::SECONDS_PER_DAY / count;
+    let defect_rate = config.factory.defect_rate;
     let mut batches = Vec::new();
     for number in 0..count {
         let start = start_of_day + number * slot + production.between(0, slot / 10);
         let end = start + slot * 8 / 10 + production.between(0, slot / 20);
         let hours = (end - start) as f64 / 3600.0;
         let mut units =
-            (machine.base_rate() as f64 * hours * efficiency * (0.95 + 0.1 * production.unit()))
+            (spec.base_rate() as f64 * hours * efficiency * (0.95 + 0.1 * production.unit()))
                 as i64;
         if !machine.smelter {
-            units = units.min(state.plate_stock[line_index] / 2).max(0);
-            state.plate_stock[line_index] -= units * 2;
+            units = units
+                .min(state.plate_stock[line_index] / input_ratio)
+                .max(0);
+            state.plate_stock[line_index] -= units * input_ratio;
         }
-        let defect_rate = (0.02 + 0.01 * production.normal(0.0, 1.0)).clamp(0.0, 0.08);
-        let defective = (units as f64 * defect_rate).round() as i64;
+        let share = (defect_rate + defect_rate / 2.0 * production.normal(0.0, 1.0))
+            .clamp(0.0, defect_rate * 4.0);
+        let defective = (units as f64 * share).round() as i64;
         if machine.smelter {
             state.plate_stock[line_index] += units - defective;
         }
-        let energy_wh = (units as f64 * machine.wh_per_unit() as f64 / efficiency).round() as i64;
+        let energy_wh = (units as f64 * spec.wh_per_unit as f64 / efficiency).round() as i64;
         let operator = if operators.is_empty() {
             0
         } else {
@@ -496,17 +561,19 @@ fn run_batches(
     batches
 }
 
-/// What a machine makes: smelters plates, assemblers gear wheels.
-fn product_of(machine: &Machine) -> (u32, &'static str, &'static str, u32) {
-    if machine.smelter {
-        PRODUCT_NAMES[1]
-    } else {
-        PRODUCT_NAMES[2]
-    }
+/// What a machine makes.
+fn product_of<'a>(config: &'a SimConfig, machine: &Machine) -> &'a FactoryProduct {
+    let made = Spec::of(config, machine).seed.product_id;
+    config
+        .reference
+        .factory_products
+        .iter()
+        .find(|p| p.product_id == made)
+        .expect("the seeds were checked: a machine makes a listed product")
 }
 
 /// Truth: the machine's clean output of the day.
-fn write_truth(emit: &mut Emit, machine: &Machine, batches: &[Batch]) {
+fn write_truth(emit: &mut Emit, config: &SimConfig, machine: &Machine, batches: &[Batch]) {
     let day = emit.day;
     let (units, defective, energy): (i64, i64, i64) = batches.iter().fold((0, 0, 0), |t, b| {
         (t.0 + b.units, t.1 + b.defective, t.2 + b.energy_wh)
@@ -514,7 +581,7 @@ fn write_truth(emit: &mut Emit, machine: &Machine, batches: &[Batch]) {
     emit.row(&DAILY_TRUTH, |line| {
         line.int(day)
             .int(machine.id)
-            .int(product_of(machine).0)
+            .int(product_of(config, machine).product_id)
             .int(batches.len())
             .int(units)
             .int(defective)
@@ -527,17 +594,18 @@ fn write_truth(emit: &mut Emit, machine: &Machine, batches: &[Batch]) {
 /// plant local time, some late or twice.
 fn write_batches(
     emit: &mut Emit,
+    config: &SimConfig,
     machine: &Machine,
     batches: &[Batch],
     rates: &Rates,
     chaos_rng: &mut Stream,
 ) {
-    let product = product_of(machine);
+    let product = &product_of(config, machine).canonical_name;
     for batch in batches {
         let (machine_ref, id_changed) =
             chaos::id_variant(chaos_rng, rates.id_variants, machine.kind(), machine.number);
         let (product_name, name_changed) =
-            chaos::name_variant(chaos_rng, rates.name_variants, product.1);
+            chaos::name_variant(chaos_rng, rates.name_variants, product);
         let local = chaos_rng.chance(rates.local_time);
         if id_changed {
             chaos::ledger(emit, &BATCHES, batch.id, "id_variant", &machine_ref);
@@ -569,6 +637,7 @@ fn write_batches(
 /// missing. Returns the drift, which the shift terminal shares.
 fn write_sensors(
     state: &mut State,
+    config: &SimConfig,
     index: usize,
     emit: &mut Emit,
     rates: &Rates,
@@ -576,6 +645,7 @@ fn write_sensors(
 ) -> i64 {
     let start_of_day = calendar::start_of(emit.day);
     let machine = &state.machines[index];
+    let spec = Spec::of(config, machine);
     let efficiency = machine.efficiency_ppm as f64 / 1e6;
     let device_ref = machine.code().to_lowercase().replace('-', "_");
     let drift = chaos::drift_seconds(&mut streams.chaos, rates.clock_drift_minutes);
@@ -597,8 +667,7 @@ fn write_sensors(
         let values = [
             base_temp * running + sensors.normal(0.0, 5.0),
             220.0 + sensors.normal(0.0, 6.0),
-            machine.base_rate() as f64 * machine.wh_per_unit() as f64 / 1000.0 / efficiency
-                * running,
+            spec.base_rate() as f64 * spec.wh_per_unit as f64 / 1000.0 / efficiency * running,
             efficiency + sensors.normal(0.0, 0.005),
         ];
         let observed: Vec<Option<f64>> = values
@@ -622,21 +691,25 @@ fn write_sensors(
     drift
 }
 
-/// A note at the end of each eight-hour shift, on the terminal beside the machine.
+/// A note at the end of each eight-hour shift, typed on the terminal beside the machine (whose
+/// clock it shares): the machine as the operator writes it, and how the shift went.
 fn write_shift_notes(
     state: &mut State,
     index: usize,
     emit: &mut Emit,
     operators: &[u32],
     drift: i64,
-    sensors: &mut Stream,
+    rates: &Rates,
+    streams: &mut Streams,
 ) {
     let start_of_day = calendar::start_of(emit.day);
-    let efficiency = state.machines[index].efficiency_ppm as f64 / 1e6;
-    let code = state.machines[index].code();
+    let machine = &state.machines[index];
+    let efficiency = machine.efficiency_ppm as f64 / 1e6;
+    let (kind, number) = (machine.kind(), machine.number);
     for shift in 1..=3 {
         let id = state.next_log;
         state.next_log += 1;
+        let sensors = &mut streams.sensors;
         let operator = if operators.is_empty() {
             0
         } else {
@@ -647,9 +720,14 @@ fn write_shift_notes(
             _ if sensors.chance(0.1) => "minor jam cleared",
             _ => "shift normal",
         };
+        let (machine_ref, changed) =
+            chaos::id_variant(&mut streams.chaos, rates.id_variants, kind, number);
+        if changed {
+            chaos::ledger(emit, &OPERATOR_LOGS, id, "id_variant", &machine_ref);
+        }
         emit.event(&OPERATOR_LOGS, &[0], |line| {
             line.int(id)
-                .text(&code)
+                .text(&machine_ref)
                 .timestamp(start_of_day + shift * 8 * 3600 - 600 + drift)
                 .int(operator)
                 .text(note);
@@ -660,6 +738,7 @@ fn write_shift_notes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::domains::testing;
     use crate::sim::output::DayOutput;
 
     #[test]
@@ -684,5 +763,94 @@ mod tests {
         assert!(seen[11] >= 800_000 && seen[12] < 800_000, "{seen:?}");
         assert_eq!(seen[13], 980_000, "{seen:?}");
         assert!(seen.iter().all(|e| *e >= 780_000), "{seen:?}");
+    }
+
+    /// Runs the plant alone for `days` and returns each day's output and the efficiencies of
+    /// the second machine (the degrading smelter) at the start of each day.
+    fn run(config: &SimConfig, days: u32) -> (Vec<DayOutput>, Vec<i64>) {
+        let people = census::new(config);
+        let mut state = new(config);
+        let (mut outputs, mut seen) = (Vec::new(), Vec::new());
+        for day in 0..days {
+            let mut output = DayOutput {
+                day,
+                ..DayOutput::default()
+            };
+            let mut pending = Vec::new();
+            seen.push(state.machines[1].efficiency_ppm);
+            step(
+                &mut state,
+                &people,
+                config,
+                &mut Emit::new(day, &mut output, &mut pending),
+                day == 0,
+            );
+            outputs.push(output);
+        }
+        (outputs, seen)
+    }
+
+    /// The factory system's week, as the README gives it: one plant of three machines, about
+    /// 212 batches, 1.2% of units defective.
+    #[test]
+    fn the_factory_systems_week_is_reproduced_by_its_settings() {
+        let mut config = SimConfig {
+            population: 500,
+            ..SimConfig::default()
+        };
+        config.factory.batches_per_day = [8, 12];
+        config.factory.defect_rate = 0.012;
+        let (outputs, _) = run(&config, 7);
+        let (mut batches, mut units, mut defective) = (0, 0, 0);
+        for output in &outputs {
+            for row in testing::rows(output, "truth.factory_daily") {
+                batches += row[3].parse::<i64>().unwrap();
+                units += row[4].parse::<i64>().unwrap();
+                defective += row[5].parse::<i64>().unwrap();
+            }
+        }
+        assert!((195..=230).contains(&batches), "{batches} batches");
+        let share = defective as f64 / units as f64;
+        assert!((0.010..=0.014).contains(&share), "{share} defective");
+    }
+
+    #[test]
+    fn without_auto_service_the_smelter_wears_down_to_half() {
+        let mut config = SimConfig {
+            population: 500,
+            ..SimConfig::default()
+        };
+        config.factory.auto_service = false;
+        let (outputs, seen) = run(&config, 60);
+        assert!(seen.windows(2).all(|w| w[1] <= w[0]), "{seen:?}");
+        assert_eq!(seen[59], WORN_OUT_PPM, "{seen:?}");
+        let services: usize = outputs
+            .iter()
+            .map(|o| testing::rows(o, "raw.factory_maintenance").len())
+            .sum();
+        assert_eq!(services, 0);
+    }
+
+    #[test]
+    fn operator_logs_name_machines_in_many_forms_and_products_in_ten() {
+        let config = SimConfig {
+            population: 500,
+            ..SimConfig::default()
+        };
+        let (outputs, _) = run(&config, 20);
+        let refs: std::collections::BTreeSet<String> = outputs
+            .iter()
+            .flat_map(|o| testing::rows(o, "raw.factory_operator_logs"))
+            .map(|row| row[1].to_string())
+            .collect();
+        assert!(refs.len() >= 12, "{refs:?}");
+        assert!(refs.contains("SMELTER-01"), "{refs:?}");
+        let names: std::collections::BTreeSet<String> = outputs
+            .iter()
+            .flat_map(|o| testing::rows(o, "raw.factory_batches"))
+            .filter(|row| row[2].to_lowercase().contains("plate"))
+            .map(|row| row[2].to_string())
+            .collect();
+        assert_eq!(names.len(), 11, "{names:?}");
     }
 }

@@ -17,6 +17,7 @@ use crate::sim::config::{Rates, SimConfig};
 use crate::sim::domains::{census, names, weather};
 use crate::sim::output::Emit;
 use crate::sim::random::Stream;
+use crate::sim::reference::{FIRST_PLAN, Reference};
 use crate::sim::table::{Kind, Schema, SqlType, Table, col};
 
 pub const PLANS: Table = Table {
@@ -239,8 +240,6 @@ pub const TABLES: &[&Table] = &[
     &CLAIMS_MONTHLY,
 ];
 
-const TIERS: [&str; 4] = ["bronze", "silver", "gold", "platinum"];
-const TIER_WEIGHTS: [f64; 4] = [0.3, 0.4, 0.2, 0.1];
 const RELATIONSHIPS: [&str; 4] = ["self", "spouse", "child", "other"];
 const SPECIALTIES: [&str; 9] = [
     "hospital",
@@ -279,7 +278,6 @@ const RESPIRATORY: [usize; 3] = [1, 2, 3];
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Plan {
     pub id: u32,
-    pub tier: u8,
     pub year: u32,
     pub premium_cents: i64,
     pub deductible_cents: i64,
@@ -330,18 +328,17 @@ pub struct State {
 pub fn new(config: &SimConfig, census: &census::State) -> State {
     let start = config.start();
     let mut rng = Stream::new(config.seed, "health", "founding", 0);
-    let plans = (0..4u8)
-        .map(|tier| {
-            let t = i64::from(tier);
-            Plan {
-                id: 901 + u32::from(tier),
-                tier,
-                year: calendar::year(start),
-                premium_cents: 32_000 + 10_000 * t,
-                deductible_cents: [600_000, 350_000, 150_000, 50_000][tier as usize],
-                oop_max_cents: [850_000, 700_000, 500_000, 300_000][tier as usize],
-                coinsurance_bp: [4000, 3000, 2000, 1000][tier as usize],
-            }
+    let plans: Vec<Plan> = config
+        .reference
+        .health_plans
+        .iter()
+        .map(|plan| Plan {
+            id: plan.plan_id,
+            year: calendar::year(start),
+            premium_cents: plan.monthly_premium_cents,
+            deductible_cents: plan.deductible_cents,
+            oop_max_cents: plan.oop_max_cents,
+            coinsurance_bp: plan.coinsurance_bp,
         })
         .collect();
     let count = (config.population / 400).max(10);
@@ -367,7 +364,7 @@ pub fn new(config: &SimConfig, census: &census::State) -> State {
         plans,
         providers,
         members: Vec::new(),
-        month_claims: vec![(0, 0); 4],
+        month_claims: vec![(0, 0); config.reference.health_plans.len()],
         next_member: 8_000_001,
         next_enrollment: 8_500_001,
         next_claim: 90_000_001,
@@ -375,7 +372,7 @@ pub fn new(config: &SimConfig, census: &census::State) -> State {
     let families = households(census);
     for (household, people) in &families {
         if rng.chance(0.6) {
-            let plan = 901 + rng.weighted(&TIER_WEIGHTS) as u32;
+            let plan = choose_plan(config, &mut rng);
             cover(&mut state, census, *household, people, plan, start);
         }
     }
@@ -475,14 +472,28 @@ fn write_member(emit: &mut Emit, member: &Member, active: bool, change: &str) {
     });
 }
 
-fn write_plan(emit: &mut Emit, plan: &Plan, change: &str) {
+/// A plan for a new policy or a switch, by the plans' enrollment shares.
+fn choose_plan(config: &SimConfig, rng: &mut Stream) -> u32 {
+    let shares: Vec<f64> = config
+        .reference
+        .health_plans
+        .iter()
+        .map(|p| p.enrollment_share)
+        .collect();
+    FIRST_PLAN + rng.weighted(&shares) as u32
+}
+
+fn plan_index(plan: u32) -> usize {
+    (plan - FIRST_PLAN) as usize
+}
+
+fn write_plan(emit: &mut Emit, reference: &Reference, plan: &Plan, change: &str) {
     let day = emit.day;
-    let tier = TIERS[plan.tier as usize];
-    let name = format!("UXH {}{}", tier[..1].to_uppercase(), &tier[1..]);
+    let seeded = &reference.health_plans[plan_index(plan.id)];
     emit.current(&PLANS, u64::from(plan.id), change, |line| {
         line.int(plan.id)
-            .text(&name)
-            .text(tier)
+            .text(&seeded.plan_name)
+            .text(&seeded.metal_tier)
             .int(plan.year)
             .int(plan.premium_cents)
             .int(plan.deductible_cents)
@@ -574,7 +585,7 @@ pub fn step(
     let day = emit.day;
     let mut office = Office::new(config, day);
     if first_day {
-        write_reference(state, emit, &mut office);
+        write_reference(state, &config.reference, emit, &mut office);
     }
     if calendar::day_of_year(day) == 0 && !first_day {
         start_plan_year(state, config, emit, &mut office);
@@ -591,9 +602,9 @@ pub fn step(
 }
 
 /// The first day's plans, providers and initial members.
-fn write_reference(state: &State, emit: &mut Emit, office: &mut Office) {
+fn write_reference(state: &State, reference: &Reference, emit: &mut Emit, office: &mut Office) {
     for plan in &state.plans {
-        write_plan(emit, plan, "created");
+        write_plan(emit, reference, plan, "created");
     }
     for provider in &state.providers {
         let name = if provider.specialty == 0 {
@@ -601,7 +612,7 @@ fn write_reference(state: &State, emit: &mut Emit, office: &mut Office) {
         } else if provider.id % 3 == 0 {
             format!(
                 "{} Medical Centre",
-                names::DISTRICTS[(provider.district - 301) as usize].0
+                reference.district(provider.district).district_name
             )
         } else {
             format!(
@@ -636,7 +647,7 @@ fn start_plan_year(state: &mut State, config: &SimConfig, emit: &mut Emit, offic
         let deductible = 1.0 + 0.05 * pricing.unit();
         plan.deductible_cents =
             (plan.deductible_cents as f64 * deductible / 1000.0).round() as i64 * 1000;
-        write_plan(emit, plan, "repriced");
+        write_plan(emit, &config.reference, plan, "repriced");
     }
     let switches: BTreeMap<u32, u32> = state
         .members
@@ -790,7 +801,7 @@ fn start_cover(
             if people.iter().any(|id| insured.contains(id)) {
                 continue;
             }
-            let plan = 901 + joining.weighted(&TIER_WEIGHTS) as u32;
+            let plan = choose_plan(config, &mut joining);
             new_members.extend(cover(state, census, household, people, plan, day));
         }
     }
@@ -816,7 +827,7 @@ fn choose_plans(state: &mut State, config: &SimConfig, day: Day) {
     let mut choosing = Stream::new(config.seed, "health", "open_enrollment", day);
     for member in &mut state.members {
         if member.relationship == 0 && member.switch_to == 0 && choosing.chance(0.2 / 30.0) {
-            member.switch_to = 901 + choosing.weighted(&TIER_WEIGHTS) as u32;
+            member.switch_to = choose_plan(config, &mut choosing);
         }
     }
 }
@@ -902,7 +913,7 @@ fn claim(
         } else {
             (billed as f64 * (0.55 + 0.25 * visits.unit())) as i64
         };
-        let plan = &state.plans[(member.plan - 901) as usize];
+        let plan = &state.plans[plan_index(member.plan)];
         let deductible = allowed.min((plan.deductible_cents - member.deductible_met).max(0));
         let coinsurance = (allowed - deductible) * plan.coinsurance_bp / 10_000;
         let owed = (deductible + coinsurance).min((plan.oop_max_cents - member.oop_met).max(0));
@@ -913,7 +924,7 @@ fn claim(
         let service_at = start_of_day + visits.between(8 * 3600, 19 * 3600);
         let claim_id = state.next_claim;
         state.next_claim += 1;
-        let slot = &mut state.month_claims[(member.plan - 901) as usize];
+        let slot = &mut state.month_claims[plan_index(member.plan)];
         slot.0 += 1;
         slot.1 += paid;
 
@@ -984,7 +995,7 @@ fn write_month(state: &mut State, emit: &mut Emit) {
     for (index, (claims, incurred)) in state.month_claims.iter_mut().enumerate() {
         emit.row(&CLAIMS_MONTHLY, |line| {
             line.int(month)
-                .int(901 + index as u32)
+                .int(FIRST_PLAN + index as u32)
                 .int(*claims)
                 .int(*incurred);
         });

@@ -132,26 +132,3 @@ pub const STREET_TYPES: &[&str] = &[
     "Street",
     "Way",
 ];
-
-pub const DISTRICTS: [(&str, &str); 20] = [
-    ("Old Town", "urban"),
-    ("Foundry Quarter", "urban"),
-    ("Riverside", "urban"),
-    ("Market Hill", "urban"),
-    ("Castle Gate", "urban"),
-    ("Station Fields", "urban"),
-    ("Northgate", "suburban"),
-    ("Southmead", "suburban"),
-    ("Eastbrook", "suburban"),
-    ("Westcombe", "suburban"),
-    ("Kiln Park", "suburban"),
-    ("Larkfield", "suburban"),
-    ("Ashby Heath", "suburban"),
-    ("Millbrook", "suburban"),
-    ("Upper Uxe", "rural"),
-    ("Lower Uxe", "rural"),
-    ("Thornby", "rural"),
-    ("Wrenfold", "rural"),
-    ("Hollow Moor", "rural"),
-    ("Greyfell", "rural"),
-];

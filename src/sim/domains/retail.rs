@@ -16,6 +16,7 @@ use crate::sim::config::SimConfig;
 use crate::sim::domains::{census, weather};
 use crate::sim::output::Emit;
 use crate::sim::random::Stream;
+use crate::sim::reference::{Reference, RetailProduct, WEB_STORE};
 use crate::sim::table::{Kind, Schema, SqlType, Table, col};
 
 pub const STORES: Table = Table {
@@ -309,142 +310,8 @@ pub const TABLES: &[&Table] = &[
     &DAILY_SALES,
 ];
 
-/// Categories: name, SKU prefix, lowest and highest initial price (cents), return rate.
-const CATEGORIES: [(&str, &str, i64, i64, f64); 8] = [
-    ("Groceries", "GRO", 99, 899, 0.003),
-    ("Bakery", "BAK", 79, 499, 0.002),
-    ("Household", "HOU", 149, 1499, 0.01),
-    ("Clothing", "CLO", 999, 5999, 0.08),
-    ("Electronics", "ELE", 1999, 49999, 0.04),
-    ("Garden", "GAR", 499, 4999, 0.02),
-    ("Toys", "TOY", 599, 3999, 0.03),
-    ("Health & Beauty", "HEB", 199, 2499, 0.01),
-];
-
-/// 100 products, 801–900: twelve or thirteen per category, most popular first.
-const PRODUCT_NAMES: [&[&str]; 8] = [
-    &[
-        "Whole Milk",
-        "Oat Milk",
-        "Free Range Eggs",
-        "Cheddar Cheese",
-        "Butter",
-        "Apples",
-        "Bananas",
-        "Potatoes",
-        "Chicken Breast",
-        "Minced Beef",
-        "Pasta",
-        "Rice",
-        "Coffee Beans",
-    ],
-    &[
-        "Sourdough Loaf",
-        "White Bread",
-        "Croissant",
-        "Bagels",
-        "Rye Bread",
-        "Scones",
-        "Cinnamon Bun",
-        "Baguette",
-        "Muffin",
-        "Flapjack",
-        "Crumpets",
-        "Seeded Rolls",
-        "Pork Pie",
-    ],
-    &[
-        "Washing Up Liquid",
-        "Laundry Powder",
-        "Toilet Roll",
-        "Kitchen Towel",
-        "Bin Bags",
-        "Light Bulb",
-        "Batteries",
-        "Sponge Pack",
-        "Bleach",
-        "Candles",
-        "Tea Towel",
-        "Storage Box",
-        "Extension Lead",
-    ],
-    &[
-        "Cotton T-Shirt",
-        "Wool Socks",
-        "Denim Jeans",
-        "Rain Jacket",
-        "Knitted Jumper",
-        "Work Boots",
-        "Trainers",
-        "Summer Dress",
-        "Flat Cap",
-        "Scarf",
-        "Gloves",
-        "Pyjamas",
-    ],
-    &[
-        "Phone Charger",
-        "Headphones",
-        "Smartphone",
-        "Laptop",
-        "Tablet",
-        "Smart Speaker",
-        "Television",
-        "Kettle",
-        "Toaster",
-        "Radio",
-        "Hair Dryer",
-        "Games Console",
-    ],
-    &[
-        "Compost",
-        "Seed Packet",
-        "Trowel",
-        "Watering Can",
-        "Garden Hose",
-        "Plant Pot",
-        "Bird Feeder",
-        "Lawn Feed",
-        "Secateurs",
-        "Rose Bush",
-        "Garden Chair",
-        "Barbecue",
-    ],
-    &[
-        "Jigsaw Puzzle",
-        "Building Bricks",
-        "Teddy Bear",
-        "Board Game",
-        "Toy Train",
-        "Colouring Book",
-        "Football",
-        "Kite",
-        "Doll",
-        "Toy Car",
-        "Skipping Rope",
-        "Yo-Yo",
-    ],
-    &[
-        "Toothpaste",
-        "Shampoo",
-        "Soap Bar",
-        "Sun Cream",
-        "Plasters",
-        "Paracetamol",
-        "Hand Cream",
-        "Deodorant",
-        "Razor",
-        "Vitamins",
-        "Lip Balm",
-        "Cough Syrup",
-        "Tissues",
-    ],
-];
-
 const TIERS: [&str; 3] = ["bronze", "silver", "gold"];
-const FORMATS: [&str; 4] = ["online", "superstore", "high_street", "express"];
 const REASONS: [&str; 4] = ["damaged", "wrong_size", "not_as_described", "changed_mind"];
-const STORE_WORDS: [&str; 6] = ["Central", "Market", "Corner", "Parade", "Square", "Cross"];
 /// Sales tax, basis points.
 const TAX_BP: i64 = 2000;
 /// The mean purchases per customer per day at `purchase_rate` 1 (about 1,000 lines a day at
@@ -452,31 +319,35 @@ const TAX_BP: i64 = 2000;
 const MEAN_RATE: f64 = 0.11;
 const CHURN_PER_DAY: f64 = 1.0 / 1440.0;
 
+/// A store (index = id − 701, as in the stores seed, which holds its name and format).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Store {
     pub id: u32,
-    pub format: u8,
     /// 0 for the web shop.
     pub district: u32,
-    pub word: u8,
-    pub opened: i32,
     pub manager: u32,
     pub open_minute: u32,
     pub close_minute: u32,
 }
 
+/// A product (index as in the products seed, which holds its name and SKU) and its price today.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Product {
     pub id: u32,
+    /// Index into the catalogue's categories.
     pub category: u8,
-    pub rank: u8,
     pub price_cents: i64,
 }
 
-impl Product {
-    fn name(&self) -> &'static str {
-        PRODUCT_NAMES[self.category as usize][self.rank as usize]
+/// The products seed's categories, in order of first appearance.
+fn categories(reference: &Reference) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    for product in &reference.retail_products {
+        if !names.contains(&product.category.as_str()) {
+            names.push(&product.category);
+        }
     }
+    names
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -523,58 +394,35 @@ pub struct State {
     next_return: u64,
 }
 
-const WEB_STORE: u32 = 701;
-
 pub fn new(config: &SimConfig, census: &census::State) -> State {
     let start = config.start();
+    let reference = &config.reference;
     let mut rng = Stream::new(config.seed, "retail", "founding", 0);
-    let managers = uxfsi_workers(census);
-    let physical = (config.population / 2500).clamp(3, 40);
-    let mut stores = vec![Store {
-        id: WEB_STORE,
-        format: 0,
-        district: 0,
-        word: 0,
-        opened: start as i32 - 1800,
-        manager: pick_manager(&mut rng, &managers),
-        open_minute: 0,
-        close_minute: 1440,
-    }];
-    for index in 0..physical {
-        let format = match index % 5 {
-            0 => 1,
-            1 | 3 => 2,
-            _ => 3,
-        };
-        let (open, close) = match format {
-            1 => (480, 1320),
-            2 => (540, 1080),
-            _ => (420, 1380),
-        };
-        stores.push(Store {
-            id: WEB_STORE + 1 + index,
-            format,
-            district: 301 + (index * 3) % 20,
-            word: rng.index(STORE_WORDS.len()) as u8,
-            opened: start as i32 - rng.between(30, 7200) as i32,
+    let managers = census::workers_of(census, reference, "UXFSI");
+    let stores = reference
+        .retail_stores
+        .iter()
+        .map(|store| Store {
+            id: store.store_id,
+            district: store.district_id.unwrap_or(0),
             manager: pick_manager(&mut rng, &managers),
-            open_minute: open,
-            close_minute: close,
-        });
-    }
-    let mut products = Vec::new();
-    for (category, names) in PRODUCT_NAMES.iter().enumerate() {
-        let (_, _, low, high, _) = CATEGORIES[category];
-        for rank in 0..names.len() {
-            let raw = low as f64 * (high as f64 / low as f64).powf(rng.unit());
-            products.push(Product {
-                id: 801 + products.len() as u32,
-                category: category as u8,
-                rank: rank as u8,
-                price_cents: charm(raw),
-            });
-        }
-    }
+            open_minute: store.open_minute,
+            close_minute: store.close_minute,
+        })
+        .collect();
+    let names = categories(reference);
+    let products = reference
+        .retail_products
+        .iter()
+        .map(|product| Product {
+            id: product.product_id,
+            category: names
+                .iter()
+                .position(|name| *name == product.category)
+                .expect("every category is listed") as u8,
+            price_cents: product.list_price_cents,
+        })
+        .collect();
     let mut state = State {
         stores,
         products,
@@ -587,11 +435,20 @@ pub fn new(config: &SimConfig, census: &census::State) -> State {
         next_return: 70_000_001,
     };
     let homes = home_stores(&state.stores);
+    let category_count = names.len();
     for person in &census.people {
         if person.age(start) >= 16 && rng.chance(config.retail.initial_customers) {
             let signup = start as i32 - rng.between(0, 1800) as i32;
-            let customer =
-                new_customer(&mut state, &mut rng, census, person, &homes, signup, start);
+            let customer = new_customer(
+                &mut state,
+                &mut rng,
+                census,
+                person,
+                &homes,
+                category_count,
+                signup,
+                start,
+            );
             state.customers.push(customer);
         }
     }
@@ -601,15 +458,6 @@ pub fn new(config: &SimConfig, census: &census::State) -> State {
 /// A price ending in 9 cents (`3.49`), at least 0.49.
 fn charm(cents: f64) -> i64 {
     ((cents / 10.0).round() as i64 * 10 - 1).max(49)
-}
-
-fn uxfsi_workers(census: &census::State) -> Vec<u32> {
-    census
-        .people
-        .iter()
-        .filter(|p| p.occupation == census::WORKER && p.employer == 2)
-        .map(|p| p.id)
-        .collect()
 }
 
 fn pick_manager(rng: &mut Stream, managers: &[u32]) -> u32 {
@@ -635,12 +483,14 @@ fn home_stores(stores: &[Store]) -> [u32; 20] {
     homes
 }
 
+#[allow(clippy::too_many_arguments)]
 fn new_customer(
     state: &mut State,
     rng: &mut Stream,
     census: &census::State,
     person: &census::Person,
     homes: &[u32; 20],
+    categories: usize,
     signup: i32,
     day: Day,
 ) -> Customer {
@@ -651,7 +501,7 @@ fn new_customer(
     let rate = rng.gamma(1.2, MEAN_RATE / 1.2);
     let mut favourites = [0u8; 3];
     for slot in &mut favourites {
-        *slot = rng.index(CATEGORIES.len()) as u8;
+        *slot = rng.index(categories) as u8;
     }
     Customer {
         id,
@@ -669,20 +519,15 @@ fn new_customer(
     }
 }
 
-fn write_store(emit: &mut Emit, store: &Store, change: &str) {
+fn write_store(emit: &mut Emit, reference: &Reference, store: &Store, change: &str) {
     let day = emit.day;
-    let name = if store.format == 0 {
-        "UXFSI Online".to_string()
-    } else {
-        let district = crate::sim::domains::names::DISTRICTS[(store.district - 301) as usize].0;
-        format!("UXFSI {district} {}", STORE_WORDS[store.word as usize])
-    };
+    let seeded = &reference.retail_stores[store_index(store.id)];
     emit.current(&STORES, u64::from(store.id), change, |line| {
         line.int(store.id)
-            .text(&name)
-            .text(FORMATS[store.format as usize])
+            .text(&seeded.store_name)
+            .text(&seeded.store_format)
             .opt_int((store.district != 0).then_some(store.district))
-            .int(store.opened)
+            .int(seeded.opened_day)
             .int(store.manager)
             .int(store.open_minute)
             .int(store.close_minute)
@@ -692,15 +537,13 @@ fn write_store(emit: &mut Emit, store: &Store, change: &str) {
     });
 }
 
-fn write_product(emit: &mut Emit, product: &Product, change: &str) {
+fn write_product(emit: &mut Emit, seeded: &RetailProduct, product: &Product, change: &str) {
     let day = emit.day;
-    let (category, prefix, ..) = CATEGORIES[product.category as usize];
-    let sku = format!("{prefix}-{:03}", product.id - 800);
     emit.current(&PRODUCTS, u64::from(product.id), change, |line| {
         line.int(product.id)
-            .text(&sku)
-            .text(product.name())
-            .text(category)
+            .text(&seeded.sku)
+            .text(&seeded.product_name)
+            .text(&seeded.category)
             .int(product.price_cents)
             .int(day);
     });
@@ -791,7 +634,7 @@ pub fn step(
     first_day: bool,
 ) {
     if first_day {
-        write_reference(state, emit);
+        write_reference(state, &config.reference, emit);
     }
     replace_managers(state, census, config, emit);
     reprice(state, config, emit);
@@ -803,12 +646,12 @@ pub fn step(
 }
 
 /// The first day's stores, catalogue and initial customers.
-fn write_reference(state: &State, emit: &mut Emit) {
+fn write_reference(state: &State, reference: &Reference, emit: &mut Emit) {
     for store in &state.stores {
-        write_store(emit, store, "created");
+        write_store(emit, reference, store, "created");
     }
-    for product in &state.products {
-        write_product(emit, product, "created");
+    for (seeded, product) in reference.retail_products.iter().zip(&state.products) {
+        write_product(emit, seeded, product, "created");
     }
     for customer in &state.customers {
         write_customer(emit, customer, "active", "created");
@@ -828,11 +671,17 @@ fn replace_managers(
         let leaves = managing.chance(1.0 / 540.0);
         let gone = census.person(state.stores[index].manager).is_none();
         if leaves || gone {
-            let pool = managers.get_or_insert_with(|| uxfsi_workers(census));
+            let pool = managers
+                .get_or_insert_with(|| census::workers_of(census, &config.reference, "UXFSI"));
             let manager = pick_manager(&mut managing, pool);
             if manager != state.stores[index].manager {
                 state.stores[index].manager = manager;
-                write_store(emit, &state.stores[index], "manager_changed");
+                write_store(
+                    emit,
+                    &config.reference,
+                    &state.stores[index],
+                    "manager_changed",
+                );
             }
         }
     }
@@ -841,13 +690,18 @@ fn replace_managers(
 /// Prices: a small daily hazard of a change, drifting upwards.
 fn reprice(state: &mut State, config: &SimConfig, emit: &mut Emit) {
     let mut pricing = Stream::new(config.seed, "retail", "prices", emit.day);
-    for product in &mut state.products {
+    for (seeded, product) in config
+        .reference
+        .retail_products
+        .iter()
+        .zip(&mut state.products)
+    {
         if pricing.chance(0.004) {
             let factor = 0.93 + 0.2 * pricing.unit();
             let price = charm(product.price_cents as f64 * factor);
             if price != product.price_cents {
                 product.price_cents = price;
-                write_product(emit, product, "repriced");
+                write_product(emit, seeded, product, "repriced");
             }
         }
     }
@@ -902,6 +756,7 @@ fn turn_over_customers(
             census,
             person,
             &homes,
+            categories(&config.reference).len(),
             day as i32,
             day,
         );
@@ -915,12 +770,12 @@ fn turn_over_customers(
 struct Shelf {
     category_products: Vec<Vec<usize>>,
     cumulative: Vec<Vec<f64>>,
-    names: Vec<[String; 6]>,
+    names: Vec<[String; chaos::SPELLINGS]>,
 }
 
 impl Shelf {
-    fn new(products: &[Product]) -> Shelf {
-        let mut category_products: Vec<Vec<usize>> = vec![Vec::new(); CATEGORIES.len()];
+    fn new(products: &[Product], reference: &Reference) -> Shelf {
+        let mut category_products: Vec<Vec<usize>> = vec![Vec::new(); categories(reference).len()];
         for (index, product) in products.iter().enumerate() {
             category_products[product.category as usize].push(index);
         }
@@ -938,9 +793,10 @@ impl Shelf {
                     .collect()
             })
             .collect();
-        let names = products
+        let names = reference
+            .retail_products
             .iter()
-            .map(|p| chaos::spellings(p.name()))
+            .map(|p| chaos::spellings(&p.product_name))
             .collect();
         Shelf {
             category_products,
@@ -987,7 +843,7 @@ fn purchase(
         .collect();
     let web = web_factor(day, today);
     let product_count = state.products.len();
-    let shelf = Shelf::new(&state.products);
+    let shelf = Shelf::new(&state.products, &config.reference);
     let mut sales = vec![[0i64; 3]; state.stores.len() * product_count];
     let mut orders_rng = Stream::new(seed, "retail", "orders", day);
     let mut baskets_rng = Stream::new(seed, "retail", "baskets", day);
@@ -1012,7 +868,7 @@ fn purchase(
                 let category = if baskets_rng.chance(0.6) {
                     customer.favourites[baskets_rng.weighted(&[0.5, 0.3, 0.2])] as usize
                 } else {
-                    baskets_rng.index(CATEGORIES.len())
+                    baskets_rng.index(shelf.category_products.len())
                 };
                 let product = shelf.pick(&mut baskets_rng, category);
                 let quantity = quantity(&mut baskets_rng);
@@ -1053,7 +909,10 @@ fn purchase(
                 cell[1] += i64::from(item.quantity);
                 cell[2] += total;
                 let form = chaos::spelling(&mut names_rng, rates.name_variants);
-                let name = form.map_or(product.name(), |form| &shelf.names[item.product][form]);
+                let seeded = &config.reference.retail_products[item.product];
+                let name = form.map_or(seeded.product_name.as_str(), |form| {
+                    &shelf.names[item.product][form]
+                });
                 if form.is_some() {
                     chaos::ledger(emit, &ORDER_LINES, line_id, "name_variant", name);
                 }
@@ -1067,7 +926,7 @@ fn purchase(
                         .int(product.price_cents)
                         .int(total);
                 });
-                if returns_rng.chance(CATEGORIES[product.category as usize].4) {
+                if returns_rng.chance(seeded.return_rate) {
                     let quantity = returns_rng.between(1, i64::from(item.quantity)) as u32;
                     state.returns.push(ScheduledReturn {
                         due: day + returns_rng.between(2, 30) as u32,
@@ -1158,7 +1017,7 @@ fn book_returns(state: &mut State, config: &SimConfig, emit: &mut Emit, chaos_rn
     state.returns = later;
     for item in due {
         let store = &state.stores[store_index(item.store_id)];
-        let (open, close) = if store.format == 0 {
+        let (open, close) = if store.district == 0 {
             (540, 1020)
         } else {
             (store.open_minute, store.close_minute)

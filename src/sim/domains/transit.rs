@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use crate::sim::calendar::{self, Day, Instant};
 use crate::sim::chaos;
 use crate::sim::config::SimConfig;
-use crate::sim::domains::{census, names, weather};
+use crate::sim::domains::{census, weather};
 use crate::sim::output::Emit;
 use crate::sim::random::Stream;
+use crate::sim::reference::Reference;
 use crate::sim::table::{Kind, Schema, SqlType, Table, col};
 
 pub const LINES: Table = Table {
@@ -225,9 +226,6 @@ pub const TABLES: &[&Table] = &[
 const STOP_WORDS: [&str; 4] = ["Interchange", "Library", "Green", "Cross"];
 const CARD_TYPES: [&str; 4] = ["child", "student", "adult", "senior"];
 const FARES: [i64; 4] = [100, 150, 250, 100];
-/// Where each employer (census::EMPLOYERS) is: UXDM Foundry Quarter, UXFSI Market Hill, TUX
-/// Station Fields, UXH Castle Gate, UXU Riverside, Council Old Town; 0 = no commute.
-const WORKPLACE: [u32; 8] = [0, 302, 304, 306, 305, 303, 301, 0];
 const STOP_SECONDS: i64 = 180;
 const BUSES_PER_LINE: u32 = 12;
 
@@ -338,11 +336,12 @@ fn write_card(emit: &mut Emit, card: &Card, status: &str, change: &str) {
     });
 }
 
-fn write_reference(emit: &mut Emit, lines: &[Line]) {
+fn write_reference(emit: &mut Emit, reference: &Reference, lines: &[Line]) {
     for line_def in lines {
-        let first = names::DISTRICTS[(line_def.districts[0] - 301) as usize].0;
-        let last =
-            names::DISTRICTS[(line_def.districts[line_def.districts.len() - 1] - 301) as usize].0;
+        let first = &reference.district(line_def.districts[0]).district_name;
+        let last = &reference
+            .district(line_def.districts[line_def.districts.len() - 1])
+            .district_name;
         let name = format!("{first} – {last}");
         let kind = if line_def.code.starts_with('R') {
             "radial"
@@ -362,13 +361,13 @@ fn write_reference(emit: &mut Emit, lines: &[Line]) {
             });
         }
     }
-    for (index, (district, _)) in names::DISTRICTS.iter().enumerate() {
+    for district in &reference.districts {
         for slot in 0..4 {
-            let name = format!("{district} {}", STOP_WORDS[slot as usize]);
+            let name = format!("{} {}", district.district_name, STOP_WORDS[slot as usize]);
             emit.row(&STOPS, |line| {
-                line.int(stop_of(301 + index as u32, slot))
+                line.int(stop_of(district.district_id, slot))
                     .text(&name)
-                    .int(301 + index as u32);
+                    .int(district.district_id);
             });
         }
     }
@@ -453,7 +452,7 @@ pub fn step(
     let day = emit.day;
     let lines = network();
     if first_day {
-        write_reference(emit, &lines);
+        write_reference(emit, &config.reference, &lines);
     }
     update_cards(state, census, emit);
     let mut chaos_rng = Stream::new(config.seed, "transit", "chaos", day);
@@ -638,18 +637,32 @@ fn ride(
     let propensity = Stream::new(config.seed, "transit", "propensity", 0);
     let mut rides: Vec<(u32, Ride)> = Vec::new();
     let mut journeys: Vec<(u32, u32, Instant)> = Vec::new();
+    // Where each employer's work is (index = `Person::employer`), and the university's, where
+    // students go; 0 = no commute.
+    let reference = &config.reference;
+    let workplaces: Vec<u32> = std::iter::once(0)
+        .chain(
+            reference
+                .occupations
+                .iter()
+                .map(|o| o.workplace_district_id.unwrap_or(0)),
+        )
+        .collect();
+    let university = reference
+        .employer("UXU")
+        .map_or(0, |employer| workplaces[employer as usize]);
     for person in &census.people {
         let home = census.district_of(person);
         let slot = person.id % 4;
         let work = match person.occupation {
-            census::WORKER => WORKPLACE[person.employer as usize],
-            1 => 303,
+            census::WORKER => workplaces[person.employer as usize],
+            1 => university,
             _ => 0,
         };
         let leaning = propensity.entity(u64::from(person.id)).unit();
-        let zone_share = match home {
-            301..=306 => 0.45,
-            307..=314 => 0.35,
+        let zone_share = match reference.district(home).zone.as_str() {
+            "urban" => 0.45,
+            "suburban" => 0.35,
             _ => 0.25,
         };
         let share = if work == home {
