@@ -13,6 +13,7 @@ mod engines;
 mod errors;
 mod example;
 mod lifecycle;
+mod packages;
 mod relation_configs;
 mod run;
 mod select;
