@@ -6,7 +6,7 @@
 //! tracked so that [`Adapter::cancel_all`] can send real cancel requests. Connection errors name
 //! the host, port, database and user, never the password.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -290,8 +290,29 @@ impl Adapter for PostgresAdapter {
         Features {
             unlogged_tables: true,
             index_methods: true,
+            grants: true,
             rename_indexed_tables: true,
         }
+    }
+
+    async fn grants(&self, schema: &str, name: &str) -> DbResult<BTreeMap<String, Vec<String>>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "select privilege_type::text, grantee::text \
+             from information_schema.role_table_grants \
+             where grantor = current_role and grantee != current_role \
+               and table_schema = $1 and table_name = $2 \
+             order by 1, 2",
+        )
+        .bind(schema)
+        .bind(name)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let mut grants: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (privilege, grantee) in rows {
+            grants.entry(privilege).or_default().push(grantee);
+        }
+        Ok(grants)
     }
 
     fn encryption(&self) -> Option<&str> {

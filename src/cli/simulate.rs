@@ -24,7 +24,7 @@ pub struct Options {
 }
 
 pub async fn run(flags: &Flags, options: Options) -> Result<Outcome> {
-    let project = project::read_project_file(flags.project_dir())?;
+    let project = project::load(flags.project_dir())?;
     let target = Settings::resolve(flags, &project)?.target;
     let mut config = sim_config::load(&project)?;
     if let Some(seed) = options.seed {

@@ -638,6 +638,7 @@ mod tests {
             features: Features {
                 unlogged_tables: true,
                 index_methods: true,
+                grants: true,
                 rename_indexed_tables: true,
             },
             now: "2024-06-01T12:00:00".into(),

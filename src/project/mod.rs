@@ -215,8 +215,8 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     Ok(project)
 }
 
-/// Reads the project file only, for commands that never look at the project's models
-/// (`debug`, `clean`, `simulate`, `docs serve`): `files` and `properties` stay empty.
+/// Reads the project file only, for commands that never look at the project's files
+/// (`debug`, `clean`, `deps`, `docs serve`): `files` and `properties` stay empty.
 pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     let (root, file_name) = find_root(project_dir).map_err(|d| vec![d])?;
     let text = std::fs::read_to_string(root.join(&file_name)).map_err(|error| {

@@ -12,6 +12,7 @@ mod docs;
 mod engines;
 mod errors;
 mod example;
+mod grants;
 mod lifecycle;
 mod packages;
 mod relation_configs;
