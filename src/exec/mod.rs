@@ -4,6 +4,7 @@
 //! the results. Materializations get their SQL from [`materialize`]; this module only orders and
 //! sends it.
 
+pub mod contract;
 mod grants;
 mod hooks;
 pub mod materialize;
@@ -706,10 +707,18 @@ async fn build(
 ) -> Result<(), Failure> {
     let compiled = current_compiled(execution, node).await?;
     let adapter = execution.adapter.as_ref();
-    let create = create_options(node, adapter)?;
+    let mut create = create_options(node, adapter)?;
     for hook in &compiled.pre_hooks {
         send(adapter, sent, hook.clone()).await?;
     }
+    create.contract = contract::enforce(
+        adapter,
+        &execution.manifest,
+        node,
+        &compiled.sql,
+        create.sql_header.as_deref(),
+    )
+    .await?;
     let names = Names {
         database: node.database.clone(),
         schema: node.schema.clone(),

@@ -22,6 +22,7 @@ use crate::jinja::{
     Jinja, MacroDef, MacroFile, NodeValues, Phase, RefCall, Relation, RunContext, Scope,
 };
 use crate::project::config::{self, ConfigExt};
+use crate::project::exposures::{Dependency, dependency};
 use crate::project::properties::{ColumnDef, DocBlock, Properties};
 use crate::project::{Project, SourceFile};
 use crate::settings::Settings;
@@ -79,6 +80,8 @@ pub struct Node {
     pub tests: Vec<Json>,
     /// For generic tests: the declaration and what it tests.
     pub test: Option<GenericTest>,
+    /// Model-level `constraints:` entries as written.
+    pub constraints: Vec<Json>,
 }
 
 /// A generic data test as properties YAML declared it.
@@ -872,6 +875,7 @@ fn seed_node(root: &Project, project: &Project, properties: &Properties, file_pa
         alias: String::new(),
         tests: patch.map(|p| p.tests.clone()).unwrap_or_default(),
         test: None,
+        constraints: Vec::new(),
         package_name: project.name.clone(),
         name,
     }
@@ -1061,6 +1065,7 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
                 schema: String::new(),
                 alias: String::new(),
                 tests: Vec::new(),
+                constraints: Vec::new(),
                 package_name: project.name.clone(),
                 test: Some(GenericTest {
                     metadata_kwargs: data_tests::test_metadata_kwargs(&decl, &target),
@@ -1130,6 +1135,7 @@ fn render_stub(
         alias: String::new(),
         tests: patch.map(|p| p.tests.clone()).unwrap_or_default(),
         test: None,
+        constraints: patch.map(|p| p.constraints.clone()).unwrap_or_default(),
     };
     if node.resource_type == ResourceType::Test {
         node.config
@@ -1155,13 +1161,42 @@ fn render_stub(
         .or_insert_with(|| Json::from("view"));
     node.config_call_dict = scope.config_calls.borrow().clone();
     let mut refs = scope.refs.borrow().clone();
+    let mut sources = scope.sources.borrow().clone();
+    // A foreign key's `to` is a dependency too, as in dbt: the referenced table is built first.
+    for target in foreign_key_targets(&node) {
+        match target {
+            Dependency::Ref {
+                package,
+                name,
+                version,
+                ..
+            } => refs.push(RefCall {
+                package,
+                name,
+                version: version.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)),
+            }),
+            Dependency::Source { source, table, .. } => sources.push((source, table)),
+            Dependency::Metric { .. } => {}
+        }
+    }
     refs.dedup();
     node.refs = refs;
-    let mut sources = scope.sources.borrow().clone();
     sources.dedup();
     node.sources = sources;
     node.depends_on_macros = scope.macros.borrow().iter().cloned().collect();
     Ok(node)
+}
+
+/// The `to:` of every foreign key of a node, model-level and column-level, read as the `ref` or
+/// `source` call it spells.
+pub fn foreign_key_targets(node: &Node) -> Vec<Dependency> {
+    node.constraints
+        .iter()
+        .chain(node.columns.values().flat_map(|c| c.constraints.iter()))
+        .filter(|c| c.get("type").and_then(Json::as_str) == Some("foreign_key"))
+        .filter_map(|c| c.get("to").and_then(Json::as_str))
+        .filter_map(|to| dependency(to, 0))
+        .collect()
 }
 
 fn sources(

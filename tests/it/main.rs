@@ -6,6 +6,7 @@ mod harness;
 mod artifacts;
 mod cli;
 mod connection;
+mod contracts;
 mod dashboards;
 mod deps;
 mod docs;
