@@ -9,7 +9,15 @@ use crate::settings::{Flags, Settings};
 use crate::{deps, manifest, project, ui};
 
 /// Every resource type `ls` lists, by the first part of its unique_id.
-const ALL_TYPES: [&str; 6] = ["model", "seed", "snapshot", "test", "analysis", "source"];
+const ALL_TYPES: [&str; 7] = [
+    "model",
+    "seed",
+    "snapshot",
+    "test",
+    "unit_test",
+    "analysis",
+    "source",
+];
 
 pub fn run(
     flags: &Flags,

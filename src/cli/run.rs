@@ -29,6 +29,7 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
     )?;
     if settings.command == "build" {
         plan = graph::gate_on_tests(&parsed.manifest, plan);
+        plan = graph::unit_tests_first(&parsed.manifest, plan);
     }
     ui::info(&found(&parsed.manifest));
     let target_dir = project.target_dir();
@@ -122,5 +123,8 @@ fn found(manifest: &Manifest) -> String {
         manifest.macros.len(),
         plural("macro", manifest.macros.len())
     ));
+    if let Some(n) = counts.get("unit_test") {
+        parts.push(format!("{n} {}", plural("unit test", *n)));
+    }
     format!("Found {}", parts.join(", "))
 }

@@ -14,6 +14,8 @@ mod snapshot;
 pub mod snapshot_sql;
 mod test;
 pub mod test_sql;
+mod unit_test;
+pub mod unit_test_sql;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::PathBuf;
@@ -251,10 +253,10 @@ async fn run_plan(execution: Arc<Execution>) -> Outcome {
             let node = &execution.manifest.nodes[id.as_str()];
             started += 1;
             if !interrupted {
-                let what = if node.resource_type == ResourceType::Test {
-                    format!("SKIP test {}", node.name)
-                } else {
-                    format!("SKIP relation {}.{}", node.schema, node.alias)
+                let what = match node.resource_type {
+                    ResourceType::Test => format!("SKIP test {}", node.name),
+                    ResourceType::UnitTest => format!("SKIP unit_test {}", node.name),
+                    _ => format!("SKIP relation {}.{}", node.schema, node.alias),
                 };
                 ui::progress(
                     "SkippingDetails",
@@ -405,6 +407,9 @@ struct Done {
     /// The word in brackets: `OK`, `INSERT 20`, `PASS`, `FAIL 3`.
     word: String,
     failures: Option<u64>,
+    /// What run_results and the summary say instead of the tally of failing rows (a unit test's
+    /// diff).
+    message: Option<String>,
 }
 
 impl Done {
@@ -413,8 +418,18 @@ impl Done {
             status: Status::Success,
             word: "OK".into(),
             failures: None,
+            message: None,
         }
     }
+}
+
+/// dbt's name for a unit test in its progress lines: `model::test`.
+fn unit_test_name(node: &Node) -> String {
+    let model = node
+        .unit_test
+        .as_ref()
+        .map_or("", |spec| spec.model.rsplit('.').next().unwrap_or_default());
+    format!("{model}::{}", node.name)
 }
 
 /// The lines dbt prints for a node: when it starts, when it succeeds, when it fails.
@@ -435,6 +450,11 @@ fn describe(node: &Node) -> (String, String, String) {
             format!("test {}", node.name),
             String::new(),
             format!("ERROR {}", node.name),
+        ),
+        ResourceType::UnitTest => (
+            format!("unit_test {}", unit_test_name(node)),
+            String::new(),
+            format!("ERROR {}", unit_test_name(node)),
         ),
         _ => {
             let what = format!("sql {} model {relation}", node.materialized());
@@ -471,6 +491,7 @@ async fn run_node(
     let outcome = match node.resource_type {
         ResourceType::Seed | ResourceType::Snapshot => with_hooks(execution, node, &mut sent).await,
         ResourceType::Test => test::run(execution, node, &mut sent).await,
+        ResourceType::UnitTest => unit_test::run(execution, node, &mut sent).await,
         _ => build(execution, node, &mut sent).await.map(|()| Done::ok()),
     };
     let elapsed = clock.elapsed().as_secs_f64();
@@ -493,10 +514,10 @@ async fn run_node(
                 Status::Warn => Level::Warn,
                 _ => Level::Info,
             };
-            let line = if node.resource_type == ResourceType::Test {
-                format!("{} {}", done.word, node.name)
-            } else {
-                ok_line
+            let line = match node.resource_type {
+                ResourceType::Test => format!("{} {}", done.word, node.name),
+                ResourceType::UnitTest => format!("{} {}", done.word, unit_test_name(node)),
+                _ => ok_line,
             };
             ui::progress(
                 "LogNodeResult",
@@ -507,8 +528,9 @@ async fn run_node(
                 &format!("{} in {elapsed:.2}s", ui::paint(&done.word, level)),
                 data(done.status),
             );
-            let message = match done.status {
-                Status::Fail | Status::Warn => format!(
+            let message = match (done.status, done.message) {
+                (_, Some(message)) => message,
+                (Status::Fail | Status::Warn, None) => format!(
                     "Got {} result{}, configured to {} if {}",
                     done.failures.unwrap_or(0),
                     if done.failures == Some(1) { "" } else { "s" },
@@ -944,6 +966,7 @@ async fn create_schemas(
 ) -> Result<(), DbError> {
     let builds = |n: &&Node| match n.resource_type {
         ResourceType::Test => n.config.bool_of("store_failures") == Some(true),
+        ResourceType::UnitTest => false,
         ResourceType::Analysis => false,
         _ => !n.is_ephemeral(),
     };
@@ -1012,6 +1035,7 @@ pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
         if let Some(node) = manifest.nodes.get(&result.unique_id) {
             let kind = match node.resource_type {
                 ResourceType::Model => format!("{} model", node.materialized()),
+                ResourceType::UnitTest => "unit test".to_string(),
                 other => other.as_str().to_string(),
             };
             *kinds.entry(kind).or_default() += 1;
@@ -1074,7 +1098,13 @@ pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
             ));
         }
         for line in result.message.lines() {
-            ui::error(&format!("  {}", line.trim_start()));
+            // A unit test's diff keeps its columns aligned.
+            let line = if node.resource_type == ResourceType::UnitTest {
+                line
+            } else {
+                line.trim_start()
+            };
+            ui::error(&format!("  {line}"));
         }
     }
     ui::blank();

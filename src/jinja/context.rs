@@ -53,10 +53,24 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
     });
     env.add_global("set_sql_header", Value::from_object(SetSqlHeader));
     env.add_function("is_incremental", || {
-        scope::current().is_some_and(|s| s.is_incremental)
+        scope::current().is_some_and(|s| {
+            match s
+                .unit_test
+                .as_ref()
+                .and_then(|u| u.macros.get("is_incremental"))
+            {
+                Some(overridden) => overridden.as_bool().unwrap_or(false),
+                None => s.is_incremental,
+            }
+        })
     });
     let var_ctx = ctx.clone();
     env.add_function("var", move |name: String, default: Option<Value>| -> Result<Value, Error> {
+        if let Some(value) = scope::current()
+            .and_then(|s| s.unit_test.as_ref().and_then(|u| u.vars.get(&name).cloned()))
+        {
+            return Ok(json_to_value(&value));
+        }
         let package = scope::current()
             .and_then(|scope| super::namespace::package_of(&scope.unique_id).map(str::to_string))
             .unwrap_or_else(|| var_ctx.project_name.clone());
@@ -69,6 +83,13 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
         }
     });
     env.add_function("env_var", |name: String, default: Option<Value>| -> Result<Value, Error> {
+        if let Some(value) = scope::current()
+            .and_then(|s| s.unit_test.as_ref().and_then(|u| u.env_vars.get(&name).cloned()))
+        {
+            return Ok(Value::from(
+                value.as_str().map_or_else(|| value.to_string(), str::to_owned),
+            ));
+        }
         match std::env::var(&name) {
             Ok(value) => Ok(Value::from(value)),
             Err(_) => default.ok_or_else(|| invalid(format!("environment variable `{name}` is not set and `env_var('{name}')` has no default: set it, or pass a default as the second argument"))),
@@ -244,14 +265,29 @@ fn reference(ctx: &RunContext, args: Rest<Value>) -> Result<Value, Error> {
             scope.refs.borrow_mut().push(call.clone());
             Ok(Relation::new(None, None, call.name).into_value())
         }
-        Phase::Compile => resolver(ctx)?
-            .resolve_ref(
-                super::namespace::package_of(&scope.unique_id).unwrap_or(&ctx.project_name),
-                &call,
-            )
-            .map(Relation::into_value)
-            .map_err(invalid),
+        Phase::Compile => match &scope.unit_test {
+            Some(unit_test) => unit_test
+                .refs
+                .get(&call.name)
+                .map(|cte| Relation::cte(cte).into_value())
+                .ok_or_else(|| missing_input(unit_test, &call.name)),
+            None => resolver(ctx)?
+                .resolve_ref(
+                    super::namespace::package_of(&scope.unique_id).unwrap_or(&ctx.project_name),
+                    &call,
+                )
+                .map(Relation::into_value)
+                .map_err(invalid),
+        },
     }
+}
+
+/// dbt's error for a `ref` or `source` of a model that its unit test gives no rows for.
+fn missing_input(unit_test: &scope::UnitTestOverrides, name: &str) -> Error {
+    invalid(format!(
+        "Unit_Test '{}' ({}) depends on a node named '{name}' which was not found",
+        unit_test.unique_id, unit_test.file
+    ))
 }
 
 fn source(ctx: &RunContext, source_name: String, table_name: String) -> Result<Value, Error> {
@@ -266,10 +302,17 @@ fn source(ctx: &RunContext, source_name: String, table_name: String) -> Result<V
                 .push((source_name.clone(), table_name.clone()));
             Ok(Relation::new(None, Some(source_name), table_name).into_value())
         }
-        Phase::Compile => resolver(ctx)?
-            .resolve_source(&source_name, &table_name)
-            .map(Relation::into_value)
-            .map_err(invalid),
+        Phase::Compile => match &scope.unit_test {
+            Some(unit_test) => unit_test
+                .sources
+                .get(&(source_name.clone(), table_name.clone()))
+                .map(|cte| Relation::cte(cte).into_value())
+                .ok_or_else(|| missing_input(unit_test, &table_name)),
+            None => resolver(ctx)?
+                .resolve_source(&source_name, &table_name)
+                .map(Relation::into_value)
+                .map_err(invalid),
+        },
     }
 }
 

@@ -17,6 +17,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 
 use minijinja::value::Value;
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+use rayon::prelude::*;
 use serde_json::{Map, Value as Json};
 
 use crate::adapter::{Adapter, AdapterKind};
@@ -27,6 +28,10 @@ pub use self::macros::MacroDef;
 pub use self::namespace::MacroFile;
 pub use self::relation::Relation;
 pub use self::scope::{Phase, RefCall, Scope};
+
+/// The stack of every thread that renders Jinja (the command's own, rayon's and tokio's): macros
+/// recurse through the native stack, and [`macros::MAX_DEPTH`] calls must fit with room to spare.
+pub const RENDER_STACK_SIZE: usize = 64 << 20;
 
 /// A serializable Rust value as a Jinja value.
 pub fn to_value<T: serde::Serialize>(value: T) -> Value {
@@ -275,14 +280,35 @@ impl Jinja {
         env.set_loader(move |name| Ok(loaded.get(name).map(|text| text.to_string())));
         context::register(&mut env, &ctx);
         env.add_function("__uxt_mutable", mutable::wrap);
-        Ok(Jinja {
+        let jinja = Jinja {
             env,
             sources: Arc::new(sources),
             rewritten,
             macros,
             namespaces,
             ctx,
-        })
+        };
+        // Macro files are otherwise compiled on their first call: a syntax error in a macro no
+        // node calls yet would pass `parse` and fail whichever run first calls it. In an
+        // installed package it is a warning, as the package's author may not have met it.
+        let (problems, warnings): (Vec<_>, Vec<_>) = macro_files
+            .par_iter()
+            .filter_map(|file| {
+                let error = jinja.env.get_template(&file.file.path).err()?;
+                Some((file.package, jinja.diagnostic(error, Some(&file.file.path))))
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .partition(|(package, _)| *package == jinja.ctx.project_name);
+        for (_, warning) in warnings {
+            crate::ui::warn(&warning.warning_line());
+        }
+        let problems: Vec<Diagnostic> = problems.into_iter().map(|(_, problem)| problem).collect();
+        if problems.is_empty() {
+            Ok(jinja)
+        } else {
+            Err(problems)
+        }
     }
 
     /// Whether `package` defines a macro of this name.
@@ -351,6 +377,7 @@ impl Jinja {
                 );
                 ("uxt::jinja::unknown_macro", format!("unknown macro `{name}`"), Some(help))
             }
+            _ if detail.contains(macros::RECURSION) => ("uxt::jinja::recursion", detail.clone(), Some("make the recursion stop (a condition that turns false), or loop with `{% for %}` instead".to_string())),
             ErrorKind::UndefinedError => ("uxt::jinja::undefined", format!("undefined value: {detail}"), Some("define the variable, or guard it with `{% if x is defined %}`".to_string())),
             _ => ("uxt::jinja::render", detail.clone(), None),
         };

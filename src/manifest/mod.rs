@@ -5,6 +5,7 @@
 pub mod data_tests;
 pub mod exposures;
 mod resolve;
+pub mod unit_tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -38,6 +39,7 @@ pub enum ResourceType {
     Seed,
     Snapshot,
     Test,
+    UnitTest,
 }
 
 impl ResourceType {
@@ -48,6 +50,7 @@ impl ResourceType {
             ResourceType::Seed => "seed",
             ResourceType::Snapshot => "snapshot",
             ResourceType::Test => "test",
+            ResourceType::UnitTest => "unit_test",
         }
     }
 }
@@ -82,6 +85,8 @@ pub struct Node {
     pub test: Option<GenericTest>,
     /// Model-level `constraints:` entries as written.
     pub constraints: Vec<Json>,
+    /// For unit tests: the definition and its resolved inputs.
+    pub unit_test: Option<Box<unit_tests::UnitTest>>,
 }
 
 /// A generic data test as properties YAML declared it.
@@ -101,6 +106,7 @@ impl Node {
             ResourceType::Seed => "seed",
             ResourceType::Snapshot => "snapshot",
             ResourceType::Test => "test",
+            ResourceType::UnitTest => "unit",
             _ => self.config.str_of("materialized").unwrap_or("view"),
         }
     }
@@ -314,7 +320,7 @@ fn stub(
         ResourceType::Model => |p| &p.models_config,
         ResourceType::Snapshot => |p| &p.snapshots_config,
         ResourceType::Test => |p| &p.tests_config,
-        ResourceType::Analysis | ResourceType::Seed => |_| &Json::Null,
+        ResourceType::Analysis | ResourceType::Seed | ResourceType::UnitTest => |_| &Json::Null,
     };
     let mut base_config = project_config(root_project, project, block, &fqn);
     let kind = match resource_type {
@@ -323,6 +329,7 @@ fn stub(
         ResourceType::Seed => "seeds",
         ResourceType::Snapshot => "snapshots",
         ResourceType::Test => "data_tests",
+        ResourceType::UnitTest => "unit_tests",
     };
     if let Some(patch) = properties.patches.get(kind).and_then(|p| p.get(&name)) {
         config::merge(&mut base_config, &patch.config);
@@ -592,6 +599,30 @@ fn parse_nodes(
     for result in rendered {
         match result {
             Ok(mut node) => {
+                if let Some((key, expected)) = config::wrong_kind(&node.config) {
+                    let value = node
+                        .config
+                        .get(key)
+                        .map(Json::to_string)
+                        .unwrap_or_default();
+                    let line = node
+                        .raw_code
+                        .lines()
+                        .position(|line| line.contains(key))
+                        .map_or(1, |index| index + 1);
+                    problems.push(
+                        Diagnostic::new(
+                            "uxt::config::invalid",
+                            format!(
+                                "`{key}` of `{}` is {value}; it must be {expected}",
+                                node.name
+                            ),
+                        )
+                        .at_line(&node.original_file_path, node.raw_code.clone(), line)
+                        .with_help(format!("write `{key}` as {expected}")),
+                    );
+                    continue;
+                }
                 if let Err(diagnostic) = naming.apply(&mut node) {
                     problems.push(diagnostic);
                     continue;
@@ -758,6 +789,19 @@ fn parse_nodes(
         }
         Err(diagnostics) => problems.extend(diagnostics),
     }
+    // Unit tests resolve their model and inputs once every node and source is known.
+    match unit_tests::nodes(project, &manifest) {
+        Ok(tests) => {
+            for test in tests {
+                if test.config.bool_of("enabled") == Some(false) {
+                    manifest.disabled.insert(test.unique_id.clone(), test);
+                } else {
+                    manifest.nodes.insert(test.unique_id.clone(), test);
+                }
+            }
+        }
+        Err(diagnostics) => problems.extend(diagnostics),
+    }
     match exposures::resolve(
         project,
         &properties.exposures,
@@ -769,6 +813,9 @@ fn parse_nodes(
             manifest.warnings.extend(resolved.warnings);
         }
         Err(diagnostics) => problems.extend(diagnostics),
+    }
+    for warning in properties_warnings(projects, &manifest) {
+        manifest.warnings.push(warning.warning_line());
     }
     for node in manifest.nodes.values() {
         for warning in config::unknown_keys(&node.config) {
@@ -784,6 +831,66 @@ fn parse_nodes(
     } else {
         Err(problems)
     }
+}
+
+/// What properties files say that has no effect: unknown keys, and entries for a model, seed,
+/// snapshot or analysis that does not exist (dbt warns of the latter too).
+fn properties_warnings(projects: &[&Project], manifest: &Manifest) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    let existing: BTreeSet<(&str, &str, &str)> = manifest
+        .nodes
+        .values()
+        .chain(manifest.disabled.values())
+        .map(|node| {
+            (
+                node.package_name.as_str(),
+                node.resource_type.as_str(),
+                node.name.as_str(),
+            )
+        })
+        .collect();
+    for project in projects {
+        warnings.extend(project.properties.warnings.iter().cloned());
+        for (section, patches) in &project.properties.patches {
+            let kind = match section.as_str() {
+                "models" => "model",
+                "seeds" => "seed",
+                "snapshots" => "snapshot",
+                _ => "analysis",
+            };
+            for patch in patches.values() {
+                if existing.contains(&(project.name.as_str(), kind, patch.name.as_str())) {
+                    continue;
+                }
+                let names = existing
+                    .iter()
+                    .filter(|(package, other, _)| *package == project.name && *other == kind)
+                    .map(|(_, _, name)| *name);
+                let help = match closest(&patch.name, names) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!("add the {kind}, or remove this entry"),
+                };
+                let warning = Diagnostic::new(
+                    "uxt::properties::no_such_node",
+                    format!(
+                        "`{section}:` describes `{}`, but there is no {kind} of that name; the entry is ignored",
+                        patch.name
+                    ),
+                )
+                .with_help(help);
+                let file = project
+                    .files
+                    .properties
+                    .iter()
+                    .find(|file| file.path == patch.file);
+                warnings.push(match file {
+                    Some(file) => warning.at_line(&file.path, file.contents.clone(), patch.line),
+                    None => warning.in_file(&patch.file),
+                });
+            }
+        }
+    }
+    warnings
 }
 
 static SNAPSHOT_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
@@ -876,6 +983,7 @@ fn seed_node(root: &Project, project: &Project, properties: &Properties, file_pa
         tests: patch.map(|p| p.tests.clone()).unwrap_or_default(),
         test: None,
         constraints: Vec::new(),
+        unit_test: None,
         package_name: project.name.clone(),
         name,
     }
@@ -1066,6 +1174,7 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
                 alias: String::new(),
                 tests: Vec::new(),
                 constraints: Vec::new(),
+                unit_test: None,
                 package_name: project.name.clone(),
                 test: Some(GenericTest {
                     metadata_kwargs: data_tests::test_metadata_kwargs(&decl, &target),
@@ -1136,6 +1245,7 @@ fn render_stub(
         tests: patch.map(|p| p.tests.clone()).unwrap_or_default(),
         test: None,
         constraints: patch.map(|p| p.constraints.clone()).unwrap_or_default(),
+        unit_test: None,
     };
     if node.resource_type == ResourceType::Test {
         node.config

@@ -7,6 +7,7 @@ pub mod exposures;
 pub mod packages;
 pub mod profile;
 pub mod properties;
+pub mod unit_tests;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -99,6 +100,8 @@ pub struct Files {
     pub docs: Vec<SourceFile>,
     /// CSV seeds: paths only, their contents are streamed when loaded.
     pub seeds: Vec<String>,
+    /// Unit test fixture files (`<test-path>/fixtures/*.csv` and `*.sql`), as dbt reads them.
+    pub fixtures: Vec<SourceFile>,
     pub selectors: Option<SourceFile>,
 }
 
@@ -372,6 +375,7 @@ enum Kind {
     Macro,
     Snapshot,
     Test,
+    Fixture,
     Seed,
     Docs,
 }
@@ -414,6 +418,13 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
                     .unwrap_or(entry.path())
                     .to_string_lossy()
                     .replace('\\', "/");
+                // `<test-path>/fixtures/` holds unit test fixtures, not singular tests.
+                let kind =
+                    if kind == Kind::Test && relative.starts_with(&format!("{dir}/fixtures/")) {
+                        Kind::Fixture
+                    } else {
+                        kind
+                    };
                 wanted.push((entry.into_path(), relative, kind));
             }
         }
@@ -433,6 +444,7 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
             let keep = match kind {
                 Kind::Docs => extension == "md",
                 Kind::Seed => extension == "csv" || is_yaml,
+                Kind::Fixture => extension == "csv" || extension == "sql",
                 _ => extension == "sql" || is_yaml,
             };
             if !keep {
@@ -497,6 +509,7 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
                 files.macros.push(file)
             }
             Kind::Test => files.tests.push(file),
+            Kind::Fixture => files.fixtures.push(file),
             Kind::Seed => files.seeds.push(file.path),
             Kind::Docs => files.docs.push(file),
         }

@@ -4,7 +4,10 @@
 //
 // usage: node docs.mjs '<json plan>'
 //   {"chromium": "/usr/bin/chromium", "profile_dir": "...", "sites": [{"name", "url", "search",
-//    "columns": [...], "lineage_column": "...", "text": ["shown as text", ...], "screenshot": "..."}]}
+//    "columns": [...], "lineage_column": "...", "text": ["shown as text", ...], "screenshot": "...",
+//    "dashboards": [{"id", "charts": [{"name", "rows", "status"}]}], "runs": N}]}
+// With `dashboards`, every dashboard page is opened and each chart must draw one `.mark` per row
+// that dashboards.json lists; with `runs`, the pipeline page must list that many runs.
 import { chromium } from 'playwright-core';
 
 const plan = JSON.parse(process.argv[2]);
@@ -55,10 +58,74 @@ try {
     }, site.search);
     check(site.name, searchMs >= 0, `no search result for \`${site.search}\``);
     timings[site.name] = { first_render_ms: Math.round(firstRender), search_ms: Math.round(searchMs) };
+
+    // Each dashboard: its page drawn, and one mark per row plotted.
+    const base = site.url.replace(/#.*$/, '');
+    await page.keyboard.press('Escape');
+    // The page scrolls inside its main column: a screenshot of all of it needs a window as tall.
+    const tallScreenshot = async (path) => {
+      const height = await page.evaluate(() => document.getElementById('main').scrollHeight + 60);
+      await page.setViewportSize({ width: 1400, height: Math.min(Math.max(height, 1000), 8000) });
+      await page.screenshot({ path });
+      await page.setViewportSize({ width: 1400, height: 1000 });
+    };
+    for (const dashboard of site.dashboards || []) {
+      const renderMs = await page.evaluate(async (id) => {
+        const start = performance.now();
+        const before = document.body.dataset.rendered;
+        location.hash = '#!/exposure/' + encodeURIComponent(id);
+        while (document.body.dataset.rendered === before) {
+          if (performance.now() - start > 30000) return -1;
+          await new Promise((resolve) => requestAnimationFrame(resolve));
+        }
+        await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+        return performance.now() - start;
+      }, dashboard.id);
+      check(site.name, renderMs >= 0, `the dashboard \`${dashboard.id}\` did not render`);
+      timings[site.name].dashboards = timings[site.name].dashboards || {};
+      timings[site.name].dashboards[dashboard.id] = Math.round(renderMs);
+      const drawn = await page.$$eval('#main section.chart', (sections) => sections.map((s) => ({
+        name: s.dataset.chart,
+        status: s.dataset.status,
+        marks: s.querySelectorAll('.mark').length,
+        message: s.querySelector('.chart-message') ? s.querySelector('.chart-message').textContent : null,
+      })));
+      for (const chart of dashboard.charts) {
+        const found = drawn.find((d) => d.name === chart.name);
+        if (!found) { check(site.name, false, `${dashboard.id}: chart \`${chart.name}\` is not on the page`); continue; }
+        check(site.name, found.marks === chart.rows,
+          `${dashboard.id}: chart \`${chart.name}\` drew ${found.marks} marks for ${chart.rows} rows`);
+        check(site.name, found.status === chart.status, `${dashboard.id}: chart \`${chart.name}\` is ${found.status}, not ${chart.status}`);
+        if (chart.status === 'ok') check(site.name, found.marks > 0, `${dashboard.id}: chart \`${chart.name}\` drew nothing`);
+        else check(site.name, !!found.message || chart.status === 'truncated', `${dashboard.id}: chart \`${chart.name}\` (${chart.status}) says nothing`);
+      }
+      if (site.screenshots_dir) {
+        await tallScreenshot(`${site.screenshots_dir}/dashboard-${dashboard.id.split('.').pop()}.png`);
+      }
+    }
+    if (site.runs !== undefined) {
+      await page.goto(base + '#!/pipeline');
+      await page.waitForSelector('#main h1');
+      const runs = await page.$$eval('table.runs tbody tr', (rows) => rows.length);
+      check(site.name, runs === site.runs, `the pipeline page lists ${runs} runs, not ${site.runs}`);
+      if (site.screenshots_dir) await tallScreenshot(`${site.screenshots_dir}/pipeline.png`);
+      await page.goto(base);
+      await page.waitForSelector('#tree [role=treeitem]');
+    }
     if (site.timings_only) {
+      const outside = requests.filter((url) => !url.startsWith('file:') && !url.startsWith(new URL(site.url).origin));
+      check(site.name, outside.length === 0, `the site requested ${outside.join(', ')}`);
+      check(site.name, errors.length === 0, `the page reported errors: ${errors.join(' | ')}`);
       await page.close();
       continue;
     }
+    await page.focus('#search');
+    await page.evaluate((query) => {
+      const input = document.getElementById('search');
+      input.value = query;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    }, site.search);
+    await page.waitForFunction((query) => Array.from(document.querySelectorAll('#search-results .r-name')).some((el) => el.textContent === query), site.search);
 
     // Open the node's page from the results with the keyboard.
     await page.keyboard.press('ArrowDown');

@@ -359,7 +359,8 @@ fn docs_site_works_in_a_headless_browser() {
     std::fs::create_dir_all(&artifacts).unwrap();
 
     let example = example_project(&Engine::DuckDb);
-    let simulated = example.run(&["simulate", "--days", "10"]);
+    // A month, so that every part of the town has something on its dashboard (outages too).
+    let simulated = example.run(&["simulate", "--days", "30"]);
     assert_eq!(simulated.code(), 0, "{simulated:?}");
     let build = example.run(&["build"]);
     assert_eq!(build.code(), 0, "{build:?}");
@@ -373,6 +374,25 @@ fn docs_site_works_in_a_headless_browser() {
     assert_eq!(generate.code(), 0, "{generate:?}");
     let static_page = fixture.path().join("target/static_index.html");
 
+    // The dashboards fixture's problem charts (a missing column, an empty model, a timeout).
+    let shop = Engine::DuckDb.project("dashboards", "dash_shop");
+    assert_eq!(shop.run(&["build"]).code(), 0);
+    let generate = shop.run(&["docs", "generate", "--static"]);
+    assert_eq!(generate.code(), 0, "{generate:?}");
+
+    let example_dashboards = dashboards_plan(&example.path().join("project/target"));
+    let drawn: Vec<&str> = example_dashboards
+        .iter()
+        .flat_map(|d| d["charts"].as_array().unwrap())
+        .filter(|c| c["status"] != "ok")
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        drawn.is_empty(),
+        "example charts that drew nothing: {drawn:?}"
+    );
+    assert!(example_dashboards.len() >= 6, "{example_dashboards:?}");
+
     let profile = tempfile::tempdir().unwrap();
     let plan = json!({
         "chromium": chromium,
@@ -385,6 +405,9 @@ fn docs_site_works_in_a_headless_browser() {
                 "columns": ["district_id", "zone", "day_serial"],
                 "lineage_column": "zone",
                 "screenshot": artifacts.join("example.png"),
+                "dashboards": example_dashboards,
+                "runs": 1,
+                "screenshots_dir": artifacts,
             },
             {
                 "name": "fixture",
@@ -394,6 +417,13 @@ fn docs_site_works_in_a_headless_browser() {
                 "lineage_column": "revenue",
                 "text": ["<script>window.__uxt_pwned = 1</script>", "<b>not bold</b>"],
                 "screenshot": artifacts.join("fixture-static.png"),
+            },
+            {
+                "name": "dashboards",
+                "url": format!("file://{}", shop.path().join("target/static_index.html").display()),
+                "search": "daily_sales",
+                "dashboards": dashboards_plan(&shop.path().join("target")),
+                "timings_only": true,
             },
         ],
     });
@@ -416,4 +446,31 @@ fn docs_site_works_in_a_headless_browser() {
         artifacts.display()
     ));
     assert!(artifacts.join("example.png").is_file());
+    assert!(artifacts.join("dashboard-factory_output.png").is_file());
+}
+
+/// What the browser must find on each dashboard: every chart, and as many marks as rows.
+fn dashboards_plan(target: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(target.join("dashboards.json")).unwrap();
+    let dashboards: Value = serde_json::from_str(&text).unwrap();
+    dashboards["dashboards"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(id, dashboard)| {
+            let charts: Vec<Value> = dashboard["charts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|chart| {
+                    json!({
+                        "name": chart["name"],
+                        "status": chart["status"],
+                        "rows": chart["rows"].as_array().unwrap().len(),
+                    })
+                })
+                .collect();
+            json!({"id": id, "charts": charts})
+        })
+        .collect()
 }

@@ -20,3 +20,4 @@ mod relation_configs;
 mod run;
 mod select;
 mod simulate;
+mod unit_tests;
