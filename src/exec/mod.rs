@@ -5,6 +5,7 @@
 //! sends it.
 
 pub mod contract;
+mod custom;
 mod grants;
 mod hooks;
 pub mod materialize;
@@ -729,6 +730,10 @@ async fn build(
 ) -> Result<(), Failure> {
     let compiled = current_compiled(execution, node).await?;
     let adapter = execution.adapter.as_ref();
+    if execution.jinja.runs_in_jinja(node.materialized()) {
+        // A materialization written in Jinja runs its hooks itself (`run_hooks`), as in dbt.
+        return custom::run(execution, node, &compiled, sent).await;
+    }
     let mut create = create_options(node, adapter)?;
     for hook in &compiled.pre_hooks {
         send(adapter, sent, hook.clone()).await?;

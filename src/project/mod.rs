@@ -66,6 +66,26 @@ const PROJECT_KEYS: &[&str] = &[
     "query-comment",
     "restrict-access",
     "simulation",
+    // dbt Cloud's CLI reads it; dbt itself, like uxt, has no use for it.
+    "dbt-cloud",
+    // YAML anchors to reuse, which the YAML reader has already resolved.
+    "anchors",
+    "analyses",
+    "functions",
+    "function-paths",
+];
+
+/// Keys dbt accepts that uxt reads but does not act on yet: each draws a warning naming it.
+const UNUSED_PROJECT_KEYS: &[(&str, &str)] = &[
+    ("analyses", "analyses keep their default configs"),
+    ("functions", "uxt does not build user-defined functions"),
+    (
+        "function-paths",
+        "uxt does not build user-defined functions",
+    ),
+    ("metrics", "uxt has no semantic layer"),
+    ("semantic-models", "uxt has no semantic layer"),
+    ("saved-queries", "uxt has no semantic layer"),
 ];
 
 /// A text file of the project, named by its path relative to the project root with `/`.
@@ -130,6 +150,9 @@ pub struct Project {
     /// The project file's `exposures:` block (`+enabled`, `+tags`, `+meta` by folder).
     pub exposures_config: Value,
     pub dispatch: Value,
+    /// `restrict-access`: whether other projects may `ref` this one's protected models and
+    /// private models of a group they share (dbt's default: they may).
+    pub restrict_access: bool,
     /// `require-dbt-version`, checked by [`load`] against the dbt version uxt behaves as.
     pub require_dbt_version: Value,
     /// The `simulation:` block, when the project file holds one.
@@ -207,6 +230,7 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     project.files =
         discover(&project.root, &project.paths, &project.target_path).map_err(|d| vec![d])?;
     project.properties = properties::read(&project.files.properties, &project.files.docs)?;
+    render_selectors(&mut project).map_err(|d| vec![d])?;
     if project.simulates() {
         let file = project
             .simulation_file
@@ -216,6 +240,26 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
         project.properties.sources.push(uxc);
     }
     Ok(project)
+}
+
+/// `selectors.yml` with its `env_var()` and `var()` rendered, as dbt renders it before reading.
+fn render_selectors(project: &mut Project) -> Result<(), Diagnostic> {
+    let Some(file) = &mut project.files.selectors else {
+        return Ok(());
+    };
+    if !file.contents.contains("{{") && !file.contents.contains("{%") {
+        return Ok(());
+    }
+    let rendered = profile::render_value(&file.contents, &project.vars).map_err(|message| {
+        Diagnostic::new(
+            "uxt::project::selectors",
+            format!("cannot render `{}`: {message}", file.path),
+        )
+        .in_file(&file.path)
+        .with_help("selectors.yml sees `env_var()` and the project's `var()`, as in dbt")
+    })?;
+    file.contents = Arc::from(rendered);
+    Ok(())
 }
 
 /// Reads the project file only, for commands that never look at the project's files
@@ -262,6 +306,13 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
                 ),
             };
             problems.push(diagnostic);
+        }
+    }
+    for (key, why) in UNUSED_PROJECT_KEYS {
+        if settings.get(*key).is_some_and(|value| !value.is_null()) {
+            crate::ui::warn(&format!(
+                "`{key}` in `{file_name}` is accepted as dbt accepts it, but not used: {why}"
+            ));
         }
     }
     let name = match settings.get("name").and_then(Value::as_str) {
@@ -335,6 +386,8 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         tests_config,
         exposures_config: take("exposures"),
         dispatch: take("dispatch"),
+        restrict_access: yaml::scalar_string(&take("restrict-access"))
+            .is_some_and(|v| v.eq_ignore_ascii_case("true")),
         require_dbt_version: take("require-dbt-version"),
         simulation: take("simulation"),
         simulation_file: None,

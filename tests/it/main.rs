@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod access;
 mod artifacts;
 mod cli;
 mod connection;
@@ -14,6 +15,7 @@ mod engines;
 mod errors;
 mod example;
 mod grants;
+mod jinja;
 mod lifecycle;
 mod packages;
 mod relation_configs;
