@@ -71,6 +71,7 @@ codes! {
     ProjectMissingName = "uxt::project::missing_name", Error, "The project file has no `name`.";
     ProjectRequireDbtVersion = "uxt::project::require_dbt_version", Error, "The project or an installed package requires a dbt version other than the one uxt behaves as, or its `require-dbt-version` is not a version range.";
     ProjectDispatch = "uxt::project::dispatch", Error, "The project file's `dispatch:` is malformed: it is a list of `macro_namespace` and `search_order` entries.";
+    ProjectSelectors = "uxt::project::selectors", Error, "`selectors.yml` has `env_var()` or `var()` that cannot be rendered (an unset variable without a default).";
     YamlSyntax = "uxt::yaml::syntax", Error, "A YAML file (the project file, properties, `profiles.yml`, `selectors.yml`, `--vars`) is not valid YAML.";
     PropertiesInvalid = "uxt::properties::invalid", Error, "A properties file has the wrong shape: not a mapping, or an entry of the wrong type where a list or mapping belongs.";
     PropertiesUnknownKey = "uxt::properties::unknown_key", Error, "A properties file has a key dbt does not know: at the top level (other than `models`, `sources`, `seeds`, `snapshots`, `analyses`, `macros`, `exposures`...) an error; inside an entry a warning, and the key is ignored.";
@@ -113,6 +114,7 @@ codes! {
     SelectInvalid = "uxt::select::invalid", Error, "A `--select`/`--exclude` expression or a selector definition is not valid selection syntax, or names a method uxt does not know.";
     SelectNoSelectors = "uxt::select::no_selectors", Error, "`--selector` was given, but the project has no `selectors.yml`.";
     SelectSelectors = "uxt::select::selectors", Error, "`selectors.yml` cannot be read: invalid YAML, an unknown selector, or a selector that includes itself.";
+    ExecUnknownMaterialization = "uxt::exec::unknown_materialization", Error, "A node's `materialized` names a materialization that neither uxt nor a project or package defines for this engine.";
     AdapterConnect = "uxt::adapter::connect", Error, "The target's warehouse cannot be opened: the server is down or unreachable, the credentials are refused, the DuckDB file is locked.";
     HookFailed = "uxt::hook::failed", Error, "An `on-run-start` or `on-run-end` statement of the project file failed in the warehouse.";
     ShowSelection = "uxt::show::selection", Error, "`uxt show` was given a selection of other than exactly one node.";

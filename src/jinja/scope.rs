@@ -65,6 +65,8 @@ pub struct Scope {
     pub locating_calls: Cell<bool>,
     /// Set for a unit test's render of its model.
     pub unit_test: Option<UnitTestOverrides>,
+    /// The SQL the render sent to the warehouse (`statement`, `adapter.execute`), in order.
+    pub sent: RefCell<Vec<String>>,
 }
 
 /// What a unit test changes in the render of the model it tests: `ref`, `source` and `this`
@@ -109,6 +111,7 @@ impl Scope {
             calls: RefCell::default(),
             locating_calls: Cell::new(false),
             unit_test: None,
+            sent: RefCell::default(),
         }
     }
 
