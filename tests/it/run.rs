@@ -117,9 +117,27 @@ fn failed_table_keeps_previous_version_and_skips_descendants() {
 fn fail_fast_stops_after_the_first_failure() {
     let project = Engine::DuckDb.project("shop", "shop");
     project.write("models/staging/stg_customers.sql", "select * from nowhere");
+    // One worker takes the ready models in order: `stg_orders` comes after the failing
+    // `stg_customers` and does not depend on it, so only `--fail-fast` keeps it from running.
+    let status = |id: &str| {
+        let text = std::fs::read_to_string(project.path().join("target/run_results.json"))
+            .expect("run_results.json is written");
+        let results: serde_json::Value = serde_json::from_str(&text).expect("it is JSON");
+        results["results"]
+            .as_array()
+            .expect("a list of results")
+            .iter()
+            .find(|result| result["unique_id"] == id)
+            .and_then(|result| result["status"].as_str().map(str::to_owned))
+    };
     let output = project.run(&["run", "--fail-fast", "--threads", "1"]);
     assert_eq!(output.code(), 1, "{output:?}");
     assert!(output.stderr().contains("ERROR=1"), "{output:?}");
+    assert_eq!(status("model.shop.stg_customers").as_deref(), Some("error"));
+    assert_eq!(status("model.shop.stg_orders").as_deref(), Some("skipped"));
+    let output = project.run(&["run", "--threads", "1"]);
+    assert_eq!(output.code(), 1, "{output:?}");
+    assert_eq!(status("model.shop.stg_orders").as_deref(), Some("success"));
 }
 
 #[test]
