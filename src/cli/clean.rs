@@ -7,9 +7,11 @@ use crate::{project, ui};
 
 pub fn run(flags: &Flags) -> Result<Outcome> {
     let project = project::read_project_file(flags.project_dir())?;
+    // Every target is checked before any is deleted, so a bad entry deletes nothing.
     for target in &project.clean_targets {
-        let path = project.root.join(target);
-        let inside = path
+        let inside = project
+            .root
+            .join(target)
             .canonicalize()
             .ok()
             .zip(project.root.canonicalize().ok())
@@ -23,6 +25,9 @@ pub fn run(flags: &Flags) -> Result<Outcome> {
             .with_help("list only folders inside the project under `clean-targets`")
             .into());
         }
+    }
+    for target in &project.clean_targets {
+        let path = project.root.join(target);
         if path.exists() {
             std::fs::remove_dir_all(&path)
                 .map_err(|e| anyhow::anyhow!("while deleting `{}`: {e}", path.display()))?;

@@ -141,6 +141,28 @@ fn fail_fast_stops_after_the_first_failure() {
 }
 
 #[test]
+fn a_failing_on_run_start_hook_stops_the_command_before_any_model() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    let project_file = std::fs::read_to_string(project.path().join("dbt_project.yml")).unwrap();
+    project.write(
+        "dbt_project.yml",
+        project_file.replace(
+            "on-run-start:\n",
+            "on-run-start:\n  - \"select * from no_such_table\"\n",
+        ),
+    );
+    let output = project.run(&["run"]);
+    assert_eq!(output.code(), 1, "{output:?}");
+    assert!(
+        output.stderr().contains("uxt::hook::failed")
+            && output.stderr().contains("on-run-start hook 1 failed"),
+        "{output:?}"
+    );
+    let show = project.run(&["show", "--inline", "select * from stg_orders"]);
+    assert_eq!(show.code(), 1, "no model was built: {show:?}");
+}
+
+#[test]
 fn ctrl_c_cancels_the_query_in_flight_and_writes_results() {
     let Some(postgres) = crate::harness::Postgres::shared() else {
         return;
