@@ -390,19 +390,22 @@ fn list<'a>(
 
 fn name_of(
     entry: &Map<String, Value>,
-    file: &SourceFile,
+    places: &Places,
+    at: &[Step],
     what: &str,
 ) -> Result<String, Diagnostic> {
     entry
         .get("name")
         .and_then(yaml::scalar_string)
         .ok_or_else(|| {
-            Diagnostic::new(
-                "uxt::properties::missing_name",
-                format!("a {what} entry has no `name:`"),
+            places.locate(
+                Diagnostic::new(
+                    "uxt::properties::missing_name",
+                    format!("a {what} entry has no `name:`"),
+                )
+                .with_help("every entry needs `name: <resource name>`"),
+                at,
             )
-            .in_file(file.path.clone())
-            .with_help("every entry needs `name: <resource name>`")
         })
 }
 
@@ -500,6 +503,33 @@ fn kind_of(value: &Value) -> String {
     }
 }
 
+/// Refuses values of the wrong kind for the keys every entry may have, which reading them as
+/// text or mappings would otherwise drop without a word (`description: [a]`, `config: table`).
+fn check_kinds(entry: &Map<String, Value>, places: &Places, at: &[Step]) -> Result<(), Diagnostic> {
+    for (key, value) in entry {
+        let (fits, expected) = match key.as_str() {
+            "description" => (!value.is_array() && !value.is_object(), "text"),
+            "config" | "meta" | "docs" | "quoting" => (value.is_object(), "a mapping"),
+            "tags" => (
+                value.is_string()
+                    || value
+                        .as_array()
+                        .is_some_and(|tags| tags.iter().all(Value::is_string)),
+                "a tag or a list of tags",
+            ),
+            _ => continue,
+        };
+        if !fits && !value.is_null() {
+            return Err(places.invalid(
+                &[at, &[Step::Key(key)]].concat(),
+                format!("`{key}:` must be {expected}, not {}", kind_of(value)),
+                format!("write `{key}:` as {expected}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Warns of keys outside `known`, with a "did you mean" when one is close.
 fn unknown_keys(
     entry: &Map<String, Value>,
@@ -523,7 +553,6 @@ fn unknown_keys(
 
 fn columns_of(
     entry: &Map<String, Value>,
-    file: &SourceFile,
     places: &Places,
     at: &[Step],
     warnings: &mut Vec<Diagnostic>,
@@ -534,7 +563,7 @@ fn columns_of(
         .enumerate()
     {
         let at = [at, &[Step::Key("columns"), Step::Index(index)]].concat();
-        let name = name_of(column, file, "column")?;
+        let name = name_of(column, places, &at, "column")?;
         unknown_keys(
             column,
             COLUMN_KEYS,
@@ -543,6 +572,7 @@ fn columns_of(
             &at,
             warnings,
         );
+        check_kinds(column, places, &at)?;
         let mut meta = object(column, "meta");
         meta.extend(
             column
@@ -580,8 +610,9 @@ fn read_patch(
     at: &[Step],
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<Patch, Diagnostic> {
-    let name = name_of(entry, file, "resource")?;
+    let name = name_of(entry, places, at, "resource")?;
     unknown_keys(entry, NODE_KEYS, &format!("`{name}`"), places, at, warnings);
+    check_kinds(entry, places, at)?;
     let mut config = object(entry, "config");
     for key in ["meta", "docs", "tags"] {
         if let Some(value) = entry.get(key) {
@@ -593,7 +624,7 @@ fn read_patch(
     Ok(Patch {
         line: names.line(&file.contents, &name),
         description: text(entry, "description"),
-        columns: columns_of(entry, file, places, at, warnings)?,
+        columns: columns_of(entry, places, at, warnings)?,
         tests: tests_of(entry, places, at)?,
         meta: object(entry, "meta"),
         docs: object(entry, "docs"),
@@ -616,7 +647,7 @@ fn read_source(
     at: &[Step],
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<SourceDef, Diagnostic> {
-    let name = name_of(entry, file, "source")?;
+    let name = name_of(entry, places, at, "source")?;
     unknown_keys(
         entry,
         SOURCE_KEYS,
@@ -625,13 +656,14 @@ fn read_source(
         at,
         warnings,
     );
+    check_kinds(entry, places, at)?;
     let mut tables = Vec::new();
     for (index, table) in mappings(entry, "tables", "table", places, at)?
         .into_iter()
         .enumerate()
     {
         let at = [at, &[Step::Key("tables"), Step::Index(index)]].concat();
-        let table_name = name_of(table, file, "source table")?;
+        let table_name = name_of(table, places, &at, "source table")?;
         unknown_keys(
             table,
             SOURCE_TABLE_KEYS,
@@ -640,13 +672,14 @@ fn read_source(
             &at,
             warnings,
         );
+        check_kinds(table, places, &at)?;
         tables.push(SourceTable {
             identifier: table
                 .get("identifier")
                 .and_then(yaml::scalar_string)
                 .unwrap_or_else(|| table_name.clone()),
             description: text(table, "description"),
-            columns: columns_of(table, file, places, &at, warnings)?,
+            columns: columns_of(table, places, &at, warnings)?,
             loaded_at_field: table
                 .get("loaded_at_field")
                 .and_then(Value::as_str)

@@ -6,6 +6,7 @@ mod harness;
 mod artifacts;
 mod connection;
 mod contracts;
+mod corpus;
 mod dashboards;
 mod deps;
 mod docs;
