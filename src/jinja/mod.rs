@@ -4,8 +4,13 @@
 //! `config`. Warehouse access (`run_query`, introspection) goes through the [`Warehouse`] handle,
 //! so compilation stays pure where a project does not ask the database anything.
 
+pub mod adapter_methods;
+pub mod api;
+mod builtins;
 pub mod context;
+mod functions;
 pub mod macros;
+pub mod modules;
 mod mutable;
 pub mod namespace;
 pub mod relation;
@@ -138,10 +143,6 @@ pub struct Jinja {
     pub ctx: Arc<RunContext>,
 }
 
-/// Macros uxt ships, available to every project; a project macro of the same name wins.
-const BUILTIN_MACROS: &str = include_str!("builtins.sql");
-pub const BUILTIN_FILE: &str = "uxt/macros/builtins.sql";
-
 /// The values a node render sees besides the globals.
 #[derive(Default)]
 pub struct NodeValues {
@@ -192,15 +193,15 @@ impl Jinja {
 
         let mut macros: BTreeMap<String, MacroDef> = BTreeMap::new();
         let mut problems = Vec::new();
-        let builtin = SourceFile {
-            path: BUILTIN_FILE.to_string(),
-            contents: Arc::from(BUILTIN_MACROS),
-        };
-        let builtin = MacroFile {
-            package: namespace::DBT_PACKAGE,
-            file: &builtin,
-        };
-        for MacroFile { package, file } in std::iter::once(&builtin).chain(macro_files.iter()) {
+        let builtins: Vec<SourceFile> = builtins::files();
+        let builtins: Vec<MacroFile> = builtins
+            .iter()
+            .map(|file| MacroFile {
+                package: namespace::DBT_PACKAGE,
+                file,
+            })
+            .collect();
+        for MacroFile { package, file } in builtins.iter().chain(macro_files.iter()) {
             let (defs, renamed) = macros::prepare(&file.path, &file.contents, package);
             let renamed = mutable::rewrite(&renamed).unwrap_or(renamed);
             for def in defs {
@@ -341,6 +342,26 @@ impl Jinja {
         let ctx = self.node_context(&scope, values);
         let result = scope::with_scope(scope, || self.env.render_named_str(name, text, ctx));
         result.map_err(|error| self.diagnostic(error, None).with_source_text(name, text))
+    }
+
+    /// Evaluates one expression (a YAML value that is a lone `{{ ... }}`) to its value, with
+    /// `scope` current; `name` names the file in errors.
+    pub fn eval(
+        &self,
+        name: &str,
+        expression: &str,
+        scope: Rc<Scope>,
+    ) -> Result<Value, Diagnostic> {
+        let ctx = self.node_context(&scope, NodeValues::default());
+        let result = scope::with_scope(scope, || {
+            self.env
+                .compile_expression(expression)
+                .and_then(|compiled| compiled.eval(ctx))
+        });
+        result.map_err(|error| {
+            self.diagnostic(error, None)
+                .with_source_text(name, expression)
+        })
     }
 
     fn node_context(&self, scope: &Scope, values: NodeValues) -> Value {

@@ -4,6 +4,7 @@
 
 pub mod data_tests;
 pub mod exposures;
+mod render;
 mod resolve;
 pub mod unit_tests;
 
@@ -484,6 +485,11 @@ pub fn parse(project: &Project, settings: &Settings) -> Result<Parsed, Vec<Diagn
         })
         .collect();
     let jinja = Jinja::new(ctx.clone(), &templates, &macro_files, &project.dispatch)?;
+    let rendered = projects
+        .iter()
+        .map(|p| render::yaml(p, &jinja))
+        .collect::<Result<Vec<Project>, _>>()?;
+    let projects: Vec<&Project> = rendered.iter().collect();
     let naming = Naming {
         jinja: &jinja,
         target_schema: settings.target.schema.clone(),

@@ -66,6 +66,26 @@ const PROJECT_KEYS: &[&str] = &[
     "query-comment",
     "restrict-access",
     "simulation",
+    // dbt Cloud's CLI reads it; dbt itself, like uxt, has no use for it.
+    "dbt-cloud",
+    // YAML anchors to reuse, which the YAML reader has already resolved.
+    "anchors",
+    "analyses",
+    "functions",
+    "function-paths",
+];
+
+/// Keys dbt accepts that uxt reads but does not act on yet: each draws a warning naming it.
+const UNUSED_PROJECT_KEYS: &[(&str, &str)] = &[
+    ("analyses", "analyses keep their default configs"),
+    ("functions", "uxt does not build user-defined functions"),
+    (
+        "function-paths",
+        "uxt does not build user-defined functions",
+    ),
+    ("metrics", "uxt has no semantic layer"),
+    ("semantic-models", "uxt has no semantic layer"),
+    ("saved-queries", "uxt has no semantic layer"),
 ];
 
 /// A text file of the project, named by its path relative to the project root with `/`.
@@ -330,6 +350,13 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
                 )
                 .with_help(format!("write `{key}` as {expected}")),
             );
+        }
+    }
+    for (key, why) in UNUSED_PROJECT_KEYS {
+        if settings.get(*key).is_some_and(|value| !value.is_null()) {
+            crate::ui::warn(&format!(
+                "`{key}` in `{file_name}` is accepted as dbt accepts it, but not used: {why}"
+            ));
         }
     }
     let name = match settings.get("name").and_then(Value::as_str) {

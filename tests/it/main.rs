@@ -14,6 +14,7 @@ mod engines;
 mod errors;
 mod example;
 mod grants;
+mod jinja;
 mod lifecycle;
 mod packages;
 mod relation_configs;
