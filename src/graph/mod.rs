@@ -281,6 +281,11 @@ fn reorder(plan: &mut Plan) {
 
 /// The selection view of the manifest.
 pub fn selection_graph(manifest: &Manifest) -> SelectionGraph {
+    SelectionGraph::new(selectable_nodes(manifest))
+}
+
+/// Every node and source as selection sees it (the docs site's selection box reads these too).
+pub fn selectable_nodes(manifest: &Manifest) -> Vec<SelectableNode> {
     let mut nodes: Vec<SelectableNode> = manifest
         .nodes
         .values()
@@ -309,7 +314,7 @@ pub fn selection_graph(manifest: &Manifest) -> SelectionGraph {
         source_name: Some(source.source_name.clone()),
         parents: Vec::new(),
     }));
-    SelectionGraph::new(nodes)
+    nodes
 }
 
 /// Plan: builds the DAG (a cycle is an error), selects the nodes of the given resource types

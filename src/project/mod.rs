@@ -150,6 +150,9 @@ pub struct Project {
     /// The project file's `exposures:` block (`+enabled`, `+tags`, `+meta` by folder).
     pub exposures_config: Value,
     pub dispatch: Value,
+    /// `restrict-access`: whether other projects may `ref` this one's protected models and
+    /// private models of a group they share (dbt's default: they may).
+    pub restrict_access: bool,
     /// `require-dbt-version`, checked by [`load`] against the dbt version uxt behaves as.
     pub require_dbt_version: Value,
     /// The `simulation:` block, when the project file holds one.
@@ -227,6 +230,7 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     project.files =
         discover(&project.root, &project.paths, &project.target_path).map_err(|d| vec![d])?;
     project.properties = properties::read(&project.files.properties, &project.files.docs)?;
+    render_selectors(&mut project).map_err(|d| vec![d])?;
     if project.simulates() {
         let file = project
             .simulation_file
@@ -264,6 +268,26 @@ pub fn read_text(path: &Path, display: &str) -> Result<String, Diagnostic> {
         .at_line(display, Arc::from(valid), line)
         .with_help("save the file as UTF-8")
     })
+}
+
+/// `selectors.yml` with its `env_var()` and `var()` rendered, as dbt renders it before reading.
+fn render_selectors(project: &mut Project) -> Result<(), Diagnostic> {
+    let Some(file) = &mut project.files.selectors else {
+        return Ok(());
+    };
+    if !file.contents.contains("{{") && !file.contents.contains("{%") {
+        return Ok(());
+    }
+    let rendered = profile::render_value(&file.contents, &project.vars).map_err(|message| {
+        Diagnostic::new(
+            "uxt::project::selectors",
+            format!("cannot render `{}`: {message}", file.path),
+        )
+        .in_file(&file.path)
+        .with_help("selectors.yml sees `env_var()` and the project's `var()`, as in dbt")
+    })?;
+    file.contents = Arc::from(rendered);
+    Ok(())
 }
 
 /// Reads the project file only, for commands that never look at the project's files
@@ -430,6 +454,8 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         tests_config,
         exposures_config: take("exposures"),
         dispatch: take("dispatch"),
+        restrict_access: yaml::scalar_string(&take("restrict-access"))
+            .is_some_and(|v| v.eq_ignore_ascii_case("true")),
         require_dbt_version: take("require-dbt-version"),
         simulation: take("simulation"),
         simulation_file: None,

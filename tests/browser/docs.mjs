@@ -5,9 +5,14 @@
 // usage: node docs.mjs '<json plan>'
 //   {"chromium": "/usr/bin/chromium", "profile_dir": "...", "sites": [{"name", "url", "search",
 //    "columns": [...], "lineage_column": "...", "text": ["shown as text", ...], "screenshot": "...",
-//    "dashboards": [{"id", "charts": [{"name", "rows", "status"}]}], "runs": N}]}
+//    "dashboards": [{"id", "charts": [{"name", "rows", "status"}]}], "runs": N,
+//    "selection_box": {"select", "exclude", "selected"}, "selection_cases": {"fixture", "cases"}}]}
 // With `dashboards`, every dashboard page is opened and each chart must draw one `.mark` per row
-// that dashboards.json lists; with `runs`, the pipeline page must list that many runs.
+// that dashboards.json lists; with `runs`, the pipeline page must list that many runs; with
+// `selection_box`, the graph page must select as many nodes as `uxt ls` listed; with
+// `selection_cases`, the page's selection evaluator must give every case of the table the Rust
+// tests use (tests/selection/cases.txt) its expected outcome.
+import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const plan = JSON.parse(process.argv[2]);
@@ -15,6 +20,72 @@ const failures = [];
 const timings = {};
 function check(site, ok, message) {
   if (!ok) failures.push(`${site}: ${message}`);
+}
+
+// The case table's lines as {line, select, exclude, expected}: see its header for the format.
+function readCases(text) {
+  const defined = {};
+  const cases = [];
+  const values = (field) => {
+    const trimmed = field.trim();
+    if (trimmed === '') return [];
+    if (trimmed === "''") return [''];
+    return trimmed.split(';').map((value) => value.trim());
+  };
+  for (const line of text.split('\n').map((l) => l.trim())) {
+    if (!line || line.startsWith('#')) continue;
+    if (line.includes(' = ')) {
+      const [name, members] = line.split(' = ');
+      defined[name.trim()] = members.trim().split(/\s+/);
+      continue;
+    }
+    const [select, exclude, expected] = line.split('|');
+    cases.push({ line, select: values(select), exclude: values(exclude), expected: expected.trim() });
+  }
+  return { defined, cases };
+}
+
+// Runs every case through the page's own evaluator (select.js, as the site ships it) over the
+// fixture's nodes; returns what came out wrong.
+async function selectionCaseFailures(page, files) {
+  const fixture = JSON.parse(readFileSync(files.fixture, 'utf8'));
+  const { defined, cases } = readCases(readFileSync(files.cases, 'utf8'));
+  const outcomes = await page.evaluate(({ fixture, cases }) => {
+    const graph = window.UxtSelect.graph(fixture);
+    return cases.map((c) => {
+      try { return { ids: graph.select(c.select, c.exclude) }; } catch (error) { return { error: error.message }; }
+    });
+  }, { fixture, cases });
+  const short = new Map(fixture.map((n) => [n.unique_id, n.source_name ? `${n.source_name}.${n.name}` : n.name]));
+  const all = [...short.values()];
+  const failures = [];
+  cases.forEach((c, i) => {
+    const outcome = outcomes[i];
+    if (c.expected.startsWith('error:')) {
+      const wanted = c.expected.slice('error:'.length).trim();
+      if (outcome.error === undefined || !outcome.error.includes(wanted)) {
+        failures.push(`selection case \`${c.line}\`: ${outcome.error === undefined ? `selected ${outcome.ids.join(', ')}` : outcome.error}`);
+      }
+      return;
+    }
+    if (outcome.error !== undefined) { failures.push(`selection case \`${c.line}\`: ${outcome.error}`); return; }
+    const expected = new Set();
+    for (const item of c.expected.split(/\s+/).filter(Boolean)) {
+      const remove = item.startsWith('-');
+      const name = remove ? item.slice(1) : item;
+      for (const member of name === '*' ? all : defined[name] || [name]) {
+        if (remove) expected.delete(member); else expected.add(member);
+      }
+    }
+    const actual = new Set(outcome.ids.map((id) => short.get(id)));
+    const missing = [...expected].filter((name) => !actual.has(name));
+    const extra = [...actual].filter((name) => !expected.has(name));
+    if (missing.length || extra.length) {
+      failures.push(`selection case \`${c.line}\`: missing ${missing.join(' ')}; extra ${extra.join(' ')}`);
+    }
+  });
+  if (!cases.length) failures.push('the selection case table is empty');
+  return failures;
 }
 
 // A fresh profile directory of the test's own, so no state leaks between runs.
@@ -111,6 +182,19 @@ try {
       if (site.screenshots_dir) await tallScreenshot(`${site.screenshots_dir}/pipeline.png`);
       await page.goto(base);
       await page.waitForSelector('#tree [role=treeitem]');
+    }
+    if (site.selection_box) {
+      const box = site.selection_box;
+      await page.goto(`${base}#!/graph?select=${encodeURIComponent(box.select)}&exclude=${encodeURIComponent(box.exclude)}`);
+      await page.waitForSelector('#graph-count');
+      const selected = await page.$eval('#graph-count', (p) => Number(p.dataset.selected));
+      check(site.name, selected === box.selected,
+        `the selection box picked ${selected} nodes for \`${box.select}\` excluding \`${box.exclude}\`; uxt ls lists ${box.selected}`);
+      await page.goto(base);
+      await page.waitForSelector('#tree [role=treeitem]');
+    }
+    if (site.selection_cases) {
+      for (const failure of await selectionCaseFailures(page, site.selection_cases)) check(site.name, false, failure);
     }
     if (site.timings_only) {
       const outside = requests.filter((url) => !url.startsWith('file:') && !url.startsWith(new URL(site.url).origin));

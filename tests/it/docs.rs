@@ -367,6 +367,25 @@ fn docs_site_works_in_a_headless_browser() {
     let generate = example.run(&["docs", "generate"]);
     assert_eq!(generate.code(), 0, "{generate:?}");
     let served = Served::start(example.path());
+    // The graph page's selection box must pick what `uxt ls` picks.
+    let (select, exclude) = ("+fct_district_days tag:reference", "path:seeds");
+    let listed = example.run(&[
+        "ls",
+        "--select",
+        select,
+        "--exclude",
+        exclude,
+        "--output",
+        "json",
+        "--quiet",
+    ]);
+    assert_eq!(listed.code(), 0, "{listed:?}");
+    let listed = listed
+        .stdout()
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .count();
+    assert!(listed > 2, "{listed} nodes listed");
 
     let fixture = Engine::DuckDb.project("docs", "docs_shop");
     assert_eq!(fixture.run(&["build"]).code(), 0);
@@ -407,6 +426,7 @@ fn docs_site_works_in_a_headless_browser() {
                 "screenshot": artifacts.join("example.png"),
                 "dashboards": example_dashboards,
                 "runs": 1,
+                "selection_box": {"select": select, "exclude": exclude, "selected": listed},
                 "screenshots_dir": artifacts,
             },
             {
@@ -416,6 +436,10 @@ fn docs_site_works_in_a_headless_browser() {
                 "columns": ["customer_id", "full_name", "revenue"],
                 "lineage_column": "revenue",
                 "text": ["<script>window.__uxt_pwned = 1</script>", "<b>not bold</b>"],
+                "selection_cases": {
+                    "fixture": Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/selection/fixture.json"),
+                    "cases": Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/selection/cases.txt"),
+                },
                 "screenshot": artifacts.join("fixture-static.png"),
             },
             {

@@ -3,7 +3,9 @@
 
 mod harness;
 
+mod access;
 mod artifacts;
+mod cli;
 mod connection;
 mod contracts;
 mod corpus;
