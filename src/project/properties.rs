@@ -352,8 +352,11 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
         let source = read_source(entry, file, &names, &places, &at, &mut properties.warnings)?;
         properties.sources.push(source);
     }
-    for entry in list(&top, "groups", file)? {
-        properties.groups.push(read_group(entry, file, &names)?);
+    for (index, entry) in list(&top, "groups", file)?.into_iter().enumerate() {
+        let at = [Step::Key("groups"), Step::Index(index)];
+        properties
+            .groups
+            .push(read_group(entry, file, &names, &places, &at)?);
     }
     for entry in list(&top, "macros", file)? {
         if let (Some(name), Some(description)) = (
@@ -659,8 +662,10 @@ fn read_group(
     entry: &Map<String, Value>,
     file: &SourceFile,
     names: &NameLines,
+    places: &Places,
+    at: &[Step],
 ) -> Result<GroupDef, Diagnostic> {
-    let name = name_of(entry, file, "group")?;
+    let name = name_of(entry, places, at, "group")?;
     let line = names.line(&file.contents, &name);
     let owner = object(entry, "owner");
     if !["name", "email"].iter().any(|k| owner.contains_key(*k)) {
