@@ -2,6 +2,7 @@
 //! with their final config, relation names and dependencies. Missing refs and sources, and two
 //! nodes of one name, are diagnostics pointing at the file and line. No database.
 
+pub mod access;
 pub mod data_tests;
 pub mod exposures;
 mod render;
@@ -194,6 +195,7 @@ pub struct Manifest {
     pub macro_descriptions: BTreeMap<String, String>,
     pub docs: BTreeMap<String, DocBlock>,
     pub exposures: BTreeMap<String, exposures::Exposure>,
+    pub groups: BTreeMap<String, access::Group>,
     pub warnings: Vec<String>,
 }
 
@@ -695,16 +697,28 @@ fn parse_nodes(
         .map(|s| ((s.source_name.clone(), s.name.clone()), s.unique_id.clone()))
         .collect();
     let mut resolved: Vec<(String, Vec<String>)> = Vec::new();
+    let packages = &projects[1..];
     for node in manifest.nodes.values() {
         let file = &files[&node.unique_id];
         let mut depends = BTreeSet::new();
         for call in &node.refs {
-            match index
-                .resolve(&node.package_name, call)
-                .map(|target| &target.unique_id)
-            {
-                Some(unique_id) => {
-                    depends.insert(unique_id.clone());
+            match index.resolve(&node.package_name, call) {
+                Some(target) => {
+                    if let Some(message) =
+                        access::check_ref(&access::Referrer::of(node), target, |package| {
+                            access::restricts(packages, package)
+                        })
+                    {
+                        problems.push(pointing(
+                            Diagnostic::new("uxt::parse::access", message).with_help(format!(
+                                "make `{}` public or protected (`access:`), or put `{}` in its group",
+                                target.name, node.name
+                            )),
+                            file,
+                            ref_span(&file.contents, &call.name),
+                        ));
+                    }
+                    depends.insert(target.unique_id.clone());
                 }
                 None => {
                     let message = if disabled.contains(call.name.as_str()) {
@@ -770,6 +784,14 @@ fn parse_nodes(
             node.depends_on_nodes = depends;
         }
     }
+    match access::groups(projects) {
+        Ok(groups) => manifest.groups = groups,
+        Err(diagnostics) => problems.extend(diagnostics),
+    }
+    problems.extend(access::check_nodes(
+        manifest.nodes.values(),
+        &manifest.groups,
+    ));
     let mut tests: Result<Vec<Node>, Vec<Diagnostic>> = Ok(Vec::new());
     for project in projects {
         match (&mut tests, generic_tests(project, &manifest)) {
@@ -1113,9 +1135,30 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
             let name = data_tests::test_name(&decl, &target);
             let mut depends = vec![attached.clone()];
             let mut to = None;
+            // As in dbt, a generic test is in the group of the node it tests.
+            let group = manifest
+                .nodes
+                .get(&attached)
+                .and_then(access::group_of)
+                .map(str::to_string);
             if let Some(text) = decl.kwargs.get("to").and_then(Json::as_str) {
                 let found = if let Some(c) = TO_REF.captures(text) {
-                    by_name.get(&c[1]).map(|n| n.unique_id.clone())
+                    by_name.get(&c[1]).map(|referenced| {
+                        let test_id = data_tests::unique_id(&project.name, &decl, &target);
+                        let referrer = access::Referrer {
+                            unique_id: &test_id,
+                            package_name: &project.name,
+                            group: group.as_deref(),
+                        };
+                        if let Some(message) = access::check_ref(&referrer, referenced, |_| false) {
+                            problems.push(
+                                Diagnostic::new("uxt::parse::access", message)
+                                    .in_file(&file)
+                                    .with_help(format!("make `{}` public or protected (`access:`), or test from its group", referenced.name)),
+                            );
+                        }
+                        referenced.unique_id.clone()
+                    })
                 } else if let Some(c) = TO_SOURCE.captures(text) {
                     Some(format!("source.{}.{}.{}", project.name, &c[1], &c[2]))
                         .filter(|id| manifest.sources.contains_key(id))
@@ -1140,6 +1183,11 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
             let mut config =
                 config::from_hierarchy(&project.tests_config, std::slice::from_ref(&project.name));
             config::merge(&mut config, &decl.config);
+            if let Some(group) = &group {
+                config
+                    .entry("group")
+                    .or_insert_with(|| Json::from(group.clone()));
+            }
             config
                 .entry("schema")
                 .or_insert_with(|| Json::from("dbt_test__audit"));

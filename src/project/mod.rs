@@ -150,6 +150,9 @@ pub struct Project {
     /// The project file's `exposures:` block (`+enabled`, `+tags`, `+meta` by folder).
     pub exposures_config: Value,
     pub dispatch: Value,
+    /// `restrict-access`: whether other projects may `ref` this one's protected models and
+    /// private models of a group they share (dbt's default: they may).
+    pub restrict_access: bool,
     /// `require-dbt-version`, checked by [`load`] against the dbt version uxt behaves as.
     pub require_dbt_version: Value,
     /// The `simulation:` block, when the project file holds one.
@@ -362,6 +365,8 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         tests_config,
         exposures_config: take("exposures"),
         dispatch: take("dispatch"),
+        restrict_access: yaml::scalar_string(&take("restrict-access"))
+            .is_some_and(|v| v.eq_ignore_ascii_case("true")),
         require_dbt_version: take("require-dbt-version"),
         simulation: take("simulation"),
         simulation_file: None,

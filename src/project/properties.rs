@@ -90,6 +90,17 @@ pub struct DocBlock {
     pub block_contents: String,
 }
 
+/// A `groups:` entry: who owns the models configured with `group: <name>`.
+#[derive(Debug, Clone, Default)]
+pub struct GroupDef {
+    pub name: String,
+    pub file: String,
+    pub line: usize,
+    pub owner: Map<String, Value>,
+    pub description: Option<String>,
+    pub config: Map<String, Value>,
+}
+
 /// Everything the properties files of a project say.
 #[derive(Debug, Clone, Default)]
 pub struct Properties {
@@ -99,6 +110,7 @@ pub struct Properties {
     pub docs: BTreeMap<String, DocBlock>,
     pub exposures: Vec<super::exposures::ExposureDef>,
     pub unit_tests: Vec<super::unit_tests::UnitTestDef>,
+    pub groups: Vec<GroupDef>,
     /// Macro descriptions: name -> description.
     pub macros: BTreeMap<String, String>,
     /// Keys uxt does not know (a misspelt `descripton:`), with their file and line.
@@ -339,6 +351,9 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
         let at = [Step::Key("sources"), Step::Index(index)];
         let source = read_source(entry, file, &names, &places, &at, &mut properties.warnings)?;
         properties.sources.push(source);
+    }
+    for entry in list(&top, "groups", file)? {
+        properties.groups.push(read_group(entry, file, &names)?);
     }
     for entry in list(&top, "macros", file)? {
         if let (Some(name), Some(description)) = (
@@ -583,7 +598,8 @@ fn read_patch(
     let name = name_of(entry, file, "resource")?;
     unknown_keys(entry, NODE_KEYS, &format!("`{name}`"), places, at, warnings);
     let mut config = object(entry, "config");
-    for key in ["meta", "docs", "tags"] {
+    // dbt reads a model's top-level `access` and `group` as config.
+    for key in ["meta", "docs", "tags", "access", "group"] {
         if let Some(value) = entry.get(key) {
             config
                 .entry(key.to_string())
@@ -604,6 +620,35 @@ fn read_patch(
         constraints: list_of(entry, "constraints"),
         file: file.path.clone(),
         config,
+        name,
+    })
+}
+
+fn read_group(
+    entry: &Map<String, Value>,
+    file: &SourceFile,
+    names: &NameLines,
+) -> Result<GroupDef, Diagnostic> {
+    let name = name_of(entry, file, "group")?;
+    let line = names.line(&file.contents, &name);
+    let owner = object(entry, "owner");
+    if !["name", "email"].iter().any(|k| owner.contains_key(*k)) {
+        return Err(Diagnostic::new(
+            "uxt::properties::group_owner",
+            format!("group `{name}`: Group owner must have at least one of 'name' or 'email'."),
+        )
+        .at_line(&file.path, file.contents.clone(), line)
+        .with_help("add `owner: {name: <team>}` or `owner: {email: <address>}`"));
+    }
+    Ok(GroupDef {
+        description: entry
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        config: object(entry, "config"),
+        file: file.path.clone(),
+        owner,
+        line,
         name,
     })
 }

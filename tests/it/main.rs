@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod access;
 mod artifacts;
 mod connection;
 mod contracts;
