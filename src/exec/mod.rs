@@ -337,15 +337,47 @@ fn descendants(id: &str, children: &BTreeMap<&str, Vec<&str>>) -> BTreeSet<Strin
 /// A node's SQL failed: what to show and record. `position` is where in the last statement sent
 /// the engine says the error is (1-based characters), when it says.
 struct Failure {
+    kind: FailureKind,
     message: String,
     position: Option<usize>,
+}
+
+/// dbt's three kinds of node error, which open the message it records (`Database Error in
+/// model x (models/x.sql)`); tools and dbt's own tests read that first word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FailureKind {
+    /// The engine refused a statement.
+    Database,
+    /// The node's SQL or configuration cannot be built: a bad config value, a schema change
+    /// `on_schema_change: fail` refuses, an error rendering the node.
+    Compilation,
+    /// Anything else that stopped the node.
+    Runtime,
+}
+
+impl FailureKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Database => "Database Error",
+            FailureKind::Compilation => "Compilation Error",
+            FailureKind::Runtime => "Runtime Error",
+        }
+    }
 }
 
 impl Failure {
     fn new(message: impl Into<String>) -> Failure {
         Failure {
+            kind: FailureKind::Runtime,
             message: message.into(),
             position: None,
+        }
+    }
+
+    fn compilation(message: impl Into<String>) -> Failure {
+        Failure {
+            kind: FailureKind::Compilation,
+            ..Failure::new(message)
         }
     }
 }
@@ -353,6 +385,7 @@ impl Failure {
 impl From<DbError> for Failure {
     fn from(error: DbError) -> Self {
         Failure {
+            kind: FailureKind::Database,
             message: error.to_string(),
             position: error.position,
         }
@@ -457,8 +490,7 @@ async fn run_node(
     let clock = Instant::now();
     let mut sent: Vec<String> = Vec::new();
     let outcome = match node.resource_type {
-        ResourceType::Seed => seed::load(execution, node, &mut sent).await,
-        ResourceType::Snapshot => snapshot::run(execution, node, &mut sent).await,
+        ResourceType::Seed | ResourceType::Snapshot => with_hooks(execution, node, &mut sent).await,
         ResourceType::Test => test::run(execution, node, &mut sent).await,
         ResourceType::UnitTest => unit_test::run(execution, node, &mut sent).await,
         _ => build(execution, node, &mut sent).await.map(|()| Done::ok()),
@@ -553,7 +585,15 @@ async fn run_node(
             } else {
                 String::new()
             };
-            (Status::Error, format!("{}{place}", failure.message), None)
+            let message = format!(
+                "{} in {} {} ({})\n  {}{place}",
+                failure.kind.as_str(),
+                node.resource_type.as_str(),
+                node.name,
+                node.original_file_path,
+                failure.message.replace('\n', "\n  ")
+            );
+            (Status::Error, message, None)
         }
     };
     NodeResult {
@@ -628,10 +668,10 @@ async fn current_compiled(execution: &Arc<Execution>, node: &Node) -> Result<Com
         Ok(Some(Compiled {
             deferred: Some(diagnostic),
             ..
-        })) => Err(Failure::new(diagnostic.to_string())),
+        })) => Err(Failure::compilation(diagnostic.to_string())),
         Ok(Some(fresh)) => Ok(fresh),
         Ok(None) => Ok(compiled),
-        Err(diagnostics) => Err(Failure::new(
+        Err(diagnostics) => Err(Failure::compilation(
             diagnostics
                 .iter()
                 .map(ToString::to_string)
@@ -639,6 +679,28 @@ async fn current_compiled(execution: &Arc<Execution>, node: &Node) -> Result<Com
                 .join("\n"),
         )),
     }
+}
+
+/// Loads a seed or records a snapshot between its pre- and post-hooks (a model's hooks run in
+/// `build`).
+async fn with_hooks(
+    execution: &Arc<Execution>,
+    node: &Node,
+    sent: &mut Vec<String>,
+) -> Result<Done, Failure> {
+    let compiled = current_compiled(execution, node).await?;
+    let adapter = execution.adapter.as_ref();
+    for hook in &compiled.pre_hooks {
+        send(adapter, sent, hook.clone()).await?;
+    }
+    let done = match node.resource_type {
+        ResourceType::Seed => seed::load(execution, node, sent).await?,
+        _ => snapshot::run(execution, node, sent).await?,
+    };
+    for hook in &compiled.post_hooks {
+        send(adapter, sent, hook.clone()).await?;
+    }
+    Ok(done)
 }
 
 /// `sql_header`, `unlogged` and `indexes` of a node; what the engine cannot do is a warning.
@@ -775,7 +837,7 @@ async fn build(
             false
         }
         other => {
-            return Err(Failure::new(format!(
+            return Err(Failure::compilation(format!(
                 "unknown materialization `{other}`: use `view`, `table`, `incremental` or `ephemeral`"
             )));
         }
@@ -795,10 +857,30 @@ async fn build(
             RelationKind::Table
         };
         let columns: Vec<(String, String)> = if flag("columns") {
-            node.columns
-                .values()
-                .map(|c| (c.name.clone(), c.description.clone()))
-                .collect()
+            let existing: Vec<String> = adapter
+                .get_columns(&node.schema, &node.alias)
+                .await?
+                .into_iter()
+                .map(|c| c.name)
+                .collect();
+            let (present, missing) = materialize::documented_columns(
+                node.columns.values().map(|c| {
+                    (
+                        c.name.as_str(),
+                        c.description.as_str(),
+                        c.quote == Some(true),
+                    )
+                }),
+                &existing,
+            );
+            if !missing.is_empty() {
+                ui::warn(&format!(
+                    "In relation {}: The following columns are specified in the schema but are not present in the database: {}",
+                    names.target(),
+                    missing.join(", ")
+                ));
+            }
+            present
         } else {
             Vec::new()
         };
@@ -825,8 +907,14 @@ async fn incremental(
     create: &materialize::Create,
     sent: &mut Vec<String>,
 ) -> Result<(), Failure> {
-    let config_error = Failure::new;
-    let unique_key = node.config.list_of("unique_key");
+    let config_error = Failure::compilation;
+    // dbt treats an empty `unique_key` (`''` or `[]`) as none: the rows are appended.
+    let unique_key: Vec<String> = node
+        .config
+        .list_of("unique_key")
+        .into_iter()
+        .filter(|key| !key.trim().is_empty())
+        .collect();
     let strategy = Strategy::parse(
         node.config.str_of("incremental_strategy"),
         !unique_key.is_empty(),
@@ -852,6 +940,8 @@ async fn incremental(
             strategy,
             unique_key: &unique_key,
             predicates: &predicates,
+            update_columns: &node.config.list_of("merge_update_columns"),
+            exclude_columns: &node.config.list_of("merge_exclude_columns"),
             on_schema_change,
             target_columns: &target_columns,
             new_columns: &new_columns,
@@ -1000,21 +1090,18 @@ pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
         };
         ui::blank();
         let kind = node.resource_type.as_str();
+        // An error's message opens with its own heading (`Database Error in model ...`).
         let heading = match result.status {
-            Status::Fail => format!(
-                "  Failure in {kind} {} ({})",
-                node.name, node.original_file_path
-            ),
-            Status::Warn => format!(
-                "  Warning in {kind} {} ({})",
-                node.name, node.original_file_path
-            ),
-            _ => format!(
-                "  Database Error in {kind} {} ({})",
-                node.name, node.original_file_path
-            ),
+            Status::Fail => Some("Failure"),
+            Status::Warn => Some("Warning"),
+            _ => None,
         };
-        ui::error(&heading);
+        if let Some(heading) = heading {
+            ui::error(&format!(
+                "  {heading} in {kind} {} ({})",
+                node.name, node.original_file_path
+            ));
+        }
         for line in result.message.lines() {
             // A unit test's diff keeps its columns aligned.
             let line = if node.resource_type == ResourceType::UnitTest {

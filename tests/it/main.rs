@@ -5,6 +5,7 @@ mod harness;
 
 mod access;
 mod artifacts;
+mod cli;
 mod connection;
 mod contracts;
 mod dashboards;
@@ -22,3 +23,4 @@ mod run;
 mod select;
 mod simulate;
 mod unit_tests;
+mod versions;

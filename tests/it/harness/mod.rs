@@ -21,6 +21,8 @@ pub fn uxt() -> Command {
     command
         .env("NO_COLOR", "1")
         .env_remove("UXT_PROFILES_DIR")
-        .env_remove("UXT_TARGET");
+        .env_remove("UXT_TARGET")
+        .env_remove("DBT_PROFILES_DIR")
+        .env_remove("DBT_PROJECT_DIR");
     command
 }
