@@ -702,7 +702,7 @@ fn versions_of(
         )
     };
     // The model's columns were checked for unknown keys with the model.
-    let model_columns = columns_of(entry, file, places, at, &mut Vec::new())?;
+    let model_columns = columns_of(entry, places, at, &mut Vec::new())?;
     let mut versions: Vec<VersionDef> = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let here = [at, &[Step::Key("versions"), Step::Index(index)]].concat();
@@ -748,7 +748,7 @@ fn versions_of(
                 }
                 let mut wrapper = Map::new();
                 wrapper.insert("columns".into(), Value::Array(own));
-                for (name, column) in columns_of(&wrapper, file, places, &here, warnings)? {
+                for (name, column) in columns_of(&wrapper, places, &here, warnings)? {
                     columns.insert(name, column);
                 }
                 Some(columns)
