@@ -448,7 +448,7 @@ pub(super) async fn load(
                 _ => node.original_file_path.clone(),
             };
             Failure::new(format!(
-                "{place}: {}\n  help: {}",
+                "uxt::seed::invalid\n{place}: {}\n  help: {}",
                 problem.message, problem.help
             ))
         })?;
@@ -531,6 +531,7 @@ pub(super) async fn load(
         .await
         .map_err(|error| {
             let mut failure = Failure::from(error);
+            failure.message.insert_str(0, "uxt::seed::load\n");
             // The table keeps the types inferred when it was made; values that outgrew them
             // (a longer text, a larger number) fail with the engine's own words only.
             if reloaded {
