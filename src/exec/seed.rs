@@ -502,6 +502,18 @@ pub(super) async fn load(
         }
         None => new_table(),
     };
+    if execution.empty {
+        // `--empty`: the table with the file's columns and types, and none of its rows.
+        sent.extend(before.iter().cloned());
+        adapter.execute_in_transaction(&before).await?;
+        super::grants::apply(adapter, node, &target, made_anew, sent).await?;
+        return Ok(Done {
+            status: Status::Success,
+            word: "INSERT 0".to_string(),
+            failures: None,
+            message: None,
+        });
+    }
     let columns: Vec<String> = shape.columns.iter().map(|(name, _)| name.clone()).collect();
     sent.extend(before.iter().cloned());
     sent.push(format!(
