@@ -66,6 +66,7 @@ macro_rules! codes {
 codes! {
     ProjectNotFound = "uxt::project::not_found", Error, "No `uxt_project.yml`, `project/uxt_project.yml` or `dbt_project.yml` in the folder given with `--project-dir`, or in the current folder or any folder above it.";
     ProjectRead = "uxt::project::read", Error, "A file of the project cannot be read: missing permissions, or not UTF-8 text.";
+    ProjectEncoding = "uxt::project::encoding", Error, "A file of the project (or `profiles.yml`) is not UTF-8 text; the error names the line of the first byte that is not.";
     ProjectInvalid = "uxt::project::invalid", Error, "The project file is not a YAML mapping of settings.";
     ProjectUnknownKey = "uxt::project::unknown_key", Error, "The project file has a top-level key that `dbt_project.yml` does not have (often a typo).";
     ProjectMissingName = "uxt::project::missing_name", Error, "The project file has no `name`.";
@@ -80,6 +81,7 @@ codes! {
     PropertiesInvalidExposure = "uxt::properties::invalid_exposure", Error, "An exposure in properties YAML has a missing or malformed key (`type`, `owner`, `depends_on`, `charts`...).";
     PropertiesInvalidUnitTest = "uxt::properties::invalid_unit_test", Error, "A unit test in properties YAML has a missing or malformed key (`model`, `given`, `expect`, `rows`, `format`, `overrides`...).";
     PropertiesNoSuchNode = "uxt::properties::no_such_node", Warning, "A properties entry describes a model, seed, snapshot or analysis that does not exist; the entry is ignored.";
+    PropertiesVersions = "uxt::properties::versions", Error, "A model's `versions:` or `latest_version` is malformed: an entry without `v`, a repeated version, a `defined_in` file that does not exist, or a `latest_version` that names no version.";
     PropertiesGroupOwner = "uxt::properties::group_owner", Error, "A group's `owner` has neither `name` nor `email`.";
     ProfileNotFound = "uxt::profile::not_found", Error, "No `profiles.yml` in `--profiles-dir`, `UXT_PROFILES_DIR`, the project root, `project/`, `~/.uxt/` or `~/.dbt/`.";
     ProfileUnreadable = "uxt::profile::unreadable", Error, "A `profiles.yml` exists but cannot be read (permissions, a directory of that name).";
@@ -102,6 +104,7 @@ codes! {
     ParseInvalidAccess = "uxt::parse::invalid_access", Error, "A model's `access:` is not `private`, `protected` or `public`, or an ephemeral model is `public`.";
     ParseUnknownGroup = "uxt::parse::unknown_group", Error, "A node's `group:` names a group that no properties file declares under `groups:`.";
     ParseYamlJinja = "uxt::parse::yaml_jinja", Error, "Jinja in a YAML value (a config, a source's schema, a test argument) fails to render.";
+    ParseDeprecated = "uxt::parse::deprecated", Warning, "A model has passed its `deprecation_date`, or a `ref()` reaches a model that is deprecated or will be.";
     ParseDuplicateName = "uxt::parse::duplicate_name", Error, "Two models, seeds or snapshots have the same name (they share one `ref` namespace), or two groups do.";
     ParseDuplicateMacro = "uxt::parse::duplicate_macro", Error, "Two macros of the project have the same name.";
     ParseUnsupported = "uxt::parse::unsupported", Error, "The project uses something uxt does not implement, such as an exposure that depends on a metric.";

@@ -5,15 +5,15 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use minijinja::value::{Kwargs, Object, ObjectRepr, Rest, Value};
+use minijinja::value::{Kwargs, Object, ObjectRepr, Rest, Value, ValueOrKwargs};
 use minijinja::{Environment, Error, ErrorKind, State};
 use serde_json::Value as Json;
 
 use super::macros;
-use super::relation::Relation;
+use super::relation::{EmptySubquery, Relation};
 use super::scope::{self, Call, Phase, RefCall};
 use super::{RunContext, Warehouse};
-use crate::adapter::{Cell, QueryResult};
+use crate::adapter::{AdapterKind, Cell, QueryResult};
 use crate::ui;
 
 fn invalid(message: impl Into<String>) -> Error {
@@ -52,7 +52,10 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
 
     env.add_function("return", macros::return_value);
     let ref_ctx = ctx.clone();
-    env.add_function("ref", move |args: Rest<Value>| reference(&ref_ctx, args));
+    // `ValueOrKwargs`: a plain `Value` rejects the keyword arguments of `ref('m', v=2)`.
+    env.add_function("ref", move |args: Rest<ValueOrKwargs>| {
+        reference(&ref_ctx, &args.into_values())
+    });
     let source_ctx = ctx.clone();
     env.add_function("source", move |source_name: String, table_name: String| {
         source(&source_ctx, source_name, table_name)
@@ -118,8 +121,11 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
             Ok(String::new())
         },
     );
-    env.add_function("print", |message: Value| -> String {
-        ui::info(&message.to_string());
+    let print_ctx = ctx.clone();
+    env.add_function("print", move |message: Value| -> String {
+        if print_ctx.flags.get("PRINT").and_then(Json::as_bool) != Some(false) {
+            ui::info(&message.to_string());
+        }
         String::new()
     });
     env.add_function("tojson", |value: Value| -> Result<String, Error> {
@@ -213,7 +219,7 @@ pub(super) fn warehouse_for_render(ctx: &RunContext) -> Result<Option<Warehouse>
     })
 }
 
-fn reference(ctx: &RunContext, args: Rest<Value>) -> Result<Value, Error> {
+fn reference(ctx: &RunContext, args: &[Value]) -> Result<Value, Error> {
     let (positional, kwargs): (Vec<Value>, Option<Kwargs>) = match args.last() {
         Some(last) if last.is_kwargs() => (
             args[..args.len() - 1].to_vec(),
@@ -274,10 +280,22 @@ fn reference(ctx: &RunContext, args: Rest<Value>) -> Result<Value, Error> {
                     super::namespace::package_of(&scope.unique_id).unwrap_or(&ctx.project_name),
                     &call,
                 )
-                .map(Relation::into_value)
+                .map(|relation| emptied(ctx, relation).into_value())
                 .map_err(invalid),
         },
     }
+}
+
+/// With `--empty` (`flags.EMPTY`), a `ref` or `source` stands for none of its rows, so that a
+/// run checks the SQL and makes the relations without reading data. Unit tests, whose inputs are
+/// their given rows, keep them, as in dbt.
+fn emptied(ctx: &RunContext, mut relation: Relation) -> Relation {
+    if ctx.flags.get("EMPTY").and_then(Json::as_bool) == Some(true) {
+        relation.empty = Some(EmptySubquery {
+            aliased: ctx.adapter_kind == AdapterKind::Postgres,
+        });
+    }
+    relation
 }
 
 /// dbt's error for a `ref` or `source` of a model that its unit test gives no rows for.
@@ -310,7 +328,7 @@ fn source(ctx: &RunContext, source_name: String, table_name: String) -> Result<V
                 .ok_or_else(|| missing_input(unit_test, &table_name)),
             None => resolver(ctx)?
                 .resolve_source(&source_name, &table_name)
-                .map(Relation::into_value)
+                .map(|relation| emptied(ctx, relation).into_value())
                 .map_err(invalid),
         },
     }

@@ -8,6 +8,7 @@ pub mod exposures;
 mod render;
 mod resolve;
 pub mod unit_tests;
+pub mod versions;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -93,6 +94,10 @@ pub struct Node {
     pub constraints: Vec<Json>,
     /// For unit tests: the definition and its resolved inputs.
     pub unit_test: Option<Box<unit_tests::UnitTest>>,
+    /// For a version of a versioned model: which, and which is the latest.
+    pub version: Option<versions::Versioned>,
+    /// A model's `deprecation_date`, as written.
+    pub deprecation_date: Option<String>,
 }
 
 /// A generic data test as properties YAML declared it.
@@ -115,6 +120,11 @@ impl Node {
             ResourceType::UnitTest => "unit",
             _ => self.config.str_of("materialized").unwrap_or("view"),
         }
+    }
+
+    /// Whether a plain `ref` of its name means this node: not an older version of a model.
+    pub fn is_latest(&self) -> bool {
+        self.version.as_ref().is_none_or(|v| v.v == v.latest)
     }
 
     /// Models, seeds and snapshots share the `ref` namespace and build a relation.
@@ -227,7 +237,11 @@ impl Manifest {
     /// snapshots here).
     pub fn by_name(&self) -> BTreeMap<&str, &Node> {
         let mut found: BTreeMap<&str, &Node> = BTreeMap::new();
-        for node in self.nodes.values().filter(|n| n.is_refable()) {
+        for node in self
+            .nodes
+            .values()
+            .filter(|n| n.is_refable() && n.is_latest())
+        {
             // The root project's node wins a name it shares with a package's.
             if node.package_name == self.project_name || !found.contains_key(node.name.as_str()) {
                 found.insert(node.name.as_str(), node);
@@ -240,7 +254,7 @@ impl Manifest {
     pub fn refable_in(&self, package: &str) -> BTreeMap<&str, &Node> {
         self.nodes
             .values()
-            .filter(|n| n.is_refable() && n.package_name == package)
+            .filter(|n| n.is_refable() && n.is_latest() && n.package_name == package)
             .map(|n| (n.name.as_str(), n))
             .collect()
     }
@@ -251,8 +265,16 @@ impl Manifest {
             nodes: self
                 .nodes
                 .values()
-                .filter(|n| n.is_refable())
+                .filter(|n| n.is_refable() && n.is_latest())
                 .map(|n| ((n.package_name.as_str(), n.name.as_str()), n))
+                .collect(),
+            versions: self
+                .nodes
+                .values()
+                .filter_map(|n| {
+                    let v = n.version.as_ref()?;
+                    Some(((n.package_name.as_str(), n.name.as_str(), v.v.as_str()), n))
+                })
                 .collect(),
             by_name: self.by_name(),
             root: &self.project_name,
@@ -264,12 +286,29 @@ impl Manifest {
 /// package P in the root project, then in P, then in any package.
 pub struct RefIndex<'a> {
     nodes: BTreeMap<(&'a str, &'a str), &'a Node>,
+    /// Each version of a versioned model, by (package, name, version).
+    versions: BTreeMap<(&'a str, &'a str, &'a str), &'a Node>,
     by_name: BTreeMap<&'a str, &'a Node>,
     root: &'a str,
 }
 
 impl<'a> RefIndex<'a> {
     pub fn resolve(&self, from_package: &str, call: &RefCall) -> Option<&'a Node> {
+        let latest = self.resolve_latest(from_package, call)?;
+        match &call.version {
+            None => Some(latest),
+            Some(version) => self
+                .versions
+                .get(&(
+                    latest.package_name.as_str(),
+                    latest.name.as_str(),
+                    version.as_str(),
+                ))
+                .copied(),
+        }
+    }
+
+    fn resolve_latest(&self, from_package: &str, call: &RefCall) -> Option<&'a Node> {
         let find = |package: &str| self.nodes.get(&(package, call.name.as_str())).copied();
         match &call.package {
             Some(package) => find(package),
@@ -288,6 +327,7 @@ struct Stub {
     path: String,
     fqn: Vec<String>,
     base_config: Map<String, Json>,
+    version: Option<versions::Versioned>,
 }
 
 /// A node's config from the project files: its own project's hierarchical block, then (for a
@@ -337,10 +377,20 @@ fn stub(
         },
         str::to_string,
     );
+    // A versioned model's file names a version of it.
+    let versioned = (resource_type == ResourceType::Model)
+        .then(|| versions::of_file(properties, &name))
+        .flatten();
+    let name = versioned
+        .as_ref()
+        .map_or(name, |(patch, _, _)| patch.name.clone());
     let mut fqn = vec![project.name.clone()];
     fqn.extend(path.split('/').map(str::to_string));
     if let Some(last) = fqn.last_mut() {
         *last = name.clone();
+    }
+    if let Some((_, _, version)) = &versioned {
+        fqn.push(format!("v{}", version.v));
     }
     let block: fn(&Project) -> &Json = match resource_type {
         ResourceType::Model => |p| &p.models_config,
@@ -360,6 +410,9 @@ fn stub(
     if let Some(patch) = properties.patches.get(kind).and_then(|p| p.get(&name)) {
         config::merge(&mut base_config, &patch.config);
     }
+    if let Some((_, version, _)) = &versioned {
+        config::merge(&mut base_config, &version.config);
+    }
     Stub {
         resource_type,
         file: file.clone(),
@@ -367,6 +420,7 @@ fn stub(
         path,
         fqn,
         base_config,
+        version: versioned.map(|(_, _, version)| version),
     }
 }
 
@@ -427,7 +481,10 @@ impl Naming<'_> {
                 .map_or_else(|| "none".to_string(), |s| format!("{s:?}"));
             self.call(node, &format!("generate_alias_name({argument}, model)"))?
         } else {
-            custom_alias.unwrap_or_else(|| node.name.clone())
+            custom_alias.unwrap_or_else(|| match &node.version {
+                Some(version) => versions::alias(&node.name, &version.v),
+                None => node.name.clone(),
+            })
         };
         node.database = node
             .config
@@ -594,7 +651,8 @@ fn parse_nodes(
         docs: properties.docs.clone(),
         ..Manifest::default()
     };
-    let mut refable: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut refable: BTreeMap<(String, String, Option<String>), String> = BTreeMap::new();
+    let mut reported = BTreeSet::new();
     for result in rendered {
         match result {
             Ok(mut node) => {
@@ -604,23 +662,21 @@ fn parse_nodes(
                         .get(key)
                         .map(Json::to_string)
                         .unwrap_or_default();
-                    let line = node
-                        .raw_code
-                        .lines()
-                        .position(|line| line.contains(key))
-                        .map_or(1, |index| index + 1);
-                    problems.push(
-                        Diagnostic::new(
-                            Code::ConfigInvalid,
-                            format!(
-                                "`{key}` of `{}` is {value}; it must be {expected}",
-                                node.name
-                            ),
-                        )
-                        .at_line(&node.original_file_path, node.raw_code.clone(), line)
-                        .with_help(format!("write `{key}` as {expected}")),
-                    );
-                    continue;
+                    let (file, source, line) = config_origin(projects, &node, key);
+                    // A value set for a whole folder is wrong for each of its nodes: say it once.
+                    if reported.insert((file.clone(), line)) {
+                        problems.push(
+                            Diagnostic::new(
+                                Code::ConfigInvalid,
+                                format!(
+                                    "`{key}` of `{}` is {value}; it must be {expected}",
+                                    node.name
+                                ),
+                            )
+                            .at_line(&file, source, line)
+                            .with_help(format!("write `{key}` as {expected}")),
+                        );
+                    }
                 }
                 if let Err(diagnostic) = naming.apply(&mut node) {
                     problems.push(diagnostic);
@@ -635,7 +691,11 @@ fn parse_nodes(
                     node.is_refable()
                         .then(|| {
                             refable
-                                .get(&(node.package_name.clone(), node.name.clone()))
+                                .get(&(
+                                    node.package_name.clone(),
+                                    node.name.clone(),
+                                    node.version.as_ref().map(|v| v.v.clone()),
+                                ))
                                 .and_then(|id| manifest.nodes.get(id))
                         })
                         .flatten()
@@ -650,7 +710,11 @@ fn parse_nodes(
                 }
                 if node.is_refable() {
                     refable.insert(
-                        (node.package_name.clone(), node.name.clone()),
+                        (
+                            node.package_name.clone(),
+                            node.name.clone(),
+                            node.version.as_ref().map(|v| v.v.clone()),
+                        ),
                         node.unique_id.clone(),
                     );
                 }
@@ -683,6 +747,8 @@ fn parse_nodes(
         .map(|s| ((s.source_name.clone(), s.name.clone()), s.unique_id.clone()))
         .collect();
     let mut resolved: Vec<(String, Vec<String>)> = Vec::new();
+    let mut deprecations: Vec<Diagnostic> = Vec::new();
+    let today = chrono::Utc::now().date_naive();
     let packages = &projects[1..];
     for node in manifest.nodes.values() {
         let mut depends = BTreeSet::new();
@@ -702,10 +768,21 @@ fn parse_nodes(
                             &Call::Ref(call.clone()),
                         ));
                     }
+                    if let Some(message) = versions::reference_warning(node, target, today) {
+                        deprecations.push(node.pointing_at(
+                            Diagnostic::new(Code::ParseDeprecated, message),
+                            &Call::Ref(call.clone()),
+                        ));
+                    }
                     depends.insert(target.unique_id.clone());
                 }
                 None => {
-                    let message = if disabled.contains(call.name.as_str()) {
+                    let message = if let Some(version) = &call.version {
+                        format!(
+                            "`{}` refers to version {version} of `{}`, which was not found",
+                            node.name, call.name
+                        )
+                    } else if disabled.contains(call.name.as_str()) {
                         format!(
                             "`{}` refers to `{}`, which is disabled",
                             node.name, call.name
@@ -763,6 +840,12 @@ fn parse_nodes(
         }
         resolved.push((node.unique_id.clone(), depends.into_iter().collect()));
     }
+    deprecations.extend(manifest.nodes.values().filter_map(|node| {
+        versions::model_warning(node, today).map(|message| {
+            Diagnostic::new(Code::ParseDeprecated, message).in_file(node.original_file_path.clone())
+        })
+    }));
+    manifest.warnings.extend(deprecations);
     for (unique_id, depends) in resolved {
         if let Some(node) = manifest.nodes.get_mut(&unique_id) {
             node.depends_on_nodes = depends;
@@ -848,6 +931,47 @@ fn parse_nodes(
         problems.append(&mut manifest.warnings);
         Err(problems)
     }
+}
+
+/// Where a node's config value for `key` was most likely set: the node's own file when it
+/// names the key, else its properties file, else its project file (`+key:`); the file, its
+/// text and the line.
+fn config_origin(projects: &[&Project], node: &Node, key: &str) -> (String, Arc<str>, usize) {
+    let line_of = |text: &str| {
+        text.lines()
+            .position(|line| {
+                let line = line.trim_start().trim_start_matches("- ");
+                line.starts_with(&format!("{key}:"))
+                    || line.starts_with(&format!("+{key}:"))
+                    || line.contains(&format!("{key}="))
+                    || line.contains(&format!("'{key}'"))
+                    || line.contains(&format!("\"{key}\""))
+            })
+            .map(|index| index + 1)
+    };
+    if let Some(line) = line_of(&node.raw_code) {
+        return (node.original_file_path.clone(), node.raw_code.clone(), line);
+    }
+    let project = projects
+        .iter()
+        .find(|project| project.name == node.package_name)
+        .unwrap_or(&projects[0]);
+    let patch_file = node
+        .patch_path
+        .as_deref()
+        .and_then(|path| path.split_once("://"))
+        .map(|(_, file)| file);
+    let patch = project
+        .files
+        .properties
+        .iter()
+        .filter(|file| Some(file.path.as_str()) == patch_file);
+    for file in patch.chain(std::iter::once(&project.project_file)) {
+        if let Some(line) = line_of(&file.contents) {
+            return (file.path.clone(), file.contents.clone(), line);
+        }
+    }
+    (node.original_file_path.clone(), node.raw_code.clone(), 1)
 }
 
 /// What properties files say that has no effect: unknown keys, and entries for a model, seed,
@@ -1002,6 +1126,8 @@ fn seed_node(root: &Project, project: &Project, properties: &Properties, file_pa
         call_sites: Vec::new(),
         constraints: Vec::new(),
         unit_test: None,
+        version: None,
+        deprecation_date: None,
         package_name: project.name.clone(),
         name,
     }
@@ -1219,6 +1345,8 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
                 tests: Vec::new(),
                 constraints: Vec::new(),
                 unit_test: None,
+                version: None,
+                deprecation_date: None,
                 package_name: project.name.clone(),
                 test: Some(GenericTest {
                     metadata_kwargs: data_tests::test_metadata_kwargs(&decl, &target),
@@ -1244,12 +1372,21 @@ fn render_stub(
     jinja: &Jinja,
     stub: Stub,
 ) -> Result<Node, Diagnostic> {
-    let unique_id = format!(
-        "{}.{}.{}",
-        stub.resource_type.as_str(),
-        project.name,
-        stub.name
-    );
+    let unique_id = match &stub.version {
+        Some(version) => format!(
+            "{}.{}.{}.v{}",
+            stub.resource_type.as_str(),
+            project.name,
+            stub.name,
+            version.v
+        ),
+        None => format!(
+            "{}.{}.{}",
+            stub.resource_type.as_str(),
+            project.name,
+            stub.name
+        ),
+    };
     let scope = Rc::new(Scope::new(
         Phase::Parse,
         &unique_id,
@@ -1263,6 +1400,10 @@ fn render_stub(
         _ => "analyses",
     };
     let patch = properties.patches.get(kind).and_then(|p| p.get(&stub.name));
+    let version = stub
+        .version
+        .as_ref()
+        .and_then(|versioned| patch?.versions.iter().find(|v| v.v == versioned.v));
     let template = stub.file.path.clone();
     let original_file_path = template.split('#').next().unwrap_or(&template).to_string();
     let mut node = Node {
@@ -1277,8 +1418,14 @@ fn render_stub(
         raw_code: stub.file.contents.clone(),
         config: stub.base_config,
         config_call_dict: Map::new(),
-        description: patch.map(|p| p.description.clone()).unwrap_or_default(),
-        columns: patch.map(|p| p.columns.clone()).unwrap_or_default(),
+        description: version
+            .and_then(|v| v.description.clone())
+            .or_else(|| patch.map(|p| p.description.clone()))
+            .unwrap_or_default(),
+        columns: version
+            .and_then(|v| v.columns.clone())
+            .or_else(|| patch.map(|p| p.columns.clone()))
+            .unwrap_or_default(),
         patch_path: patch.map(|p| format!("{}://{}", project.name, p.file)),
         refs: Vec::new(),
         sources: Vec::new(),
@@ -1292,6 +1439,11 @@ fn render_stub(
         call_sites: Vec::new(),
         constraints: patch.map(|p| p.constraints.clone()).unwrap_or_default(),
         unit_test: None,
+        deprecation_date: version
+            .and_then(|v| v.deprecation_date.as_deref())
+            .or_else(|| patch.and_then(|p| p.deprecation_date.as_deref()))
+            .map(versions::timestamp),
+        version: stub.version,
     };
     if node.resource_type == ResourceType::Test {
         node.config

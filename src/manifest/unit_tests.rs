@@ -199,6 +199,8 @@ fn node(project: &Project, manifest: &Manifest, def: &UnitTestDef) -> Result<Nod
         test: None,
         call_sites: Vec::new(),
         constraints: Vec::new(),
+        version: None,
+        deprecation_date: None,
         unit_test: Some(Box::new(UnitTest {
             model: model.unique_id.clone(),
             inputs,

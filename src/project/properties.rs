@@ -45,6 +45,25 @@ pub struct Patch {
     pub relation: Option<String>,
     /// Model-level `constraints:` entries as written.
     pub constraints: Vec<Value>,
+    /// A versioned model's `versions:`, and which one a plain `ref` means.
+    pub versions: Vec<VersionDef>,
+    pub latest_version: Option<String>,
+    pub deprecation_date: Option<String>,
+}
+
+/// One entry of a model's `versions:`.
+#[derive(Debug, Clone, Default)]
+pub struct VersionDef {
+    /// `v`, as text (`2`, `2.1`, `beta`).
+    pub v: String,
+    /// The file (without `.sql`) that defines it; `<model>_v<v>` unless given.
+    pub defined_in: Option<String>,
+    pub config: Map<String, Value>,
+    pub description: Option<String>,
+    pub deprecation_date: Option<String>,
+    /// The model's columns after `include`/`exclude`, with the version's own ones over them;
+    /// `None` when the version lists no `columns` (it has all of the model's).
+    pub columns: Option<IndexMap<String, ColumnDef>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -352,8 +371,11 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
         let source = read_source(entry, file, &names, &places, &at, &mut properties.warnings)?;
         properties.sources.push(source);
     }
-    for entry in list(&top, "groups", file)? {
-        properties.groups.push(read_group(entry, file, &names)?);
+    for (index, entry) in list(&top, "groups", file)?.into_iter().enumerate() {
+        let at = [Step::Key("groups"), Step::Index(index)];
+        properties
+            .groups
+            .push(read_group(entry, file, &names, &places, &at)?);
     }
     for entry in list(&top, "macros", file)? {
         if let (Some(name), Some(description)) = (
@@ -405,19 +427,22 @@ fn list<'a>(
 
 fn name_of(
     entry: &Map<String, Value>,
-    file: &SourceFile,
+    places: &Places,
+    at: &[Step],
     what: &str,
 ) -> Result<String, Diagnostic> {
     entry
         .get("name")
         .and_then(yaml::scalar_string)
         .ok_or_else(|| {
-            Diagnostic::new(
-                Code::PropertiesMissingName,
-                format!("a {what} entry has no `name:`"),
+            places.locate(
+                Diagnostic::new(
+                    Code::PropertiesMissingName,
+                    format!("a {what} entry has no `name:`"),
+                )
+                .with_help("every entry needs `name: <resource name>`"),
+                at,
             )
-            .in_file(file.path.clone())
-            .with_help("every entry needs `name: <resource name>`")
         })
 }
 
@@ -515,6 +540,33 @@ fn kind_of(value: &Value) -> String {
     }
 }
 
+/// Refuses values of the wrong kind for the keys every entry may have, which reading them as
+/// text or mappings would otherwise drop without a word (`description: [a]`, `config: table`).
+fn check_kinds(entry: &Map<String, Value>, places: &Places, at: &[Step]) -> Result<(), Diagnostic> {
+    for (key, value) in entry {
+        let (fits, expected) = match key.as_str() {
+            "description" => (!value.is_array() && !value.is_object(), "text"),
+            "config" | "meta" | "docs" | "quoting" => (value.is_object(), "a mapping"),
+            "tags" => (
+                value.is_string()
+                    || value
+                        .as_array()
+                        .is_some_and(|tags| tags.iter().all(Value::is_string)),
+                "a tag or a list of tags",
+            ),
+            _ => continue,
+        };
+        if !fits && !value.is_null() {
+            return Err(places.invalid(
+                &[at, &[Step::Key(key)]].concat(),
+                format!("`{key}:` must be {expected}, not {}", kind_of(value)),
+                format!("write `{key}:` as {expected}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Warns of keys outside `known`, with a "did you mean" when one is close.
 fn unknown_keys(
     entry: &Map<String, Value>,
@@ -539,7 +591,6 @@ fn unknown_keys(
 
 fn columns_of(
     entry: &Map<String, Value>,
-    file: &SourceFile,
     places: &Places,
     at: &[Step],
     warnings: &mut Vec<Diagnostic>,
@@ -550,7 +601,7 @@ fn columns_of(
         .enumerate()
     {
         let at = [at, &[Step::Key("columns"), Step::Index(index)]].concat();
-        let name = name_of(column, file, "column")?;
+        let name = name_of(column, places, &at, "column")?;
         unknown_keys(
             column,
             COLUMN_KEYS,
@@ -559,6 +610,7 @@ fn columns_of(
             &at,
             warnings,
         );
+        check_kinds(column, places, &at)?;
         let mut meta = object(column, "meta");
         meta.extend(
             column
@@ -596,8 +648,9 @@ fn read_patch(
     at: &[Step],
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<Patch, Diagnostic> {
-    let name = name_of(entry, file, "resource")?;
+    let name = name_of(entry, places, at, "resource")?;
     unknown_keys(entry, NODE_KEYS, &format!("`{name}`"), places, at, warnings);
+    check_kinds(entry, places, at)?;
     let mut config = object(entry, "config");
     // dbt reads a model's top-level `access` and `group` as config.
     for key in ["meta", "docs", "tags", "access", "group"] {
@@ -610,7 +663,7 @@ fn read_patch(
     Ok(Patch {
         line: names.line(&file.contents, &name),
         description: text(entry, "description"),
-        columns: columns_of(entry, file, places, at, warnings)?,
+        columns: columns_of(entry, places, at, warnings)?,
         tests: tests_of(entry, places, at)?,
         meta: object(entry, "meta"),
         docs: object(entry, "docs"),
@@ -619,18 +672,124 @@ fn read_patch(
             .and_then(Value::as_str)
             .map(str::to_string),
         constraints: list_of(entry, "constraints"),
+        versions: versions_of(entry, file, &name, names, places, at, warnings)?,
+        latest_version: entry.get("latest_version").and_then(yaml::scalar_string),
+        deprecation_date: entry.get("deprecation_date").and_then(yaml::scalar_string),
         file: file.path.clone(),
         config,
         name,
     })
 }
 
+/// A model's `versions:`, each with its columns worked out from the model's (`include: all` or
+/// a list, `exclude`, then the version's own columns), as dbt reads them.
+fn versions_of(
+    entry: &Map<String, Value>,
+    file: &SourceFile,
+    model: &str,
+    names: &NameLines,
+    places: &Places,
+    at: &[Step],
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Vec<VersionDef>, Diagnostic> {
+    let Some(Value::Array(items)) = entry.get("versions") else {
+        return Ok(Vec::new());
+    };
+    let fail = |message: String| {
+        Diagnostic::new(Code::PropertiesVersions, message).at_line(
+            &file.path,
+            file.contents.clone(),
+            names.line(&file.contents, model),
+        )
+    };
+    // The model's columns were checked for unknown keys with the model.
+    let model_columns = columns_of(entry, places, at, &mut Vec::new())?;
+    let mut versions: Vec<VersionDef> = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let here = [at, &[Step::Key("versions"), Step::Index(index)]].concat();
+        let Some(version) = item.as_object() else {
+            return Err(fail(format!(
+                "each entry under `versions:` of model `{model}` must be a mapping with `v:`"
+            )));
+        };
+        let Some(v) = version.get("v").and_then(yaml::scalar_string) else {
+            return Err(fail(format!("a version of model `{model}` has no `v:`")));
+        };
+        if versions.iter().any(|known| known.v == v) {
+            return Err(fail(format!(
+                "Found duplicate version: '{v}' in versions list of model '{model}'"
+            )));
+        }
+        let columns = match version.get("columns") {
+            Some(Value::Array(items)) => {
+                let mut columns = IndexMap::new();
+                let mut own = Vec::new();
+                for item in items {
+                    match item.as_object() {
+                        Some(spec)
+                            if spec.contains_key("include") || spec.contains_key("exclude") =>
+                        {
+                            let included = match spec.get("include") {
+                                None => None,
+                                Some(Value::String(all)) if all == "all" || all == "*" => None,
+                                Some(list) => Some(yaml::string_list(list)),
+                            };
+                            let excluded =
+                                yaml::string_list(spec.get("exclude").unwrap_or(&Value::Null));
+                            for (name, column) in &model_columns {
+                                if included.as_ref().is_none_or(|names| names.contains(name))
+                                    && !excluded.contains(name)
+                                {
+                                    columns.insert(name.clone(), column.clone());
+                                }
+                            }
+                        }
+                        _ => own.push(item.clone()),
+                    }
+                }
+                let mut wrapper = Map::new();
+                wrapper.insert("columns".into(), Value::Array(own));
+                for (name, column) in columns_of(&wrapper, places, &here, warnings)? {
+                    columns.insert(name, column);
+                }
+                Some(columns)
+            }
+            _ => None,
+        };
+        versions.push(VersionDef {
+            defined_in: version.get("defined_in").and_then(yaml::scalar_string),
+            config: object(version, "config"),
+            description: version
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            deprecation_date: version
+                .get("deprecation_date")
+                .and_then(yaml::scalar_string),
+            columns,
+            v,
+        });
+    }
+    if let Some(latest) = entry.get("latest_version").and_then(yaml::scalar_string)
+        && !versions.iter().any(|known| known.v == latest)
+    {
+        let listed: Vec<String> = versions.iter().map(|known| known.v.clone()).collect();
+        return Err(fail(format!(
+            "latest_version: {latest} is not one of model '{model}' versions: [{}]",
+            listed.join(", ")
+        )));
+    }
+    Ok(versions)
+}
+
 fn read_group(
     entry: &Map<String, Value>,
     file: &SourceFile,
     names: &NameLines,
+    places: &Places,
+    at: &[Step],
 ) -> Result<GroupDef, Diagnostic> {
-    let name = name_of(entry, file, "group")?;
+    let name = name_of(entry, places, at, "group")?;
     let line = names.line(&file.contents, &name);
     let owner = object(entry, "owner");
     if !["name", "email"].iter().any(|k| owner.contains_key(*k)) {
@@ -662,7 +821,7 @@ fn read_source(
     at: &[Step],
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<SourceDef, Diagnostic> {
-    let name = name_of(entry, file, "source")?;
+    let name = name_of(entry, places, at, "source")?;
     unknown_keys(
         entry,
         SOURCE_KEYS,
@@ -671,13 +830,14 @@ fn read_source(
         at,
         warnings,
     );
+    check_kinds(entry, places, at)?;
     let mut tables = Vec::new();
     for (index, table) in mappings(entry, "tables", "table", places, at)?
         .into_iter()
         .enumerate()
     {
         let at = [at, &[Step::Key("tables"), Step::Index(index)]].concat();
-        let table_name = name_of(table, file, "source table")?;
+        let table_name = name_of(table, places, &at, "source table")?;
         unknown_keys(
             table,
             SOURCE_TABLE_KEYS,
@@ -686,13 +846,14 @@ fn read_source(
             &at,
             warnings,
         );
+        check_kinds(table, places, &at)?;
         tables.push(SourceTable {
             identifier: table
                 .get("identifier")
                 .and_then(yaml::scalar_string)
                 .unwrap_or_else(|| table_name.clone()),
             description: text(table, "description"),
-            columns: columns_of(table, file, places, &at, warnings)?,
+            columns: columns_of(table, places, &at, warnings)?,
             loaded_at_field: table
                 .get("loaded_at_field")
                 .and_then(Value::as_str)

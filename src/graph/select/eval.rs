@@ -286,6 +286,7 @@ mod tests {
             config: json!({}),
             source_name: None,
             parents,
+            version: None,
         };
         let mut nodes = Vec::new();
         for link in 0..LINKS {

@@ -22,17 +22,12 @@ const METHODS: &[&str] = &[
     "exposure",
     "group",
     "access",
+    "version",
 ];
 /// dbt methods that compare with a previous run's artifacts.
 const STATE_METHODS: &[&str] = &["state", "result", "source_status"];
 /// dbt methods for resources or features uxt does not have.
-const UNSUPPORTED_METHODS: &[&str] = &[
-    "metric",
-    "semantic_model",
-    "saved_query",
-    "unit_test",
-    "version",
-];
+const UNSUPPORTED_METHODS: &[&str] = &["metric", "semantic_model", "saved_query", "unit_test"];
 /// dbt's `NodeType` values, the only valid `resource_type:` values.
 const RESOURCE_TYPES: &[&str] = &[
     "model",
@@ -300,6 +295,17 @@ pub(super) enum Matcher {
     },
     Group(String),
     Access(String),
+    Version(VersionKind),
+}
+
+/// dbt's `version:` values: a model's latest version, one after it, one before it, or a model
+/// without versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum VersionKind {
+    Latest,
+    Prerelease,
+    Old,
+    Unversioned,
 }
 
 impl Matcher {
@@ -395,6 +401,17 @@ impl Matcher {
             }
             "group" => Self::Group(value.to_owned()),
             "access" => Self::Access(value.to_owned()),
+            "version" => Self::Version(match value {
+                "latest" => VersionKind::Latest,
+                "prerelease" => VersionKind::Prerelease,
+                "old" => VersionKind::Old,
+                "none" => VersionKind::Unversioned,
+                _ => {
+                    return Err(invalid(format!(
+                        "`version:` takes `latest`, `prerelease`, `old` or `none`, not `{value}`"
+                    )));
+                }
+            }),
             _ if STATE_METHODS.contains(&name) => {
                 return Err(SelectError::RequiresState {
                     expression: expression.to_owned(),
@@ -489,6 +506,22 @@ impl Matcher {
                         .and_then(Value::as_str)
                         .unwrap_or("protected")
                         == access
+            }
+            Self::Version(kind) => {
+                node.resource_type == "model"
+                    && match (&node.version, kind) {
+                        (None, VersionKind::Unversioned) => true,
+                        (None, _) | (Some(_), VersionKind::Unversioned) => false,
+                        (Some((v, latest)), kind) => {
+                            let order = crate::manifest::versions::compare(v, latest);
+                            *kind
+                                == match order {
+                                    std::cmp::Ordering::Equal => VersionKind::Latest,
+                                    std::cmp::Ordering::Greater => VersionKind::Prerelease,
+                                    std::cmp::Ordering::Less => VersionKind::Old,
+                                }
+                        }
+                    }
             }
         }
     }

@@ -51,6 +51,8 @@ pub struct SelectableNode {
     pub source_name: Option<String>,
     /// Unique ids this node depends on; ids not in the graph are ignored.
     pub parents: Vec<String>,
+    /// A versioned model's version and its latest version.
+    pub version: Option<(String, String)>,
 }
 
 /// A problem with a selection expression or with `selectors.yml`.
