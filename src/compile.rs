@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::sync::{Arc, LazyLock};
 
+use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use regex::Regex;
 
@@ -53,6 +54,8 @@ pub struct Compiled {
     /// Why the render failed, when it failed after asking the warehouse: the node is compiled
     /// again when it runs, after its parents are built.
     pub deferred: Option<Diagnostic>,
+    /// When its render started and ended: the `compile` timing of `run_results.json`.
+    pub timing: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 /// dbt's rule: a model's `full_refresh` config, when set, wins over the flag.
@@ -169,6 +172,7 @@ pub fn render_node(
             is_incremental: incremental,
             used_warehouse: scope.used_warehouse.get(),
             deferred: None,
+            timing: None,
         }),
         // It asked the warehouse about something an upstream node of this run may still have to
         // build: try again right before it runs, as dbt compiles just in time.
@@ -347,10 +351,15 @@ pub fn render(
         .par_iter()
         .filter_map(|id| manifest.nodes.get(*id))
         .map(|node| {
-            (
-                node.unique_id.clone(),
-                render_node(manifest, jinja, node, relations, full_refresh),
-            )
+            let started_at = Utc::now();
+            let rendered =
+                render_node(manifest, jinja, node, relations, full_refresh).map(|compiled| {
+                    Compiled {
+                        timing: Some((started_at, Utc::now())),
+                        ..compiled
+                    }
+                });
+            (node.unique_id.clone(), rendered)
         })
         .collect();
     let mut compiled = BTreeMap::new();

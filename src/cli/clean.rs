@@ -3,10 +3,10 @@
 use super::Outcome;
 use crate::diagnostic::{Diagnostic, Result};
 use crate::settings::Flags;
-use crate::{project, ui};
+use crate::ui;
 
 pub fn run(flags: &Flags) -> Result<Outcome> {
-    let project = project::read_project_file(flags.project_dir())?;
+    let project = super::read_project_file(flags)?;
     for target in &project.clean_targets {
         let path = project.root.join(target);
         let inside = path

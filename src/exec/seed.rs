@@ -454,6 +454,7 @@ pub(super) async fn load(
         status: Status::Success,
         word: format!("INSERT {rows}"),
         failures: None,
+        rows_affected: Some(rows),
     })
 }
 

@@ -87,5 +87,6 @@ pub(super) async fn run(
         status,
         word,
         failures: Some(failures),
+        rows_affected: None,
     })
 }

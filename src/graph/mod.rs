@@ -278,6 +278,19 @@ pub fn selection_graph(manifest: &Manifest) -> SelectionGraph {
         source_name: Some(source.source_name.clone()),
         parents: Vec::new(),
     }));
+    // Exposures are selected (`exposure:`, `+exposure:x`) but never run.
+    nodes.extend(manifest.exposures.values().map(|exposure| SelectableNode {
+        unique_id: exposure.unique_id.clone(),
+        name: exposure.name().to_string(),
+        resource_type: "exposure".to_string(),
+        package_name: exposure.package_name.clone(),
+        fqn: exposure.fqn.clone(),
+        original_file_path: exposure.declared.file.clone(),
+        tags: exposure.tags.clone(),
+        config: serde_json::Value::Object(exposure.config.clone()),
+        source_name: None,
+        parents: exposure.depends_on_nodes.clone(),
+    }));
     SelectionGraph::new(nodes)
 }
 

@@ -42,7 +42,7 @@ fn example_project_simulates_and_builds_green_on_both_engines() {
             "PASS unique_combination_fct_district_days_district_id__day_serial",
         ] {
             assert!(
-                output.stderr().contains(passed),
+                output.stdout().contains(passed),
                 "{passed} on {}: {output:?}",
                 engine.name()
             );
@@ -136,13 +136,13 @@ fn naive_factory_pipelines_fail_the_truth_check() {
     assert_eq!(built.code(), 1, "{built:?}");
     assert!(
         built
-            .stderr()
+            .stdout()
             .contains("PASS assert_factory_daily_matches_truth"),
         "{built:?}"
     );
     for (name, _) in naive {
         let line = built
-            .stderr()
+            .stdout()
             .lines()
             .find(|l| l.contains(&format!("assert_{name}_matches_truth")) && l.contains("FAIL"));
         assert!(line.is_some(), "{name} did not fail: {built:?}");

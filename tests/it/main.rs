@@ -12,6 +12,7 @@ mod engines;
 mod errors;
 mod example;
 mod lifecycle;
+mod logs;
 mod relation_configs;
 mod run;
 mod select;

@@ -10,12 +10,12 @@ fn dbt_project_runs_unchanged_and_incremental_merges_on_second_run() {
         assert_eq!(first.code(), 0, "{}: {first:?}", engine.name());
         assert!(
             first
-                .stderr()
+                .stdout()
                 .contains("Done. PASS=6 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=6"),
             "{}: {first:?}",
             engine.name()
         );
-        assert!(first.stderr().contains("START sql view model"), "{first:?}");
+        assert!(first.stdout().contains("START sql view model"), "{first:?}");
 
         let customers = query(
             &project,
@@ -78,13 +78,13 @@ fn failed_table_keeps_previous_version_and_skips_descendants() {
         let failed = project.run(&["run"]);
         assert_eq!(failed.code(), 1, "{}: {failed:?}", engine.name());
         assert!(
-            failed.stderr().contains("ERROR creating sql view model"),
+            failed.stdout().contains("ERROR creating sql view model"),
             "{failed:?}"
         );
-        assert!(failed.stderr().contains("SKIP relation"), "{failed:?}");
-        assert!(failed.stderr().contains("compiled code at"), "{failed:?}");
+        assert!(failed.stdout().contains("SKIP relation"), "{failed:?}");
+        assert!(failed.stdout().contains("compiled code at"), "{failed:?}");
         assert!(
-            failed.stderr().contains("ERROR=1 SKIP=1"),
+            failed.stdout().contains("ERROR=1 SKIP=1"),
             "{}: {failed:?}",
             engine.name()
         );
@@ -119,7 +119,7 @@ fn fail_fast_stops_after_the_first_failure() {
     project.write("models/staging/stg_customers.sql", "select * from nowhere");
     let output = project.run(&["run", "--fail-fast", "--threads", "1"]);
     assert_eq!(output.code(), 1, "{output:?}");
-    assert!(output.stderr().contains("ERROR=1"), "{output:?}");
+    assert!(output.stdout().contains("ERROR=1"), "{output:?}");
 }
 
 #[test]
@@ -169,7 +169,7 @@ fn project_generate_schema_name_replaces_the_default() {
     assert_eq!(output.code(), 0, "{output:?}");
     assert!(
         output
-            .stderr()
+            .stdout()
             .contains("OK created sql view model crm.stg_customers"),
         "{output:?}"
     );
@@ -213,7 +213,7 @@ fn on_run_end_sees_schemas_and_results() {
     let output = project.run(&["run"]);
     assert_eq!(output.code(), 0, "{output:?}");
     assert!(
-        output.stderr().contains("OK hook: shop.on-run-end.0"),
+        output.stdout().contains("OK hook: shop.on-run-end.0"),
         "{output:?}"
     );
     assert_eq!(
