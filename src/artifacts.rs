@@ -107,8 +107,36 @@ static CONFIG_DEFAULTS: LazyLock<[(&str, Json); 19]> = LazyLock::new(|| {
     ]
 });
 static DOCS: LazyLock<Json> = LazyLock::new(|| json!({"show": true, "node_color": null}));
-static CONTRACT: LazyLock<Json> =
-    LazyLock::new(|| json!({"enforced": false, "alias_types": true, "checksum": null}));
+
+/// A model's `contract` as dbt's manifest has it. The checksum (what `state:modified.contract`
+/// compares) covers the columns' names, types and constraints, the materialization and the
+/// model's constraints, as dbt's does; it is uxt's own hash of them, not dbt's.
+fn contract(node: &Node) -> Json {
+    let config = node.config.get("contract");
+    let enforced = crate::exec::contract::enforced(&node.config);
+    let alias_types = config
+        .and_then(|c| c.get("alias_types"))
+        .and_then(Json::as_bool)
+        .unwrap_or(true);
+    let checksum = enforced.then(|| {
+        use sha2::{Digest, Sha256};
+        let mut columns: Vec<_> = node.columns.values().collect();
+        columns.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut state = String::new();
+        for column in columns {
+            state.push_str(&format!(
+                "|{}{:?}{}",
+                column.name,
+                column.data_type,
+                Json::from(column.constraints.clone())
+            ));
+        }
+        state.push_str(node.materialized());
+        state.push_str(&Json::from(node.constraints.clone()).to_string());
+        format!("{:x}", Sha256::digest(state.as_bytes()))
+    });
+    json!({"enforced": enforced, "alias_types": alias_types, "checksum": checksum})
+}
 static CREATED_AT: LazyLock<Json> = LazyLock::new(|| json!(0.0));
 
 fn node_json<'a>(node: &'a Node, compiled: Option<&'a str>, root_path: &'a str) -> Fields<'a> {
@@ -194,9 +222,17 @@ fn node_json<'a>(node: &'a Node, compiled: Option<&'a str>, root_path: &'a str) 
             Field::Owned(compiled.is_some().into()),
         ),
         ("extra_ctes", Field::Json(&fields::EMPTY_ARRAY)),
-        ("contract", Field::Json(&CONTRACT)),
+        ("contract", Field::Owned(contract(node))),
         ("access", Field::Str("protected")),
-        ("constraints", Field::Json(&fields::EMPTY_ARRAY)),
+        (
+            "constraints",
+            Field::Owned(
+                node.constraints
+                    .iter()
+                    .map(|c| fields::constraint(c, true))
+                    .collect(),
+            ),
+        ),
         ("version", Field::Json(&fields::NULL)),
         ("latest_version", Field::Json(&fields::NULL)),
         ("deprecation_date", Field::Json(&fields::NULL)),

@@ -124,8 +124,14 @@ fn generic_test_sql(
         arguments.push(format!("{key}={name}"));
         extra.insert(name, value);
     }
+    // `dbt_utils.expression_is_true` is the macro `test_expression_is_true` of `dbt_utils`.
+    let namespace = test
+        .decl
+        .namespace
+        .as_ref()
+        .map_or_else(String::new, |namespace| format!("{namespace}."));
     let call = format!(
-        "{{{{ test_{}({}) }}}}",
+        "{{{{ {namespace}test_{}({}) }}}}",
         test.decl.test_name,
         arguments.join(", ")
     );

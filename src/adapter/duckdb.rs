@@ -176,7 +176,16 @@ fn resolve_path(path: &Path, project_root: &Path) -> PathBuf {
 }
 
 fn db_error(error: duckdb::Error) -> DbError {
-    DbError::new(error.to_string())
+    let message = error.to_string();
+    // DuckDB keeps a table that a foreign key references from being dropped or replaced.
+    if message.contains("is main key table of the table") {
+        return DbError::new(format!(
+            "{message}\nDuckDB cannot replace a table while another table's foreign key \
+             references it: drop the referencing table first (it is rebuilt with its model), or \
+             keep the foreign key for Postgres"
+        ));
+    }
+    DbError::new(message)
 }
 
 #[async_trait]

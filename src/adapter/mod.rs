@@ -6,6 +6,7 @@
 mod duckdb;
 mod postgres;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -216,6 +217,10 @@ pub struct Features {
     pub unlogged_tables: bool,
     /// Index access methods (`using gin`) and `create index if not exists`.
     pub index_methods: bool,
+    /// `grant` and `revoke` on relations, and a catalog of who holds which privilege.
+    pub grants: bool,
+    /// A database name in a foreign key's `references` (DuckDB takes schema and table only).
+    pub catalog_in_references: bool,
     /// Renaming a table that has indexes (DuckDB refuses, so tables are replaced in place there,
     /// inside the same transaction, which keeps the old version until it commits).
     pub rename_indexed_tables: bool,
@@ -249,6 +254,19 @@ pub trait Adapter: Send + Sync {
     /// What the engine offers beyond the common ground.
     fn features(&self) -> Features {
         Features::default()
+    }
+
+    /// A query column's type as dbt's adapter names it when it checks a contract: DuckDB's own
+    /// type names, Postgres' driver families (`INTEGER` for `int2` and `int4`, `TEXT` for
+    /// `text`, `varchar` and `bpchar`, `DECIMAL` for any `numeric`), so the same types match.
+    fn contract_type(&self, data_type: &str) -> String {
+        data_type.to_owned()
+    }
+
+    /// The privileges the current role has granted others on a relation, by privilege (dbt's
+    /// `get_show_grant_sql`); nothing on an engine without grants.
+    async fn grants(&self, _schema: &str, _name: &str) -> DbResult<BTreeMap<String, Vec<String>>> {
+        Ok(BTreeMap::new())
     }
 
     /// How the connection to a server is protected, in words for `uxt debug`; `None` for an

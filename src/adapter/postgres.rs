@@ -6,7 +6,7 @@
 //! tracked so that [`Adapter::cancel_all`] can send real cancel requests. Connection errors name
 //! the host, port, database and user, never the password.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -290,8 +290,34 @@ impl Adapter for PostgresAdapter {
         Features {
             unlogged_tables: true,
             index_methods: true,
+            grants: true,
+            catalog_in_references: true,
             rename_indexed_tables: true,
         }
+    }
+
+    fn contract_type(&self, data_type: &str) -> String {
+        contract_type(data_type)
+    }
+
+    async fn grants(&self, schema: &str, name: &str) -> DbResult<BTreeMap<String, Vec<String>>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "select privilege_type::text, grantee::text \
+             from information_schema.role_table_grants \
+             where grantor = current_role and grantee != current_role \
+               and table_schema = $1 and table_name = $2 \
+             order by 1, 2",
+        )
+        .bind(schema)
+        .bind(name)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let mut grants: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (privilege, grantee) in rows {
+            grants.entry(privilege).or_default().push(grantee);
+        }
+        Ok(grants)
     }
 
     fn encryption(&self) -> Option<&str> {
@@ -621,6 +647,45 @@ fn last_result_set(rows: &[PgRow]) -> &[PgRow] {
         .rposition(|row| !std::ptr::eq(row.columns(), last.columns()))
         .map_or(0, |index| index + 1);
     &rows[start..]
+}
+
+/// What psycopg2 calls a `pg_type` (by `typname`), in dbt-postgres' spelling: dbt-postgres
+/// compares these families when it checks a contract.
+fn contract_type(typname: &str) -> String {
+    let (element, array) = match typname.strip_prefix('_') {
+        Some(element) => (element, true),
+        None => (typname, false),
+    };
+    let family = match element {
+        "bool" => "BOOLEAN",
+        "bytea" => "BINARY",
+        "int2" | "int4" | "int2vector" => "INTEGER",
+        "int8" => "LONGINTEGER",
+        "oid" | "oidvector" => "ROWID",
+        "json" => "JSON",
+        "jsonb" => "JSONB",
+        "float4" | "float8" => "FLOAT",
+        "date" => "DATE",
+        "time" | "timetz" => "TIME",
+        "timestamp" => "DATETIME",
+        "timestamptz" => "DATETIMETZ",
+        "interval" => "INTERVAL",
+        "numeric" => "DECIMAL",
+        "macaddr" => "MACADDR",
+        "inet" => "INET",
+        "cidr" => "CIDR",
+        // Text types are TEXT, and their arrays STRINGARRAY, as psycopg2 has them.
+        "char" | "name" | "text" | "bpchar" | "varchar" if array => "STRING",
+        "char" | "name" | "text" | "bpchar" | "varchar" => "TEXT",
+        other => {
+            return format!(
+                "{}{}",
+                other.to_uppercase(),
+                if array { "ARRAY" } else { "" }
+            );
+        }
+    };
+    format!("{family}{}", if array { "ARRAY" } else { "" })
 }
 
 /// Converts one text-format value by its column's type name.

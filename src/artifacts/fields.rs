@@ -114,7 +114,16 @@ impl Serialize for Field<'_> {
                             ("description", Field::Str(&column.description)),
                             ("meta", Field::Map(&column.meta)),
                             ("data_type", Field::optional(column.data_type.as_deref())),
-                            ("constraints", Field::Json(&EMPTY_ARRAY)),
+                            (
+                                "constraints",
+                                Field::Owned(
+                                    column
+                                        .constraints
+                                        .iter()
+                                        .map(|c| constraint(c, false))
+                                        .collect(),
+                                ),
+                            ),
                             ("quote", Field::Owned(column.quote.into())),
                             ("tags", Field::Strings(&column.tags)),
                             ("granularity", Field::Json(&NULL)),
@@ -126,6 +135,29 @@ impl Serialize for Field<'_> {
             Field::Object(fields) => fields.serialize(serializer),
         }
     }
+}
+
+/// A `constraints:` entry in dbt's manifest shape, every key present (`columns` only for a
+/// model-level one). A foreign key's `to` stays as written.
+pub fn constraint(entry: &Json, model_level: bool) -> Json {
+    let text = |key: &str| entry.get(key).cloned().unwrap_or(Json::Null);
+    let list = |key: &str| {
+        entry
+            .get(key)
+            .filter(|v| v.is_array())
+            .cloned()
+            .unwrap_or_else(|| Json::Array(Vec::new()))
+    };
+    let flag = |key: &str| Json::Bool(entry.get(key).and_then(Json::as_bool).unwrap_or(true));
+    let mut shaped = json!({
+        "type": text("type"), "name": text("name"), "expression": text("expression"),
+        "warn_unenforced": flag("warn_unenforced"), "warn_unsupported": flag("warn_unsupported"),
+        "to": text("to"), "to_columns": list("to_columns"),
+    });
+    if model_level && let Json::Object(map) = &mut shaped {
+        map.insert("columns".to_owned(), list("columns"));
+    }
+    shaped
 }
 
 #[cfg(test)]

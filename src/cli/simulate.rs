@@ -24,7 +24,7 @@ pub struct Options {
 }
 
 pub async fn run(flags: &Flags, options: Options) -> Result<Outcome> {
-    let project = super::read_project_file(flags)?;
+    let project = super::load_project(flags)?;
     let target = Settings::resolve(flags, &project)?.target;
     let mut config = sim_config::load(&project)?;
     if let Some(seed) = options.seed {

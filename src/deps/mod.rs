@@ -785,8 +785,11 @@ fn read_record(install: &Path) -> Vec<Value> {
 
 /// For commands that load packages: an error telling to run `uxt deps` when the install is
 /// missing or does not match `package-lock.yml` and the package file.
+///
+/// A package file that cannot be read or rendered here (a `var()` that only `--vars` gives) is
+/// left to `uxt deps` to report.
 pub fn check(project: &Project<'_>) -> std::result::Result<(), Vec<Diagnostic>> {
-    let Some(specs) = spec::read(project.root, project.vars)? else {
+    let Ok(Some(specs)) = spec::read(project.root, project.vars) else {
         return Ok(());
     };
     if specs.specs.is_empty() {

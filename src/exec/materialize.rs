@@ -83,6 +83,16 @@ pub struct Create {
     pub features: Features,
     /// Goes into index names (see [`create_indexes`]); the caller's clock keeps this pure.
     pub now: String,
+    /// An enforced contract: the table is created with its columns declared, then filled.
+    pub contract: Option<Declared>,
+}
+
+/// A contracted table's columns and constraints, rendered: `(id int not null, ...)`, and the
+/// column names to insert into, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Declared {
+    pub definition: String,
+    pub columns: Vec<String>,
 }
 
 impl Create {
@@ -100,6 +110,7 @@ impl Create {
             indexes: indexes(config.get("indexes"))?,
             features,
             now,
+            contract: None,
         };
         let mut ignored = Vec::new();
         if create.unlogged && !features.unlogged_tables {
@@ -128,6 +139,27 @@ impl Create {
             if unlogged { "unlogged " } else { "" },
             body(select)
         ))
+    }
+
+    /// A model's table: `create table as`, or under an enforced contract the table declared with
+    /// its columns and constraints and then filled, as dbt's `create_table_as` does.
+    fn model_table(&self, relation: &str, select: &str, create: &str) -> Vec<String> {
+        let Some(declared) = &self.contract else {
+            return vec![self.create_table(relation, select, create)];
+        };
+        let unlogged = self.unlogged && self.features.unlogged_tables;
+        let list = declared.columns.join(", ");
+        vec![
+            self.with_header(format!(
+                "{create} {}table {relation} {}",
+                if unlogged { "unlogged " } else { "" },
+                declared.definition
+            )),
+            format!(
+                "insert into {relation} ({list})\nselect {list}\nfrom (\n{}\n) as model_subq",
+                body(select)
+            ),
+        ]
     }
 
     /// `sql` preceded by the header, sent in one request as dbt sends it.
@@ -256,14 +288,14 @@ pub fn replace(
         if existing == Some(RelationKind::View) {
             statements.push(format!("drop view {} cascade", names.target()));
         }
-        statements.push(create.create_table(&names.target(), sql, "create or replace"));
+        statements.extend(create.model_table(&names.target(), sql, "create or replace"));
         statements.extend(create_indexes(&names.target(), create));
         return statements;
     }
     let tmp = names.qualified(&names.tmp_name());
     let mut statements = match kind {
         RelationKind::Table => {
-            let mut statements = vec![create.table_as(&tmp, sql)];
+            let mut statements = create.model_table(&tmp, sql, "create");
             statements.extend(create_indexes(&tmp, create));
             statements
         }
@@ -601,9 +633,12 @@ mod tests {
             features: Features {
                 unlogged_tables: true,
                 index_methods: true,
+                grants: true,
+                catalog_in_references: true,
                 rename_indexed_tables: true,
             },
             now: "2024-06-01T12:00:00".into(),
+            contract: None,
         }
     }
 

@@ -4,6 +4,8 @@
 //! the results. Materializations get their SQL from [`materialize`]; this module only orders and
 //! sends it.
 
+pub mod contract;
+mod grants;
 mod hooks;
 pub mod materialize;
 pub mod seed;
@@ -796,10 +798,18 @@ async fn build(
 ) -> Result<(), Failure> {
     let compiled = current_compiled(execution, node).await?;
     let adapter = execution.adapter.as_ref();
-    let create = create_options(node, adapter)?;
+    let mut create = create_options(node, adapter)?;
     for hook in &compiled.pre_hooks {
         send(adapter, sent, hook.clone()).await?;
     }
+    create.contract = contract::enforce(
+        adapter,
+        &execution.manifest,
+        node,
+        &compiled.sql,
+        create.sql_header.as_deref(),
+    )
+    .await?;
     let names = Names {
         database: node.database.clone(),
         schema: node.schema.clone(),
@@ -819,17 +829,18 @@ async fn build(
     for statement in materialize::drop_leftovers(&names, &leftovers) {
         send(adapter, sent, statement).await?;
     }
-    match node.materialized() {
+    // Whether the relation is a new object now, without the grants of the one it replaced.
+    let made_anew = match node.materialized() {
         // A view over a view changes in place: the views built on it stay, and no lock is taken
         // on them (parallel swaps dropping shared dependents can deadlock on Postgres).
         "view" if existing == Some(RelationKind::View) => {
             let statement = materialize::replace_view_in_place(&names, &compiled.sql, &create);
             sent.push(statement.clone());
-            if adapter
+            let in_place = adapter
                 .execute_in_transaction(std::slice::from_ref(&statement))
                 .await
-                .is_err()
-            {
+                .is_ok();
+            if !in_place {
                 // Its columns changed (or its SQL is wrong): build beside it and swap, as dbt does.
                 send_in_transaction(
                     adapter,
@@ -844,6 +855,7 @@ async fn build(
                 )
                 .await?
             }
+            !in_place
         }
         "view" => {
             send_in_transaction(
@@ -851,7 +863,8 @@ async fn build(
                 sent,
                 materialize::replace(RelationKind::View, &names, existing, &compiled.sql, &create),
             )
-            .await?
+            .await?;
+            true
         }
         "table" => {
             send_in_transaction(
@@ -865,7 +878,8 @@ async fn build(
                     &create,
                 ),
             )
-            .await?
+            .await?;
+            true
         }
         "incremental" if !compiled.is_incremental => {
             send_in_transaction(
@@ -879,15 +893,20 @@ async fn build(
                     &create,
                 ),
             )
-            .await?
+            .await?;
+            true
         }
-        "incremental" => incremental(adapter, node, &names, &compiled.sql, &create, sent).await?,
+        "incremental" => {
+            incremental(adapter, node, &names, &compiled.sql, &create, sent).await?;
+            false
+        }
         other => {
             return Err(Failure::new(format!(
                 "unknown materialization `{other}`: use `view`, `table`, `incremental` or `ephemeral`"
             )));
         }
-    }
+    };
+    grants::apply(adapter, node, &names.target(), made_anew, sent).await?;
     let persist = node.config.get("persist_docs").cloned().unwrap_or_default();
     let flag = |key: &str| {
         persist

@@ -411,7 +411,9 @@ pub(super) async fn load(
         statements.extend(materialize::create_indexes(&target, &create));
         statements
     };
-    let before = match execution.relations.get(&node.schema, &node.alias) {
+    let existing = execution.relations.get(&node.schema, &node.alias);
+    let made_anew = full_refresh || existing != Some(RelationKind::Table);
+    let before = match existing {
         Some(kind) if full_refresh || kind == RelationKind::View => {
             let mut statements = vec![format!("drop {} if exists {target} cascade", kind.as_sql())];
             statements.extend(new_table());
@@ -450,6 +452,7 @@ pub(super) async fn load(
     let rows = adapter
         .load_csv(&before, &target, &columns, &path, delimiter)
         .await?;
+    super::grants::apply(adapter, node, &target, made_anew, sent).await?;
     Ok(Done {
         status: Status::Success,
         word: format!("INSERT {rows}"),

@@ -119,7 +119,8 @@ pub(super) async fn run(
         alias: node.alias.clone(),
     };
     let target = names.target();
-    let statements = if execution.relations.get(&node.schema, &node.alias).is_none() {
+    let made_anew = execution.relations.get(&node.schema, &node.alias).is_none();
+    let statements = if made_anew {
         let create = super::create_options(node, adapter)?;
         snapshot_sql::create(&target, &sql, &settings, &now, &create)
     } else {
@@ -171,5 +172,6 @@ pub(super) async fn run(
             .await;
         return Err(error.into());
     }
+    super::grants::apply(adapter, node, &target, made_anew, sent).await?;
     Ok(Done::ok())
 }

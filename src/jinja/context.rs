@@ -2,14 +2,13 @@
 //! `var`, `env_var`, `is_incremental`, `return`, `log`, `exceptions`, `run_query`, `statement`,
 //! `adapter`, `api`, `modules`, `target`, `flags`, `graph`...).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use minijinja::value::{Kwargs, Object, ObjectRepr, Rest, Value};
 use minijinja::{Environment, Error, ErrorKind, State};
 use serde_json::Value as Json;
 
-use super::macros::{self, MacroDef};
+use super::macros;
 use super::relation::Relation;
 use super::scope::{self, Phase, RefCall};
 use super::{RunContext, Warehouse};
@@ -24,11 +23,7 @@ fn json_to_value(json: &Json) -> Value {
     crate::jinja::to_value(json)
 }
 
-pub fn register(
-    env: &mut Environment<'static>,
-    ctx: &Arc<RunContext>,
-    macros: &BTreeMap<String, MacroDef>,
-) {
+pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
     env.add_global("target", json_to_value(&ctx.target));
     env.add_global("project_name", ctx.project_name.clone());
     env.add_global("invocation_id", ctx.invocation_id.clone());
@@ -48,8 +43,6 @@ pub fn register(
         Value::from_object(AdapterObject { ctx: ctx.clone() }),
     );
     env.add_global("graph", Value::from_object(Graph { ctx: ctx.clone() }));
-    let names: Arc<Vec<String>> = Arc::new(macros.keys().cloned().collect());
-    env.add_global("dbt", Value::from_object(Namespace { names }));
 
     env.add_function("return", macros::return_value);
     let ref_ctx = ctx.clone();
@@ -64,7 +57,10 @@ pub fn register(
     });
     let var_ctx = ctx.clone();
     env.add_function("var", move |name: String, default: Option<Value>| -> Result<Value, Error> {
-        match var_ctx.var(&name) {
+        let package = scope::current()
+            .and_then(|scope| super::namespace::package_of(&scope.unique_id).map(str::to_string))
+            .unwrap_or_else(|| var_ctx.project_name.clone());
+        match var_ctx.var(&package, &name) {
             Some(value) => Ok(json_to_value(value)),
             None => default.ok_or_else(|| {
                 let near = crate::diagnostic::closest(&name, var_ctx.var_names()).map_or_else(String::new, |n| format!(" (did you mean `{n}`?)"));
@@ -249,7 +245,10 @@ fn reference(ctx: &RunContext, args: Rest<Value>) -> Result<Value, Error> {
             Ok(Relation::new(None, None, call.name).into_value())
         }
         Phase::Compile => resolver(ctx)?
-            .resolve_ref(&call)
+            .resolve_ref(
+                super::namespace::package_of(&scope.unique_id).unwrap_or(&ctx.project_name),
+                &call,
+            )
             .map(Relation::into_value)
             .map_err(invalid),
     }
@@ -396,28 +395,6 @@ impl Object for Exceptions {
     }
 }
 
-/// `dbt.<macro>`: the global macros under dbt's namespace (`dbt.current_timestamp()`).
-#[derive(Debug)]
-struct Namespace {
-    names: Arc<Vec<String>>,
-}
-
-impl Object for Namespace {
-    fn call_method(
-        self: &Arc<Self>,
-        state: &mut State<'_, '_>,
-        method: &str,
-        args: &[Value],
-    ) -> Result<Value, Error> {
-        if self.names.iter().any(|n| n == method)
-            && let Some(value) = state.lookup(method)
-        {
-            return value.call(state, args);
-        }
-        Err(invalid(format!("`dbt.{method}` is not a macro uxt knows")))
-    }
-}
-
 /// `graph.nodes`, `graph.sources`, from the parsed manifest.
 struct Graph {
     ctx: Arc<RunContext>,
@@ -471,17 +448,14 @@ impl Object for AdapterObject {
                 let name = arg(0, "macro_name")
                     .and_then(|v| v.as_str().map(str::to_string))
                     .ok_or_else(|| invalid("adapter.dispatch() takes a macro name"))?;
-                let kind = self.ctx.adapter_kind.name();
-                let candidates = [format!("{kind}__{name}"), format!("default__{name}")];
-                for candidate in &candidates {
-                    if let Some(value) = state.lookup(candidate).filter(|v| !v.is_undefined()) {
-                        return Ok(value);
-                    }
-                }
-                Err(invalid(format!(
-                    "adapter.dispatch found no macro `{}` or `{}`",
-                    candidates[0], candidates[1]
-                )))
+                let namespace = arg(1, "macro_namespace").filter(|v| !v.is_none());
+                let namespace = match &namespace {
+                    Some(value) => Some(value.as_str().ok_or_else(|| {
+                        invalid("adapter.dispatch()'s `macro_namespace` must be a package name")
+                    })?),
+                    None => None,
+                };
+                super::namespace::dispatch(state, self.ctx.adapter_kind.name(), &name, namespace)
             }
             "quote" => Ok(Value::from(quote(
                 &arg(0, "identifier")

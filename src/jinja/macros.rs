@@ -11,7 +11,7 @@ use minijinja::value::{Kwargs, Object, Value};
 use minijinja::{Error, ErrorKind, State, context};
 use regex::Regex;
 
-use super::scope;
+use super::{namespace, scope};
 
 /// The error detail `return()` raises to unwind the macro that called it.
 pub const RETURN_SIGNAL: &str = "__uxt_return__";
@@ -34,6 +34,13 @@ pub struct MacroDef {
     pub file: String,
     pub line: usize,
     pub package: String,
+}
+
+impl MacroDef {
+    /// dbt's id of a macro: `macro.<package>.<name>`.
+    pub fn unique_id(&self) -> String {
+        format!("macro.{}.{}", self.package, self.name)
+    }
 }
 
 /// The name a macro definition is renamed to inside its template.
@@ -77,17 +84,22 @@ pub fn prepare(file: &str, source: &str, package: &str) -> (Vec<MacroDef>, Strin
     (defs, renamed.into_owned())
 }
 
-/// A project macro as a global callable.
+/// A macro as a callable: a global, a member of its package's namespace, or both.
 #[derive(Debug)]
 pub struct MacroFn {
     pub name: String,
+    pub package: String,
     pub template: String,
 }
 
 impl Object for MacroFn {
     fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
-        if let Some(scope) = scope::current() {
-            scope.macros.borrow_mut().insert(self.name.clone());
+        let scope = scope::current();
+        if let Some(scope) = &scope {
+            scope
+                .macros
+                .borrow_mut()
+                .insert(format!("macro.{}.{}", self.package, self.name));
         }
         let mut args = args.to_vec();
         // `caller` is bound to the calling state: render it there and hand the text on.
@@ -111,10 +123,24 @@ impl Object for MacroFn {
                 args[count - 1] = Kwargs::from_iter(entries).into();
             }
         }
-        let mut forwarded: BTreeMap<&str, Value> = BTreeMap::new();
+        let mut forwarded: BTreeMap<String, Value> = BTreeMap::new();
+        // dbt runs every macro in the calling node's context: a package's node keeps seeing its
+        // own package's macros unqualified inside the macros it calls.
+        if let Some(locals) = scope
+            .as_ref()
+            .and_then(|scope| namespace::package_of(&scope.unique_id).map(str::to_string))
+            .and_then(|package| {
+                state
+                    .lookup(namespace::PACKAGES_GLOBAL)
+                    .and_then(|v| v.downcast_object::<namespace::Packages>())
+                    .and_then(|packages| packages.locals(&package).cloned())
+            })
+        {
+            forwarded.extend(locals.macros.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
         for name in FORWARDED {
             if let Some(value) = state.lookup(name) {
-                forwarded.insert(name, value);
+                forwarded.insert(name.to_string(), value);
             }
         }
         let template = state.env().get_template(&self.template)?;

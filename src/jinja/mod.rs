@@ -7,6 +7,7 @@
 pub mod context;
 pub mod macros;
 mod mutable;
+pub mod namespace;
 pub mod relation;
 pub mod scope;
 
@@ -23,6 +24,7 @@ use crate::diagnostic::{Diagnostic, closest};
 use crate::project::SourceFile;
 
 pub use self::macros::MacroDef;
+pub use self::namespace::MacroFile;
 pub use self::relation::Relation;
 pub use self::scope::{Phase, RefCall, Scope};
 
@@ -33,7 +35,8 @@ pub fn to_value<T: serde::Serialize>(value: T) -> Value {
 
 /// Resolves `ref` and `source` at compile time, against the parsed manifest.
 pub trait Resolver: Send + Sync {
-    fn resolve_ref(&self, call: &RefCall) -> Result<Relation, String>;
+    /// `ref()` from a node of `from_package`, as dbt looks it up.
+    fn resolve_ref(&self, from_package: &str, call: &RefCall) -> Result<Relation, String>;
     fn resolve_source(&self, source: &str, table: &str) -> Result<Relation, String>;
     /// Everything a node knows of itself, for `model` and `graph` (`graph.nodes[...]`).
     fn graph(&self) -> Value;
@@ -67,6 +70,8 @@ pub struct RunContext {
     /// Project `vars`, overridden by `--vars`.
     pub vars: Map<String, Json>,
     pub cli_vars: Map<String, Json>,
+    /// Each installed package's own `vars:`, by package name.
+    pub package_vars: BTreeMap<String, Map<String, Json>>,
     pub invocation_id: String,
     pub run_started_at: chrono::DateTime<chrono::Utc>,
     pub flags: Json,
@@ -85,17 +90,18 @@ impl RunContext {
         }
     }
 
-    /// `var(name)`: `--vars` first, then the project's vars (also those scoped to the project
-    /// name, as dbt allows).
-    pub fn var(&self, name: &str) -> Option<&Json> {
+    /// `var(name)` in a node of `package`: `--vars` first, then the root project's vars scoped
+    /// to the package (`vars: {dbt_utils: {...}}`), its other vars, and last the package's own
+    /// (scoped, then global), as dbt layers them.
+    pub fn var(&self, package: &str, name: &str) -> Option<&Json> {
         self.cli_vars
             .get(name)
+            .or_else(|| scoped_var(&self.vars, package, name))
             .or_else(|| {
-                self.vars
-                    .get(&self.project_name)
-                    .and_then(|scoped| scoped.get(name))
+                self.package_vars
+                    .get(package)
+                    .and_then(|vars| scoped_var(vars, package, name))
             })
-            .or_else(|| self.vars.get(name))
     }
 
     pub fn var_names(&self) -> Vec<&str> {
@@ -107,13 +113,23 @@ impl RunContext {
     }
 }
 
+/// A var scoped to `package` (`{package: {name: ...}}`), else the unscoped one.
+fn scoped_var<'a>(vars: &'a Map<String, Json>, package: &str, name: &str) -> Option<&'a Json> {
+    vars.get(package)
+        .and_then(|scoped| scoped.get(name))
+        .or_else(|| vars.get(name))
+}
+
 /// The compiled environment with every template of a project.
 pub struct Jinja {
     env: Environment<'static>,
     /// The text of every template as the user wrote it, for error snippets.
     sources: Arc<HashMap<String, Arc<str>>>,
     rewritten: std::collections::HashSet<String>,
+    /// Every macro by unique_id (`macro.<package>.<name>`): dbt's own (package `dbt`, uxt's
+    /// implementation), the root project's and each installed package's.
     pub macros: BTreeMap<String, MacroDef>,
+    namespaces: Arc<namespace::Packages>,
     pub ctx: Arc<RunContext>,
 }
 
@@ -130,12 +146,15 @@ pub struct NodeValues {
 }
 
 impl Jinja {
-    /// Builds the environment: node templates by path, macro files renamed and registered as
-    /// global macros. Two macros of one name in the project are an error naming both files.
+    /// Builds the environment: node templates by path; macro files renamed and registered in
+    /// their package's namespace, the root project's also as globals over dbt's own. Two macros
+    /// of one name in one package are an error naming both files; `dispatch` is the root
+    /// project's `dispatch:` config.
     pub fn new(
         ctx: Arc<RunContext>,
         templates: &[&SourceFile],
-        macro_files: &[SourceFile],
+        macro_files: &[MacroFile<'_>],
+        dispatch: &Json,
     ) -> Result<Self, Vec<Diagnostic>> {
         let mut env = Environment::new();
         env.set_debug(true);
@@ -172,22 +191,21 @@ impl Jinja {
             path: BUILTIN_FILE.to_string(),
             contents: Arc::from(BUILTIN_MACROS),
         };
-        for (file, package) in std::iter::once((&builtin, "uxt"))
-            .chain(macro_files.iter().map(|f| (f, ctx.project_name.as_str())))
-        {
+        let builtin = MacroFile {
+            package: namespace::DBT_PACKAGE,
+            file: &builtin,
+        };
+        for MacroFile { package, file } in std::iter::once(&builtin).chain(macro_files.iter()) {
             let (defs, renamed) = macros::prepare(&file.path, &file.contents, package);
             let renamed = mutable::rewrite(&renamed).unwrap_or(renamed);
             for def in defs {
-                if let Some(previous) = macros
-                    .get(&def.name)
-                    .filter(|previous| previous.package == def.package)
-                {
+                if let Some(previous) = macros.get(&def.unique_id()) {
                     problems.push(
                         Diagnostic::new(
                             "uxt::parse::duplicate_macro",
                             format!(
-                                "two macros are named `{}`: in `{}` and in `{}`",
-                                def.name, previous.file, def.file
+                                "two macros of `{}` are named `{}`: in `{}` and in `{}`",
+                                def.package, def.name, previous.file, def.file
                             ),
                         )
                         .at_line(&def.file, file.contents.clone(), def.line)
@@ -195,34 +213,81 @@ impl Jinja {
                     );
                     continue;
                 }
-                macros.insert(def.name.clone(), def);
+                macros.insert(def.unique_id(), def);
             }
             loaded.insert(file.path.clone(), Arc::from(renamed));
             sources.insert(file.path.clone(), file.contents.clone());
         }
+        let dispatch = namespace::dispatch_config(dispatch).map_err(|message| {
+            vec![Diagnostic::new("uxt::project::dispatch", message)
+                .with_help("write `dispatch: [{macro_namespace: dbt_utils, search_order: [my_project, dbt_utils]}]`")]
+        })?;
         if !problems.is_empty() {
             return Err(problems);
         }
+        let mut by_package: BTreeMap<String, namespace::Namespace> = BTreeMap::new();
         for def in macros.values() {
-            env.add_global(
-                def.name.clone(),
-                Value::from_object(macros::MacroFn {
-                    name: def.name.clone(),
-                    template: def.file.clone(),
-                }),
-            );
+            let function = Value::from_object(macros::MacroFn {
+                name: def.name.clone(),
+                package: def.package.clone(),
+                template: def.file.clone(),
+            });
+            by_package
+                .entry(def.package.clone())
+                .or_insert_with(|| namespace::Namespace {
+                    package: def.package.clone(),
+                    macros: BTreeMap::new(),
+                })
+                .macros
+                .insert(def.name.clone(), function);
         }
+        by_package
+            .entry(ctx.project_name.clone())
+            .or_insert_with(|| namespace::Namespace {
+                package: ctx.project_name.clone(),
+                macros: BTreeMap::new(),
+            });
+        // Globals, weakest first: package namespaces, dbt's macros, the root project's macros.
+        let namespaces: BTreeMap<String, Arc<namespace::Namespace>> = by_package
+            .into_iter()
+            .map(|(package, namespace)| (package, Arc::new(namespace)))
+            .collect();
+        for (package, namespace) in &namespaces {
+            env.add_global(package.clone(), Value::from_dyn_object(namespace.clone()));
+        }
+        for package in [namespace::DBT_PACKAGE, ctx.project_name.as_str()] {
+            if let Some(namespace) = namespaces.get(package) {
+                for (name, function) in &namespace.macros {
+                    env.add_global(name.clone(), function.clone());
+                }
+            }
+        }
+        let namespaces = Arc::new(namespace::Packages {
+            root: ctx.project_name.clone(),
+            namespaces,
+            dispatch,
+        });
+        env.add_global(
+            namespace::PACKAGES_GLOBAL,
+            Value::from_dyn_object(namespaces.clone()),
+        );
         let loaded = Arc::new(loaded);
         env.set_loader(move |name| Ok(loaded.get(name).map(|text| text.to_string())));
-        context::register(&mut env, &ctx, &macros);
+        context::register(&mut env, &ctx);
         env.add_function("__uxt_mutable", mutable::wrap);
         Ok(Jinja {
             env,
             sources: Arc::new(sources),
             rewritten,
             macros,
+            namespaces,
             ctx,
         })
+    }
+
+    /// Whether `package` defines a macro of this name.
+    pub fn defines(&self, package: &str, name: &str) -> bool {
+        self.macros.contains_key(&format!("macro.{package}.{name}"))
     }
 
     /// Renders a template by name with `scope` current.
@@ -253,7 +318,14 @@ impl Jinja {
     }
 
     fn node_context(&self, scope: &Scope, values: NodeValues) -> Value {
-        let mut map: BTreeMap<String, Value> = values.extra;
+        let mut map: BTreeMap<String, Value> = BTreeMap::new();
+        // A package's node sees its own package's macros before the root project's.
+        if let Some(locals) = namespace::package_of(&scope.unique_id)
+            .and_then(|package| self.namespaces.locals(package))
+        {
+            map.extend(locals.macros.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        map.extend(values.extra);
         map.insert("execute".into(), Value::from(scope.phase == Phase::Compile));
         if let Some(this) = values.this {
             map.insert("this".into(), this.into_value());
@@ -273,7 +345,7 @@ impl Jinja {
             ErrorKind::SyntaxError => ("uxt::jinja::syntax", format!("Jinja syntax error: {detail}"), Some("check the `{% %}` and `{{ }}` tags on this line: an unclosed block or a misspelt keyword".to_string())),
             ErrorKind::UnknownFunction => {
                 let name = detail.split_whitespace().next().unwrap_or("").trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
-                let help = closest(name, self.macros.keys().map(String::as_str)).map_or_else(
+                let help = closest(name, self.macros.values().map(|m| m.name.as_str())).map_or_else(
                     || "define it as a macro under the macro paths, or check the spelling".to_string(),
                     |near| format!("did you mean `{near}`?"),
                 );

@@ -75,8 +75,10 @@ fn opt(value: &Option<String>) -> Value {
 }
 
 impl Object for Relation {
+    /// A mapping, as dbt's relations are: packages test `relation is mapping` and read
+    /// `relation.metadata.type` to tell a relation from a string (dbt_utils' `_is_relation`).
     fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Plain
+        ObjectRepr::Map
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
@@ -88,6 +90,7 @@ impl Object for Relation {
             "is_table" => Value::from(self.kind.as_deref() == Some("table")),
             "is_view" => Value::from(self.kind.as_deref() == Some("view")),
             "is_cte" => Value::from(self.kind.as_deref() == Some("cte")),
+            "metadata" => crate::jinja::to_value(serde_json::json!({"type": "BaseRelation"})),
             "path" => crate::jinja::to_value(serde_json::json!({
                 "database": self.database, "schema": self.schema, "identifier": self.identifier
             })),
@@ -167,6 +170,11 @@ impl Object for Relation {
 
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.render_sql())
+    }
+
+    /// A relation is always truthy (`{% if not relation %}`), though it lists no keys.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
     }
 }
 

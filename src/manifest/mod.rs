@@ -18,8 +18,11 @@ use serde_json::{Map, Value as Json, json};
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Diagnostic, closest};
-use crate::jinja::{Jinja, MacroDef, NodeValues, Phase, RefCall, Relation, RunContext, Scope};
+use crate::jinja::{
+    Jinja, MacroDef, MacroFile, NodeValues, Phase, RefCall, Relation, RunContext, Scope,
+};
 use crate::project::config::{self, ConfigExt};
+use crate::project::exposures::{Dependency, dependency};
 use crate::project::properties::{ColumnDef, DocBlock, Properties};
 use crate::project::{Project, SourceFile};
 use crate::settings::Settings;
@@ -77,6 +80,8 @@ pub struct Node {
     pub tests: Vec<Json>,
     /// For generic tests: the declaration and what it tests.
     pub test: Option<GenericTest>,
+    /// Model-level `constraints:` entries as written.
+    pub constraints: Vec<Json>,
 }
 
 /// A generic data test as properties YAML declared it.
@@ -189,11 +194,57 @@ impl Manifest {
     /// Nodes that can be `ref`-ed, by name (later versions of the namespace add seeds and
     /// snapshots here).
     pub fn by_name(&self) -> BTreeMap<&str, &Node> {
+        let mut found: BTreeMap<&str, &Node> = BTreeMap::new();
+        for node in self.nodes.values().filter(|n| n.is_refable()) {
+            // The root project's node wins a name it shares with a package's.
+            if node.package_name == self.project_name || !found.contains_key(node.name.as_str()) {
+                found.insert(node.name.as_str(), node);
+            }
+        }
+        found
+    }
+
+    /// The nodes of one package (or of the root project) that can be `ref`-ed, by name.
+    pub fn refable_in(&self, package: &str) -> BTreeMap<&str, &Node> {
         self.nodes
             .values()
-            .filter(|n| n.is_refable())
+            .filter(|n| n.is_refable() && n.package_name == package)
             .map(|n| (n.name.as_str(), n))
             .collect()
+    }
+
+    /// An index for [`RefIndex::resolve`], built once per manifest.
+    pub fn ref_index(&self) -> RefIndex<'_> {
+        RefIndex {
+            nodes: self
+                .nodes
+                .values()
+                .filter(|n| n.is_refable())
+                .map(|n| ((n.package_name.as_str(), n.name.as_str()), n))
+                .collect(),
+            by_name: self.by_name(),
+            root: &self.project_name,
+        }
+    }
+}
+
+/// dbt's `ref` lookup: `ref('pkg', 'name')` in that package; `ref('name')` from a node of
+/// package P in the root project, then in P, then in any package.
+pub struct RefIndex<'a> {
+    nodes: BTreeMap<(&'a str, &'a str), &'a Node>,
+    by_name: BTreeMap<&'a str, &'a Node>,
+    root: &'a str,
+}
+
+impl<'a> RefIndex<'a> {
+    pub fn resolve(&self, from_package: &str, call: &RefCall) -> Option<&'a Node> {
+        let find = |package: &str| self.nodes.get(&(package, call.name.as_str())).copied();
+        match &call.package {
+            Some(package) => find(package),
+            None => find(self.root)
+                .or_else(|| find(from_package))
+                .or_else(|| self.by_name.get(call.name.as_str()).copied()),
+        }
     }
 }
 
@@ -207,7 +258,23 @@ struct Stub {
     base_config: Map<String, Json>,
 }
 
+/// A node's config from the project files: its own project's hierarchical block, then (for a
+/// package's node) the root project's, whose `models: <package>:` entries win, as in dbt.
+pub(crate) fn project_config(
+    root: &Project,
+    project: &Project,
+    block: fn(&Project) -> &Json,
+    fqn: &[String],
+) -> Map<String, Json> {
+    let mut config = config::from_hierarchy(block(project), fqn);
+    if project.name != root.name {
+        config::merge(&mut config, &config::from_hierarchy(block(root), fqn));
+    }
+    config
+}
+
 fn stub(
+    root_project: &Project,
     project: &Project,
     properties: &Properties,
     file: &SourceFile,
@@ -243,13 +310,13 @@ fn stub(
     if let Some(last) = fqn.last_mut() {
         *last = name.clone();
     }
-    let block = match resource_type {
-        ResourceType::Model => &project.models_config,
-        ResourceType::Snapshot => &project.snapshots_config,
-        ResourceType::Test => &project.tests_config,
-        ResourceType::Analysis | ResourceType::Seed => &Json::Null,
+    let block: fn(&Project) -> &Json = match resource_type {
+        ResourceType::Model => |p| &p.models_config,
+        ResourceType::Snapshot => |p| &p.snapshots_config,
+        ResourceType::Test => |p| &p.tests_config,
+        ResourceType::Analysis | ResourceType::Seed => |_| &Json::Null,
     };
-    let mut base_config = config::from_hierarchy(block, &fqn);
+    let mut base_config = project_config(root_project, project, block, &fqn);
     let kind = match resource_type {
         ResourceType::Model => "models",
         ResourceType::Analysis => "analyses",
@@ -279,11 +346,10 @@ struct Naming<'a> {
 }
 
 impl Naming<'_> {
-    fn overridden(&self, macro_name: &str) -> bool {
-        self.jinja
-            .macros
-            .get(macro_name)
-            .is_some_and(|m| m.package != "uxt")
+    /// Whether the node's own package or the root project replaces dbt's naming macro.
+    fn overridden(&self, node: &Node, macro_name: &str) -> bool {
+        self.jinja.defines(&node.package_name, macro_name)
+            || self.jinja.defines(&self.jinja.ctx.project_name, macro_name)
     }
 
     fn call(&self, node: &Node, call: &str) -> Result<String, Diagnostic> {
@@ -310,7 +376,7 @@ impl Naming<'_> {
             .flatten();
         node.schema = if let Some(schema) = legacy_schema {
             schema
-        } else if self.overridden("generate_schema_name") {
+        } else if self.overridden(node, "generate_schema_name") {
             let argument = custom_schema
                 .as_ref()
                 .map_or_else(|| "none".to_string(), |s| format!("{s:?}"));
@@ -322,7 +388,7 @@ impl Naming<'_> {
             }
         };
         let custom_alias = node.config.str_of("alias").map(str::to_string);
-        node.alias = if self.overridden("generate_alias_name") {
+        node.alias = if self.overridden(node, "generate_alias_name") {
             let argument = custom_alias
                 .as_ref()
                 .map_or_else(|| "none".to_string(), |s| format!("{s:?}"));
@@ -381,22 +447,42 @@ pub struct Parsed {
 /// phase, recording its `ref`, `source` and `config` calls. Reports the manifest's warnings.
 pub fn parse(project: &Project, settings: &Settings) -> Result<Parsed, Vec<Diagnostic>> {
     let ctx = Arc::new(run_context(project, settings));
-    let snapshots = snapshot_templates(project, &project.properties);
-    let templates: Vec<&SourceFile> = project
-        .files
-        .models
-        .iter()
-        .chain(project.files.analyses.iter())
-        .chain(snapshots.iter())
-        .chain(project.files.tests.iter())
+    // The root project, then each installed package: a project of its own.
+    let projects: Vec<&Project> = std::iter::once(project)
+        .chain(project.packages.iter())
         .collect();
-    let jinja = Jinja::new(ctx.clone(), &templates, &project.files.macros)?;
+    let snapshots: Vec<Vec<SourceFile>> = projects
+        .iter()
+        .map(|p| snapshot_templates(p, &p.properties))
+        .collect();
+    let templates: Vec<&SourceFile> = projects
+        .iter()
+        .zip(&snapshots)
+        .flat_map(|(p, snapshots)| {
+            p.files
+                .models
+                .iter()
+                .chain(p.files.analyses.iter())
+                .chain(snapshots.iter())
+                .chain(p.files.tests.iter())
+        })
+        .collect();
+    let macro_files: Vec<MacroFile> = projects
+        .iter()
+        .flat_map(|p| {
+            p.files.macros.iter().map(|file| MacroFile {
+                package: &p.name,
+                file,
+            })
+        })
+        .collect();
+    let jinja = Jinja::new(ctx.clone(), &templates, &macro_files, &project.dispatch)?;
     let naming = Naming {
         jinja: &jinja,
         target_schema: settings.target.schema.clone(),
         target_database: settings.target.database(),
     };
-    let manifest = parse_nodes(project, &project.properties, &jinja, &naming, &snapshots)?;
+    let manifest = parse_nodes(&projects, &jinja, &naming, &snapshots)?;
     for warning in &manifest.warnings {
         ui::warn(warning);
     }
@@ -426,6 +512,11 @@ fn run_context(project: &Project, settings: &Settings) -> RunContext {
         target_database: database,
         vars: project.vars.clone(),
         cli_vars: settings.vars.clone(),
+        package_vars: project
+            .packages
+            .iter()
+            .map(|package| (package.name.clone(), package.vars.clone()))
+            .collect(),
         invocation_id: settings.invocation_id.clone(),
         run_started_at: settings.run_started_at,
         flags: settings.jinja_flags(),
@@ -436,67 +527,58 @@ fn run_context(project: &Project, settings: &Settings) -> RunContext {
 
 /// Renders every node of the project and resolves what they refer to.
 fn parse_nodes(
-    project: &Project,
-    properties: &Properties,
+    projects: &[&Project],
     jinja: &Jinja,
     naming: &Naming,
-    snapshots: &[SourceFile],
+    snapshots: &[Vec<SourceFile>],
 ) -> Result<Manifest, Vec<Diagnostic>> {
-    let mut stubs: Vec<Stub> = project
-        .files
-        .models
-        .iter()
-        .map(|f| {
-            stub(
-                project,
-                properties,
-                f,
+    let root = projects[0];
+    let mut stubs: Vec<(&Project, Stub)> = Vec::new();
+    for (project, snapshots) in projects.iter().copied().zip(snapshots) {
+        let properties = &project.properties;
+        let mut snapshot_roots = project.paths.snapshot.clone();
+        snapshot_roots.extend(project.paths.model.iter().cloned());
+        let groups: [(&[SourceFile], ResourceType, &[String]); 4] = [
+            (
+                &project.files.models,
                 ResourceType::Model,
                 &project.paths.model,
-            )
-        })
-        .collect();
-    let mut snapshot_roots = project.paths.snapshot.clone();
-    snapshot_roots.extend(project.paths.model.iter().cloned());
-    stubs.extend(snapshots.iter().map(|f| {
-        stub(
-            project,
-            properties,
-            f,
-            ResourceType::Snapshot,
-            &snapshot_roots,
-        )
-    }));
-    stubs.extend(project.files.tests.iter().map(|f| {
-        stub(
-            project,
-            properties,
-            f,
-            ResourceType::Test,
-            &project.paths.test,
-        )
-    }));
-    stubs.extend(project.files.analyses.iter().map(|f| {
-        stub(
-            project,
-            properties,
-            f,
-            ResourceType::Analysis,
-            &project.paths.analysis,
-        )
-    }));
-
+            ),
+            (snapshots, ResourceType::Snapshot, &snapshot_roots),
+            (
+                &project.files.tests,
+                ResourceType::Test,
+                &project.paths.test,
+            ),
+            (
+                &project.files.analyses,
+                ResourceType::Analysis,
+                &project.paths.analysis,
+            ),
+        ];
+        for (files, kind, roots) in groups {
+            stubs.extend(
+                files
+                    .iter()
+                    .map(|f| (project, stub(root, project, properties, f, kind, roots))),
+            );
+        }
+    }
     let mut rendered: Vec<Result<Node, Diagnostic>> = stubs
         .into_par_iter()
-        .map(|stub| render_stub(project, properties, jinja, stub))
+        .map(|(project, stub)| render_stub(project, &project.properties, jinja, stub))
         .collect();
-    rendered.extend(
-        project
-            .files
-            .seeds
-            .iter()
-            .map(|path| Ok(seed_node(project, properties, path))),
-    );
+    for project in projects {
+        rendered.extend(
+            project
+                .files
+                .seeds
+                .iter()
+                .map(|path| Ok(seed_node(root, project, &project.properties, path))),
+        );
+    }
+    let project = root;
+    let properties = &root.properties;
     let mut problems = Vec::new();
     let mut manifest = Manifest {
         project_name: project.name.clone(),
@@ -506,7 +588,7 @@ fn parse_nodes(
         ..Manifest::default()
     };
     let mut files: BTreeMap<String, SourceFile> = BTreeMap::new();
-    let mut refable: BTreeMap<String, String> = BTreeMap::new();
+    let mut refable: BTreeMap<(String, String), String> = BTreeMap::new();
     for result in rendered {
         match result {
             Ok(mut node) => {
@@ -527,7 +609,7 @@ fn parse_nodes(
                     node.is_refable()
                         .then(|| {
                             refable
-                                .get(&node.name)
+                                .get(&(node.package_name.clone(), node.name.clone()))
                                 .and_then(|id| manifest.nodes.get(id))
                         })
                         .flatten()
@@ -542,16 +624,24 @@ fn parse_nodes(
                 }
                 files.insert(node.unique_id.clone(), file);
                 if node.is_refable() {
-                    refable.insert(node.name.clone(), node.unique_id.clone());
+                    refable.insert(
+                        (node.package_name.clone(), node.name.clone()),
+                        node.unique_id.clone(),
+                    );
                 }
                 manifest.nodes.insert(node.unique_id.clone(), node);
             }
             Err(diagnostic) => problems.push(diagnostic),
         }
     }
-    manifest.sources = sources(project, properties, naming);
+    for project in projects {
+        manifest
+            .sources
+            .extend(sources(project, &project.properties, naming));
+    }
 
     // Resolve refs and sources to unique ids.
+    let index = manifest.ref_index();
     let by_name: BTreeMap<String, String> = manifest
         .by_name()
         .into_iter()
@@ -572,7 +662,10 @@ fn parse_nodes(
         let file = &files[&node.unique_id];
         let mut depends = BTreeSet::new();
         for call in &node.refs {
-            match by_name.get(&call.name) {
+            match index
+                .resolve(&node.package_name, call)
+                .map(|target| &target.unique_id)
+            {
                 Some(unique_id) => {
                     depends.insert(unique_id.clone());
                 }
@@ -640,7 +733,16 @@ fn parse_nodes(
             node.depends_on_nodes = depends;
         }
     }
-    match generic_tests(project, &manifest) {
+    let mut tests: Result<Vec<Node>, Vec<Diagnostic>> = Ok(Vec::new());
+    for project in projects {
+        match (&mut tests, generic_tests(project, &manifest)) {
+            (Ok(all), Ok(found)) => all.extend(found),
+            (Err(all), Err(found)) => all.extend(found),
+            (Ok(_), Err(found)) => tests = Err(found),
+            (Err(_), Ok(_)) => {}
+        }
+    }
+    match tests {
         Ok(tests) => {
             for mut test in tests {
                 if let Err(diagnostic) = naming.apply(&mut test) {
@@ -724,12 +826,13 @@ fn snapshot_templates(project: &Project, properties: &Properties) -> Vec<SourceF
 }
 
 /// A seed: a CSV file under the seed paths, configured by `seeds:` and properties YAML.
-fn seed_node(project: &Project, properties: &Properties, file_path: &str) -> Node {
+fn seed_node(root: &Project, project: &Project, properties: &Properties, file_path: &str) -> Node {
     let file = SourceFile {
         path: file_path.to_string(),
         contents: Arc::from(""),
     };
     let stub = stub(
+        root,
         project,
         properties,
         &file,
@@ -742,7 +845,7 @@ fn seed_node(project: &Project, properties: &Properties, file_path: &str) -> Nod
         *last = name.clone();
     }
     let patch = properties.patches.get("seeds").and_then(|p| p.get(&name));
-    let mut config = config::from_hierarchy(&project.seeds_config, &fqn);
+    let mut config = project_config(root, project, |p| &p.seeds_config, &fqn);
     if let Some(patch) = patch {
         config::merge(&mut config, &patch.config);
     }
@@ -772,6 +875,7 @@ fn seed_node(project: &Project, properties: &Properties, file_path: &str) -> Nod
         alias: String::new(),
         tests: patch.map(|p| p.tests.clone()).unwrap_or_default(),
         test: None,
+        constraints: Vec::new(),
         package_name: project.name.clone(),
         name,
     }
@@ -821,7 +925,7 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
     use data_tests::TestTarget;
     let mut problems = Vec::new();
     let mut nodes = Vec::new();
-    let by_name = manifest.by_name();
+    let by_name = manifest.refable_in(&project.name);
     // What each tested resource declares: (target, its unique_id, the YAML file, (column, test) pairs).
     type Declared<'a> = (TestTarget<'a>, String, String, Vec<(Option<String>, Json)>);
     let mut owners: Vec<Declared> = Vec::new();
@@ -843,7 +947,12 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
         }
         all
     };
-    for node in manifest.nodes.values() {
+    // A properties file declares tests on its own project's nodes and sources.
+    for node in manifest
+        .nodes
+        .values()
+        .filter(|n| n.package_name == project.name)
+    {
         let target = match node.resource_type {
             ResourceType::Model => TestTarget::Model { name: &node.name },
             ResourceType::Seed => TestTarget::Seed { name: &node.name },
@@ -862,7 +971,11 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
             with_columns(&node.tests, &node.columns),
         ));
     }
-    for source in manifest.sources.values() {
+    for source in manifest
+        .sources
+        .values()
+        .filter(|s| s.package_name == project.name)
+    {
         let target = TestTarget::Source {
             source_name: &source.source_name,
             table: &source.name,
@@ -952,6 +1065,7 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
                 schema: String::new(),
                 alias: String::new(),
                 tests: Vec::new(),
+                constraints: Vec::new(),
                 package_name: project.name.clone(),
                 test: Some(GenericTest {
                     metadata_kwargs: data_tests::test_metadata_kwargs(&decl, &target),
@@ -1021,6 +1135,7 @@ fn render_stub(
         alias: String::new(),
         tests: patch.map(|p| p.tests.clone()).unwrap_or_default(),
         test: None,
+        constraints: patch.map(|p| p.constraints.clone()).unwrap_or_default(),
     };
     if node.resource_type == ResourceType::Test {
         node.config
@@ -1046,23 +1161,42 @@ fn render_stub(
         .or_insert_with(|| Json::from("view"));
     node.config_call_dict = scope.config_calls.borrow().clone();
     let mut refs = scope.refs.borrow().clone();
+    let mut sources = scope.sources.borrow().clone();
+    // A foreign key's `to` is a dependency too, as in dbt: the referenced table is built first.
+    for target in foreign_key_targets(&node) {
+        match target {
+            Dependency::Ref {
+                package,
+                name,
+                version,
+                ..
+            } => refs.push(RefCall {
+                package,
+                name,
+                version: version.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)),
+            }),
+            Dependency::Source { source, table, .. } => sources.push((source, table)),
+            Dependency::Metric { .. } => {}
+        }
+    }
     refs.dedup();
     node.refs = refs;
-    let mut sources = scope.sources.borrow().clone();
     sources.dedup();
     node.sources = sources;
-    node.depends_on_macros = scope
-        .macros
-        .borrow()
-        .iter()
-        .map(|m| {
-            format!(
-                "macro.{}.{m}",
-                jinja.macros.get(m).map_or("uxt", |d| d.package.as_str())
-            )
-        })
-        .collect();
+    node.depends_on_macros = scope.macros.borrow().iter().cloned().collect();
     Ok(node)
+}
+
+/// The `to:` of every foreign key of a node, model-level and column-level, read as the `ref` or
+/// `source` call it spells.
+pub fn foreign_key_targets(node: &Node) -> Vec<Dependency> {
+    node.constraints
+        .iter()
+        .chain(node.columns.values().flat_map(|c| c.constraints.iter()))
+        .filter(|c| c.get("type").and_then(Json::as_str) == Some("foreign_key"))
+        .filter_map(|c| c.get("to").and_then(Json::as_str))
+        .filter_map(|to| dependency(to, 0))
+        .collect()
 }
 
 fn sources(

@@ -12,7 +12,11 @@ use crate::diagnostic::closest;
 use crate::jinja::{RefCall, Relation, Resolver};
 
 pub struct ManifestResolver {
-    refs: BTreeMap<String, Relation>,
+    /// Relations by (package, name).
+    refs: BTreeMap<(String, String), Relation>,
+    /// Relations by name alone, the root project's first, for a `ref('name')` found in no
+    /// package the lookup names.
+    by_name: BTreeMap<String, Relation>,
     sources: BTreeMap<(String, String), Relation>,
     manifest: Arc<Manifest>,
     /// `graph`, built the first time a template reads it: most projects never do.
@@ -21,7 +25,7 @@ pub struct ManifestResolver {
 
 impl ManifestResolver {
     pub fn new(manifest: Arc<Manifest>) -> Self {
-        let refs = manifest
+        let refs: BTreeMap<(String, String), Relation> = manifest
             .nodes
             .values()
             .filter(|n| n.is_refable())
@@ -31,7 +35,15 @@ impl ManifestResolver {
                 } else {
                     n.relation()
                 };
-                (n.name.clone(), relation)
+                ((n.package_name.clone(), n.name.clone()), relation)
+            })
+            .collect();
+        let by_name = manifest
+            .by_name()
+            .into_values()
+            .filter_map(|n| {
+                refs.get(&(n.package_name.clone(), n.name.clone()))
+                    .map(|relation: &Relation| (n.name.clone(), relation.clone()))
             })
             .collect();
         let sources = manifest
@@ -41,6 +53,7 @@ impl ManifestResolver {
             .collect();
         ManifestResolver {
             refs,
+            by_name,
             sources,
             manifest,
             graph: OnceLock::new(),
@@ -73,9 +86,17 @@ impl ManifestResolver {
 }
 
 impl Resolver for ManifestResolver {
-    fn resolve_ref(&self, call: &RefCall) -> Result<Relation, String> {
-        self.refs.get(&call.name).cloned().ok_or_else(|| {
-            let near = closest(&call.name, self.refs.keys().map(String::as_str))
+    fn resolve_ref(&self, from_package: &str, call: &RefCall) -> Result<Relation, String> {
+        // The same order as `RefIndex::resolve`, on owned maps built once.
+        let find = |package: &str| self.refs.get(&(package.to_string(), call.name.clone()));
+        let found = match &call.package {
+            Some(package) => find(package),
+            None => find(&self.manifest.project_name)
+                .or_else(|| find(from_package))
+                .or_else(|| self.by_name.get(&call.name)),
+        };
+        found.cloned().ok_or_else(|| {
+            let near = closest(&call.name, self.refs.keys().map(|(_, name)| name.as_str()))
                 .map_or_else(String::new, |n| format!(": did you mean `{n}`?"));
             format!("model `{}` was not found{near}", call.name)
         })

@@ -96,6 +96,8 @@ pub fn merge(base: &mut Map<String, Value>, overlay: &Map<String, Value>) {
                 }
             }
             base.insert(key, Value::Array(items));
+        } else if key == "grants" {
+            merge_grants(base, value);
         } else if key == "meta" || key == "docs" {
             let mut merged = base
                 .get(&key)
@@ -110,6 +112,36 @@ pub fn merge(base: &mut Map<String, Value>, overlay: &Map<String, Value>) {
             base.insert(key, value.clone());
         }
     }
+}
+
+/// dbt's rule for `grants`: a privilege set lower in the hierarchy replaces its grantees, unless
+/// it is written `+privilege`, which adds to the inherited ones.
+fn merge_grants(base: &mut Map<String, Value>, overlay: &Value) {
+    let mut merged: Map<String, Value> = base
+        .get("grants")
+        .and_then(Value::as_object)
+        .map(|grants| {
+            grants
+                .iter()
+                .map(|(privilege, grantees)| (privilege.clone(), Value::Array(as_list(grantees))))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Value::Object(entries) = overlay {
+        for (key, grantees) in entries {
+            let (privilege, extend) = match key.strip_prefix('+') {
+                Some(privilege) => (privilege.to_owned(), true),
+                None => (key.clone(), false),
+            };
+            match merged.get_mut(&privilege) {
+                Some(Value::Array(inherited)) if extend => inherited.extend(as_list(grantees)),
+                _ => {
+                    merged.insert(privilege, Value::Array(as_list(grantees)));
+                }
+            }
+        }
+    }
+    base.insert("grants".to_owned(), Value::Object(merged));
 }
 
 fn as_list(value: &Value) -> Vec<Value> {
@@ -219,6 +251,35 @@ impl ConfigExt for Map<String, Value> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn grants_replace_per_privilege_unless_a_plus_adds_to_them() {
+        let mut config = Map::new();
+        merge(
+            &mut config,
+            json!({"grants": {"select": ["reporter"], "insert": "loader"}})
+                .as_object()
+                .unwrap(),
+        );
+        merge(
+            &mut config,
+            json!({"grants": {"+select": ["auditor"], "update": ["editor"]}})
+                .as_object()
+                .unwrap(),
+        );
+        assert_eq!(
+            config["grants"],
+            json!({"select": ["reporter", "auditor"], "insert": ["loader"], "update": ["editor"]})
+        );
+        merge(
+            &mut config,
+            json!({"grants": {"select": ["only_me"]}})
+                .as_object()
+                .unwrap(),
+        );
+        assert_eq!(config["grants"]["select"], json!(["only_me"]));
+        assert_eq!(config["grants"]["insert"], json!(["loader"]));
+    }
 
     fn fqn(parts: &[&str]) -> Vec<String> {
         parts.iter().map(|p| p.to_string()).collect()

@@ -296,7 +296,8 @@ fn dependencies(node: Option<&Located>, file: &SourceFile) -> Result<Vec<Depende
         .collect()
 }
 
-fn dependency(text: &str, line: usize) -> Option<Dependency> {
+/// A `ref(...)`, `source(...)` or `metric(...)` call as written in YAML, without Jinja.
+pub(crate) fn dependency(text: &str, line: usize) -> Option<Dependency> {
     let call = CALL.captures(text)?;
     let mut positional = Vec::new();
     let mut version = None;

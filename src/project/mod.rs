@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod exposures;
+pub mod packages;
 pub mod profile;
 pub mod properties;
 pub mod yaml;
@@ -128,11 +129,16 @@ pub struct Project {
     /// The project file's `exposures:` block (`+enabled`, `+tags`, `+meta` by folder).
     pub exposures_config: Value,
     pub dispatch: Value,
+    /// `require-dbt-version`, checked by [`load`] against the dbt version uxt behaves as.
+    pub require_dbt_version: Value,
     /// The `simulation:` block, when the project file holds one.
     pub simulation: Value,
     /// `simulation.yml` beside the project file, relative to `root`, when there is one.
     pub simulation_file: Option<String>,
     pub files: Files,
+    /// The packages installed under `packages_install_path` (empty until [`load`]), each a
+    /// project of its own whose file paths start with its folder (`dbt_packages/dbt_utils/`).
+    pub packages: Vec<Project>,
     /// What the properties YAML says, with the simulator's `uxc` source among `sources`.
     pub properties: Properties,
 }
@@ -185,10 +191,18 @@ fn project_file_in(dir: &Path) -> Option<(PathBuf, String)> {
         .map(|name| (dir.to_path_buf(), name.to_string()))
 }
 
-/// Load: the project file, every file under its paths, the properties YAML and `{% docs %}`
-/// blocks, and the `uxc` source of a project that simulates, declared as YAML would declare it.
+/// Load: the project file, the installed packages, every file under its paths, the properties
+/// YAML and `{% docs %}` blocks, and the `uxc` source of a project that simulates, declared as YAML would declare it.
 pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     let mut project = read_project_file(project_dir)?;
+    packages::check_dbt_version(
+        "this project",
+        &project.project_file.path,
+        &project.project_file.contents,
+        &project.require_dbt_version,
+    )
+    .map_err(|d| vec![d])?;
+    project.packages = packages::load(&project.root, &project.packages_install_path)?;
     project.files =
         discover(&project.root, &project.paths, &project.target_path).map_err(|d| vec![d])?;
     project.properties = properties::read(&project.files.properties, &project.files.docs)?;
@@ -203,8 +217,8 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     Ok(project)
 }
 
-/// Reads the project file only, for commands that never look at the project's models
-/// (`debug`, `clean`, `simulate`, `docs serve`): `files` and `properties` stay empty.
+/// Reads the project file only, for commands that never look at the project's files
+/// (`debug`, `clean`, `deps`, `docs serve`): `files` and `properties` stay empty.
 pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     let (root, file_name) = find_root(project_dir).map_err(|d| vec![d])?;
     let text = std::fs::read_to_string(root.join(&file_name)).map_err(|error| {
@@ -321,6 +335,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         tests_config,
         exposures_config: take("exposures"),
         dispatch: take("dispatch"),
+        require_dbt_version: take("require-dbt-version"),
         simulation: take("simulation"),
         simulation_file: None,
         name,
@@ -332,6 +347,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         root: root.clone(),
         project_file,
         files: Files::default(),
+        packages: Vec::new(),
         properties: Properties::default(),
     };
     let simulation_file = match project.project_file.path.rsplit_once('/') {
@@ -475,6 +491,15 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
             Kind::Analysis => files.analyses.push(file),
             Kind::Macro => files.macros.push(file),
             Kind::Snapshot => files.snapshots.push(file),
+            // `<test-path>/generic/` holds `{% test %}` definitions, as dbt reads it.
+            Kind::Test
+                if paths
+                    .test
+                    .iter()
+                    .any(|dir| file.path.starts_with(&format!("{dir}/generic/"))) =>
+            {
+                files.macros.push(file)
+            }
             Kind::Test => files.tests.push(file),
             Kind::Seed => files.seeds.push(file.path),
             Kind::Docs => files.docs.push(file),

@@ -22,6 +22,8 @@ pub struct ColumnDef {
     pub meta: Map<String, Value>,
     pub tags: Vec<String>,
     pub quote: Option<bool>,
+    /// `constraints:` entries as written; a contracted table declares them.
+    pub constraints: Vec<Value>,
     /// `data_tests:` / `tests:` entries as written, for the test task.
     #[serde(skip)]
     pub tests: Vec<Value>,
@@ -41,6 +43,8 @@ pub struct Patch {
     pub docs: Map<String, Value>,
     /// YAML snapshots (dbt 1.9): the Jinja naming what to snapshot, e.g. `ref('stg_customers')`.
     pub relation: Option<String>,
+    /// Model-level `constraints:` entries as written.
+    pub constraints: Vec<Value>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -323,6 +327,14 @@ fn text(entry: &Map<String, Value>, key: &str) -> String {
         .to_string()
 }
 
+fn list_of(entry: &Map<String, Value>, key: &str) -> Vec<Value> {
+    entry
+        .get(key)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
 fn object(entry: &Map<String, Value>, key: &str) -> Map<String, Value> {
     entry
         .get(key)
@@ -373,6 +385,7 @@ fn columns_of(
                     meta,
                     tags: yaml::string_list(column.get("tags").unwrap_or(&Value::Null)),
                     quote: column.get("quote").and_then(Value::as_bool),
+                    constraints: list_of(column, "constraints"),
                     tests: tests_of(column),
                 },
             );
@@ -406,6 +419,7 @@ fn read_patch(
             .get("relation")
             .and_then(Value::as_str)
             .map(str::to_string),
+        constraints: list_of(entry, "constraints"),
         file: file.path.clone(),
         config,
         name,

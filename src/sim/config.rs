@@ -14,11 +14,12 @@ use crate::project::Project;
 use crate::sim::calendar::{self, Day};
 use crate::sim::reference::{self, Reference};
 
-/// Every domain, in the order of the daily step: weather and census first, since they drive
-/// the others.
-pub const DOMAINS: [&str; 7] = [
+/// Every domain, in the order of the daily step: weather, census and the economy first, since
+/// they drive the others.
+pub const DOMAINS: [&str; 8] = [
     "weather",
     "census",
+    "economy",
     "health",
     "retail",
     "transit",
@@ -194,6 +195,11 @@ impl Rates {
             },
             "census" => Rates {
                 name_variants: 0.05,
+                ..Rates::default()
+            },
+            "economy" => Rates {
+                duplicates: 0.01,
+                late: 0.05,
                 ..Rates::default()
             },
             _ => Rates::default(),

@@ -195,21 +195,18 @@ pub fn load(project: &Project) -> Result<Arc<Reference>, Diagnostic> {
     let mut files: Vec<(String, String)> = Vec::new();
     let mut own = false;
     for (name, builtin) in FILES {
-        let seed = project.files.seeds.iter().find(|path| {
-            std::path::Path::new(path.as_str()).file_name() == Some(std::ffi::OsStr::new(name))
-        });
-        match seed {
+        match seed_file(project, name) {
             Some(path) => {
                 own = true;
                 let contents =
-                    std::fs::read_to_string(project.root.join(path)).map_err(|error| {
+                    std::fs::read_to_string(project.root.join(&path)).map_err(|error| {
                         Diagnostic::new(
                             "uxt::simulate::reference",
                             format!("could not read `{path}`: {error}"),
                         )
                         .in_file(path.as_str())
                     })?;
-                files.push((path.clone(), contents));
+                files.push((path, contents));
             }
             None => files.push(builtin_file(name, builtin)),
         }
@@ -225,6 +222,21 @@ pub fn load(project: &Project) -> Result<Arc<Reference>, Diagnostic> {
         files[index].clone()
     };
     read(&text).map(Arc::new)
+}
+
+/// The project's seed called `name` (the first in path order), relative to its root.
+fn seed_file(project: &Project, name: &str) -> Option<String> {
+    project.paths.seed.iter().find_map(|dir| {
+        walkdir::WalkDir::new(project.root.join(dir))
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .find(|entry| entry.file_type().is_file() && entry.file_name() == name)
+            .and_then(|entry| {
+                let relative = entry.path().strip_prefix(&project.root).ok()?;
+                Some(relative.to_string_lossy().replace('\\', "/"))
+            })
+    })
 }
 
 fn builtin_file(name: &str, contents: &str) -> (String, String) {

@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 use crate::sim::calendar::{self, Day};
 use crate::sim::chaos;
 use crate::sim::config::SimConfig;
-use crate::sim::domains::{census, factory, health, retail, transit, utilities, weather};
+use crate::sim::domains::{census, economy, factory, health, retail, transit, utilities, weather};
 use crate::sim::output::{DayOutput, Emit, Pending, SCD_HISTORY};
 use crate::sim::table::{Kind, Schema, SqlType, Table, col};
 
 /// Bumped whenever a change alters the rows a seed produces.
-pub const GENERATOR_VERSION: u32 = 2;
+pub const GENERATOR_VERSION: u32 = 3;
 
 pub const CALENDAR: Table = Table {
     domain: "calendar",
@@ -55,6 +55,7 @@ pub fn tables() -> Vec<&'static Table> {
     for domain in [
         weather::TABLES,
         census::TABLES,
+        economy::TABLES,
         health::TABLES,
         retail::TABLES,
         transit::TABLES,
@@ -74,6 +75,7 @@ pub struct World {
     pub day: Day,
     pub weather: weather::State,
     pub census: census::State,
+    pub economy: economy::State,
     pub health: health::State,
     pub retail: retail::State,
     pub transit: transit::State,
@@ -89,6 +91,7 @@ impl World {
         World {
             day: config.start(),
             weather: weather::new(),
+            economy: economy::new(config, &census),
             health: health::new(config, &census),
             retail: retail::new(config, &census),
             transit: transit::new(config),
@@ -100,8 +103,8 @@ impl World {
     }
 }
 
-/// Advances the world one day. Weather and census always evolve, since the others draw from
-/// them; each domain writes tables only when enabled.
+/// Advances the world one day. Weather, census and the economy always evolve, since the others
+/// draw from them; each domain writes tables only when enabled.
 pub fn step(world: &mut World, config: &SimConfig) -> DayOutput {
     let day = world.day;
     let first_day = day == config.start();
@@ -119,11 +122,20 @@ pub fn step(world: &mut World, config: &SimConfig) -> DayOutput {
         let today = weather::step(&mut world.weather, config, &mut emit);
         emit.writing = config.enabled("census");
         census::step(&mut world.census, config, &mut emit, first_day);
+        emit.writing = config.enabled("economy");
+        economy::step(
+            &mut world.economy,
+            &world.census,
+            config,
+            &mut emit,
+            first_day,
+        );
         if config.enabled("health") {
             emit.writing = true;
             health::step(
                 &mut world.health,
                 &world.census,
+                &world.economy,
                 config,
                 &today,
                 &mut emit,
@@ -135,6 +147,7 @@ pub fn step(world: &mut World, config: &SimConfig) -> DayOutput {
             retail::step(
                 &mut world.retail,
                 &world.census,
+                &world.economy,
                 config,
                 &today,
                 &mut emit,

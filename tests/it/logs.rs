@@ -282,12 +282,12 @@ fn run_results_record_args_timing_messages_and_failures_as_dbt() {
         assert_eq!(customers["message"], "OK");
         assert_eq!(customers["adapter_response"]["_message"], "OK");
         assert_eq!(customers["failures"], Value::Null);
-        assert_eq!(
+        assert!(
             customers["thread_id"]
                 .as_str()
                 .unwrap()
                 .ends_with(" (worker)"),
-            true
+            "{customers}"
         );
         let timing = customers["timing"].as_array().unwrap();
         assert_eq!(

@@ -5,14 +5,17 @@ mod harness;
 
 mod artifacts;
 mod connection;
+mod contracts;
 mod dashboards;
 mod deps;
 mod docs;
 mod engines;
 mod errors;
 mod example;
+mod grants;
 mod lifecycle;
 mod logs;
+mod packages;
 mod relation_configs;
 mod run;
 mod select;

@@ -269,7 +269,8 @@ fn clean_data_keeps_referential_integrity() {
         "simulation.yml",
         "seed: 5\npopulation: 800\nchaos:\n  enabled: false\n",
     );
-    simulate(&project, &["--days", "20"]);
+    // Past the 25th, payday.
+    simulate(&project, &["--days", "26"]);
     let keys = [
         (
             "raw.census_inhabitants",
@@ -354,6 +355,72 @@ fn clean_data_keeps_referential_integrity() {
             "order_id",
             "raw.retail_orders",
             "order_id",
+        ),
+        (
+            "raw.retail_web_sessions",
+            "customer_id",
+            "raw.retail_customers",
+            "customer_id",
+        ),
+        (
+            "raw.retail_web_events",
+            "session_id",
+            "raw.retail_web_sessions",
+            "session_id",
+        ),
+        (
+            "raw.retail_web_events",
+            "order_id",
+            "raw.retail_orders",
+            "order_id",
+        ),
+        (
+            "raw.retail_shipments",
+            "order_id",
+            "raw.retail_orders",
+            "order_id",
+        ),
+        (
+            "raw.retail_inventory",
+            "product_id",
+            "raw.retail_products",
+            "product_id",
+        ),
+        (
+            "raw.retail_restocks",
+            "store_id",
+            "raw.retail_stores",
+            "store_id",
+        ),
+        (
+            "raw.retail_accounts",
+            "customer_id",
+            "raw.retail_customers",
+            "customer_id",
+        ),
+        (
+            "raw.retail_card_payments",
+            "account_id",
+            "raw.retail_accounts",
+            "account_id",
+        ),
+        (
+            "raw.retail_card_payments",
+            "payment_id",
+            "raw.retail_payments",
+            "payment_id",
+        ),
+        (
+            "raw.retail_loans",
+            "customer_id",
+            "raw.retail_customers",
+            "customer_id",
+        ),
+        (
+            "raw.economy_payroll",
+            "ux_id",
+            "raw.census_inhabitants",
+            "ux_id",
         ),
         (
             "raw.transit_trips",

@@ -224,7 +224,10 @@ pub const TABLES: &[&Table] = &[
 ];
 
 pub const OCCUPATIONS: [&str; 5] = ["child", "student", "worker", "retired", "not working"];
+pub const STUDENT: u8 = 1;
 pub const WORKER: u8 = 2;
+pub const RETIRED: u8 = 3;
+pub const NOT_WORKING: u8 = 4;
 
 /// The weight of each employer (index = `Person::employer`, 0 = none) among workers, from the
 /// occupations seed.
@@ -502,9 +505,9 @@ fn set_occupation(person: &mut Person, rng: &mut Stream, employers: &[f64], day:
     let age = person.age(day);
     let (occupation, employer) = match age {
         ..=17 => (0, 0),
-        18..=21 if rng.chance(0.45) => (1, 0),
-        67.. => (3, 0),
-        _ if rng.chance(0.08) => (4, 0),
+        18..=21 if rng.chance(0.45) => (STUDENT, 0),
+        67.. => (RETIRED, 0),
+        _ if rng.chance(0.08) => (NOT_WORKING, 0),
         _ => (WORKER, rng.weighted(employers) as u8),
     };
     person.occupation = occupation;
@@ -669,7 +672,9 @@ fn move_house(state: &mut State, moves: &mut Stream, changes: &mut Changes) {
     }
 }
 
-/// Job changes through the year, and the school year's turn on day 240 (1 September).
+/// Job changes through the year (a move to another employer, the loss of a job, a job found),
+/// and the school year's turn on day 240 (1 September). About one in ten of the labour force is
+/// out of work at any time.
 fn change_jobs(
     state: &mut State,
     jobs: &mut Stream,
@@ -681,10 +686,27 @@ fn change_jobs(
     let new_school_year = calendar::day_of_year(day) == 240;
     for person in &mut state.people {
         let before = (person.occupation, person.employer);
-        if new_school_year {
+        let age = person.age(day);
+        let leaves_stage = match person.occupation {
+            0 => age >= 18,
+            STUDENT => age >= 22,
+            RETIRED => false,
+            _ => age >= 67,
+        };
+        if new_school_year && leaves_stage {
             set_occupation(person, jobs, employers, day);
-        } else if person.occupation == WORKER && jobs.chance(0.1 / 360.0) {
-            person.employer = jobs.weighted(employers) as u8;
+        } else if person.occupation == WORKER {
+            let (moves, loses) = (jobs.chance(0.1 / 360.0), jobs.chance(0.015 / 360.0));
+            if loses {
+                (person.occupation, person.employer) = (NOT_WORKING, 0);
+            } else if moves {
+                person.employer = jobs.weighted(employers) as u8;
+            }
+        } else if person.occupation == NOT_WORKING
+            && (18..67).contains(&person.age(day))
+            && jobs.chance(0.14 / 360.0)
+        {
+            (person.occupation, person.employer) = (WORKER, jobs.weighted(employers) as u8);
         }
         if before != (person.occupation, person.employer) {
             changes.people.insert(person.id);

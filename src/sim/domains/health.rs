@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::sim::calendar::{self, Day, Instant};
 use crate::sim::chaos;
 use crate::sim::config::{Rates, SimConfig};
-use crate::sim::domains::{census, names, weather};
+use crate::sim::domains::{census, economy, names, weather};
 use crate::sim::output::Emit;
 use crate::sim::random::Stream;
 use crate::sim::reference::{FIRST_PLAN, Reference};
@@ -577,6 +577,7 @@ fn code_variant(code: &str, form: usize) -> String {
 pub fn step(
     state: &mut State,
     census: &census::State,
+    economy: &economy::State,
     config: &SimConfig,
     today: &weather::Today,
     emit: &mut Emit,
@@ -588,7 +589,7 @@ pub fn step(
         write_reference(state, &config.reference, emit, &mut office);
     }
     if calendar::day_of_year(day) == 0 && !first_day {
-        start_plan_year(state, config, emit, &mut office);
+        start_plan_year(state, economy, config, emit, &mut office);
     }
     end_cover(state, census, config, emit, &mut office);
     start_cover(state, census, config, emit, &mut office);
@@ -635,14 +636,21 @@ fn write_reference(state: &State, reference: &Reference, emit: &mut Emit, office
     }
 }
 
-/// A new plan year: repricing, accumulators reset, and the plans chosen at open enrollment
-/// take effect (ending the old enrollment the day before).
-fn start_plan_year(state: &mut State, config: &SimConfig, emit: &mut Emit, office: &mut Office) {
+/// A new plan year: repricing (last year's inflation and a loading for rising claims),
+/// accumulators reset, and the plans chosen at open enrollment take effect (ending the old
+/// enrollment the day before).
+fn start_plan_year(
+    state: &mut State,
+    economy: &economy::State,
+    config: &SimConfig,
+    emit: &mut Emit,
+    office: &mut Office,
+) {
     let day = emit.day;
     let mut pricing = Stream::new(config.seed, "health", "pricing", day);
     for plan in &mut state.plans {
         plan.year = calendar::year(day);
-        let rise = 1.03 + 0.06 * pricing.unit();
+        let rise = economy.last_years_inflation() * (1.01 + 0.04 * pricing.unit());
         plan.premium_cents = (plan.premium_cents as f64 * rise / 100.0).round() as i64 * 100;
         let deductible = 1.0 + 0.05 * pricing.unit();
         plan.deductible_cents =
@@ -1016,8 +1024,8 @@ mod tests {
             days,
             TABLES,
             |people| new(config, people),
-            &mut |state, people, today, emit, first| {
-                step(state, people, config, today, emit, first)
+            &mut |state, people, economy, today, emit, first| {
+                step(state, people, economy, config, today, emit, first)
             },
         )
     }

@@ -2,6 +2,7 @@
 //! the daily step. Each draws only from its own streams.
 
 pub mod census;
+pub mod economy;
 pub mod factory;
 pub mod health;
 pub mod names;

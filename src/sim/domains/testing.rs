@@ -1,13 +1,14 @@
-//! What the domains' unit tests share: a driver that runs weather and census (not written)
-//! beside one domain (written), day by day, and a reader of the rows a day wrote.
+//! What the domains' unit tests share: a driver that runs weather, census and the economy (not
+//! written) beside one domain (written), day by day, and a reader of the rows a day wrote.
 
 use crate::sim::config::SimConfig;
-use crate::sim::domains::{census, weather};
+use crate::sim::domains::{census, economy, weather};
 use crate::sim::output::{DayOutput, Emit, Pending};
 use crate::sim::table::Table;
 
 /// The step of the domain under test, as `world::step` calls it.
-pub type Step<'a, S> = dyn FnMut(&mut S, &census::State, &weather::Today, &mut Emit, bool) + 'a;
+pub type Step<'a, S> =
+    dyn FnMut(&mut S, &census::State, &economy::State, &weather::Today, &mut Emit, bool) + 'a;
 
 /// Runs `days` days from day 0 and returns each day's output. `tables` are the domain's own,
 /// for the delivery of its late rows.
@@ -19,6 +20,7 @@ pub fn run<S>(
     step: &mut Step<'_, S>,
 ) -> Vec<DayOutput> {
     let mut people = census::new(config);
+    let mut economy_state = economy::new(config, &people);
     let mut weather_state = weather::new();
     let mut state = new(&people);
     let mut pending: Vec<Pending> = Vec::new();
@@ -33,8 +35,16 @@ pub fn run<S>(
         emit.writing = false;
         let today = weather::step(&mut weather_state, config, &mut emit);
         census::step(&mut people, config, &mut emit, day == 0);
+        economy::step(&mut economy_state, &people, config, &mut emit, day == 0);
         emit.writing = true;
-        step(&mut state, &people, &today, &mut emit, day == 0);
+        step(
+            &mut state,
+            &people,
+            &economy_state,
+            &today,
+            &mut emit,
+            day == 0,
+        );
         outputs.push(output);
     }
     outputs

@@ -805,7 +805,7 @@ mod tests {
             days,
             TABLES,
             |_| new(config),
-            &mut |state, people, today, emit, first| {
+            &mut |state, people, _, today, emit, first| {
                 step(state, people, config, today, emit, first)
             },
         )
