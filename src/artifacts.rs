@@ -182,7 +182,10 @@ fn node_json<'a>(node: &'a Node, compiled: Option<&'a str>, root_path: &'a str) 
             "meta",
             Field::Json(node.config.get("meta").unwrap_or(&fields::EMPTY_OBJECT)),
         ),
-        ("group", Field::Json(&fields::NULL)),
+        (
+            "group",
+            Field::optional(crate::manifest::access::group_of(node)),
+        ),
         ("docs", Field::Json(&DOCS)),
         ("patch_path", Field::optional(node.patch_path.as_deref())),
         ("build_path", Field::Json(&fields::NULL)),
@@ -223,7 +226,7 @@ fn node_json<'a>(node: &'a Node, compiled: Option<&'a str>, root_path: &'a str) 
         ),
         ("extra_ctes", Field::Json(&fields::EMPTY_ARRAY)),
         ("contract", Field::Owned(contract(node))),
-        ("access", Field::Str("protected")),
+        ("access", Field::Str(crate::manifest::access::of(node))),
         (
             "constraints",
             Field::Owned(
@@ -296,7 +299,10 @@ fn shape_for_resource_type<'a>(
             );
             map.insert("root_path", Field::Str(root_path));
         }
-        ResourceType::Snapshot | ResourceType::Analysis | ResourceType::Test => {
+        ResourceType::Snapshot
+        | ResourceType::Analysis
+        | ResourceType::Test
+        | ResourceType::UnitTest => {
             drop(
                 map,
                 &[
@@ -427,12 +433,69 @@ fn exposure_json(exposure: &Exposure) -> Json {
 /// ls --output json` picks its keys from, as dbt's `ls` does.
 pub fn resource_json(manifest: &Manifest, unique_id: &str, project_root: &str) -> Option<Json> {
     if let Some(node) = manifest.nodes.get(unique_id) {
+        if let Some(spec) = &node.unit_test {
+            return Some(unit_test_json(node, spec));
+        }
         return serde_json::to_value(node_json(node, None, project_root)).ok();
     }
     if let Some(source) = manifest.sources.get(unique_id) {
         return Some(source_json(source));
     }
     manifest.exposures.get(unique_id).map(exposure_json)
+}
+
+/// A unit test in dbt's manifest shape: its givens and expectation as written (`csv` rows read
+/// into rows, fixture files named), overrides, the model it depends on.
+fn unit_test_json(node: &Node, spec: &crate::manifest::unit_tests::UnitTest) -> Json {
+    use crate::project::unit_tests::{Fixture, Rows};
+    let fixture = |fixture: &Fixture, file: Option<&str>| {
+        let rows = match &fixture.rows {
+            Rows::Table(rows) => {
+                Json::from(rows.iter().cloned().map(Json::Object).collect::<Vec<_>>())
+            }
+            Rows::Sql(sql) => Json::from(sql.clone()),
+            Rows::File(_) | Rows::Seed => Json::Null,
+        };
+        json!({"rows": rows, "format": fixture.format.name(), "fixture": file})
+    };
+    let def = &spec.def;
+    let given: Vec<Json> = spec
+        .inputs
+        .iter()
+        .zip(&def.given)
+        .map(|(input, written)| {
+            let file = match &written.fixture.rows {
+                Rows::File(name) => Some(name.as_str()),
+                _ => None,
+            };
+            let mut entry = fixture(&input.fixture, file);
+            if let Json::Object(map) = &mut entry {
+                map.insert("input".into(), json!(input.text));
+            }
+            entry
+        })
+        .collect();
+    json!({
+        "model": spec.model.rsplit('.').next().unwrap_or_default(),
+        "given": given,
+        "expect": fixture(&def.expect, None),
+        "name": node.name,
+        "resource_type": "unit_test",
+        "package_name": node.package_name,
+        "path": node.path,
+        "original_file_path": node.original_file_path,
+        "unique_id": node.unique_id,
+        "fqn": node.fqn,
+        "description": node.description,
+        "overrides": {"macros": def.overrides.macros, "vars": def.overrides.vars, "env_vars": def.overrides.env_vars},
+        "depends_on": {"macros": [], "nodes": node.depends_on_nodes},
+        "config": {"tags": node.config.get("tags").cloned().unwrap_or_else(|| json!([])), "meta": node.config.get("meta").cloned().unwrap_or_else(|| json!({})), "enabled": true},
+        "checksum": null,
+        "schema": node.schema,
+        "created_at": 0.0,
+        "versions": null,
+        "version": null,
+    })
 }
 
 /// Writes `target/manifest.json`; `compiled` holds the SQL of nodes compiled by this command.
@@ -546,15 +609,29 @@ pub fn write_manifest(
             "docs": docs,
             "exposures": manifest.exposures.iter().map(|(id, e)| (id.clone(), exposure_json(e))).collect::<Map<String, Json>>(),
             "metrics": {},
-            "groups": {},
+            "groups": manifest.groups.values().map(|g| (g.unique_id.clone(), json!({
+                "name": g.name,
+                "resource_type": "group",
+                "package_name": g.package_name,
+                "path": g.path,
+                "original_file_path": g.original_file_path,
+                "unique_id": g.unique_id,
+                "owner": g.owner,
+                "description": g.description,
+                "config": g.config,
+            }))).collect::<Map<String, Json>>(),
             "selectors": {},
             "disabled": disabled,
             "parent_map": parent_map,
             "child_map": child_map,
-            "group_map": {},
+            "group_map": crate::manifest::access::group_map(manifest),
             "saved_queries": {},
             "semantic_models": {},
-            "unit_tests": {},
+            "unit_tests": manifest
+                .nodes
+                .values()
+                .filter_map(|n| n.unit_test.as_ref().map(|spec| (n.unique_id.clone(), unit_test_json(n, spec))))
+                .collect::<Map<String, Json>>(),
         });
         for (key, value) in rest.as_object().into_iter().flatten() {
             out.write_all(b",")?;
@@ -576,7 +653,12 @@ fn write_nodes(
     compiled: &BTreeMap<String, String>,
     root_path: &str,
 ) -> std::io::Result<()> {
-    let nodes: Vec<&Node> = manifest.nodes.values().collect();
+    // Unit tests have a section of their own.
+    let nodes: Vec<&Node> = manifest
+        .nodes
+        .values()
+        .filter(|n| n.resource_type != ResourceType::UnitTest)
+        .collect();
     out.write_all(b"{")?;
     for (batch, chunk) in nodes.chunks(1024).enumerate() {
         let parts: Vec<Vec<u8>> = chunk

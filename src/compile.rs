@@ -15,7 +15,8 @@ use regex::Regex;
 use crate::adapter::{Adapter, ExistingRelation, RelationKind};
 use crate::diagnostic::{Diagnostic, Result};
 use crate::exec::test_sql;
-use crate::jinja::{Jinja, NodeValues, Phase, Scope, Warehouse};
+use crate::jinja::scope::UnitTestOverrides;
+use crate::jinja::{Jinja, NodeValues, Phase, Relation, Scope, Warehouse};
 use crate::manifest::{GenericTest, Manifest, Node, Parsed, ResourceType, resolve_node_value};
 use crate::project::config::ConfigExt;
 
@@ -144,6 +145,35 @@ fn generic_test_sql(
             ..NodeValues::default()
         },
     )
+}
+
+/// A unit test's render of the model it tests: `ref`, `source` and `this` name the fixtures'
+/// CTEs (`this_cte`, when the test gives `this`), and the test's overrides apply. Only the
+/// model's query: a unit test runs no hooks.
+pub fn render_unit_test(
+    jinja: &Jinja,
+    model: &Node,
+    overrides: UnitTestOverrides,
+    this_cte: Option<&str>,
+) -> Result<String, Diagnostic> {
+    let scope = Rc::new(
+        Scope::new(
+            Phase::Compile,
+            &model.unique_id,
+            model.config.clone(),
+            false,
+        )
+        .for_unit_test(overrides),
+    );
+    let values = NodeValues {
+        this: Some(this_cte.map_or_else(|| model.relation(), Relation::cte)),
+        model: Some(jinja.ctx.resolver.get().map_or_else(
+            || resolve_node_value(model),
+            |resolver| resolver.model(&model.unique_id),
+        )),
+        ..NodeValues::default()
+    };
+    jinja.render(&model.original_file_path, scope, values)
 }
 
 /// Renders one node, without CTE injection.
@@ -356,6 +386,8 @@ pub fn render(
     let results: Vec<(String, Result<Compiled, Diagnostic>)> = needed
         .par_iter()
         .filter_map(|id| manifest.nodes.get(*id))
+        // A unit test compiles when it runs: its fixtures take their types from the warehouse.
+        .filter(|node| node.resource_type != ResourceType::UnitTest)
         .map(|node| {
             let started_at = Utc::now();
             let rendered =
@@ -422,6 +454,14 @@ pub fn inject_ctes(
             Some(format!("__dbt__cte__{} as (\n{}\n)", node.name, body))
         })
         .collect();
+    prepend_ctes(sql, &ctes)
+}
+
+/// `sql` with `ctes` (`name as (...)` each) in front, merged into its own `with` when it has one.
+pub fn prepend_ctes(sql: &str, ctes: &[String]) -> String {
+    if ctes.is_empty() {
+        return sql.to_string();
+    }
     let joined = ctes.join(", ");
     if let Some(found) = LEADING_WITH.captures(sql) {
         let whole = found.get(0).map_or(0, |m| m.end());

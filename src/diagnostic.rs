@@ -4,9 +4,10 @@
 //! miette; only `ui` writes the rendered text anywhere.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use regex::Regex;
 
 /// Where a diagnostic points: a project-relative file, its text, and a byte range or a line.
 #[derive(Debug, Clone)]
@@ -80,6 +81,14 @@ impl Diagnostic {
         self
     }
 
+    /// The diagnostic on one line, with its help, for a warning that does not stop the command.
+    pub fn warning_line(&self) -> String {
+        match &self.help {
+            Some(help) => format!("{self}: {help}"),
+            None => self.to_string(),
+        }
+    }
+
     pub fn file(&self) -> Option<&str> {
         self.location
             .as_ref()
@@ -96,7 +105,10 @@ impl Diagnostic {
         let handler = GraphicalReportHandler::new_themed(theme).with_width(110);
         let named = self.location.as_ref().and_then(|location| {
             let source = location.source.as_ref()?;
-            Some(NamedSource::new(location.file.clone(), source.to_string()))
+            Some(NamedSource::new(
+                location.file.clone(),
+                mask_secrets(source),
+            ))
         });
         let mut out = String::new();
         match handler.render_report(
@@ -192,6 +204,30 @@ impl miette::Diagnostic for Renderable<'_> {
     }
 }
 
+/// Keys whose values are secrets wherever they appear (`profiles.yml`, a package's credentials).
+static SECRET_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?im)^(\s*-?\s*["']?(?:password|pass|passwd|pwd|secret|token|api_key|apikey|private_key|private_key_passphrase|client_secret|motherduck_token|secret_access_key|aws_secret_access_key)["']?\s*[:=]\s*)([^\r\n]+)$"#,
+    )
+    .expect("static regex")
+});
+
+/// The text of a snippet with every secret value starred out, byte for byte so that spans still
+/// point where they did. Values that are Jinja (`{{ env_var('PW') }}`) are shown: they hold no
+/// secret and tell where it comes from.
+pub fn mask_secrets(source: &str) -> String {
+    SECRET_VALUE
+        .replace_all(source, |capture: &regex::Captures| {
+            let value = &capture[2];
+            if value.contains("{{") {
+                capture[0].to_string()
+            } else {
+                format!("{}{}", &capture[1], "*".repeat(value.len()))
+            }
+        })
+        .into_owned()
+}
+
 /// The byte span of a 1-based line, without its newline.
 fn line_span(source: &str, line: usize) -> Option<(usize, usize)> {
     let mut offset = 0;
@@ -258,6 +294,25 @@ mod tests {
         assert!(text.contains("models/a.sql:2"), "{text}");
         assert!(text.contains("did you mean `stg_people`?"), "{text}");
         assert!(text.contains("uxt::parse::unknown_ref"), "{text}");
+    }
+
+    #[test]
+    fn snippets_star_out_secret_values_and_keep_their_spans() {
+        let source =
+            "dev:\n  password: hunter2\n  pass: 'x'\n  token: \"{{ env_var('T') }}\"\n  user: me\n";
+        let masked = mask_secrets(source);
+        assert_eq!(masked.len(), source.len());
+        assert!(
+            !masked.contains("hunter2") && !masked.contains("'x'"),
+            "{masked}"
+        );
+        assert!(masked.contains("env_var('T')"), "{masked}");
+        let diagnostic = Diagnostic::new("uxt::profile::invalid", "bad").at_line(
+            "profiles.yml",
+            Arc::from(source),
+            5,
+        );
+        assert!(!diagnostic.render(false).contains("hunter2"));
     }
 
     #[test]

@@ -240,6 +240,74 @@ impl AdapterKind {
             AdapterKind::Postgres => "postgres",
         }
     }
+
+    /// The type names dbt's column class of this engine counts as floats (`Column.is_float`).
+    pub fn float_types(self) -> &'static [&'static str] {
+        match self {
+            AdapterKind::DuckDb => &["real", "float", "float4", "float8", "double"],
+            AdapterKind::Postgres => &[
+                "real",
+                "float4",
+                "float",
+                "double precision",
+                "float8",
+                "double",
+            ],
+        }
+    }
+
+    /// The type names dbt's column class of this engine counts as integers.
+    pub fn integer_types(self) -> &'static [&'static str] {
+        match self {
+            AdapterKind::DuckDb => &[
+                "tinyint",
+                "smallint",
+                "integer",
+                "bigint",
+                "hugeint",
+                "utinyint",
+                "usmallint",
+                "uinteger",
+                "ubigint",
+                "int1",
+                "int2",
+                "int4",
+                "int8",
+                "short",
+                "int",
+                "signed",
+                "long",
+            ],
+            AdapterKind::Postgres => &[
+                "smallint",
+                "integer",
+                "bigint",
+                "smallserial",
+                "serial",
+                "bigserial",
+                "int2",
+                "int4",
+                "int8",
+                "serial2",
+                "serial4",
+                "serial8",
+            ],
+        }
+    }
+
+    /// Whether `text` and unsized `character varying` keep their name as a column's full type
+    /// (Postgres) rather than becoming `character varying(256)` (dbt's default).
+    pub fn keeps_unsized_strings(self) -> bool {
+        self == AdapterKind::Postgres
+    }
+
+    /// The placeholder of the engine's driver for bound parameters (`adapter.get_binding_char`).
+    pub fn binding_char(self) -> &'static str {
+        match self {
+            AdapterKind::DuckDb => "?",
+            AdapterKind::Postgres => "%s",
+        }
+    }
 }
 
 /// The operations uxt needs from a warehouse. Every method may be called from many tasks at

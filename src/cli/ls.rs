@@ -12,8 +12,15 @@ use crate::settings::{Flags, Settings};
 use crate::{deps, manifest, ui};
 
 /// Every resource type `ls` lists, by the first part of its unique_id.
-const ALL_TYPES: [&str; 7] = [
-    "model", "seed", "snapshot", "test", "analysis", "source", "exposure",
+const ALL_TYPES: [&str; 8] = [
+    "model",
+    "seed",
+    "snapshot",
+    "test",
+    "unit_test",
+    "analysis",
+    "source",
+    "exposure",
 ];
 
 /// The keys of `ls --output json` without `--output-keys`, as dbt's `ALLOWED_KEYS`.

@@ -54,7 +54,7 @@ struct GlobalArgs {
     #[arg(long, global = true, value_name = "YAML")]
     vars: Option<String>,
     /// How many nodes run at once (default: the target's `threads`).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, allow_negative_numbers = true, value_parser = positive_count)]
     threads: Option<usize>,
     /// Print only errors (and the data of `ls`, `show`, `compile --inline`).
     #[arg(short = 'q', long, global = true)]
@@ -262,7 +262,7 @@ enum Command {
     /// schemas), continuing where the last call stopped.
     Simulate {
         /// How many days to simulate (default: one).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = day_count)]
         days: Option<u32>,
         /// Simulate up to and including this day, `yyyymmdd` in the Uxcestershire calendar.
         #[arg(long, value_name = "YYYYMMDD")]
@@ -271,8 +271,8 @@ enum Command {
         /// transit, utilities, factory.
         #[arg(long, value_delimiter = ',')]
         domains: Option<Vec<String>>,
-        /// Multiplies the population of `simulation.yml`.
-        #[arg(long)]
+        /// Multiplies the population of `simulation.yml` (above 0, at most 1000).
+        #[arg(long, allow_negative_numbers = true, value_parser = scale_factor)]
         scale: Option<f64>,
         /// The seed (default: `simulation.yml`'s, else 42).
         #[arg(long)]
@@ -337,6 +337,32 @@ enum DocsCommand {
         #[arg(long)]
         browser: bool,
     },
+}
+
+/// `--threads`: a whole number of at least 1.
+fn positive_count(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(count) if count >= 1 => Ok(count),
+        _ => Err(format!("`{text}` is not a whole number of at least 1")),
+    }
+}
+
+/// `--days`: a whole number of days, 0 or more.
+fn day_count(text: &str) -> Result<u32, String> {
+    text.trim().parse::<u32>().map_err(|_| {
+        format!(
+            "`{text}` is not a whole number of days from 0 to {}",
+            u32::MAX
+        )
+    })
+}
+
+/// `--scale`: above 0 and at most 1000.
+fn scale_factor(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(scale) if scale > 0.0 && scale <= 1000.0 => Ok(scale),
+        _ => Err(format!("`{text}` is not a number above 0 and at most 1000")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -512,8 +538,33 @@ fn located(flags: &Flags, mut project: Project) -> Project {
     project
 }
 
-/// Runs the parsed command line and returns the process's exit code.
+/// Runs the parsed command line and returns the process's exit code. The command runs on a
+/// thread of its own, and rayon's and tokio's threads are made, with the stack that Jinja's
+/// macro recursion needs ([`crate::jinja::RENDER_STACK_SIZE`]).
 pub fn run(cli: Cli) -> ExitCode {
+    let stack = crate::jinja::RENDER_STACK_SIZE;
+    // Fails only when a pool exists already (a second call in one process), which then serves.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(stack)
+        .build_global();
+    let command = std::thread::Builder::new()
+        .name("uxt".to_string())
+        .stack_size(stack)
+        .spawn(move || run_on_this_thread(cli));
+    match command.map(std::thread::JoinHandle::join) {
+        Ok(Ok(code)) => code,
+        // The panic message is printed already, by the panic hook.
+        Ok(Err(_)) => ExitCode::from(101),
+        Err(error) => {
+            ui::fatal(&format!(
+                "internal error: cannot start the command's thread: {error}"
+            ));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_on_this_thread(cli: Cli) -> ExitCode {
     let clock = std::time::Instant::now();
     let (full_refresh, fail_fast) = cli.command.full_refresh_and_fail_fast();
     let global = &cli.global;
@@ -599,6 +650,7 @@ pub fn run(cli: Cli) -> ExitCode {
     ui::init(flags.ui());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(crate::jinja::RENDER_STACK_SIZE)
         .build()
     {
         Ok(runtime) => runtime,
@@ -614,13 +666,15 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Snapshot { select, .. } => {
                 run::run(&flags, &select.selection(), &["snapshot"]).await
             }
-            Command::Test { select, .. } => run::run(&flags, &select.selection(), &["test"]).await,
+            Command::Test { select, .. } => {
+                run::run(&flags, &select.selection(), &["test", "unit_test"]).await
+            }
             Command::Build {
                 select,
                 resource_type,
                 ..
             } => {
-                let all = ["seed", "model", "snapshot", "test"];
+                let all = ["seed", "model", "snapshot", "test", "unit_test"];
                 let chosen: Vec<&str> = if resource_type.is_empty() {
                     all.to_vec()
                 } else {

@@ -30,6 +30,7 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
     )?;
     if settings.command == "build" {
         plan = graph::gate_on_tests(&parsed.manifest, plan);
+        plan = graph::unit_tests_first(&parsed.manifest, plan);
     }
     let (found, stat_line) = found(&parsed.manifest);
     ui::event(
@@ -119,12 +120,22 @@ fn found(manifest: &Manifest) -> (String, String) {
     let plural = |word: &str, n: usize| match (word, n) {
         ("test", 1) => "data test".to_string(),
         ("test", _) => "data tests".to_string(),
+        ("unit_test", 1) => "unit test".to_string(),
+        ("unit_test", _) => "unit tests".to_string(),
         (_, 1) => word.to_string(),
         ("analysis", _) => "analyses".to_string(),
         _ => format!("{word}s"),
     };
     let stat_line = [
-        "model", "snapshot", "analysis", "test", "seed", "source", "exposure", "macro",
+        "model",
+        "snapshot",
+        "analysis",
+        "test",
+        "seed",
+        "source",
+        "exposure",
+        "macro",
+        "unit_test",
     ]
     .iter()
     .filter_map(|kind| {

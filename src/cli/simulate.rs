@@ -9,8 +9,8 @@ use crate::diagnostic::{Diagnostic, Error, Result};
 use crate::settings::{Flags, Settings};
 use crate::sim::calendar;
 use crate::sim::config::{self as sim_config, DOMAINS};
-use crate::sim::load;
 use crate::sim::world::{self, GENERATOR_VERSION, World};
+use crate::sim::{load, memory};
 use crate::ui;
 
 /// The flags of `uxt simulate`, which override `simulation.yml`.
@@ -39,14 +39,11 @@ pub async fn run(flags: &Flags, options: Options) -> Result<Outcome> {
         }
         config.domains = domains;
     }
+    let population = config.population;
     if let Some(scale) = options.scale {
-        if !(scale > 0.0 && scale <= 1000.0) {
-            return Err(Error::Usage(format!(
-                "`--scale` must be above 0 and at most 1000, not {scale}"
-            )));
-        }
         config.population = ((f64::from(config.population) * scale).round() as u32).max(100);
     }
+    check_memory(config.population, population)?;
     let adapter = adapter::open(&target, &project.root).await?;
     let warehouse = |error: crate::adapter::DbError| {
         Error::Diagnostics(vec![
@@ -164,10 +161,47 @@ pub async fn run(flags: &Flags, options: Options) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// `--days N`, or `--until yyyymmdd` (inclusive); one day when neither is given.
+/// Refuses a town the machine cannot hold: the allocator would abort the process mid-way.
+/// `configured` is the population before `--scale`.
+fn check_memory(population: u32, configured: u32) -> Result<()> {
+    let needed = memory::needed(population);
+    let Some(available) = memory::available().filter(|&available| needed > available) else {
+        return Ok(());
+    };
+    let gib = |bytes: u64| bytes as f64 / f64::from(1u32 << 30);
+    let fits = memory::population_that_fits(available);
+    Err(Diagnostic::new(
+        "uxt::simulate::memory",
+        format!(
+            "a town of {population} inhabitants needs about {:.1} GiB of memory, and this machine has {:.1} GiB available",
+            gib(needed),
+            gib(available)
+        ),
+    )
+    .with_help(format!(
+        "simulate at most about {fits} inhabitants here: a `--scale` of at most {:.2} for the {configured} of the settings, or a smaller `population:`",
+        fits as f64 / f64::from(configured.max(1))
+    ))
+    .into())
+}
+
+/// The last day the calendar can name: `99991230`.
+const LAST_DAY: calendar::Day = (9999 - 2010 + 1) * calendar::DAYS_PER_YEAR - 1;
+
+/// `--days N`, or `--until yyyymmdd` (inclusive); one day when neither is given. The last day
+/// stays within the calendar.
 fn days_to_simulate(next: calendar::Day, days: Option<u32>, until: Option<&str>) -> Result<u32> {
     match (days, until) {
         (Some(_), Some(_)) => Err(Error::Usage("give `--days` or `--until`, not both".into())),
+        (Some(days), None) if u64::from(next) + u64::from(days) > u64::from(LAST_DAY) + 1 => {
+            Err(Error::Usage(format!(
+                "`--days {days}` would go past {}, the last day of the Uxcestershire calendar; \
+                 at most {} more days can be simulated from {}",
+                calendar::ux_date(LAST_DAY),
+                LAST_DAY + 1 - next.min(LAST_DAY + 1),
+                calendar::ux_date(next.min(LAST_DAY))
+            )))
+        }
         (Some(days), None) => Ok(days),
         (None, Some(until)) => {
             let last = calendar::parse_ux_date(until).ok_or_else(|| {

@@ -17,6 +17,10 @@ use crate::adapter::Cell;
 /// The drawing's size in SVG units; the page scales it to the card's width.
 const WIDTH: u32 = 560;
 const HEIGHT: u32 = 280;
+/// Axis labels: their size, the width of one character as browsers draw it, the longest shown.
+const LABEL_SIZE: u32 = 14;
+const CHAR_WIDTH: f64 = 7.8;
+const LABEL_CHARS: usize = 14;
 
 /// Series colours, chosen to stay apart for the common kinds of colour blindness.
 const PALETTE: [&str; 10] = [
@@ -112,6 +116,16 @@ pub fn full(value: f64) -> String {
         0 => format!("{sign}{grouped}"),
         tenths if tenths % 10 == 0 => format!("{sign}{grouped}.{}", tenths / 10),
         hundredths => format!("{sign}{grouped}.{hundredths:02}"),
+    }
+}
+
+/// A number with thousands grouped and exactly two decimals: `1,234.50`.
+pub fn fixed(value: f64) -> String {
+    let text = full(value);
+    match text.split_once('.') {
+        Some((whole, fraction)) => format!("{whole}.{fraction:0<2}"),
+        None if value.is_finite() => format!("{text}.00"),
+        None => text,
     }
 }
 
@@ -240,16 +254,39 @@ impl Axis {
                 }
                 names
                     .get(index as usize)
-                    .map(|n| shorten(n, 14))
+                    .map(|n| shorten(n, LABEL_CHARS))
                     .unwrap_or_default()
             }
         }
     }
 
-    fn label_count(&self) -> usize {
+    /// How many labels fit along `space` SVG units (`across`: labels side by side; else
+    /// stacked, as on a y axis).
+    fn label_count(&self, space: f64, across: bool) -> usize {
         match self {
-            Axis::Category(names) => names.len().clamp(1, 10),
+            Axis::Category(names) => {
+                let each = if across {
+                    self.widest() as f64 * CHAR_WIDTH + 14.0
+                } else {
+                    20.0
+                };
+                let fit = (space / each).floor().max(1.0) as usize;
+                names.len().min(fit).clamp(1, 12)
+            }
             _ => 7,
+        }
+    }
+
+    /// The widest label, in characters.
+    fn widest(&self) -> usize {
+        match self {
+            Axis::Category(names) => names
+                .iter()
+                .map(|n| n.chars().count().min(LABEL_CHARS))
+                .max()
+                .unwrap_or(1),
+            Axis::Time { .. } => 10,
+            Axis::Numeric { .. } => 5,
         }
     }
 
@@ -318,32 +355,78 @@ impl Mapping {
     }
 }
 
+/// What one axis of a frame shows.
+struct Scale<'a> {
+    range: (f64, f64),
+    label: &'a dyn Fn(f64) -> String,
+    /// Labels wanted, given the room the frame has.
+    labels: &'a dyn Fn(f64) -> usize,
+    /// The widest label, in characters.
+    widest: usize,
+    /// Categories too many to label side by side: `(position, label)` of each, written upright
+    /// under the x axis instead.
+    upright: Option<Vec<(f64, String)>>,
+}
+
+impl Axis {
+    /// Upright labels for a category axis whose labels do not fit side by side.
+    fn upright(&self, space: f64) -> Option<Vec<(f64, String)>> {
+        let Axis::Category(names) = self else {
+            return None;
+        };
+        let fits = names.len() <= self.label_count(space, true);
+        if fits || names.len() > 40 {
+            return None;
+        }
+        Some(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (i as f64, shorten(n, LABEL_CHARS)))
+                .collect(),
+        )
+    }
+}
+
 /// The frame as plotters draws it: axes, ticks, labels and the horizontal grid.
-fn frame(
-    x_range: (f64, f64),
-    y_range: (f64, f64),
-    x_label: &dyn Fn(f64) -> String,
-    x_labels: usize,
-    y_label: &dyn Fn(f64) -> String,
-    y_labels: usize,
-) -> Result<(String, Mapping), String> {
+fn frame(x: Scale, y: Scale) -> Result<(String, Mapping), String> {
     let mut svg = String::new();
     let mapping;
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let y_area = (y.widest as f64 * CHAR_WIDTH + 18.0).clamp(40.0, 130.0) as u32;
+        let x_area = match &x.upright {
+            Some(labels) => {
+                let widest = labels.iter().map(|(_, l)| l.chars().count()).max();
+                (widest.unwrap_or(1) as f64 * CHAR_WIDTH + 16.0).clamp(30.0, 120.0) as u32
+            }
+            None => 30,
+        };
+        let (x_space, y_space) = (
+            f64::from(WIDTH.saturating_sub(y_area + 24)),
+            f64::from(HEIGHT.saturating_sub(16 + x_area)),
+        );
         let mut chart = ChartBuilder::on(&root)
             .margin_top(12)
             .margin_right(18)
             .margin_left(6)
             .margin_bottom(4)
-            .x_label_area_size(30)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)
+            .x_label_area_size(x_area)
+            .y_label_area_size(y_area)
+            .build_cartesian_2d(x.range.0..x.range.1, y.range.0..y.range.1)
             .map_err(|e| e.to_string())?;
         let grid = RGBColor(228, 231, 235);
         let ink = RGBColor(96, 104, 112);
-        let x_format = |v: &f64| x_label(*v);
-        let y_format = |v: &f64| y_label(*v);
+        // Upright labels are written below; plotters only ticks their places.
+        let x_format = |v: &f64| match x.upright {
+            Some(_) => String::new(),
+            None => (x.label)(*v),
+        };
+        let x_labels = match &x.upright {
+            Some(labels) => labels.len(),
+            None => (x.labels)(x_space),
+        };
+        let y_format = |v: &f64| (y.label)(*v);
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -351,20 +434,36 @@ fn frame(
             .bold_line_style(grid)
             .axis_style(RGBColor(170, 176, 182))
             .x_labels(x_labels)
-            .y_labels(y_labels)
+            .y_labels((y.labels)(y_space))
             .x_label_formatter(&x_format)
             .y_label_formatter(&y_format)
-            .label_style(("sans-serif", 14).into_font().color(&ink))
+            .label_style(("sans-serif", LABEL_SIZE).into_font().color(&ink))
             .draw()
             .map_err(|e| e.to_string())?;
         let spec: &Cartesian2d<RangedCoordf64, RangedCoordf64> = chart.as_coord_spec();
-        let (left, bottom) = spec.translate(&(x_range.0, y_range.0));
-        let (right, top) = spec.translate(&(x_range.1, y_range.1));
+        let (left, bottom) = spec.translate(&(x.range.0, y.range.0));
+        let (right, top) = spec.translate(&(x.range.1, y.range.1));
         mapping = Mapping {
-            x: (x_range.0, x_range.1, f64::from(left), f64::from(right)),
-            y: (y_range.0, y_range.1, f64::from(bottom), f64::from(top)),
+            x: (x.range.0, x.range.1, f64::from(left), f64::from(right)),
+            y: (y.range.0, y.range.1, f64::from(bottom), f64::from(top)),
         };
         root.present().map_err(|e| e.to_string())?;
+    }
+    if let Some(labels) = &x.upright {
+        let top = mapping.y(y.range.0) + 8.0;
+        let mut text = String::new();
+        for (position, label) in labels {
+            let left = mapping.x(*position);
+            let _ = write!(
+                text,
+                "<text class=\"upright\" x=\"{left:.1}\" y=\"{top:.1}\" transform=\"rotate(-90 {left:.1} {top:.1})\" text-anchor=\"end\" dominant-baseline=\"middle\" font-family=\"sans-serif\" font-size=\"{LABEL_SIZE}\">{}</text>",
+                escape(label)
+            );
+        }
+        svg = match svg.trim_end().strip_suffix("</svg>") {
+            Some(body) => format!("{body}{text}</svg>"),
+            None => svg,
+        };
     }
     Ok((svg, mapping))
 }
@@ -505,12 +604,20 @@ fn xy(chart: &Chart, plotted: &Plotted) -> Result<String, String> {
         6
     };
     let (svg, map) = frame(
-        x_range,
-        y_range,
-        &|v| axis.label(v),
-        axis.label_count(),
-        &|v| compact(v),
-        y_labels,
+        Scale {
+            range: x_range,
+            label: &|v| axis.label(v),
+            labels: &|space| axis.label_count(space, true),
+            widest: axis.widest(),
+            upright: axis.upright(f64::from(WIDTH) - 90.0),
+        },
+        Scale {
+            range: y_range,
+            label: &compact,
+            labels: &|_| y_labels,
+            widest: 5,
+            upright: None,
+        },
     )?;
     let x_name = &plotted.columns[0];
     let tooltip = |row: &[Cell], at: usize| -> String {
@@ -637,7 +744,18 @@ fn shade(fraction: f64) -> String {
 fn heatmap(chart: &Chart, plotted: &Plotted) -> Result<String, String> {
     let xs: Vec<&Cell> = plotted.rows.iter().map(|r| &r[0]).collect();
     let ys: Vec<&Cell> = plotted.rows.iter().map(|r| &r[1]).collect();
-    let (x_axis, y_axis) = (Axis::of(&xs, true), Axis::of(&ys, true));
+    let x_axis = Axis::of(&xs, true);
+    // Rows read top to bottom in their natural order (numbers by value), whatever the query's.
+    let y_axis = match Axis::of(&ys, true) {
+        Axis::Category(mut names) => {
+            names.sort_by(|a, b| match (a.parse::<f64>(), b.parse::<f64>()) {
+                (Ok(a), Ok(b)) => b.total_cmp(&a),
+                _ => b.cmp(a),
+            });
+            Axis::Category(names)
+        }
+        other => other,
+    };
     let (x_index, y_index) = (x_axis.index(), y_axis.index());
     let values: Vec<f64> = plotted
         .rows
@@ -646,12 +764,20 @@ fn heatmap(chart: &Chart, plotted: &Plotted) -> Result<String, String> {
         .collect::<Result<_, _>>()?;
     let (low, high) = bounds(&values);
     let (svg, map) = frame(
-        x_axis.range(),
-        y_axis.range(),
-        &|v| x_axis.label(v),
-        x_axis.label_count(),
-        &|v| y_axis.label(v),
-        y_axis.label_count(),
+        Scale {
+            range: x_axis.range(),
+            label: &|v| x_axis.label(v),
+            labels: &|space| x_axis.label_count(space, true),
+            widest: x_axis.widest(),
+            upright: x_axis.upright(f64::from(WIDTH) - 90.0 - y_axis.widest() as f64 * CHAR_WIDTH),
+        },
+        Scale {
+            range: y_axis.range(),
+            label: &|v| y_axis.label(v),
+            labels: &|space| y_axis.label_count(space, false),
+            widest: y_axis.widest(),
+            upright: None,
+        },
     )?;
     let (width, height) = (map.x_scale(), map.y_scale());
     let mut marks = String::new();
@@ -719,16 +845,27 @@ fn table(plotted: &Plotted) -> String {
         let _ = write!(out, "<th scope=\"col\">{}</th>", escape(column));
     }
     out.push_str("</tr></thead><tbody>");
+    // A column with any fraction shows two decimals on every row, so its figures line up.
+    let fractional: Vec<bool> = (0..plotted.columns.len())
+        .map(|at| {
+            plotted
+                .rows
+                .iter()
+                .any(|row| matches!(row.get(at), Some(Cell::Float(v)) if v.fract() != 0.0))
+        })
+        .collect();
     for row in &plotted.rows {
         out.push_str("<tr class=\"mark\">");
-        for cell in row {
+        for (at, cell) in row.iter().enumerate() {
             match cell {
                 Cell::Int(_) | Cell::Float(_) => {
-                    let _ = write!(
-                        out,
-                        "<td class=\"num\">{}</td>",
-                        escape(&number(cell).map_or_else(|| cell.to_string(), full))
-                    );
+                    let value = number(cell).unwrap_or(0.0);
+                    let shown = if fractional.get(at) == Some(&true) {
+                        fixed(value)
+                    } else {
+                        full(value)
+                    };
+                    let _ = write!(out, "<td class=\"num\">{}</td>", escape(&shown));
                 }
                 _ => {
                     let _ = write!(out, "<td>{}</td>", escape(&cell.to_string()));
@@ -756,6 +893,8 @@ mod tests {
         assert_eq!(full(-42.0), "-42");
         assert_eq!(full(0.5), "0.5");
         assert_eq!(full(0.05), "0.05");
+        assert_eq!(fixed(2_359.5), "2,359.50");
+        assert_eq!(fixed(7.0), "7.00");
     }
 
     #[test]

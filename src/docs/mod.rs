@@ -20,6 +20,7 @@ use serde_json::{Value as Json, json};
 use crate::adapter::CatalogRelation;
 use crate::artifacts::history::Run;
 use crate::dashboard::Dashboard;
+use crate::graph;
 use crate::lineage::Column;
 use crate::manifest::exposures::Exposure;
 use crate::manifest::{Manifest, Node, ResourceType};
@@ -27,7 +28,12 @@ use crate::manifest::{Manifest, Node, ResourceType};
 pub use self::serve::{Server, open_browser, serve};
 
 const INDEX_HTML: &str = include_str!("site/index.html");
-const SCRIPT: &str = include_str!("site/docs.js");
+/// dbt's selection syntax (the graph page's selection box) and the site itself, as one script.
+const SCRIPT: &str = concat!(
+    include_str!("site/select.js"),
+    "\n",
+    include_str!("site/docs.js")
+);
 const STYLE: &str = include_str!("site/docs.css");
 
 /// The file names of the site's parts inside `target/`.
@@ -152,6 +158,7 @@ pub fn site_data(inputs: &Inputs) -> Json {
             "columns": [],
         }));
     }
+    add_selectable(&mut entries, manifest);
     json!({
         "project": manifest.project_name,
         "adapter": inputs.adapter_type,
@@ -160,6 +167,31 @@ pub fn site_data(inputs: &Inputs) -> Json {
         "nodes": entries,
         "pipeline": pipeline::summary(inputs.runs, manifest),
     })
+}
+
+/// Gives each node and source that `--select` can pick what the site's selection box needs
+/// beyond the entry's own fields (the rest, type, package, path, tags and parents, are the same).
+fn add_selectable(entries: &mut [Json], manifest: &Manifest) {
+    let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
+    for (at, entry) in entries.iter().enumerate() {
+        if let Some(id) = entry["id"].as_str() {
+            by_id.insert(id.to_string(), at);
+        }
+    }
+    for node in graph::selectable_nodes(manifest) {
+        let Some(&at) = by_id.get(&node.unique_id) else {
+            continue;
+        };
+        let entry = &mut entries[at];
+        let mut selectable = json!({"name": node.name, "fqn": node.fqn});
+        if let Some(source_name) = node.source_name {
+            selectable["source_name"] = json!(source_name);
+        }
+        if entry["config"] != node.config {
+            selectable["config"] = node.config;
+        }
+        entry["selectable"] = selectable;
+    }
 }
 
 /// An exposure's page: what it is, whom it belongs to, what it reads, and for a dashboard its

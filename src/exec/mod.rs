@@ -14,6 +14,8 @@ mod snapshot;
 pub mod snapshot_sql;
 mod test;
 pub mod test_sql;
+mod unit_test;
+pub mod unit_test_sql;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::PathBuf;
@@ -308,10 +310,10 @@ async fn run_plan(execution: Arc<Execution>) -> Outcome {
             let node = &execution.manifest.nodes[id.as_str()];
             started += 1;
             if !interrupted {
-                let what = if node.resource_type == ResourceType::Test {
-                    format!("SKIP test {}", node.name)
-                } else {
-                    format!("SKIP relation {}.{}", node.schema, node.alias)
+                let what = match node.resource_type {
+                    ResourceType::Test => format!("SKIP test {}", node.name),
+                    ResourceType::UnitTest => format!("SKIP unit_test {}", node.name),
+                    _ => format!("SKIP relation {}.{}", node.schema, node.alias),
                 };
                 let mut info = node_info(node);
                 info.started_at = Some(Utc::now());
@@ -420,6 +422,9 @@ struct Done {
     failures: Option<u64>,
     /// Rows a seed loaded, for the adapter response.
     rows_affected: Option<u64>,
+    /// What run_results and the summary say instead of the tally of failing rows (a unit test's
+    /// diff).
+    message: Option<String>,
 }
 
 impl Done {
@@ -429,8 +434,18 @@ impl Done {
             word: "OK".into(),
             failures: None,
             rows_affected: None,
+            message: None,
         }
     }
+}
+
+/// dbt's name for a unit test in its progress lines: `model::test`.
+fn unit_test_name(node: &Node) -> String {
+    let model = node
+        .unit_test
+        .as_ref()
+        .map_or("", |spec| spec.model.rsplit('.').next().unwrap_or_default());
+    format!("{model}::{}", node.name)
 }
 
 /// The lines dbt prints for a node: when it starts, when it succeeds, when it fails.
@@ -451,6 +466,11 @@ fn describe(node: &Node) -> (String, String, String) {
             format!("test {}", node.name),
             String::new(),
             format!("ERROR {}", node.name),
+        ),
+        ResourceType::UnitTest => (
+            format!("unit_test {}", unit_test_name(node)),
+            String::new(),
+            format!("ERROR {}", unit_test_name(node)),
         ),
         _ => {
             let what = format!("sql {} model {relation}", node.materialized());
@@ -559,6 +579,7 @@ async fn run_node(
         ResourceType::Seed => seed::load(execution, node, &mut sent).await,
         ResourceType::Snapshot => snapshot::run(execution, node, &mut sent).await,
         ResourceType::Test => test::run(execution, node, &mut sent).await,
+        ResourceType::UnitTest => unit_test::run(execution, node, &mut sent).await,
         _ => build(execution, node, &mut sent).await.map(|()| Done::ok()),
     };
     let elapsed = clock.elapsed().as_secs_f64();
@@ -583,16 +604,17 @@ async fn run_node(
                 Status::Warn => Level::Warn,
                 _ => Level::Info,
             };
-            let line = if node.resource_type == ResourceType::Test {
-                format!("{} {}", done.word, node.name)
-            } else {
-                ok_line
+            let line = match node.resource_type {
+                ResourceType::Test => format!("{} {}", done.word, node.name),
+                ResourceType::UnitTest => format!("{} {}", done.word, unit_test_name(node)),
+                _ => ok_line,
             };
             let word = format!("{} in {elapsed:.2}s", ui::paint(&done.word, level));
             // dbt's messages: the adapter's response for what was built, nothing for a passing
             // test, the count and threshold for a failing one.
-            let message = match done.status {
-                Status::Fail | Status::Warn => Some(format!(
+            let message = match (done.status, done.message.clone()) {
+                (_, Some(message)) => Some(message),
+                (Status::Fail | Status::Warn, None) => Some(format!(
                     "Got {} result{}, configured to {} if {}",
                     done.failures.unwrap_or(0),
                     if done.failures == Some(1) { "" } else { "s" },
@@ -609,14 +631,20 @@ async fn run_node(
                         })
                         .unwrap_or("!= 0")
                 )),
-                Status::Pass => None,
-                _ => Some(done.word.clone()),
+                (Status::Pass, None) => None,
+                (_, None) => Some(done.word.clone()),
             };
             let response = match done.rows_affected {
                 Some(rows) => {
                     json!({"_message": done.word, "code": "INSERT", "rows_affected": rows})
                 }
-                None if node.resource_type == ResourceType::Test => json!({"_message": "OK"}),
+                None if matches!(
+                    node.resource_type,
+                    ResourceType::Test | ResourceType::UnitTest
+                ) =>
+                {
+                    json!({"_message": "OK"})
+                }
                 None => json!({"_message": done.word}),
             };
             (
@@ -1007,6 +1035,7 @@ async fn create_schemas(
 ) -> Result<(), DbError> {
     let builds = |n: &&Node| match n.resource_type {
         ResourceType::Test => n.config.bool_of("store_failures") == Some(true),
+        ResourceType::UnitTest => false,
         ResourceType::Analysis => false,
         _ => !n.is_ephemeral(),
     };
@@ -1085,6 +1114,7 @@ pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
         if let Some(node) = manifest.nodes.get(&result.unique_id) {
             let kind = match node.resource_type {
                 ResourceType::Model => format!("{} model", node.materialized()),
+                ResourceType::UnitTest => "unit test".to_string(),
                 other => other.as_str().to_string(),
             };
             *kinds.entry(kind).or_default() += 1;
@@ -1172,9 +1202,18 @@ pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
             "path": node.original_file_path, "resource_type": node.resource_type.as_str(),
         });
         let message = result.message.clone().unwrap_or_default();
-        let indented: Vec<String> = message
-            .lines()
-            .map(|line| format!("  {}", line.trim_start()))
+        // dbt names a database error's node above its message.
+        let heading =
+            (result.status == Status::Error).then(|| format!("Database Error in {place}"));
+        let indented: Vec<String> = heading
+            .iter()
+            .map(String::as_str)
+            .chain(message.lines())
+            .map(|line| match node.resource_type {
+                // A unit test's diff keeps its columns aligned.
+                ResourceType::UnitTest => format!("  {line}"),
+                _ => format!("  {}", line.trim_start()),
+            })
             .collect();
         if result.status == Status::Warn {
             ui::event(

@@ -187,6 +187,45 @@ fn header_names(headers: &csv::StringRecord) -> Vec<String> {
         .collect()
 }
 
+/// `column_types` that would change nothing: a column the file does not have, a type that is
+/// not text. Either is usually a typo whose effect the user expects.
+fn warn_of_unused_column_types(node: &Node, shape: &SeedShape) {
+    let place = format!("`column_types` of seed `{}`", node.name);
+    let column_types = match node.config.get("column_types") {
+        None | Some(Json::Null) => return,
+        Some(Json::Object(map)) => map,
+        Some(other) => {
+            crate::ui::warn(&format!(
+                "{place} must map column names to types, not `{other}`; it is ignored ({})",
+                node.original_file_path
+            ));
+            return;
+        }
+    };
+    let names: Vec<&str> = shape
+        .columns
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    for (column, data_type) in column_types {
+        if !names.contains(&column.as_str()) {
+            let help = crate::diagnostic::closest(column, names.iter().copied()).map_or_else(
+                || format!("its columns are {}", names.join(", ")),
+                |near| format!("did you mean `{near}`?"),
+            );
+            crate::ui::warn(&format!(
+                "{place} names `{column}`, which is not a column of `{}`; it is ignored: {help}",
+                node.original_file_path
+            ));
+        } else if !data_type.is_string() {
+            crate::ui::warn(&format!(
+                "{place} gives `{column}` the type `{data_type}`, which is not text such as `varchar` or `numeric(10,2)`; it is ignored ({})",
+                node.original_file_path
+            ));
+        }
+    }
+}
+
 /// Each column's `column_types` override, if any.
 fn overrides(names: &[String], column_types: &Map<String, Json>) -> Vec<Option<String>> {
     names
@@ -395,6 +434,7 @@ pub(super) async fn load(
                 problem.message, problem.help
             ))
         })?;
+    warn_of_unused_column_types(node, &shape);
     let shape = column_names(shape, node.config.bool_of("quote_columns").unwrap_or(false));
     let names = Names {
         database: node.database.clone(),
@@ -449,15 +489,37 @@ pub(super) async fn load(
         "-- bulk load of {} ({} rows) into {target}",
         node.original_file_path, shape.rows
     ));
+    let reloaded = !made_anew;
+    let inferred: Vec<String> = shape
+        .columns
+        .iter()
+        .map(|(name, data_type)| format!("{name} {data_type}"))
+        .collect();
     let rows = adapter
         .load_csv(&before, &target, &columns, &path, delimiter)
-        .await?;
+        .await
+        .map_err(|error| {
+            let mut failure = Failure::from(error);
+            // The table keeps the types inferred when it was made; values that outgrew them
+            // (a longer text, a larger number) fail with the engine's own words only.
+            if reloaded {
+                failure.message.push_str(&format!(
+                    "\n  help: `{target}` keeps the column types of its first load; if the file's values outgrew them, \
+                     rebuild it with `uxt seed --full-refresh --select {}`, or fix the types with `column_types` \
+                     (the file's values now read as: {})",
+                    node.name,
+                    inferred.join(", ")
+                ));
+            }
+            failure
+        })?;
     super::grants::apply(adapter, node, &target, made_anew, sent).await?;
     Ok(Done {
         status: Status::Success,
         word: format!("INSERT {rows}"),
         failures: None,
         rows_affected: Some(rows),
+        message: None,
     })
 }
 

@@ -88,5 +88,6 @@ pub(super) async fn run(
         word,
         failures: Some(failures),
         rows_affected: None,
+        message: None,
     })
 }

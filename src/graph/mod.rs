@@ -227,8 +227,40 @@ pub fn gate_on_tests(manifest: &Manifest, mut plan: Plan) -> Plan {
             parents.push(test);
         }
     }
-    // Keep a valid order: tests move before the children they gate. Each pass places what is
-    // ready; the gates come from the DAG, so every pass places something.
+    reorder(&mut plan);
+    plan
+}
+
+/// For `build`, as in dbt 1.8: a model's unit tests run before it, once its parents are built
+/// (a fixture takes its column types from the relation it stands in for), and a failing one
+/// skips the model and what is built on it.
+pub fn unit_tests_first(manifest: &Manifest, mut plan: Plan) -> Plan {
+    let units: Vec<(String, String)> = plan
+        .order
+        .iter()
+        .filter_map(|id| {
+            let spec = manifest.nodes.get(id)?.unit_test.as_ref()?;
+            Some((id.clone(), spec.model.clone()))
+        })
+        .collect();
+    // The model's parents before any of its unit tests joined them.
+    let original = plan.parents.clone();
+    for (unit, model) in units {
+        let Some(model_parents) = original.get(&model).cloned() else {
+            continue;
+        };
+        plan.parents.insert(unit.clone(), model_parents);
+        if let Some(parents) = plan.parents.get_mut(&model) {
+            parents.push(unit);
+        }
+    }
+    reorder(&mut plan);
+    plan
+}
+
+/// Puts the plan back in a valid order after gates were added: each pass places what is ready;
+/// the gates come from the DAG, so every pass places something.
+fn reorder(plan: &mut Plan) {
     let mut placed: BTreeSet<String> = BTreeSet::new();
     let mut order = Vec::with_capacity(plan.order.len());
     let mut pending: Vec<String> = std::mem::take(&mut plan.order);
@@ -245,11 +277,15 @@ pub fn gate_on_tests(manifest: &Manifest, mut plan: Plan) -> Plan {
         pending = waiting;
     }
     plan.order = order;
-    plan
 }
 
 /// The selection view of the manifest.
 pub fn selection_graph(manifest: &Manifest) -> SelectionGraph {
+    SelectionGraph::new(selectable_nodes(manifest))
+}
+
+/// Every node, source and exposure as selection sees it (the docs site's selection box reads these too).
+pub fn selectable_nodes(manifest: &Manifest) -> Vec<SelectableNode> {
     let mut nodes: Vec<SelectableNode> = manifest
         .nodes
         .values()
@@ -291,7 +327,7 @@ pub fn selection_graph(manifest: &Manifest) -> SelectionGraph {
         source_name: None,
         parents: exposure.depends_on_nodes.clone(),
     }));
-    SelectionGraph::new(nodes)
+    nodes
 }
 
 /// Plan: builds the DAG (a cycle is an error), selects the nodes of the given resource types

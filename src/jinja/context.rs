@@ -2,6 +2,7 @@
 //! `var`, `env_var`, `is_incremental`, `return`, `log`, `exceptions`, `run_query`, `statement`,
 //! `adapter`, `api`, `modules`, `target`, `flags`, `graph`...).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use minijinja::value::{Kwargs, Object, ObjectRepr, Rest, Value};
@@ -12,7 +13,7 @@ use super::macros;
 use super::relation::Relation;
 use super::scope::{self, Phase, RefCall};
 use super::{RunContext, Warehouse};
-use crate::adapter::{Cell, QueryResult, quote};
+use crate::adapter::{Cell, QueryResult};
 use crate::ui;
 
 fn invalid(message: impl Into<String>) -> Error {
@@ -29,15 +30,20 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
     env.add_global("invocation_id", ctx.invocation_id.clone());
     env.add_global(
         "run_started_at",
-        Value::from_object(DateTime(ctx.run_started_at.naive_utc(), true)),
+        super::modules::DateTime::utc(ctx.run_started_at.naive_utc()).into_value(),
     );
     env.add_global("flags", json_to_value(&ctx.flags));
     env.add_global("execute", false);
     env.add_global("dbt_version", "1.9.0");
     env.add_global("config", Value::from_object(Config));
     env.add_global("exceptions", Value::from_object(Exceptions));
-    env.add_global("modules", Value::from_object(Modules));
-    env.add_global("api", Value::from_object(Api));
+    env.add_global("modules", Value::from_object(super::modules::Modules));
+    env.add_global(
+        "api",
+        Value::from_object(super::api::Api {
+            kind: ctx.adapter_kind,
+        }),
+    );
     env.add_global(
         "adapter",
         Value::from_object(AdapterObject { ctx: ctx.clone() }),
@@ -53,15 +59,29 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
     });
     env.add_global("set_sql_header", Value::from_object(SetSqlHeader));
     env.add_function("is_incremental", || {
-        scope::current().is_some_and(|s| s.is_incremental)
+        scope::current().is_some_and(|s| {
+            match s
+                .unit_test
+                .as_ref()
+                .and_then(|u| u.macros.get("is_incremental"))
+            {
+                Some(overridden) => overridden.as_bool().unwrap_or(false),
+                None => s.is_incremental,
+            }
+        })
     });
     let var_ctx = ctx.clone();
-    env.add_function("var", move |name: String, default: Option<Value>| -> Result<Value, Error> {
+    env.add_function("var", move |state: &State, name: String, default: Option<Value>| -> Result<Value, Error> {
+        if let Some(value) = scope::current()
+            .and_then(|s| s.unit_test.as_ref().and_then(|u| u.vars.get(&name).cloned()))
+        {
+            return Ok(json_to_value(&value));
+        }
         let package = scope::current()
             .and_then(|scope| super::namespace::package_of(&scope.unique_id).map(str::to_string))
             .unwrap_or_else(|| var_ctx.project_name.clone());
         match var_ctx.var(&package, &name) {
-            Some(value) => Ok(json_to_value(value)),
+            Some(value) => super::functions::rendered_var(state, value),
             None => default.ok_or_else(|| {
                 let near = crate::diagnostic::closest(&name, var_ctx.var_names()).map_or_else(String::new, |n| format!(" (did you mean `{n}`?)"));
                 invalid(format!("required var `{name}` not found: define it under `vars:` in the project file or pass `--vars '{{{name}: ...}}'`{near}"))
@@ -69,6 +89,13 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
         }
     });
     env.add_function("env_var", |name: String, default: Option<Value>| -> Result<Value, Error> {
+        if let Some(value) = scope::current()
+            .and_then(|s| s.unit_test.as_ref().and_then(|u| u.env_vars.get(&name).cloned()))
+        {
+            return Ok(Value::from(
+                value.as_str().map_or_else(|| value.to_string(), str::to_owned),
+            ));
+        }
         match std::env::var(&name) {
             Ok(value) => Ok(Value::from(value)),
             Err(_) => default.ok_or_else(|| invalid(format!("environment variable `{name}` is not set and `env_var('{name}')` has no default: set it, or pass a default as the second argument"))),
@@ -146,29 +173,18 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
             let Some(warehouse) = warehouse_for_render(&statement_ctx)? else {
                 return Ok(String::new());
             };
-            let result = if fetch.unwrap_or(false) {
-                warehouse
-                    .block_on(warehouse.adapter.query(&sql))
-                    .map_err(|e| {
-                        invalid(format!(
-                            "statement `{}` failed: {e}",
-                            name.as_deref().unwrap_or("main")
-                        ))
-                    })?
-            } else {
-                // Without `fetch_result` there is nothing to load: only success matters.
-                warehouse
-                    .block_on(warehouse.adapter.execute(&sql))
-                    .map_err(|e| invalid(format!("statement failed: {e}")))?;
-                QueryResult::default()
-            };
+            let label = name.as_deref().unwrap_or("main");
+            let (rows, result) =
+                super::adapter_methods::run_sql(&warehouse, &sql, fetch.unwrap_or(false))
+                    .map_err(|e| invalid(format!("statement `{label}` failed: {e}")))?;
             if let (Some(name), Some(scope)) = (name, scope::current()) {
-                let table = Value::from_object(Table::from(result));
-                let entry = Value::from_iter([
-                    ("table", table.clone()),
-                    ("data", table.get_attr("rows").unwrap_or_default()),
-                    ("response", Value::from(())),
-                ]);
+                let table = Table::from(result);
+                let data = Value::from(table.rows.clone());
+                let entry = Value::from(BTreeMap::from([
+                    ("table", Value::from_object(table)),
+                    ("data", data),
+                    ("response", super::adapter_methods::response(rows, "OK")),
+                ]));
                 scope.statements.borrow_mut().insert(name, entry);
             }
             Ok(String::new())
@@ -177,13 +193,14 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
     env.add_function("load_result", |name: String| -> Value {
         scope::current()
             .and_then(|s| s.statements.borrow().get(&name).cloned())
-            .unwrap_or_default()
+            .unwrap_or(Value::from(()))
     });
+    super::functions::register(env);
 }
 
 /// The warehouse for `run_query` and introspection: none at parse time (as dbt's `execute` is
 /// false there); an error when the command has no connection.
-fn warehouse_for_render(ctx: &RunContext) -> Result<Option<Warehouse>, Error> {
+pub(super) fn warehouse_for_render(ctx: &RunContext) -> Result<Option<Warehouse>, Error> {
     let Some(scope) = scope::current() else {
         return Ok(ctx.warehouse());
     };
@@ -244,14 +261,29 @@ fn reference(ctx: &RunContext, args: Rest<Value>) -> Result<Value, Error> {
             scope.refs.borrow_mut().push(call.clone());
             Ok(Relation::new(None, None, call.name).into_value())
         }
-        Phase::Compile => resolver(ctx)?
-            .resolve_ref(
-                super::namespace::package_of(&scope.unique_id).unwrap_or(&ctx.project_name),
-                &call,
-            )
-            .map(Relation::into_value)
-            .map_err(invalid),
+        Phase::Compile => match &scope.unit_test {
+            Some(unit_test) => unit_test
+                .refs
+                .get(&call.name)
+                .map(|cte| Relation::cte(cte).into_value())
+                .ok_or_else(|| missing_input(unit_test, &call.name)),
+            None => resolver(ctx)?
+                .resolve_ref(
+                    super::namespace::package_of(&scope.unique_id).unwrap_or(&ctx.project_name),
+                    &call,
+                )
+                .map(Relation::into_value)
+                .map_err(invalid),
+        },
     }
+}
+
+/// dbt's error for a `ref` or `source` of a model that its unit test gives no rows for.
+fn missing_input(unit_test: &scope::UnitTestOverrides, name: &str) -> Error {
+    invalid(format!(
+        "Unit_Test '{}' ({}) depends on a node named '{name}' which was not found",
+        unit_test.unique_id, unit_test.file
+    ))
 }
 
 fn source(ctx: &RunContext, source_name: String, table_name: String) -> Result<Value, Error> {
@@ -266,10 +298,17 @@ fn source(ctx: &RunContext, source_name: String, table_name: String) -> Result<V
                 .push((source_name.clone(), table_name.clone()));
             Ok(Relation::new(None, Some(source_name), table_name).into_value())
         }
-        Phase::Compile => resolver(ctx)?
-            .resolve_source(&source_name, &table_name)
-            .map(Relation::into_value)
-            .map_err(invalid),
+        Phase::Compile => match &scope.unit_test {
+            Some(unit_test) => unit_test
+                .sources
+                .get(&(source_name.clone(), table_name.clone()))
+                .map(|cte| Relation::cte(cte).into_value())
+                .ok_or_else(|| missing_input(unit_test, &table_name)),
+            None => resolver(ctx)?
+                .resolve_source(&source_name, &table_name)
+                .map(Relation::into_value)
+                .map_err(invalid),
+        },
     }
 }
 
@@ -344,7 +383,18 @@ impl Object for Config {
             .filter(|v| !v.is_null());
         match method {
             "get" => Ok(value.map_or_else(
-                || args.get(1).cloned().unwrap_or(Value::from(())),
+                || {
+                    // The default: positional, or `default=` as dbt's `config.get` also takes it.
+                    args.get(1)
+                        .and_then(|v| {
+                            if v.is_kwargs() {
+                                v.get_attr("default").ok().filter(|d| !d.is_undefined())
+                            } else {
+                                Some(v.clone())
+                            }
+                        })
+                        .unwrap_or(Value::from(()))
+                },
                 |v| json_to_value(&v),
             )),
             "require" => value
@@ -380,18 +430,79 @@ impl Object for Exceptions {
         method: &str,
         args: &[Value],
     ) -> Result<Value, Error> {
-        let message = args.first().map(Value::to_string).unwrap_or_default();
-        match method {
+        let text = |index: usize| args.get(index).map(Value::to_string).unwrap_or_default();
+        let message = match method {
             "raise_compiler_error"
             | "raise_not_implemented"
             | "raise_fail_fast_error"
-            | "raise_database_error" => Err(invalid(message)),
+            | "raise_database_error"
+            | "raise_dependency_error"
+            | "raise_contract_error" => text(0),
             "warn" => {
-                ui::warn(&message);
-                Ok(Value::from(""))
+                ui::warn(&text(0));
+                return Ok(Value::from(""));
             }
-            _ => Err(Error::from(ErrorKind::UnknownMethod)),
-        }
+            "missing_config" => format!(
+                "model `{}` does not define a required config parameter `{}`",
+                args.first()
+                    .and_then(|m| m.get_attr("name").ok())
+                    .map_or_else(String::new, |n| n.to_string()),
+                text(1)
+            ),
+            "missing_materialization" => format!(
+                "no materialization `{}` was found for adapter `{}`",
+                args.first()
+                    .and_then(|m| m.get_attr("config").ok())
+                    .and_then(|c| c.get_attr("materialized").ok())
+                    .map_or_else(String::new, |n| n.to_string()),
+                text(1)
+            ),
+            "missing_relation" => format!("relation `{}` was not found", text(0)),
+            "relation_wrong_type" => format!(
+                "trying to create {} `{}`, but it currently exists as a {}: drop `{}` manually, or run with `--full-refresh`",
+                text(1),
+                text(0),
+                args.first()
+                    .and_then(|r| r.get_attr("type").ok())
+                    .map_or_else(String::new, |t| t.to_string()),
+                text(0)
+            ),
+            "column_type_missing" => format!(
+                "contracted models require data_type to be defined for each column: add it for {}",
+                text(0)
+            ),
+            "raise_ambiguous_alias" => format!(
+                "dbt found two resources with the database representation `{}`: `{}` and `{}`",
+                text(2),
+                text(0),
+                text(1)
+            ),
+            "raise_duplicate_resource_name" => {
+                format!(
+                    "two resources share the name of `{}` and `{}`",
+                    text(0),
+                    text(1)
+                )
+            }
+            "raise_cache_inconsistent" => {
+                format!("the relation cache is inconsistent: {}", text(0))
+            }
+            "warn_snapshot_timestamp_data_types" => {
+                ui::warn(&format!(
+                    "the snapshot's source column type `{}` differs from the snapshot's `{}`",
+                    text(0),
+                    text(1)
+                ));
+                return Ok(Value::from(""));
+            }
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::UnknownMethod,
+                    format!("`exceptions.{method}` is not one of dbt's exceptions"),
+                ));
+            }
+        };
+        Err(invalid(message))
     }
 }
 
@@ -425,6 +536,10 @@ impl std::fmt::Debug for AdapterObject {
 }
 
 impl Object for AdapterObject {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        super::adapter_methods::attribute(&self.ctx, key.as_str()?)
+    }
+
     fn call_method(
         self: &Arc<Self>,
         state: &mut State<'_, '_>,
@@ -457,250 +572,8 @@ impl Object for AdapterObject {
                 };
                 super::namespace::dispatch(state, self.ctx.adapter_kind.name(), &name, namespace)
             }
-            "quote" => Ok(Value::from(quote(
-                &arg(0, "identifier")
-                    .map(|v| v.to_string())
-                    .unwrap_or_default(),
-            ))),
-            "type" => Ok(Value::from(self.ctx.adapter_kind.name())),
-            "get_relation" | "already_exists" => {
-                let schema = arg(1, "schema").map(|v| v.to_string()).unwrap_or_default();
-                let identifier = arg(2, "identifier")
-                    .map(|v| v.to_string())
-                    .unwrap_or_default();
-                let (schema, identifier) = if method == "already_exists" {
-                    (
-                        arg(0, "schema").map(|v| v.to_string()).unwrap_or_default(),
-                        arg(1, "name").map(|v| v.to_string()).unwrap_or_default(),
-                    )
-                } else {
-                    (schema, identifier)
-                };
-                let Some(warehouse) = warehouse_for_render(&self.ctx)? else {
-                    return Ok(Value::from(()));
-                };
-                let relations = warehouse
-                    .block_on(
-                        warehouse
-                            .adapter
-                            .list_relations(std::slice::from_ref(&schema)),
-                    )
-                    .map_err(|e| invalid(e.to_string()))?;
-                let found = relations.into_iter().find(|r| r.name == identifier);
-                if method == "already_exists" {
-                    return Ok(Value::from(found.is_some()));
-                }
-                Ok(found.map_or(Value::from(()), |r| {
-                    let mut relation = Relation::new(
-                        Some(warehouse.adapter.database().to_string()),
-                        Some(r.schema),
-                        r.name,
-                    );
-                    relation.kind = Some(r.kind.as_sql().to_string());
-                    relation.into_value()
-                }))
-            }
-            "get_columns_in_relation" => {
-                let relation = arg(0, "relation")
-                    .ok_or_else(|| invalid("get_columns_in_relation() takes a relation"))?;
-                let schema = relation
-                    .get_attr("schema")
-                    .map(|v| v.to_string())
-                    .unwrap_or_default();
-                let name = relation
-                    .get_attr("identifier")
-                    .map(|v| v.to_string())
-                    .unwrap_or_default();
-                let Some(warehouse) = warehouse_for_render(&self.ctx)? else {
-                    return Ok(Value::from(Vec::<Value>::new()));
-                };
-                let columns = warehouse
-                    .block_on(warehouse.adapter.get_columns(&schema, &name))
-                    .map_err(|e| invalid(e.to_string()))?;
-                Ok(Value::from(
-                    columns
-                        .into_iter()
-                        .map(|c| {
-                            Value::from_object(Column {
-                                name: c.name,
-                                data_type: c.data_type,
-                            })
-                        })
-                        .collect::<Vec<_>>(),
-                ))
-            }
-            _ => Err(invalid(format!(
-                "`adapter.{method}` is not supported by uxt"
-            ))),
+            _ => super::adapter_methods::call(&self.ctx, state, method, args),
         }
-    }
-}
-
-/// A column as `adapter.get_columns_in_relation` returns it.
-#[derive(Debug)]
-struct Column {
-    name: String,
-    data_type: String,
-}
-
-impl Object for Column {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        Some(match key.as_str()? {
-            "name" | "column" => Value::from(self.name.as_str()),
-            "quoted" => Value::from(quote(&self.name)),
-            "data_type" | "dtype" => Value::from(self.data_type.as_str()),
-            _ => return None,
-        })
-    }
-}
-
-/// `api.Relation.create(...)`.
-#[derive(Debug)]
-struct Api;
-
-impl Object for Api {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        (key.as_str()? == "Relation").then(|| Value::from_object(RelationFactory))
-    }
-}
-
-#[derive(Debug)]
-struct RelationFactory;
-
-impl Object for RelationFactory {
-    fn call_method(
-        self: &Arc<Self>,
-        _state: &mut State<'_, '_>,
-        method: &str,
-        args: &[Value],
-    ) -> Result<Value, Error> {
-        if method != "create" {
-            return Err(Error::from(ErrorKind::UnknownMethod));
-        }
-        let kwargs = args
-            .last()
-            .filter(|a| a.is_kwargs())
-            .map(|a| Kwargs::try_from(a.clone()))
-            .transpose()?;
-        let get = |key: &str| -> Result<Option<String>, Error> {
-            Ok(match &kwargs {
-                Some(k) => k.get::<Option<String>>(key)?,
-                None => None,
-            })
-        };
-        let mut relation = Relation::new(
-            get("database")?,
-            get("schema")?,
-            get("identifier")?.unwrap_or_default(),
-        );
-        relation.kind = get("type")?;
-        Ok(relation.into_value())
-    }
-}
-
-/// `modules.datetime`: the few parts of Python's datetime module models use.
-#[derive(Debug)]
-struct Modules;
-
-impl Object for Modules {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        (key.as_str()? == "datetime").then(|| Value::from_object(DatetimeModule))
-    }
-}
-
-#[derive(Debug)]
-struct DatetimeModule;
-
-impl Object for DatetimeModule {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        match key.as_str()? {
-            "datetime" => Some(Value::from_object(DatetimeClass(false))),
-            "date" => Some(Value::from_object(DatetimeClass(true))),
-            _ => None,
-        }
-    }
-}
-
-/// `datetime.datetime` (false) or `datetime.date` (true).
-#[derive(Debug)]
-struct DatetimeClass(bool);
-
-impl Object for DatetimeClass {
-    fn call_method(
-        self: &Arc<Self>,
-        _state: &mut State<'_, '_>,
-        method: &str,
-        _args: &[Value],
-    ) -> Result<Value, Error> {
-        let now = chrono::Utc::now().naive_utc();
-        match method {
-            "now" | "utcnow" | "today" if self.0 => Ok(Value::from_object(DateTime(
-                now.date().and_hms_opt(0, 0, 0).unwrap_or(now),
-                false,
-            ))),
-            "now" | "utcnow" | "today" => Ok(Value::from_object(DateTime(now, false))),
-            _ => Err(invalid(format!(
-                "`modules.datetime` has no `{method}` in uxt"
-            ))),
-        }
-    }
-}
-
-/// A timestamp with Python's `strftime`, `isoformat` and fields; `aware` renders `+00:00`.
-#[derive(Debug)]
-struct DateTime(chrono::NaiveDateTime, bool);
-
-impl Object for DateTime {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        use chrono::{Datelike, Timelike};
-        Some(Value::from(match key.as_str()? {
-            "year" => self.0.year() as i64,
-            "month" => self.0.month() as i64,
-            "day" => self.0.day() as i64,
-            "hour" => self.0.hour() as i64,
-            "minute" => self.0.minute() as i64,
-            "second" => self.0.second() as i64,
-            _ => return None,
-        }))
-    }
-
-    fn call_method(
-        self: &Arc<Self>,
-        _state: &mut State<'_, '_>,
-        method: &str,
-        args: &[Value],
-    ) -> Result<Value, Error> {
-        match method {
-            "strftime" => {
-                let format = args
-                    .first()
-                    .and_then(Value::as_str)
-                    .unwrap_or("%Y-%m-%d %H:%M:%S");
-                let mut out = String::new();
-                std::fmt::Write::write_fmt(&mut out, format_args!("{}", self.0.format(format)))
-                    .map_err(|_| invalid(format!("invalid strftime format `{format}`")))?;
-                Ok(Value::from(out))
-            }
-            "isoformat" => Ok(Value::from(format!(
-                "{}{}",
-                self.0.format("%Y-%m-%dT%H:%M:%S%.6f"),
-                if self.1 { "+00:00" } else { "" }
-            ))),
-            "date" => Ok(Value::from(self.0.format("%Y-%m-%d").to_string())),
-            "timestamp" => Ok(Value::from(
-                self.0.and_utc().timestamp_micros() as f64 / 1e6,
-            )),
-            _ => Err(Error::from(ErrorKind::UnknownMethod)),
-        }
-    }
-
-    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}{}",
-            self.0.format("%Y-%m-%d %H:%M:%S%.6f"),
-            if self.1 { "+00:00" } else { "" }
-        )
     }
 }
 
@@ -717,7 +590,7 @@ fn cell_value(cell: &Cell) -> Value {
 /// The agate-like table `run_query` returns: iterate rows, `table.rows`, `table.columns[0].values()`,
 /// `table.column_names`, `row['col']`.
 #[derive(Debug)]
-struct Table {
+pub(super) struct Table {
     names: Arc<Vec<String>>,
     rows: Vec<Value>,
     columns: Vec<Value>,

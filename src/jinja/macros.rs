@@ -4,6 +4,7 @@
 //! and calls the macro there; definitions are renamed (`__uxt_m_<name>`) so that calls between
 //! macros of one file also go through the wrappers.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
@@ -16,6 +17,14 @@ use super::{namespace, scope};
 /// The error detail `return()` raises to unwind the macro that called it.
 pub const RETURN_SIGNAL: &str = "__uxt_return__";
 const RETURN_TEMP: &str = "__uxt_return";
+/// How deep macros may call one another. Each call renders its file in a state of its own, so
+/// minijinja's recursion limit never sees the chain; dbt's Python stops at a similar depth.
+pub const MAX_DEPTH: usize = 500;
+/// The stack a chain of macro calls may use, measured from its outermost call: half of what
+/// every rendering thread gets, so that an endless recursion is a diagnostic, never an abort.
+const STACK_BUDGET: usize = super::RENDER_STACK_SIZE / 2;
+/// The start of the message of a recursion stopped by [`MAX_DEPTH`] or [`STACK_BUDGET`].
+pub const RECURSION: &str = "macro recursion too deep";
 /// Context values a macro sees from the node that called it.
 const FORWARDED: [&str; 5] = ["this", "model", "execute", "sql", "results"];
 
@@ -92,9 +101,54 @@ pub struct MacroFn {
     pub template: String,
 }
 
+thread_local! {
+    /// The macro calls in progress on this thread, and the stack address of the outermost one.
+    static DEPTH: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+/// One macro call in progress; leaving it (however the call ends) counts it off.
+struct Depth;
+
+impl Depth {
+    fn enter(name: &str) -> Result<Depth, Error> {
+        let marker = 0u8;
+        let here = std::hint::black_box(&marker) as *const u8 as usize;
+        let (depth, base) = DEPTH.with(Cell::get);
+        let base = if depth == 0 { here } else { base };
+        if depth >= MAX_DEPTH || base.abs_diff(here) > STACK_BUDGET {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "{RECURSION}: `{name}` was called {depth} macro calls deep; a recursion that never stops?"
+                ),
+            ));
+        }
+        DEPTH.with(|cell| cell.set((depth + 1, base)));
+        Ok(Depth)
+    }
+}
+
+impl Drop for Depth {
+    fn drop(&mut self) {
+        DEPTH.with(|cell| {
+            let (depth, base) = cell.get();
+            cell.set((depth.saturating_sub(1), base));
+        });
+    }
+}
+
 impl Object for MacroFn {
     fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        let _depth = Depth::enter(&self.name)?;
         let scope = scope::current();
+        // A unit test's `overrides: {macros: {name: value}}` stands in for the macro.
+        if let Some(value) = scope
+            .as_ref()
+            .and_then(|s| s.unit_test.as_ref())
+            .and_then(|u| u.macros.get(&self.name))
+        {
+            return Ok(crate::jinja::to_value(value));
+        }
         if let Some(scope) = &scope {
             scope
                 .macros

@@ -4,8 +4,13 @@
 //! `config`. Warehouse access (`run_query`, introspection) goes through the [`Warehouse`] handle,
 //! so compilation stays pure where a project does not ask the database anything.
 
+pub mod adapter_methods;
+pub mod api;
+mod builtins;
 pub mod context;
+mod functions;
 pub mod macros;
+pub mod modules;
 mod mutable;
 pub mod namespace;
 pub mod relation;
@@ -17,6 +22,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 
 use minijinja::value::Value;
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+use rayon::prelude::*;
 use serde_json::{Map, Value as Json};
 
 use crate::adapter::{Adapter, AdapterKind};
@@ -27,6 +33,10 @@ pub use self::macros::MacroDef;
 pub use self::namespace::MacroFile;
 pub use self::relation::Relation;
 pub use self::scope::{Phase, RefCall, Scope};
+
+/// The stack of every thread that renders Jinja (the command's own, rayon's and tokio's): macros
+/// recurse through the native stack, and [`macros::MAX_DEPTH`] calls must fit with room to spare.
+pub const RENDER_STACK_SIZE: usize = 64 << 20;
 
 /// A serializable Rust value as a Jinja value.
 pub fn to_value<T: serde::Serialize>(value: T) -> Value {
@@ -133,10 +143,6 @@ pub struct Jinja {
     pub ctx: Arc<RunContext>,
 }
 
-/// Macros uxt ships, available to every project; a project macro of the same name wins.
-const BUILTIN_MACROS: &str = include_str!("builtins.sql");
-pub const BUILTIN_FILE: &str = "uxt/macros/builtins.sql";
-
 /// The values a node render sees besides the globals.
 #[derive(Default)]
 pub struct NodeValues {
@@ -187,15 +193,15 @@ impl Jinja {
 
         let mut macros: BTreeMap<String, MacroDef> = BTreeMap::new();
         let mut problems = Vec::new();
-        let builtin = SourceFile {
-            path: BUILTIN_FILE.to_string(),
-            contents: Arc::from(BUILTIN_MACROS),
-        };
-        let builtin = MacroFile {
-            package: namespace::DBT_PACKAGE,
-            file: &builtin,
-        };
-        for MacroFile { package, file } in std::iter::once(&builtin).chain(macro_files.iter()) {
+        let builtins: Vec<SourceFile> = builtins::files();
+        let builtins: Vec<MacroFile> = builtins
+            .iter()
+            .map(|file| MacroFile {
+                package: namespace::DBT_PACKAGE,
+                file,
+            })
+            .collect();
+        for MacroFile { package, file } in builtins.iter().chain(macro_files.iter()) {
             let (defs, renamed) = macros::prepare(&file.path, &file.contents, package);
             let renamed = mutable::rewrite(&renamed).unwrap_or(renamed);
             for def in defs {
@@ -275,14 +281,35 @@ impl Jinja {
         env.set_loader(move |name| Ok(loaded.get(name).map(|text| text.to_string())));
         context::register(&mut env, &ctx);
         env.add_function("__uxt_mutable", mutable::wrap);
-        Ok(Jinja {
+        let jinja = Jinja {
             env,
             sources: Arc::new(sources),
             rewritten,
             macros,
             namespaces,
             ctx,
-        })
+        };
+        // Macro files are otherwise compiled on their first call: a syntax error in a macro no
+        // node calls yet would pass `parse` and fail whichever run first calls it. In an
+        // installed package it is a warning, as the package's author may not have met it.
+        let (problems, warnings): (Vec<_>, Vec<_>) = macro_files
+            .par_iter()
+            .filter_map(|file| {
+                let error = jinja.env.get_template(&file.file.path).err()?;
+                Some((file.package, jinja.diagnostic(error, Some(&file.file.path))))
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .partition(|(package, _)| *package == jinja.ctx.project_name);
+        for (_, warning) in warnings {
+            crate::ui::warn(&warning.warning_line());
+        }
+        let problems: Vec<Diagnostic> = problems.into_iter().map(|(_, problem)| problem).collect();
+        if problems.is_empty() {
+            Ok(jinja)
+        } else {
+            Err(problems)
+        }
     }
 
     /// Whether `package` defines a macro of this name.
@@ -315,6 +342,26 @@ impl Jinja {
         let ctx = self.node_context(&scope, values);
         let result = scope::with_scope(scope, || self.env.render_named_str(name, text, ctx));
         result.map_err(|error| self.diagnostic(error, None).with_source_text(name, text))
+    }
+
+    /// Evaluates one expression (a YAML value that is a lone `{{ ... }}`) to its value, with
+    /// `scope` current; `name` names the file in errors.
+    pub fn eval(
+        &self,
+        name: &str,
+        expression: &str,
+        scope: Rc<Scope>,
+    ) -> Result<Value, Diagnostic> {
+        let ctx = self.node_context(&scope, NodeValues::default());
+        let result = scope::with_scope(scope, || {
+            self.env
+                .compile_expression(expression)
+                .and_then(|compiled| compiled.eval(ctx))
+        });
+        result.map_err(|error| {
+            self.diagnostic(error, None)
+                .with_source_text(name, expression)
+        })
     }
 
     fn node_context(&self, scope: &Scope, values: NodeValues) -> Value {
@@ -351,6 +398,7 @@ impl Jinja {
                 );
                 ("uxt::jinja::unknown_macro", format!("unknown macro `{name}`"), Some(help))
             }
+            _ if detail.contains(macros::RECURSION) => ("uxt::jinja::recursion", detail.clone(), Some("make the recursion stop (a condition that turns false), or loop with `{% for %}` instead".to_string())),
             ErrorKind::UndefinedError => ("uxt::jinja::undefined", format!("undefined value: {detail}"), Some("define the variable, or guard it with `{% if x is defined %}`".to_string())),
             _ => ("uxt::jinja::render", detail.clone(), None),
         };

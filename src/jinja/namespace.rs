@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 
 use crate::project::SourceFile;
 
-/// dbt's own namespace, whose macros uxt implements in `builtins.sql`.
+/// dbt's own namespace, whose macros uxt implements in `builtins/`.
 pub const DBT_PACKAGE: &str = "dbt";
 /// The global holding every package's macros, for dispatch and package-local lookups.
 pub const PACKAGES_GLOBAL: &str = "__uxt_packages";

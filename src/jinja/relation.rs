@@ -53,7 +53,10 @@ impl Relation {
         if let Some(schema) = &self.schema {
             parts.push(quote(schema));
         }
-        parts.push(quote(&self.identifier));
+        // `without_identifier()` names the schema alone.
+        if !self.identifier.is_empty() {
+            parts.push(quote(&self.identifier));
+        }
         parts.join(".")
     }
 
@@ -90,6 +93,17 @@ impl Object for Relation {
             "is_table" => Value::from(self.kind.as_deref() == Some("table")),
             "is_view" => Value::from(self.kind.as_deref() == Some("view")),
             "is_cte" => Value::from(self.kind.as_deref() == Some("cte")),
+            "is_materialized_view" => {
+                Value::from(self.kind.as_deref() == Some("materialized_view"))
+            }
+            // DuckDB and Postgres rename and replace tables and views alike.
+            "can_be_renamed" | "can_be_replaced" => {
+                Value::from(matches!(self.kind.as_deref(), Some("table" | "view")))
+            }
+            "Table" => Value::from("table"),
+            "View" => Value::from("view"),
+            "CTE" => Value::from("cte"),
+            "MaterializedView" => Value::from("materialized_view"),
             "metadata" => crate::jinja::to_value(serde_json::json!({"type": "BaseRelation"})),
             "path" => crate::jinja::to_value(serde_json::json!({
                 "database": self.database, "schema": self.schema, "identifier": self.identifier
@@ -122,7 +136,9 @@ impl Object for Relation {
                         *slot = None;
                     }
                 }
-                let _ = kwargs.get::<Option<bool>>("identifier")?;
+                if kwargs.get::<Option<bool>>("identifier")? == Some(false) {
+                    relation.identifier.clear();
+                }
             }
             "incorporate" | "replace_path" => {
                 let path: Option<Value> = if method == "incorporate" {
@@ -155,8 +171,14 @@ impl Object for Relation {
                     relation.kind = Some(kind);
                 }
             }
+            "without_identifier" => relation.identifier.clear(),
             "render" => return Ok(Value::from(relation.render_sql())),
-            "quote" | "quote_policy" => {}
+            // uxt quotes every part of every relation, so a quoting policy changes nothing.
+            "quote" => {
+                for part in ["database", "schema", "identifier"] {
+                    let _ = kwargs.get::<Option<bool>>(part)?;
+                }
+            }
             _ => {
                 return Err(Error::new(
                     ErrorKind::UnknownMethod,

@@ -38,6 +38,24 @@ pub struct Scope {
     pub used_warehouse: Cell<bool>,
     pub is_incremental: bool,
     pub statements: RefCell<BTreeMap<String, minijinja::Value>>,
+    /// Set for a unit test's render of its model.
+    pub unit_test: Option<UnitTestOverrides>,
+}
+
+/// What a unit test changes in the render of the model it tests: `ref`, `source` and `this`
+/// name its fixtures' CTEs, and its `overrides` replace vars, env vars and macros.
+#[derive(Debug, Clone, Default)]
+pub struct UnitTestOverrides {
+    /// The unit test's unique_id and properties file, for dbt's error on a missing input.
+    pub unique_id: String,
+    pub file: String,
+    /// `ref` name -> the CTE's name (the fixture's node name).
+    pub refs: BTreeMap<String, String>,
+    /// (source, table) -> the CTE's name.
+    pub sources: BTreeMap<(String, String), String>,
+    pub vars: Map<String, Json>,
+    pub env_vars: Map<String, Json>,
+    pub macros: Map<String, Json>,
 }
 
 impl Scope {
@@ -58,7 +76,14 @@ impl Scope {
             used_warehouse: Cell::new(false),
             is_incremental,
             statements: RefCell::default(),
+            unit_test: None,
         }
+    }
+
+    /// The scope of a unit test's render of its model.
+    pub fn for_unit_test(mut self, overrides: UnitTestOverrides) -> Self {
+        self.unit_test = Some(overrides);
+        self
     }
 }
 

@@ -270,7 +270,7 @@ fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -
 }
 
 /// `models/marts/exposures.yml` -> `marts/exposures.yml`, as dbt's `path`.
-fn below_resource_folder(project: &Project, file: &str) -> String {
+pub(super) fn below_resource_folder(project: &Project, file: &str) -> String {
     let paths = &project.paths;
     let roots: BTreeSet<&String> = paths
         .model

@@ -2,9 +2,12 @@
 //! with their final config, relation names and dependencies. Missing refs and sources, and two
 //! nodes of one name, are diagnostics pointing at the file and line. No database.
 
+pub mod access;
 pub mod data_tests;
 pub mod exposures;
+mod render;
 mod resolve;
+pub mod unit_tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -38,6 +41,7 @@ pub enum ResourceType {
     Seed,
     Snapshot,
     Test,
+    UnitTest,
 }
 
 impl ResourceType {
@@ -48,6 +52,7 @@ impl ResourceType {
             ResourceType::Seed => "seed",
             ResourceType::Snapshot => "snapshot",
             ResourceType::Test => "test",
+            ResourceType::UnitTest => "unit_test",
         }
     }
 }
@@ -82,6 +87,8 @@ pub struct Node {
     pub test: Option<GenericTest>,
     /// Model-level `constraints:` entries as written.
     pub constraints: Vec<Json>,
+    /// For unit tests: the definition and its resolved inputs.
+    pub unit_test: Option<Box<unit_tests::UnitTest>>,
 }
 
 /// A generic data test as properties YAML declared it.
@@ -101,6 +108,7 @@ impl Node {
             ResourceType::Seed => "seed",
             ResourceType::Snapshot => "snapshot",
             ResourceType::Test => "test",
+            ResourceType::UnitTest => "unit",
             _ => self.config.str_of("materialized").unwrap_or("view"),
         }
     }
@@ -187,6 +195,7 @@ pub struct Manifest {
     pub macro_descriptions: BTreeMap<String, String>,
     pub docs: BTreeMap<String, DocBlock>,
     pub exposures: BTreeMap<String, exposures::Exposure>,
+    pub groups: BTreeMap<String, access::Group>,
     pub warnings: Vec<String>,
 }
 
@@ -314,7 +323,7 @@ fn stub(
         ResourceType::Model => |p| &p.models_config,
         ResourceType::Snapshot => |p| &p.snapshots_config,
         ResourceType::Test => |p| &p.tests_config,
-        ResourceType::Analysis | ResourceType::Seed => |_| &Json::Null,
+        ResourceType::Analysis | ResourceType::Seed | ResourceType::UnitTest => |_| &Json::Null,
     };
     let mut base_config = project_config(root_project, project, block, &fqn);
     let kind = match resource_type {
@@ -323,6 +332,7 @@ fn stub(
         ResourceType::Seed => "seeds",
         ResourceType::Snapshot => "snapshots",
         ResourceType::Test => "data_tests",
+        ResourceType::UnitTest => "unit_tests",
     };
     if let Some(patch) = properties.patches.get(kind).and_then(|p| p.get(&name)) {
         config::merge(&mut base_config, &patch.config);
@@ -477,6 +487,11 @@ pub fn parse(project: &Project, settings: &Settings) -> Result<Parsed, Vec<Diagn
         })
         .collect();
     let jinja = Jinja::new(ctx.clone(), &templates, &macro_files, &project.dispatch)?;
+    let rendered = projects
+        .iter()
+        .map(|p| render::yaml(p, &jinja))
+        .collect::<Result<Vec<Project>, _>>()?;
+    let projects: Vec<&Project> = rendered.iter().collect();
     let naming = Naming {
         jinja: &jinja,
         target_schema: settings.target.schema.clone(),
@@ -592,6 +607,30 @@ fn parse_nodes(
     for result in rendered {
         match result {
             Ok(mut node) => {
+                if let Some((key, expected)) = config::wrong_kind(&node.config) {
+                    let value = node
+                        .config
+                        .get(key)
+                        .map(Json::to_string)
+                        .unwrap_or_default();
+                    let line = node
+                        .raw_code
+                        .lines()
+                        .position(|line| line.contains(key))
+                        .map_or(1, |index| index + 1);
+                    problems.push(
+                        Diagnostic::new(
+                            "uxt::config::invalid",
+                            format!(
+                                "`{key}` of `{}` is {value}; it must be {expected}",
+                                node.name
+                            ),
+                        )
+                        .at_line(&node.original_file_path, node.raw_code.clone(), line)
+                        .with_help(format!("write `{key}` as {expected}")),
+                    );
+                    continue;
+                }
                 if let Err(diagnostic) = naming.apply(&mut node) {
                     problems.push(diagnostic);
                     continue;
@@ -658,16 +697,28 @@ fn parse_nodes(
         .map(|s| ((s.source_name.clone(), s.name.clone()), s.unique_id.clone()))
         .collect();
     let mut resolved: Vec<(String, Vec<String>)> = Vec::new();
+    let packages = &projects[1..];
     for node in manifest.nodes.values() {
         let file = &files[&node.unique_id];
         let mut depends = BTreeSet::new();
         for call in &node.refs {
-            match index
-                .resolve(&node.package_name, call)
-                .map(|target| &target.unique_id)
-            {
-                Some(unique_id) => {
-                    depends.insert(unique_id.clone());
+            match index.resolve(&node.package_name, call) {
+                Some(target) => {
+                    if let Some(message) =
+                        access::check_ref(&access::Referrer::of(node), target, |package| {
+                            access::restricts(packages, package)
+                        })
+                    {
+                        problems.push(pointing(
+                            Diagnostic::new("uxt::parse::access", message).with_help(format!(
+                                "make `{}` public or protected (`access:`), or put `{}` in its group",
+                                target.name, node.name
+                            )),
+                            file,
+                            ref_span(&file.contents, &call.name),
+                        ));
+                    }
+                    depends.insert(target.unique_id.clone());
                 }
                 None => {
                     let message = if disabled.contains(call.name.as_str()) {
@@ -733,6 +784,14 @@ fn parse_nodes(
             node.depends_on_nodes = depends;
         }
     }
+    match access::groups(projects) {
+        Ok(groups) => manifest.groups = groups,
+        Err(diagnostics) => problems.extend(diagnostics),
+    }
+    problems.extend(access::check_nodes(
+        manifest.nodes.values(),
+        &manifest.groups,
+    ));
     let mut tests: Result<Vec<Node>, Vec<Diagnostic>> = Ok(Vec::new());
     for project in projects {
         match (&mut tests, generic_tests(project, &manifest)) {
@@ -758,6 +817,19 @@ fn parse_nodes(
         }
         Err(diagnostics) => problems.extend(diagnostics),
     }
+    // Unit tests resolve their model and inputs once every node and source is known.
+    match unit_tests::nodes(project, &manifest) {
+        Ok(tests) => {
+            for test in tests {
+                if test.config.bool_of("enabled") == Some(false) {
+                    manifest.disabled.insert(test.unique_id.clone(), test);
+                } else {
+                    manifest.nodes.insert(test.unique_id.clone(), test);
+                }
+            }
+        }
+        Err(diagnostics) => problems.extend(diagnostics),
+    }
     match exposures::resolve(
         project,
         &properties.exposures,
@@ -769,6 +841,9 @@ fn parse_nodes(
             manifest.warnings.extend(resolved.warnings);
         }
         Err(diagnostics) => problems.extend(diagnostics),
+    }
+    for warning in properties_warnings(projects, &manifest) {
+        manifest.warnings.push(warning.warning_line());
     }
     for node in manifest.nodes.values() {
         for warning in config::unknown_keys(&node.config) {
@@ -784,6 +859,66 @@ fn parse_nodes(
     } else {
         Err(problems)
     }
+}
+
+/// What properties files say that has no effect: unknown keys, and entries for a model, seed,
+/// snapshot or analysis that does not exist (dbt warns of the latter too).
+fn properties_warnings(projects: &[&Project], manifest: &Manifest) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    let existing: BTreeSet<(&str, &str, &str)> = manifest
+        .nodes
+        .values()
+        .chain(manifest.disabled.values())
+        .map(|node| {
+            (
+                node.package_name.as_str(),
+                node.resource_type.as_str(),
+                node.name.as_str(),
+            )
+        })
+        .collect();
+    for project in projects {
+        warnings.extend(project.properties.warnings.iter().cloned());
+        for (section, patches) in &project.properties.patches {
+            let kind = match section.as_str() {
+                "models" => "model",
+                "seeds" => "seed",
+                "snapshots" => "snapshot",
+                _ => "analysis",
+            };
+            for patch in patches.values() {
+                if existing.contains(&(project.name.as_str(), kind, patch.name.as_str())) {
+                    continue;
+                }
+                let names = existing
+                    .iter()
+                    .filter(|(package, other, _)| *package == project.name && *other == kind)
+                    .map(|(_, _, name)| *name);
+                let help = match closest(&patch.name, names) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!("add the {kind}, or remove this entry"),
+                };
+                let warning = Diagnostic::new(
+                    "uxt::properties::no_such_node",
+                    format!(
+                        "`{section}:` describes `{}`, but there is no {kind} of that name; the entry is ignored",
+                        patch.name
+                    ),
+                )
+                .with_help(help);
+                let file = project
+                    .files
+                    .properties
+                    .iter()
+                    .find(|file| file.path == patch.file);
+                warnings.push(match file {
+                    Some(file) => warning.at_line(&file.path, file.contents.clone(), patch.line),
+                    None => warning.in_file(&patch.file),
+                });
+            }
+        }
+    }
+    warnings
 }
 
 static SNAPSHOT_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
@@ -876,6 +1011,7 @@ fn seed_node(root: &Project, project: &Project, properties: &Properties, file_pa
         tests: patch.map(|p| p.tests.clone()).unwrap_or_default(),
         test: None,
         constraints: Vec::new(),
+        unit_test: None,
         package_name: project.name.clone(),
         name,
     }
@@ -999,9 +1135,30 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
             let name = data_tests::test_name(&decl, &target);
             let mut depends = vec![attached.clone()];
             let mut to = None;
+            // As in dbt, a generic test is in the group of the node it tests.
+            let group = manifest
+                .nodes
+                .get(&attached)
+                .and_then(access::group_of)
+                .map(str::to_string);
             if let Some(text) = decl.kwargs.get("to").and_then(Json::as_str) {
                 let found = if let Some(c) = TO_REF.captures(text) {
-                    by_name.get(&c[1]).map(|n| n.unique_id.clone())
+                    by_name.get(&c[1]).map(|referenced| {
+                        let test_id = data_tests::unique_id(&project.name, &decl, &target);
+                        let referrer = access::Referrer {
+                            unique_id: &test_id,
+                            package_name: &project.name,
+                            group: group.as_deref(),
+                        };
+                        if let Some(message) = access::check_ref(&referrer, referenced, |_| false) {
+                            problems.push(
+                                Diagnostic::new("uxt::parse::access", message)
+                                    .in_file(&file)
+                                    .with_help(format!("make `{}` public or protected (`access:`), or test from its group", referenced.name)),
+                            );
+                        }
+                        referenced.unique_id.clone()
+                    })
                 } else if let Some(c) = TO_SOURCE.captures(text) {
                     Some(format!("source.{}.{}.{}", project.name, &c[1], &c[2]))
                         .filter(|id| manifest.sources.contains_key(id))
@@ -1026,6 +1183,11 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
             let mut config =
                 config::from_hierarchy(&project.tests_config, std::slice::from_ref(&project.name));
             config::merge(&mut config, &decl.config);
+            if let Some(group) = &group {
+                config
+                    .entry("group")
+                    .or_insert_with(|| Json::from(group.clone()));
+            }
             config
                 .entry("schema")
                 .or_insert_with(|| Json::from("dbt_test__audit"));
@@ -1066,6 +1228,7 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
                 alias: String::new(),
                 tests: Vec::new(),
                 constraints: Vec::new(),
+                unit_test: None,
                 package_name: project.name.clone(),
                 test: Some(GenericTest {
                     metadata_kwargs: data_tests::test_metadata_kwargs(&decl, &target),
@@ -1136,6 +1299,7 @@ fn render_stub(
         tests: patch.map(|p| p.tests.clone()).unwrap_or_default(),
         test: None,
         constraints: patch.map(|p| p.constraints.clone()).unwrap_or_default(),
+        unit_test: None,
     };
     if node.resource_type == ResourceType::Test {
         node.config

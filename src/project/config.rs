@@ -211,6 +211,34 @@ pub fn unknown_keys(config: &Map<String, Value>) -> Vec<String> {
         .collect()
 }
 
+/// A config value of the wrong kind (`materialized=5`), which would otherwise fall back to the
+/// default without a word: the key and what it must be.
+pub fn wrong_kind(config: &Map<String, Value>) -> Option<(&'static str, &'static str)> {
+    type Check = (&'static str, &'static str, fn(&Value) -> bool);
+    let text: fn(&Value) -> bool = |value| matches!(value, Value::String(_) | Value::Null);
+    let flag: fn(&Value) -> bool = |value| match value {
+        Value::Bool(_) | Value::Null => true,
+        Value::String(text) => matches!(text.to_ascii_lowercase().as_str(), "true" | "false"),
+        _ => false,
+    };
+    let checks: [Check; 6] = [
+        (
+            "materialized",
+            "the name of a materialization, such as `table`",
+            text,
+        ),
+        ("schema", "a schema name", text),
+        ("alias", "a relation name", text),
+        ("database", "a database name", text),
+        ("enabled", "`true` or `false`", flag),
+        ("full_refresh", "`true` or `false`", flag),
+    ];
+    checks
+        .into_iter()
+        .find(|(key, _, valid)| config.get(*key).is_some_and(|value| !valid(value)))
+        .map(|(key, expected, _)| (key, expected))
+}
+
 /// Typed reads of a merged config.
 pub trait ConfigExt {
     fn str_of(&self, key: &str) -> Option<&str>;

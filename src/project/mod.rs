@@ -7,6 +7,7 @@ pub mod exposures;
 pub mod packages;
 pub mod profile;
 pub mod properties;
+pub mod unit_tests;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -65,6 +66,26 @@ const PROJECT_KEYS: &[&str] = &[
     "query-comment",
     "restrict-access",
     "simulation",
+    // dbt Cloud's CLI reads it; dbt itself, like uxt, has no use for it.
+    "dbt-cloud",
+    // YAML anchors to reuse, which the YAML reader has already resolved.
+    "anchors",
+    "analyses",
+    "functions",
+    "function-paths",
+];
+
+/// Keys dbt accepts that uxt reads but does not act on yet: each draws a warning naming it.
+const UNUSED_PROJECT_KEYS: &[(&str, &str)] = &[
+    ("analyses", "analyses keep their default configs"),
+    ("functions", "uxt does not build user-defined functions"),
+    (
+        "function-paths",
+        "uxt does not build user-defined functions",
+    ),
+    ("metrics", "uxt has no semantic layer"),
+    ("semantic-models", "uxt has no semantic layer"),
+    ("saved-queries", "uxt has no semantic layer"),
 ];
 
 /// A text file of the project, named by its path relative to the project root with `/`.
@@ -99,6 +120,8 @@ pub struct Files {
     pub docs: Vec<SourceFile>,
     /// CSV seeds: paths only, their contents are streamed when loaded.
     pub seeds: Vec<String>,
+    /// Unit test fixture files (`<test-path>/fixtures/*.csv` and `*.sql`), as dbt reads them.
+    pub fixtures: Vec<SourceFile>,
     pub selectors: Option<SourceFile>,
 }
 
@@ -129,6 +152,9 @@ pub struct Project {
     /// The project file's `exposures:` block (`+enabled`, `+tags`, `+meta` by folder).
     pub exposures_config: Value,
     pub dispatch: Value,
+    /// `restrict-access`: whether other projects may `ref` this one's protected models and
+    /// private models of a group they share (dbt's default: they may).
+    pub restrict_access: bool,
     /// `require-dbt-version`, checked by [`load`] against the dbt version uxt behaves as.
     pub require_dbt_version: Value,
     /// The `simulation:` block, when the project file holds one.
@@ -263,6 +289,13 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
             problems.push(diagnostic);
         }
     }
+    for (key, why) in UNUSED_PROJECT_KEYS {
+        if settings.get(*key).is_some_and(|value| !value.is_null()) {
+            crate::ui::warn(&format!(
+                "`{key}` in `{file_name}` is accepted as dbt accepts it, but not used: {why}"
+            ));
+        }
+    }
     let name = match settings.get("name").and_then(Value::as_str) {
         Some(name) => name.to_string(),
         None => {
@@ -335,6 +368,8 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         tests_config,
         exposures_config: take("exposures"),
         dispatch: take("dispatch"),
+        restrict_access: yaml::scalar_string(&take("restrict-access"))
+            .is_some_and(|v| v.eq_ignore_ascii_case("true")),
         require_dbt_version: take("require-dbt-version"),
         simulation: take("simulation"),
         simulation_file: None,
@@ -376,6 +411,7 @@ enum Kind {
     Macro,
     Snapshot,
     Test,
+    Fixture,
     Seed,
     Docs,
 }
@@ -418,6 +454,13 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
                     .unwrap_or(entry.path())
                     .to_string_lossy()
                     .replace('\\', "/");
+                // `<test-path>/fixtures/` holds unit test fixtures, not singular tests.
+                let kind =
+                    if kind == Kind::Test && relative.starts_with(&format!("{dir}/fixtures/")) {
+                        Kind::Fixture
+                    } else {
+                        kind
+                    };
                 wanted.push((entry.into_path(), relative, kind));
             }
         }
@@ -437,6 +480,7 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
             let keep = match kind {
                 Kind::Docs => extension == "md",
                 Kind::Seed => extension == "csv" || is_yaml,
+                Kind::Fixture => extension == "csv" || extension == "sql",
                 _ => extension == "sql" || is_yaml,
             };
             if !keep {
@@ -501,6 +545,7 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
                 files.macros.push(file)
             }
             Kind::Test => files.tests.push(file),
+            Kind::Fixture => files.fixtures.push(file),
             Kind::Seed => files.seeds.push(file.path),
             Kind::Docs => files.docs.push(file),
         }

@@ -169,16 +169,42 @@ pub fn find(
     }
     for dir in &candidates {
         let path = dir.join("profiles.yml");
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            let display = path
-                .strip_prefix(root)
-                .map_or_else(|_| path.display().to_string(), |p| p.display().to_string());
-            return Ok(ProfilesFile {
-                path,
-                display,
-                source: std::sync::Arc::from(text),
-            });
-        }
+        let display = path
+            .strip_prefix(root)
+            .map_or_else(|_| path.display().to_string(), |p| p.display().to_string());
+        // Only a file that is not there moves the search on: one that exists but cannot be
+        // read must never send the run to another profile's warehouse.
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error) => {
+                return Err(Diagnostic::new(
+                    "uxt::profile::unreadable",
+                    format!("cannot read `{display}`: {error}"),
+                )
+                .in_file(display)
+                .with_help("make the file readable (or pass `--profiles-dir` to use another)"));
+            }
+        };
+        let text = String::from_utf8(bytes).map_err(|error| {
+            let at = error.utf8_error().valid_up_to();
+            let bytes = error.as_bytes();
+            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            Diagnostic::new(
+                "uxt::profile::encoding",
+                format!(
+                    "`{display}` is not UTF-8 text: byte {} on line {line} is not",
+                    at + 1
+                ),
+            )
+            .in_file(display.clone())
+            .with_help("save the file as UTF-8")
+        })?;
+        return Ok(ProfilesFile {
+            path,
+            display,
+            source: std::sync::Arc::from(text),
+        });
     }
     let searched: Vec<String> = candidates
         .iter()
@@ -202,8 +228,8 @@ pub fn resolve(
     target_name: Option<&str>,
     render: &dyn Fn(&str) -> Result<String, String>,
 ) -> Result<Target, Diagnostic> {
-    let at = |needle: &str| crate::project::properties::line_of(&file.source, needle, 0);
-    let document = yaml::parse(&file.display, &file.source)?;
+    let located = yaml::parse_located(&file.display, &file.source)?;
+    let document = located.to_json();
     let Some(profile) = document.get(profile_name).and_then(Value::as_object) else {
         let names: Vec<&str> = document
             .as_object()
@@ -239,6 +265,7 @@ pub fn resolve(
         .or(default_target)
         .or_else(|| outputs.keys().next().cloned())
         .unwrap_or_default();
+    let profile_node = located.get(profile_name);
     let Some(output) = outputs.get(&name).and_then(Value::as_object) else {
         let mut diagnostic = Diagnostic::new(
             "uxt::profile::unknown_target",
@@ -247,7 +274,7 @@ pub fn resolve(
         .at_line(
             &file.display,
             file.source.clone(),
-            at(&format!("{profile_name}:")),
+            key_line(&located, profile_name),
         );
         if let Some(near) = closest(&name, outputs.keys().map(String::as_str)) {
             diagnostic = diagnostic.with_help(format!("did you mean `{near}`?"));
@@ -258,6 +285,20 @@ pub fn resolve(
         }
         return Err(diagnostic);
     };
+    // Lines of the chosen target's keys, so that a problem points into this target, not at
+    // the first target that has a key of that name.
+    let target_node = profile_node
+        .and_then(|node| node.get("outputs"))
+        .and_then(|outputs| outputs.get(&name));
+    let target_line = profile_node
+        .and_then(|node| node.get("outputs"))
+        .map_or(1, |outputs| key_line(outputs, &name));
+    let at = |key: &str| {
+        target_node
+            .map(|node| key_line(node, key.trim_end_matches(':')))
+            .filter(|&line| line > 1)
+            .unwrap_or(target_line)
+    };
     let mut values = BTreeMap::new();
     for (key, value) in output {
         let rendered = match value {
@@ -267,8 +308,12 @@ pub fn resolve(
                         "uxt::profile::render",
                         format!("cannot render `{key}` of target `{name}`: {message}"),
                     )
-                    .at_line(&file.display, file.source.clone(), at(&format!("{key}:")))
-                    .with_help("set the environment variable, or give `env_var()` a default")
+                    .at_line(&file.display, file.source.clone(), at(key))
+                    .with_help(if message.contains("is not set") {
+                        "set the environment variable, or give `env_var()` a default"
+                    } else {
+                        "fix the Jinja of this value: `{{ env_var('NAME', 'default') }}`"
+                    })
                 })?,
             Value::String(text) => text.clone(),
             Value::Null => continue,
@@ -281,7 +326,7 @@ pub fn resolve(
             "uxt::profile::missing_key",
             format!("target `{name}` of profile `{profile_name}` has no `{key}`"),
         )
-        .at_line(&file.display, file.source.clone(), at(&format!("{name}:")))
+        .at_line(&file.display, file.source.clone(), target_line)
         .with_help(format!("add `{key}:` to the target"))
     };
     let number = |key: &str, default: u64| -> Result<u64, Diagnostic> {
@@ -292,16 +337,13 @@ pub fn resolve(
                     "uxt::profile::invalid",
                     format!("`{key}` of target `{name}` must be a whole number, not `{text}`"),
                 )
-                .at_line(
-                    &file.display,
-                    file.source.clone(),
-                    at(&format!("{key}:")),
-                )
+                .at_line(&file.display, file.source.clone(), at(key))
             }),
         }
     };
     let threads = number("threads", 1)?.max(1) as usize;
     let kind_name = values.get("type").cloned().ok_or_else(|| missing("type"))?;
+    check_keys(&kind_name, output, file, &at)?;
     let (kind, default_schema) = match kind_name.as_str() {
         "duckdb" => {
             let settings = output
@@ -355,7 +397,7 @@ pub fn resolve(
                             "`sslmode` of target `{name}` is `{mode}`, which libpq does not know"
                         ),
                     )
-                    .at_line(&file.display, file.source.clone(), at("sslmode:"))
+                    .at_line(&file.display, file.source.clone(), at("sslmode"))
                     .with_help(format!("use one of {}", SslMode::NAMES.join(", ")))
                 })?,
             };
@@ -368,7 +410,7 @@ pub fn resolve(
                         sslmode.name()
                     ),
                 )
-                .at_line(&file.display, file.source.clone(), at("sslmode:"))
+                .at_line(&file.display, file.source.clone(), at("sslmode"))
                 .with_help("set `sslmode: verify-full`, or give `sslrootcert` a certificate file"));
             }
             (
@@ -409,7 +451,7 @@ pub fn resolve(
                 "uxt::profile::unknown_type",
                 format!("target `{name}` has `type: {other}`, which uxt has no adapter for"),
             )
-            .at_line(&file.display, file.source.clone(), at("type:"))
+            .at_line(&file.display, file.source.clone(), at("type"))
             .with_help("use `type: duckdb` or `type: postgres`"));
         }
     };
@@ -423,6 +465,119 @@ pub fn resolve(
         kind,
         name,
     })
+}
+
+/// The keys of a target that uxt reads, per adapter type, after dbt's own (`type`, `threads`,
+/// `schema`, `database`).
+const DUCKDB_KEYS: &[&str] = &["path", "extensions", "settings"];
+const POSTGRES_KEYS: &[&str] = &[
+    "host",
+    "port",
+    "user",
+    "password",
+    "pass",
+    "dbname",
+    "database",
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "search_path",
+    "role",
+    "keepalives_idle",
+    "connect_timeout",
+    "retries",
+    "application_name",
+];
+/// Keys dbt-duckdb and dbt-postgres accept that uxt does not act on: a warning says so.
+const DUCKDB_IGNORED: &[&str] = &[
+    "database",
+    "config_options",
+    "secrets",
+    "external_root",
+    "use_credential_provider",
+    "attach",
+    "filesystems",
+    "remote",
+    "plugins",
+    "disable_transactions",
+    "keep_open",
+    "module_paths",
+    "retries",
+    "flights",
+    "is_ducklake",
+    "motherduck_token",
+];
+const POSTGRES_IGNORED: &[&str] = &["autocommit"];
+
+/// Refuses a key no adapter knows (a misspelt `path:` would send the run to the default
+/// database) and warns of keys the adapter's dbt plugin knows but uxt ignores.
+fn check_keys(
+    kind: &str,
+    output: &serde_json::Map<String, Value>,
+    file: &ProfilesFile,
+    line_of: &dyn Fn(&str) -> usize,
+) -> Result<(), Diagnostic> {
+    let (used, ignored) = match kind {
+        "duckdb" => (DUCKDB_KEYS, DUCKDB_IGNORED),
+        "postgres" => (POSTGRES_KEYS, POSTGRES_IGNORED),
+        _ => return Ok(()),
+    };
+    let common = ["type", "threads", "schema"];
+    for key in output.keys() {
+        let key = key.as_str();
+        if common.contains(&key) || used.contains(&key) {
+            continue;
+        }
+        let line = line_of(key);
+        // dbt-duckdb's `database` is the file's stem, which uxt uses already.
+        let stem = output
+            .get("path")
+            .and_then(Value::as_str)
+            .and_then(|path| std::path::Path::new(path).file_stem())
+            .map(|stem| stem.to_string_lossy().into_owned());
+        if kind == "duckdb"
+            && key == "database"
+            && output.get(key).and_then(Value::as_str) == stem.as_deref()
+        {
+            continue;
+        }
+        if ignored.contains(&key) {
+            crate::ui::warn(&format!(
+                "`{key}` of a {kind} target is not supported by uxt and is ignored ({}:{line})",
+                file.display
+            ));
+            continue;
+        }
+        let known = common.iter().chain(used).chain(ignored).copied();
+        let help = match closest(key, known) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!(
+                "a {kind} target takes {}",
+                common
+                    .iter()
+                    .chain(used)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        return Err(Diagnostic::new(
+            "uxt::profile::unknown_key",
+            format!("unknown key `{key}` in a {kind} target"),
+        )
+        .at_line(&file.display, file.source.clone(), line)
+        .with_help(help));
+    }
+    Ok(())
+}
+
+/// The line of `key` in a mapping, else the mapping's own line.
+fn key_line(node: &yaml::Located, key: &str) -> usize {
+    node.entries()
+        .iter()
+        .find(|(k, _)| k.name == key)
+        .map_or(node.line.max(1), |(k, _)| k.line.max(1))
 }
 
 impl Target {

@@ -90,6 +90,17 @@ pub struct DocBlock {
     pub block_contents: String,
 }
 
+/// A `groups:` entry: who owns the models configured with `group: <name>`.
+#[derive(Debug, Clone, Default)]
+pub struct GroupDef {
+    pub name: String,
+    pub file: String,
+    pub line: usize,
+    pub owner: Map<String, Value>,
+    pub description: Option<String>,
+    pub config: Map<String, Value>,
+}
+
 /// Everything the properties files of a project say.
 #[derive(Debug, Clone, Default)]
 pub struct Properties {
@@ -98,8 +109,12 @@ pub struct Properties {
     pub sources: Vec<SourceDef>,
     pub docs: BTreeMap<String, DocBlock>,
     pub exposures: Vec<super::exposures::ExposureDef>,
+    pub unit_tests: Vec<super::unit_tests::UnitTestDef>,
+    pub groups: Vec<GroupDef>,
     /// Macro descriptions: name -> description.
     pub macros: BTreeMap<String, String>,
+    /// Keys uxt does not know (a misspelt `descripton:`), with their file and line.
+    pub warnings: Vec<Diagnostic>,
 }
 
 const RESOURCE_KEYS: [&str; 4] = ["models", "seeds", "snapshots", "analyses"];
@@ -118,6 +133,80 @@ const TOP_KEYS: &[&str] = &[
     "groups",
     "unit_tests",
     "data_tests",
+];
+
+/// The keys of an entry that dbt's property schemas define; anything else draws a warning, as
+/// dbt's "custom key" deprecation does, since a misspelt key is silently without effect.
+const NODE_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "docs",
+    "config",
+    "meta",
+    "tags",
+    "columns",
+    "tests",
+    "data_tests",
+    "constraints",
+    "access",
+    "group",
+    "latest_version",
+    "versions",
+    "deprecation_date",
+    "time_spine",
+    "relation",
+    "arguments",
+];
+const COLUMN_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "data_type",
+    "meta",
+    "tags",
+    "quote",
+    "tests",
+    "data_tests",
+    "constraints",
+    "config",
+    "policy_tags",
+    "granularity",
+    "docs",
+];
+const SOURCE_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "database",
+    "schema",
+    "loader",
+    "loaded_at_field",
+    "loaded_at_query",
+    "meta",
+    "tags",
+    "config",
+    "overrides",
+    "freshness",
+    "quoting",
+    "tables",
+    "docs",
+    "event_time",
+];
+const SOURCE_TABLE_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "identifier",
+    "loaded_at_field",
+    "loaded_at_query",
+    "meta",
+    "tags",
+    "config",
+    "tests",
+    "data_tests",
+    "columns",
+    "quoting",
+    "freshness",
+    "external",
+    "docs",
+    "event_time",
 ];
 
 static DOCS_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
@@ -158,10 +247,16 @@ pub fn read(
             problems.push(diagnostic);
             continue;
         }
-        // Exposures are read again with positions; most files have none to read.
+        // Exposures and unit tests are read again with positions; most files have none.
         if file.contents.contains("exposures:") {
             match super::exposures::read(file) {
                 Ok(exposures) => properties.exposures.extend(exposures),
+                Err(mut found) => problems.append(&mut found),
+            }
+        }
+        if file.contents.contains("unit_tests:") {
+            match super::unit_tests::read(file) {
+                Ok(tests) => properties.unit_tests.extend(tests),
                 Err(mut found) => problems.append(&mut found),
             }
         }
@@ -232,9 +327,11 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
         }
     }
     let names = NameLines::new(&file.contents);
+    let places = Places::new(file);
     for resource in RESOURCE_KEYS {
-        for entry in list(&top, resource, file)? {
-            let patch = read_patch(entry, file, &names)?;
+        for (index, entry) in list(&top, resource, file)?.into_iter().enumerate() {
+            let at = [Step::Key(resource), Step::Index(index)];
+            let patch = read_patch(entry, file, &names, &places, &at, &mut properties.warnings)?;
             let by_name = properties.patches.entry(resource.to_string()).or_default();
             if let Some(previous) = by_name.get(&patch.name) {
                 return Err(Diagnostic::new(
@@ -250,8 +347,13 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
             by_name.insert(patch.name.clone(), patch);
         }
     }
-    for entry in list(&top, "sources", file)? {
-        properties.sources.push(read_source(entry, file, &names)?);
+    for (index, entry) in list(&top, "sources", file)?.into_iter().enumerate() {
+        let at = [Step::Key("sources"), Step::Index(index)];
+        let source = read_source(entry, file, &names, &places, &at, &mut properties.warnings)?;
+        properties.sources.push(source);
+    }
+    for entry in list(&top, "groups", file)? {
+        properties.groups.push(read_group(entry, file, &names)?);
     }
     for entry in list(&top, "macros", file)? {
         if let (Some(name), Some(description)) = (
@@ -343,53 +445,144 @@ fn object(entry: &Map<String, Value>, key: &str) -> Map<String, Value> {
         .unwrap_or_default()
 }
 
-fn tests_of(entry: &Map<String, Value>) -> Vec<Value> {
+fn tests_of(
+    entry: &Map<String, Value>,
+    places: &Places,
+    at: &[Step],
+) -> Result<Vec<Value>, Diagnostic> {
     let mut tests = Vec::new();
     for key in ["data_tests", "tests"] {
-        if let Some(Value::Array(items)) = entry.get(key) {
-            tests.extend(items.iter().cloned());
+        match entry.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) => tests.extend(items.iter().cloned()),
+            Some(other) => {
+                return Err(places.invalid(
+                    &[at, &[Step::Key(key)]].concat(),
+                    format!("`{key}:` must be a list of tests, not {}", kind_of(other)),
+                    format!("write `{key}: [unique, not_null]`, or one test a line under `{key}:` each starting with `- `"),
+                ));
+            }
         }
     }
-    tests
+    Ok(tests)
+}
+
+/// The mappings of a list under `key` (`columns:`, `tables:`); anything else is an error, since
+/// skipping it would drop the columns' tests without a word.
+fn mappings<'a>(
+    entry: &'a Map<String, Value>,
+    key: &str,
+    what: &str,
+    places: &Places,
+    at: &[Step],
+) -> Result<Vec<&'a Map<String, Value>>, Diagnostic> {
+    let help = format!("write one {what} a line under `{key}:`, each starting with `- name: `");
+    match entry.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                item.as_object().ok_or_else(|| {
+                    places.invalid(
+                        &[at, &[Step::Key(key), Step::Index(index)]].concat(),
+                        format!(
+                            "each entry under `{key}:` must be a mapping with a `name:`, not {}",
+                            kind_of(item)
+                        ),
+                        help.clone(),
+                    )
+                })
+            })
+            .collect(),
+        Some(other) => Err(places.invalid(
+            &[at, &[Step::Key(key)]].concat(),
+            format!("`{key}:` must be a list of {what}s, not {}", kind_of(other)),
+            help,
+        )),
+    }
+}
+
+/// What kind of YAML value this is, for messages.
+fn kind_of(value: &Value) -> String {
+    match value {
+        Value::Null => "nothing".to_string(),
+        Value::Bool(flag) => format!("`{flag}`"),
+        Value::Number(number) => format!("`{number}`"),
+        Value::String(text) => format!("the text `{text}`"),
+        Value::Array(_) => "a list".to_string(),
+        Value::Object(_) => "a mapping".to_string(),
+    }
+}
+
+/// Warns of keys outside `known`, with a "did you mean" when one is close.
+fn unknown_keys(
+    entry: &Map<String, Value>,
+    known: &[&str],
+    what: &str,
+    places: &Places,
+    at: &[Step],
+    warnings: &mut Vec<Diagnostic>,
+) {
+    for key in entry.keys().filter(|key| !known.contains(&key.as_str())) {
+        let mut warning = Diagnostic::new(
+            "uxt::properties::unknown_key",
+            format!("unknown key `{key}` in {what}; it is ignored"),
+        );
+        if let Some(near) = crate::diagnostic::closest(key, known.iter().copied()) {
+            warning = warning.with_help(format!("did you mean `{near}`?"));
+        }
+        warnings.push(places.locate(warning, &[at, &[Step::Key(key)]].concat()));
+    }
 }
 
 fn columns_of(
     entry: &Map<String, Value>,
     file: &SourceFile,
+    places: &Places,
+    at: &[Step],
+    warnings: &mut Vec<Diagnostic>,
 ) -> Result<IndexMap<String, ColumnDef>, Diagnostic> {
     let mut columns = IndexMap::new();
-    if let Some(Value::Array(items)) = entry.get("columns") {
-        for item in items {
-            let Some(column) = item.as_object() else {
-                continue;
-            };
-            let name = name_of(column, file, "column")?;
-            let mut meta = object(column, "meta");
-            meta.extend(
-                column
-                    .get("config")
-                    .and_then(|c| c.get("meta"))
-                    .and_then(Value::as_object)
-                    .cloned()
-                    .unwrap_or_default(),
-            );
-            columns.insert(
-                name.clone(),
-                ColumnDef {
-                    name,
-                    description: text(column, "description"),
-                    data_type: column
-                        .get("data_type")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                    meta,
-                    tags: yaml::string_list(column.get("tags").unwrap_or(&Value::Null)),
-                    quote: column.get("quote").and_then(Value::as_bool),
-                    constraints: list_of(column, "constraints"),
-                    tests: tests_of(column),
-                },
-            );
-        }
+    for (index, column) in mappings(entry, "columns", "column", places, at)?
+        .into_iter()
+        .enumerate()
+    {
+        let at = [at, &[Step::Key("columns"), Step::Index(index)]].concat();
+        let name = name_of(column, file, "column")?;
+        unknown_keys(
+            column,
+            COLUMN_KEYS,
+            &format!("column `{name}`"),
+            places,
+            &at,
+            warnings,
+        );
+        let mut meta = object(column, "meta");
+        meta.extend(
+            column
+                .get("config")
+                .and_then(|c| c.get("meta"))
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
+        );
+        columns.insert(
+            name.clone(),
+            ColumnDef {
+                name,
+                description: text(column, "description"),
+                data_type: column
+                    .get("data_type")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                meta,
+                tags: yaml::string_list(column.get("tags").unwrap_or(&Value::Null)),
+                quote: column.get("quote").and_then(Value::as_bool),
+                constraints: list_of(column, "constraints"),
+                tests: tests_of(column, places, &at)?,
+            },
+        );
     }
     Ok(columns)
 }
@@ -398,10 +591,15 @@ fn read_patch(
     entry: &Map<String, Value>,
     file: &SourceFile,
     names: &NameLines,
+    places: &Places,
+    at: &[Step],
+    warnings: &mut Vec<Diagnostic>,
 ) -> Result<Patch, Diagnostic> {
     let name = name_of(entry, file, "resource")?;
+    unknown_keys(entry, NODE_KEYS, &format!("`{name}`"), places, at, warnings);
     let mut config = object(entry, "config");
-    for key in ["meta", "docs", "tags"] {
+    // dbt reads a model's top-level `access` and `group` as config.
+    for key in ["meta", "docs", "tags", "access", "group"] {
         if let Some(value) = entry.get(key) {
             config
                 .entry(key.to_string())
@@ -411,8 +609,8 @@ fn read_patch(
     Ok(Patch {
         line: names.line(&file.contents, &name),
         description: text(entry, "description"),
-        columns: columns_of(entry, file)?,
-        tests: tests_of(entry),
+        columns: columns_of(entry, file, places, at, warnings)?,
+        tests: tests_of(entry, places, at)?,
         meta: object(entry, "meta"),
         docs: object(entry, "docs"),
         relation: entry
@@ -426,38 +624,85 @@ fn read_patch(
     })
 }
 
+fn read_group(
+    entry: &Map<String, Value>,
+    file: &SourceFile,
+    names: &NameLines,
+) -> Result<GroupDef, Diagnostic> {
+    let name = name_of(entry, file, "group")?;
+    let line = names.line(&file.contents, &name);
+    let owner = object(entry, "owner");
+    if !["name", "email"].iter().any(|k| owner.contains_key(*k)) {
+        return Err(Diagnostic::new(
+            "uxt::properties::group_owner",
+            format!("group `{name}`: Group owner must have at least one of 'name' or 'email'."),
+        )
+        .at_line(&file.path, file.contents.clone(), line)
+        .with_help("add `owner: {name: <team>}` or `owner: {email: <address>}`"));
+    }
+    Ok(GroupDef {
+        description: entry
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        config: object(entry, "config"),
+        file: file.path.clone(),
+        owner,
+        line,
+        name,
+    })
+}
+
 fn read_source(
     entry: &Map<String, Value>,
     file: &SourceFile,
     names: &NameLines,
+    places: &Places,
+    at: &[Step],
+    warnings: &mut Vec<Diagnostic>,
 ) -> Result<SourceDef, Diagnostic> {
     let name = name_of(entry, file, "source")?;
+    unknown_keys(
+        entry,
+        SOURCE_KEYS,
+        &format!("source `{name}`"),
+        places,
+        at,
+        warnings,
+    );
     let mut tables = Vec::new();
-    if let Some(Value::Array(items)) = entry.get("tables") {
-        for item in items {
-            let Some(table) = item.as_object() else {
-                continue;
-            };
-            let table_name = name_of(table, file, "source table")?;
-            tables.push(SourceTable {
-                identifier: table
-                    .get("identifier")
-                    .and_then(yaml::scalar_string)
-                    .unwrap_or_else(|| table_name.clone()),
-                description: text(table, "description"),
-                columns: columns_of(table, file)?,
-                loaded_at_field: table
-                    .get("loaded_at_field")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                meta: object(table, "meta"),
-                tags: yaml::string_list(table.get("tags").unwrap_or(&Value::Null)),
-                tests: tests_of(table),
-                quoting: object(table, "quoting"),
-                freshness: table.get("freshness").cloned().unwrap_or(Value::Null),
-                name: table_name,
-            });
-        }
+    for (index, table) in mappings(entry, "tables", "table", places, at)?
+        .into_iter()
+        .enumerate()
+    {
+        let at = [at, &[Step::Key("tables"), Step::Index(index)]].concat();
+        let table_name = name_of(table, file, "source table")?;
+        unknown_keys(
+            table,
+            SOURCE_TABLE_KEYS,
+            &format!("source table `{name}.{table_name}`"),
+            places,
+            &at,
+            warnings,
+        );
+        tables.push(SourceTable {
+            identifier: table
+                .get("identifier")
+                .and_then(yaml::scalar_string)
+                .unwrap_or_else(|| table_name.clone()),
+            description: text(table, "description"),
+            columns: columns_of(table, file, places, &at, warnings)?,
+            loaded_at_field: table
+                .get("loaded_at_field")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            meta: object(table, "meta"),
+            tags: yaml::string_list(table.get("tags").unwrap_or(&Value::Null)),
+            tests: tests_of(table, places, &at)?,
+            quoting: object(table, "quoting"),
+            freshness: table.get("freshness").cloned().unwrap_or(Value::Null),
+            name: table_name,
+        });
     }
     Ok(SourceDef {
         line: names.line(&file.contents, &name),
@@ -482,6 +727,67 @@ fn read_source(
         name,
         declared_by_uxt: false,
     })
+}
+
+/// One step of the way to a node of a properties file: a mapping key or a list index.
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Lines of a file's nodes, for problems found in YAML that parsed: the file is parsed again
+/// with positions on the first problem only, so files without problems cost nothing more.
+struct Places<'a> {
+    file: &'a SourceFile,
+    tree: std::cell::OnceCell<Option<yaml::Located>>,
+}
+
+impl<'a> Places<'a> {
+    fn new(file: &'a SourceFile) -> Self {
+        Places {
+            file,
+            tree: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The line of the node at `path` (of its key, for a key), else of the nearest parent found.
+    fn line(&self, path: &[Step]) -> usize {
+        let tree = self
+            .tree
+            .get_or_init(|| yaml::parse_located(&self.file.path, &self.file.contents).ok());
+        let Some(mut node) = tree.as_ref() else {
+            return 1;
+        };
+        let mut line = node.line.max(1);
+        for step in path {
+            let next = match (*step, &node.value) {
+                (Step::Key(key), yaml::Tree::Map(entries)) => entries
+                    .iter()
+                    .find(|(k, _)| k.name == key)
+                    .map(|(k, value)| (k.line, value)),
+                (Step::Index(index), yaml::Tree::List(items)) => {
+                    items.get(index).map(|item| (item.line, item))
+                }
+                _ => None,
+            };
+            let Some((found, value)) = next else { break };
+            line = found.max(1);
+            node = value;
+        }
+        line
+    }
+
+    fn locate(&self, diagnostic: Diagnostic, path: &[Step]) -> Diagnostic {
+        diagnostic.at_line(&self.file.path, self.file.contents.clone(), self.line(path))
+    }
+
+    fn invalid(&self, path: &[Step], message: String, help: String) -> Diagnostic {
+        self.locate(
+            Diagnostic::new("uxt::properties::invalid", message).with_help(help),
+            path,
+        )
+    }
 }
 
 /// The line of each `name: <value>` in a file, indexed once: looking each entry's name up by

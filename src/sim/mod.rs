@@ -14,6 +14,7 @@ pub mod chaos;
 pub mod config;
 pub mod domains;
 pub mod load;
+pub mod memory;
 pub mod output;
 pub mod random;
 pub mod reference;

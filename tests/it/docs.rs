@@ -359,19 +359,58 @@ fn docs_site_works_in_a_headless_browser() {
     std::fs::create_dir_all(&artifacts).unwrap();
 
     let example = example_project(&Engine::DuckDb);
-    let simulated = example.run(&["simulate", "--days", "10"]);
+    // A month, so that every part of the town has something on its dashboard (outages too).
+    let simulated = example.run(&["simulate", "--days", "30"]);
     assert_eq!(simulated.code(), 0, "{simulated:?}");
     let build = example.run(&["build"]);
     assert_eq!(build.code(), 0, "{build:?}");
     let generate = example.run(&["docs", "generate"]);
     assert_eq!(generate.code(), 0, "{generate:?}");
     let served = Served::start(example.path());
+    // The graph page's selection box must pick what `uxt ls` picks.
+    let (select, exclude) = ("+fct_district_days tag:reference", "path:seeds");
+    let listed = example.run(&[
+        "ls",
+        "--select",
+        select,
+        "--exclude",
+        exclude,
+        "--output",
+        "json",
+        "--quiet",
+    ]);
+    assert_eq!(listed.code(), 0, "{listed:?}");
+    let listed = listed
+        .stdout()
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .count();
+    assert!(listed > 2, "{listed} nodes listed");
 
     let fixture = Engine::DuckDb.project("docs", "docs_shop");
     assert_eq!(fixture.run(&["build"]).code(), 0);
     let generate = fixture.run(&["docs", "generate", "--static"]);
     assert_eq!(generate.code(), 0, "{generate:?}");
     let static_page = fixture.path().join("target/static_index.html");
+
+    // The dashboards fixture's problem charts (a missing column, an empty model, a timeout).
+    let shop = Engine::DuckDb.project("dashboards", "dash_shop");
+    assert_eq!(shop.run(&["build"]).code(), 0);
+    let generate = shop.run(&["docs", "generate", "--static"]);
+    assert_eq!(generate.code(), 0, "{generate:?}");
+
+    let example_dashboards = dashboards_plan(&example.path().join("project/target"));
+    let drawn: Vec<&str> = example_dashboards
+        .iter()
+        .flat_map(|d| d["charts"].as_array().unwrap())
+        .filter(|c| c["status"] != "ok")
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        drawn.is_empty(),
+        "example charts that drew nothing: {drawn:?}"
+    );
+    assert!(example_dashboards.len() >= 6, "{example_dashboards:?}");
 
     let profile = tempfile::tempdir().unwrap();
     let plan = json!({
@@ -385,6 +424,10 @@ fn docs_site_works_in_a_headless_browser() {
                 "columns": ["district_id", "zone", "day_serial"],
                 "lineage_column": "zone",
                 "screenshot": artifacts.join("example.png"),
+                "dashboards": example_dashboards,
+                "runs": 1,
+                "selection_box": {"select": select, "exclude": exclude, "selected": listed},
+                "screenshots_dir": artifacts,
             },
             {
                 "name": "fixture",
@@ -393,7 +436,18 @@ fn docs_site_works_in_a_headless_browser() {
                 "columns": ["customer_id", "full_name", "revenue"],
                 "lineage_column": "revenue",
                 "text": ["<script>window.__uxt_pwned = 1</script>", "<b>not bold</b>"],
+                "selection_cases": {
+                    "fixture": Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/selection/fixture.json"),
+                    "cases": Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/selection/cases.txt"),
+                },
                 "screenshot": artifacts.join("fixture-static.png"),
+            },
+            {
+                "name": "dashboards",
+                "url": format!("file://{}", shop.path().join("target/static_index.html").display()),
+                "search": "daily_sales",
+                "dashboards": dashboards_plan(&shop.path().join("target")),
+                "timings_only": true,
             },
         ],
     });
@@ -416,4 +470,31 @@ fn docs_site_works_in_a_headless_browser() {
         artifacts.display()
     ));
     assert!(artifacts.join("example.png").is_file());
+    assert!(artifacts.join("dashboard-factory_output.png").is_file());
+}
+
+/// What the browser must find on each dashboard: every chart, and as many marks as rows.
+fn dashboards_plan(target: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(target.join("dashboards.json")).unwrap();
+    let dashboards: Value = serde_json::from_str(&text).unwrap();
+    dashboards["dashboards"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(id, dashboard)| {
+            let charts: Vec<Value> = dashboard["charts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|chart| {
+                    json!({
+                        "name": chart["name"],
+                        "status": chart["status"],
+                        "rows": chart["rows"].as_array().unwrap().len(),
+                    })
+                })
+                .collect();
+            json!({"id": id, "charts": charts})
+        })
+        .collect()
 }

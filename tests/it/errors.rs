@@ -215,3 +215,133 @@ fn sql_error_in_a_model_fails_the_run_with_the_engine_message() {
         "{output:?}"
     );
 }
+
+#[test]
+fn endless_macro_recursion_is_a_diagnostic_not_an_abort() {
+    fails_with(
+        |p| {
+            p.write(
+                "macros/endless.sql",
+                "{% macro endless(n) %}{{ endless(n + 1) }}{% endmacro %}\n",
+            );
+            p.write("models/loops.sql", "select {{ endless(0) }} as x\n");
+        },
+        &["parse"],
+        &["uxt::jinja::recursion", "macros/endless.sql:1", "500 macro"],
+    );
+}
+
+#[test]
+fn macro_file_with_a_syntax_error_fails_parse_though_nothing_calls_it() {
+    fails_with(
+        |p| {
+            p.write(
+                "macros/broken.sql",
+                "{% macro fine() %}1{% endmacro %}\n\n{% macro broken() %}{% if %}{% endmacro %}\n",
+            );
+        },
+        &["parse"],
+        &["macros/broken.sql:3"],
+    );
+}
+
+#[test]
+fn config_value_of_the_wrong_kind_is_refused() {
+    fails_with(
+        |p| {
+            p.write(
+                "models/five.sql",
+                "select 1 as x\n{{ config(materialized=5) }}\n",
+            );
+        },
+        &["parse"],
+        &[
+            "uxt::config::invalid",
+            "models/five.sql:2",
+            "`materialized` of `five` is 5",
+        ],
+    );
+}
+
+#[test]
+fn properties_of_the_wrong_shape_are_refused_with_their_line() {
+    fails_with(
+        |p| {
+            p.write(
+                "models/shape.yml",
+                "version: 2\nmodels:\n  - name: stg_customers\n    columns: customer_id\n",
+            );
+        },
+        &["parse"],
+        &[
+            "uxt::properties::invalid",
+            "models/shape.yml:4",
+            "`columns:` must be a list of columns",
+        ],
+    );
+}
+
+#[test]
+fn misspelt_property_keys_and_entries_for_missing_models_are_warned_of() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    project.write(
+        "models/more.yml",
+        "version: 2\nmodels:\n  - name: stg_customers\n    descripton: Customers.\n  - name: stg_custommers\n    description: typo\n",
+    );
+    let output = project.run(&["parse"]);
+    assert_eq!(output.code(), 0, "{output:?}");
+    for text in [
+        "unknown key `descripton`",
+        "did you mean `description`?",
+        "models/more.yml:4",
+        "there is no model of that name",
+        "did you mean `stg_customers`?",
+        "models/more.yml:5",
+    ] {
+        assert!(output.stderr().contains(text), "`{text}`: {output:?}");
+    }
+}
+
+#[test]
+fn profile_problems_name_the_line_and_never_show_the_password() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    project.write(
+        "profiles.yml",
+        "shop:\n  target: dev\n  outputs:\n    ci:\n      type: duckdb\n      path: target/ci.duckdb\n    dev:\n      type: postgres\n      host: localhost\n      password: hunter2\n      prot: 5432\n",
+    );
+    let output = project.run(&["parse"]);
+    assert_eq!(output.code(), 1, "{output:?}");
+    for text in [
+        "unknown key `prot`",
+        "did you mean `port`?",
+        "profiles.yml:11",
+    ] {
+        assert!(output.stderr().contains(text), "`{text}`: {output:?}");
+    }
+    assert!(!output.stderr().contains("hunter2"), "{output:?}");
+    project.write(
+        "profiles.yml",
+        b"shop:\n  target: dev\n  # caf\xe9\n".as_slice(),
+    );
+    let output = project.run(&["parse"]);
+    assert_eq!(output.code(), 1, "{output:?}");
+    assert!(
+        output.stderr().contains("is not UTF-8 text") && output.stderr().contains("line 3"),
+        "{output:?}"
+    );
+}
+
+#[test]
+fn negative_and_zero_counts_are_usage_errors() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    for threads in ["-1", "0", "many"] {
+        let output = project.run(&["run", "--threads", threads]);
+        assert_eq!(output.code(), 2, "{output:?}");
+        assert!(
+            output
+                .stderr()
+                .contains("is not a whole number of at least 1"),
+            "{output:?}"
+        );
+    }
+}

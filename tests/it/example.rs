@@ -14,6 +14,7 @@ pub fn example_project(engine: &Engine) -> Project {
         "macros",
         "seeds",
         "snapshots",
+        "analyses",
         "tests/data",
     ] {
         copy(&root.join(dir), &project.path().join(dir));
@@ -65,6 +66,26 @@ fn example_project_simulates_and_builds_green_on_both_engines() {
             ),
             ["n", "0"]
         );
+        // Every chart of the example's dashboards draws on both engines.
+        let docs = project.run(&["docs", "generate", "--empty-catalog"]);
+        assert_eq!(docs.code(), 0, "{docs:?}");
+        let text =
+            std::fs::read_to_string(project.path().join("project/target/dashboards.json")).unwrap();
+        let dashboards: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut charts = 0;
+        for (dashboard, entry) in dashboards["dashboards"].as_object().unwrap() {
+            for chart in entry["charts"].as_array().unwrap() {
+                charts += 1;
+                assert_eq!(
+                    chart["status"],
+                    "ok",
+                    "{} on {}: {chart}",
+                    dashboard,
+                    engine.name()
+                );
+            }
+        }
+        assert!(charts >= 30, "{charts} charts on {}", engine.name());
         let again = project.run(&["run", "--vars", "{horizon_days: 45}"]);
         assert_eq!(again.code(), 0, "{again:?}");
         assert_eq!(

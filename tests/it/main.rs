@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod access;
 mod artifacts;
 mod connection;
 mod contracts;
@@ -13,6 +14,7 @@ mod engines;
 mod errors;
 mod example;
 mod grants;
+mod jinja;
 mod lifecycle;
 mod logs;
 mod packages;
@@ -20,3 +22,4 @@ mod relation_configs;
 mod run;
 mod select;
 mod simulate;
+mod unit_tests;

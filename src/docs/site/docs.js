@@ -103,11 +103,7 @@
     return h('pre', { class: 'code', tabindex: '0' }, code);
   }
 
-  // ---- selection syntax (a subset of dbt's) --------------------------------------------
-  function glob(pattern) {
-    var re = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-    return new RegExp('^' + re + '$', 'i');
-  }
+  // ---- graph walks and selection ------------------------------------------------------
   function walk(start, next, depth) {
     var seen = new Set(), frontier = [start], level = 0;
     while (frontier.length && (depth === null || level < depth)) {
@@ -124,41 +120,23 @@
   }
   function parentsOf(id) { var n = byId.get(id); return n ? n.parents : []; }
   function childrenOf(id) { return children.get(id); }
-  function matchTerm(method, value) {
-    var re = glob(value);
-    return NODES.filter(function (n) {
-      if (n.type === 'macro') return false;
-      switch (method) {
-        case 'tag': return (n.tags || []).some(function (t) { return re.test(t); });
-        case 'path': return n.path && (n.path.toLowerCase().indexOf(value.toLowerCase()) === 0 || re.test(n.path));
-        case 'resource_type': case 'type': return re.test(n.type);
-        case 'package': return re.test(n.package || '');
-        case 'source': return n.type === 'source' && (re.test(n.name) || re.test(n.name.split('.')[0]));
-        case 'schema': return re.test(n.schema || '');
-        default: return re.test(n.name) || (n.type === 'source' && re.test(n.name.split('.')[1] || '')) || n.id === value;
-      }
-    }).map(function (n) { return n.id; });
+  // The nodes the command line selects from, as `uxt docs generate` described them; built on
+  // first use, evaluated by select.js exactly as `--select` and `--exclude` are.
+  var selection = null;
+  function selectionGraph() {
+    if (!selection) {
+      selection = UxtSelect.graph(NODES.filter(function (n) { return n.selectable; }).map(function (n) {
+        return {
+          unique_id: n.id, name: n.selectable.name, resource_type: n.type, package_name: n.package,
+          fqn: n.selectable.fqn, original_file_path: n.path, tags: n.tags || [],
+          config: n.selectable.config || n.config || {}, source_name: n.selectable.source_name || null, parents: n.parents,
+        };
+      }));
+    }
+    return selection;
   }
-  // Returns the selected ids, or throws a message naming the term it cannot read.
-  function select(expression) {
-    var result = new Set();
-    expression.trim().split(/\s+/).filter(Boolean).forEach(function (term) {
-      var m = /^(@)?(?:(\d*)\+)?(?:([a-z_]+):)?([^+]+?)(?:\+(\d*))?$/.exec(term);
-      if (!m) throw new Error('cannot read the selector `' + term + '`');
-      var up = term.indexOf('+') !== -1 && /^@?\d*\+/.test(term);
-      var down = /\+\d*$/.test(term);
-      var base = matchTerm(m[3] || '', m[4]);
-      base.forEach(function (id) {
-        result.add(id);
-        if (up) walk(id, parentsOf, m[2] ? Number(m[2]) : null).forEach(function (x) { result.add(x); });
-        if (down || m[1]) walk(id, childrenOf, m[5] ? Number(m[5]) : null).forEach(function (x) {
-          result.add(x);
-          if (m[1]) walk(x, parentsOf, null).forEach(function (y) { result.add(y); });
-        });
-      });
-    });
-    return result;
-  }
+  // A selector naming one node: `source:` for sources, else its name.
+  function selectorOf(n) { return n.type === 'source' ? 'source:' + n.name : n.name; }
 
   // ---- layered layout, shared by the table and column graphs ---------------------------
   // Nodes are placed left to right by their longest path from a root; within a layer they are
@@ -538,8 +516,9 @@
     var counts = {};
     NODES.forEach(function (n) { counts[n.type] = (counts[n.type] || 0) + 1; });
     var cards = TYPES.filter(function (t) { return counts[t]; }).map(function (t) {
-      return h('a', { class: 'stat', href: '#!/graph?select=' + encodeURIComponent('resource_type:' + t) },
-        h('span', { class: 'stat-n' }, fmt(counts[t])), h('span', { class: 'stat-l' }, t + (counts[t] === 1 ? '' : 's')));
+      var label = [h('span', { class: 'stat-n' }, fmt(counts[t])), h('span', { class: 'stat-l' }, t + (counts[t] === 1 ? '' : 's'))];
+      var selectable = NODES.some(function (n) { return n.type === t && n.selectable; });
+      return selectable ? h('a', { class: 'stat', href: '#!/graph?select=' + encodeURIComponent('resource_type:' + t) }, label) : h('div', { class: 'stat' }, label);
     });
     var analysed = NODES.filter(function (n) { return n.type === 'model' && n.columns.some(function (c) { return c.lineage; }); }).length;
     var models = NODES.filter(function (n) { return n.type === 'model'; });
@@ -646,7 +625,7 @@
         n.lineage_error ? h('p', { class: 'notice', role: 'note' }, 'Column lineage could not be analysed: ' + n.lineage_error + '.') : null,
         columnsTable(n)] : null,
       n.type !== 'macro' && neighbourhood.length > 1 ? [h('h2', { id: 'lineage' }, 'Lineage'),
-        h('p', { class: 'muted' }, 'Two steps up and down. ', h('a', { href: '#!/graph?select=' + encodeURIComponent('+' + n.name + '+') }, 'Open +' + n.name + '+ in the graph')),
+        h('p', { class: 'muted' }, 'Two steps up and down. ', n.selectable ? h('a', { href: '#!/graph?select=' + encodeURIComponent('+' + selectorOf(n) + '+') }, 'Open +' + selectorOf(n) + '+ in the graph') : null),
         tableGraph(neighbourhood, id, 'Lineage of ' + n.name)] : null,
       ups.length || downs.length ? h('div', { class: 'relatives' },
         h('section', null, h('h2', null, 'Depends on (' + ups.length + ')'), h('ul', { class: 'links' }, ups.map(function (p) { return h('li', null, link(p)); }))),
@@ -691,7 +670,7 @@
       chart.html && chart.message ? h('p', { class: 'chart-note', role: 'note' }, chart.message) : null,
       body,
       h('p', { class: 'chart-foot' },
-        source ? ['From ', link(source.id), ' · ', h('a', { href: '#!/graph?select=' + encodeURIComponent('+' + source.name) }, 'lineage')] : null,
+        source ? ['From ', link(source.id), ' · ', h('a', { href: '#!/graph?select=' + encodeURIComponent('+' + selectorOf(source)) }, 'lineage')] : null,
         chart.html ? (source ? ' · ' : '') + fmt(chart.rows) + ' row' + (chart.rows === 1 ? '' : 's') : null,
         ' · ', h('span', { class: 'muted' }, n.path + ':' + chart.line)),
       chart.sql ? h('details', { class: 'chart-sql' }, h('summary', null, 'Query'), highlight(chart.sql)) : null);
@@ -756,22 +735,31 @@
 
   // Past this many nodes an SVG graph is slow to draw and unreadable anyway.
   var GRAPH_LIMIT = 2500;
-  function graphPage(expression) {
-    var input = h('input', { id: 'graph-select', type: 'text', value: expression, spellcheck: 'false', 'aria-describedby': 'graph-help', placeholder: '+fct_orders tag:nightly path:models/staging' });
-    var form = h('form', { class: 'graph-form', role: 'search', onsubmit: function (ev) { ev.preventDefault(); location.hash = '#!/graph?select=' + encodeURIComponent(input.value); } },
-      h('label', { for: 'graph-select' }, 'Select'), input, h('button', { type: 'submit' }, 'Show'));
-    var help = h('p', { id: 'graph-help', class: 'muted' }, 'dbt selection syntax: name, +name, name+, 2+name+1, @name, tag:, path:, resource_type:, source:, schema:; spaces mean union.');
+  function graphPage(select, exclude) {
+    var selectInput = h('input', { id: 'graph-select', type: 'text', value: select, spellcheck: 'false', 'aria-describedby': 'graph-help', placeholder: '+fct_orders tag:nightly,config.materialized:table' });
+    var excludeInput = h('input', { id: 'graph-exclude', type: 'text', value: exclude, spellcheck: 'false', 'aria-describedby': 'graph-help', placeholder: 'path:models/staging' });
+    var form = h('form', { class: 'graph-form', role: 'search', onsubmit: function (ev) {
+      ev.preventDefault();
+      location.hash = '#!/graph?select=' + encodeURIComponent(selectInput.value) + (excludeInput.value.trim() ? '&exclude=' + encodeURIComponent(excludeInput.value) : '');
+    } }, h('label', { for: 'graph-select' }, 'Select'), selectInput, h('label', { for: 'graph-exclude' }, 'Exclude'), excludeInput, h('button', { type: 'submit' }, 'Show'));
+    var help = h('p', { id: 'graph-help', class: 'muted' }, 'As uxt --select and --exclude read them: dbt\'s methods (fqn, tag, path, file, source, resource_type, package, config.…, test_name, test_type, group, access), the graph operators +name, name+, 2+name+1 and @name; spaces mean union, commas intersection. Tests of selected nodes are selected with them.');
     var ids, message = null;
     try {
-      ids = expression.trim() ? Array.from(select(expression)) : NODES.filter(function (n) { return n.type !== 'macro' && n.type !== 'test'; }).map(function (n) { return n.id; });
+      ids = select.trim() || exclude.trim()
+        ? selectionGraph().select(select.trim() ? [select] : [], exclude.trim() ? [exclude] : [])
+        : NODES.filter(function (n) { return n.type !== 'macro' && n.type !== 'test'; }).map(function (n) { return n.id; });
     } catch (e) { ids = []; message = e.message; }
+    // Tests are selected as the command line selects them, but not drawn.
+    var drawn = ids.filter(function (id) { return byId.get(id).type !== 'test'; });
+    var tests = ids.length - drawn.length;
     var body;
     if (message) body = h('p', { class: 'notice', role: 'alert' }, message);
     else if (!ids.length) body = h('p', { class: 'notice', role: 'status' }, 'Nothing matches.');
-    else if (ids.length > GRAPH_LIMIT) body = h('p', { class: 'notice', role: 'status' }, fmt(ids.length) + ' nodes match: narrow the selection to ' + fmt(GRAPH_LIMIT) + ' or fewer to draw them (for example `2+name` for two steps upstream, `path:models/marts` or `tag:…`).');
-    else body = tableGraph(ids, null, 'Lineage graph of ' + (expression || 'the project'));
+    else if (drawn.length > GRAPH_LIMIT) body = h('p', { class: 'notice', role: 'status' }, fmt(drawn.length) + ' nodes match: narrow the selection to ' + fmt(GRAPH_LIMIT) + ' or fewer to draw them (for example `2+name` for two steps upstream, `path:models/marts` or `tag:…`).');
+    else if (drawn.length) body = tableGraph(drawn, null, 'Lineage graph of ' + (select || 'the project'));
     page('Lineage graph', h('header', { class: 'page-head' }, h('p', { class: 'eyebrow' }, 'Lineage'), h('h1', null, 'Lineage graph')), form, help,
-      h('p', { class: 'muted', role: 'status' }, message ? '' : fmt(ids.length) + ' nodes selected'), body);
+      h('p', { class: 'muted', role: 'status', id: 'graph-count', 'data-selected': String(ids.length) },
+        message ? '' : fmt(ids.length) + ' nodes selected' + (tests ? ' (' + fmt(tests) + ' of them tests, not drawn)' : '')), body);
   }
 
   // Upstream and downstream columns of one column, as a graph and as lists.
@@ -835,7 +823,7 @@
     if (q !== -1) { query = hash.slice(q + 1); hash = hash.slice(0, q); }
     var params = new URLSearchParams(query);
     var parts = hash.split('/').map(function (p) { try { return decodeURIComponent(p); } catch (e) { return p; } });
-    if (parts[0] === 'graph') graphPage(params.get('select') || '');
+    if (parts[0] === 'graph') graphPage(params.get('select') || '', params.get('exclude') || '');
     else if (parts[0] === 'search') searchPage(params.get('q') || '');
     else if (parts[0] === 'dashboards') dashboardsPage();
     else if (parts[0] === 'pipeline') pipelinePage();
