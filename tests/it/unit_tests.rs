@@ -284,7 +284,7 @@ fn a_missing_input_and_a_bad_definition_say_what_is_wrong() {
     let out = project.run(&["test"]);
     assert_eq!(out.code(), 1, "{out:?}");
     assert!(
-        out.stderr().contains(
+        out.stdout().contains(
             "Unit_Test 'unit_test.ut.big_orders.missing_an_input' (models/unit_tests.yml) \
              depends on a node named 'codes' which was not found"
         ),
