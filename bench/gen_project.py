@@ -5,7 +5,9 @@ Layered like a real project: a seed and a source over it; staging models (a tent
 of them; intermediate models in three layers, each ref-ing one to three models of
 the layer below and keeping one row per id (layers bound the depth of views over views, and
 unique ids keep the marts' joins small, so databases build them quickly at any size); marts (a tenth, tables) joining three. Schema YAML with descriptions and
-tests, project macros used by models, and Jinja (loops, ifs, config, var). The profile has a
+tests, project macros used by models, and Jinja (loops, ifs, config, var). With `--charts N`,
+dashboards of ten charts each (exposures of type `dashboard` with `meta.charts`, every chart type
+in turn) over a seed of 2,920 points (a year of days by eight categories). The profile has a
 `duckdb` and a `postgres` target, both building into schema `bench` with 2 threads; Postgres is
 reached through PGHOST, PGPORT, PGUSER and PGDATABASE. Deterministic for a given N.
 """
@@ -19,6 +21,7 @@ def main():
     parser.add_argument("--models", type=int, required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--all-views", action="store_true", help="marts as views too")
+    parser.add_argument("--charts", type=int, default=0, help="charts, ten per dashboard")
     args = parser.parse_args()
     rng = random.Random(args.models)
     out = os.path.abspath(args.out)
@@ -114,6 +117,11 @@ def main():
         ]
     with open(os.path.join(out, "models", "schema.yml"), "w") as f:
         f.write("\n".join(yaml) + "\n")
+    if args.charts:
+        with open(os.path.join(out, "models", "dashboards.yml"), "w") as f:
+            f.write(dashboards(args.charts))
+        with open(os.path.join(out, "seeds", "chart_points.csv"), "w") as f:
+            f.write(points())
     with open(os.path.join(out, "profiles.yml"), "w") as f:
         f.write(
             "bench:\n  target: duckdb\n  outputs:\n"
@@ -124,6 +132,44 @@ def main():
             "      dbname: \"{{ env_var('PGDATABASE', 'bench') }}\"\n      schema: bench\n      threads: 2\n"
         )
 
+
+# One chart of each type in turn, over the seed `chart_points` (day, category, region, amount):
+# from a handful of bars to a mark per point.
+CHARTS = [
+    ["type: bar", "x: category", "y: amount", "sort: -amount"],
+    ["type: line", "x: day", "y: amount", "color: category"],
+    ["type: area", "x: day", "y: amount"],
+    ["type: stacked_bar", "x: region", "y: amount", "color: category"],
+    ["type: scatter", "x: day", "y: amount", "color: region", "aggregate: none"],
+    ["type: heatmap", "x: category", "y: region", "value: amount"],
+    ["type: kpi", "value: amount", "aggregate: sum"],
+    ["type: table", "columns: [day, category, region, amount]", "sort: -amount", "limit: 50"],
+]
+
+
+def dashboards(charts):
+    lines = ["version: 2", "exposures:"]
+    for i in range(charts):
+        if i % 10 == 0:
+            lines += [
+                f"  - name: dashboard_{i // 10:02d}",
+                "    type: dashboard",
+                "    owner: {name: Analytics, email: analytics@example.com}",
+                "    depends_on: [ref('chart_points')]",
+                "    meta:",
+                "      charts:",
+            ]
+        lines += [f"        - name: chart_{i:03d}", "          model: chart_points"]
+        lines += [f"          {field}" for field in CHARTS[i % len(CHARTS)]]
+    return "\n".join(lines) + "\n"
+
+
+def points():
+    rows = ["day,category,region,amount"]
+    for day in range(1, 366):
+        for c in range(8):
+            rows.append(f"{day},category_{c},region_{(day + c) % 5},{(day * 37 + c * 101) % 1000}")
+    return "\n".join(rows) + "\n"
 
 if __name__ == "__main__":
     main()

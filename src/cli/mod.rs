@@ -2,6 +2,7 @@
 //! Jinja here.
 
 mod clean;
+mod compat;
 mod compile;
 mod debug;
 mod deps;
@@ -38,10 +39,11 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Args)]
 struct GlobalArgs {
-    /// The folder of the project (default: the current folder or the nearest one above it).
+    /// The folder of the project (also dbt's `DBT_PROJECT_DIR`; default: the current folder or
+    /// the nearest one above it).
     #[arg(long, global = true, value_name = "DIR")]
     project_dir: Option<PathBuf>,
-    /// The folder holding `profiles.yml`.
+    /// The folder holding `profiles.yml` (also `UXT_PROFILES_DIR`, then dbt's `DBT_PROFILES_DIR`).
     #[arg(long, global = true, value_name = "DIR", env = "UXT_PROFILES_DIR")]
     profiles_dir: Option<PathBuf>,
     /// The target of the profile to use.
@@ -87,6 +89,8 @@ struct GlobalArgs {
     /// No colour (also when `NO_COLOR` is set).
     #[arg(long, global = true)]
     no_color: bool,
+    #[command(flatten)]
+    dbt: compat::DbtGlobalArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -152,7 +156,7 @@ impl LogLevelArg {
 #[derive(Debug, Clone, Args, Default)]
 struct SelectArgs {
     /// Nodes to include: names, `+x`, `x+`, `@x`, `tag:`, `path:`, `config.materialized:`... (space-separated values union).
-    #[arg(short = 's', long = "select", alias = "models", num_args = 1.., value_name = "SELECTOR")]
+    #[arg(short = 's', long = "select", visible_alias = "models", short_alias = 'm', num_args = 1.., value_name = "SELECTOR")]
     select: Vec<String>,
     /// Nodes to leave out, in the same syntax.
     #[arg(long, num_args = 1.., value_name = "SELECTOR")]
@@ -538,6 +542,14 @@ fn located(flags: &Flags, mut project: Project) -> Project {
     project
 }
 
+/// A folder from one of dbt's environment variables, which orchestrators set (dagster-dbt passes
+/// `DBT_PROFILES_DIR`); uxt's own flags and variables come first.
+fn dbt_env_dir(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+}
+
 /// Runs the parsed command line and returns the process's exit code. The command runs on a
 /// thread of its own, and rayon's and tokio's threads are made, with the stack that Jinja's
 /// macro recursion needs ([`crate::jinja::RENDER_STACK_SIZE`]).
@@ -623,8 +635,14 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
     let flags = Flags {
         command: cli.command.which(),
         invocation_id: uuid::Uuid::new_v4().to_string(),
-        project_dir: global.project_dir.clone(),
-        profiles_dir: global.profiles_dir.clone(),
+        project_dir: global
+            .project_dir
+            .clone()
+            .or_else(|| dbt_env_dir("DBT_PROJECT_DIR")),
+        profiles_dir: global
+            .profiles_dir
+            .clone()
+            .or_else(|| dbt_env_dir("DBT_PROFILES_DIR")),
         target: global.target.clone(),
         profile: global.profile.clone(),
         vars: global.vars.clone(),
@@ -644,7 +662,8 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
         } else {
             Stream::Stdout
         },
-        no_color: global.no_color,
+        // dbt's `--no-use-colors` is `--no-color`.
+        no_color: global.no_color || global.dbt.no_use_colors,
         args,
     };
     ui::init(flags.ui());

@@ -49,6 +49,10 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
         );
         let invocation = Invocation::new(&settings, &project.root);
         artifacts::write_manifest(&target_dir, &parsed.manifest, &BTreeMap::new(), &invocation)?;
+        // An empty run_results.json, as dbt writes: tools read it after every command.
+        let run_results =
+            artifacts::run_results_json(&[], clock.elapsed().as_secs_f64(), &invocation);
+        artifacts::write(&target_dir, "run_results.json", &run_results)?;
         return Ok(Outcome::Success);
     }
     let adapter = adapter::open(&settings.target, &project.root).await?;

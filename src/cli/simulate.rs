@@ -9,7 +9,7 @@ use crate::diagnostic::{Diagnostic, Error, Result};
 use crate::settings::{Flags, Settings};
 use crate::sim::calendar;
 use crate::sim::config::{self as sim_config, DOMAINS};
-use crate::sim::world::{self, GENERATOR_VERSION, World};
+use crate::sim::world::{self, GENERATOR_VERSION, Plan, World};
 use crate::sim::{load, memory};
 use crate::ui;
 
@@ -24,21 +24,24 @@ pub struct Options {
 }
 
 pub async fn run(flags: &Flags, options: Options) -> Result<Outcome> {
-    let project = super::load_project(flags)?;
+    let project = super::read_project_file(flags)?;
     let target = Settings::resolve(flags, &project)?.target;
     let mut config = sim_config::load(&project)?;
     if let Some(seed) = options.seed {
         config.seed = seed;
     }
-    if let Some(domains) = options.domains {
-        if let Some(unknown) = domains.iter().find(|d| !DOMAINS.contains(&d.as_str())) {
-            return Err(Error::Usage(format!(
-                "unknown domain `{unknown}` in `--domains`; the domains are {}",
-                DOMAINS.join(", ")
-            )));
+    let domains = match options.domains {
+        Some(domains) => {
+            if let Some(unknown) = domains.iter().find(|d| !DOMAINS.contains(&d.as_str())) {
+                return Err(Error::Usage(format!(
+                    "unknown domain `{unknown}` in `--domains`; the domains are {}",
+                    DOMAINS.join(", ")
+                )));
+            }
+            domains
         }
-        config.domains = domains;
-    }
+        None => config.domains.clone(),
+    };
     let population = config.population;
     if let Some(scale) = options.scale {
         config.population = ((f64::from(config.population) * scale).round() as u32).max(100);
@@ -86,34 +89,65 @@ pub async fn run(flags: &Flags, options: Options) -> Result<Outcome> {
                 )
                 .with_help("continue with the settings it was made with, or start over with `uxt simulate --reset`")]));
             }
-            let mut world = load::saved_world(adapter.as_ref(), &config)
+            let world = load::saved_world(adapter.as_ref(), &config)
                 .await
                 .map_err(warehouse)?;
-            if world.day < saved.current_day {
+            let behind: u32 = saved
+                .domains
+                .iter()
+                .map(|(domain, day)| day.saturating_sub(world.next_of(domain, &config)))
+                .max()
+                .unwrap_or(0);
+            if behind > 0 {
                 ui::info(&format!(
-                    "Replaying {} days since the world was last saved ({} to {}); they are loaded already.",
-                    saved.current_day - world.day,
-                    calendar::ux_date(world.day),
+                    "Replaying up to {behind} days since the world was last saved (up to {}); they are loaded already.",
                     calendar::ux_date(saved.current_day - 1)
                 ));
-                world::replay(&mut world, &config, saved.current_day);
+                world::replay(world, &config, &saved.domains)
+            } else {
+                world
             }
-            world
         }
     };
-    let days = days_to_simulate(world.day, options.days, options.until.as_deref())?;
-    if days == 0 {
+    let furthest = domains
+        .iter()
+        .map(|domain| world.next_of(domain, &config))
+        .max()
+        .unwrap_or(world.day);
+    let until = until_day(furthest, options.days, options.until.as_deref())?;
+    let plan = Plan::new(&world, &config, &domains, until);
+    for (domain, reached, upstream) in &plan.held_back {
+        ui::info(&format!(
+            "`{domain}` goes no further than {}: `{upstream}`, which it draws from, has not been simulated beyond it (`uxt simulate --domains {upstream}` first).",
+            calendar::ux_date(reached.saturating_sub(1))
+        ));
+    }
+    let Some((first, end)) = plan.span(&world, &config) else {
         ui::info(&format!(
             "Nothing to do: the next day to simulate is {}.",
-            calendar::ux_date(world.day)
+            calendar::ux_date(furthest)
         ));
         return Ok(Outcome::Success);
-    }
-    let first = world.day;
+    };
+    let moving: Vec<String> = DOMAINS
+        .iter()
+        .filter(|domain| {
+            plan.targets
+                .get(*domain)
+                .is_some_and(|target| world.next_of(domain, &config) < *target)
+        })
+        .map(|domain| domain.to_string())
+        .collect();
+    let whole_town = config.domains.iter().all(|d| moving.contains(d));
     ui::info(&format!(
-        "Simulating {days} days of Uxcestershire, {} to {} (seed {}, {} inhabitants, target {})",
+        "Simulating {} of Uxcestershire, {} to {} (seed {}, {} inhabitants, target {})",
+        if whole_town {
+            format!("{} days", end - first)
+        } else {
+            format!("{} ({} days)", moving.join(", "), end - first)
+        },
         calendar::ux_date(first),
-        calendar::ux_date(first + days - 1),
+        calendar::ux_date(end - 1),
         config.seed,
         config.population,
         target.name
@@ -122,10 +156,9 @@ pub async fn run(flags: &Flags, options: Options) -> Result<Outcome> {
         .iter()
         .map(|t| (format!("{}.{}", t.schema_name(), t.name), t.domain))
         .collect();
-    let shown: Vec<String> = config.domains.clone();
-    let mut progress = ui::SimProgress::new(&shown, days);
+    let mut progress = ui::SimProgress::new(&moving, end - first);
     let started = std::time::Instant::now();
-    let result = load::simulate(adapter.clone(), config, world, days, |loaded, rows| {
+    let result = load::simulate(adapter.clone(), config, world, plan, |loaded, rows| {
         let mut per_domain: BTreeMap<String, u64> = BTreeMap::new();
         for (table, count) in rows {
             let domain = domain_of.get(table).copied().unwrap_or("other");
@@ -151,11 +184,15 @@ pub async fn run(flags: &Flags, options: Options) -> Result<Outcome> {
     ui::count_table(["domain", "table", "rows"], &rows);
     let total: u64 = summary.rows.values().sum();
     let seconds = started.elapsed().as_secs_f64();
+    let (first, last) = (
+        summary.days.iter().min().copied().unwrap_or(first),
+        summary.days.iter().max().copied().unwrap_or(first),
+    );
     ui::info(&format!(
         "Done. Simulated {} days ({} to {}): {total} rows in {seconds:.2}s ({:.0} rows/s).",
-        summary.days,
-        calendar::ux_date(summary.first_day),
-        calendar::ux_date(summary.first_day + summary.days - 1),
+        summary.days.len(),
+        calendar::ux_date(first),
+        calendar::ux_date(last),
         total as f64 / seconds.max(1e-9)
     ));
     Ok(Outcome::Success)
@@ -188,9 +225,9 @@ fn check_memory(population: u32, configured: u32) -> Result<()> {
 /// The last day the calendar can name: `99991230`.
 const LAST_DAY: calendar::Day = (9999 - 2010 + 1) * calendar::DAYS_PER_YEAR - 1;
 
-/// `--days N`, or `--until yyyymmdd` (inclusive); one day when neither is given. The last day
-/// stays within the calendar.
-fn days_to_simulate(next: calendar::Day, days: Option<u32>, until: Option<&str>) -> Result<u32> {
+/// The first day not to simulate: `--days N` past `next`, or the day after `--until yyyymmdd`;
+/// one day when neither is given. The last day stays within the calendar.
+fn until_day(next: calendar::Day, days: Option<u32>, until: Option<&str>) -> Result<calendar::Day> {
     match (days, until) {
         (Some(_), Some(_)) => Err(Error::Usage("give `--days` or `--until`, not both".into())),
         (Some(days), None) if u64::from(next) + u64::from(days) > u64::from(LAST_DAY) + 1 => {
@@ -202,15 +239,15 @@ fn days_to_simulate(next: calendar::Day, days: Option<u32>, until: Option<&str>)
                 calendar::ux_date(next.min(LAST_DAY))
             )))
         }
-        (Some(days), None) => Ok(days),
+        (Some(days), None) => Ok(next + days),
         (None, Some(until)) => {
             let last = calendar::parse_ux_date(until).ok_or_else(|| {
                 Error::Usage(format!(
                     "`--until {until}` is not a Uxcestershire date: write `yyyymmdd` with a month of 1–12 and a day of 1–30"
                 ))
             })?;
-            Ok((last + 1).saturating_sub(next))
+            Ok(last + 1)
         }
-        (None, None) => Ok(1),
+        (None, None) => Ok(next + 1),
     }
 }

@@ -372,6 +372,32 @@ pub fn persist_docs(
     statements
 }
 
+/// The documented columns that exist in the built relation, matched as dbt's
+/// `validate_doc_columns` does: a `quote: true` column by its exact name, the others ignoring
+/// case. Returns `(name in the relation, description)` for each present column, and the
+/// documented names the relation lacks (dbt warns of those and comments the rest).
+pub fn documented_columns<'a>(
+    documented: impl IntoIterator<Item = (&'a str, &'a str, bool)>,
+    existing: &[String],
+) -> (Vec<(String, String)>, Vec<String>) {
+    let mut present = Vec::new();
+    let mut missing = Vec::new();
+    for (name, description, quoted) in documented {
+        let found = existing.iter().find(|column| {
+            if quoted {
+                column.as_str() == name
+            } else {
+                column.eq_ignore_ascii_case(name)
+            }
+        });
+        match found {
+            Some(column) => present.push((column.clone(), description.to_string())),
+            None => missing.push(name.to_string()),
+        }
+    }
+    (present, missing)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
     Append,
@@ -426,6 +452,9 @@ pub struct Incremental<'a> {
     pub strategy: Strategy,
     pub unique_key: &'a [String],
     pub predicates: &'a [String],
+    /// `merge_update_columns` / `merge_exclude_columns`: which columns a merge updates.
+    pub update_columns: &'a [String],
+    pub exclude_columns: &'a [String],
     pub on_schema_change: OnSchemaChange,
     /// Columns of the existing table and of the freshly built scratch table.
     pub target_columns: &'a [ColumnInfo],
@@ -533,9 +562,17 @@ pub fn incremental(plan: &Incremental) -> Result<Vec<String>, String> {
             if plan.unique_key.is_empty() {
                 return Err("`incremental_strategy: merge` needs a `unique_key`".to_string());
             }
+            if !plan.update_columns.is_empty() && !plan.exclude_columns.is_empty() {
+                return Err(
+                    "set `merge_update_columns` or `merge_exclude_columns`, not both".to_string(),
+                );
+            }
+            let listed = |list: &[String], column: &str| list.iter().any(|c| same(c, column));
             let updates = columns
                 .iter()
-                .filter(|c| !plan.unique_key.iter().any(|k| same(k, c)))
+                .filter(|c| !listed(plan.unique_key, c))
+                .filter(|c| plan.update_columns.is_empty() || listed(plan.update_columns, c))
+                .filter(|c| !listed(plan.exclude_columns, c))
                 .map(|c| format!("{0} = DBT_INTERNAL_SOURCE.{0}", quote(c)))
                 .collect::<Vec<_>>();
             let values = columns
@@ -760,6 +797,21 @@ mod tests {
     }
 
     #[test]
+    fn documented_columns_match_quoted_names_exactly_and_others_ignoring_case() {
+        let existing = vec!["id".to_string(), "MyCol".to_string()];
+        let (present, missing) = documented_columns(
+            [
+                ("ID", "the key", false),
+                ("mycol", "quoted, other case", true),
+                ("gone", "not built", false),
+            ],
+            &existing,
+        );
+        assert_eq!(present, [("id".to_string(), "the key".to_string())]);
+        assert_eq!(missing, ["mycol", "gone"]);
+    }
+
+    #[test]
     fn merge_updates_non_key_columns_and_inserts_new_rows() {
         let target = cols(&["id", "amount"]);
         let plan = Incremental {
@@ -767,6 +819,8 @@ mod tests {
             strategy: Strategy::Merge,
             unique_key: &["id".into()],
             predicates: &[],
+            update_columns: &[],
+            exclude_columns: &[],
             on_schema_change: OnSchemaChange::Ignore,
             target_columns: &target,
             new_columns: &target,
@@ -786,6 +840,34 @@ mod tests {
     }
 
     #[test]
+    fn merge_updates_only_the_listed_columns() {
+        let target = cols(&["id", "msg", "color"]);
+        let key = ["id".to_string()];
+        let plan = |update: &[String], exclude: &[String]| {
+            incremental(&Incremental {
+                names: &names(),
+                strategy: Strategy::Merge,
+                unique_key: &key,
+                predicates: &[],
+                update_columns: update,
+                exclude_columns: exclude,
+                on_schema_change: OnSchemaChange::Ignore,
+                target_columns: &target,
+                new_columns: &target,
+            })
+        };
+        let excluded = plan(&[], &["msg".to_string()]).unwrap();
+        assert!(
+            excluded[0].contains("update set \"color\" = DBT_INTERNAL_SOURCE.\"color\"\n"),
+            "{}",
+            excluded[0]
+        );
+        let updated = plan(&["MSG".to_string()], &[]).unwrap();
+        assert!(updated[0].contains("update set \"msg\" = DBT_INTERNAL_SOURCE.\"msg\"\n"));
+        assert!(plan(&["msg".to_string()], &["color".to_string()]).is_err());
+    }
+
+    #[test]
     fn delete_insert_with_composite_key_and_predicates() {
         let target = cols(&["a", "b", "v"]);
         let key = ["a".to_string(), "b".to_string()];
@@ -795,6 +877,8 @@ mod tests {
             strategy: Strategy::DeleteInsert,
             unique_key: &key,
             predicates: &predicates,
+            update_columns: &[],
+            exclude_columns: &[],
             on_schema_change: OnSchemaChange::Ignore,
             target_columns: &target,
             new_columns: &target,
@@ -815,6 +899,8 @@ mod tests {
             strategy: Strategy::Append,
             unique_key: &[],
             predicates: &[],
+            update_columns: &[],
+            exclude_columns: &[],
             on_schema_change: mode,
             target_columns: &target,
             new_columns: &new,

@@ -5,6 +5,7 @@
 //! sends it.
 
 pub mod contract;
+mod custom;
 mod grants;
 mod hooks;
 pub mod materialize;
@@ -382,15 +383,47 @@ fn descendants(id: &str, children: &BTreeMap<&str, Vec<&str>>) -> BTreeSet<Strin
 /// A node's SQL failed: what to show and record. `position` is where in the last statement sent
 /// the engine says the error is (1-based characters), when it says.
 struct Failure {
+    kind: FailureKind,
     message: String,
     position: Option<usize>,
+}
+
+/// dbt's three kinds of node error, which open the message it records (`Database Error in
+/// model x (models/x.sql)`); tools and dbt's own tests read that first word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FailureKind {
+    /// The engine refused a statement.
+    Database,
+    /// The node's SQL or configuration cannot be built: a bad config value, a schema change
+    /// `on_schema_change: fail` refuses, an error rendering the node.
+    Compilation,
+    /// Anything else that stopped the node.
+    Runtime,
+}
+
+impl FailureKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Database => "Database Error",
+            FailureKind::Compilation => "Compilation Error",
+            FailureKind::Runtime => "Runtime Error",
+        }
+    }
 }
 
 impl Failure {
     fn new(message: impl Into<String>) -> Failure {
         Failure {
+            kind: FailureKind::Runtime,
             message: message.into(),
             position: None,
+        }
+    }
+
+    fn compilation(message: impl Into<String>) -> Failure {
+        Failure {
+            kind: FailureKind::Compilation,
+            ..Failure::new(message)
         }
     }
 }
@@ -398,6 +431,7 @@ impl Failure {
 impl From<DbError> for Failure {
     fn from(error: DbError) -> Self {
         Failure {
+            kind: FailureKind::Database,
             message: error.to_string(),
             position: error.position,
         }
@@ -576,8 +610,7 @@ async fn run_node(
     let clock = Instant::now();
     let mut sent: Vec<String> = Vec::new();
     let outcome = match node.resource_type {
-        ResourceType::Seed => seed::load(execution, node, &mut sent).await,
-        ResourceType::Snapshot => snapshot::run(execution, node, &mut sent).await,
+        ResourceType::Seed | ResourceType::Snapshot => with_hooks(execution, node, &mut sent).await,
         ResourceType::Test => test::run(execution, node, &mut sent).await,
         ResourceType::UnitTest => unit_test::run(execution, node, &mut sent).await,
         _ => build(execution, node, &mut sent).await.map(|()| Done::ok()),
@@ -680,10 +713,18 @@ async fn run_node(
             } else {
                 String::new()
             };
+            let message = format!(
+                "{} in {} {} ({})\n  {}{place}",
+                failure.kind.as_str(),
+                node.resource_type.as_str(),
+                node.name,
+                node.original_file_path,
+                failure.message.replace('\n', "\n  ")
+            );
             let word = format!("{} in {elapsed:.2}s", ui::paint("ERROR", Level::Error));
             (
                 Status::Error,
-                Some(format!("{}{place}", failure.message)),
+                Some(message),
                 None,
                 json!({}),
                 Level::Error,
@@ -786,10 +827,10 @@ async fn current_compiled(execution: &Arc<Execution>, node: &Node) -> Result<Com
         Ok(Some(Compiled {
             deferred: Some(diagnostic),
             ..
-        })) => Err(Failure::new(diagnostic.to_string())),
+        })) => Err(Failure::compilation(diagnostic.to_string())),
         Ok(Some(fresh)) => Ok(fresh),
         Ok(None) => Ok(compiled),
-        Err(diagnostics) => Err(Failure::new(
+        Err(diagnostics) => Err(Failure::compilation(
             diagnostics
                 .iter()
                 .map(ToString::to_string)
@@ -797,6 +838,28 @@ async fn current_compiled(execution: &Arc<Execution>, node: &Node) -> Result<Com
                 .join("\n"),
         )),
     }
+}
+
+/// Loads a seed or records a snapshot between its pre- and post-hooks (a model's hooks run in
+/// `build`).
+async fn with_hooks(
+    execution: &Arc<Execution>,
+    node: &Node,
+    sent: &mut Vec<String>,
+) -> Result<Done, Failure> {
+    let compiled = current_compiled(execution, node).await?;
+    let adapter = execution.adapter.as_ref();
+    for hook in &compiled.pre_hooks {
+        send(adapter, sent, hook.clone()).await?;
+    }
+    let done = match node.resource_type {
+        ResourceType::Seed => seed::load(execution, node, sent).await?,
+        _ => snapshot::run(execution, node, sent).await?,
+    };
+    for hook in &compiled.post_hooks {
+        send(adapter, sent, hook.clone()).await?;
+    }
+    Ok(done)
 }
 
 /// `sql_header`, `unlogged` and `indexes` of a node; what the engine cannot do is a warning.
@@ -826,6 +889,10 @@ async fn build(
 ) -> Result<(), Failure> {
     let compiled = current_compiled(execution, node).await?;
     let adapter = execution.adapter.as_ref();
+    if execution.jinja.runs_in_jinja(node.materialized()) {
+        // A materialization written in Jinja runs its hooks itself (`run_hooks`), as in dbt.
+        return custom::run(execution, node, &compiled, sent).await;
+    }
     let mut create = create_options(node, adapter)?;
     for hook in &compiled.pre_hooks {
         send(adapter, sent, hook.clone()).await?;
@@ -929,7 +996,7 @@ async fn build(
             false
         }
         other => {
-            return Err(Failure::new(format!(
+            return Err(Failure::compilation(format!(
                 "unknown materialization `{other}`: use `view`, `table`, `incremental` or `ephemeral`"
             )));
         }
@@ -949,10 +1016,30 @@ async fn build(
             RelationKind::Table
         };
         let columns: Vec<(String, String)> = if flag("columns") {
-            node.columns
-                .values()
-                .map(|c| (c.name.clone(), c.description.clone()))
-                .collect()
+            let existing: Vec<String> = adapter
+                .get_columns(&node.schema, &node.alias)
+                .await?
+                .into_iter()
+                .map(|c| c.name)
+                .collect();
+            let (present, missing) = materialize::documented_columns(
+                node.columns.values().map(|c| {
+                    (
+                        c.name.as_str(),
+                        c.description.as_str(),
+                        c.quote == Some(true),
+                    )
+                }),
+                &existing,
+            );
+            if !missing.is_empty() {
+                ui::warn(&format!(
+                    "In relation {}: The following columns are specified in the schema but are not present in the database: {}",
+                    names.target(),
+                    missing.join(", ")
+                ));
+            }
+            present
         } else {
             Vec::new()
         };
@@ -979,8 +1066,14 @@ async fn incremental(
     create: &materialize::Create,
     sent: &mut Vec<String>,
 ) -> Result<(), Failure> {
-    let config_error = Failure::new;
-    let unique_key = node.config.list_of("unique_key");
+    let config_error = Failure::compilation;
+    // dbt treats an empty `unique_key` (`''` or `[]`) as none: the rows are appended.
+    let unique_key: Vec<String> = node
+        .config
+        .list_of("unique_key")
+        .into_iter()
+        .filter(|key| !key.trim().is_empty())
+        .collect();
     let strategy = Strategy::parse(
         node.config.str_of("incremental_strategy"),
         !unique_key.is_empty(),
@@ -1006,6 +1099,8 @@ async fn incremental(
             strategy,
             unique_key: &unique_key,
             predicates: &predicates,
+            update_columns: &node.config.list_of("merge_update_columns"),
+            exclude_columns: &node.config.list_of("merge_exclude_columns"),
             on_schema_change,
             target_columns: &target_columns,
             new_columns: &new_columns,
@@ -1202,13 +1297,9 @@ pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
             "path": node.original_file_path, "resource_type": node.resource_type.as_str(),
         });
         let message = result.message.clone().unwrap_or_default();
-        // dbt names a database error's node above its message.
-        let heading =
-            (result.status == Status::Error).then(|| format!("Database Error in {place}"));
-        let indented: Vec<String> = heading
-            .iter()
-            .map(String::as_str)
-            .chain(message.lines())
+        // An error's message opens with its own heading (`Database Error in model ...`).
+        let indented: Vec<String> = message
+            .lines()
             .map(|line| match node.resource_type {
                 // A unit test's diff keeps its columns aligned.
                 ResourceType::UnitTest => format!("  {line}"),

@@ -370,17 +370,14 @@ fn csv_error(e: &csv::Error, names: &[String]) -> SeedError {
     }
 }
 
-/// dbt creates seed columns unquoted unless `quote_columns` is set, so plain names fold to
-/// lower case (`CustomerID` is `customerid`); names that need quotes keep their spelling.
+/// dbt quotes seed columns (names as written) unless `quote_columns: false`; then they reach the
+/// engine unquoted, so plain names fold to lower case (`CustomerID` is `customerid`) and a name
+/// that is no plain identifier is the engine's syntax error, as in dbt (a header read with the
+/// wrong `delimiter` shows up this way).
 fn column_names(mut shape: SeedShape, quote_columns: bool) -> SeedShape {
     if !quote_columns {
         for (name, _) in &mut shape.columns {
-            let plain = name
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if plain {
+            if is_plain(name) {
                 *name = name.to_ascii_lowercase();
             }
         }
@@ -388,14 +385,39 @@ fn column_names(mut shape: SeedShape, quote_columns: bool) -> SeedShape {
     shape
 }
 
-/// `create table` for a seed's shape.
-pub fn create_table(table: &str, shape: &SeedShape) -> String {
+fn is_plain(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `create table` for a seed's shape; unquoted column names go as they are (see `column_names`).
+pub fn create_table(table: &str, shape: &SeedShape, quote_columns: bool) -> String {
     let columns: Vec<String> = shape
         .columns
         .iter()
-        .map(|(name, sql_type)| format!("{} {sql_type}", quote(name)))
+        .map(|(name, sql_type)| {
+            if quote_columns {
+                format!("{} {sql_type}", quote(name))
+            } else {
+                format!("{name} {sql_type}")
+            }
+        })
         .collect();
     format!("create table {table} ({})", columns.join(", "))
+}
+
+/// The seed's `delimiter` config: one character, `,` when unset.
+fn delimiter(node: &Node) -> Result<u8, Failure> {
+    match node.config.str_of("delimiter") {
+        None => Ok(b','),
+        Some(text) if text.len() == 1 => Ok(text.as_bytes()[0]),
+        Some(text) => Err(Failure::compilation(format!(
+            "the `delimiter` of seed `{}` is `{text}`: give one character, such as `,`, `;`, `|` or a tab",
+            node.name
+        ))),
+    }
 }
 
 /// `uxt seed` for one seed: check and type the file, then create or truncate the table and load
@@ -406,11 +428,7 @@ pub(super) async fn load(
     sent: &mut Vec<String>,
 ) -> Result<Done, Failure> {
     let path = execution.project_root.join(&node.original_file_path);
-    let delimiter = node
-        .config
-        .str_of("delimiter")
-        .and_then(|d| d.bytes().next())
-        .unwrap_or(b',');
+    let delimiter = delimiter(node)?;
     let column_types = node
         .config
         .get("column_types")
@@ -435,7 +453,8 @@ pub(super) async fn load(
             ))
         })?;
     warn_of_unused_column_types(node, &shape);
-    let shape = column_names(shape, node.config.bool_of("quote_columns").unwrap_or(false));
+    let quote_columns = node.config.bool_of("quote_columns").unwrap_or(true);
+    let shape = column_names(shape, quote_columns);
     let names = Names {
         database: node.database.clone(),
         schema: node.schema.clone(),
@@ -447,7 +466,7 @@ pub(super) async fn load(
     let create = super::create_options(node, adapter)?;
     // As in dbt, a seed's indexes are made with its table, not on every load.
     let new_table = || {
-        let mut statements = vec![create_table(&target, &shape)];
+        let mut statements = vec![create_table(&target, &shape, quote_columns)];
         statements.extend(materialize::create_indexes(&target, &create));
         statements
     };
@@ -561,6 +580,10 @@ mod tests {
             .map(|(n, _)| n)
             .collect();
         assert_eq!(names, ["customerid", "First Name"]);
+        assert_eq!(
+            create_table("t", &column_names(shape.clone(), false), false),
+            "create table t (customerid integer, First Name text)"
+        );
         assert_eq!(column_names(shape, true).columns[0].0, "CustomerID");
     }
 

@@ -101,7 +101,7 @@ pub(super) async fn run(
     node: &Node,
     sent: &mut Vec<String>,
 ) -> Result<Done, Failure> {
-    let settings = config(node).map_err(Failure::new)?;
+    let settings = config(node).map_err(Failure::compilation)?;
     let compiled = current_compiled(execution, node).await?;
     let sql = body(&compiled.sql).to_string();
     let adapter = execution.adapter.as_ref();
@@ -152,6 +152,14 @@ pub(super) async fn run(
             .into_iter()
             .map(|c| c.name)
             .collect();
+        let missing = snapshot_sql::missing_meta_columns(&settings, &target_columns);
+        if !missing.is_empty() {
+            return Err(Failure::compilation(format!(
+                "Snapshot target is missing configured columns (missing {}): `{}` was built with other `snapshot_meta_column_names`; rename its columns, or drop it to snapshot from scratch",
+                missing.join(", "),
+                target
+            )));
+        }
         snapshot_sql::apply(
             &target,
             &names.qualified(&names.tmp_name()),

@@ -167,6 +167,23 @@ pub fn create(
     statements
 }
 
+/// The snapshot's meta columns (`dbt_valid_from`, `dbt_valid_to`, `dbt_scd_id`, `dbt_updated_at`
+/// or the names `snapshot_meta_column_names` gives) that the existing table lacks: it was built
+/// with other names, and dbt refuses to snapshot into it.
+pub fn missing_meta_columns(config: &SnapshotConfig, target_columns: &[String]) -> Vec<String> {
+    let meta = &config.snapshot_meta_column_names;
+    [
+        &meta.dbt_valid_from,
+        &meta.dbt_valid_to,
+        &meta.dbt_scd_id,
+        &meta.dbt_updated_at,
+    ]
+    .into_iter()
+    .filter(|name| !target_columns.iter().any(|c| c.eq_ignore_ascii_case(name)))
+    .cloned()
+    .collect()
+}
+
 /// A later run, as statements for one transaction: add the query's new columns to `target`,
 /// build the changes in the scratch table `staging` (dbt's `snapshot_staging_table`), close the
 /// current versions that changed or left the source, insert the new versions, drop `staging`.
@@ -1045,5 +1062,20 @@ where dbt_change_type = 'insert'"#,
         );
         assert_eq!(statements[0], "alter table t add column is_deleted text");
         assert!(statements[1].starts_with("create table s as ("));
+    }
+
+    #[test]
+    fn a_table_built_with_other_meta_column_names_is_missing_them() {
+        let config = check_config(CheckCols::All, HardDeletes::Invalidate);
+        let built = strings(&["id", "scd_id", "updated_at_meta", "valid_from", "valid_to"]);
+        assert!(missing_meta_columns(&config, &built).is_empty());
+        let other = strings(&[
+            "id",
+            "dbt_scd_id",
+            "updated_at_meta",
+            "VALID_FROM",
+            "valid_to",
+        ]);
+        assert_eq!(missing_meta_columns(&config, &other), ["scd_id"]);
     }
 }

@@ -371,6 +371,9 @@ pub fn run_sql(
     sql: &str,
     fetch: bool,
 ) -> Result<(u64, crate::adapter::QueryResult), Error> {
+    if let Some(scope) = super::scope::current() {
+        scope.sent.borrow_mut().push(sql.to_string());
+    }
     if fetch {
         let result = warehouse
             .block_on(warehouse.adapter.query(sql))

@@ -26,19 +26,39 @@ const STACK_BUDGET: usize = super::RENDER_STACK_SIZE / 2;
 /// The start of the message of a recursion stopped by [`MAX_DEPTH`] or [`STACK_BUDGET`].
 pub const RECURSION: &str = "macro recursion too deep";
 /// Context values a macro sees from the node that called it.
-const FORWARDED: [&str; 5] = ["this", "model", "execute", "sql", "results"];
+const FORWARDED: [&str; 10] = [
+    "this",
+    "model",
+    "execute",
+    "sql",
+    "results",
+    "compiled_code",
+    "pre_hooks",
+    "post_hooks",
+    "database",
+    "schema",
+];
 
 static MACRO_DEF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(\{%-?\s*)(macro|test)(\s+)([A-Za-z_][A-Za-z0-9_]*)(\s*\()").expect("static regex")
 });
-static END_TEST: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(\{%-?\s*)endtest(\s*-?%\})").expect("static regex"));
+static END_TEST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\{%-?\s*)end(?:test|materialization)(\s*-?%\})").expect("static regex")
+});
+/// `{% materialization name, adapter='x' %}` or `{% materialization name, default=true %}`, with
+/// dbt's optional `supported_languages=[...]`.
+static MATERIALIZATION_DEF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(\{%-?\s*)materialization(\s+)([A-Za-z_][A-Za-z0-9_]*)\s*(?:,\s*(?:adapter\s*=\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]|default\s*=\s*(?:true|True)))?(?:\s*,\s*supported_languages\s*=\s*\[[^\]]*\])?(\s*-?%\})"#,
+    )
+    .expect("static regex")
+});
 
 /// A macro found in a file.
 #[derive(Debug, Clone)]
 pub struct MacroDef {
     pub name: String,
-    /// `macro` or `test` (a custom generic test block).
+    /// `macro`, `test` (a custom generic test block) or `materialization`.
     pub kind: String,
     pub file: String,
     pub line: usize,
@@ -66,6 +86,25 @@ pub fn test_macro_name(name: &str) -> String {
 /// numbers are unchanged, so errors still point at the right line.
 pub fn prepare(file: &str, source: &str, package: &str) -> (Vec<MacroDef>, String) {
     let mut defs = Vec::new();
+    let mut materializations = Vec::new();
+    // Materializations are macros without arguments, named as dbt names them; the macro pass
+    // below then finds them like any other.
+    let source = MATERIALIZATION_DEF.replace_all(source, |capture: &regex::Captures| {
+        let adapter = capture.get(4).map_or("default", |m| m.as_str());
+        let name = super::materialization::macro_name(&capture[3], adapter);
+        // Keeps the line count when the header spans lines.
+        let lines = |text: &str| text.matches('\n').count();
+        let inside = lines(&capture[0]) - lines(&capture[1]) - lines(&capture[5]);
+        let header = format!(
+            "{}macro {name}(){}{}",
+            &capture[1],
+            "\n".repeat(inside),
+            &capture[5]
+        );
+        materializations.push(name);
+        header
+    });
+    let source = source.as_ref();
     let renamed = MACRO_DEF.replace_all(source, |capture: &regex::Captures| {
         let start = capture.get(0).map_or(0, |m| m.start());
         let kind = capture[2].to_string();
@@ -90,6 +129,11 @@ pub fn prepare(file: &str, source: &str, package: &str) -> (Vec<MacroDef>, Strin
         )
     });
     let renamed = END_TEST.replace_all(&renamed, "${1}endmacro${2}");
+    for def in &mut defs {
+        if materializations.contains(&def.name) {
+            def.kind = "materialization".to_string();
+        }
+    }
     (defs, renamed.into_owned())
 }
 
@@ -250,6 +294,26 @@ mod tests {
         );
         assert!(renamed.contains("{% macro __uxt_m_cents(x)"));
         assert!(renamed.contains("{%- macro __uxt_m_test_is_even(model"));
+        assert_eq!(renamed.lines().count(), source.lines().count());
+    }
+
+    #[test]
+    fn prepare_names_materializations_as_dbt_does() {
+        let source = "{% materialization rebuilt, default=true %}a{% endmaterialization %}\n{%- materialization\n  copy, adapter='duckdb', supported_languages=['sql'] -%}b{%- endmaterialization -%}";
+        let (defs, renamed) = prepare("macros/m.sql", source, "uxc");
+        assert_eq!(
+            defs.iter()
+                .map(|d| (d.name.as_str(), d.kind.as_str(), d.line))
+                .collect::<Vec<_>>(),
+            [
+                ("materialization_rebuilt_default", "materialization", 1),
+                ("materialization_copy_duckdb", "materialization", 2)
+            ]
+        );
+        assert!(
+            renamed
+                .contains("{% macro __uxt_m_materialization_rebuilt_default() %}a{% endmacro %}")
+        );
         assert_eq!(renamed.lines().count(), source.lines().count());
     }
 }

@@ -10,6 +10,7 @@ mod builtins;
 pub mod context;
 mod functions;
 pub mod macros;
+mod materialization;
 pub mod modules;
 mod mutable;
 pub mod namespace;
@@ -30,6 +31,7 @@ use crate::diagnostic::{Diagnostic, closest};
 use crate::project::SourceFile;
 
 pub use self::macros::MacroDef;
+pub use self::materialization::Materialization;
 pub use self::namespace::MacroFile;
 pub use self::relation::Relation;
 pub use self::scope::{Phase, RefCall, Scope};

@@ -40,6 +40,8 @@ pub struct Scope {
     pub statements: RefCell<BTreeMap<String, minijinja::Value>>,
     /// Set for a unit test's render of its model.
     pub unit_test: Option<UnitTestOverrides>,
+    /// The SQL the render sent to the warehouse (`statement`, `adapter.execute`), in order.
+    pub sent: RefCell<Vec<String>>,
 }
 
 /// What a unit test changes in the render of the model it tests: `ref`, `source` and `this`
@@ -77,6 +79,7 @@ impl Scope {
             is_incremental,
             statements: RefCell::default(),
             unit_test: None,
+            sent: RefCell::default(),
         }
     }
 

@@ -24,6 +24,8 @@ pub const KNOWN_KEYS: &[&str] = &[
     "unique_key",
     "incremental_strategy",
     "incremental_predicates",
+    "merge_update_columns",
+    "merge_exclude_columns",
     "on_schema_change",
     "on_configuration_change",
     "grants",

@@ -232,6 +232,7 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     project.files =
         discover(&project.root, &project.paths, &project.target_path).map_err(|d| vec![d])?;
     project.properties = properties::read(&project.files.properties, &project.files.docs)?;
+    render_selectors(&mut project).map_err(|d| vec![d])?;
     if project.simulates() {
         let file = project
             .simulation_file
@@ -241,6 +242,26 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
         project.properties.sources.push(uxc);
     }
     Ok(project)
+}
+
+/// `selectors.yml` with its `env_var()` and `var()` rendered, as dbt renders it before reading.
+fn render_selectors(project: &mut Project) -> Result<(), Diagnostic> {
+    let Some(file) = &mut project.files.selectors else {
+        return Ok(());
+    };
+    if !file.contents.contains("{{") && !file.contents.contains("{%") {
+        return Ok(());
+    }
+    let rendered = profile::render_value(&file.contents, &project.vars).map_err(|message| {
+        Diagnostic::new(
+            "uxt::project::selectors",
+            format!("cannot render `{}`: {message}", file.path),
+        )
+        .in_file(&file.path)
+        .with_help("selectors.yml sees `env_var()` and the project's `var()`, as in dbt")
+    })?;
+    file.contents = Arc::from(rendered);
+    Ok(())
 }
 
 /// Reads the project file only, for commands that never look at the project's files

@@ -12,7 +12,7 @@ use crate::sim::calendar::{self, DateCache, Day};
 use crate::sim::config::SimConfig;
 use crate::sim::output::{DayOutput, TableRows};
 use crate::sim::table::{Kind, Line, Table};
-use crate::sim::world::{self, GENERATOR_VERSION, World};
+use crate::sim::world::{self, GENERATOR_VERSION, Plan, Stepper, World};
 
 /// A saved world is written at the end of every call and at least once a simulated year, so a
 /// run resumed after a crash replays at most a year of generation (no loading). Saving is not
@@ -28,6 +28,7 @@ const GROUP_DAYS: usize = 30;
 const STATE: &str = "\"uxt_sim\".\"state\"";
 const DAYS: &str = "\"uxt_sim\".\"days\"";
 const WORLD: &str = "\"uxt_sim\".\"world\"";
+const DOMAINS: &str = "\"uxt_sim\".\"domains\"";
 
 fn qualified(table: &Table) -> String {
     format!("{}.{}", quote(table.schema_name()), quote(table.name))
@@ -70,6 +71,9 @@ pub fn setup_statements() -> Vec<String> {
     statements.push(format!(
         "create table if not exists {WORLD} (day_serial integer, state varchar)"
     ));
+    statements.push(format!(
+        "create table if not exists {DOMAINS} (domain varchar, next_day integer)"
+    ));
     statements
 }
 
@@ -86,7 +90,7 @@ pub fn reset_statements() -> Vec<String> {
             drops
         })
         .collect();
-    for table in [STATE, DAYS, WORLD] {
+    for table in [STATE, DAYS, WORLD, DOMAINS] {
         statements.push(format!("drop table if exists {table} cascade"));
     }
     statements
@@ -95,7 +99,10 @@ pub fn reset_statements() -> Vec<String> {
 /// What the warehouse says about an earlier simulation.
 #[derive(Debug, Clone)]
 pub struct Saved {
+    /// The town's next day (the furthest any domain has reached).
     pub current_day: Day,
+    /// The next day of each domain loaded so far.
+    pub domains: BTreeMap<String, Day>,
     pub seed: String,
     pub config_hash: String,
     pub generator_version: u32,
@@ -116,7 +123,15 @@ pub async fn read_saved(adapter: &dyn Adapter) -> DbResult<Option<Saved>> {
         _ => None,
     };
     let text = |cell: &Cell| cell.to_string();
+    let domains = adapter
+        .query(&format!("select domain, next_day from {DOMAINS}"))
+        .await?
+        .rows
+        .iter()
+        .filter_map(|row| Some((text(&row[0]), int(&row[1])?)))
+        .collect();
     Ok(Some(Saved {
+        domains,
         current_day: int(&row[0])
             .ok_or_else(|| DbError::new("uxt_sim.state has no current day"))?,
         seed: text(&row[1]),
@@ -125,8 +140,8 @@ pub async fn read_saved(adapter: &dyn Adapter) -> DbResult<Option<Saved>> {
     }))
 }
 
-/// The last saved world (a new one when none was saved yet). It may be behind
-/// `uxt_sim.state.current_day` after a killed run; [`world::replay`] brings it forward.
+/// The last saved world (a new one when none was saved yet). It may be behind the domains'
+/// loaded days after a killed run; [`world::replay`] brings it forward.
 pub async fn saved_world(adapter: &dyn Adapter, config: &SimConfig) -> Result<World, DbError> {
     let result = adapter.query(&format!("select state from {WORLD}")).await?;
     match result.rows.first().map(|row| &row[0]) {
@@ -157,11 +172,13 @@ pub fn start_statements(config: &SimConfig) -> Vec<String> {
 
 /// Consecutive days loaded in one transaction. Small days are grouped so that each
 /// transaction carries enough rows for the engine's bulk path to pay off; a group always holds
-/// whole days, and its transaction advances `current_day` past its last one.
+/// whole days, and its transaction advances each domain's next day (and the town's) past them.
 #[derive(Debug, Default)]
 pub struct Group {
     /// Each day of the group and the rows it produced.
     pub days: Vec<(Day, u64)>,
+    /// The next day of each domain the group wrote.
+    next: BTreeMap<&'static str, Day>,
     tables: BTreeMap<String, TableRows>,
 }
 
@@ -171,7 +188,13 @@ impl Group {
     }
 
     pub fn absorb(&mut self, output: DayOutput) {
+        if output.written.is_empty() {
+            return;
+        }
         self.days.push((output.day, output.rows()));
+        for domain in &output.written {
+            self.next.insert(domain, output.day + 1);
+        }
         for (name, rows) in output.tables {
             match self.tables.get_mut(&name) {
                 Some(held) => {
@@ -224,6 +247,7 @@ pub struct DayLoad {
 /// replace the rows of the same key; the saved world, when given, replaces the previous one.
 pub fn day_load(group: Group, world: Option<&World>) -> DayLoad {
     let last_day = group.days.last().map_or(0, |(day, _)| *day);
+    let next = group.next;
     let mut load = DayLoad {
         days: group.days,
         before: Vec::new(),
@@ -270,8 +294,16 @@ pub fn day_load(group: Group, world: Option<&World>) -> DayLoad {
         .join(", ");
     load.after
         .push(format!("insert into {DAYS} values {logged}"));
-    load.after
-        .push(format!("update {STATE} set current_day = {}", last_day + 1));
+    load.after.push(format!(
+        "update {STATE} set current_day = greatest(current_day, {})",
+        last_day + 1
+    ));
+    for (domain, day) in next {
+        load.after
+            .push(format!("delete from {DOMAINS} where domain = '{domain}'"));
+        load.after
+            .push(format!("insert into {DOMAINS} values ('{domain}', {day})"));
+    }
     if let Some(world) = world {
         let json = serde_json::to_string(world).expect("the world serializes to JSON");
         let mut data = Vec::with_capacity(json.len() + 16);
@@ -292,44 +324,46 @@ pub fn day_load(group: Group, world: Option<&World>) -> DayLoad {
 /// What a call to [`simulate`] did.
 #[derive(Debug, Default)]
 pub struct Summary {
-    pub first_day: Day,
-    pub days: u32,
+    /// The days on which some domain was simulated.
+    pub days: Vec<Day>,
     pub rows: BTreeMap<String, u64>,
 }
 
-/// Simulates `days` days from `world` and loads each. Generation runs on its own thread, one
+/// Simulates `plan` from `world` and loads each day. Generation runs on its own thread, one
 /// group ahead of the loader; `on_load` is told of each loaded group of days.
 pub async fn simulate(
     adapter: Arc<dyn Adapter>,
     config: SimConfig,
-    mut world: World,
-    days: u32,
+    world: World,
+    plan: Plan,
     mut on_load: impl FnMut(&[(Day, u64)], &BTreeMap<String, u64>),
 ) -> Result<Summary, DbError> {
-    let first_day = world.day;
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<DayLoad>(1);
     let generator = std::thread::spawn(move || {
+        let mut stepper = Stepper::new(world, &config, plan);
         let mut group = Group::default();
-        for index in 0..days {
-            group.absorb(world::step(&mut world, &config));
-            let last = index + 1 == days;
-            let yearly = world.day.is_multiple_of(SNAPSHOT_EVERY);
-            if !(last || yearly || group.rows() >= GROUP_ROWS || group.days.len() >= GROUP_DAYS) {
+        let mut output = stepper.step();
+        while let Some(day) = output {
+            let yearly = (day.day + 1).is_multiple_of(SNAPSHOT_EVERY);
+            group.absorb(day);
+            output = stepper.step();
+            let last = output.is_none();
+            if !(last || yearly || group.rows() >= GROUP_ROWS || group.days.len() >= GROUP_DAYS)
+                || group.days.is_empty()
+            {
                 continue;
             }
-            let snapshot = (last || yearly).then_some(&world);
-            if sender
-                .blocking_send(day_load(std::mem::take(&mut group), snapshot))
-                .is_err()
-            {
+            let load = if last || yearly {
+                day_load(std::mem::take(&mut group), Some(&stepper.snapshot()))
+            } else {
+                day_load(std::mem::take(&mut group), None)
+            };
+            if sender.blocking_send(load).is_err() {
                 return;
             }
         }
     });
-    let mut summary = Summary {
-        first_day,
-        ..Summary::default()
-    };
+    let mut summary = Summary::default();
     let mut failure = None;
     while let Some(load) = receiver.recv().await {
         let DayLoad {
@@ -348,7 +382,7 @@ pub async fn simulate(
             )));
             break;
         }
-        summary.days += days.len() as u32;
+        summary.days.extend(days.iter().map(|(day, _)| *day));
         for (table, count) in &rows {
             *summary.rows.entry(table.clone()).or_default() += count;
         }

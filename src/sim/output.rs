@@ -48,6 +48,8 @@ pub struct TableRows {
 #[derive(Debug, Default)]
 pub struct DayOutput {
     pub day: Day,
+    /// The domains whose rows the day holds.
+    pub written: Vec<&'static str>,
     /// Keyed by `schema.table`, so loads run in a fixed order.
     pub tables: BTreeMap<String, TableRows>,
 }
@@ -167,19 +169,24 @@ impl<'a> Emit<'a> {
         }
     }
 
-    /// Delivers today the late rows that were due, in the order they were held.
+    /// Delivers today the late rows of `tables` that were due, in the order they were held;
+    /// other tables' rows wait for a day their domain is simulated.
     pub fn deliver_pending(&mut self, tables: &[&'static Table]) {
         let day = self.day;
+        let table_of = |pending: &Pending| {
+            tables
+                .iter()
+                .copied()
+                .find(|t| t.name == pending.table && pending.deliver_on <= day)
+        };
         let (due, later): (Vec<Pending>, Vec<Pending>) =
-            self.pending.drain(..).partition(|p| p.deliver_on <= day);
-        *self.pending = later;
-        for pending in due {
-            let Some(table) = tables.iter().find(|t| t.name == pending.table) else {
-                continue;
-            };
+            self.pending.drain(..).partition(|p| table_of(p).is_some());
+        for pending in &due {
+            let table = table_of(pending).expect("partitioned by it");
             let rows = Self::rows_of(self.output, table);
             deliver(rows, pending.line.as_bytes(), day);
         }
+        *self.pending = later;
     }
 }
 

@@ -1,6 +1,7 @@
 //! Jinja where dbt renders it, and dbt's macro namespace, on a project written as dbt users
 //! write them (the `habits` fixture): `{{ target.schema }}` in sources, `env_var` and
-//! `target.name` in the project file, a `tests/generic/` test, a `dbt-cloud:` key.
+//! `target.name` in the project file and `selectors.yml`, a `tests/generic/` test, a `dbt-cloud:`
+//! key, and materializations written in Jinja.
 
 use crate::engines::Engine;
 use crate::harness::Project;
@@ -68,7 +69,24 @@ fn dbt_project_with_jinja_in_yaml_runs_unchanged() {
             ],
             &ENV,
         );
-        assert_eq!(listed.stdout().trim(), "orders", "{listed:?}");
+        assert_eq!(listed.stdout().trim(), "order_totals\norders", "{listed:?}");
+        for (selector, expected) in [("seeded", "raw_orders"), ("marts", "order_totals\norders")] {
+            let listed = project.run_with_env(
+                &[
+                    "ls",
+                    "--selector",
+                    selector,
+                    "--resource-type",
+                    "model",
+                    "--resource-type",
+                    "seed",
+                    "--output",
+                    "name",
+                ],
+                &ENV,
+            );
+            assert_eq!(listed.stdout().trim(), expected, "{selector}: {listed:?}");
+        }
     }
 }
 
@@ -80,4 +98,81 @@ fn a_missing_env_var_in_the_project_file_names_the_file_and_line() {
     let stderr = out.stderr();
     assert!(stderr.contains("HABITS_MARTS_SCHEMA"), "{out:?}");
     assert!(stderr.contains("dbt_project.yml:21"), "{out:?}");
+}
+
+#[test]
+fn a_materialization_of_the_project_builds_and_rebuilds_with_its_hooks() {
+    for engine in Engine::all() {
+        let project = engine.project("habits", "habits");
+        let seeded = project.run_with_env(&["seed"], &ENV);
+        assert_eq!(seeded.code(), 0, "{}: {seeded:?}", engine.name());
+        for round in 1..=2 {
+            let out = project.run_with_env(&["run"], &ENV);
+            assert_eq!(out.code(), 0, "{} round {round}: {out:?}", engine.name());
+            let totals = query(
+                &project,
+                "select orders, total from {{ ref('order_totals') }} order by orders",
+            );
+            assert_eq!(
+                totals,
+                ["orders,total", "-1,0", "2,22"],
+                "{} round {round}",
+                engine.name()
+            );
+        }
+        let leftovers = query(
+            &project,
+            "select count(*) as n from information_schema.tables where table_name like 'order_totals%'",
+        );
+        assert_eq!(leftovers, ["n", "1"], "{}", engine.name());
+        let run_sql = std::fs::read_to_string(
+            project
+                .path()
+                .join("target/run/habits/models/marts/order_totals.sql"),
+        )
+        .expect("the run file of the materialization");
+        assert!(run_sql.contains("create table"), "{run_sql}");
+    }
+}
+
+#[test]
+fn the_root_project_replaces_a_built_in_materialization_and_an_unknown_one_is_named() {
+    for engine in Engine::all() {
+        let project = engine.project("habits", "habits");
+        project
+            .write(
+                "macros/view_as_table.sql",
+                "{% materialization view, default=true %}\n\
+                 {{ drop_relation_if_exists(load_cached_relation(this)) }}\n\
+                 {% call statement('main') %}create table {{ this }} as {{ sql }}{% endcall %}\n\
+                 {{ return({'relations': [this.incorporate(type='table')]}) }}\n\
+                 {% endmaterialization %}\n",
+            )
+            .write(
+                "models/marts/flat.sql",
+                "{{ config(materialized='view') }}\nselect 1 as one\n",
+            );
+        let seeded = project.run_with_env(&["seed"], &ENV);
+        assert_eq!(seeded.code(), 0, "{}: {seeded:?}", engine.name());
+        let out = project.run_with_env(&["run", "--select", "flat"], &ENV);
+        assert_eq!(out.code(), 0, "{}: {out:?}", engine.name());
+        let kind = query(
+            &project,
+            "select table_type from information_schema.tables where table_name = 'flat'",
+        );
+        assert_eq!(kind, ["table_type", "BASE TABLE"], "{}", engine.name());
+
+        project.write(
+            "models/marts/odd.sql",
+            "{{ config(materialized='nonesuch') }}\nselect 1 as one\n",
+        );
+        let out = project.run_with_env(&["run", "--select", "odd"], &ENV);
+        assert_eq!(out.code(), 1, "{}: {out:?}", engine.name());
+        assert!(
+            out.stdout().contains("no materialization `nonesuch`")
+                && out.stdout().contains("models/marts/odd.sql"),
+            "{}: {out:?}",
+            engine.name()
+        );
+    }
 }

@@ -5,6 +5,7 @@ mod harness;
 
 mod access;
 mod artifacts;
+mod cli;
 mod connection;
 mod contracts;
 mod dashboards;

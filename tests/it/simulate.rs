@@ -74,18 +74,20 @@ fn ten_then_twenty_days_equal_thirty_at_once_on_both_engines() {
 
 #[test]
 fn another_seed_gives_other_rows_and_a_domain_leaves_the_others_unchanged() {
-    let first = Engine::DuckDb.project("town", "town");
-    simulate(&first, &["--days", "3", "--domains", "factory"]);
-    let other_seed = Engine::DuckDb.project("town", "town");
-    simulate(
-        &other_seed,
-        &["--days", "3", "--domains", "factory", "--seed", "8"],
-    );
-    let more_domains = Engine::DuckDb.project("town", "town");
-    simulate(
-        &more_domains,
-        &["--days", "3", "--domains", "factory,weather,retail"],
-    );
+    let town = |domains: &str| {
+        let project = Engine::DuckDb.project("town", "town");
+        project.write(
+            "simulation.yml",
+            format!("seed: 7\npopulation: 600\ndomains: [{domains}]\n"),
+        );
+        project
+    };
+    let first = town("factory");
+    simulate(&first, &["--days", "3"]);
+    let other_seed = town("factory");
+    simulate(&other_seed, &["--days", "3", "--seed", "8"]);
+    let more_domains = town("factory, weather, retail");
+    simulate(&more_domains, &["--days", "3"]);
     let batches = |project: &Project| {
         let mut rows = query(project, "select * from raw.factory_batches");
         rows.sort();
@@ -96,6 +98,46 @@ fn another_seed_gives_other_rows_and_a_domain_leaves_the_others_unchanged() {
     assert_eq!(
         query(&first, "select count(*) as n from raw.weather_daily"),
         ["n", "0"]
+    );
+}
+
+/// An orchestrator can run each aspect of the town as its own step: a domain goes as far as
+/// the domains it draws from have gone, and the rows are those of the whole town at once.
+#[test]
+fn one_domain_at_a_time_equals_the_whole_town_and_waits_for_its_upstream() {
+    let whole = Engine::DuckDb.project("town", "town");
+    simulate(&whole, &["--days", "8"]);
+    let stepwise = Engine::DuckDb.project("town", "town");
+    let early = stepwise.run(&["simulate", "--domains", "retail", "--days", "8"]);
+    assert_eq!(early.code(), 0, "{early:?}");
+    assert!(
+        early.stdout().contains("`retail` goes no further"),
+        "{early:?}"
+    );
+    assert_eq!(
+        query(&stepwise, "select count(*) as n from raw.retail_orders"),
+        ["n", "0"]
+    );
+    for domain in ["weather", "census", "economy"] {
+        simulate(&stepwise, &["--domains", domain, "--days", "8"]);
+    }
+    simulate(&stepwise, &["--domains", "retail", "--days", "3"]);
+    simulate(
+        &stepwise,
+        &["--domains", "retail,health", "--until", "20100108"],
+    );
+    simulate(
+        &stepwise,
+        &["--domains", "transit,utilities,factory", "--days", "8"],
+    );
+    let (stepwise_tables, whole_tables) = (tables(&stepwise), tables(&whole));
+    assert_eq!(stepwise_tables.len(), whole_tables.len());
+    for (table, rows) in &whole_tables {
+        assert_eq!(stepwise_tables.get(table), Some(rows), "{table} differs");
+    }
+    assert_eq!(
+        query(&stepwise, "select current_day from uxt_sim.state"),
+        ["current_day", "8"]
     );
 }
 

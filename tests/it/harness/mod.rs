@@ -23,6 +23,8 @@ pub fn uxt() -> Command {
     for name in [
         "UXT_PROFILES_DIR",
         "UXT_TARGET",
+        "DBT_PROFILES_DIR",
+        "DBT_PROJECT_DIR",
         "DBT_LOG_FORMAT",
         "DBT_LOG_FORMAT_FILE",
         "DBT_LOG_LEVEL",

@@ -1,0 +1,114 @@
+//! dbt's global flags that tools and scripts pass out of habit (Cosmos, dagster-dbt, CI
+//! pipelines) and that mean nothing to uxt: accepted, so a dbt command line runs unchanged, and
+//! otherwise without effect. Each says why it has none. `--no-use-colors` is read: it is
+//! `--no-color`.
+
+use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
+
+/// Flags as dbt spells them, each with its `--no-` twin where dbt has one, and why uxt needs
+/// neither.
+const IGNORED: &[(&str, Option<&str>, &str)] = &[
+    (
+        "version-check",
+        Some("no-version-check"),
+        "dbt's check for a newer version; uxt makes no network call",
+    ),
+    (
+        "cache-selected-only",
+        Some("no-cache-selected-only"),
+        "dbt's relation cache of the selected schemas; uxt reads the schemas it builds into either way",
+    ),
+    (
+        "populate-cache",
+        Some("no-populate-cache"),
+        "dbt fills a relation cache before a run; uxt keeps none",
+    ),
+    (
+        "use-colors-file",
+        Some("no-use-colors-file"),
+        "colour in dbt's log file; uxt's has none",
+    ),
+    (
+        "send-anonymous-usage-stats",
+        Some("no-send-anonymous-usage-stats"),
+        "dbt's usage statistics; uxt sends none",
+    ),
+    (
+        "partial-parse",
+        Some("no-partial-parse"),
+        "dbt's partial parsing; uxt parses the whole project every time",
+    ),
+    (
+        "static-parser",
+        Some("no-static-parser"),
+        "dbt's fast parser of model SQL; uxt has one parser",
+    ),
+    (
+        "use-experimental-parser",
+        Some("no-use-experimental-parser"),
+        "dbt's experimental parser; uxt has one parser",
+    ),
+    (
+        "log-cache-events",
+        None,
+        "dbt's log of its relation cache; uxt keeps none",
+    ),
+];
+
+/// The parsed flags uxt acts on.
+#[derive(Debug, Clone, Default)]
+pub struct DbtGlobalArgs {
+    /// `--no-use-colors`: no colour, as `--no-color`.
+    pub no_use_colors: bool,
+}
+
+impl FromArgMatches for DbtGlobalArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        Ok(DbtGlobalArgs {
+            no_use_colors: matches.get_flag("no-use-colors"),
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+fn flag(name: &'static str, help: &'static str) -> Arg {
+    Arg::new(name)
+        .long(name)
+        .global(true)
+        .action(ArgAction::SetTrue)
+        .help(help)
+}
+
+impl Args for DbtGlobalArgs {
+    fn augment_args(mut command: Command) -> Command {
+        for (name, twin, why) in IGNORED {
+            command = command.arg(flag(name, why).help_heading("dbt flags without effect"));
+            if let Some(twin) = twin {
+                command = command.arg(flag(twin, why).hide(true));
+            }
+        }
+        command
+            .arg(flag(
+                "use-colors",
+                "Colour in the log (the default on a terminal)",
+            ))
+            .arg(flag("no-use-colors", "No colour, as `--no-color`"))
+            .arg(
+                Arg::new("printer-width")
+                    .long("printer-width")
+                    .global(true)
+                    .value_name("COLUMNS")
+                    .value_parser(clap::value_parser!(u16))
+                    .help("dbt's width of its result lines; uxt's are dbt's default, 80 columns")
+                    .help_heading("dbt flags without effect"),
+            )
+    }
+
+    fn augment_args_for_update(command: Command) -> Command {
+        Self::augment_args(command)
+    }
+}
