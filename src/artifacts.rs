@@ -236,9 +236,28 @@ fn node_json<'a>(node: &'a Node, compiled: Option<&'a str>, root_path: &'a str) 
                     .collect(),
             ),
         ),
-        ("version", Field::Json(&fields::NULL)),
-        ("latest_version", Field::Json(&fields::NULL)),
-        ("deprecation_date", Field::Json(&fields::NULL)),
+        (
+            "version",
+            Field::Owned(
+                node.version
+                    .as_ref()
+                    .map(|v| crate::manifest::versions::json(&v.v))
+                    .into(),
+            ),
+        ),
+        (
+            "latest_version",
+            Field::Owned(
+                node.version
+                    .as_ref()
+                    .map(|v| crate::manifest::versions::json(&v.latest))
+                    .into(),
+            ),
+        ),
+        (
+            "deprecation_date",
+            Field::optional(node.deprecation_date.as_deref()),
+        ),
     ]);
     shape_for_resource_type(node, &mut object, compiled.is_some(), root_path);
     object

@@ -92,7 +92,15 @@ impl Serialize for Field<'_> {
                     seq.serialize_element(&Fields::from([
                         ("name", Field::Str(&call.name)),
                         ("package", Field::optional(call.package.as_deref())),
-                        ("version", Field::optional(call.version.as_deref())),
+                        (
+                            "version",
+                            Field::Owned(
+                                call.version
+                                    .as_deref()
+                                    .map(crate::manifest::versions::json)
+                                    .into(),
+                            ),
+                        ),
                     ]))?;
                 }
                 seq.end()

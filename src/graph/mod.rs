@@ -300,6 +300,10 @@ pub fn selectable_nodes(manifest: &Manifest) -> Vec<SelectableNode> {
             config: serde_json::Value::Object(node.config.clone()),
             source_name: None,
             parents: node.depends_on_nodes.clone(),
+            version: node
+                .version
+                .as_ref()
+                .map(|v| (v.v.clone(), v.latest.clone())),
         })
         .collect();
     nodes.extend(manifest.sources.values().map(|source| SelectableNode {
@@ -313,6 +317,7 @@ pub fn selectable_nodes(manifest: &Manifest) -> Vec<SelectableNode> {
         config: serde_json::json!({"enabled": true}),
         source_name: Some(source.source_name.clone()),
         parents: Vec::new(),
+        version: None,
     }));
     // Exposures are selected (`exposure:`, `+exposure:x`) but never run.
     nodes.extend(manifest.exposures.values().map(|exposure| SelectableNode {

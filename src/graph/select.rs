@@ -40,6 +40,8 @@ pub struct SelectableNode {
     pub source_name: Option<String>,
     /// Unique ids this node depends on; ids not in the graph are ignored.
     pub parents: Vec<String>,
+    /// A versioned model's version and its latest version.
+    pub version: Option<(String, String)>,
 }
 
 /// A problem with a selection expression or with `selectors.yml`.
@@ -114,17 +116,12 @@ const METHODS: &[&str] = &[
     "exposure",
     "group",
     "access",
+    "version",
 ];
 /// dbt methods that compare with a previous run's artifacts.
 const STATE_METHODS: &[&str] = &["state", "result", "source_status"];
 /// dbt methods for resources or features uxt does not have.
-const UNSUPPORTED_METHODS: &[&str] = &[
-    "metric",
-    "semantic_model",
-    "saved_query",
-    "unit_test",
-    "version",
-];
+const UNSUPPORTED_METHODS: &[&str] = &["metric", "semantic_model", "saved_query", "unit_test"];
 /// dbt's `NodeType` values, the only valid `resource_type:` values.
 const RESOURCE_TYPES: &[&str] = &[
     "model",
@@ -392,6 +389,17 @@ enum Matcher {
     },
     Group(String),
     Access(String),
+    Version(VersionKind),
+}
+
+/// dbt's `version:` values: a model's latest version, one after it, one before it, or a model
+/// without versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VersionKind {
+    Latest,
+    Prerelease,
+    Old,
+    Unversioned,
 }
 
 impl Matcher {
@@ -487,6 +495,17 @@ impl Matcher {
             }
             "group" => Self::Group(value.to_owned()),
             "access" => Self::Access(value.to_owned()),
+            "version" => Self::Version(match value {
+                "latest" => VersionKind::Latest,
+                "prerelease" => VersionKind::Prerelease,
+                "old" => VersionKind::Old,
+                "none" => VersionKind::Unversioned,
+                _ => {
+                    return Err(invalid(format!(
+                        "`version:` takes `latest`, `prerelease`, `old` or `none`, not `{value}`"
+                    )));
+                }
+            }),
             _ if STATE_METHODS.contains(&name) => {
                 return Err(SelectError::RequiresState {
                     expression: expression.to_owned(),
@@ -576,6 +595,22 @@ impl Matcher {
                         .and_then(Value::as_str)
                         .unwrap_or("protected")
                         == access
+            }
+            Self::Version(kind) => {
+                node.resource_type == "model"
+                    && match (&node.version, kind) {
+                        (None, VersionKind::Unversioned) => true,
+                        (None, _) | (Some(_), VersionKind::Unversioned) => false,
+                        (Some((v, latest)), kind) => {
+                            let order = crate::manifest::versions::compare(v, latest);
+                            *kind
+                                == match order {
+                                    std::cmp::Ordering::Equal => VersionKind::Latest,
+                                    std::cmp::Ordering::Greater => VersionKind::Prerelease,
+                                    std::cmp::Ordering::Less => VersionKind::Old,
+                                }
+                        }
+                    }
             }
         }
     }
@@ -1798,6 +1833,7 @@ selectors:
             config: json!({}),
             source_name: None,
             parents,
+            version: None,
         };
         let mut nodes = Vec::new();
         for link in 0..LINKS {

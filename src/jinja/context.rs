@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use minijinja::value::{Kwargs, Object, ObjectRepr, Rest, Value};
+use minijinja::value::{Kwargs, Object, ObjectRepr, Rest, Value, ValueOrKwargs};
 use minijinja::{Environment, Error, ErrorKind, State};
 use serde_json::Value as Json;
 
@@ -52,7 +52,10 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
 
     env.add_function("return", macros::return_value);
     let ref_ctx = ctx.clone();
-    env.add_function("ref", move |args: Rest<Value>| reference(&ref_ctx, args));
+    // `ValueOrKwargs`: a plain `Value` rejects the keyword arguments of `ref('m', v=2)`.
+    env.add_function("ref", move |args: Rest<ValueOrKwargs>| {
+        reference(&ref_ctx, &args.into_values())
+    });
     let source_ctx = ctx.clone();
     env.add_function("source", move |source_name: String, table_name: String| {
         source(&source_ctx, source_name, table_name)
@@ -213,7 +216,7 @@ pub(super) fn warehouse_for_render(ctx: &RunContext) -> Result<Option<Warehouse>
     })
 }
 
-fn reference(ctx: &RunContext, args: Rest<Value>) -> Result<Value, Error> {
+fn reference(ctx: &RunContext, args: &[Value]) -> Result<Value, Error> {
     let (positional, kwargs): (Vec<Value>, Option<Kwargs>) = match args.last() {
         Some(last) if last.is_kwargs() => (
             args[..args.len() - 1].to_vec(),

@@ -166,7 +166,10 @@ impl Jinja {
     ) -> Result<Self, Vec<Diagnostic>> {
         let mut env = Environment::new();
         env.set_debug(true);
-        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        // dbt renders with Jinja's default `Undefined`: a missing value prints as nothing and
+        // tests false, and only using one (`x.attr`, `x()`) is an error. Packages rely on it
+        // (`dbt_utils.pretty_log_format()` without its argument, a dict key a query may not fill).
+        env.set_undefined_behavior(UndefinedBehavior::Lenient);
         if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
             .keep_trailing_newline(true)
             .build()

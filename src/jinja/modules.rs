@@ -473,13 +473,85 @@ const VERBOSE: i64 = 64;
 struct Re;
 
 fn compile(pattern: &str, flags: i64) -> Result<regex::Regex, Error> {
-    regex::RegexBuilder::new(pattern)
+    regex::RegexBuilder::new(&from_python(pattern))
         .case_insensitive(flags & IGNORECASE != 0)
         .multi_line(flags & MULTILINE != 0)
         .dot_matches_new_line(flags & DOTALL != 0)
         .ignore_whitespace(flags & VERBOSE != 0)
         .build()
         .map_err(|e| invalid(format!("re: invalid pattern `{pattern}`: {e}")))
+}
+
+/// A Python pattern in the regex crate's syntax, where they differ in spelling only: a brace
+/// that opens no `{m}`, `{m,}`, `{,n}` or `{m,n}` is a literal in Python (`{{ config(` in a
+/// pattern matching Jinja) and an error in regex, and `\Z` is regex's `\z`.
+fn from_python(pattern: &str) -> String {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len());
+    let mut in_class = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' if i + 1 < chars.len() => {
+                if chars[i + 1] == 'Z' {
+                    out.push_str("\\z");
+                } else {
+                    out.push(c);
+                    out.push(chars[i + 1]);
+                }
+                i += 2;
+                continue;
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '{' if !in_class => {
+                let end = chars[i + 1..].iter().position(|&c| c == '}');
+                let quantifier = end.is_some_and(|end| {
+                    let inside: String = chars[i + 1..i + 1 + end].iter().collect();
+                    let mut bounds = inside.splitn(2, ',');
+                    let low = bounds.next().unwrap_or_default();
+                    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+                    match bounds.next() {
+                        None => !low.is_empty() && digits(low),
+                        Some(high) => digits(low) && digits(high),
+                    }
+                });
+                if quantifier && i > 0 {
+                    // regex has no `{,n}`: it is `{0,n}`.
+                    if chars.get(i + 1) == Some(&',') {
+                        out.push_str("{0");
+                        i += 1;
+                        continue;
+                    }
+                } else {
+                    out.push_str("\\{");
+                    i += 1;
+                    continue;
+                }
+            }
+            '}' if !in_class && !closes_quantifier(&out) => {
+                out.push_str("\\}");
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+/// Whether the translated text ends inside a quantifier's braces (`x{2,3`).
+fn closes_quantifier(translated: &str) -> bool {
+    let Some(open) = translated.rfind('{') else {
+        return false;
+    };
+    !translated[..open].ends_with('\\')
+        && translated[open + 1..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',')
 }
 
 impl Object for Re {
@@ -527,7 +599,7 @@ impl Object for Re {
         if positional.len() > flag_position {
             flags = positional.remove(flag_position).as_i64().unwrap_or(0);
         }
-        let compiled = Pattern(compile(pattern, flags)?);
+        let compiled = Pattern(compile(pattern, flags)?, flags);
         if method == "compile" {
             return Ok(Value::from_object(compiled));
         }
@@ -537,7 +609,7 @@ impl Object for Re {
 
 /// A compiled pattern (`re.compile`).
 #[derive(Debug)]
-struct Pattern(regex::Regex);
+struct Pattern(regex::Regex, i64);
 
 impl Object for Pattern {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
@@ -572,7 +644,7 @@ impl Object for Pattern {
                                 regex.as_str(),
                                 if method == "fullmatch" { "$" } else { "" }
                             ),
-                            0,
+                            self.1,
                         )?;
                         anchored.captures(&text).map(|c| Match::from_captures(&c))
                     }
@@ -949,6 +1021,25 @@ mod tests {
                  {{ modules.re.fullmatch('a+', 'aab') is none }}"
             ),
             "bb|True|[1, 2]|[['a', '1'], ['b', '2']]|x<1>y<22>|['a', 'b', 'c']|True|True"
+        );
+    }
+
+    #[test]
+    fn python_patterns_translate() {
+        assert_eq!(
+            from_python(r"(?i)^.*{{\s*config\s*\([^)]+\)\s*}}"),
+            r"(?i)^.*\{\{\s*config\s*\([^)]+\)\s*\}\}"
+        );
+        assert_eq!(
+            from_python(r"a{2}b{1,}c{,3}[{}]\Z"),
+            r"a{2}b{1,}c{0,3}[{}]\z"
+        );
+        assert_eq!(
+            render(
+                "{{ modules.re.search('{{\\s*config', 'x {{ config(a=1) }}') is not none }}|\
+                 {{ modules.re.fullmatch('a|ab', 'AB', modules.re.I) is not none }}"
+            ),
+            "True|True"
         );
     }
 

@@ -8,6 +8,7 @@ pub mod exposures;
 mod render;
 mod resolve;
 pub mod unit_tests;
+pub mod versions;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -89,6 +90,10 @@ pub struct Node {
     pub constraints: Vec<Json>,
     /// For unit tests: the definition and its resolved inputs.
     pub unit_test: Option<Box<unit_tests::UnitTest>>,
+    /// For a version of a versioned model: which, and which is the latest.
+    pub version: Option<versions::Versioned>,
+    /// A model's `deprecation_date`, as written.
+    pub deprecation_date: Option<String>,
 }
 
 /// A generic data test as properties YAML declared it.
@@ -111,6 +116,11 @@ impl Node {
             ResourceType::UnitTest => "unit",
             _ => self.config.str_of("materialized").unwrap_or("view"),
         }
+    }
+
+    /// Whether a plain `ref` of its name means this node: not an older version of a model.
+    pub fn is_latest(&self) -> bool {
+        self.version.as_ref().is_none_or(|v| v.v == v.latest)
     }
 
     /// Models, seeds and snapshots share the `ref` namespace and build a relation.
@@ -204,7 +214,11 @@ impl Manifest {
     /// snapshots here).
     pub fn by_name(&self) -> BTreeMap<&str, &Node> {
         let mut found: BTreeMap<&str, &Node> = BTreeMap::new();
-        for node in self.nodes.values().filter(|n| n.is_refable()) {
+        for node in self
+            .nodes
+            .values()
+            .filter(|n| n.is_refable() && n.is_latest())
+        {
             // The root project's node wins a name it shares with a package's.
             if node.package_name == self.project_name || !found.contains_key(node.name.as_str()) {
                 found.insert(node.name.as_str(), node);
@@ -217,7 +231,7 @@ impl Manifest {
     pub fn refable_in(&self, package: &str) -> BTreeMap<&str, &Node> {
         self.nodes
             .values()
-            .filter(|n| n.is_refable() && n.package_name == package)
+            .filter(|n| n.is_refable() && n.is_latest() && n.package_name == package)
             .map(|n| (n.name.as_str(), n))
             .collect()
     }
@@ -228,8 +242,16 @@ impl Manifest {
             nodes: self
                 .nodes
                 .values()
-                .filter(|n| n.is_refable())
+                .filter(|n| n.is_refable() && n.is_latest())
                 .map(|n| ((n.package_name.as_str(), n.name.as_str()), n))
+                .collect(),
+            versions: self
+                .nodes
+                .values()
+                .filter_map(|n| {
+                    let v = n.version.as_ref()?;
+                    Some(((n.package_name.as_str(), n.name.as_str(), v.v.as_str()), n))
+                })
                 .collect(),
             by_name: self.by_name(),
             root: &self.project_name,
@@ -241,12 +263,29 @@ impl Manifest {
 /// package P in the root project, then in P, then in any package.
 pub struct RefIndex<'a> {
     nodes: BTreeMap<(&'a str, &'a str), &'a Node>,
+    /// Each version of a versioned model, by (package, name, version).
+    versions: BTreeMap<(&'a str, &'a str, &'a str), &'a Node>,
     by_name: BTreeMap<&'a str, &'a Node>,
     root: &'a str,
 }
 
 impl<'a> RefIndex<'a> {
     pub fn resolve(&self, from_package: &str, call: &RefCall) -> Option<&'a Node> {
+        let latest = self.resolve_latest(from_package, call)?;
+        match &call.version {
+            None => Some(latest),
+            Some(version) => self
+                .versions
+                .get(&(
+                    latest.package_name.as_str(),
+                    latest.name.as_str(),
+                    version.as_str(),
+                ))
+                .copied(),
+        }
+    }
+
+    fn resolve_latest(&self, from_package: &str, call: &RefCall) -> Option<&'a Node> {
         let find = |package: &str| self.nodes.get(&(package, call.name.as_str())).copied();
         match &call.package {
             Some(package) => find(package),
@@ -265,6 +304,7 @@ struct Stub {
     path: String,
     fqn: Vec<String>,
     base_config: Map<String, Json>,
+    version: Option<versions::Versioned>,
 }
 
 /// A node's config from the project files: its own project's hierarchical block, then (for a
@@ -314,10 +354,20 @@ fn stub(
         },
         str::to_string,
     );
+    // A versioned model's file names a version of it.
+    let versioned = (resource_type == ResourceType::Model)
+        .then(|| versions::of_file(properties, &name))
+        .flatten();
+    let name = versioned
+        .as_ref()
+        .map_or(name, |(patch, _, _)| patch.name.clone());
     let mut fqn = vec![project.name.clone()];
     fqn.extend(path.split('/').map(str::to_string));
     if let Some(last) = fqn.last_mut() {
         *last = name.clone();
+    }
+    if let Some((_, _, version)) = &versioned {
+        fqn.push(format!("v{}", version.v));
     }
     let block: fn(&Project) -> &Json = match resource_type {
         ResourceType::Model => |p| &p.models_config,
@@ -337,6 +387,9 @@ fn stub(
     if let Some(patch) = properties.patches.get(kind).and_then(|p| p.get(&name)) {
         config::merge(&mut base_config, &patch.config);
     }
+    if let Some((_, version, _)) = &versioned {
+        config::merge(&mut base_config, &version.config);
+    }
     Stub {
         resource_type,
         file: file.clone(),
@@ -344,6 +397,7 @@ fn stub(
         path,
         fqn,
         base_config,
+        version: versioned.map(|(_, _, version)| version),
     }
 }
 
@@ -404,7 +458,10 @@ impl Naming<'_> {
                 .map_or_else(|| "none".to_string(), |s| format!("{s:?}"));
             self.call(node, &format!("generate_alias_name({argument}, model)"))?
         } else {
-            custom_alias.unwrap_or_else(|| node.name.clone())
+            custom_alias.unwrap_or_else(|| match &node.version {
+                Some(version) => versions::alias(&node.name, &version.v),
+                None => node.name.clone(),
+            })
         };
         node.database = node
             .config
@@ -603,7 +660,7 @@ fn parse_nodes(
         ..Manifest::default()
     };
     let mut files: BTreeMap<String, SourceFile> = BTreeMap::new();
-    let mut refable: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut refable: BTreeMap<(String, String, Option<String>), String> = BTreeMap::new();
     for result in rendered {
         match result {
             Ok(mut node) => {
@@ -648,7 +705,11 @@ fn parse_nodes(
                     node.is_refable()
                         .then(|| {
                             refable
-                                .get(&(node.package_name.clone(), node.name.clone()))
+                                .get(&(
+                                    node.package_name.clone(),
+                                    node.name.clone(),
+                                    node.version.as_ref().map(|v| v.v.clone()),
+                                ))
                                 .and_then(|id| manifest.nodes.get(id))
                         })
                         .flatten()
@@ -664,7 +725,11 @@ fn parse_nodes(
                 files.insert(node.unique_id.clone(), file);
                 if node.is_refable() {
                     refable.insert(
-                        (node.package_name.clone(), node.name.clone()),
+                        (
+                            node.package_name.clone(),
+                            node.name.clone(),
+                            node.version.as_ref().map(|v| v.v.clone()),
+                        ),
                         node.unique_id.clone(),
                     );
                 }
@@ -697,6 +762,8 @@ fn parse_nodes(
         .map(|s| ((s.source_name.clone(), s.name.clone()), s.unique_id.clone()))
         .collect();
     let mut resolved: Vec<(String, Vec<String>)> = Vec::new();
+    let mut deprecations: Vec<String> = Vec::new();
+    let today = chrono::Utc::now().date_naive();
     let packages = &projects[1..];
     for node in manifest.nodes.values() {
         let file = &files[&node.unique_id];
@@ -718,10 +785,16 @@ fn parse_nodes(
                             ref_span(&file.contents, &call.name),
                         ));
                     }
+                    deprecations.extend(versions::reference_warning(node, target, today));
                     depends.insert(target.unique_id.clone());
                 }
                 None => {
-                    let message = if disabled.contains(call.name.as_str()) {
+                    let message = if let Some(version) = &call.version {
+                        format!(
+                            "`{}` refers to version {version} of `{}`, which was not found",
+                            node.name, call.name
+                        )
+                    } else if disabled.contains(call.name.as_str()) {
                         format!(
                             "`{}` refers to `{}`, which is disabled",
                             node.name, call.name
@@ -779,6 +852,13 @@ fn parse_nodes(
         }
         resolved.push((node.unique_id.clone(), depends.into_iter().collect()));
     }
+    deprecations.extend(
+        manifest
+            .nodes
+            .values()
+            .filter_map(|node| versions::model_warning(node, today)),
+    );
+    manifest.warnings.extend(deprecations);
     for (unique_id, depends) in resolved {
         if let Some(node) = manifest.nodes.get_mut(&unique_id) {
             node.depends_on_nodes = depends;
@@ -1012,6 +1092,8 @@ fn seed_node(root: &Project, project: &Project, properties: &Properties, file_pa
         test: None,
         constraints: Vec::new(),
         unit_test: None,
+        version: None,
+        deprecation_date: None,
         package_name: project.name.clone(),
         name,
     }
@@ -1229,6 +1311,8 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
                 tests: Vec::new(),
                 constraints: Vec::new(),
                 unit_test: None,
+                version: None,
+                deprecation_date: None,
                 package_name: project.name.clone(),
                 test: Some(GenericTest {
                     metadata_kwargs: data_tests::test_metadata_kwargs(&decl, &target),
@@ -1253,12 +1337,21 @@ fn render_stub(
     jinja: &Jinja,
     stub: Stub,
 ) -> Result<Node, Diagnostic> {
-    let unique_id = format!(
-        "{}.{}.{}",
-        stub.resource_type.as_str(),
-        project.name,
-        stub.name
-    );
+    let unique_id = match &stub.version {
+        Some(version) => format!(
+            "{}.{}.{}.v{}",
+            stub.resource_type.as_str(),
+            project.name,
+            stub.name,
+            version.v
+        ),
+        None => format!(
+            "{}.{}.{}",
+            stub.resource_type.as_str(),
+            project.name,
+            stub.name
+        ),
+    };
     let scope = Rc::new(Scope::new(
         Phase::Parse,
         &unique_id,
@@ -1272,6 +1365,10 @@ fn render_stub(
         _ => "analyses",
     };
     let patch = properties.patches.get(kind).and_then(|p| p.get(&stub.name));
+    let version = stub
+        .version
+        .as_ref()
+        .and_then(|versioned| patch?.versions.iter().find(|v| v.v == versioned.v));
     let template = stub.file.path.clone();
     let original_file_path = template.split('#').next().unwrap_or(&template).to_string();
     let mut node = Node {
@@ -1286,8 +1383,14 @@ fn render_stub(
         raw_code: stub.file.contents.clone(),
         config: stub.base_config,
         config_call_dict: Map::new(),
-        description: patch.map(|p| p.description.clone()).unwrap_or_default(),
-        columns: patch.map(|p| p.columns.clone()).unwrap_or_default(),
+        description: version
+            .and_then(|v| v.description.clone())
+            .or_else(|| patch.map(|p| p.description.clone()))
+            .unwrap_or_default(),
+        columns: version
+            .and_then(|v| v.columns.clone())
+            .or_else(|| patch.map(|p| p.columns.clone()))
+            .unwrap_or_default(),
         patch_path: patch.map(|p| format!("{}://{}", project.name, p.file)),
         refs: Vec::new(),
         sources: Vec::new(),
@@ -1300,6 +1403,11 @@ fn render_stub(
         test: None,
         constraints: patch.map(|p| p.constraints.clone()).unwrap_or_default(),
         unit_test: None,
+        deprecation_date: version
+            .and_then(|v| v.deprecation_date.as_deref())
+            .or_else(|| patch.and_then(|p| p.deprecation_date.as_deref()))
+            .map(versions::timestamp),
+        version: stub.version,
     };
     if node.resource_type == ResourceType::Test {
         node.config

@@ -7,13 +7,15 @@ use minijinja::value::{DynObject, Enumerator, Object, ObjectRepr};
 use minijinja::{Error, ErrorKind, State, Value};
 use serde_json::json;
 
-use super::{Manifest, Node};
+use super::{Manifest, Node, versions};
 use crate::diagnostic::closest;
 use crate::jinja::{RefCall, Relation, Resolver};
 
 pub struct ManifestResolver {
-    /// Relations by (package, name).
+    /// Relations by (package, name); a versioned model's latest version.
     refs: BTreeMap<(String, String), Relation>,
+    /// Each version of a versioned model by (package, name, version).
+    versions: BTreeMap<(String, String, String), Relation>,
     /// Relations by name alone, the root project's first, for a `ref('name')` found in no
     /// package the lookup names.
     by_name: BTreeMap<String, Relation>,
@@ -25,17 +27,28 @@ pub struct ManifestResolver {
 
 impl ManifestResolver {
     pub fn new(manifest: Arc<Manifest>) -> Self {
+        let relation = |n: &Node| {
+            if n.is_ephemeral() {
+                Relation::cte(&n.name)
+            } else {
+                n.relation()
+            }
+        };
         let refs: BTreeMap<(String, String), Relation> = manifest
             .nodes
             .values()
-            .filter(|n| n.is_refable())
-            .map(|n| {
-                let relation = if n.is_ephemeral() {
-                    Relation::cte(&n.name)
-                } else {
-                    n.relation()
-                };
-                ((n.package_name.clone(), n.name.clone()), relation)
+            .filter(|n| n.is_refable() && n.is_latest())
+            .map(|n| ((n.package_name.clone(), n.name.clone()), relation(n)))
+            .collect();
+        let versions = manifest
+            .nodes
+            .values()
+            .filter_map(|n| {
+                let v = n.version.as_ref()?;
+                Some((
+                    (n.package_name.clone(), n.name.clone(), v.v.clone()),
+                    relation(n),
+                ))
             })
             .collect();
         let by_name = manifest
@@ -53,6 +66,7 @@ impl ManifestResolver {
             .collect();
         ManifestResolver {
             refs,
+            versions,
             by_name,
             sources,
             manifest,
@@ -89,11 +103,25 @@ impl Resolver for ManifestResolver {
     fn resolve_ref(&self, from_package: &str, call: &RefCall) -> Result<Relation, String> {
         // The same order as `RefIndex::resolve`, on owned maps built once.
         let find = |package: &str| self.refs.get(&(package.to_string(), call.name.clone()));
-        let found = match &call.package {
-            Some(package) => find(package),
-            None => find(&self.manifest.project_name)
-                .or_else(|| find(from_package))
-                .or_else(|| self.by_name.get(&call.name)),
+        let package = match &call.package {
+            Some(package) => Some(package.clone()),
+            None => [self.manifest.project_name.as_str(), from_package]
+                .into_iter()
+                .find(|package| find(package).is_some())
+                .map(str::to_string),
+        };
+        let found = match (&call.version, &package) {
+            (Some(version), Some(package)) => {
+                self.versions
+                    .get(&(package.clone(), call.name.clone(), version.clone()))
+            }
+            (Some(version), None) => self
+                .versions
+                .iter()
+                .find(|((_, name, v), _)| *name == call.name && v == version)
+                .map(|(_, relation)| relation),
+            (None, Some(package)) => find(package),
+            (None, None) => self.by_name.get(&call.name),
         };
         found.cloned().ok_or_else(|| {
             let near = closest(&call.name, self.refs.keys().map(|(_, name)| name.as_str()))
@@ -142,7 +170,8 @@ fn node_json(node: &Node) -> serde_json::Value {
         "refs": node.refs.iter().map(|r| json!({"name": r.name, "package": r.package, "version": r.version})).collect::<Vec<_>>(),
         "sources": node.sources.iter().map(|(s, t)| json!([s, t])).collect::<Vec<_>>(),
         "raw_code": &*node.raw_code,
-        "version": serde_json::Value::Null,
+        "version": node.version.as_ref().map(|v| versions::json(&v.v)),
+        "latest_version": node.version.as_ref().map(|v| versions::json(&v.latest)),
     })
 }
 

@@ -198,6 +198,8 @@ fn node(project: &Project, manifest: &Manifest, def: &UnitTestDef) -> Result<Nod
         tests: Vec::new(),
         test: None,
         constraints: Vec::new(),
+        version: None,
+        deprecation_date: None,
         unit_test: Some(Box::new(UnitTest {
             model: model.unique_id.clone(),
             inputs,

@@ -45,6 +45,25 @@ pub struct Patch {
     pub relation: Option<String>,
     /// Model-level `constraints:` entries as written.
     pub constraints: Vec<Value>,
+    /// A versioned model's `versions:`, and which one a plain `ref` means.
+    pub versions: Vec<VersionDef>,
+    pub latest_version: Option<String>,
+    pub deprecation_date: Option<String>,
+}
+
+/// One entry of a model's `versions:`.
+#[derive(Debug, Clone, Default)]
+pub struct VersionDef {
+    /// `v`, as text (`2`, `2.1`, `beta`).
+    pub v: String,
+    /// The file (without `.sql`) that defines it; `<model>_v<v>` unless given.
+    pub defined_in: Option<String>,
+    pub config: Map<String, Value>,
+    pub description: Option<String>,
+    pub deprecation_date: Option<String>,
+    /// The model's columns after `include`/`exclude`, with the version's own ones over them;
+    /// `None` when the version lists no `columns` (it has all of the model's).
+    pub columns: Option<IndexMap<String, ColumnDef>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -618,10 +637,114 @@ fn read_patch(
             .and_then(Value::as_str)
             .map(str::to_string),
         constraints: list_of(entry, "constraints"),
+        versions: versions_of(entry, file, &name, names, places, at, warnings)?,
+        latest_version: entry.get("latest_version").and_then(yaml::scalar_string),
+        deprecation_date: entry.get("deprecation_date").and_then(yaml::scalar_string),
         file: file.path.clone(),
         config,
         name,
     })
+}
+
+/// A model's `versions:`, each with its columns worked out from the model's (`include: all` or
+/// a list, `exclude`, then the version's own columns), as dbt reads them.
+fn versions_of(
+    entry: &Map<String, Value>,
+    file: &SourceFile,
+    model: &str,
+    names: &NameLines,
+    places: &Places,
+    at: &[Step],
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Vec<VersionDef>, Diagnostic> {
+    let Some(Value::Array(items)) = entry.get("versions") else {
+        return Ok(Vec::new());
+    };
+    let fail = |message: String| {
+        Diagnostic::new("uxt::properties::versions", message).at_line(
+            &file.path,
+            file.contents.clone(),
+            names.line(&file.contents, model),
+        )
+    };
+    // The model's columns were checked for unknown keys with the model.
+    let model_columns = columns_of(entry, file, places, at, &mut Vec::new())?;
+    let mut versions: Vec<VersionDef> = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let here = [at, &[Step::Key("versions"), Step::Index(index)]].concat();
+        let Some(version) = item.as_object() else {
+            return Err(fail(format!(
+                "each entry under `versions:` of model `{model}` must be a mapping with `v:`"
+            )));
+        };
+        let Some(v) = version.get("v").and_then(yaml::scalar_string) else {
+            return Err(fail(format!("a version of model `{model}` has no `v:`")));
+        };
+        if versions.iter().any(|known| known.v == v) {
+            return Err(fail(format!(
+                "Found duplicate version: '{v}' in versions list of model '{model}'"
+            )));
+        }
+        let columns = match version.get("columns") {
+            Some(Value::Array(items)) => {
+                let mut columns = IndexMap::new();
+                let mut own = Vec::new();
+                for item in items {
+                    match item.as_object() {
+                        Some(spec)
+                            if spec.contains_key("include") || spec.contains_key("exclude") =>
+                        {
+                            let included = match spec.get("include") {
+                                None => None,
+                                Some(Value::String(all)) if all == "all" || all == "*" => None,
+                                Some(list) => Some(yaml::string_list(list)),
+                            };
+                            let excluded =
+                                yaml::string_list(spec.get("exclude").unwrap_or(&Value::Null));
+                            for (name, column) in &model_columns {
+                                if included.as_ref().is_none_or(|names| names.contains(name))
+                                    && !excluded.contains(name)
+                                {
+                                    columns.insert(name.clone(), column.clone());
+                                }
+                            }
+                        }
+                        _ => own.push(item.clone()),
+                    }
+                }
+                let mut wrapper = Map::new();
+                wrapper.insert("columns".into(), Value::Array(own));
+                for (name, column) in columns_of(&wrapper, file, places, &here, warnings)? {
+                    columns.insert(name, column);
+                }
+                Some(columns)
+            }
+            _ => None,
+        };
+        versions.push(VersionDef {
+            defined_in: version.get("defined_in").and_then(yaml::scalar_string),
+            config: object(version, "config"),
+            description: version
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            deprecation_date: version
+                .get("deprecation_date")
+                .and_then(yaml::scalar_string),
+            columns,
+            v,
+        });
+    }
+    if let Some(latest) = entry.get("latest_version").and_then(yaml::scalar_string)
+        && !versions.iter().any(|known| known.v == latest)
+    {
+        let listed: Vec<String> = versions.iter().map(|known| known.v.clone()).collect();
+        return Err(fail(format!(
+            "latest_version: {latest} is not one of model '{model}' versions: [{}]",
+            listed.join(", ")
+        )));
+    }
+    Ok(versions)
 }
 
 fn read_group(

@@ -35,6 +35,12 @@ fn dbt_project_with_jinja_in_yaml_runs_unchanged() {
             "{}: {out:?}",
             engine.name()
         );
+        // As in dbt, a missing value prints as nothing (packages rely on it).
+        let missing = query(
+            &project,
+            "select '{{ nothing_here }}{{ {}['key'] }}' as a, {{ 1 if nothing_here else 2 }} as b",
+        );
+        assert_eq!(missing, ["a,b", ",2"], "{}", engine.name());
         // `min_amount` came from `vars:`, rendered when `var()` read it.
         let orders = query(&project, "select id from {{ ref('orders') }} order by id");
         assert_eq!(orders, ["id", "2", "3"], "{}", engine.name());

@@ -24,3 +24,4 @@ mod run;
 mod select;
 mod simulate;
 mod unit_tests;
+mod versions;
