@@ -331,6 +331,7 @@ pub fn selectable_nodes(manifest: &Manifest) -> Vec<SelectableNode> {
         config: serde_json::Value::Object(exposure.config.clone()),
         source_name: None,
         parents: exposure.depends_on_nodes.clone(),
+        version: None,
     }));
     nodes
 }

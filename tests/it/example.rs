@@ -133,7 +133,7 @@ fn four_hundred_days_build_green_with_every_truth_check() {
         assert_eq!(built.code(), 0, "{built:?}");
         for check in &checks {
             assert!(
-                built.stderr().contains(&format!("PASS {check} ")),
+                built.stdout().contains(&format!("PASS {check} ")),
                 "{check} on {}: {built:?}",
                 engine.name()
             );
@@ -284,7 +284,7 @@ fn naive_pipelines_fail_the_towns_truth_checks() {
     ] {
         assert!(
             built
-                .stderr()
+                .stdout()
                 .lines()
                 .any(|line| line.contains(check) && line.contains("FAIL")),
             "{check} did not fail: {built:?}"
