@@ -31,6 +31,10 @@ pub struct Flags {
     pub threads: Option<usize>,
     pub full_refresh: bool,
     pub fail_fast: bool,
+    /// `--empty`: refs and sources read no rows, seeds load none.
+    pub empty: bool,
+    /// `--no-print` turns this off: Jinja's `print()` prints nothing.
+    pub print: bool,
     pub quiet: bool,
     pub log_format: LogFormat,
     /// `--log-format-file`: how `dbt.log` is written.
@@ -112,6 +116,8 @@ pub struct Settings {
     pub threads: usize,
     pub full_refresh: bool,
     pub fail_fast: bool,
+    pub empty: bool,
+    pub print: bool,
     /// `--vars`, which override the project's `vars:`.
     pub vars: Map<String, Json>,
     /// The invocation's arguments under dbt's names, as `run_results.json` records them.
@@ -148,6 +154,8 @@ impl Settings {
             threads,
             full_refresh: flags.full_refresh,
             fail_fast: flags.fail_fast,
+            empty: flags.empty,
+            print: flags.print,
             target,
             vars,
             args,
@@ -161,6 +169,8 @@ impl Settings {
             "WHICH": self.command,
             "STORE_FAILURES": false,
             "FAIL_FAST": self.fail_fast,
+            "EMPTY": self.empty,
+            "PRINT": self.print,
         })
     }
 }
