@@ -29,3 +29,7 @@
 {% macro last_day_of_ux_month(year_month) -%}
     (({{ int_div(year_month, 100) }} - 2010) * 360 + (({{ year_month }}) % 100 - 1) * 30 + 29)
 {%- endmacro %}
+
+{#- The simulated day as a timestamp (midnight on the proxy timeline): what snapshots take as
+    `updated_at`, so a version starts on the day the town changed, not when a build saw it. -#}
+{% macro simulated_time(day_serial) %}cast({{ proxy_date(day_serial) }} as timestamp){% endmacro %}

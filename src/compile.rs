@@ -332,7 +332,7 @@ pub async fn inline(parsed: &Parsed, adapter: &Arc<dyn Adapter>, sql: &str) -> R
 }
 
 /// `run_query` and adapter introspection in Jinja reach the warehouse through this.
-fn attach_warehouse(parsed: &Parsed, adapter: &Arc<dyn Adapter>) {
+pub fn attach_warehouse(parsed: &Parsed, adapter: &Arc<dyn Adapter>) {
     parsed.jinja.ctx.set_warehouse(Warehouse {
         adapter: adapter.clone(),
         runtime: tokio::runtime::Handle::current(),

@@ -31,6 +31,10 @@ pub struct Flags {
     pub threads: Option<usize>,
     pub full_refresh: bool,
     pub fail_fast: bool,
+    /// `--empty`: refs and sources read no rows, seeds load none.
+    pub empty: bool,
+    /// `--no-print` turns this off: Jinja's `print()` prints nothing.
+    pub print: bool,
     pub quiet: bool,
     pub log_format: LogFormat,
     pub no_color: bool,
@@ -68,6 +72,8 @@ pub struct Settings {
     pub threads: usize,
     pub full_refresh: bool,
     pub fail_fast: bool,
+    pub empty: bool,
+    pub print: bool,
     /// `--vars`, which override the project's `vars:`.
     pub vars: Map<String, Json>,
 }
@@ -85,6 +91,8 @@ impl Settings {
             threads: flags.threads.unwrap_or(target.threads).max(1),
             full_refresh: flags.full_refresh,
             fail_fast: flags.fail_fast,
+            empty: flags.empty,
+            print: flags.print,
             target,
             vars,
         })
@@ -97,6 +105,8 @@ impl Settings {
             "WHICH": self.command,
             "STORE_FAILURES": false,
             "FAIL_FAST": self.fail_fast,
+            "EMPTY": self.empty,
+            "PRINT": self.print,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! dbt's global flags that tools and scripts pass out of habit (Cosmos, dagster-dbt, CI
 //! pipelines) and that mean nothing to uxt: accepted, so a dbt command line runs unchanged, and
 //! otherwise without effect. Each says why it has none. `--no-use-colors` is read: it is
-//! `--no-color`.
+//! `--no-color`; so is `--[no-]print`, which switches Jinja's `print()`.
 
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
@@ -60,12 +60,29 @@ const IGNORED: &[(&str, Option<&str>, &str)] = &[
 pub struct DbtGlobalArgs {
     /// `--no-use-colors`: no colour, as `--no-color`.
     pub no_use_colors: bool,
+    /// `--no-print` (or `DBT_PRINT=false`): Jinja's `print()` prints nothing.
+    pub no_print: bool,
 }
 
 impl FromArgMatches for DbtGlobalArgs {
     fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let print_env = std::env::var("DBT_PRINT").ok();
+        let env_off = print_env.as_deref().is_some_and(|value| {
+            matches!(
+                value.to_ascii_lowercase().as_str(),
+                "false" | "0" | "no" | "off" | "f" | "n"
+            )
+        });
+        let no_print = if matches.get_flag("no-print") {
+            true
+        } else if matches.get_flag("print") {
+            false
+        } else {
+            env_off
+        };
         Ok(DbtGlobalArgs {
             no_use_colors: matches.get_flag("no-use-colors"),
+            no_print,
         })
     }
 
@@ -97,6 +114,14 @@ impl Args for DbtGlobalArgs {
                 "Colour in the log (the default on a terminal)",
             ))
             .arg(flag("no-use-colors", "No colour, as `--no-color`"))
+            .arg(flag("print", "Jinja's `print()` prints (the default)").overrides_with("no-print"))
+            .arg(
+                flag(
+                    "no-print",
+                    "Jinja's `print()` prints nothing (also `DBT_PRINT=false`)",
+                )
+                .overrides_with("print"),
+            )
             .arg(
                 Arg::new("printer-width")
                     .long("printer-width")

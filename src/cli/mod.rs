@@ -10,6 +10,7 @@ mod docs;
 mod ls;
 mod parse;
 mod run;
+mod run_operation;
 mod show;
 mod simulate;
 
@@ -99,12 +100,25 @@ impl SelectArgs {
     }
 }
 
+/// dbt's `--empty` / `--no-empty` (also `DBT_EMPTY`).
+#[derive(Debug, Clone, Copy, Args, Default)]
+struct EmptyArgs {
+    /// Read no rows: `ref` and `source` stand for subqueries of none, so the command checks the
+    /// SQL and makes the relations, empty; seeds make their tables without rows.
+    #[arg(long, env = "DBT_EMPTY", overrides_with = "no_empty")]
+    empty: bool,
+    #[arg(long, hide = true, overrides_with = "empty")]
+    no_empty: bool,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Build the selected models in the warehouse.
     Run {
         #[command(flatten)]
         select: SelectArgs,
+        #[command(flatten)]
+        empty: EmptyArgs,
         /// Rebuild incremental models from scratch.
         #[arg(long)]
         full_refresh: bool,
@@ -116,6 +130,8 @@ enum Command {
     Seed {
         #[command(flatten)]
         select: SelectArgs,
+        #[command(flatten)]
+        empty: EmptyArgs,
         /// Drop and recreate the tables (needed when columns change).
         #[arg(long)]
         full_refresh: bool,
@@ -126,6 +142,8 @@ enum Command {
     Snapshot {
         #[command(flatten)]
         select: SelectArgs,
+        #[command(flatten)]
+        empty: EmptyArgs,
         #[arg(short = 'x', long)]
         fail_fast: bool,
     },
@@ -141,6 +159,8 @@ enum Command {
     Build {
         #[command(flatten)]
         select: SelectArgs,
+        #[command(flatten)]
+        empty: EmptyArgs,
         /// Only these resource types (`seed`, `model`, `snapshot`, `test`).
         #[arg(long = "resource-type", alias = "resource-types", num_args = 1..)]
         resource_type: Vec<String>,
@@ -153,6 +173,8 @@ enum Command {
     Compile {
         #[command(flatten)]
         select: SelectArgs,
+        #[command(flatten)]
+        empty: EmptyArgs,
         /// Compile this SQL instead of project nodes and print it.
         #[arg(long)]
         inline: Option<String>,
@@ -223,6 +245,16 @@ enum Command {
         /// Where `--add-package` comes from: `hub`, `git`, `local` or `tarball`.
         #[arg(long, default_value = "hub", value_parser = ["hub", "git", "local", "tarball"])]
         source: String,
+    },
+    /// Call a macro with the warehouse connected (dbt's `run-operation`): what it runs with
+    /// `run_query`, `statement` or `adapter` runs; what it renders is not run.
+    RunOperation {
+        /// The macro: `name`, or `package.name`.
+        #[arg(value_name = "MACRO")]
+        macro_name: String,
+        /// The macro's keyword arguments, as a YAML or JSON mapping.
+        #[arg(long, value_name = "YAML")]
+        args: Option<String>,
     },
     /// Show the project, profile and target, and check the connection.
     Debug,
@@ -328,6 +360,7 @@ impl Command {
             Command::Show { .. } => "show",
             Command::Simulate { .. } => "simulate",
             Command::Deps { .. } => "deps",
+            Command::RunOperation { .. } => "run-operation",
             Command::Debug => "debug",
             Command::Clean => "clean",
             Command::Parse => "parse",
@@ -337,6 +370,18 @@ impl Command {
             Command::Docs {
                 command: DocsCommand::Serve { .. },
             } => "serve",
+        }
+    }
+
+    /// `--empty`, on the commands that take it.
+    fn empty(&self) -> bool {
+        match self {
+            Command::Run { empty, .. }
+            | Command::Seed { empty, .. }
+            | Command::Snapshot { empty, .. }
+            | Command::Build { empty, .. }
+            | Command::Compile { empty, .. } => empty.empty,
+            _ => false,
         }
     }
 
@@ -420,6 +465,8 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
         threads: cli.global.threads,
         full_refresh,
         fail_fast,
+        empty: cli.command.empty(),
+        print: !cli.global.dbt.no_print,
         quiet: cli.global.quiet,
         log_format: match cli.global.log_format {
             LogFormatArg::Text => LogFormat::Text,
@@ -520,6 +567,9 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
                 add_package,
                 source,
             } => deps::run(&flags, lock, upgrade, add_package.as_deref(), &source),
+            Command::RunOperation { macro_name, args } => {
+                run_operation::run(&flags, &macro_name, args.as_deref()).await
+            }
             Command::Debug => debug::run(&flags).await,
             Command::Clean => clean::run(&flags),
             Command::Parse => parse::run(&flags),

@@ -70,6 +70,7 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
         threads: settings.threads,
         fail_fast: settings.fail_fast,
         full_refresh: settings.full_refresh,
+        empty: settings.empty,
         target_dir: target_dir.clone(),
         project_root: project.root.clone(),
         hooks: Hooks {

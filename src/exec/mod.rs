@@ -93,6 +93,8 @@ pub struct Execution {
     pub threads: usize,
     pub fail_fast: bool,
     pub full_refresh: bool,
+    /// `--empty`: seeds make their tables without rows.
+    pub empty: bool,
     pub target_dir: PathBuf,
     pub project_root: PathBuf,
     pub hooks: Hooks,

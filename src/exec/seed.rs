@@ -448,7 +448,7 @@ pub(super) async fn load(
                 _ => node.original_file_path.clone(),
             };
             Failure::new(format!(
-                "{place}: {}\n  help: {}",
+                "uxt::seed::invalid\n{place}: {}\n  help: {}",
                 problem.message, problem.help
             ))
         })?;
@@ -502,6 +502,18 @@ pub(super) async fn load(
         }
         None => new_table(),
     };
+    if execution.empty {
+        // `--empty`: the table with the file's columns and types, and none of its rows.
+        sent.extend(before.iter().cloned());
+        adapter.execute_in_transaction(&before).await?;
+        super::grants::apply(adapter, node, &target, made_anew, sent).await?;
+        return Ok(Done {
+            status: Status::Success,
+            word: "INSERT 0".to_string(),
+            failures: None,
+            message: None,
+        });
+    }
     let columns: Vec<String> = shape.columns.iter().map(|(name, _)| name.clone()).collect();
     sent.extend(before.iter().cloned());
     sent.push(format!(
@@ -519,6 +531,7 @@ pub(super) async fn load(
         .await
         .map_err(|error| {
             let mut failure = Failure::from(error);
+            failure.message.insert_str(0, "uxt::seed::load\n");
             // The table keeps the types inferred when it was made; values that outgrew them
             // (a longer text, a larger number) fail with the engine's own words only.
             if reloaded {

@@ -10,10 +10,10 @@ use minijinja::{Environment, Error, ErrorKind, State};
 use serde_json::Value as Json;
 
 use super::macros;
-use super::relation::Relation;
+use super::relation::{EmptySubquery, Relation};
 use super::scope::{self, Phase, RefCall};
 use super::{RunContext, Warehouse};
-use crate::adapter::{Cell, QueryResult};
+use crate::adapter::{AdapterKind, Cell, QueryResult};
 use crate::ui;
 
 fn invalid(message: impl Into<String>) -> Error {
@@ -121,8 +121,11 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
             Ok(String::new())
         },
     );
-    env.add_function("print", |message: Value| -> String {
-        ui::info(&message.to_string());
+    let print_ctx = ctx.clone();
+    env.add_function("print", move |message: Value| -> String {
+        if print_ctx.flags.get("PRINT").and_then(Json::as_bool) != Some(false) {
+            ui::info(&message.to_string());
+        }
         String::new()
     });
     env.add_function("tojson", |value: Value| -> Result<String, Error> {
@@ -275,10 +278,22 @@ fn reference(ctx: &RunContext, args: &[Value]) -> Result<Value, Error> {
                     super::namespace::package_of(&scope.unique_id).unwrap_or(&ctx.project_name),
                     &call,
                 )
-                .map(Relation::into_value)
+                .map(|relation| emptied(ctx, relation).into_value())
                 .map_err(invalid),
         },
     }
+}
+
+/// With `--empty` (`flags.EMPTY`), a `ref` or `source` stands for none of its rows, so that a
+/// run checks the SQL and makes the relations without reading data. Unit tests, whose inputs are
+/// their given rows, keep them, as in dbt.
+fn emptied(ctx: &RunContext, mut relation: Relation) -> Relation {
+    if ctx.flags.get("EMPTY").and_then(Json::as_bool) == Some(true) {
+        relation.empty = Some(EmptySubquery {
+            aliased: ctx.adapter_kind == AdapterKind::Postgres,
+        });
+    }
+    relation
 }
 
 /// dbt's error for a `ref` or `source` of a model that its unit test gives no rows for.
@@ -309,7 +324,7 @@ fn source(ctx: &RunContext, source_name: String, table_name: String) -> Result<V
                 .ok_or_else(|| missing_input(unit_test, &table_name)),
             None => resolver(ctx)?
                 .resolve_source(&source_name, &table_name)
-                .map(Relation::into_value)
+                .map(|relation| emptied(ctx, relation).into_value())
                 .map_err(invalid),
         },
     }

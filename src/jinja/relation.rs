@@ -16,6 +16,15 @@ pub struct Relation {
     pub identifier: String,
     /// `table`, `view`, `cte` or unknown.
     pub kind: Option<String>,
+    /// `--empty`: `ref` and `source` render as a subquery of no rows.
+    pub empty: Option<EmptySubquery>,
+}
+
+/// dbt's limited relation, `(select * from x where false limit 0)`, with an alias where the
+/// database wants a name for a subquery in `from` (Postgres), as dbt's adapters render it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmptySubquery {
+    pub aliased: bool,
 }
 
 impl Relation {
@@ -29,6 +38,7 @@ impl Relation {
             schema,
             identifier: identifier.into(),
             kind: None,
+            empty: None,
         }
     }
 
@@ -38,6 +48,7 @@ impl Relation {
             schema: None,
             identifier: format!("__dbt__cte__{name}"),
             kind: Some("cte".into()),
+            empty: None,
         }
     }
 
@@ -60,6 +71,22 @@ impl Relation {
         parts.join(".")
     }
 
+    /// The relation where it stands in SQL: its name, or with `--empty` a subquery of no rows.
+    /// (`relation.render()` in Jinja is the name alone, as in dbt.)
+    pub fn render_limited(&self) -> String {
+        let rendered = self.render_sql();
+        match self.empty {
+            None => rendered,
+            Some(EmptySubquery { aliased: false }) => {
+                format!("(select * from {rendered} where false limit 0)")
+            }
+            Some(EmptySubquery { aliased: true }) => format!(
+                "(select * from {rendered} where false limit 0) _dbt_limit_subq_{}",
+                self.identifier
+            ),
+        }
+    }
+
     pub fn into_value(self) -> Value {
         Value::from_object(self)
     }
@@ -67,7 +94,7 @@ impl Relation {
 
 impl fmt::Display for Relation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render_sql())
+        f.write_str(&self.render_limited())
     }
 }
 
@@ -191,7 +218,7 @@ impl Object for Relation {
     }
 
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render_sql())
+        f.write_str(&self.render_limited())
     }
 
     /// A relation is always truthy (`{% if not relation %}`), though it lists no keys.
@@ -227,5 +254,25 @@ mod tests {
             )
             .unwrap();
         assert_eq!(out, r#""s"."t"|t|s"#);
+    }
+
+    #[test]
+    fn empty_relations_render_as_subqueries_of_no_rows() {
+        let mut env = minijinja::Environment::new();
+        let mut relation = Relation::new(None, Some("s".into()), "t");
+        relation.empty = Some(EmptySubquery { aliased: true });
+        env.add_global("r", relation.clone().into_value());
+        let out = env
+            .render_str("{{ r }}|{{ r.render() }}|{{ r.identifier }}", ())
+            .unwrap();
+        assert_eq!(
+            out,
+            r#"(select * from "s"."t" where false limit 0) _dbt_limit_subq_t|"s"."t"|t"#
+        );
+        relation.empty = Some(EmptySubquery { aliased: false });
+        assert_eq!(
+            relation.to_string(),
+            r#"(select * from "s"."t" where false limit 0)"#
+        );
     }
 }

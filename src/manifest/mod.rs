@@ -661,6 +661,7 @@ fn parse_nodes(
     };
     let mut files: BTreeMap<String, SourceFile> = BTreeMap::new();
     let mut refable: BTreeMap<(String, String, Option<String>), String> = BTreeMap::new();
+    let mut reported = BTreeSet::new();
     for result in rendered {
         match result {
             Ok(mut node) => {
@@ -670,23 +671,21 @@ fn parse_nodes(
                         .get(key)
                         .map(Json::to_string)
                         .unwrap_or_default();
-                    let line = node
-                        .raw_code
-                        .lines()
-                        .position(|line| line.contains(key))
-                        .map_or(1, |index| index + 1);
-                    problems.push(
-                        Diagnostic::new(
-                            "uxt::config::invalid",
-                            format!(
-                                "`{key}` of `{}` is {value}; it must be {expected}",
-                                node.name
-                            ),
-                        )
-                        .at_line(&node.original_file_path, node.raw_code.clone(), line)
-                        .with_help(format!("write `{key}` as {expected}")),
-                    );
-                    continue;
+                    let (file, source, line) = config_origin(projects, &node, key);
+                    // A value set for a whole folder is wrong for each of its nodes: say it once.
+                    if reported.insert((file.clone(), line)) {
+                        problems.push(
+                            Diagnostic::new(
+                                "uxt::config::invalid",
+                                format!(
+                                    "`{key}` of `{}` is {value}; it must be {expected}",
+                                    node.name
+                                ),
+                            )
+                            .at_line(&file, source, line)
+                            .with_help(format!("write `{key}` as {expected}")),
+                        );
+                    }
                 }
                 if let Err(diagnostic) = naming.apply(&mut node) {
                     problems.push(diagnostic);
@@ -939,6 +938,47 @@ fn parse_nodes(
     } else {
         Err(problems)
     }
+}
+
+/// Where a node's config value for `key` was most likely set: the node's own file when it
+/// names the key, else its properties file, else its project file (`+key:`); the file, its
+/// text and the line.
+fn config_origin(projects: &[&Project], node: &Node, key: &str) -> (String, Arc<str>, usize) {
+    let line_of = |text: &str| {
+        text.lines()
+            .position(|line| {
+                let line = line.trim_start().trim_start_matches("- ");
+                line.starts_with(&format!("{key}:"))
+                    || line.starts_with(&format!("+{key}:"))
+                    || line.contains(&format!("{key}="))
+                    || line.contains(&format!("'{key}'"))
+                    || line.contains(&format!("\"{key}\""))
+            })
+            .map(|index| index + 1)
+    };
+    if let Some(line) = line_of(&node.raw_code) {
+        return (node.original_file_path.clone(), node.raw_code.clone(), line);
+    }
+    let project = projects
+        .iter()
+        .find(|project| project.name == node.package_name)
+        .unwrap_or(&projects[0]);
+    let patch_file = node
+        .patch_path
+        .as_deref()
+        .and_then(|path| path.split_once("://"))
+        .map(|(_, file)| file);
+    let patch = project
+        .files
+        .properties
+        .iter()
+        .filter(|file| Some(file.path.as_str()) == patch_file);
+    for file in patch.chain(std::iter::once(&project.project_file)) {
+        if let Some(line) = line_of(&file.contents) {
+            return (file.path.clone(), file.contents.clone(), line);
+        }
+    }
+    (node.original_file_path.clone(), node.raw_code.clone(), 1)
 }
 
 /// What properties files say that has no effect: unknown keys, and entries for a model, seed,

@@ -242,6 +242,34 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     Ok(project)
 }
 
+/// A project file's text; `display` is the path shown. Text that is not UTF-8 is an error
+/// naming the line of the first byte that is not, rather than a file read in part or skipped.
+pub fn read_text(path: &Path, display: &str) -> Result<String, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|error| {
+        Diagnostic::new(
+            "uxt::project::read",
+            format!("cannot read `{display}`: {error}"),
+        )
+        .in_file(display)
+        .with_help("make the file readable by the user that runs uxt")
+    })?;
+    String::from_utf8(bytes).map_err(|error| {
+        let at = error.utf8_error().valid_up_to();
+        let before = &error.as_bytes()[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let valid = String::from_utf8_lossy(error.as_bytes()).into_owned();
+        Diagnostic::new(
+            "uxt::project::encoding",
+            format!(
+                "`{display}` is not UTF-8 text: byte {} on line {line} is not",
+                at + 1
+            ),
+        )
+        .at_line(display, Arc::from(valid), line)
+        .with_help("save the file as UTF-8")
+    })
+}
+
 /// `selectors.yml` with its `env_var()` and `var()` rendered, as dbt renders it before reading.
 fn render_selectors(project: &mut Project) -> Result<(), Diagnostic> {
     let Some(file) = &mut project.files.selectors else {
@@ -266,15 +294,7 @@ fn render_selectors(project: &mut Project) -> Result<(), Diagnostic> {
 /// (`debug`, `clean`, `deps`, `docs serve`): `files` and `properties` stay empty.
 pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     let (root, file_name) = find_root(project_dir).map_err(|d| vec![d])?;
-    let text = std::fs::read_to_string(root.join(&file_name)).map_err(|error| {
-        vec![
-            Diagnostic::new(
-                "uxt::project::read",
-                format!("cannot read `{file_name}`: {error}"),
-            )
-            .in_file(&file_name),
-        ]
-    })?;
+    let text = read_text(&root.join(&file_name), &file_name).map_err(|d| vec![d])?;
     let project_file = SourceFile {
         path: file_name.clone(),
         contents: Arc::from(text),
@@ -306,6 +326,54 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
                 ),
             };
             problems.push(diagnostic);
+        }
+    }
+    // A setting of the wrong kind would otherwise be dropped without a word (`vars: [a]`).
+    let mappings = [
+        "vars",
+        "models",
+        "seeds",
+        "snapshots",
+        "sources",
+        "data_tests",
+        "tests",
+        "exposures",
+        "quoting",
+        "flags",
+    ];
+    for (key, value) in &settings {
+        let mapping = mappings.contains(&key.as_str());
+        let list = key.ends_with("-paths") || key == "clean-targets" || key.starts_with("on-run-");
+        let wrong = match value {
+            Value::Null => false,
+            Value::Object(_) => !mapping,
+            Value::Array(items) => {
+                let hooks = key.starts_with("on-run-");
+                !list
+                    || items
+                        .iter()
+                        .any(|item| !(item.is_string() || hooks && item.is_object()))
+            }
+            _ => mapping || (list && !value.is_string()),
+        };
+        if wrong && (mapping || list) {
+            let expected = if mapping {
+                "a mapping (`key: value` lines indented under it)"
+            } else {
+                "a list of text, such as `[\"a\", \"b\"]`"
+            };
+            problems.push(
+                Diagnostic::new(
+                    "uxt::project::invalid",
+                    format!("`{key}` must be {expected}"),
+                )
+                .at_line(
+                    &file_name,
+                    project_file.contents.clone(),
+                    line_of_key(&project_file.contents, key),
+                )
+                .with_help(format!("write `{key}` as {expected}")),
+            );
         }
     }
     for (key, why) in UNUSED_PROJECT_KEYS {
@@ -513,14 +581,7 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
                     false,
                 )));
             }
-            let text = std::fs::read_to_string(path).map_err(|error| {
-                Diagnostic::new(
-                    "uxt::project::read",
-                    format!("cannot read `{relative}`: {error}"),
-                )
-                .in_file(relative.clone())
-                .with_help("files under the project paths must be UTF-8 text")
-            })?;
+            let text = read_text(path, relative)?;
             Ok(Some((
                 *kind,
                 SourceFile {
@@ -568,7 +629,9 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
         }
     }
     for name in ["selectors.yml", "project/selectors.yml"] {
-        if let Ok(text) = std::fs::read_to_string(root.join(name)) {
+        let path = root.join(name);
+        if path.is_file() {
+            let text = read_text(&path, name)?;
             files.selectors = Some(SourceFile {
                 path: name.to_string(),
                 contents: Arc::from(text),

@@ -174,32 +174,10 @@ pub fn find(
             .map_or_else(|_| path.display().to_string(), |p| p.display().to_string());
         // Only a file that is not there moves the search on: one that exists but cannot be
         // read must never send the run to another profile's warehouse.
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(error) => {
-                return Err(Diagnostic::new(
-                    "uxt::profile::unreadable",
-                    format!("cannot read `{display}`: {error}"),
-                )
-                .in_file(display)
-                .with_help("make the file readable (or pass `--profiles-dir` to use another)"));
-            }
-        };
-        let text = String::from_utf8(bytes).map_err(|error| {
-            let at = error.utf8_error().valid_up_to();
-            let bytes = error.as_bytes();
-            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            Diagnostic::new(
-                "uxt::profile::encoding",
-                format!(
-                    "`{display}` is not UTF-8 text: byte {} on line {line} is not",
-                    at + 1
-                ),
-            )
-            .in_file(display.clone())
-            .with_help("save the file as UTF-8")
-        })?;
+        if !path.exists() {
+            continue;
+        }
+        let text = crate::project::read_text(&path, &display)?;
         return Ok(ProfilesFile {
             path,
             display,

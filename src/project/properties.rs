@@ -371,8 +371,11 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
         let source = read_source(entry, file, &names, &places, &at, &mut properties.warnings)?;
         properties.sources.push(source);
     }
-    for entry in list(&top, "groups", file)? {
-        properties.groups.push(read_group(entry, file, &names)?);
+    for (index, entry) in list(&top, "groups", file)?.into_iter().enumerate() {
+        let at = [Step::Key("groups"), Step::Index(index)];
+        properties
+            .groups
+            .push(read_group(entry, file, &names, &places, &at)?);
     }
     for entry in list(&top, "macros", file)? {
         if let (Some(name), Some(description)) = (
@@ -424,19 +427,22 @@ fn list<'a>(
 
 fn name_of(
     entry: &Map<String, Value>,
-    file: &SourceFile,
+    places: &Places,
+    at: &[Step],
     what: &str,
 ) -> Result<String, Diagnostic> {
     entry
         .get("name")
         .and_then(yaml::scalar_string)
         .ok_or_else(|| {
-            Diagnostic::new(
-                "uxt::properties::missing_name",
-                format!("a {what} entry has no `name:`"),
+            places.locate(
+                Diagnostic::new(
+                    "uxt::properties::missing_name",
+                    format!("a {what} entry has no `name:`"),
+                )
+                .with_help("every entry needs `name: <resource name>`"),
+                at,
             )
-            .in_file(file.path.clone())
-            .with_help("every entry needs `name: <resource name>`")
         })
 }
 
@@ -534,6 +540,33 @@ fn kind_of(value: &Value) -> String {
     }
 }
 
+/// Refuses values of the wrong kind for the keys every entry may have, which reading them as
+/// text or mappings would otherwise drop without a word (`description: [a]`, `config: table`).
+fn check_kinds(entry: &Map<String, Value>, places: &Places, at: &[Step]) -> Result<(), Diagnostic> {
+    for (key, value) in entry {
+        let (fits, expected) = match key.as_str() {
+            "description" => (!value.is_array() && !value.is_object(), "text"),
+            "config" | "meta" | "docs" | "quoting" => (value.is_object(), "a mapping"),
+            "tags" => (
+                value.is_string()
+                    || value
+                        .as_array()
+                        .is_some_and(|tags| tags.iter().all(Value::is_string)),
+                "a tag or a list of tags",
+            ),
+            _ => continue,
+        };
+        if !fits && !value.is_null() {
+            return Err(places.invalid(
+                &[at, &[Step::Key(key)]].concat(),
+                format!("`{key}:` must be {expected}, not {}", kind_of(value)),
+                format!("write `{key}:` as {expected}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Warns of keys outside `known`, with a "did you mean" when one is close.
 fn unknown_keys(
     entry: &Map<String, Value>,
@@ -557,7 +590,6 @@ fn unknown_keys(
 
 fn columns_of(
     entry: &Map<String, Value>,
-    file: &SourceFile,
     places: &Places,
     at: &[Step],
     warnings: &mut Vec<Diagnostic>,
@@ -568,7 +600,7 @@ fn columns_of(
         .enumerate()
     {
         let at = [at, &[Step::Key("columns"), Step::Index(index)]].concat();
-        let name = name_of(column, file, "column")?;
+        let name = name_of(column, places, &at, "column")?;
         unknown_keys(
             column,
             COLUMN_KEYS,
@@ -577,6 +609,7 @@ fn columns_of(
             &at,
             warnings,
         );
+        check_kinds(column, places, &at)?;
         let mut meta = object(column, "meta");
         meta.extend(
             column
@@ -614,8 +647,9 @@ fn read_patch(
     at: &[Step],
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<Patch, Diagnostic> {
-    let name = name_of(entry, file, "resource")?;
+    let name = name_of(entry, places, at, "resource")?;
     unknown_keys(entry, NODE_KEYS, &format!("`{name}`"), places, at, warnings);
+    check_kinds(entry, places, at)?;
     let mut config = object(entry, "config");
     // dbt reads a model's top-level `access` and `group` as config.
     for key in ["meta", "docs", "tags", "access", "group"] {
@@ -628,7 +662,7 @@ fn read_patch(
     Ok(Patch {
         line: names.line(&file.contents, &name),
         description: text(entry, "description"),
-        columns: columns_of(entry, file, places, at, warnings)?,
+        columns: columns_of(entry, places, at, warnings)?,
         tests: tests_of(entry, places, at)?,
         meta: object(entry, "meta"),
         docs: object(entry, "docs"),
@@ -668,7 +702,7 @@ fn versions_of(
         )
     };
     // The model's columns were checked for unknown keys with the model.
-    let model_columns = columns_of(entry, file, places, at, &mut Vec::new())?;
+    let model_columns = columns_of(entry, places, at, &mut Vec::new())?;
     let mut versions: Vec<VersionDef> = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let here = [at, &[Step::Key("versions"), Step::Index(index)]].concat();
@@ -714,7 +748,7 @@ fn versions_of(
                 }
                 let mut wrapper = Map::new();
                 wrapper.insert("columns".into(), Value::Array(own));
-                for (name, column) in columns_of(&wrapper, file, places, &here, warnings)? {
+                for (name, column) in columns_of(&wrapper, places, &here, warnings)? {
                     columns.insert(name, column);
                 }
                 Some(columns)
@@ -751,8 +785,10 @@ fn read_group(
     entry: &Map<String, Value>,
     file: &SourceFile,
     names: &NameLines,
+    places: &Places,
+    at: &[Step],
 ) -> Result<GroupDef, Diagnostic> {
-    let name = name_of(entry, file, "group")?;
+    let name = name_of(entry, places, at, "group")?;
     let line = names.line(&file.contents, &name);
     let owner = object(entry, "owner");
     if !["name", "email"].iter().any(|k| owner.contains_key(*k)) {
@@ -784,7 +820,7 @@ fn read_source(
     at: &[Step],
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<SourceDef, Diagnostic> {
-    let name = name_of(entry, file, "source")?;
+    let name = name_of(entry, places, at, "source")?;
     unknown_keys(
         entry,
         SOURCE_KEYS,
@@ -793,13 +829,14 @@ fn read_source(
         at,
         warnings,
     );
+    check_kinds(entry, places, at)?;
     let mut tables = Vec::new();
     for (index, table) in mappings(entry, "tables", "table", places, at)?
         .into_iter()
         .enumerate()
     {
         let at = [at, &[Step::Key("tables"), Step::Index(index)]].concat();
-        let table_name = name_of(table, file, "source table")?;
+        let table_name = name_of(table, places, &at, "source table")?;
         unknown_keys(
             table,
             SOURCE_TABLE_KEYS,
@@ -808,13 +845,14 @@ fn read_source(
             &at,
             warnings,
         );
+        check_kinds(table, places, &at)?;
         tables.push(SourceTable {
             identifier: table
                 .get("identifier")
                 .and_then(yaml::scalar_string)
                 .unwrap_or_else(|| table_name.clone()),
             description: text(table, "description"),
-            columns: columns_of(table, file, places, &at, warnings)?,
+            columns: columns_of(table, places, &at, warnings)?,
             loaded_at_field: table
                 .get("loaded_at_field")
                 .and_then(Value::as_str)

@@ -38,6 +38,13 @@ def pytest_addoption(parser):
     parser.addoption("--engine", choices=ENGINES, default="duckdb")
     parser.addoption("--runner", choices=("uxt", "dbt"), default="uxt")
     parser.addoption("--uxt", default=None, help="the uxt binary")
+    parser.addoption(
+        "--through-listed",
+        default=None,
+        metavar="FILE",
+        help="a file of case ids: each class runs its cases up to its last listed one (the "
+        "cases before it make the state it starts from), no further",
+    )
 
 
 def pytest_configure(config):
@@ -71,10 +78,23 @@ def pytest_collection_modifyitems(config, items):
             marker = item.get_closest_marker("in_process")
             if marker:
                 item.add_marker(pytest.mark.skip(reason=f"not measurable: {marker.args[0]}"))
+    listed = None
+    if config.getoption("--through-listed"):
+        with open(config.getoption("--through-listed")) as f:
+            listed = {line.strip() for line in f if line.strip() and not line.startswith("#")}
+    # The class of each case, and the position of the class's last listed case.
+    last_listed = {}
+    for index, item in enumerate(items):
+        if listed is not None and item.nodeid in listed:
+            last_listed[item.nodeid.rsplit("::", 1)[0]] = index
     kept, dropped = [], []
-    for item in items:
+    for index, item in enumerate(items):
         marker = item.get_closest_marker("only_engine")
-        (dropped if marker and engine not in marker.args else kept).append(item)
+        wrong_engine = marker and engine not in marker.args
+        past_listed = listed is not None and index > last_listed.get(
+            item.nodeid.rsplit("::", 1)[0], -1
+        )
+        (dropped if wrong_engine or past_listed else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

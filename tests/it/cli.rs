@@ -1,7 +1,7 @@
 //! dbt's command lines run unchanged: its flag spellings, the global flags that mean nothing to
 //! uxt, and its environment variables.
 
-use crate::engines::query;
+use crate::engines::{Engine, query};
 use crate::harness::{Project, profiles_yml_duckdb, uxt};
 
 fn one_model_project() -> Project {
@@ -68,4 +68,176 @@ fn dbt_profiles_dir_and_project_dir_come_from_the_environment() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("PASS=1 "), "{stderr}");
     assert!(project.path().join("target/run_results.json").is_file());
+}
+
+/// dbt's `--empty`: refs and sources (ephemeral models too) stand for no rows, so the model is
+/// made, empty; seeds make their tables with the file's types and no rows, and a later `seed`
+/// loads into them; `DBT_EMPTY` means the same.
+#[test]
+fn empty_reads_no_rows_and_seeds_load_none() {
+    for engine in Engine::all() {
+        let name = engine.name();
+        let schema = match engine {
+            Engine::DuckDb => "main",
+            Engine::Postgres(_) => "public",
+        };
+        let project = Project::empty();
+        project
+            .write("dbt_project.yml", "name: empty_flag\nprofile: empty_flag\n")
+            .write("seeds/raw_people.csv", "id,amount\n1,2.5\n2,3.5\n")
+            .write("models/input.sql", "select 10 as id\n")
+            .write(
+                "models/eph.sql",
+                "{{ config(materialized='ephemeral') }}\nselect 20 as id\n",
+            )
+            .write(
+                "models/everyone.sql",
+                "select id from {{ ref('input') }}\nunion all\nselect id from {{ ref('eph') }}\n\
+                 union all\nselect id from {{ source('raw', 'raw_people') }}\n",
+            )
+            .write(
+                "models/sources.yml",
+                format!("sources:\n  - name: raw\n    schema: {schema}\n    tables:\n      - name: raw_people\n"),
+            );
+        let project = engine.project_from(project, "empty_flag");
+        let ok = |args: &[&str], env: &[(&str, &str)]| {
+            let out = project.run_with_env(args, env);
+            assert_eq!(out.code(), 0, "{name}: {out:?}");
+        };
+        let count = |model: &str| {
+            query(
+                &project,
+                &format!("select count(*) as n from {{{{ ref('{model}') }}}}"),
+            )[1]
+            .clone()
+        };
+        ok(&["seed", "--empty"], &[]);
+        assert_eq!(count("raw_people"), "0", "{name}");
+        ok(&["seed"], &[]);
+        assert_eq!(count("raw_people"), "2", "{name}");
+        ok(&["run"], &[]);
+        assert_eq!(count("everyone"), "4", "{name}");
+        ok(&["run", "--empty"], &[]);
+        assert_eq!(count("everyone"), "0", "{name}");
+        assert_eq!(
+            count("input"),
+            "1",
+            "{name}: a model without refs keeps its rows"
+        );
+        ok(&["run", "-s", "everyone"], &[("DBT_EMPTY", "false")]);
+        assert_eq!(count("everyone"), "4", "{name}");
+        ok(&["run", "-s", "everyone"], &[("DBT_EMPTY", "true")]);
+        assert_eq!(count("everyone"), "0", "{name}");
+
+        ok(&["compile", "--empty", "-s", "everyone"], &[]);
+        let compiled = std::fs::read_to_string(
+            project
+                .path()
+                .join("target/compiled/empty_flag/models/everyone.sql"),
+        )
+        .unwrap();
+        assert!(
+            compiled.contains("where false limit 0)"),
+            "{name}: {compiled}"
+        );
+        let aliased = compiled.contains("where false limit 0) _dbt_limit_subq_raw_people");
+        assert_eq!(aliased, schema == "public", "{name}: {compiled}");
+    }
+}
+
+/// dbt's `run-operation`: the macro runs its statements against the warehouse with `--args` as
+/// keyword arguments; `run_results.json` holds its one result; a failing macro exits 1 with dbt's
+/// words, and an unknown one names the nearest.
+#[test]
+fn run_operation_calls_a_macro_with_its_args() {
+    for engine in Engine::all() {
+        let name = engine.name();
+        let project = Project::empty();
+        project
+            .write("dbt_project.yml", "name: ops\nprofile: ops\n")
+            .write(
+                "macros/ops.sql",
+                "{% macro make_table(name, rows=1) %}\n\
+                 {% do run_query('create table ' ~ target.schema ~ '.' ~ name ~ ' as select ' ~ rows ~ ' as n') %}\n\
+                 {{ log('made ' ~ name, info=True) }}\n\
+                 select 'rendered text is not run'\n\
+                 {% endmacro %}\n\
+                 {% macro broken() %}\n\
+                 {% do run_query('select * from no_such_table_anywhere') %}\n\
+                 {% endmacro %}\n",
+            );
+        let project = engine.project_from(project, "ops");
+        let results = || -> serde_json::Value {
+            serde_json::from_str(
+                &std::fs::read_to_string(project.path().join("target/run_results.json")).unwrap(),
+            )
+            .unwrap()
+        };
+        let out = project.run(&[
+            "run-operation",
+            "make_table",
+            "--args",
+            "{name: made_by_op, rows: 3}",
+        ]);
+        assert_eq!(out.code(), 0, "{name}: {out:?}");
+        assert!(out.stderr().contains("made made_by_op"), "{name}: {out:?}");
+        assert_eq!(
+            query(&project, "select n from {{ target.schema }}.made_by_op"),
+            ["n", "3"],
+            "{name}"
+        );
+        let run = results();
+        assert_eq!(
+            run["results"][0]["unique_id"], "macro.ops.make_table",
+            "{name}"
+        );
+        assert_eq!(run["results"][0]["status"], "success", "{name}");
+
+        let out = project.run(&["run-operation", "ops.make_table", "--args", "name: second"]);
+        assert_eq!(out.code(), 0, "{name}: {out:?}");
+        assert_eq!(
+            query(&project, "select n from {{ target.schema }}.second"),
+            ["n", "1"],
+            "{name}"
+        );
+
+        let out = project.run(&["run-operation", "broken"]);
+        assert_eq!(out.code(), 1, "{name}: {out:?}");
+        assert!(
+            out.stderr()
+                .contains("Encountered an error while running operation"),
+            "{name}: {out:?}"
+        );
+        assert_eq!(results()["results"][0]["status"], "error", "{name}");
+
+        let out = project.run(&["run-operation", "make_tables"]);
+        assert_eq!(out.code(), 1, "{name}: {out:?}");
+        assert!(
+            out.stderr().contains("no macro named `make_tables`")
+                && out.stderr().contains("did you mean `make_table`?"),
+            "{name}: {out:?}"
+        );
+    }
+}
+
+/// dbt's `--no-print` (and `DBT_PRINT=false`) silences Jinja's `print()`; `--print` wins back.
+#[test]
+fn no_print_silences_print() {
+    let project = one_model_project();
+    project.write(
+        "models/numbers.sql",
+        "{{ print('hello from print') }}\nselect 1 as n\n",
+    );
+    let said = |args: &[&str], env: &[(&str, &str)]| {
+        let out = project.run_with_env(args, env);
+        assert_eq!(out.code(), 0, "{out:?}");
+        out.stderr().contains("hello from print") || out.stdout().contains("hello from print")
+    };
+    assert!(said(&["run", "-s", "numbers"], &[]));
+    assert!(!said(&["--no-print", "run", "-s", "numbers"], &[]));
+    assert!(!said(&["run", "-s", "numbers"], &[("DBT_PRINT", "false")]));
+    assert!(said(
+        &["run", "-s", "numbers", "--print"],
+        &[("DBT_PRINT", "false")]
+    ));
 }

@@ -32,14 +32,19 @@ impl Engine {
     /// Points `profile` of a project (a fixture, or one a test writes) at this engine, on
     /// Postgres in a database of its own.
     pub fn project_from(&self, project: Project, profile: &str) -> Project {
-        let profiles = match self {
+        project.write("profiles.yml", self.profiles_yml(profile, profile));
+        project
+    }
+
+    /// A `profiles.yml` that points `profile` at this engine, on Postgres at a new database
+    /// named after `database`.
+    pub fn profiles_yml(&self, profile: &str, database: &str) -> String {
+        match self {
             Engine::DuckDb => profiles_yml_duckdb(profile),
             Engine::Postgres(postgres) => {
-                profiles_yml_postgres(postgres, profile, &postgres.create_database(profile))
+                profiles_yml_postgres(postgres, profile, &postgres.create_database(database))
             }
-        };
-        project.write("profiles.yml", profiles);
-        project
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod artifacts;
 mod cli;
 mod connection;
 mod contracts;
+mod corpus;
 mod dashboards;
 mod deps;
 mod docs;

@@ -103,6 +103,11 @@ impl Output {
             .unwrap_or_else(|| panic!("uxt was killed by a signal\n{self:?}"))
     }
 
+    /// The exit code, `None` when a signal ended the run.
+    pub fn status_code(&self) -> Option<i32> {
+        self.status.code()
+    }
+
     pub fn stdout(&self) -> &str {
         &self.stdout
     }

@@ -1,0 +1,1 @@
+{% macro m() %}{% call statement('x') %}select 1{% endmacro %}

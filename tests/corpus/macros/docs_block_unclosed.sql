@@ -1,0 +1,2 @@
+{% docs d %}
+text

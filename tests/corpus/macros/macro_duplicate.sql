@@ -1,0 +1,1 @@
+{% macro cents_to_units(x) %}{{ x }}{% endmacro %}

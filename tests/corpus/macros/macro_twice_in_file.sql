@@ -1,0 +1,2 @@
+{% macro m() %}1{% endmacro %}
+{% macro m() %}2{% endmacro %}

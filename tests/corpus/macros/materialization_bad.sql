@@ -1,0 +1,1 @@
+{% materialization m, adapter='duckdb' %}

@@ -1,0 +1,1 @@
+{% materialization %}{% endmaterialization %}

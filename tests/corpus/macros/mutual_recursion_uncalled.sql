@@ -1,0 +1,2 @@
+{% macro a() %}{{ b() }}{% endmacro %}
+{% macro b() %}{{ a() }}{% endmacro %}

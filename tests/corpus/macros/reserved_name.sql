@@ -1,0 +1,1 @@
+{% macro ref(x) %}{{ x }}{% endmacro %}

@@ -1,0 +1,3 @@
+{% macro fine() %}1{% endmacro %}
+
+{% macro broken() %}{% if %}{% endmacro %}

@@ -1,0 +1,2 @@
+{% test t(model) %}
+select 1

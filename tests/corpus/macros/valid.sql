@@ -1,0 +1,1 @@
+{% macro ok() %}1{% endmacro %}

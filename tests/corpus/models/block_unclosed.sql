@@ -1,0 +1,2 @@
+{% block b %}
+select 1

@@ -1,0 +1,2 @@
+{{ config(alias=3) }}
+select 1 as x

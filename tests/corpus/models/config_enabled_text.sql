@@ -1,0 +1,2 @@
+{{ config(enabled='maybe') }}
+select 1 as x

@@ -1,0 +1,2 @@
+{{ config(full_refresh='sometimes') }}
+select 1 as x

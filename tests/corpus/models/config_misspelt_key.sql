@@ -1,0 +1,2 @@
+{{ config(materializd='table') }}
+select 1 as x

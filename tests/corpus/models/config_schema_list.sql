@@ -1,0 +1,2 @@
+{{ config(schema=['a']) }}
+select 1 as x

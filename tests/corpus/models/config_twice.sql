@@ -1,0 +1,3 @@
+{{ config(materialized='table') }}
+{{ config(materialized='view') }}
+select 1 as x

@@ -1,0 +1,2 @@
+{{ config(materialized='incremental', incremental_strategy='teleport') }}
+select 1 as x

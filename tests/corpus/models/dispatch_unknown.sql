@@ -1,0 +1,1 @@
+select {{ adapter.dispatch('no_such_macro')() }}

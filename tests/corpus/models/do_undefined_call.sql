@@ -1,0 +1,2 @@
+{% do nothing_here() %}
+select 1

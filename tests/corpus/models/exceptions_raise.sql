@@ -1,0 +1,2 @@
+{{ exceptions.raise_compiler_error('stop here') }}
+select 1

@@ -1,0 +1,2 @@
+{{ exceptions.frobnicate('x') }}
+select 1

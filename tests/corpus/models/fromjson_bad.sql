@@ -1,0 +1,1 @@
+select {{ fromjson('{oops') }}

@@ -1,0 +1,1 @@
+select {{ fromyaml('a: [') }}

@@ -1,0 +1,2 @@
+{% import 'nope.sql' as n %}
+select 1

@@ -1,0 +1,2 @@
+{{ is_incremental(5) }}
+select 1

@@ -1,0 +1,2 @@
+{% macro m( %}{% endmacro %}
+select 1

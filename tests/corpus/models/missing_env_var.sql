@@ -1,0 +1,1 @@
+select '{{ env_var('UXT_CORPUS_SURELY_UNSET') }}'

@@ -1,0 +1,1 @@
+select {{ var('no_such_var') }}

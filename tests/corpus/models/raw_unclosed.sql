@@ -1,0 +1,2 @@
+{% raw %}
+select 1

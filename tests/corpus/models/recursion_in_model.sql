@@ -1,0 +1,2 @@
+{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}
+select {{ f(0) }}

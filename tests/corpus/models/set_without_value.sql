@@ -1,0 +1,2 @@
+{% set %}
+select 1

@@ -1,0 +1,1 @@
+{% snapshot s %}select 1{% endsnapshot %}

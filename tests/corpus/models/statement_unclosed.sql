@@ -1,0 +1,2 @@
+{% call statement('x') %}
+select 1

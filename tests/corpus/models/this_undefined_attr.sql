@@ -1,0 +1,1 @@
+select '{{ this.frobnicate.x }}'

@@ -1,0 +1,1 @@
+select {{ cents_to_unit('x') }} as y

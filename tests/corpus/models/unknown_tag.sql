@@ -1,0 +1,2 @@
+{% frobnicate %}
+select 1
