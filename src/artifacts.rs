@@ -609,8 +609,7 @@ pub fn write_manifest(
     let path = target_dir.join("manifest.json");
     let context = || format!("while writing `{}`", path.display());
     std::fs::create_dir_all(target_dir).with_context(context)?;
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).with_context(context)?);
-    let streamed = (|| -> std::io::Result<()> {
+    let streamed = write_atomically(&path, |mut out| {
         out.write_all(b"{\"metadata\":")?;
         serde_json::to_writer(&mut out, &metadata)?;
         out.write_all(b",\"nodes\":")?;
@@ -658,10 +657,34 @@ pub fn write_manifest(
             out.write_all(b":")?;
             serde_json::to_writer(&mut out, value)?;
         }
-        out.write_all(b"}")?;
-        out.flush()
-    })();
+        out.write_all(b"}")
+    });
     streamed.with_context(context)
+}
+
+/// Writes `path` whole or not at all: into a temporary file beside it, flushed, then renamed
+/// over it. A killed run, a full disk or a write error leaves the previous file (or none), never
+/// part of one, and a failed write removes its temporary file.
+pub fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().map_or_else(
+        || "artifact".to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    let mut temporary = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    {
+        let mut out = std::io::BufWriter::new(temporary.as_file_mut());
+        fill(&mut out)?;
+        out.flush()?;
+    }
+    temporary.persist(path).map_err(|error| error.error)?;
+    Ok(())
 }
 
 /// The `nodes` object, serialized in parallel a batch at a time and written in order: the
@@ -775,9 +798,7 @@ pub fn write(target_dir: &Path, name: &str, value: &Json) -> anyhow::Result<()> 
     std::fs::create_dir_all(target_dir)
         .with_context(|| format!("while creating `{}`", target_dir.display()))?;
     let path = target_dir.join(name);
-    let file = std::fs::File::create(&path)
-        .with_context(|| format!("while writing `{}`", path.display()))?;
-    serde_json::to_writer(std::io::BufWriter::new(file), value)
+    write_atomically(&path, |out| Ok(serde_json::to_writer(out, value)?))
         .with_context(|| format!("while writing `{}`", path.display()))
 }
 

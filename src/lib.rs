@@ -32,6 +32,8 @@ pub mod deps;
 pub mod diagnostic;
 pub mod docs;
 pub mod exec;
+#[cfg(test)]
+mod fuzz;
 pub mod graph;
 pub mod jinja;
 pub mod lineage;

@@ -89,9 +89,7 @@ pub fn append(target_dir: &Path, run_results: &Json) -> anyhow::Result<()> {
     }
     text.push_str(&line);
     text.push('\n');
-    let temporary = target_dir.join(format!("{FILE}.tmp"));
-    std::fs::write(&temporary, text).with_context(context)?;
-    std::fs::rename(&temporary, &path).with_context(context)
+    super::write_atomically(&path, |out| out.write_all(text.as_bytes())).with_context(context)
 }
 
 /// The runs in the history, oldest first; lines that are not runs (a file edited by hand, or

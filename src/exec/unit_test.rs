@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use super::contract::empty_subquery;
-use super::unit_test_sql::{comparison_sql, diff, expected_sql, fixture_sql};
+use super::unit_test_sql::{cast_function, comparison_sql, diff, expected_sql, fixture_sql};
 use super::{Done, Execution, Failure, Status};
 use crate::adapter::Cell;
 use crate::compile;
@@ -30,6 +30,7 @@ pub(super) async fn run(
         Failure::new(format!("the model `{}` is not in the manifest", spec.model))
     })?;
     let adapter = execution.adapter.as_ref();
+    let cast_with = cast_function(adapter.kind());
     let mut overrides = UnitTestOverrides {
         unique_id: node.unique_id.clone(),
         file: node.original_file_path.clone(),
@@ -59,7 +60,7 @@ pub(super) async fn run(
                         model.name, rendered, label
                     )));
                 }
-                fixture_sql(&label, rows, &columns).map_err(Failure::new)?
+                fixture_sql(&label, rows, &columns, cast_with).map_err(Failure::new)?
             }
             Rows::File(_) | Rows::Seed => {
                 return Err(Failure::new(
@@ -91,7 +92,7 @@ pub(super) async fn run(
     let model_sql = compile::prepend_ctes(&rendered, &ctes);
     let output = adapter.query(&empty_subquery(&model_sql)).await?.columns;
     let (expected, compared) = match &spec.def.expect.rows {
-        Rows::Table(rows) => expected_sql(rows, &output).map_err(Failure::new)?,
+        Rows::Table(rows) => expected_sql(rows, &output, cast_with).map_err(Failure::new)?,
         Rows::Sql(sql) => (sql.clone(), output.iter().map(|c| c.name.clone()).collect()),
         Rows::File(_) | Rows::Seed => {
             return Err(Failure::new(

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::adapter::{Cell, ColumnInfo, quote, quote_literal};
+use crate::adapter::{AdapterKind, Cell, ColumnInfo, quote, quote_literal};
 
 /// A fixture's rows as a `select` with every column of `columns` in order, each value cast to
 /// its column's type, the columns a row leaves out null; no rows is an empty `select` of the
@@ -16,6 +16,7 @@ pub fn fixture_sql(
     label: &str,
     rows: &[Map<String, Value>],
     columns: &[ColumnInfo],
+    cast_with: &str,
 ) -> Result<String, String> {
     let by_name: BTreeMap<String, &ColumnInfo> = columns
         .iter()
@@ -31,7 +32,7 @@ pub fn fixture_sql(
                 let value = row.get(&column.name.to_lowercase()).unwrap_or(&Value::Null);
                 format!(
                     "{} as {}",
-                    cast(value, &column.data_type),
+                    cast(value, &column.data_type, cast_with),
                     quote(&column.name)
                 )
             })
@@ -44,7 +45,7 @@ pub fn fixture_sql(
             .map(|column| {
                 format!(
                     "{} as {}",
-                    cast(&Value::Null, &column.data_type),
+                    cast(&Value::Null, &column.data_type, cast_with),
                     quote(&column.name)
                 )
             })
@@ -61,6 +62,7 @@ pub fn fixture_sql(
 pub fn expected_sql(
     rows: &[Map<String, Value>],
     output: &[ColumnInfo],
+    cast_with: &str,
 ) -> Result<(String, Vec<String>), String> {
     let by_name: BTreeMap<String, &ColumnInfo> = output
         .iter()
@@ -94,7 +96,7 @@ pub fn expected_sql(
                 let column = by_name[name.as_str()];
                 format!(
                     "{} as {}",
-                    cast(value, &column.data_type),
+                    cast(value, &column.data_type, cast_with),
                     quote(&column.name)
                 )
             })
@@ -121,9 +123,19 @@ pub fn comparison_sql(model_sql: &str, expected_sql: &str, columns: &[String]) -
     )
 }
 
+/// The function that casts fixture values, as dbt's `safe_cast` does on each engine:
+/// dbt-duckdb's is `try_cast`, so a value DuckDB cannot read as the column's type is null (on
+/// both sides of the comparison); elsewhere `cast`, which fails on it.
+pub fn cast_function(kind: AdapterKind) -> &'static str {
+    match kind {
+        AdapterKind::DuckDb => "try_cast",
+        AdapterKind::Postgres => "cast",
+    }
+}
+
 /// A value as SQL, cast to `data_type`: text quoted, numbers and booleans as written, null.
 /// Text into a `character varying(n)` column loses the length, so nothing is cut short.
-fn cast(value: &Value, data_type: &str) -> String {
+fn cast(value: &Value, data_type: &str, cast_with: &str) -> String {
     let literal = match value {
         Value::Null => "null".to_string(),
         Value::Bool(flag) => flag.to_string(),
@@ -137,7 +149,7 @@ fn cast(value: &Value, data_type: &str) -> String {
         }
         _ => data_type,
     };
-    format!("cast({literal} as {data_type})")
+    format!("{cast_with}({literal} as {data_type})")
 }
 
 fn lowercase_keys(row: &Map<String, Value>) -> Map<String, Value> {
@@ -302,6 +314,7 @@ mod tests {
             "orders",
             &rows(json!([{"ID": 1}, {"id": 2, "name": "O'Neil"}])),
             &columns,
+            "cast",
         )
         .unwrap();
         assert_eq!(
@@ -312,11 +325,12 @@ mod tests {
              select cast(2 as INTEGER) as \"id\", cast('O''Neil' as character varying) as \"name\""
         );
         assert_eq!(
-            fixture_sql("orders", &[], &columns).unwrap(),
+            fixture_sql("orders", &[], &columns, "cast").unwrap(),
             "-- Fixture for orders\nselect cast(null as INTEGER) as \"id\", \
              cast(null as character varying(10)) as \"name\" limit 0"
         );
-        let error = fixture_sql("orders", &rows(json!([{"idd": 1}])), &columns).unwrap_err();
+        let error =
+            fixture_sql("orders", &rows(json!([{"idd": 1}])), &columns, "cast").unwrap_err();
         assert_eq!(
             error,
             "Invalid column name: 'idd' in unit test fixture for 'orders'.\n\
