@@ -33,6 +33,8 @@ pub const DBT_SCHEMA_VERSION: &str = "1.9.0";
 
 pub struct Invocation<'a> {
     pub invocation_id: &'a str,
+    /// When the command started (`invocation_started_at`).
+    pub started_at: DateTime<Utc>,
     pub generated_at: DateTime<Utc>,
     pub adapter_type: &'a str,
     pub command: &'a str,
@@ -46,11 +48,12 @@ impl<'a> Invocation<'a> {
     pub fn new(settings: &'a Settings, project_root: &Path) -> Invocation<'a> {
         Invocation {
             invocation_id: &settings.invocation_id,
+            started_at: settings.run_started_at,
             generated_at: Utc::now(),
             adapter_type: settings.target.adapter_kind().name(),
             command: settings.command,
             project_root: project_root.display().to_string(),
-            args: json!({"which": settings.command, "target": settings.target.name, "threads": settings.threads}),
+            args: Json::Object(settings.args.clone()),
         }
     }
 }
@@ -445,6 +448,21 @@ fn exposure_json(exposure: &Exposure) -> Json {
     })
 }
 
+/// One resource (node, source or exposure) as `manifest.json` writes it, uncompiled: what `uxt
+/// ls --output json` picks its keys from, as dbt's `ls` does.
+pub fn resource_json(manifest: &Manifest, unique_id: &str, project_root: &str) -> Option<Json> {
+    if let Some(node) = manifest.nodes.get(unique_id) {
+        if let Some(spec) = &node.unit_test {
+            return Some(unit_test_json(node, spec));
+        }
+        return serde_json::to_value(node_json(node, None, project_root)).ok();
+    }
+    if let Some(source) = manifest.sources.get(unique_id) {
+        return Some(source_json(source));
+    }
+    manifest.exposures.get(unique_id).map(exposure_json)
+}
+
 /// A unit test in dbt's manifest shape: its givens and expectation as written (`csv` rows read
 /// into rows, fixture files named), overrides, the model it depends on.
 fn unit_test_json(node: &Node, spec: &crate::manifest::unit_tests::UnitTest) -> Json {
@@ -734,28 +752,41 @@ pub fn run_results_json(results: &[NodeResult], elapsed: f64, invocation: &Invoc
     let results: Vec<Json> = results
         .iter()
         .map(|r| {
-            let stamp = |t: &DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            // dbt leaves `compiled` empty for seeds, which it does not compile.
+            let compiled = if r.unique_id.starts_with("seed.") {
+                Json::Null
+            } else {
+                json!(r.compiled)
+            };
             json!({
                 "status": r.status.as_str(),
-                "timing": [
-                    {"name": "compile", "started_at": stamp(&r.started_at), "completed_at": stamp(&r.started_at)},
-                    {"name": "execute", "started_at": stamp(&r.started_at), "completed_at": stamp(&r.completed_at)},
-                ],
+                "timing": r.timing_json(),
                 "thread_id": r.thread_id,
                 "execution_time": r.execution_time,
                 "adapter_response": r.adapter_response,
                 "message": r.message,
                 "failures": r.failures,
                 "unique_id": r.unique_id,
-                "compiled": true,
-                "compiled_code": r.compiled_code,
+                "compiled": compiled,
+                "compiled_code": (compiled == json!(true)).then_some(r.compiled_code.as_str()),
                 "relation_name": r.relation_name,
                 "batch_results": null,
             })
         })
         .collect();
+    let mut metadata = metadata(invocation, "run-results/v6.json");
+    if let Json::Object(map) = &mut metadata {
+        map.insert(
+            "invocation_started_at".into(),
+            json!(
+                invocation
+                    .started_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            ),
+        );
+    }
     json!({
-        "metadata": metadata(invocation, "run-results/v6.json"),
+        "metadata": metadata,
         "results": results,
         "elapsed_time": elapsed,
         "args": invocation.args,

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::sync::{Arc, LazyLock};
 
+use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use regex::Regex;
 
@@ -54,6 +55,8 @@ pub struct Compiled {
     /// Why the render failed, when it failed after asking the warehouse: the node is compiled
     /// again when it runs, after its parents are built.
     pub deferred: Option<Diagnostic>,
+    /// When its render started and ended: the `compile` timing of `run_results.json`.
+    pub timing: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 /// dbt's rule: a model's `full_refresh` config, when set, wins over the flag.
@@ -67,18 +70,17 @@ fn is_incremental(node: &Node, relations: &Relations, full_refresh: bool) -> boo
         && relations.get(&node.schema, &node.alias) == Some(RelationKind::Table)
 }
 
-/// The relation text of a node or source, for a test's `model` and `to` arguments.
-fn relation_text(manifest: &Manifest, unique_id: &str) -> Option<String> {
+/// The relation of a node or source, for a test's `model` and `to` arguments.
+fn relation_of(manifest: &Manifest, unique_id: &str) -> Option<Relation> {
     manifest
         .nodes
         .get(unique_id)
-        .map(|n| n.relation().render_sql())
-        .or_else(|| {
-            manifest
-                .sources
-                .get(unique_id)
-                .map(|s| s.relation().render_sql())
-        })
+        .map(Node::relation)
+        .or_else(|| manifest.sources.get(unique_id).map(|s| s.relation()))
+}
+
+fn relation_text(manifest: &Manifest, unique_id: &str) -> Option<String> {
+    relation_of(manifest, unique_id).map(|r| r.render_sql())
 }
 
 /// A generic test's failing-rows query: the built-in tests' SQL as dbt writes it, or a call of
@@ -101,10 +103,13 @@ fn generic_test_sql(
     }
     let mut extra: BTreeMap<String, minijinja::Value> = BTreeMap::new();
     let mut arguments = vec!["model=__uxt_model".to_string()];
-    extra.insert(
-        "__uxt_model".into(),
-        minijinja::Value::from_safe_string(model),
-    );
+    // As dbt's `get_where_subquery`: the relation itself (packages check `model is mapping`),
+    // or the filtering subquery's text when the test has a `where`.
+    let model = match relation_of(manifest, &test.attached_node) {
+        Some(attached) if model == relation => attached.into_value(),
+        _ => minijinja::Value::from_safe_string(model),
+    };
+    extra.insert("__uxt_model".into(), model);
     if let Some(column) = &test.decl.column_name {
         arguments.push("column_name=__uxt_column".into());
         extra.insert(
@@ -115,8 +120,11 @@ fn generic_test_sql(
     for (key, value) in &test.decl.kwargs {
         let name = format!("__uxt_arg_{key}");
         // `to` names a relation: hand the macro the resolved one, as dbt renders it.
-        let value = match (key.as_str(), &to) {
-            ("to", Some(to)) => minijinja::Value::from_safe_string(to.clone()),
+        let value = match (key.as_str(), test.to.as_deref()) {
+            ("to", Some(id)) => match relation_of(manifest, id) {
+                Some(to) => to.into_value(),
+                None => crate::jinja::to_value(value),
+            },
             _ => crate::jinja::to_value(value),
         };
         arguments.push(format!("{key}={name}"));
@@ -205,6 +213,7 @@ pub fn render_node(
             is_incremental: incremental,
             used_warehouse: scope.used_warehouse.get(),
             deferred: None,
+            timing: None,
         }),
         // It asked the warehouse about something an upstream node of this run may still have to
         // build: try again right before it runs, as dbt compiles just in time.
@@ -385,10 +394,15 @@ pub fn render(
         // A unit test compiles when it runs: its fixtures take their types from the warehouse.
         .filter(|node| node.resource_type != ResourceType::UnitTest)
         .map(|node| {
-            (
-                node.unique_id.clone(),
-                render_node(manifest, jinja, node, relations, full_refresh),
-            )
+            let started_at = Utc::now();
+            let rendered =
+                render_node(manifest, jinja, node, relations, full_refresh).map(|compiled| {
+                    Compiled {
+                        timing: Some((started_at, Utc::now())),
+                        ..compiled
+                    }
+                });
+            (node.unique_id.clone(), rendered)
         })
         .collect();
     let mut compiled = BTreeMap::new();

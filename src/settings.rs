@@ -13,7 +13,7 @@ use serde_json::{Map, Value as Json, json};
 use crate::diagnostic::{Error, Result};
 use crate::project::profile::{self, Target};
 use crate::project::{self, Project};
-use crate::ui::{LogFormat, UiConfig};
+use crate::ui::{FileConfig, LevelFilter, LogFormat, Stream, UiConfig};
 
 /// What the command line said, as clap parsed it (with `UXT_PROFILES_DIR` and `UXT_TARGET`
 /// already read from the environment by clap).
@@ -37,22 +37,66 @@ pub struct Flags {
     pub print: bool,
     pub quiet: bool,
     pub log_format: LogFormat,
+    /// `--log-format-file`: how `dbt.log` is written.
+    pub log_format_file: LogFormat,
+    pub log_level: LevelFilter,
+    pub log_level_file: LevelFilter,
+    /// `--log-path`, which wins over the project file's `log-path`.
+    pub log_path: Option<PathBuf>,
+    pub log_file_max_bytes: u64,
+    /// `--target-path`, which wins over the project file's `target-path`.
+    pub target_path: Option<PathBuf>,
+    /// Where log lines go: stdout, unless the command prints data there.
+    pub stream: Stream,
     pub no_color: bool,
+    /// The command line in dbt's argument names (`select`, `exclude`, `full_refresh`,
+    /// `log_format`...), for `run_results.json` `args`.
+    pub args: Map<String, Json>,
 }
 
 impl Flags {
     /// How output looks: known before the project is read, so that its errors print right.
     /// Colour: `--no-color`, then `NO_COLOR`, then whether stderr is a terminal.
     pub fn ui(&self) -> UiConfig {
-        let color = !self.no_color
-            && std::env::var_os("NO_COLOR").is_none()
-            && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let terminal = match self.stream {
+            Stream::Stdout => std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            Stream::Stderr => std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        };
+        let color = !self.no_color && std::env::var_os("NO_COLOR").is_none() && terminal;
         UiConfig {
             quiet: self.quiet,
             format: self.log_format,
+            level: self.log_level,
             color,
             invocation_id: self.invocation_id.clone(),
+            stream: self.stream,
         }
+    }
+
+    /// The log file of `project`: in `--log-path`, else the project file's `log-path`, either
+    /// relative to the project root, as dbt reads them.
+    pub fn log_file(&self, project: &Project) -> FileConfig {
+        FileConfig {
+            dir: self.log_dir(project),
+            format: self.log_format_file,
+            level: self.log_level_file,
+            max_bytes: self.log_file_max_bytes,
+        }
+    }
+
+    fn log_dir(&self, project: &Project) -> PathBuf {
+        match &self.log_path {
+            Some(path) => project.root.join(path),
+            None => project.root.join(&project.log_path),
+        }
+    }
+
+    /// The project file's `target-path`, or `--target-path` over it.
+    pub fn target_path(&self, project: &Project) -> String {
+        self.target_path.as_ref().map_or_else(
+            || project.target_path.clone(),
+            |path| path.display().to_string(),
+        )
     }
 
     pub fn project_dir(&self) -> Option<&Path> {
@@ -76,25 +120,45 @@ pub struct Settings {
     pub print: bool,
     /// `--vars`, which override the project's `vars:`.
     pub vars: Map<String, Json>,
+    /// The invocation's arguments under dbt's names, as `run_results.json` records them.
+    pub args: Map<String, Json>,
 }
 
 impl Settings {
     /// Resolves every setting of the invocation from the flags, the project file and the profile.
     pub fn resolve(flags: &Flags, project: &Project) -> Result<Settings> {
         let vars = parse_vars(flags.vars.as_deref())?;
-        let target = resolve_target(flags, project, &vars)?;
+        let (target, profiles_file) = resolve_target(flags, project, &vars)?;
+        // `--threads`, then the target's `threads` (which defaults to 1).
+        let threads = flags.threads.unwrap_or(target.threads).max(1);
+        let mut args = flags.args.clone();
+        let profiles_dir = profiles_file.parent().unwrap_or(&project.root);
+        for (key, value) in [
+            ("project_dir", json!(project.root.display().to_string())),
+            ("profiles_dir", json!(profiles_dir.display().to_string())),
+            ("profile", json!(target.profile_name)),
+            ("target", json!(target.name)),
+            ("threads", json!(threads)),
+            ("vars", Json::Object(vars.clone())),
+            (
+                "log_path",
+                json!(flags.log_file(project).dir.display().to_string()),
+            ),
+        ] {
+            args.insert(key.to_string(), value);
+        }
         Ok(Settings {
             command: flags.command,
             invocation_id: flags.invocation_id.clone(),
             run_started_at: Utc::now(),
-            // `--threads`, then the target's `threads` (which defaults to 1).
-            threads: flags.threads.unwrap_or(target.threads).max(1),
+            threads,
             full_refresh: flags.full_refresh,
             fail_fast: flags.fail_fast,
             empty: flags.empty,
             print: flags.print,
             target,
             vars,
+            args,
         })
     }
 
@@ -128,7 +192,11 @@ pub fn parse_vars(text: Option<&str>) -> Result<Map<String, Json>> {
 
 /// The target: `--profile`, else the project file's `profile:`; `--target`, else the profile's
 /// `target:`. Profile values may use `env_var()` and `var()` (the project's vars, then `--vars`).
-fn resolve_target(flags: &Flags, project: &Project, vars: &Map<String, Json>) -> Result<Target> {
+fn resolve_target(
+    flags: &Flags,
+    project: &Project,
+    vars: &Map<String, Json>,
+) -> Result<(Target, PathBuf)> {
     let file = profile::find(flags.profiles_dir.as_deref(), &project.root)?;
     let profile_name = flags
         .profile
@@ -139,5 +207,5 @@ fn resolve_target(flags: &Flags, project: &Project, vars: &Map<String, Json>) ->
     let target = profile::resolve(&file, &profile_name, flags.target.as_deref(), &|text| {
         profile::render_value(text, &merged)
     })?;
-    Ok(target)
+    Ok((target, file.path.clone()))
 }

@@ -1,32 +1,37 @@
-//! The only place that prints. Human lines go to stderr in dbt's shape (`HH:MM:SS  message`),
-//! or as one JSON event per line with `--log-format json`; data (`ls`, `show`, `compile
-//! --inline`) goes to stdout. Settings are fixed once per process by [`init`].
+//! The only place that prints. Log events follow dbt: on stdout as `HH:MM:SS  message` lines
+//! (or dbt's `debug` lines, or one JSON event per line with `--log-format json`, named and coded
+//! as dbt's events so orchestrators can read them), filtered by `--log-level`, and into the log
+//! file ([`open_log_file`]). Commands whose stdout carries data (`ls`, `show`, `compile
+//! --inline`) log on stderr instead, so the data stays clean. Diagnostics and fatal errors print
+//! on stderr as text. Settings are fixed once per process by [`init`].
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::io::Write;
-use std::sync::OnceLock;
+mod events;
+mod file;
 
-use chrono::Utc;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::diagnostic::Diagnostic;
 
+pub use self::events::NodeInfo;
+use self::file::{LogFile, Sink};
+
+/// How log lines look: dbt's `text` (also `default`), `debug` (with the level and thread) or
+/// `json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LogFormat {
     #[default]
     Text,
+    Debug,
     Json,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct UiConfig {
-    pub quiet: bool,
-    pub format: LogFormat,
-    pub color: bool,
-    pub invocation_id: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
     Debug,
     Info,
@@ -45,7 +50,71 @@ impl Level {
     }
 }
 
+/// The least level written (`--log-level`, `--log-level-file`); `None` writes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LevelFilter {
+    Debug,
+    #[default]
+    Info,
+    Warn,
+    Error,
+    None,
+}
+
+impl LevelFilter {
+    fn allows(self, level: Level) -> bool {
+        match self {
+            LevelFilter::Debug => true,
+            LevelFilter::Info => level >= Level::Info,
+            LevelFilter::Warn => level >= Level::Warn,
+            LevelFilter::Error => level >= Level::Error,
+            LevelFilter::None => false,
+        }
+    }
+}
+
+/// Where log events go on the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stream {
+    #[default]
+    Stdout,
+    Stderr,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UiConfig {
+    /// `--quiet`: errors only (data is never suppressed).
+    pub quiet: bool,
+    pub format: LogFormat,
+    pub level: LevelFilter,
+    pub color: bool,
+    pub invocation_id: String,
+    pub stream: Stream,
+}
+
+/// The log file's settings, known once the project (and so its log folder) is.
+#[derive(Debug, Clone)]
+pub struct FileConfig {
+    pub dir: PathBuf,
+    pub format: LogFormat,
+    pub level: LevelFilter,
+    pub max_bytes: u64,
+}
+
 static CONFIG: OnceLock<UiConfig> = OnceLock::new();
+
+/// The log file with its settings; events wait in `Pending` until it opens.
+struct FileState {
+    sink: Sink<Record>,
+    format: LogFormat,
+    level: LevelFilter,
+}
+
+static FILE: Mutex<FileState> = Mutex::new(FileState {
+    sink: Sink::Pending(Vec::new()),
+    format: LogFormat::Debug,
+    level: LevelFilter::Debug,
+});
 
 /// Fixes the printing settings for this process; later calls are ignored.
 pub fn init(config: UiConfig) {
@@ -60,47 +129,207 @@ pub fn color() -> bool {
     config().color
 }
 
-/// One log event: a line of text, or a JSON object named like dbt's structured events.
+/// Opens the log file (`dbt.log` in `config.dir`) and writes into it what was logged so far.
+/// A folder that cannot be written is a warning: the command goes on without a log file.
+pub fn open_log_file(config: FileConfig) {
+    let opened =
+        (config.level != LevelFilter::None).then(|| LogFile::open(&config.dir, config.max_bytes));
+    let pending = {
+        let mut state = FILE.lock().unwrap_or_else(|e| e.into_inner());
+        if !matches!(state.sink, Sink::Pending(_)) {
+            return;
+        }
+        state.format = config.format;
+        state.level = config.level;
+        let (sink, failure) = match opened {
+            Some(Ok(mut log)) => {
+                if config.format != LogFormat::Json {
+                    log.write(&header(&self::config().invocation_id));
+                }
+                (Sink::Open(log), None)
+            }
+            Some(Err(error)) => (Sink::Closed, Some(error)),
+            None => (Sink::Closed, None),
+        };
+        let pending = std::mem::replace(&mut state.sink, sink);
+        if let Some(error) = failure {
+            drop(state);
+            warn(&format!(
+                "cannot write the log file in `{}`: {error}",
+                config.dir.display()
+            ));
+            return;
+        }
+        pending
+    };
+    if let Sink::Pending(records) = pending {
+        let mut state = FILE.lock().unwrap_or_else(|e| e.into_inner());
+        let (format, level) = (state.format, state.level);
+        if let Sink::Open(log) = &mut state.sink {
+            for record in records.iter().filter(|r| level.allows(r.level)) {
+                log.write(&record.file_line(format));
+            }
+        }
+    }
+}
+
+/// The line dbt writes into its log file when an invocation starts.
+fn header(invocation_id: &str) -> String {
+    format!(
+        "\n\n============================== {} | {invocation_id} ==============================\n",
+        Utc::now().format("%H:%M:%S%.6f")
+    )
+}
+
+/// One fired event, as the file needs it (the file may open after the event).
+#[derive(Debug, Clone)]
+struct Record {
+    name: String,
+    level: Level,
+    msg: String,
+    data: Value,
+    thread: String,
+    ts: DateTime<Utc>,
+}
+
+impl Record {
+    fn json(&self) -> String {
+        json!({
+            "data": self.data,
+            "info": {
+                "category": "",
+                "code": events::code(&self.name),
+                "extra": {},
+                "invocation_id": config().invocation_id,
+                "level": self.level.name(),
+                "msg": self.msg,
+                "name": self.name,
+                "pid": std::process::id(),
+                "thread": self.thread,
+                "ts": self.ts.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            },
+        })
+        .to_string()
+    }
+
+    /// dbt's `debug` line: time with microseconds, level, thread (ten characters), message.
+    fn debug_line(&self) -> String {
+        let thread: String = self.thread.chars().take(10).collect();
+        format!(
+            "{} [{:<5}] [{thread:<10}]: {}\n",
+            self.ts.format("%H:%M:%S%.6f"),
+            self.level.name(),
+            self.msg
+        )
+    }
+
+    fn text_lines(&self) -> String {
+        let stamp = self.ts.format("%H:%M:%S");
+        self.msg
+            .split('\n')
+            .map(|line| format!("{stamp}  {line}\n"))
+            .collect()
+    }
+
+    fn file_line(&self, format: LogFormat) -> String {
+        let plain = Record {
+            msg: strip_color(&self.msg),
+            ..self.clone()
+        };
+        match format {
+            LogFormat::Json => plain.json() + "\n",
+            LogFormat::Debug => plain.debug_line(),
+            LogFormat::Text => plain.text_lines(),
+        }
+    }
+}
+
+/// The message without terminal colour codes, for the log file.
+fn strip_color(text: &str) -> String {
+    if !text.contains('\x1b') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for code in chars.by_ref() {
+                if code.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// One log event: dbt's event `name` (its code comes from the name), a level, the message and
+/// the event's data.
 pub fn event(name: &str, level: Level, message: &str, data: Value) {
+    event_in("MainThread", name, level, message, data);
+}
+
+/// An event fired by a worker thread (`Thread-1 (worker)`), as dbt names its threads.
+pub fn event_in(thread: &str, name: &str, level: Level, message: &str, data: Value) {
+    let record = Record {
+        name: name.to_string(),
+        level,
+        msg: message.to_string(),
+        data,
+        thread: thread.to_string(),
+        ts: Utc::now(),
+    };
+    write_console(&record, config().stream);
+    write_file(record);
+}
+
+fn write_console(record: &Record, stream: Stream) {
     let config = config();
-    if config.quiet && matches!(level, Level::Debug | Level::Info) {
+    let allowed = if config.quiet {
+        record.level >= Level::Error
+    } else {
+        config.level.allows(record.level)
+    };
+    if !allowed {
         return;
     }
-    let now = Utc::now();
-    let mut stderr = std::io::stderr().lock();
-    let _ = match config.format {
-        LogFormat::Json => {
-            let line = json!({
-                "info": {
-                    "name": name,
-                    "level": level.name(),
-                    "msg": message,
-                    "ts": now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                    "invocation_id": config.invocation_id,
-                },
-                "data": data,
-            });
-            writeln!(stderr, "{line}")
-        }
-        LogFormat::Text => {
-            let stamp = now.format("%H:%M:%S");
-            let mut result = Ok(());
-            for line in message.split('\n') {
-                result = result.and(writeln!(stderr, "{stamp}  {line}"));
-            }
-            result
-        }
+    let text = match config.format {
+        LogFormat::Json => record.json() + "\n",
+        LogFormat::Debug => record.debug_line(),
+        LogFormat::Text => record.text_lines(),
+    };
+    let _ = match stream {
+        Stream::Stdout => std::io::stdout().lock().write_all(text.as_bytes()),
+        Stream::Stderr => std::io::stderr().lock().write_all(text.as_bytes()),
     };
 }
 
-pub fn info(message: &str) {
-    event("Note", Level::Info, message, Value::Null);
+fn write_file(record: Record) {
+    let mut state = FILE.lock().unwrap_or_else(|e| e.into_inner());
+    if !state.level.allows(record.level) && !matches!(state.sink, Sink::Pending(_)) {
+        return;
+    }
+    let format = state.format;
+    match &mut state.sink {
+        Sink::Open(log) => log.write(&record.file_line(format)),
+        Sink::Pending(_) => state.sink.keep(record),
+        Sink::Closed => {}
+    }
 }
 
+pub fn info(message: &str) {
+    event("Note", Level::Info, message, json!({ "msg": message }));
+}
+
+pub fn debug(message: &str) {
+    event("Note", Level::Debug, message, json!({ "msg": message }));
+}
+
+/// An empty line between parts of the output (dbt's `Formatting` event).
 pub fn blank() {
-    if config().format == LogFormat::Text {
-        info("");
-    }
+    event("Formatting", Level::Info, "", json!({ "msg": "" }));
 }
 
 pub fn warn(message: &str) {
@@ -109,15 +338,35 @@ pub fn warn(message: &str) {
     } else {
         format!("[WARNING]: {message}")
     };
-    event("Warning", Level::Warn, &text, json!({ "msg": message }));
+    event("Note", Level::Warn, &text, json!({ "msg": message }));
 }
 
 pub fn error(message: &str) {
-    event("Error", Level::Error, message, json!({ "msg": message }));
+    event("Note", Level::Error, message, json!({ "msg": message }));
+}
+
+/// The command could not run (bad usage, an internal error): on stderr as text, as a
+/// `MainEncounteredError` event in JSON.
+pub fn fatal(message: &str) {
+    let record = Record {
+        name: "MainEncounteredError".into(),
+        level: Level::Error,
+        msg: message.to_string(),
+        data: json!({ "exc": message }),
+        thread: "MainThread".into(),
+        ts: Utc::now(),
+    };
+    let stream = if config().format == LogFormat::Json {
+        config().stream
+    } else {
+        Stream::Stderr
+    };
+    write_console(&record, stream);
+    write_file(record);
 }
 
 /// Prints diagnostics with their file snippets, then a summary line such as
-/// `3 errors and 1 warning in 2 files`.
+/// `3 errors and 1 warning in 2 files`; on stderr as text, as events in JSON.
 pub fn diagnostics(diagnostics: &[Diagnostic]) {
     let config = config();
     for diagnostic in diagnostics {
@@ -126,25 +375,29 @@ pub fn diagnostics(diagnostics: &[Diagnostic]) {
         } else {
             Level::Warn
         };
+        let data = json!({
+            "code": diagnostic.code,
+            "severity": diagnostic.severity.as_str(),
+            "file": diagnostic.file(),
+            "line": diagnostic.location.as_ref().and_then(|l| l.line),
+            "help": diagnostic.help,
+        });
         match config.format {
-            LogFormat::Json => event(
-                "Diagnostic",
-                level,
-                &diagnostic.to_string(),
-                json!({
-                    "code": diagnostic.code,
-                    "severity": diagnostic.severity.as_str(),
-                    "file": diagnostic.file(),
-                    "line": diagnostic.location.as_ref().and_then(|l| l.line),
-                    "help": diagnostic.help,
-                }),
-            ),
-            LogFormat::Text => {
+            LogFormat::Json => event("Diagnostic", level, &diagnostic.to_string(), data),
+            LogFormat::Text | LogFormat::Debug => {
                 let _ = write!(
                     std::io::stderr().lock(),
                     "{}",
                     diagnostic.render(config.color)
                 );
+                write_file(Record {
+                    name: "Diagnostic".into(),
+                    level,
+                    msg: diagnostic.render(false),
+                    data,
+                    thread: "MainThread".into(),
+                    ts: Utc::now(),
+                });
             }
         }
     }
@@ -168,7 +421,7 @@ pub fn diagnostics(diagnostics: &[Diagnostic]) {
         n => summary.push_str(&format!(" in {n} files")),
     }
     if errors > 0 {
-        error(&summary);
+        fatal(&summary);
     } else {
         event("Warning", Level::Warn, &summary, json!({ "msg": summary }));
     }
@@ -176,6 +429,18 @@ pub fn diagnostics(diagnostics: &[Diagnostic]) {
 
 /// A line of a node's progress, padded with dots to dbt's width: `1 of 5 START sql view model
 /// main.x ........ [RUN]`.
+pub fn progress_line(index: usize, total: usize, message: &str, status: &str) -> String {
+    let mut line = format!("{index} of {total} {message} ");
+    let width = 80;
+    let used = line.chars().count();
+    if used < width {
+        line.extend(std::iter::repeat_n('.', width - used));
+    }
+    line.push_str(&format!(" [{status}]"));
+    line
+}
+
+/// A progress line as an event of its own name (hooks, freshness, skips).
 pub fn progress(
     name: &str,
     level: Level,
@@ -185,14 +450,69 @@ pub fn progress(
     status: &str,
     data: Value,
 ) {
-    let mut line = format!("{index} of {total} {message} ");
-    let width = 80;
-    let used = line.chars().count();
-    if used < width {
-        line.extend(std::iter::repeat_n('.', width - used));
+    event(
+        name,
+        level,
+        &progress_line(index, total, message, status),
+        data,
+    );
+}
+
+/// A node started: dbt's `LogStartLine`, then its debug-level `NodeStart`.
+pub fn node_started(info: &NodeInfo, index: usize, total: usize, description: &str, thread: &str) {
+    let node_info = info.to_json();
+    event_in(
+        thread,
+        "LogStartLine",
+        Level::Info,
+        &progress_line(index, total, &format!("START {description}"), "RUN"),
+        json!({"description": description, "index": index, "node_info": node_info, "total": total}),
+    );
+    event_in(
+        thread,
+        "NodeStart",
+        Level::Debug,
+        &format!("Began running node {}", info.unique_id),
+        json!({ "node_info": node_info }),
+    );
+}
+
+/// What a finished node reports: its result event (`LogModelResult`, `LogTestResult`...) and
+/// dbt's debug-level `NodeFinished` with the run result.
+pub struct NodeFinished<'a> {
+    pub info: &'a NodeInfo,
+    /// dbt's result event for the node's resource type.
+    pub name: &'static str,
+    pub level: Level,
+    /// The progress line, dots and status word included.
+    pub line: String,
+    /// The result event's data, `node_info` aside.
+    pub data: Value,
+    /// `NodeFinished`'s `run_result`.
+    pub run_result: Value,
+    pub thread: &'a str,
+}
+
+pub fn node_finished(finished: NodeFinished) {
+    let node_info = finished.info.to_json();
+    let mut data = finished.data;
+    if let Value::Object(map) = &mut data {
+        map.insert("node_info".into(), node_info.clone());
     }
-    line.push_str(&format!(" [{status}]"));
-    event(name, level, &line, data);
+    event_in(
+        finished.thread,
+        finished.name,
+        finished.level,
+        &finished.line,
+        data,
+    );
+    event_in(
+        finished.thread,
+        "NodeFinished",
+        Level::Debug,
+        &format!("Finished running node {}", finished.info.unique_id),
+        json!({"node_info": node_info, "run_result": finished.run_result}),
+    );
 }
 
 /// Paints a status word green, yellow or red when colour is on.

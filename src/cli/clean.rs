@@ -3,10 +3,10 @@
 use super::Outcome;
 use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::settings::Flags;
-use crate::{project, ui};
+use crate::ui;
 
 pub fn run(flags: &Flags) -> Result<Outcome> {
-    let project = project::read_project_file(flags.project_dir())?;
+    let project = super::read_project_file(flags)?;
     // Every target is checked before any is deleted, so a bad entry deletes nothing.
     for target in &project.clean_targets {
         let inside = project

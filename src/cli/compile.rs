@@ -6,10 +6,10 @@ use crate::artifacts::{self, Invocation};
 use crate::diagnostic::Result;
 use crate::graph::{self, Selection};
 use crate::settings::{Flags, Settings};
-use crate::{adapter, compile, deps, manifest, project, ui};
+use crate::{adapter, compile, deps, manifest, ui};
 
 pub async fn run(flags: &Flags, selection: &Selection, inline: Option<&str>) -> Result<Outcome> {
-    let project = project::load(flags.project_dir())?;
+    let project = super::load_project(flags)?;
     let settings = Settings::resolve(flags, &project)?;
     deps::check(&deps::Project::of(&project, &settings.vars))?;
     let parsed = manifest::parse(&project, &settings)?;

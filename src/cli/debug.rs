@@ -5,11 +5,11 @@ use crate::adapter;
 use crate::diagnostic::Result;
 use crate::project::profile::{RootCert, TargetKind};
 use crate::settings::{Flags, Settings};
-use crate::{project, ui};
+use crate::ui;
 
 pub async fn run(flags: &Flags) -> Result<Outcome> {
     ui::info(&format!("uxt version: {}", env!("CARGO_PKG_VERSION")));
-    let project = project::read_project_file(flags.project_dir())?;
+    let project = super::read_project_file(flags)?;
     ui::info(&format!(
         "project: {} ({})",
         project.name,

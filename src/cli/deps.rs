@@ -3,7 +3,6 @@
 use super::Outcome;
 use crate::deps::{self, AddPackage, Options};
 use crate::diagnostic::Result;
-use crate::project;
 use crate::settings::{self, Flags};
 
 pub fn run(
@@ -13,7 +12,7 @@ pub fn run(
     add_package: Option<&str>,
     source: &str,
 ) -> Result<Outcome> {
-    let project = project::read_project_file(flags.project_dir())?;
+    let project = super::read_project_file(flags)?;
     let vars = settings::parse_vars(flags.vars.as_deref())?;
     let add_package = add_package.map(|text| {
         let (name, version) = match text.rsplit_once('@') {

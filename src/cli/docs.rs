@@ -12,7 +12,7 @@ use crate::artifacts::{self, Invocation};
 use crate::diagnostic::{Error, Result};
 use crate::graph::{self, Selection};
 use crate::manifest::{self, Parsed};
-use crate::project::{self, Project};
+use crate::project::Project;
 use crate::settings::{Flags, Settings};
 use crate::{compile, deps, ui};
 
@@ -25,7 +25,7 @@ pub struct Generate<'a> {
 }
 
 pub async fn generate(flags: &Flags, generate: Generate<'_>) -> Result<Outcome> {
-    let project = project::load(flags.project_dir())?;
+    let project = super::load_project(flags)?;
     let settings = Settings::resolve(flags, &project)?;
     deps::check(&deps::Project::of(&project, &settings.vars))?;
     let parsed = manifest::parse(&project, &settings)?;
@@ -207,7 +207,7 @@ async fn read_catalog(
 
 /// `uxt docs serve`: serves the target folder until interrupted.
 pub async fn serve(flags: &Flags, host: &str, port: u16, browser: bool) -> Result<Outcome> {
-    let project = project::read_project_file(flags.project_dir())?;
+    let project = super::read_project_file(flags)?;
     let target_dir = project.target_dir();
     if !target_dir.join(crate::docs::INDEX).is_file() {
         return Err(Error::Usage(format!(

@@ -1,15 +1,18 @@
-//! `uxt ls`: load, settings, parse, plan; prints the selected resources for scripts.
+//! `uxt ls`: load, settings, parse, select; prints the selected resources for scripts, in dbt's
+//! forms: selectors, names, paths, or JSON with dbt's default keys or any `--output-keys` of the
+//! resource's manifest entry (`fqn`, `freshness`, `config.materialized`...).
 
 use serde_json::{Map, Value as Json, json};
 
 use super::{LsOutput, Outcome};
+use crate::artifacts;
 use crate::diagnostic::Result;
 use crate::graph::{self, Selection};
 use crate::settings::{Flags, Settings};
-use crate::{deps, manifest, project, ui};
+use crate::{deps, manifest, ui};
 
 /// Every resource type `ls` lists, by the first part of its unique_id.
-const ALL_TYPES: [&str; 7] = [
+const ALL_TYPES: [&str; 8] = [
     "model",
     "seed",
     "snapshot",
@@ -17,6 +20,21 @@ const ALL_TYPES: [&str; 7] = [
     "unit_test",
     "analysis",
     "source",
+    "exposure",
+];
+
+/// The keys of `ls --output json` without `--output-keys`, as dbt's `ALLOWED_KEYS`.
+const DEFAULT_KEYS: [&str; 10] = [
+    "alias",
+    "name",
+    "package_name",
+    "depends_on",
+    "tags",
+    "config",
+    "resource_type",
+    "source_name",
+    "original_file_path",
+    "unique_id",
 ];
 
 pub fn run(
@@ -26,68 +44,134 @@ pub fn run(
     output: LsOutput,
     keys: &[String],
 ) -> Result<Outcome> {
-    let project = project::load(flags.project_dir())?;
+    let project = super::load_project(flags)?;
     let settings = Settings::resolve(flags, &project)?;
     deps::check(&deps::Project::of(&project, &settings.vars))?;
     let parsed = manifest::parse(&project, &settings)?;
+    let manifest = &parsed.manifest;
+    graph::check_cycles(manifest)?;
     let wanted: Vec<&str> =
         if resource_types.is_empty() || resource_types.iter().any(|t| t == "all") {
             ALL_TYPES.to_vec()
         } else {
             resource_types.iter().map(String::as_str).collect()
         };
-    let plan = graph::plan(
-        &parsed.manifest,
+    let selected: Vec<String> = graph::select_ids(
+        &graph::selection_graph(manifest),
         selection,
         project.files.selectors.as_ref(),
-        &wanted,
-    )?;
-    let mut selected = plan.order;
-    selected.sort();
-    let manifest = &parsed.manifest;
+    )?
+    .into_iter()
+    .filter(|id| wanted.iter().any(|t| id.starts_with(&format!("{t}."))))
+    .collect();
+    if selected.is_empty() {
+        ui::event(
+            "NoNodesSelected",
+            ui::Level::Warn,
+            "No nodes selected!",
+            json!({}),
+        );
+    }
+    let root = project.root.display().to_string();
     for id in &selected {
-        let (name, path, fqn, resource_type, extra) = if let Some(node) = manifest.nodes.get(id) {
-            (
-                node.name.clone(),
-                node.original_file_path.clone(),
-                node.fqn.clone(),
-                node.resource_type.as_str(),
-                json!({"alias": node.alias, "config": node.config, "tags": node.tags(), "depends_on": {"nodes": node.depends_on_nodes}, "package_name": node.package_name}),
-            )
-        } else if let Some(source) = manifest.sources.get(id) {
-            (
-                format!("{}.{}", source.source_name, source.name),
-                source.original_file_path.clone(),
-                source.fqn.clone(),
-                "source",
-                json!({"source_name": source.source_name, "tags": source.tags, "package_name": source.package_name}),
-            )
-        } else {
+        let Some(Json::Object(resource)) = artifacts::resource_json(manifest, id, &root) else {
             continue;
         };
+        let text = |key: &str| resource.get(key).and_then(Json::as_str).unwrap_or_default();
         let line = match output {
-            LsOutput::Name => name,
-            LsOutput::Path => path,
-            LsOutput::Selector => match resource_type {
-                "source" => format!("source:{}", fqn.join(".")),
-                _ => fqn.join("."),
+            LsOutput::Name => match text("resource_type") {
+                "source" => format!("{}.{}", text("source_name"), text("name")),
+                _ => text("name").to_string(),
             },
-            LsOutput::Json => {
-                let mut object: Map<String, Json> = Map::new();
-                object.insert("name".into(), json!(name));
-                object.insert("resource_type".into(), json!(resource_type));
-                object.insert("unique_id".into(), json!(id));
-                object.insert("original_file_path".into(), json!(path));
-                if let Json::Object(more) = extra {
-                    object.extend(more);
-                }
-                if !keys.is_empty() {
-                    object.retain(|k, _| keys.contains(k));
-                }
-                Json::Object(object).to_string()
-            }
+            LsOutput::Path => text("original_file_path").to_string(),
+            LsOutput::Selector => match text("resource_type") {
+                "source" => format!(
+                    "source:{}.{}.{}",
+                    text("package_name"),
+                    text("source_name"),
+                    text("name")
+                ),
+                "exposure" => format!("exposure:{}.{}", text("package_name"), text("name")),
+                _ => fqn(&resource).join("."),
+            },
+            LsOutput::Json => Json::Object(pick(&resource, keys)).to_string(),
         };
         ui::data(&line);
     }
     Ok(Outcome::Success)
+}
+
+fn fqn(resource: &Map<String, Json>) -> Vec<&str> {
+    resource
+        .get("fqn")
+        .and_then(Json::as_array)
+        .map(|parts| parts.iter().filter_map(Json::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// dbt's choice of keys: the requested ones in the order asked (a dotted key such as
+/// `config.materialized` reaches into the entry; keys the resource lacks are left out), else
+/// the default keys in the entry's order.
+fn pick(resource: &Map<String, Json>, keys: &[String]) -> Map<String, Json> {
+    if keys.is_empty() {
+        return resource
+            .iter()
+            .filter(|(key, _)| DEFAULT_KEYS.contains(&key.as_str()))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+    }
+    keys.iter()
+        .filter_map(|key| {
+            let value = key
+                .split('.')
+                .try_fold(None::<&Json>, |current, part| {
+                    match current {
+                        None => resource.get(part),
+                        Some(Json::Object(map)) => map.get(part),
+                        Some(_) => None,
+                    }
+                    .map(Some)
+                })
+                .flatten()?;
+            if key.contains('.') && value.is_null() {
+                return None;
+            }
+            Some((key.clone(), value.clone()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_requested_keys_in_order_with_nested_ones() {
+        let resource = json!({
+            "name": "orders", "resource_type": "model", "fqn": ["shop", "orders"],
+            "config": {"materialized": "table", "schema": null}, "alias": "orders",
+        });
+        let Json::Object(resource) = resource else {
+            unreachable!()
+        };
+        let keys: Vec<String> = [
+            "fqn",
+            "name",
+            "config.materialized",
+            "config.schema",
+            "freshness",
+        ]
+        .map(String::from)
+        .to_vec();
+        let picked = Json::Object(pick(&resource, &keys));
+        assert_eq!(
+            picked.to_string(),
+            r#"{"fqn":["shop","orders"],"name":"orders","config.materialized":"table"}"#
+        );
+        let default = Json::Object(pick(&resource, &[]));
+        assert_eq!(
+            default.to_string(),
+            r#"{"name":"orders","resource_type":"model","config":{"materialized":"table","schema":null},"alias":"orders"}"#
+        );
+    }
 }

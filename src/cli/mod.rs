@@ -20,8 +20,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::diagnostic::Error;
+use crate::project::{self, Project};
 use crate::settings::Flags;
-use crate::ui::{self, LogFormat};
+use crate::ui::{self, LevelFilter, LogFormat, Stream};
+use serde_json::{Map, Value as Json, json};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -60,9 +62,31 @@ struct GlobalArgs {
     /// Print only errors (and the data of `ls`, `show`, `compile --inline`).
     #[arg(short = 'q', long, global = true)]
     quiet: bool,
-    /// `json`: one JSON event a line, for tools.
-    #[arg(long, global = true, value_enum, default_value_t = LogFormatArg::Text)]
+    /// How log lines look: `text` (also `default`), `debug` (with level and thread), or `json`
+    /// (one dbt event a line, for tools; also `DBT_LOG_FORMAT`).
+    #[arg(long, global = true, value_enum, env = "DBT_LOG_FORMAT", default_value_t = LogFormatArg::Text)]
     log_format: LogFormatArg,
+    /// The format of `dbt.log` (default: `json` with `--log-format json`, else `debug`).
+    #[arg(long, global = true, value_enum, env = "DBT_LOG_FORMAT_FILE")]
+    log_format_file: Option<LogFormatArg>,
+    /// The least level printed: `debug`, `info`, `warn`, `error` or `none`.
+    #[arg(long, global = true, value_enum, env = "DBT_LOG_LEVEL", default_value_t = LogLevelArg::Info)]
+    log_level: LogLevelArg,
+    /// The least level written into `dbt.log`.
+    #[arg(long, global = true, value_enum, env = "DBT_LOG_LEVEL_FILE", default_value_t = LogLevelArg::Debug)]
+    log_level_file: LogLevelArg,
+    /// The folder of `dbt.log` (default: the project file's `log-path`, else `logs`).
+    #[arg(long, global = true, value_name = "DIR", env = "DBT_LOG_PATH")]
+    log_path: Option<PathBuf>,
+    /// `dbt.log` moves to `dbt.log.1` when it would grow past this many bytes (0: never).
+    #[arg(long, global = true, value_name = "BYTES", env = "DBT_LOG_FILE_MAX_BYTES", default_value_t = 10 * 1024 * 1024)]
+    log_file_max_bytes: u64,
+    /// Debug lines on the console: `--log-level debug` in dbt's debug format.
+    #[arg(short = 'd', long, global = true, env = "DBT_DEBUG")]
+    debug: bool,
+    /// Where artifacts go (default: the project file's `target-path`, else `target`).
+    #[arg(long, global = true, value_name = "DIR", env = "DBT_TARGET_PATH")]
+    target_path: Option<PathBuf>,
     /// No colour (also when `NO_COLOR` is set).
     #[arg(long, global = true)]
     no_color: bool,
@@ -70,10 +94,63 @@ struct GlobalArgs {
     dbt: compat::DbtGlobalArgs,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum LogFormatArg {
     Text,
+    Default,
+    Debug,
     Json,
+}
+
+impl LogFormatArg {
+    fn format(self) -> LogFormat {
+        match self {
+            LogFormatArg::Text | LogFormatArg::Default => LogFormat::Text,
+            LogFormatArg::Debug => LogFormat::Debug,
+            LogFormatArg::Json => LogFormat::Json,
+        }
+    }
+
+    /// dbt's name in `run_results.json` `args`.
+    fn name(self) -> &'static str {
+        match self {
+            LogFormatArg::Text => "text",
+            LogFormatArg::Default => "default",
+            LogFormatArg::Debug => "debug",
+            LogFormatArg::Json => "json",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogLevelArg {
+    Debug,
+    Info,
+    Warn,
+    Error,
+    None,
+}
+
+impl LogLevelArg {
+    fn filter(self) -> LevelFilter {
+        match self {
+            LogLevelArg::Debug => LevelFilter::Debug,
+            LogLevelArg::Info => LevelFilter::Info,
+            LogLevelArg::Warn => LevelFilter::Warn,
+            LogLevelArg::Error => LevelFilter::Error,
+            LogLevelArg::None => LevelFilter::None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            LogLevelArg::Debug => "debug",
+            LogLevelArg::Info => "info",
+            LogLevelArg::Warn => "warn",
+            LogLevelArg::Error => "error",
+            LogLevelArg::None => "none",
+        }
+    }
 }
 
 /// `--select`, `--exclude`, `--selector`, as dbt spells them.
@@ -373,6 +450,66 @@ impl Command {
         }
     }
 
+    /// The command's own options under dbt's names, for `run_results.json` `args` (and so for
+    /// `uxt retry`, which repeats them).
+    fn dbt_args(&self) -> Map<String, Json> {
+        let mut args = Map::new();
+        let selection = |args: &mut Map<String, Json>, select: &SelectArgs| {
+            args.insert("select".into(), json!(select.select));
+            args.insert("exclude".into(), json!(select.exclude));
+            if let Some(selector) = &select.selector {
+                args.insert("selector".into(), json!(selector));
+            }
+        };
+        match self {
+            Command::Run { select, .. }
+            | Command::Seed { select, .. }
+            | Command::Snapshot { select, .. }
+            | Command::Test { select, .. }
+            | Command::Compile { select, .. }
+            | Command::Show { select, .. } => selection(&mut args, select),
+            Command::Build {
+                select,
+                resource_type,
+                ..
+            }
+            | Command::Ls {
+                select,
+                resource_type,
+                ..
+            } => {
+                selection(&mut args, select);
+                args.insert("resource_types".into(), json!(resource_type));
+            }
+            Command::Docs {
+                command: DocsCommand::Generate { select, .. },
+            } => selection(&mut args, select),
+            _ => {}
+        }
+        let (full_refresh, fail_fast) = self.full_refresh_and_fail_fast();
+        if matches!(
+            self,
+            Command::Run { .. }
+                | Command::Seed { .. }
+                | Command::Build { .. }
+                | Command::Compile { .. }
+        ) {
+            args.insert("full_refresh".into(), json!(full_refresh));
+        }
+        if matches!(
+            self,
+            Command::Run { .. }
+                | Command::Seed { .. }
+                | Command::Snapshot { .. }
+                | Command::Test { .. }
+                | Command::Build { .. }
+        ) {
+            args.insert("fail_fast".into(), json!(fail_fast));
+        }
+        args.insert("which".into(), json!(self.which()));
+        args
+    }
+
     /// `--empty`, on the commands that take it.
     fn empty(&self) -> bool {
         match self {
@@ -412,6 +549,44 @@ impl Command {
     }
 }
 
+/// dbt's first lines: the version, and (at debug level) the arguments.
+fn report_version(flags: &Flags) {
+    let version = env!("CARGO_PKG_VERSION");
+    ui::event(
+        "MainReportVersion",
+        ui::Level::Info,
+        &format!("Running with uxt={version}"),
+        json!({"log_version": 3, "version": format!("={version}")}),
+    );
+    ui::event(
+        "MainReportArgs",
+        ui::Level::Debug,
+        &format!(
+            "running uxt with arguments {}",
+            Json::Object(flags.args.clone())
+        ),
+        json!({ "args": flags.args }),
+    );
+}
+
+/// Loads the project (`project::load`), with `--target-path` applied, and opens its log file.
+fn load_project(flags: &Flags) -> crate::diagnostic::Result<Project> {
+    let project = project::load(flags.project_dir())?;
+    Ok(located(flags, project))
+}
+
+/// Reads only the project file (`project::read_project_file`), as [`load_project`] does.
+fn read_project_file(flags: &Flags) -> crate::diagnostic::Result<Project> {
+    let project = project::read_project_file(flags.project_dir())?;
+    Ok(located(flags, project))
+}
+
+fn located(flags: &Flags, mut project: Project) -> Project {
+    project.target_path = flags.target_path(&project);
+    ui::open_log_file(flags.log_file(&project));
+    project
+}
+
 /// A folder from one of dbt's environment variables, which orchestrators set (dagster-dbt passes
 /// `DBT_PROFILES_DIR`); uxt's own flags and variables come first.
 fn dbt_env_dir(name: &str) -> Option<PathBuf> {
@@ -438,7 +613,7 @@ pub fn run(cli: Cli) -> ExitCode {
         // The panic message is printed already, by the panic hook.
         Ok(Err(_)) => ExitCode::from(101),
         Err(error) => {
-            ui::error(&format!(
+            ui::fatal(&format!(
                 "internal error: cannot start the command's thread: {error}"
             ));
             ExitCode::from(2)
@@ -447,33 +622,96 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 fn run_on_this_thread(cli: Cli) -> ExitCode {
+    let clock = std::time::Instant::now();
     let (full_refresh, fail_fast) = cli.command.full_refresh_and_fail_fast();
+    let global = &cli.global;
+    let (log_format, log_level) = match (global.debug, global.log_format) {
+        (true, LogFormatArg::Json) => (LogFormatArg::Json, LogLevelArg::Debug),
+        (true, _) => (LogFormatArg::Debug, LogLevelArg::Debug),
+        (false, format) => (format, global.log_level),
+    };
+    // dbt writes its log file as JSON when the console is JSON and nothing else was asked.
+    let log_format_file = global.log_format_file.unwrap_or(match log_format {
+        LogFormatArg::Json => LogFormatArg::Json,
+        _ => LogFormatArg::Debug,
+    });
+    let mut args = cli.command.dbt_args();
+    let extend = |args: &mut Map<String, Json>, pairs: Vec<(&str, Json)>| {
+        for (key, value) in pairs {
+            args.insert(key.to_string(), value);
+        }
+    };
+    extend(
+        &mut args,
+        vec![
+            ("log_format", json!(log_format.name())),
+            ("log_format_file", json!(log_format_file.name())),
+            ("log_level", json!(log_level.name())),
+            ("log_level_file", json!(global.log_level_file.name())),
+            ("log_file_max_bytes", json!(global.log_file_max_bytes)),
+            ("quiet", json!(global.quiet)),
+            ("debug", json!(global.debug)),
+            ("use_colors", json!(!global.no_color)),
+            ("write_json", json!(true)),
+            ("partial_parse", json!(false)),
+            ("send_anonymous_usage_stats", json!(false)),
+            ("version_check", json!(false)),
+            ("indirect_selection", json!("eager")),
+            ("printer_width", json!(80)),
+            (
+                "invocation_command",
+                json!(
+                    std::iter::once("uxt".to_string())
+                        .chain(std::env::args().skip(1))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+            ),
+        ],
+    );
+    if let Some(path) = &global.target_path {
+        args.insert("target_path".into(), json!(path.display().to_string()));
+    }
+    let data_on_stdout = match &cli.command {
+        Command::Ls { .. } | Command::Show { .. } => true,
+        Command::Compile { inline, .. } => inline.is_some(),
+        _ => false,
+    };
     let flags = Flags {
         command: cli.command.which(),
         invocation_id: uuid::Uuid::new_v4().to_string(),
-        project_dir: cli
-            .global
+        project_dir: global
             .project_dir
+            .clone()
             .or_else(|| dbt_env_dir("DBT_PROJECT_DIR")),
-        profiles_dir: cli
-            .global
+        profiles_dir: global
             .profiles_dir
+            .clone()
             .or_else(|| dbt_env_dir("DBT_PROFILES_DIR")),
-        target: cli.global.target,
-        profile: cli.global.profile,
-        vars: cli.global.vars,
-        threads: cli.global.threads,
+        target: global.target.clone(),
+        profile: global.profile.clone(),
+        vars: global.vars.clone(),
+        threads: global.threads,
         full_refresh,
         fail_fast,
         empty: cli.command.empty(),
-        print: !cli.global.dbt.no_print,
-        quiet: cli.global.quiet,
-        log_format: match cli.global.log_format {
-            LogFormatArg::Text => LogFormat::Text,
-            LogFormatArg::Json => LogFormat::Json,
+        print: !global.dbt.no_print,
+        quiet: global.quiet,
+        log_format: log_format.format(),
+        log_format_file: log_format_file.format(),
+        log_level: log_level.filter(),
+        log_level_file: global.log_level_file.filter(),
+        log_path: global.log_path.clone(),
+        log_file_max_bytes: global.log_file_max_bytes,
+        target_path: global.target_path.clone(),
+        stream: if data_on_stdout {
+            Stream::Stderr
+        } else {
+            Stream::Stdout
         },
         // dbt's `--no-use-colors` is `--no-color`.
-        no_color: cli.global.no_color || cli.global.dbt.no_use_colors,
+        no_color: global.no_color || global.dbt.no_use_colors,
+        args,
     };
     ui::init(flags.ui());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -483,7 +721,7 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            ui::error(&format!("cannot start the async runtime: {error}"));
+            ui::fatal(&format!("cannot start the async runtime: {error}"));
             return ExitCode::from(2);
         }
     };
@@ -604,6 +842,19 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
         }
     });
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    let succeeded = matches!(outcome, Ok(Outcome::Success));
+    ui::event(
+        "CommandCompleted",
+        ui::Level::Debug,
+        &format!(
+            "Command `uxt {}` {} at {} after {:.2} seconds",
+            flags.command,
+            if succeeded { "succeeded" } else { "failed" },
+            chrono::Utc::now().format("%H:%M:%S%.6f"),
+            clock.elapsed().as_secs_f64()
+        ),
+        json!({"elapsed": clock.elapsed().as_secs_f64(), "success": succeeded}),
+    );
     match outcome {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),
@@ -613,11 +864,11 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
             ExitCode::from(1)
         }
         Err(Error::Usage(message)) => {
-            ui::error(&format!("error: {message}"));
+            ui::fatal(&format!("error: {message}"));
             ExitCode::from(2)
         }
         Err(Error::Internal(error)) => {
-            ui::error(&format!("internal error: {error:#}"));
+            ui::fatal(&format!("internal error: {error:#}"));
             ExitCode::from(2)
         }
     }

@@ -7,11 +7,11 @@ use super::Outcome;
 use crate::artifacts::{self, Invocation};
 use crate::diagnostic::Result;
 use crate::settings::{Flags, Settings};
-use crate::{deps, graph, manifest, project, ui};
+use crate::{deps, graph, manifest, ui};
 
 pub fn run(flags: &Flags) -> Result<Outcome> {
     let clock = Instant::now();
-    let project = project::load(flags.project_dir())?;
+    let project = super::load_project(flags)?;
     let settings = Settings::resolve(flags, &project)?;
     deps::check(&deps::Project::of(&project, &settings.vars))?;
     let parsed = manifest::parse(&project, &settings)?;

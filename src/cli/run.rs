@@ -12,12 +12,13 @@ use crate::exec::{self, Execution, Hooks};
 use crate::graph::{self, Selection};
 use crate::manifest::{self, Manifest};
 use crate::settings::{Flags, Settings};
-use crate::{adapter, compile, deps, project, ui};
+use crate::{adapter, compile, deps, ui};
+use serde_json::json;
 
 pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) -> Result<Outcome> {
     let clock = Instant::now();
-    ui::info(&format!("Running with uxt={}", env!("CARGO_PKG_VERSION")));
-    let project = project::load(flags.project_dir())?;
+    super::report_version(flags);
+    let project = super::load_project(flags)?;
     let settings = Settings::resolve(flags, &project)?;
     deps::check(&deps::Project::of(&project, &settings.vars))?;
     let parsed = manifest::parse(&project, &settings)?;
@@ -31,10 +32,21 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
         plan = graph::gate_on_tests(&parsed.manifest, plan);
         plan = graph::unit_tests_first(&parsed.manifest, plan);
     }
-    ui::info(&found(&parsed.manifest));
+    let (found, stat_line) = found(&parsed.manifest);
+    ui::event(
+        "FoundStats",
+        ui::Level::Info,
+        &found,
+        json!({"stat_line": stat_line}),
+    );
     let target_dir = project.target_dir();
     if plan.is_empty() {
-        ui::warn("Nothing to do. Try checking your model configs and model specification args");
+        ui::event(
+            "NothingToDo",
+            ui::Level::Warn,
+            "Nothing to do. Try checking your model configs and model specification args",
+            json!({}),
+        );
         let invocation = Invocation::new(&settings, &project.root);
         artifacts::write_manifest(&target_dir, &parsed.manifest, &BTreeMap::new(), &invocation)?;
         // An empty run_results.json, as dbt writes: tools read it after every command.
@@ -55,10 +67,15 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
         &invocation,
     )?;
     ui::blank();
-    ui::info(&format!(
-        "Concurrency: {} threads (target='{}')",
-        settings.threads, settings.target.name
-    ));
+    ui::event(
+        "ConcurrencyLine",
+        ui::Level::Info,
+        &format!(
+            "Concurrency: {} threads (target='{}')",
+            settings.threads, settings.target.name
+        ),
+        json!({"node_count": plan.len(), "num_threads": settings.threads, "target_name": settings.target.name}),
+    );
     ui::blank();
     let outcome = exec::execute(Execution {
         manifest: parsed.manifest.clone(),
@@ -95,37 +112,44 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
     })
 }
 
-/// dbt's count line: `Found 5 models, 2 seeds, 1 source, 12 macros`.
-fn found(manifest: &Manifest) -> String {
+/// dbt's count line, `Found 5 models, 12 data tests, 2 seeds, 1 source, 12 macros` (in dbt's
+/// order, the kinds a project has), and its counts alone.
+fn found(manifest: &Manifest) -> (String, String) {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for node in manifest.nodes.values() {
         *counts.entry(node.resource_type.as_str()).or_default() += 1;
     }
+    counts.insert("source", manifest.sources.len());
+    counts.insert("exposure", manifest.exposures.len());
+    counts.insert("macro", manifest.macros.len());
     let plural = |word: &str, n: usize| match (word, n) {
+        ("test", 1) => "data test".to_string(),
+        ("test", _) => "data tests".to_string(),
+        ("unit_test", 1) => "unit test".to_string(),
+        ("unit_test", _) => "unit tests".to_string(),
         (_, 1) => word.to_string(),
         ("analysis", _) => "analyses".to_string(),
         _ => format!("{word}s"),
     };
-    let mut parts: Vec<String> = ["model", "seed", "snapshot", "test", "analysis"]
-        .iter()
-        .filter_map(|kind| {
-            counts
-                .get(kind)
-                .map(|n| format!("{n} {}", plural(kind, *n)))
-        })
-        .collect();
-    parts.push(format!(
-        "{} {}",
-        manifest.sources.len(),
-        plural("source", manifest.sources.len())
-    ));
-    parts.push(format!(
-        "{} {}",
-        manifest.macros.len(),
-        plural("macro", manifest.macros.len())
-    ));
-    if let Some(n) = counts.get("unit_test") {
-        parts.push(format!("{n} {}", plural("unit test", *n)));
-    }
-    format!("Found {}", parts.join(", "))
+    let stat_line = [
+        "model",
+        "snapshot",
+        "analysis",
+        "test",
+        "seed",
+        "source",
+        "exposure",
+        "macro",
+        "unit_test",
+    ]
+    .iter()
+    .filter_map(|kind| {
+        counts
+            .get(kind)
+            .filter(|n| **n > 0)
+            .map(|n| format!("{n} {}", plural(kind, *n)))
+    })
+    .collect::<Vec<_>>()
+    .join(", ");
+    (format!("Found {stat_line}"), stat_line)
 }

@@ -78,15 +78,17 @@ pub async fn run(flags: &Flags, macro_name: &str, args: Option<&str>) -> Result<
     let result = NodeResult {
         unique_id,
         status,
-        message,
+        message: (!message.is_empty()).then_some(message),
         started_at,
         completed_at,
         execution_time,
         thread_id: "main".into(),
+        compiled: false,
         compiled_code: String::new(),
         relation_name: None,
         adapter_response: Json::Object(Map::new()),
         failures: Some(u64::from(status == Status::Error)),
+        timing: vec![("execute", started_at, completed_at)],
     };
     let run_results = artifacts::run_results_json(&[result], execution_time, &invocation);
     artifacts::write(&target_dir, "run_results.json", &run_results)?;

@@ -8,7 +8,7 @@ use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::exec::materialize;
 use crate::graph::{self, Selection};
 use crate::settings::{Flags, Settings};
-use crate::{adapter, compile, deps, manifest, project, ui};
+use crate::{adapter, compile, deps, manifest, ui};
 
 pub async fn run(
     flags: &Flags,
@@ -17,7 +17,7 @@ pub async fn run(
     limit: i64,
     output: ShowOutput,
 ) -> Result<Outcome> {
-    let project = project::load(flags.project_dir())?;
+    let project = super::load_project(flags)?;
     let settings = Settings::resolve(flags, &project)?;
     deps::check(&deps::Project::of(&project, &settings.vars))?;
     let parsed = manifest::parse(&project, &settings)?;

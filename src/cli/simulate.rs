@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::Outcome;
+use crate::adapter;
 use crate::diagnostic::{Code, Diagnostic, Error, Result};
 use crate::settings::{Flags, Settings};
 use crate::sim::calendar;
@@ -11,7 +12,6 @@ use crate::sim::config::{self as sim_config, DOMAINS};
 use crate::sim::world::{self, GENERATOR_VERSION, Plan, World};
 use crate::sim::{load, memory};
 use crate::ui;
-use crate::{adapter, project};
 
 /// The flags of `uxt simulate`, which override `simulation.yml`.
 pub struct Options {
@@ -24,7 +24,7 @@ pub struct Options {
 }
 
 pub async fn run(flags: &Flags, options: Options) -> Result<Outcome> {
-    let project = project::read_project_file(flags.project_dir())?;
+    let project = super::read_project_file(flags)?;
     let target = Settings::resolve(flags, &project)?.target;
     let mut config = sim_config::load(&project)?;
     if let Some(seed) = options.seed {

@@ -84,11 +84,16 @@ pub(super) async fn run(
     if hooks.is_empty() {
         return Ok(results);
     }
-    ui::info(&format!(
-        "Running {} {name} hook{}",
-        hooks.len(),
-        if hooks.len() == 1 { "" } else { "s" }
-    ));
+    ui::event(
+        "HooksRunning",
+        ui::Level::Info,
+        &format!(
+            "Running {} {name} hook{}",
+            hooks.len(),
+            if hooks.len() == 1 { "" } else { "s" }
+        ),
+        serde_json::json!({"hook_type": name, "num_hooks": hooks.len()}),
+    );
     for (index, hook) in hooks.iter().enumerate() {
         let unique_id = format!("operation.{project}.{project}-{name}-{index}");
         let label = format!("{project}.{name}.{index}");
@@ -117,14 +122,15 @@ pub(super) async fn run(
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))??
         };
+        let node_info = serde_json::json!({"unique_id": unique_id, "node_name": label, "resource_type": "operation"});
         ui::progress(
-            "HookStart",
+            "LogHookStartLine",
             ui::Level::Info,
             index + 1,
             hooks.len(),
             &format!("START hook: {label}"),
             "RUN",
-            serde_json::json!({"unique_id": unique_id}),
+            serde_json::json!({"index": index + 1, "node_info": node_info, "statement": label, "total": hooks.len()}),
         );
         let started_at = chrono::Utc::now();
         let clock = Instant::now();
@@ -144,26 +150,29 @@ pub(super) async fn run(
             ("ERROR", ui::Level::Error)
         };
         ui::progress(
-            "HookFinished",
+            "LogHookEndLine",
             level,
             index + 1,
             hooks.len(),
             &format!("{word} hook: {label}"),
             &format!("{} in {elapsed:.2}s", ui::paint(word, level)),
-            serde_json::json!({"unique_id": unique_id, "status": status.as_str()}),
+            serde_json::json!({"execution_time": elapsed, "index": index + 1, "node_info": node_info, "status": status.as_str(), "statement": label, "total": hooks.len()}),
         );
+        let completed_at = chrono::Utc::now();
         results.push(NodeResult {
             unique_id,
             status,
-            message: message.clone(),
+            message: Some(message.clone()),
             started_at,
-            completed_at: chrono::Utc::now(),
+            completed_at,
             execution_time: elapsed,
-            thread_id: "main".into(),
+            thread_id: "MainThread".into(),
+            compiled: true,
             compiled_code: sql,
             relation_name: None,
             adapter_response: serde_json::json!({"_message": word}),
             failures: None,
+            timing: vec![("execute", started_at, completed_at)],
         });
         if status == Status::Error {
             return Err(Diagnostic::new(

@@ -73,15 +73,73 @@ impl Status {
 pub struct NodeResult {
     pub unique_id: String,
     pub status: Status,
-    pub message: String,
+    /// dbt's message: the adapter's response (`OK`, `INSERT 3`), why a test failed or a node
+    /// errored; none for a passing test or a skipped node.
+    pub message: Option<String>,
     pub started_at: DateTime<Utc>,
     pub completed_at: DateTime<Utc>,
     pub execution_time: f64,
     pub thread_id: String,
+    /// Whether the node was compiled (a skipped node is not).
+    pub compiled: bool,
     pub compiled_code: String,
     pub relation_name: Option<String>,
     pub adapter_response: Json,
     pub failures: Option<u64>,
+    /// dbt's `timing`: `compile` and `execute`, each with when it started and completed.
+    pub timing: Vec<(&'static str, DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl NodeResult {
+    /// A node that did not run: skipped after an upstream failure, or cancelled.
+    pub fn skipped(
+        unique_id: &str,
+        relation_name: Option<String>,
+        message: Option<&str>,
+    ) -> NodeResult {
+        let now = Utc::now();
+        NodeResult {
+            unique_id: unique_id.to_string(),
+            status: Status::Skipped,
+            message: message.map(str::to_string),
+            started_at: now,
+            completed_at: now,
+            execution_time: 0.0,
+            thread_id: String::new(),
+            compiled: false,
+            compiled_code: String::new(),
+            relation_name,
+            adapter_response: json!({}),
+            failures: None,
+            timing: Vec::new(),
+        }
+    }
+
+    /// `timing` as `run_results.json` and `NodeFinished` write it.
+    pub fn timing_json(&self) -> Json {
+        let stamp = |t: &DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        Json::Array(
+            self.timing
+                .iter()
+                .map(|(name, started, completed)| {
+                    json!({"name": name, "started_at": stamp(started), "completed_at": stamp(completed)})
+                })
+                .collect(),
+        )
+    }
+
+    /// `NodeFinished`'s `run_result`.
+    fn run_result_json(&self) -> Json {
+        json!({
+            "adapter_response": self.adapter_response,
+            "execution_time": self.execution_time,
+            "message": self.message.clone().unwrap_or_default(),
+            "num_failures": self.failures.unwrap_or(0),
+            "status": self.status.as_str(),
+            "thread": self.thread_id,
+            "timing_info": self.timing_json(),
+        })
+    }
 }
 
 /// Everything a run needs, shared by the workers.
@@ -228,7 +286,6 @@ async fn run_plan(execution: Arc<Execution>) -> Outcome {
     }
 
     // Everything not run is reported as skipped, in plan order.
-    let now = Utc::now();
     for id in &visible {
         if !results.contains_key(id.as_str()) {
             let node = &execution.manifest.nodes[id.as_str()];
@@ -239,6 +296,9 @@ async fn run_plan(execution: Arc<Execution>) -> Outcome {
                     ResourceType::UnitTest => format!("SKIP unit_test {}", node.name),
                     _ => format!("SKIP relation {}.{}", node.schema, node.alias),
                 };
+                let mut info = node_info(node);
+                info.started_at = Some(Utc::now());
+                info.status = "skipped".into();
                 ui::progress(
                     "SkippingDetails",
                     Level::Info,
@@ -246,32 +306,18 @@ async fn run_plan(execution: Arc<Execution>) -> Outcome {
                     total,
                     &what,
                     &ui::paint("SKIP", Level::Warn),
-                    json!({"unique_id": id}),
+                    json!({
+                        "index": started, "node_info": info.to_json(), "node_name": node.name,
+                        "resource_type": node.resource_type.as_str(), "schema": node.schema,
+                        "total": total,
+                    }),
                 );
             }
+            // dbt leaves the message of a skipped node empty; an interrupted run says why.
+            let message = interrupted.then_some("interrupted");
             results.insert(
                 (*id).clone(),
-                NodeResult {
-                    unique_id: (*id).clone(),
-                    status: Status::Skipped,
-                    message: if interrupted {
-                        "interrupted".into()
-                    } else {
-                        "skipped because an upstream node failed".into()
-                    },
-                    started_at: now,
-                    completed_at: now,
-                    execution_time: 0.0,
-                    thread_id: String::new(),
-                    compiled_code: execution
-                        .compiled
-                        .get(id.as_str())
-                        .map(|c| c.sql.clone())
-                        .unwrap_or_default(),
-                    relation_name: node.relation_name(),
-                    adapter_response: json!({}),
-                    failures: None,
-                },
+                NodeResult::skipped(id, node.relation_name(), message),
             );
         }
     }
@@ -359,6 +405,8 @@ struct Done {
     /// The word in brackets: `OK`, `INSERT 20`, `PASS`, `FAIL 3`.
     word: String,
     failures: Option<u64>,
+    /// Rows a seed loaded, for the adapter response.
+    rows_affected: Option<u64>,
     /// What run_results and the summary say instead of the tally of failing rows (a unit test's
     /// diff).
     message: Option<String>,
@@ -370,6 +418,7 @@ impl Done {
             status: Status::Success,
             word: "OK".into(),
             failures: None,
+            rows_affected: None,
             message: None,
         }
     }
@@ -419,6 +468,81 @@ fn describe(node: &Node) -> (String, String, String) {
     }
 }
 
+/// What dbt's events say of a node, before it runs.
+fn node_info(node: &Node) -> ui::NodeInfo {
+    ui::NodeInfo {
+        unique_id: node.unique_id.clone(),
+        name: node.name.clone(),
+        path: node.path.clone(),
+        resource_type: node.resource_type.as_str().to_string(),
+        materialized: node.materialized().to_string(),
+        checksum: node.checksum.clone(),
+        meta: node
+            .config
+            .get("meta")
+            .cloned()
+            .unwrap_or_else(|| json!({})),
+        database: node.database.clone(),
+        schema: node.schema.clone(),
+        alias: node.alias.clone(),
+        relation_name: node.relation_name().unwrap_or_default(),
+        started_at: None,
+        finished_at: None,
+        status: String::new(),
+    }
+}
+
+/// dbt's name for a worker thread.
+fn thread_name(worker: usize) -> String {
+    format!("Thread-{worker} (worker)")
+}
+
+/// The result event dbt fires for a node of this type.
+fn result_event(node: &Node) -> &'static str {
+    match node.resource_type {
+        ResourceType::Seed => "LogSeedResult",
+        ResourceType::Snapshot => "LogSnapshotResult",
+        ResourceType::Test => "LogTestResult",
+        _ => "LogModelResult",
+    }
+}
+
+/// The result event's data, as dbt fills it for each resource type (`node_info` aside).
+fn result_data(
+    node: &Node,
+    index: usize,
+    total: usize,
+    status: Status,
+    done: Option<&Done>,
+    execution_time: f64,
+    num_models: usize,
+) -> Json {
+    let (description, _, _) = describe(node);
+    let message = done.map_or("error", |d| d.word.as_str());
+    match node.resource_type {
+        ResourceType::Seed => json!({
+            "execution_time": execution_time, "index": index, "relation": node.alias,
+            "result_message": message, "schema": node.schema, "status": status.as_str(),
+            "total": total,
+        }),
+        ResourceType::Snapshot => json!({
+            "cfg": node.config, "description": description, "execution_time": execution_time,
+            "index": index, "result_message": message, "status": status.as_str(), "total": total,
+        }),
+        ResourceType::Test => json!({
+            "attached_node": node.test.as_ref().map(|t| t.attached_node.as_str()).unwrap_or(""),
+            "execution_time": execution_time, "index": index, "name": node.name,
+            "num_failures": done.and_then(|d| d.failures).unwrap_or(0), "num_models": num_models,
+            "status": status.as_str(),
+        }),
+        _ => json!({
+            "description": description, "execution_time": execution_time, "index": index,
+            "status": if status == Status::Error { "error" } else { message },
+            "total": total,
+        }),
+    }
+}
+
 async fn run_node(
     execution: &Arc<Execution>,
     id: &str,
@@ -427,17 +551,13 @@ async fn run_node(
     worker: usize,
 ) -> NodeResult {
     let node = &execution.manifest.nodes[id];
+    let thread = thread_name(worker);
     let (description, ok_line, error_line) = describe(node);
-    ui::progress(
-        "NodeStart",
-        Level::Info,
-        index,
-        total,
-        &format!("START {description}"),
-        "RUN",
-        json!({"unique_id": id}),
-    );
     let started_at = Utc::now();
+    let mut info = node_info(node);
+    info.started_at = Some(started_at);
+    info.status = "started".into();
+    ui::node_started(&info, index, total, &description, &thread);
     let clock = Instant::now();
     let mut sent: Vec<String> = Vec::new();
     let outcome = match node.resource_type {
@@ -447,19 +567,21 @@ async fn run_node(
         _ => build(execution, node, &mut sent).await.map(|()| Done::ok()),
     };
     let elapsed = clock.elapsed().as_secs_f64();
+    let completed_at = Utc::now();
     let run_path = execution
         .target_dir
         .join("run")
         .join(&execution.manifest.project_name)
         .join(node.output_path());
     let written = write_run_file(&run_path, &sent);
-    let compiled_code = execution
-        .compiled
-        .get(id)
-        .map(|c| c.sql.clone())
-        .unwrap_or_default();
-    let data = |status: Status| json!({"unique_id": id, "status": status.as_str(), "execution_time": elapsed});
-    let (status, message, failures) = match outcome {
+    let compiled = execution.compiled.get(id);
+    let compiled_code = compiled.map(|c| c.sql.clone()).unwrap_or_default();
+    let mut timing = Vec::new();
+    if let Some((compile_started, compile_completed)) = compiled.and_then(|c| c.timing) {
+        timing.push(("compile", compile_started, compile_completed));
+    }
+    timing.push(("execute", started_at, completed_at));
+    let (status, message, failures, adapter_response, level, line) = match &outcome {
         Ok(done) => {
             let level = match done.status {
                 Status::Fail => Level::Error,
@@ -471,18 +593,12 @@ async fn run_node(
                 ResourceType::UnitTest => format!("{} {}", done.word, unit_test_name(node)),
                 _ => ok_line,
             };
-            ui::progress(
-                "LogNodeResult",
-                level,
-                index,
-                total,
-                &line,
-                &format!("{} in {elapsed:.2}s", ui::paint(&done.word, level)),
-                data(done.status),
-            );
-            let message = match (done.status, done.message) {
-                (_, Some(message)) => message,
-                (Status::Fail | Status::Warn, None) => format!(
+            let word = format!("{} in {elapsed:.2}s", ui::paint(&done.word, level));
+            // dbt's messages: the adapter's response for what was built, nothing for a passing
+            // test, the count and threshold for a failing one.
+            let message = match (done.status, done.message.clone()) {
+                (_, Some(message)) => Some(message),
+                (Status::Fail | Status::Warn, None) => Some(format!(
                     "Got {} result{}, configured to {} if {}",
                     done.failures.unwrap_or(0),
                     if done.failures == Some(1) { "" } else { "s" },
@@ -498,21 +614,33 @@ async fn run_node(
                             "warn_if"
                         })
                         .unwrap_or("!= 0")
-                ),
-                _ => done.word.clone(),
+                )),
+                (Status::Pass, None) => None,
+                (_, None) => Some(done.word.clone()),
             };
-            (done.status, message, done.failures)
+            let response = match done.rows_affected {
+                Some(rows) => {
+                    json!({"_message": done.word, "code": "INSERT", "rows_affected": rows})
+                }
+                None if matches!(
+                    node.resource_type,
+                    ResourceType::Test | ResourceType::UnitTest
+                ) =>
+                {
+                    json!({"_message": "OK"})
+                }
+                None => json!({"_message": done.word}),
+            };
+            (
+                done.status,
+                message,
+                done.failures,
+                response,
+                level,
+                ui::progress_line(index, total, &line, &word),
+            )
         }
         Err(failure) => {
-            ui::progress(
-                "LogNodeResult",
-                Level::Error,
-                index,
-                total,
-                &error_line,
-                &format!("{} in {elapsed:.2}s", ui::paint("ERROR", Level::Error)),
-                data(Status::Error),
-            );
             let relative = run_path
                 .strip_prefix(
                     execution
@@ -521,7 +649,7 @@ async fn run_node(
                         .unwrap_or(&execution.target_dir),
                 )
                 .unwrap_or(&run_path);
-            let line = failure
+            let place_line = failure
                 .position
                 .zip(sent.last())
                 .map(|(position, statement)| {
@@ -532,7 +660,7 @@ async fn run_node(
                 })
                 .unwrap_or_default();
             let place = if written {
-                format!("\n  compiled code at {}{line}", relative.display())
+                format!("\n  compiled code at {}{place_line}", relative.display())
             } else {
                 String::new()
             };
@@ -544,22 +672,53 @@ async fn run_node(
                 node.original_file_path,
                 failure.message.replace('\n', "\n  ")
             );
-            (Status::Error, message, None)
+            let word = format!("{} in {elapsed:.2}s", ui::paint("ERROR", Level::Error));
+            (
+                Status::Error,
+                Some(message),
+                None,
+                json!({}),
+                Level::Error,
+                ui::progress_line(index, total, &error_line, &word),
+            )
         }
     };
-    NodeResult {
+    info.finished_at = Some(completed_at);
+    info.status = status.as_str().into();
+    let data = result_data(
+        node,
+        index,
+        total,
+        status,
+        outcome.as_ref().ok(),
+        elapsed,
+        total,
+    );
+    let result = NodeResult {
         unique_id: id.to_string(),
         status,
         message,
         started_at,
-        completed_at: Utc::now(),
+        completed_at,
         execution_time: elapsed,
-        thread_id: format!("Thread-{worker}"),
+        thread_id: thread.clone(),
+        compiled: true,
         compiled_code,
         relation_name: node.relation_name(),
-        adapter_response: json!({"_message": status.as_str().to_uppercase()}),
+        adapter_response,
         failures,
-    }
+        timing,
+    };
+    ui::node_finished(ui::NodeFinished {
+        info: &info,
+        name: result_event(node),
+        level,
+        line,
+        data,
+        run_result: result.run_result_json(),
+        thread: &thread,
+    });
+    result
 }
 
 fn write_run_file(path: &std::path::Path, statements: &[String]) -> bool {
@@ -983,7 +1142,17 @@ impl Tally {
     }
 }
 
-/// Prints the end of a run: errors with their compiled-code paths, then `Done. PASS=...`.
+/// dbt's `0 hours 0 minutes and 6.48 seconds`.
+fn hours_minutes_seconds(elapsed: f64) -> String {
+    let whole = elapsed.max(0.0);
+    let hours = (whole / 3600.0).floor();
+    let minutes = ((whole - hours * 3600.0) / 60.0).floor();
+    let seconds = whole - hours * 3600.0 - minutes * 60.0;
+    format!("{hours:.0} hours {minutes:.0} minutes and {seconds:.2} seconds")
+}
+
+/// Prints the end of a run as dbt does: what ran and how long it took, the errors and warnings
+/// with their messages, then `Done. PASS=...`.
 pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
     let tally = Tally::of(results);
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
@@ -999,19 +1168,25 @@ pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
             *kinds.entry("hook".to_string()).or_default() += 1;
         }
     }
-    let summary: Vec<String> = kinds
+    let stat_line: Vec<String> = kinds
         .iter()
-        .map(|(kind, count)| format!("{count} {kind}{}", if *count == 1 { "" } else { "s" }))
+        .map(|(kind, count)| {
+            let kind = if kind == "test" { "data test" } else { kind };
+            format!("{count} {kind}{}", if *count == 1 { "" } else { "s" })
+        })
         .collect();
-    ui::blank();
-    ui::info(&format!(
-        "Finished running {} in {elapsed:.2}s.",
-        if summary.is_empty() {
-            "nothing".to_string()
-        } else {
-            summary.join(", ")
-        }
-    ));
+    let stat_line = if stat_line.is_empty() {
+        "nothing".to_string()
+    } else {
+        stat_line.join(", ")
+    };
+    let execution = format!(" in {}", hours_minutes_seconds(elapsed));
+    ui::event(
+        "FinishedRunningStats",
+        Level::Info,
+        &format!("Finished running {stat_line}{execution} ({elapsed:.2}s)."),
+        json!({"execution": execution, "execution_time": elapsed, "stat_line": stat_line}),
+    );
     ui::blank();
     let errors: Vec<&NodeResult> = results
         .iter()
@@ -1021,55 +1196,107 @@ pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
         .iter()
         .filter(|r| r.status == Status::Warn)
         .collect();
-    if errors.is_empty() {
-        ui::info(&ui::paint("Completed successfully", Level::Info));
+    let summary = json!({
+        "keyboard_interrupt": false, "num_errors": errors.len(), "num_partial_success": 0,
+        "num_warnings": warnings.len(),
+    });
+    if errors.is_empty() && warnings.is_empty() {
+        ui::event(
+            "EndOfRunSummary",
+            Level::Info,
+            &ui::paint("Completed successfully", Level::Info),
+            summary,
+        );
     } else {
-        ui::error(&ui::paint(
-            &format!(
-                "Completed with {} error{} and {} warning{}:",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" },
-                warnings.len(),
-                if warnings.len() == 1 { "" } else { "s" }
+        let plural = |n: usize, word: &str, plural: &str| {
+            format!("{n} {}", if n == 1 { word } else { plural })
+        };
+        let color = if errors.is_empty() {
+            Level::Warn
+        } else {
+            Level::Error
+        };
+        ui::event(
+            "EndOfRunSummary",
+            Level::Info,
+            &ui::paint(
+                &format!(
+                    "Completed with {}, 0 partial successes, and {}:",
+                    plural(errors.len(), "error", "errors"),
+                    plural(warnings.len(), "warning", "warnings")
+                ),
+                color,
             ),
-            Level::Error,
-        ));
+            summary,
+        );
     }
     for result in errors.iter().chain(warnings.iter()) {
         let Some(node) = manifest.nodes.get(&result.unique_id) else {
             continue;
         };
         ui::blank();
-        let kind = node.resource_type.as_str();
+        let mut info = node_info(node);
+        info.status = result.status.as_str().into();
+        let place = format!(
+            "{} {} ({})",
+            node.resource_type.as_str(),
+            node.name,
+            node.original_file_path
+        );
+        let data = json!({
+            "node_info": info.to_json(), "node_name": node.name,
+            "path": node.original_file_path, "resource_type": node.resource_type.as_str(),
+        });
+        let message = result.message.clone().unwrap_or_default();
         // An error's message opens with its own heading (`Database Error in model ...`).
-        let heading = match result.status {
-            Status::Fail => Some("Failure"),
-            Status::Warn => Some("Warning"),
-            _ => None,
-        };
-        if let Some(heading) = heading {
-            ui::error(&format!(
-                "  {heading} in {kind} {} ({})",
-                node.name, node.original_file_path
-            ));
-        }
-        for line in result.message.lines() {
-            // A unit test's diff keeps its columns aligned.
-            let line = if node.resource_type == ResourceType::UnitTest {
-                line
-            } else {
-                line.trim_start()
-            };
-            ui::error(&format!("  {line}"));
+        let indented: Vec<String> = message
+            .lines()
+            .map(|line| match node.resource_type {
+                // A unit test's diff keeps its columns aligned.
+                ResourceType::UnitTest => format!("  {line}"),
+                _ => format!("  {}", line.trim_start()),
+            })
+            .collect();
+        if result.status == Status::Warn {
+            ui::event(
+                "RunResultWarning",
+                Level::Warn,
+                &ui::paint(&format!("Warning in {place}"), Level::Warn),
+                data,
+            );
+            ui::event(
+                "RunResultWarningMessage",
+                Level::Warn,
+                &indented.join("\n"),
+                json!({"msg": message, "node_info": info.to_json()}),
+            );
+        } else {
+            ui::event(
+                "RunResultFailure",
+                Level::Error,
+                &ui::paint(&format!("Failure in {place}"), Level::Error),
+                data,
+            );
+            ui::event(
+                "RunResultError",
+                Level::Error,
+                &indented.join("\n"),
+                json!({"msg": message, "node_info": info.to_json()}),
+            );
         }
     }
     ui::blank();
-    ui::info(&format!(
-        "Done. PASS={} WARN={} ERROR={} SKIP={} NO-OP=0 TOTAL={}",
-        tally.pass,
-        tally.warn,
-        tally.error,
-        tally.skip,
-        tally.total()
-    ));
+    ui::event(
+        "StatsLine",
+        Level::Info,
+        &format!(
+            "Done. PASS={} WARN={} ERROR={} SKIP={} NO-OP=0 TOTAL={}",
+            tally.pass,
+            tally.warn,
+            tally.error,
+            tally.skip,
+            tally.total()
+        ),
+        json!({"stats": {"error": tally.error, "noop": 0, "pass": tally.pass, "skip": tally.skip, "total": tally.total(), "warn": tally.warn}}),
+    );
 }

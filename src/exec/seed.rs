@@ -512,6 +512,7 @@ pub(super) async fn load(
             word: "INSERT 0".to_string(),
             failures: None,
             message: None,
+            rows_affected: Some(0),
         });
     }
     let columns: Vec<String> = shape.columns.iter().map(|(name, _)| name.clone()).collect();
@@ -550,6 +551,7 @@ pub(super) async fn load(
         status: Status::Success,
         word: format!("INSERT {rows}"),
         failures: None,
+        rows_affected: Some(rows),
         message: None,
     })
 }

@@ -87,6 +87,7 @@ pub(super) async fn run(
         status,
         word,
         failures: Some(failures),
+        rows_affected: None,
         message: None,
     })
 }

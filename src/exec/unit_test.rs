@@ -127,12 +127,14 @@ pub(super) async fn run(
             word: "PASS".into(),
             failures: Some(0),
             message: None,
+            rows_affected: None,
         },
         Some(table) => Done {
             status: Status::Fail,
             word: "FAIL 1".into(),
             failures: Some(1),
             message: Some(format!("\n\nactual differs from expected:\n\n{table}\n")),
+            rows_affected: None,
         },
     })
 }

@@ -295,7 +295,7 @@ pub fn selection_graph(manifest: &Manifest) -> SelectionGraph {
     SelectionGraph::new(selectable_nodes(manifest))
 }
 
-/// Every node and source as selection sees it (the docs site's selection box reads these too).
+/// Every node, source and exposure as selection sees it (the docs site's selection box reads these too).
 pub fn selectable_nodes(manifest: &Manifest) -> Vec<SelectableNode> {
     let mut nodes: Vec<SelectableNode> = manifest
         .nodes
@@ -328,6 +328,20 @@ pub fn selectable_nodes(manifest: &Manifest) -> Vec<SelectableNode> {
         config: serde_json::json!({"enabled": true}),
         source_name: Some(source.source_name.clone()),
         parents: Vec::new(),
+        version: None,
+    }));
+    // Exposures are selected (`exposure:`, `+exposure:x`) but never run.
+    nodes.extend(manifest.exposures.values().map(|exposure| SelectableNode {
+        unique_id: exposure.unique_id.clone(),
+        name: exposure.name().to_string(),
+        resource_type: "exposure".to_string(),
+        package_name: exposure.package_name.clone(),
+        fqn: exposure.fqn.clone(),
+        original_file_path: exposure.declared.file.clone(),
+        tags: exposure.tags.clone(),
+        config: serde_json::Value::Object(exposure.config.clone()),
+        source_name: None,
+        parents: exposure.depends_on_nodes.clone(),
         version: None,
     }));
     nodes

@@ -242,8 +242,20 @@ impl Object for MacroFn {
             }
         }
         let template = state.env().get_template(&self.template)?;
-        let mut captured = template.render_captured(context! { ..Value::from(forwarded) })?;
         let internal = internal_name(&self.name);
+        let mut captured =
+            template.render_captured(context! { ..Value::from(forwarded.clone()) })?;
+        // Jinja gathers the keyword arguments a macro does not declare into `kwargs` (dbt's
+        // generic tests take their config this way): pass them there.
+        let uses_kwargs = template.source().contains("kwargs");
+        if let Some(extra) = uses_kwargs
+            .then(|| undeclared_kwargs(captured.state(), &internal, &mut args))
+            .transpose()?
+            .flatten()
+        {
+            forwarded.insert("kwargs".into(), extra);
+            captured = template.render_captured(context! { ..Value::from(forwarded) })?;
+        }
         match captured.with_state_mut(|inner| inner.call_macro(&internal, &args)) {
             Ok(output) => Ok(Value::from_safe_string(output)),
             Err(error) if error.detail() == Some(RETURN_SIGNAL) => {
@@ -252,6 +264,45 @@ impl Object for MacroFn {
             Err(error) => Err(wrap(&self.name, error)),
         }
     }
+}
+
+/// Takes the keyword arguments the macro does not declare out of `args`, as a dict; `None` when
+/// there are none.
+fn undeclared_kwargs(
+    state: &State<'_, '_>,
+    internal: &str,
+    args: &mut Vec<Value>,
+) -> Result<Option<Value>, Error> {
+    let Some(last) = args.last().filter(|value| value.is_kwargs()).cloned() else {
+        return Ok(None);
+    };
+    let Some(declared) = state
+        .lookup(internal)
+        .and_then(|m| m.get_attr("arguments").ok())
+        .filter(|a| !a.is_undefined())
+    else {
+        return Ok(None);
+    };
+    let declared: Vec<String> = declared.try_iter()?.map(|a| a.to_string()).collect();
+    let kwargs = Kwargs::try_from(last)?;
+    let mut kept: BTreeMap<String, Value> = BTreeMap::new();
+    let mut extra: BTreeMap<String, Value> = BTreeMap::new();
+    for key in kwargs.args() {
+        let value = kwargs.get::<Value>(key)?;
+        if declared.iter().any(|d| d == key) || key == "caller" {
+            kept.insert(key.to_string(), value);
+        } else {
+            extra.insert(key.to_string(), value);
+        }
+    }
+    if extra.is_empty() {
+        return Ok(None);
+    }
+    args.pop();
+    if !kept.is_empty() {
+        args.push(Kwargs::from_iter(kept).into());
+    }
+    Ok(Some(Value::from(extra)))
 }
 
 /// Keeps the place inside the macro in the message, so that the error, re-raised at the caller,

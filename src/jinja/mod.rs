@@ -286,6 +286,7 @@ impl Jinja {
         env.set_loader(move |name| Ok(loaded.get(name).map(|text| text.to_string())));
         context::register(&mut env, &ctx);
         env.add_function("__uxt_mutable", mutable::wrap);
+        env.add_function("__uxt_mutable_list", mutable::wrap_list);
         let jinja = Jinja {
             env,
             sources: Arc::new(sources),

@@ -1,6 +1,7 @@
 //! Mutable lists and dicts for dbt's Jinja habits: `{% set cols = [] %}{% do cols.append(x) %}`
 //! and `{% do d.update({...}) %}`. minijinja's values are immutable, so a list or dict literal
-//! bound by `set` is rewritten at load into `__uxt_mutable(...)`, which wraps it in one of these.
+//! bound by `set` is rewritten at load into `__uxt_mutable(...)`, which wraps it in one of these
+//! (and a name bound by `set` into `__uxt_mutable_list(...)`, which wraps plain lists only).
 
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 
@@ -14,19 +15,40 @@ static SET_LITERAL: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+static SET_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\{%-?\s*set\s+[A-Za-z_][A-Za-z0-9_]*\s*=\s*)([A-Za-z_][A-Za-z0-9_]*)(\s*-?%\})")
+        .expect("static regex")
+});
 
-/// Rewrites `set x = [...]` / `set x = {...}` so the bound value is mutable. Returns `None` when
-/// the template has none (its byte offsets stay those of the file).
+/// Rewrites `set x = [...]` / `set x = {...}` so the bound value is mutable, and `set x = y` so
+/// that a plain list (a macro's list argument, which packages append to) is. Returns `None`
+/// when the template has none (its byte offsets stay those of the file).
 pub fn rewrite(source: &str) -> Option<String> {
-    SET_LITERAL.is_match(source).then(|| {
-        SET_LITERAL
-            .replace_all(source, "${1}__uxt_mutable(${2})${3}")
+    (SET_LITERAL.is_match(source) || SET_NAME.is_match(source)).then(|| {
+        let literals = SET_LITERAL.replace_all(source, "${1}__uxt_mutable(${2})${3}");
+        SET_NAME
+            .replace_all(&literals, "${1}__uxt_mutable_list(${2})${3}")
             .into_owned()
     })
 }
 
+/// `__uxt_mutable_list(value)`: a plain list as a mutable copy; anything else (a relation, a
+/// result table, a list already mutable) unchanged.
+pub fn wrap_list(value: Value) -> Result<Value, Error> {
+    if value.downcast_object_ref::<Vec<Value>>().is_some() {
+        return wrap(value);
+    }
+    Ok(value)
+}
+
 /// `__uxt_mutable(value)`: a mutable copy of a list or dict; anything else unchanged.
 pub fn wrap(value: Value) -> Result<Value, Error> {
+    // Already mutable: the same list or dict, as in Python.
+    if value.downcast_object_ref::<List>().is_some()
+        || value.downcast_object_ref::<Dict>().is_some()
+    {
+        return Ok(value);
+    }
     if let Some(items) = value
         .as_object()
         .filter(|o| matches!(o.repr(), ObjectRepr::Seq))
@@ -219,10 +241,17 @@ mod tests {
         let rewritten = rewrite(template).unwrap();
         let mut env = minijinja::Environment::new();
         env.add_function("__uxt_mutable", wrap);
+        env.add_function("__uxt_mutable_list", wrap_list);
         assert_eq!(
             env.render_str(&rewritten, ()).unwrap(),
             "a,b,c|3|a|x=1;y=2;2"
         );
         assert!(rewrite("select {{ 1 }}").is_none());
+        let aliased = "{% set a = [] %}{% set b = a %}{% do b.append(1) %}{{ a }}\
+                       {% macro m(cols) %}{% set kept = cols %}{% do kept.append('z') %}{{ kept }}{% endmacro %}|{{ m(['y']) }}";
+        assert_eq!(
+            env.render_str(&rewrite(aliased).unwrap(), ()).unwrap(),
+            "[1]|['y', 'z']"
+        );
     }
 }

@@ -136,6 +136,8 @@ pub struct Project {
     pub profile: String,
     pub paths: Paths,
     pub target_path: String,
+    /// `log-path`: the folder of `dbt.log` (`logs`).
+    pub log_path: String,
     /// `packages-install-path`: where `uxt deps` installs packages (`dbt_packages`).
     pub packages_install_path: String,
     pub clean_targets: Vec<String>,
@@ -419,6 +421,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
     };
     let target_path =
         yaml::scalar_string(&take("target-path")).unwrap_or_else(|| "target".to_string());
+    let log_path = yaml::scalar_string(&take("log-path")).unwrap_or_else(|| "logs".to_string());
     let packages_install_path = yaml::scalar_string(&take("packages-install-path"))
         .unwrap_or_else(|| "dbt_packages".to_string());
     let clean_targets = {
@@ -455,6 +458,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         simulation_file: None,
         name,
         target_path,
+        log_path,
         packages_install_path,
         clean_targets,
         paths,

@@ -115,25 +115,6 @@ fn run_writes_manifest_run_results_and_sql_files() {
 }
 
 #[test]
-fn json_log_format_prints_one_event_per_line() {
-    let project = Engine::DuckDb.project("shop", "shop");
-    let output = project.run(&["run", "--log-format", "json"]);
-    assert_eq!(output.code(), 0, "{output:?}");
-    for line in output.stderr().lines() {
-        let event: Value =
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
-        assert!(
-            event["info"]["name"].is_string() && event["info"]["ts"].is_string(),
-            "{line}"
-        );
-    }
-    assert!(
-        output.stderr().contains(r#""name":"LogNodeResult""#),
-        "{output:?}"
-    );
-}
-
-#[test]
 fn compile_inline_prints_the_rendered_sql() {
     let project = Engine::DuckDb.project("shop", "shop");
     let output = project.run(&[

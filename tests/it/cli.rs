@@ -35,7 +35,7 @@ fn dbt_global_flags_and_dash_m_are_accepted() {
         "--use-colors-file",
     ]);
     assert_eq!(out.code(), 0, "{out:?}");
-    assert!(out.stderr().contains("PASS=1 "), "{out:?}");
+    assert!(out.stdout().contains("PASS=1 "), "{out:?}");
     let out = project.run(&["run", "--models", "other"]);
     assert_eq!(out.code(), 0, "{out:?}");
     assert_eq!(
@@ -64,9 +64,9 @@ fn dbt_profiles_dir_and_project_dir_come_from_the_environment() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("PASS=1 "), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(stdout.contains("PASS=1 "), "{out:?}");
     assert!(project.path().join("target/run_results.json").is_file());
 }
 
@@ -180,7 +180,7 @@ fn run_operation_calls_a_macro_with_its_args() {
             "{name: made_by_op, rows: 3}",
         ]);
         assert_eq!(out.code(), 0, "{name}: {out:?}");
-        assert!(out.stderr().contains("made made_by_op"), "{name}: {out:?}");
+        assert!(out.stdout().contains("made made_by_op"), "{name}: {out:?}");
         assert_eq!(
             query(&project, "select n from {{ target.schema }}.made_by_op"),
             ["n", "3"],
@@ -204,7 +204,7 @@ fn run_operation_calls_a_macro_with_its_args() {
         let out = project.run(&["run-operation", "broken"]);
         assert_eq!(out.code(), 1, "{name}: {out:?}");
         assert!(
-            out.stderr()
+            out.stdout()
                 .contains("Encountered an error while running operation"),
             "{name}: {out:?}"
         );

@@ -94,7 +94,7 @@ fn require_builds_over_tls_and_the_password_never_shows() {
     );
     let debug = run(&project, &["debug"]);
     assert_eq!(debug.code(), 0, "{debug:?}");
-    assert!(debug.stderr().contains("  password: ****"), "{debug:?}");
+    assert!(debug.stdout().contains("  password: ****"), "{debug:?}");
 
     // A wrong password: the server says no, and still nothing shows the one that was sent.
     let refused = project.run_with_env(&["run"], &[("UXT_TEST_PG_PASSWORD", "wrong-Pa55word-too")]);
@@ -134,7 +134,7 @@ fn debug_connects_with_verify_full() {
     let debug = run(&project, &["debug"]);
     assert_eq!(debug.code(), 0, "{debug:?}");
     let stdout = debug
-        .stderr()
+        .stdout()
         .replace(&certificate(postgres, "ca.crt"), "[ca.crt]")
         .replace(&postgres.port().to_string(), "[port]");
     // Past the time stamp of each line, from the target's keys on.
@@ -388,7 +388,7 @@ fn connect_timeout_gives_up_on_a_server_that_never_answers() {
     let debug = run(&project, &["debug"]);
     assert_eq!(debug.code(), 1, "{debug:?}");
     assert!(
-        debug.stderr().contains(&format!(
+        debug.stdout().contains(&format!(
             "could not connect to Postgres at 127.0.0.1:{port}, database `postgres`, user `uxt_test`: no answer within 1 s"
         )),
         "{debug:?}"

@@ -133,7 +133,7 @@ fn a_contracted_table_declares_its_columns_and_the_engine_enforces_its_constrain
         let refused = project.run(&["run", "-s", "ledger", "--vars", "{broken: true}"]);
         assert_eq!(refused.code(), 1, "{}: {refused:?}", engine.name());
         assert!(
-            refused.stderr().to_lowercase().contains("null"),
+            refused.stdout().to_lowercase().contains("null"),
             "{}: {refused:?}",
             engine.name()
         );
@@ -168,7 +168,7 @@ fn a_contract_that_does_not_hold_fails_with_dbts_mismatch_table() {
              | missing_one |                 | INTEGER       | missing in definition |"
         );
         let shown: String = out
-            .stderr()
+            .stdout()
             .lines()
             .map(|line| line.get(12..).unwrap_or_default().trim_start())
             .collect::<Vec<_>>()
@@ -192,7 +192,7 @@ fn contracted_columns_need_a_data_type_and_the_manifest_shows_the_contract() {
     let out = project.run(&["run", "-s", "orders"]);
     assert_eq!(out.code(), 1, "{out:?}");
     assert!(
-        out.stderr().contains(
+        out.stdout().contains(
             "Contracted models require data_type to be defined for each column. Please ensure \
              that the column name and data_type are defined within the YAML configuration for \
              the ['note'] column(s)."

@@ -102,7 +102,8 @@ fn problem(case: &Case, engine: &Engine, output: &Output) -> Option<String> {
     let Some(code) = output.status_code() else {
         return Some("killed by a signal".to_string());
     };
-    let stderr = output.stderr();
+    // Diagnostics go to stderr, a node's error to the log on stdout, as dbt prints it.
+    let stderr = format!("{}{}", output.stdout(), output.stderr());
     if matches!(code, 101 | 134) || stderr.contains("panicked") {
         return Some(format!("aborted with {code}"));
     }

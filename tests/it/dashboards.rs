@@ -151,7 +151,7 @@ fn docs_generate_draws_every_chart_and_says_what_went_wrong() {
         assert_eq!(build.code(), 0, "{}: {build:?}", engine.name());
         let output = project.run(&["docs", "generate"]);
         assert_eq!(output.code(), 0, "{}: {output:?}", engine.name());
-        let stderr = output.stderr();
+        let stdout = output.stdout();
         for expected in [
             "models/dashboards.yml:84: dashboard `sales_problems`, chart `profit_by_day`: column `profit` is not in `daily_sales`, which has `day`, `sale_date`, `store`, `product`, `units`, `revenue`",
             "models/dashboards.yml:85: dashboard `sales_problems`, chart `sales_to_come`: `sales_to_come` has no rows yet, so there is nothing to plot",
@@ -159,7 +159,7 @@ fn docs_generate_draws_every_chart_and_says_what_went_wrong() {
             "Dashboards: 10 of 13 charts drawn in 2 dashboards",
         ] {
             assert!(
-                stderr.contains(expected),
+                stdout.contains(expected),
                 "{}: expected `{expected}`: {output:?}",
                 engine.name()
             );

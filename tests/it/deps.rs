@@ -234,7 +234,7 @@ fn local_packages_install_as_links_with_dbts_lock() {
             .is_symlink()
     );
     assert!(
-        out.stderr()
+        out.stdout()
             .contains("Installed from <local @ vendor/helpers>"),
         "{out:?}"
     );
@@ -256,15 +256,15 @@ fn hub_packages_resolve_ranges_transitively_and_skip_incompatible_versions() {
     );
     assert!(installed(&project, "helpers") && installed(&project, "shim"));
     assert!(
-        out.stderr().contains("Installed from version 1.2.0"),
+        out.stdout().contains("Installed from version 1.2.0"),
         "{out:?}"
     );
-    assert!(out.stderr().contains("Up to date!"), "{out:?}");
+    assert!(out.stdout().contains("Up to date!"), "{out:?}");
 
     // Installed and locked: a second run needs no hub.
     let again = project.run_with_env(&["deps"], &[("DBT_PACKAGE_HUB_URL", NO_HUB)]);
     assert_eq!(again.code(), 0, "{again:?}");
-    assert!(again.stderr().contains("(already installed)"), "{again:?}");
+    assert!(again.stdout().contains("(already installed)"), "{again:?}");
     assert_eq!(read(&project, "package-lock.yml"), lock);
 }
 

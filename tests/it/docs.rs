@@ -35,8 +35,8 @@ fn docs_generate_writes_catalog_lineage_and_the_site() {
         let output = project.run(&["docs", "generate"]);
         assert_eq!(output.code(), 0, "{}: {output:?}", engine.name());
         assert!(
-            output.stderr().contains("Catalog written to")
-                && output.stderr().contains("Docs site written to"),
+            output.stdout().contains("Catalog written to")
+                && output.stdout().contains("Docs site written to"),
             "{output:?}"
         );
 
@@ -183,7 +183,7 @@ fn static_site_is_one_file_with_descriptions_escaped() {
     let project = Engine::DuckDb.project("docs", "docs_shop");
     let output = project.run(&["docs", "generate", "--static", "--empty-catalog"]);
     assert_eq!(output.code(), 0, "{output:?}");
-    assert!(output.stderr().contains("static_index.html"), "{output:?}");
+    assert!(output.stdout().contains("static_index.html"), "{output:?}");
     let html = std::fs::read_to_string(project.path().join("target/static_index.html")).unwrap();
     for external in [
         "src=",
@@ -218,17 +218,17 @@ impl Served {
             .args(["docs", "serve", "--port", "0", "--project-dir"])
             .arg(project_dir)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .expect("uxt starts");
-        let stderr = child.stderr.take().expect("stderr is piped");
-        let mut lines = BufReader::new(stderr).lines();
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut lines = BufReader::new(stdout).lines();
         let url = loop {
             let line = lines
                 .next()
                 .expect("uxt docs serve printed its address before ending")
-                .expect("stderr is text");
+                .expect("stdout is text");
             if let Some(at) = line.find("http://") {
                 break line[at..]
                     .split_whitespace()

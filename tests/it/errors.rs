@@ -241,13 +241,13 @@ fn sql_error_in_a_model_fails_the_run_with_the_engine_message() {
     assert_eq!(output.code(), 1, "{output:?}");
     assert!(
         output
-            .stderr()
-            .contains("Database Error in model bad_sql (models/bad_sql.sql)"),
+            .stdout()
+            .contains("Failure in model bad_sql (models/bad_sql.sql)"),
         "{output:?}"
     );
     assert!(
         output
-            .stderr()
+            .stdout()
             .contains("target/run/shop/models/bad_sql.sql"),
         "{output:?}"
     );
@@ -335,7 +335,7 @@ fn misspelt_property_keys_and_entries_for_missing_models_are_warned_of() {
         "did you mean `stg_customers`?",
         "models/more.yml:5",
     ] {
-        assert!(output.stderr().contains(text), "`{text}`: {output:?}");
+        assert!(output.stdout().contains(text), "`{text}`: {output:?}");
     }
 }
 

@@ -43,7 +43,7 @@ fn example_project_simulates_and_builds_green_on_both_engines() {
             "PASS unique_combination_fct_district_days_district_id__day_serial",
         ] {
             assert!(
-                output.stderr().contains(passed),
+                output.stdout().contains(passed),
                 "{passed} on {}: {output:?}",
                 engine.name()
             );
@@ -133,7 +133,7 @@ fn four_hundred_days_build_green_with_every_truth_check() {
         assert_eq!(built.code(), 0, "{built:?}");
         for check in &checks {
             assert!(
-                built.stderr().contains(&format!("PASS {check} ")),
+                built.stdout().contains(&format!("PASS {check} ")),
                 "{check} on {}: {built:?}",
                 engine.name()
             );
@@ -229,13 +229,13 @@ fn naive_factory_pipelines_fail_the_truth_check() {
     assert_eq!(built.code(), 1, "{built:?}");
     assert!(
         built
-            .stderr()
+            .stdout()
             .contains("PASS assert_factory_daily_matches_truth"),
         "{built:?}"
     );
     for (name, _) in naive {
         let line = built
-            .stderr()
+            .stdout()
             .lines()
             .find(|l| l.contains(&format!("assert_{name}_matches_truth")) && l.contains("FAIL"));
         assert!(line.is_some(), "{name} did not fail: {built:?}");
@@ -284,7 +284,7 @@ fn naive_pipelines_fail_the_towns_truth_checks() {
     ] {
         assert!(
             built
-                .stderr()
+                .stdout()
                 .lines()
                 .any(|line| line.contains(check) && line.contains("FAIL")),
             "{check} did not fail: {built:?}"

@@ -106,5 +106,5 @@ fn duckdb_warns_once_that_it_has_no_grants() {
     assert_eq!(out.code(), 0, "{out:?}");
     let warning =
         "[WARNING]: Grants for relations are not supported by duckdb; `grants` configs are ignored";
-    assert_eq!(out.stderr().matches(warning).count(), 1, "{out:?}");
+    assert_eq!(out.stdout().matches(warning).count(), 1, "{out:?}");
 }

@@ -57,17 +57,17 @@ fn build_runs_seeds_models_snapshots_and_tests_in_two_rounds() {
         let project = engine.project("store", "store");
         let first = project.run(&["build"]);
         assert_eq!(first.code(), 0, "{name}: {first:?}");
-        assert!(first.stderr().contains("OK loaded seed file"), "{first:?}");
-        assert!(first.stderr().contains("OK snapshotted"), "{first:?}");
+        assert!(first.stdout().contains("OK loaded seed file"), "{first:?}");
+        assert!(first.stdout().contains("OK snapshotted"), "{first:?}");
         assert!(
             first
-                .stderr()
+                .stdout()
                 .contains("PASS not_null_customers_customer_id"),
             "{first:?}"
         );
         assert!(
             first
-                .stderr()
+                .stdout()
                 .contains("Done. PASS=11 WARN=0 ERROR=0 SKIP=0"),
             "{name}: {first:?}"
         );
@@ -186,14 +186,14 @@ fn failing_test_fails_the_run_and_skips_downstream_in_build() {
         project.write("seeds/customers.csv", "customer_id,name,tier,balance,signup_date,updated_at,active\n1,Ada,gold,-5.00,2010-01-01,2010-01-01 00:00:00,true\n1,Ada,bronze,1.00,2010-01-01,2010-01-01 00:00:00,true\n");
         let output = project.run(&["build"]);
         assert_eq!(output.code(), 1, "{}: {output:?}", engine.name());
-        let stderr = output.stderr();
+        let stdout = output.stdout();
         assert!(
-            stderr.contains("FAIL 1 unique_customers_customer_id"),
-            "{stderr}"
+            stdout.contains("FAIL 1 unique_customers_customer_id"),
+            "{stdout}"
         );
         assert!(
-            stderr.contains("WARN 1 accepted_values_customers_tier__gold__silver__platinum"),
-            "{stderr}"
+            stdout.contains("WARN 1 accepted_values_customers_tier__gold__silver__platinum"),
+            "{stdout}"
         );
         // The unique test on the seed failed: everything built on the seed is skipped, and so
         // are the tests of what was skipped, as dbt-core 1.11 does (`SKIP=7` here).
@@ -202,17 +202,17 @@ fn failing_test_fails_the_run_and_skips_downstream_in_build() {
             "SKIP test assert_no_negative_balance",
             "SKIP test is_positive_stg_customers_balance",
         ] {
-            assert!(stderr.contains(skipped), "`{skipped}`: {stderr}");
+            assert!(stdout.contains(skipped), "`{skipped}`: {stdout}");
         }
         assert!(
-            !stderr.contains("FAIL 1 assert_no_negative_balance"),
-            "{stderr}"
+            !stdout.contains("FAIL 1 assert_no_negative_balance"),
+            "{stdout}"
         );
         let tested = project.run(&["test", "--select", "customers"]);
         assert_eq!(tested.code(), 1, "{tested:?}");
         assert!(
             tested
-                .stderr()
+                .stdout()
                 .contains("Failure in test unique_customers_customer_id"),
             "{tested:?}"
         );
@@ -229,7 +229,7 @@ fn bad_seed_file_names_line_and_keeps_the_previous_table() {
         assert_eq!(output.code(), 1, "{output:?}");
         assert!(
             output
-                .stderr()
+                .stdout()
                 .contains("seeds/customers.csv:3: this row has 2 fields, but the header has 7"),
             "{output:?}"
         );
@@ -244,7 +244,7 @@ fn bad_seed_file_names_line_and_keeps_the_previous_table() {
         let duplicate = project.run(&["seed"]);
         assert!(
             duplicate
-                .stderr()
+                .stdout()
                 .contains("seeds/customers.csv:1 (column `name`): the header names `name` twice"),
             "{duplicate:?}"
         );
@@ -255,14 +255,14 @@ fn bad_seed_file_names_line_and_keeps_the_previous_table() {
         let encoding = project.run(&["seed"]);
         assert!(
             encoding
-                .stderr()
+                .stdout()
                 .contains("seeds/customers.csv:2 (column `name`): the file is not valid UTF-8"),
             "{encoding:?}"
         );
         project.write("seeds/customers.csv", "customer_id,name,tier,balance,signup_date,updated_at,active\nx1,Ada,gold,1.0,2010-01-01,2010-01-01 00:00:00,true\n");
         let cast = project.run(&["seed"]);
         assert_eq!(cast.code(), 1, "{cast:?}");
-        assert!(cast.stderr().contains("seeds/customers.csv:2 (column `customer_id`): `x1` in column `customer_id` is not a valid integer"), "{cast:?}");
+        assert!(cast.stdout().contains("seeds/customers.csv:2 (column `customer_id`): `x1` in column `customer_id` is not a valid integer"), "{cast:?}");
         assert_eq!(
             query(&project, "select count(*) as n from {{ ref('customers') }}"),
             ["n", "3"],

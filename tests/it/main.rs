@@ -19,6 +19,7 @@ mod example;
 mod grants;
 mod jinja;
 mod lifecycle;
+mod logs;
 mod packages;
 mod relation_configs;
 mod run;

@@ -24,7 +24,7 @@ fn package_macros_dispatch_and_generic_tests_work_from_the_root_project() {
         let out = project.run(&["build"]);
         assert_eq!(out.code(), 0, "{}: {out:?}", engine.name());
         assert!(
-            out.stderr()
+            out.stdout()
                 .contains("Done. PASS=7 WARN=1 ERROR=0 SKIP=0 NO-OP=0 TOTAL=8"),
             "{}: {out:?}",
             engine.name()
@@ -186,7 +186,7 @@ fn generic_tests_under_tests_generic_are_test_definitions() {
         );
     let out = project.run(&["build", "-s", "small"]);
     assert_eq!(out.code(), 0, "{out:?}");
-    assert!(out.stderr().contains("PASS is_small_small_n"), "{out:?}");
+    assert!(out.stdout().contains("PASS is_small_small_n"), "{out:?}");
 }
 
 #[test]

@@ -126,14 +126,14 @@ fn indexes_unlogged_and_sql_header_are_built_as_dbt_builds_them() {
                     ),
                     "codes|p\nevents|p\nindexed|u"
                 );
-                assert!(!first.stderr().contains("[WARNING]"), "{first:?}");
+                assert!(!first.stdout().contains("[WARNING]"), "{first:?}");
             }
             Engine::DuckDb => {
                 for warning in [
                     "[WARNING]: model `indexed`: `unlogged` is ignored: this engine has no unlogged tables (duckdb)",
                     "[WARNING]: model `indexed`: index `type: hash` is ignored: this engine has one kind of index (duckdb)",
                 ] {
-                    assert!(first.stderr().contains(warning), "{first:?}");
+                    assert!(first.stdout().contains(warning), "{first:?}");
                 }
             }
         }
@@ -152,7 +152,7 @@ fn an_index_config_that_is_not_a_list_of_mappings_fails_the_model() {
         let out = project.run(&["run"]);
         assert_eq!(out.code(), 1, "{}: {out:?}", engine.name());
         assert!(
-            out.stderr().contains(
+            out.stdout().contains(
                 "invalid index `{\"column\":\"id\"}`: each entry of `indexes` is a mapping with \
                  `columns` (a list) and optionally `unique` (true or false) and `type`"
             ),

@@ -10,12 +10,12 @@ fn dbt_project_runs_unchanged_and_incremental_merges_on_second_run() {
         assert_eq!(first.code(), 0, "{}: {first:?}", engine.name());
         assert!(
             first
-                .stderr()
+                .stdout()
                 .contains("Done. PASS=6 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=6"),
             "{}: {first:?}",
             engine.name()
         );
-        assert!(first.stderr().contains("START sql view model"), "{first:?}");
+        assert!(first.stdout().contains("START sql view model"), "{first:?}");
 
         let customers = query(
             &project,
@@ -78,13 +78,13 @@ fn failed_table_keeps_previous_version_and_skips_descendants() {
         let failed = project.run(&["run"]);
         assert_eq!(failed.code(), 1, "{}: {failed:?}", engine.name());
         assert!(
-            failed.stderr().contains("ERROR creating sql view model"),
+            failed.stdout().contains("ERROR creating sql view model"),
             "{failed:?}"
         );
-        assert!(failed.stderr().contains("SKIP relation"), "{failed:?}");
-        assert!(failed.stderr().contains("compiled code at"), "{failed:?}");
+        assert!(failed.stdout().contains("SKIP relation"), "{failed:?}");
+        assert!(failed.stdout().contains("compiled code at"), "{failed:?}");
         assert!(
-            failed.stderr().contains("ERROR=1 SKIP=1"),
+            failed.stdout().contains("ERROR=1 SKIP=1"),
             "{}: {failed:?}",
             engine.name()
         );
@@ -132,7 +132,7 @@ fn fail_fast_stops_after_the_first_failure() {
     };
     let output = project.run(&["run", "--fail-fast", "--threads", "1"]);
     assert_eq!(output.code(), 1, "{output:?}");
-    assert!(output.stderr().contains("ERROR=1"), "{output:?}");
+    assert!(output.stdout().contains("ERROR=1"), "{output:?}");
     assert_eq!(status("model.shop.stg_customers").as_deref(), Some("error"));
     assert_eq!(status("model.shop.stg_orders").as_deref(), Some("skipped"));
     let output = project.run(&["run", "--threads", "1"]);
@@ -153,9 +153,9 @@ fn a_failing_on_run_start_hook_stops_the_command_before_any_model() {
     );
     let output = project.run(&["run"]);
     assert_eq!(output.code(), 1, "{output:?}");
+    let printed = format!("{}{}", output.stdout(), output.stderr());
     assert!(
-        output.stderr().contains("uxt::hook::failed")
-            && output.stderr().contains("on-run-start hook 1 failed"),
+        printed.contains("uxt::hook::failed") && printed.contains("on-run-start hook 1 failed"),
         "{output:?}"
     );
     let show = project.run(&["show", "--inline", "select * from stg_orders"]);
@@ -209,7 +209,7 @@ fn project_generate_schema_name_replaces_the_default() {
     assert_eq!(output.code(), 0, "{output:?}");
     assert!(
         output
-            .stderr()
+            .stdout()
             .contains("OK created sql view model crm.stg_customers"),
         "{output:?}"
     );
@@ -253,7 +253,7 @@ fn on_run_end_sees_schemas_and_results() {
     let output = project.run(&["run"]);
     assert_eq!(output.code(), 0, "{output:?}");
     assert!(
-        output.stderr().contains("OK hook: shop.on-run-end.0"),
+        output.stdout().contains("OK hook: shop.on-run-end.0"),
         "{output:?}"
     );
     assert_eq!(

@@ -111,7 +111,7 @@ fn one_domain_at_a_time_equals_the_whole_town_and_waits_for_its_upstream() {
     let early = stepwise.run(&["simulate", "--domains", "retail", "--days", "8"]);
     assert_eq!(early.code(), 0, "{early:?}");
     assert!(
-        early.stderr().contains("`retail` goes no further"),
+        early.stdout().contains("`retail` goes no further"),
         "{early:?}"
     );
     assert_eq!(
@@ -150,13 +150,13 @@ fn a_killed_simulation_leaves_no_partial_day_and_resumes_exactly() {
             .arg(project.path())
             .current_dir(project.path())
             .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
         // Kill it while it works: after its first loaded transaction, in the middle of the next.
-        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-        let first_load = std::io::BufRead::lines(stderr)
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let first_load = std::io::BufRead::lines(stdout)
             .map_while(Result::ok)
             .find(|line| line.contains("loaded"));
         assert!(
@@ -573,13 +573,11 @@ fn simulated_tables_are_sources_without_yaml() {
     assert_eq!(json.code(), 0, "{json:?}");
     let lines: Vec<&str> = json.stdout().lines().collect();
     assert!(
-        lines.contains(
-            &r#"{"name":"uxc.factory_batches","original_file_path":"models/sources.yml"}"#
-        ),
+        lines.contains(&r#"{"name":"factory_batches","original_file_path":"models/sources.yml"}"#),
         "{json:?}"
     );
     assert!(
-        lines.contains(&r#"{"name":"uxc.factory_machines","original_file_path":"simulation.yml"}"#),
+        lines.contains(&r#"{"name":"factory_machines","original_file_path":"simulation.yml"}"#),
         "{json:?}"
     );
 }

@@ -150,7 +150,7 @@ fn unit_tests_run_before_their_model_in_build_and_a_failure_skips_it() {
         assert_eq!(project.run(&["seed"]).code(), 0, "{}", engine.name());
         let built = project.run(&["build"]);
         assert_eq!(built.code(), 1, "{}: {built:?}", engine.name());
-        let stderr = built.stderr();
+        let stdout = built.stdout();
         for line in [
             "START unit_test big_orders::keeps_big_orders",
             "PASS big_orders::keeps_big_orders",
@@ -160,13 +160,13 @@ fn unit_tests_run_before_their_model_in_build_and_a_failure_skips_it() {
             "SKIP relation ",
         ] {
             assert!(
-                stderr.contains(line),
+                stdout.contains(line),
                 "{}: `{line}` in {built:?}",
                 engine.name()
             );
         }
         // dbt's diff: `→` marks the row that differs, `expected→actual` its cell.
-        let diff: Vec<&str> = stderr
+        let diff: Vec<&str> = stdout
             .lines()
             .filter_map(|line| line.get(10..))
             .skip_while(|line| !line.contains("actual differs from expected:"))
@@ -208,7 +208,7 @@ fn unit_tests_run_before_their_model_in_build_and_a_failure_skips_it() {
             Some("error")
         );
         assert!(
-            stderr.contains("Not able to get columns for unit test 'inc_orders' from relation"),
+            stdout.contains("Not able to get columns for unit test 'inc_orders' from relation"),
             "{}: {built:?}",
             engine.name()
         );
@@ -224,12 +224,12 @@ fn unit_tests_run_before_their_model_in_build_and_a_failure_skips_it() {
         ]);
         assert_eq!(unit.code(), 0, "{}: {unit:?}", engine.name());
         assert!(
-            unit.stderr()
+            unit.stdout()
                 .contains("PASS inc_orders::incremental_adds_new_rows"),
             "{unit:?}"
         );
         assert!(
-            unit.stderr().contains("Done. PASS=4 WARN=0 ERROR=0 SKIP=0"),
+            unit.stdout().contains("Done. PASS=4 WARN=0 ERROR=0 SKIP=0"),
             "{unit:?}"
         );
     }
@@ -284,7 +284,7 @@ fn a_missing_input_and_a_bad_definition_say_what_is_wrong() {
     let out = project.run(&["test"]);
     assert_eq!(out.code(), 1, "{out:?}");
     assert!(
-        out.stderr().contains(
+        out.stdout().contains(
             "Unit_Test 'unit_test.ut.big_orders.missing_an_input' (models/unit_tests.yml) \
              depends on a node named 'codes' which was not found"
         ),

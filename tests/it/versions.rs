@@ -71,7 +71,7 @@ fn each_version_builds_its_own_relation_and_refs_pick_one() {
         let project = project(&engine);
         let out = project.run(&["build"]);
         assert_eq!(out.code(), 0, "{}: {out:?}", engine.name());
-        let stderr = out.stderr().replace("\n  │ ", " ");
+        let stdout = out.stdout().replace("\n  │ ", " ");
         for warning in [
             "Model dim_customers.v1 has passed its deprecation date of 2020-01-01T00:00:00+00:00. \
              This model should be disabled or removed.",
@@ -79,7 +79,7 @@ fn each_version_builds_its_own_relation_and_refs_pick_one() {
              deprecated on '2020-01-01T00:00:00+00:00'. A new version of 'dim_customers' is \
              available. Migrate now: {{ ref('ver', 'dim_customers', v='2') }}.",
         ] {
-            assert!(stderr.contains(warning), "{}: {out:?}", engine.name());
+            assert!(stdout.contains(warning), "{}: {out:?}", engine.name());
         }
         for line in [
             "sql table model main.dim_customers_v1",
@@ -91,7 +91,7 @@ fn each_version_builds_its_own_relation_and_refs_pick_one() {
                 Engine::Postgres(_) => line.replace("main.", "public."),
             };
             assert!(
-                stderr.contains(&line),
+                stdout.contains(&line),
                 "{}: `{line}` {out:?}",
                 engine.name()
             );
