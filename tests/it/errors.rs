@@ -335,7 +335,7 @@ fn misspelt_property_keys_and_entries_for_missing_models_are_warned_of() {
         "did you mean `stg_customers`?",
         "models/more.yml:5",
     ] {
-        assert!(output.stdout().contains(text), "`{text}`: {output:?}");
+        assert!(output.stderr().contains(text), "`{text}`: {output:?}");
     }
 }
 
