@@ -78,7 +78,7 @@ fn each_version_builds_its_own_relation_and_refs_pick_one() {
                 .filter(|c| !c.is_whitespace() && *c != '│')
                 .collect::<String>()
         };
-        let warnings = squash(&out.stderr());
+        let warnings = squash(out.stderr());
         for warning in [
             "Model dim_customers.v1 has passed its deprecation date of 2020-01-01T00:00:00+00:00. \
              This model should be disabled or removed.",
