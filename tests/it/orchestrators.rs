@@ -108,7 +108,8 @@ fn manifest_nodes(project: &Project) -> Vec<Value> {
         .collect()
 }
 
-/// What Dagster makes assets of: models that build a relation, seeds and snapshots.
+/// What Dagster makes assets of: models that build a relation, seeds and snapshots, each keyed
+/// as dagster-dbt keys it: its name, after the schema configured on it if any.
 fn asset_names(nodes: &[Value]) -> BTreeSet<String> {
     nodes
         .iter()
@@ -116,7 +117,13 @@ fn asset_names(nodes: &[Value]) -> BTreeSet<String> {
             "model" => node["config"]["materialized"] != "ephemeral",
             kind => kind == "seed" || kind == "snapshot",
         })
-        .map(|node| node["name"].as_str().unwrap().to_string())
+        .map(|node| {
+            let name = node["name"].as_str().unwrap();
+            match node["config"]["schema"].as_str() {
+                Some(schema) => format!("{schema}/{name}"),
+                None => name.to_string(),
+            }
+        })
         .collect()
 }
 
