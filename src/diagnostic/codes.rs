@@ -118,6 +118,7 @@ codes! {
     SelectNoSelectors = "uxt::select::no_selectors", Error, "`--selector` was given, but the project has no `selectors.yml`.";
     SelectSelectors = "uxt::select::selectors", Error, "`selectors.yml` cannot be read: invalid YAML, an unknown selector, or a selector that includes itself.";
     ExecUnknownMaterialization = "uxt::exec::unknown_materialization", Error, "A node's `materialized` names a materialization that neither uxt nor a project or package defines for this engine.";
+    ArtifactsWrite = "uxt::artifacts::write", Error, "A file uxt writes under `target/` (an artifact, compiled SQL, the docs site) or the log folder cannot be written: a full disk, a folder that is read-only or not writable for this user, a folder where the file belongs. The previous file is left as it was.";
     AdapterConnect = "uxt::adapter::connect", Error, "The target's warehouse cannot be opened: the server is down or unreachable, the credentials are refused, the DuckDB file is locked.";
     HookFailed = "uxt::hook::failed", Error, "An `on-run-start` or `on-run-end` statement of the project file failed in the warehouse.";
     ShowSelection = "uxt::show::selection", Error, "`uxt show` was given a selection of other than exactly one node.";

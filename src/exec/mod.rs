@@ -1033,43 +1033,30 @@ async fn incremental(
     let on_schema_change =
         OnSchemaChange::parse(node.config.str_of("on_schema_change")).map_err(config_error)?;
     let predicates = node.config.list_of("incremental_predicates");
-    send(
-        adapter,
-        sent,
-        materialize::incremental_scratch(names, sql, create),
-    )
-    .await?;
-    let scratch = quote(&names.tmp_name());
-    let result = async {
-        let target_columns = adapter.get_columns(&names.schema, &names.alias).await?;
-        let new_columns = adapter
-            .get_columns(&names.schema, &names.tmp_name())
-            .await?;
-        let plan = Incremental {
-            names,
-            strategy,
-            unique_key: &unique_key,
-            predicates: &predicates,
-            update_columns: &node.config.list_of("merge_update_columns"),
-            exclude_columns: &node.config.list_of("merge_exclude_columns"),
-            on_schema_change,
-            target_columns: &target_columns,
-            new_columns: &new_columns,
-        };
-        let statements = materialize::incremental(&plan).map_err(config_error)?;
-        send_in_transaction(adapter, sent, statements).await
-    }
-    .await;
-    if result.is_err() {
-        let _ = adapter
-            .execute(&format!(
-                "drop table if exists {}.{}.{scratch}",
-                quote(&names.database),
-                quote(&names.schema)
-            ))
-            .await;
-    }
-    result
+    // The scratch table is created, merged and dropped in one transaction, so a killed run
+    // leaves no scratch behind; its columns come from a probe that is rolled back.
+    let target_columns = adapter.get_columns(&names.schema, &names.alias).await?;
+    let new_columns = adapter
+        .probe_columns(
+            &materialize::columns_probe(names, &names.tmp_name(), sql, create),
+            &names.schema,
+            &names.tmp_name(),
+        )
+        .await?;
+    let plan = Incremental {
+        names,
+        strategy,
+        unique_key: &unique_key,
+        predicates: &predicates,
+        update_columns: &node.config.list_of("merge_update_columns"),
+        exclude_columns: &node.config.list_of("merge_exclude_columns"),
+        on_schema_change,
+        target_columns: &target_columns,
+        new_columns: &new_columns,
+    };
+    let mut statements = vec![materialize::incremental_scratch(names, sql, create)];
+    statements.extend(materialize::incremental(&plan).map_err(config_error)?);
+    send_in_transaction(adapter, sent, statements).await
 }
 
 /// Creates the schemas the planned nodes build into (test audit schemas only when a test stores

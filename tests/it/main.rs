@@ -16,6 +16,7 @@ mod docs;
 mod engines;
 mod errors;
 mod example;
+mod faults;
 mod grants;
 mod jinja;
 mod lifecycle;
