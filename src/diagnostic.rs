@@ -358,7 +358,12 @@ impl WriteError {
                 "`{}` is a folder where uxt writes a file: move it away, {elsewhere}",
                 self.path.display()
             ),
-            ErrorKind::NotADirectory | ErrorKind::AlreadyExists => format!(
+            // Creating a folder where a file is.
+            ErrorKind::AlreadyExists => format!(
+                "`{}` is a file where uxt needs a folder: move it away, {elsewhere}",
+                self.path.display()
+            ),
+            ErrorKind::NotADirectory => format!(
                 "a file stands where uxt needs the folder `{folder}`: move it away, {elsewhere}"
             ),
             _ => format!("check that `{folder}` can be written, {elsewhere}"),

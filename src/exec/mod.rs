@@ -30,6 +30,7 @@ use tokio::task::JoinSet;
 
 use crate::adapter::{Adapter, DbError, RelationKind, quote};
 use crate::compile::{self, Compiled, Relations};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::Plan;
 use crate::jinja::Jinja;
 use crate::manifest::{Manifest, Node, ResourceType};
@@ -399,6 +400,27 @@ fn line_at(statement: &str, position: usize) -> usize {
         + 1
 }
 
+/// The line of the node's file that the engine's error position falls on: the failing line of
+/// the statement, found in the file when it is there exactly once (Jinja may have changed the
+/// others, and a line repeated in the file could be either).
+fn source_line(raw_code: &str, statement: &str, position: usize) -> Option<usize> {
+    let failing = statement
+        .lines()
+        .nth(line_at(statement, position) - 1)?
+        .trim();
+    if failing.is_empty() {
+        return None;
+    }
+    let mut found = raw_code
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.trim() == failing);
+    match (found.next(), found.next()) {
+        (Some((index, _)), None) => Some(index + 1),
+        _ => None,
+    }
+}
+
 /// What a node that ran to the end reports.
 struct Done {
     status: Status,
@@ -653,8 +675,11 @@ async fn run_node(
                 .position
                 .zip(sent.last())
                 .map(|(position, statement)| {
+                    let in_source = source_line(&node.raw_code, statement, position)
+                        .map(|line| format!(", from {}:{line}", node.original_file_path))
+                        .unwrap_or_default();
                     format!(
-                        " (line {} of the statement that failed)",
+                        " (line {} of the statement that failed){in_source}",
                         line_at(statement, position)
                     )
                 })
@@ -822,12 +847,16 @@ fn create_options(node: &Node, adapter: &dyn Adapter) -> Result<materialize::Cre
     let (create, ignored) = materialize::Create::from_config(&node.config, adapter.features(), now)
         .map_err(Failure::new)?;
     for warning in ignored {
-        ui::warn(&format!(
-            "{} `{}`: {warning} ({})",
-            node.resource_type.as_str(),
-            node.name,
-            adapter.kind().name()
-        ));
+        ui::diagnostics(&[Diagnostic::new(
+            Code::ConfigUnsupported,
+            format!(
+                "{} `{}`: {warning} ({})",
+                node.resource_type.as_str(),
+                node.name,
+                adapter.kind().name()
+            ),
+        )
+        .in_file(&node.original_file_path)]);
     }
     Ok(create)
 }

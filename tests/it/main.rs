@@ -7,6 +7,7 @@ mod access;
 mod artifacts;
 mod clean;
 mod cli;
+mod codes;
 mod connection;
 mod contracts;
 mod corpus;
