@@ -671,9 +671,17 @@ async fn run_node(
                         .unwrap_or(&execution.target_dir),
                 )
                 .unwrap_or(&run_path);
+            // A transaction's statements are all in `sent`: the position is in the one that
+            // holds the node's SQL, where there is one.
+            let body = materialize::body(&compiled_code);
+            let failed = sent
+                .iter()
+                .rev()
+                .find(|statement| !body.is_empty() && statement.contains(body))
+                .or(sent.last());
             let place_line = failure
                 .position
-                .zip(sent.last())
+                .zip(failed)
                 .map(|(position, statement)| {
                     let in_source = source_line(&node.raw_code, statement, position)
                         .map(|line| format!(", from {}:{line}", node.original_file_path))

@@ -393,7 +393,7 @@ fn a_postgres_error_position_points_at_the_line_of_the_model_file() {
         "models/marts/broken.sql",
         "{{ config(materialized='table') }}\n\nselect\n    customer_id,\n    no_such_column as total\nfrom {{ ref('stg_customers') }}\n",
     );
-    let output = project.run(&["run", "--select", "broken"]);
+    let output = project.run(&["run", "--select", "+broken"]);
     assert_eq!(output.code(), 1, "{output:?}");
     let all = format!("{}{}", output.stdout(), output.stderr());
     assert!(
