@@ -944,8 +944,10 @@ pub fn write_compiled(
 ) -> anyhow::Result<()> {
     let base = target_dir.join("compiled").join(&manifest.project_name);
     // Folders first, once each; then the files in parallel.
+    // A node whose render failed has no compiled file, as in dbt.
     let paths: Vec<(std::path::PathBuf, &str)> = compiled
         .iter()
+        .filter(|(_, node)| node.deferred.is_none())
         .filter_map(|(id, node)| {
             manifest
                 .nodes

@@ -735,7 +735,14 @@ async fn run_node(
         completed_at,
         execution_time: elapsed,
         thread_id: thread.clone(),
-        compiled: true,
+        // A node whose render failed was not compiled, as dbt records it.
+        compiled: !matches!(
+            &outcome,
+            Err(Failure {
+                kind: FailureKind::Compilation,
+                ..
+            })
+        ),
         compiled_code,
         relation_name: node.relation_name(),
         adapter_response,
@@ -783,44 +790,36 @@ async fn send_in_transaction(
 }
 
 /// The node's compiled SQL; compiled again now when it queried the warehouse at compile time,
-/// so that it sees what its parents built in this run.
+/// so that it sees what its parents built in this run. A render that failed is the node's
+/// compilation error.
 async fn current_compiled(execution: &Arc<Execution>, node: &Node) -> Result<Compiled, Failure> {
     let compiled = execution
         .compiled
         .get(&node.unique_id)
         .cloned()
         .ok_or_else(|| Failure::new("the node was not compiled"))?;
-    if !compiled.used_warehouse {
-        return Ok(compiled);
-    }
-    let shared = execution.clone();
-    let id = node.unique_id.clone();
-    let fresh = tokio::task::spawn_blocking(move || {
-        compile::render(
-            &shared.manifest,
-            &shared.jinja,
-            std::slice::from_ref(&id),
-            &shared.relations,
-            shared.full_refresh,
-        )
-        .map(|mut map| map.remove(&id))
-    })
-    .await
-    .map_err(|e| Failure::new(format!("compilation stopped: {e}")))?;
-    match fresh {
-        Ok(Some(Compiled {
-            deferred: Some(diagnostic),
-            ..
-        })) => Err(Failure::compilation(diagnostic.to_string())),
-        Ok(Some(fresh)) => Ok(fresh),
-        Ok(None) => Ok(compiled),
-        Err(diagnostics) => Err(Failure::compilation(
-            diagnostics
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )),
+    let compiled = if compiled.used_warehouse {
+        let shared = execution.clone();
+        let id = node.unique_id.clone();
+        tokio::task::spawn_blocking(move || {
+            compile::render(
+                &shared.manifest,
+                &shared.jinja,
+                std::slice::from_ref(&id),
+                &shared.relations,
+                shared.full_refresh,
+            )
+            .remove(&id)
+        })
+        .await
+        .map_err(|e| Failure::new(format!("compilation stopped: {e}")))?
+        .unwrap_or(compiled)
+    } else {
+        compiled
+    };
+    match compiled.deferred {
+        Some(diagnostic) => Err(Failure::compilation(diagnostic.to_string())),
+        None => Ok(compiled),
     }
 }
 
