@@ -210,7 +210,7 @@ impl Group {
 }
 
 /// Keeps the last version of each key (the first field) of current-state rows, since a group
-/// may change one entity on several days.
+/// may change one entity more than once.
 fn latest_versions(rows: &mut TableRows) {
     let text = std::mem::take(&mut rows.data);
     let lines: Vec<&[u8]> = text.split_inclusive(|b| *b == b'\n').collect();
@@ -259,9 +259,9 @@ pub fn day_load(group: Group, world: Option<&World>) -> DayLoad {
         let table = rows.table;
         let columns: Vec<String> = table.all_columns().map(|c| c.name.to_string()).collect();
         let target = if table.kind == Kind::Current {
-            if load.days.len() > 1 {
-                latest_versions(&mut rows);
-            }
+            // Also for one day: a day can change an entity twice (a customer created and
+            // churned on the first day), and the table keeps one row per key.
+            latest_versions(&mut rows);
             let key = quote(table.columns[0].name);
             load.before.push(format!("delete from {}", stage(table)));
             load.after.push(format!(

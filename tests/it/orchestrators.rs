@@ -407,3 +407,118 @@ fn cosmos_fails_the_task_of_a_failing_model() {
         "{result}"
     );
 }
+
+/// The example project with this repository's `orchestration/` folder beside it, simulated
+/// for one day.
+fn orchestrated_example() -> Project {
+    let project = example_project(&Engine::DuckDb);
+    crate::example::copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("orchestration"),
+        &project.path().join("orchestration"),
+    );
+    let simulated = project.run(&["simulate", "--days", "1"]);
+    assert_eq!(simulated.code(), 0, "{simulated:?}");
+    assert_eq!(simulated_days(&project), 1);
+    project
+}
+
+fn simulated_days(project: &Project) -> usize {
+    let rows = query(
+        project,
+        "select count(*) as n from {{ source('uxc', 'calendar_days') }}",
+    );
+    rows[1].parse().unwrap()
+}
+
+#[test]
+fn dagster_schedule_tick_simulates_a_day_and_builds_the_warehouse() {
+    let Some(python) = python("dagster") else {
+        return;
+    };
+    let project = orchestrated_example();
+    let script = orchestrators_dir().join("dagster_tick.py");
+    let location = project
+        .path()
+        .join("orchestration/dagster/uxcestershire.py");
+    let result = run_python(
+        &python,
+        &project,
+        &[
+            script.to_str().unwrap(),
+            location.to_str().unwrap(),
+            "every_day_of_the_town_schedule",
+        ],
+        &[("UXT", env!("CARGO_BIN_EXE_uxt"))],
+    );
+    assert_eq!(result["cron"], "*/15 * * * *");
+    let runs = result["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "{result}");
+    let run = &runs[0];
+    assert_eq!(run["success"], true, "{result}");
+    assert_eq!(run["failed_checks"], serde_json::json!([]), "{result}");
+    let nodes = manifest_nodes(&project);
+    let materialized = strings(&run["materialized"]);
+    assert!(materialized.is_superset(&asset_names(&nodes)), "{result}");
+    // The town's tables (the `uxc` and `uxc_truth` sources) are the simulation asset's.
+    assert!(materialized.contains("uxc/retail_orders"), "{result}");
+    assert_eq!(run["checks"], check_names(&nodes).len(), "{result}");
+    assert_eq!(simulated_days(&project), 2);
+    report(&format!(
+        "dagster tick on the example project: {} assets materialized ({} of them uxt's), {} asset checks",
+        materialized.len(),
+        asset_names(&nodes).len(),
+        run["checks"]
+    ));
+}
+
+#[test]
+fn airflow_schedule_tick_simulates_a_day_and_builds_the_warehouse() {
+    let Some(python) = python("airflow") else {
+        return;
+    };
+    let project = orchestrated_example();
+    let airflow_home = tempfile::tempdir().unwrap();
+    let dags = project.path().join("orchestration/airflow/dags");
+    let dag_file = dags.join("uxcestershire.py");
+    let runner = orchestrators_dir().join("airflow_test.py");
+    let result = run_python(
+        &python,
+        &project,
+        &[
+            runner.to_str().unwrap(),
+            dag_file.to_str().unwrap(),
+            "uxcestershire",
+        ],
+        &[
+            ("AIRFLOW_HOME", airflow_home.path().to_str().unwrap()),
+            ("AIRFLOW__CORE__DAGS_FOLDER", dags.to_str().unwrap()),
+            ("AIRFLOW__CORE__LOAD_EXAMPLES", "False"),
+            ("UXT", env!("CARGO_BIN_EXE_uxt")),
+        ],
+    );
+    assert_eq!(result["state"], "success", "{result}");
+    let tasks = task_states(&result);
+    assert!(
+        tasks.iter().all(|(_, state)| state == "success"),
+        "{result}"
+    );
+    let nodes = manifest_nodes(&project);
+    // The simulation, one task per model (ephemeral ones too), seed and snapshot, and one for
+    // the data tests.
+    let buildable = nodes
+        .iter()
+        .filter(|node| {
+            ["model", "seed", "snapshot"].contains(&node["resource_type"].as_str().unwrap())
+        })
+        .count();
+    assert_eq!(tasks.len(), buildable + 2, "{result}");
+    assert!(
+        tasks.iter().any(|(task, _)| task == "simulate_one_day"),
+        "{result}"
+    );
+    assert_eq!(simulated_days(&project), 2);
+    report(&format!(
+        "airflow tick on the example project: {} tasks",
+        tasks.len()
+    ));
+}

@@ -13,6 +13,7 @@ import importlib.util
 import json
 import sys
 
+from airflow.sdk import DAG
 from airflow.utils import db
 
 
@@ -23,7 +24,9 @@ def main() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     dag = next(
-        value for value in vars(module).values() if getattr(value, "dag_id", None) == dag_id
+        value
+        for value in vars(module).values()
+        if isinstance(value, DAG) and value.dag_id == dag_id
     )
     run = dag.test()
     tasks = {instance.task_id: str(instance.state) for instance in run.get_task_instances()}
