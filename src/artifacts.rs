@@ -588,6 +588,22 @@ pub fn write_manifest(
         parent_map.insert(exposure.unique_id.clone(), parents);
         child_map.entry(exposure.unique_id.clone()).or_default();
     }
+    for resolved in manifest
+        .semantic
+        .semantic_models
+        .values()
+        .chain(manifest.semantic.metrics.values())
+    {
+        let parents = &resolved.parents;
+        for parent in parents {
+            child_map
+                .entry(parent.clone())
+                .or_default()
+                .push(resolved.unique_id.clone());
+        }
+        parent_map.insert(resolved.unique_id.clone(), parents.clone());
+        child_map.entry(resolved.unique_id.clone()).or_default();
+    }
     for children in child_map.values_mut() {
         children.sort();
     }
@@ -626,7 +642,7 @@ pub fn write_manifest(
             "macros": macros,
             "docs": docs,
             "exposures": manifest.exposures.iter().map(|(id, e)| (id.clone(), exposure_json(e))).collect::<Map<String, Json>>(),
-            "metrics": {},
+            "metrics": manifest.semantic.metrics.iter().map(|(id, m)| (id.clone(), Json::Object(m.manifest.clone()))).collect::<Map<String, Json>>(),
             "groups": manifest.groups.values().map(|g| (g.unique_id.clone(), json!({
                 "name": g.name,
                 "resource_type": "group",
@@ -644,7 +660,7 @@ pub fn write_manifest(
             "child_map": child_map,
             "group_map": crate::manifest::access::group_map(manifest),
             "saved_queries": {},
-            "semantic_models": {},
+            "semantic_models": manifest.semantic.semantic_models.iter().map(|(id, m)| (id.clone(), Json::Object(m.manifest.clone()))).collect::<Map<String, Json>>(),
             "unit_tests": manifest
                 .nodes
                 .values()
@@ -659,7 +675,19 @@ pub fn write_manifest(
         }
         out.write_all(b"}")
     });
-    streamed.with_context(context)
+    streamed.with_context(context)?;
+    write_semantic_manifest(target_dir, manifest)
+}
+
+/// Writes `target/semantic_manifest.json` beside the manifest, as dbt does on every parse: the
+/// semantic models, metrics and time spines in the shape MetricFlow reads.
+fn write_semantic_manifest(target_dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
+    let path = target_dir.join("semantic_manifest.json");
+    write_atomically(&path, |out| {
+        serde_json::to_writer(out, &manifest.semantic.semantic_manifest())
+            .map_err(std::io::Error::from)
+    })
+    .with_context(|| format!("while writing `{}`", path.display()))
 }
 
 /// Writes `path` whole or not at all: into a temporary file beside it, flushed, then renamed

@@ -79,6 +79,7 @@ codes! {
     PropertiesDuplicate = "uxt::properties::duplicate", Error, "Two properties entries describe the same model, seed, snapshot or analysis.";
     PropertiesMissingName = "uxt::properties::missing_name", Error, "A properties entry (a model, source, table, column or test) has no `name`.";
     PropertiesInvalidExposure = "uxt::properties::invalid_exposure", Error, "An exposure in properties YAML has a missing or malformed key (`type`, `owner`, `depends_on`, `charts`...).";
+    PropertiesInvalidSemantic = "uxt::properties::invalid_semantic", Error, "A semantic model, metric or time spine in properties YAML has a missing or malformed key, or names a model, measure, dimension or metric that does not exist.";
     PropertiesInvalidUnitTest = "uxt::properties::invalid_unit_test", Error, "A unit test in properties YAML has a missing or malformed key (`model`, `given`, `expect`, `rows`, `format`, `overrides`...).";
     PropertiesNoSuchNode = "uxt::properties::no_such_node", Warning, "A properties entry describes a model, seed, snapshot or analysis that does not exist; the entry is ignored.";
     PropertiesVersions = "uxt::properties::versions", Error, "A model's `versions:` or `latest_version` is malformed: an entry without `v`, a repeated version, a `defined_in` file that does not exist, or a `latest_version` that names no version.";

@@ -7,6 +7,7 @@ pub mod data_tests;
 pub mod exposures;
 mod render;
 mod resolve;
+pub mod semantic;
 pub mod unit_tests;
 pub mod versions;
 
@@ -228,6 +229,8 @@ pub struct Manifest {
     pub docs: BTreeMap<String, DocBlock>,
     pub exposures: BTreeMap<String, exposures::Exposure>,
     pub groups: BTreeMap<String, access::Group>,
+    /// Semantic models, metrics and time spines.
+    pub semantic: semantic::Layer,
     /// Problems that do not stop the command, reported after parsing.
     pub warnings: Vec<Diagnostic>,
 }
@@ -907,6 +910,10 @@ fn parse_nodes(
             manifest.exposures = resolved.exposures;
             manifest.warnings.extend(resolved.warnings);
         }
+        Err(diagnostics) => problems.extend(diagnostics),
+    }
+    match semantic::resolve(project, &properties.semantic, &manifest) {
+        Ok(layer) => manifest.semantic = layer,
         Err(diagnostics) => problems.extend(diagnostics),
     }
     for warning in properties_warnings(projects, &manifest) {

@@ -129,6 +129,8 @@ pub struct Properties {
     pub docs: BTreeMap<String, DocBlock>,
     pub exposures: Vec<super::exposures::ExposureDef>,
     pub unit_tests: Vec<super::unit_tests::UnitTestDef>,
+    /// Semantic models, metrics and time spines.
+    pub semantic: super::semantic::Declared,
     pub groups: Vec<GroupDef>,
     /// Macro descriptions: name -> description.
     pub macros: BTreeMap<String, String>,
@@ -273,6 +275,20 @@ pub fn read(
                 Err(mut found) => problems.append(&mut found),
             }
         }
+        if ["semantic_models:", "metrics:", "time_spine:"]
+            .iter()
+            .any(|key| file.contents.contains(key))
+        {
+            match super::semantic::read(file) {
+                Ok(declared) => {
+                    let semantic = &mut properties.semantic;
+                    semantic.semantic_models.extend(declared.semantic_models);
+                    semantic.metrics.extend(declared.metrics);
+                    semantic.time_spines.extend(declared.time_spines);
+                }
+                Err(mut found) => problems.append(&mut found),
+            }
+        }
         if file.contents.contains("unit_tests:") {
             match super::unit_tests::read(file) {
                 Ok(tests) => properties.unit_tests.extend(tests),
@@ -344,6 +360,21 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
             }
             return Err(diagnostic);
         }
+    }
+    if top.get("saved_queries").is_some_and(|v| !v.is_null()) {
+        properties.warnings.push(
+            Diagnostic::new(
+                Code::PropertiesUnknownKey,
+                "uxt does not read saved queries; `saved_queries:` is ignored",
+            )
+            .as_warning()
+            .at_line(
+                &file.path,
+                file.contents.clone(),
+                line_of(&file.contents, "saved_queries:", 0),
+            )
+            .with_help("the semantic models and metrics they query are read and written to `semantic_manifest.json`"),
+        );
     }
     let names = NameLines::new(&file.contents);
     let places = Places::new(file);

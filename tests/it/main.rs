@@ -24,6 +24,7 @@ mod packages;
 mod relation_configs;
 mod run;
 mod select;
+mod semantic;
 mod simulate;
 mod unit_tests;
 mod versions;
