@@ -172,6 +172,10 @@ fn semantic_layer_mistakes_are_reported_at_their_line() {
         ),
         "{parsed:?}"
     );
+    assert!(
+        text.contains("uxt::properties::invalid_semantic"),
+        "{parsed:?}"
+    );
     assert!(text.contains("models/schema.yml:31"), "{parsed:?}");
     assert!(text.contains("did you mean `revenue`?"), "{parsed:?}");
 
