@@ -44,6 +44,30 @@ pub struct SelectableNode {
     pub version: Option<(String, String)>,
 }
 
+/// What `--state` found: how each resource compares with the previous run's manifest, and the
+/// status each had in its `run_results.json`. The `state:` and `result:` methods read it.
+#[derive(Debug, Clone, Default)]
+pub struct Comparison {
+    /// The unique ids of the previous manifest.
+    pub old: BTreeSet<String>,
+    /// For a resource in both manifests that changed: the `state:modified` sub-selectors it
+    /// changed under (`body`, `configs`, `relation`, `persisted_descriptions`, `macros`,
+    /// `contract`).
+    pub modified: HashMap<String, BTreeSet<&'static str>>,
+    /// `status` by unique id, from the previous `run_results.json` (none if it had none).
+    pub results: HashMap<String, String>,
+}
+
+/// The sub-selectors of `state:modified`, as dbt names them.
+pub const MODIFIED_KINDS: [&str; 6] = [
+    "body",
+    "configs",
+    "relation",
+    "persisted_descriptions",
+    "macros",
+    "contract",
+];
+
 /// A problem with a selection expression or with `selectors.yml`.
 #[derive(Debug, thiserror::Error)]
 pub enum SelectError {
@@ -54,8 +78,8 @@ pub enum SelectError {
         suggestion: Option<String>,
     },
     #[error(
-        "`{method}:` in `{expression}` compares with the artifacts of a previous run \
-         (dbt's `--state`), which uxt does not support"
+        "`{method}:` in `{expression}` compares with the artifacts of a previous run (dbt's \
+         `--state`): give their folder with `--state DIR`"
     )]
     RequiresState { expression: String, method: String },
     #[error("the `{method}:` selection method in `{expression}` is not supported by uxt")]
@@ -119,9 +143,15 @@ const METHODS: &[&str] = &[
     "version",
 ];
 /// dbt methods that compare with a previous run's artifacts.
-const STATE_METHODS: &[&str] = &["state", "result", "source_status"];
+const STATE_METHODS: &[&str] = &["state", "result"];
 /// dbt methods for resources or features uxt does not have.
-const UNSUPPORTED_METHODS: &[&str] = &["metric", "semantic_model", "saved_query", "unit_test"];
+const UNSUPPORTED_METHODS: &[&str] = &[
+    "metric",
+    "semantic_model",
+    "saved_query",
+    "unit_test",
+    "source_status",
+];
 /// dbt's `NodeType` values, the only valid `resource_type:` values.
 const RESOURCE_TYPES: &[&str] = &[
     "model",
@@ -389,7 +419,19 @@ enum Matcher {
     },
     Group(String),
     Access(String),
+    /// `state:new`, `state:old`, `state:unmodified`, `state:modified` (`None`) or one of its
+    /// sub-selectors.
+    State(StateCheck),
+    Result(String),
     Version(VersionKind),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StateCheck {
+    New,
+    Old,
+    Unmodified,
+    Modified(Option<&'static str>),
 }
 
 /// dbt's `version:` values: a model's latest version, one after it, one before it, or a model
@@ -412,11 +454,11 @@ impl Matcher {
             expression: expression.to_owned(),
             reason,
         };
-        if METHODS.contains(&name) {
+        if METHODS.contains(&name) || STATE_METHODS.contains(&name) {
             if value.is_empty() {
                 return Err(invalid(format!("nothing to match after `{method}:`")));
             }
-            if name != "config" && !arguments.is_empty() {
+            if name != "config" && name != "state" && !arguments.is_empty() {
                 return Err(invalid(format!(
                     "`{name}` takes no `.` arguments (only `config.<key>` does)"
                 )));
@@ -506,12 +548,30 @@ impl Matcher {
                     )));
                 }
             }),
-            _ if STATE_METHODS.contains(&name) => {
-                return Err(SelectError::RequiresState {
-                    expression: expression.to_owned(),
-                    method: name.to_owned(),
-                });
-            }
+            "state" => Self::State(match (value, arguments.as_slice()) {
+                ("new", []) => StateCheck::New,
+                ("old", []) => StateCheck::Old,
+                ("unmodified", []) => StateCheck::Unmodified,
+                ("modified", []) => StateCheck::Modified(None),
+                ("modified", [kind]) => match MODIFIED_KINDS.iter().find(|k| **k == kind) {
+                    Some(kind) => StateCheck::Modified(Some(kind)),
+                    None => {
+                        return Err(invalid(format!(
+                            "`state:modified.{kind}` is not one of dbt's: {}",
+                            MODIFIED_KINDS.map(|k| format!("`{k}`")).join(", ")
+                        )));
+                    }
+                },
+                _ => {
+                    return Err(invalid(
+                        "the states are `new`, `old`, `modified` (also `modified.body`, \
+                         `.configs`, `.relation`, `.persisted_descriptions`, `.macros`, \
+                         `.contract`) and `unmodified`"
+                            .to_owned(),
+                    ));
+                }
+            }),
+            "result" => Self::Result(value.to_owned()),
             _ if UNSUPPORTED_METHODS.contains(&name) => {
                 return Err(SelectError::UnsupportedMethod {
                     expression: expression.to_owned(),
@@ -528,9 +588,32 @@ impl Matcher {
         })
     }
 
-    fn matches(&self, node: &SelectableNode, flat_fqn: &[String], package_parts: usize) -> bool {
+    fn matches(
+        &self,
+        node: &SelectableNode,
+        flat_fqn: &[String],
+        package_parts: usize,
+        comparison: Option<&Comparison>,
+    ) -> bool {
         let collection = Collection::of(&node.resource_type);
         match self {
+            Self::State(check) => comparison.is_some_and(|c| {
+                let id = node.unique_id.as_str();
+                let old = c.old.contains(id);
+                let changes = c.modified.get(id);
+                match check {
+                    StateCheck::New => !old,
+                    StateCheck::Old => old,
+                    StateCheck::Unmodified => old && changes.is_none(),
+                    StateCheck::Modified(None) => !old || changes.is_some(),
+                    StateCheck::Modified(Some(kind)) => {
+                        !old || changes.is_some_and(|kinds| kinds.contains(kind))
+                    }
+                }
+            }),
+            Self::Result(status) => comparison
+                .and_then(|c| c.results.get(&node.unique_id))
+                .is_some_and(|found| found == status),
             Self::Fqn(pattern) => {
                 collection == Collection::Nodes
                     && pattern.matches(&node.fqn, flat_fqn, package_parts)
@@ -650,6 +733,8 @@ enum Reach {
 /// One selection method with its graph operators: dbt's `SelectionCriteria`.
 #[derive(Debug, Clone)]
 struct Criteria {
+    /// As written, for errors found when it is evaluated.
+    expression: String,
     matcher: Matcher,
     childrens_parents: bool,
     parents: Option<Reach>,
@@ -762,6 +847,7 @@ fn parse_expression(raw: &str) -> Result<Criteria, SelectError> {
         _ => (default_method(rest), rest),
     };
     Ok(Criteria {
+        expression: raw.to_owned(),
         matcher: Matcher::new(method, value, raw)?,
         childrens_parents,
         parents,
@@ -866,6 +952,8 @@ pub struct SelectionGraph {
     package_parts: Vec<usize>,
     parents: Vec<Vec<usize>>,
     children: Vec<Vec<usize>>,
+    /// The previous run, when `--state` gave one.
+    comparison: Option<Comparison>,
 }
 
 impl SelectionGraph {
@@ -921,6 +1009,42 @@ impl SelectionGraph {
             package_parts,
             parents,
             children,
+            comparison: None,
+        }
+    }
+
+    /// The previous run the `state:` and `result:` methods compare with.
+    pub fn with_comparison(mut self, comparison: Option<Comparison>) -> Self {
+        self.comparison = comparison;
+        self
+    }
+
+    /// A `state:` or `result:` criterion needs `--state`.
+    fn check_state(&self, spec: &Spec) -> Result<(), SelectError> {
+        if self.comparison.is_some() {
+            return Ok(());
+        }
+        match spec {
+            Spec::Everything => Ok(()),
+            Spec::Criteria(criteria) => match &criteria.matcher {
+                Matcher::State(_) | Matcher::Result(_) => Err(SelectError::RequiresState {
+                    expression: criteria.expression.clone(),
+                    method: match criteria.matcher {
+                        Matcher::State(_) => "state",
+                        _ => "result",
+                    }
+                    .to_owned(),
+                }),
+                _ => Ok(()),
+            },
+            Spec::Union(parts) | Spec::Intersection(parts) => {
+                parts.iter().try_for_each(|part| self.check_state(part))
+            }
+            Spec::Difference(include, exclude) => {
+                self.check_state(include)?;
+                self.check_state(exclude)
+            }
+            Spec::Selector(never) => match *never {},
         }
     }
 
@@ -939,6 +1063,7 @@ impl SelectionGraph {
             parse_union(select)?
         };
         let spec = Spec::Difference(Box::new(include), Box::new(parse_union(exclude)?));
+        self.check_state(&spec)?;
         Ok(self.unique_ids(&self.evaluate(&spec)))
     }
 
@@ -955,6 +1080,7 @@ impl SelectionGraph {
                 name: name.to_owned(),
                 suggestion: suggest(name, selectors.definitions.keys().map(String::as_str)),
             })?;
+        self.check_state(spec)?;
         Ok(self.unique_ids(&self.evaluate(spec)))
     }
 
@@ -995,10 +1121,12 @@ impl SelectionGraph {
     fn evaluate_criteria(&self, criteria: &Criteria) -> NodeSet {
         let mut matched = NodeSet::empty(self.nodes.len());
         for (at, node) in self.nodes.iter().enumerate() {
-            if criteria
-                .matcher
-                .matches(node, &self.flat_fqns[at], self.package_parts[at])
-            {
+            if criteria.matcher.matches(
+                node,
+                &self.flat_fqns[at],
+                self.package_parts[at],
+                self.comparison.as_ref(),
+            ) {
                 matched.insert(at);
             }
         }
@@ -1395,6 +1523,7 @@ impl DefinitionFields {
             Spec::criteria(Criteria {
                 matcher: Matcher::new(&method, &value.value.0, &expression)
                     .map_err(|error| error.to_string())?,
+                expression,
                 childrens_parents: self.childrens_parents,
                 parents: self.parents.then(|| depth(self.parents_depth)),
                 children: self.children.then(|| depth(self.children_depth)),

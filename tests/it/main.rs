@@ -24,5 +24,6 @@ mod relation_configs;
 mod run;
 mod select;
 mod simulate;
+mod state;
 mod unit_tests;
 mod versions;
