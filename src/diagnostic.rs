@@ -1,7 +1,12 @@
 //! The user-facing error model. A [`Diagnostic`] is a problem in the user's project, data or
-//! arguments: a stable code, a one-line message, the place in a file, and a `help:` with the fix.
-//! Anything else is an internal error carried by `anyhow` with context. Rendering goes through
-//! miette; only `ui` writes the rendered text anywhere.
+//! arguments: a stable [`Code`] from the registry in [`codes`], a [`Severity`], a one-line
+//! message, the place in a file, and a `help:` with the fix. Anything else is an internal error
+//! carried by `anyhow` with context. Rendering goes through miette; only `ui` writes the rendered
+//! text anywhere.
+
+pub mod codes;
+
+pub use self::codes::{Code, Severity};
 
 use std::fmt;
 use std::sync::{Arc, LazyLock};
@@ -21,20 +26,44 @@ pub struct Location {
 
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
-    pub code: &'static str,
+    pub code: Code,
+    pub severity: Severity,
     pub message: String,
     pub location: Option<Location>,
     pub help: Option<String>,
 }
 
 impl Diagnostic {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    /// A diagnostic with its code's severity.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
+            severity: code.severity(),
             message: message.into(),
             location: None,
             help: None,
         }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The order diagnostics are reported in: by file, then line, then message.
+    fn sort_key(&self) -> (Option<&str>, Option<usize>, &str, &str) {
+        (
+            self.file(),
+            self.location.as_ref().and_then(|l| l.line),
+            self.code.name(),
+            &self.message,
+        )
+    }
+
+    /// Sorts diagnostics for reporting and drops repeats (a warning of one shared config seen
+    /// from several nodes).
+    pub fn sort_and_dedup(diagnostics: &mut Vec<Diagnostic>) {
+        diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
     }
 
     /// Points at a file with no particular place in it.
@@ -81,12 +110,11 @@ impl Diagnostic {
         self
     }
 
-    /// The diagnostic on one line, with its help, for a warning that does not stop the command.
-    pub fn warning_line(&self) -> String {
-        match &self.help {
-            Some(help) => format!("{self}: {help}"),
-            None => self.to_string(),
-        }
+    /// The same problem reported as a warning, where it does not stop this command (an unknown
+    /// key that is ignored, a package's template that the project never renders).
+    pub fn as_warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
     }
 
     pub fn file(&self) -> Option<&str> {
@@ -173,7 +201,14 @@ impl std::error::Error for Renderable<'_> {}
 
 impl miette::Diagnostic for Renderable<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(self.diagnostic.code))
+        Some(Box::new(self.diagnostic.code.name()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
@@ -287,7 +322,7 @@ mod tests {
     #[test]
     fn rendered_diagnostic_shows_file_line_and_help() {
         let source: Arc<str> = Arc::from("select 1\nfrom {{ ref('stg_peple') }}\n");
-        let diagnostic = Diagnostic::new("uxt::parse::unknown_ref", "model `stg_peple` not found")
+        let diagnostic = Diagnostic::new(Code::ParseUnknownRef, "model `stg_peple` not found")
             .at_line("models/a.sql", source, 2)
             .with_help("did you mean `stg_people`?");
         let text = diagnostic.render(false);
@@ -307,7 +342,7 @@ mod tests {
             "{masked}"
         );
         assert!(masked.contains("env_var('T')"), "{masked}");
-        let diagnostic = Diagnostic::new("uxt::profile::invalid", "bad").at_line(
+        let diagnostic = Diagnostic::new(Code::ProfileInvalid, "bad").at_line(
             "profiles.yml",
             Arc::from(source),
             5,

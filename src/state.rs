@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::{Map, Value as Json};
 
 use crate::artifacts;
-use crate::diagnostic::{Diagnostic, Result};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::graph::select::Comparison;
 use crate::manifest::Manifest;
 
@@ -16,7 +16,7 @@ use crate::manifest::Manifest;
 pub fn compare(dir: &Path, manifest: &Manifest, project_root: &str) -> Result<Comparison> {
     let previous = read(&dir.join("manifest.json"))?.ok_or_else(|| {
         Diagnostic::new(
-            "uxt::state::no_manifest",
+            Code::StateNoManifest,
             format!("`--state {}` holds no `manifest.json`", dir.display()),
         )
         .with_help("point `--state` at the target folder of the run to compare with")
@@ -91,7 +91,7 @@ fn read(path: &Path) -> Result<Option<Json>> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(error) => {
             return Err(Diagnostic::new(
-                "uxt::state::unreadable",
+                Code::StateUnreadable,
                 format!("cannot read `{}`: {error}", path.display()),
             )
             .into());
@@ -99,7 +99,7 @@ fn read(path: &Path) -> Result<Option<Json>> {
     };
     serde_json::from_str(&text).map(Some).map_err(|error| {
         Diagnostic::new(
-            "uxt::state::invalid",
+            Code::StateInvalid,
             format!("`{}` is not a dbt artifact: {error}", path.display()),
         )
         .in_file(path.display().to_string())

@@ -366,14 +366,24 @@ pub fn fatal(message: &str) {
 }
 
 /// Prints diagnostics with their file snippets, then a summary line such as
-/// `3 errors in 2 files`; on stderr as text, as events in JSON.
+/// `3 errors and 1 warning in 2 files`; on stderr as text, as events in JSON.
 pub fn diagnostics(diagnostics: &[Diagnostic]) {
     let config = config();
     for diagnostic in diagnostics {
-        let data =
-            json!({ "code": diagnostic.code, "file": diagnostic.file(), "help": diagnostic.help });
+        let level = if diagnostic.is_error() {
+            Level::Error
+        } else {
+            Level::Warn
+        };
+        let data = json!({
+            "code": diagnostic.code,
+            "severity": diagnostic.severity.as_str(),
+            "file": diagnostic.file(),
+            "line": diagnostic.location.as_ref().and_then(|l| l.line),
+            "help": diagnostic.help,
+        });
         match config.format {
-            LogFormat::Json => event("Diagnostic", Level::Error, &diagnostic.to_string(), data),
+            LogFormat::Json => event("Diagnostic", level, &diagnostic.to_string(), data),
             LogFormat::Text | LogFormat::Debug => {
                 let _ = write!(
                     std::io::stderr().lock(),
@@ -382,7 +392,7 @@ pub fn diagnostics(diagnostics: &[Diagnostic]) {
                 );
                 write_file(Record {
                     name: "Diagnostic".into(),
-                    level: Level::Error,
+                    level,
                     msg: diagnostic.render(false),
                     data,
                     thread: "MainThread".into(),
@@ -393,14 +403,28 @@ pub fn diagnostics(diagnostics: &[Diagnostic]) {
     }
     let files: std::collections::BTreeSet<_> =
         diagnostics.iter().filter_map(|d| d.file()).collect();
-    let count = diagnostics.len();
-    let noun = if count == 1 { "error" } else { "errors" };
-    let summary = match files.len() {
-        0 => format!("{count} {noun}"),
-        1 => format!("{count} {noun} in 1 file"),
-        n => format!("{count} {noun} in {n} files"),
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let count = |n: usize, noun: &str| format!("{n} {noun}{}", if n == 1 { "" } else { "s" });
+    let mut summary = match (errors, warnings) {
+        (_, 0) => count(errors, "error"),
+        (0, _) => count(warnings, "warning"),
+        _ => format!(
+            "{} and {}",
+            count(errors, "error"),
+            count(warnings, "warning")
+        ),
     };
-    fatal(&summary);
+    match files.len() {
+        0 => {}
+        1 => summary.push_str(" in 1 file"),
+        n => summary.push_str(&format!(" in {n} files")),
+    }
+    if errors > 0 {
+        fatal(&summary);
+    } else {
+        event("Warning", Level::Warn, &summary, json!({ "msg": summary }));
+    }
 }
 
 /// A line of a node's progress, padded with dots to dbt's width: `1 of 5 START sql view model

@@ -14,7 +14,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::Serialize;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::project::profile::{Target, TargetKind};
 
 pub use self::duckdb::DuckDbAdapter;
@@ -421,7 +421,7 @@ pub async fn open(
     project_root: &std::path::Path,
 ) -> Result<Arc<dyn Adapter>, Diagnostic> {
     connect(target, project_root).await.map_err(|error| {
-        Diagnostic::new("uxt::adapter::connect", error.message).with_help(format!(
+        Diagnostic::new(Code::AdapterConnect, error.message).with_help(format!(
             "check target `{}` of profile `{}` in profiles.yml, and that the database is running",
             target.name, target.profile_name
         ))

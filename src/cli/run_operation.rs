@@ -12,7 +12,7 @@ use serde_json::{Map, Value as Json};
 
 use super::Outcome;
 use crate::artifacts::{self, Invocation};
-use crate::diagnostic::{Diagnostic, Error, Result};
+use crate::diagnostic::{Code, Diagnostic, Error, Result};
 use crate::exec::{NodeResult, Status};
 use crate::jinja::{MacroDef, NodeValues, Phase, Scope};
 use crate::manifest::{self, Manifest};
@@ -145,7 +145,7 @@ fn find_macro<'a>(manifest: &'a Manifest, spec: &str) -> Result<&'a MacroDef> {
             let near = crate::diagnostic::closest(name, names)
                 .map_or_else(String::new, |n| format!(" (did you mean `{n}`?)"));
             Diagnostic::new(
-                "uxt::jinja::unknown_macro",
+                Code::JinjaUnknownMacro,
                 format!("no macro named `{spec}` in the project or its packages{near}"),
             )
             .with_help("define it in a file under the macro paths (`macros/`), or check the name")

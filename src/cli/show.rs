@@ -4,7 +4,7 @@
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 
 use super::{Outcome, ShowOutput};
-use crate::diagnostic::{Diagnostic, Result};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::exec::materialize;
 use crate::graph::{self, Selection};
 use crate::settings::{Flags, Settings};
@@ -34,7 +34,7 @@ pub async fn run(
             )?;
             let [only] = plan.order.as_slice() else {
                 return Err(Diagnostic::new(
-                    "uxt::show::selection",
+                    Code::ShowSelection,
                     format!(
                         "`uxt show` needs exactly one node, and the selection has {}",
                         plan.len()
@@ -54,7 +54,7 @@ pub async fn run(
     };
     let query = materialize::show_query(&sql, limit);
     let result = adapter.query(&query).await.map_err(|error| {
-        Diagnostic::new("uxt::show::query", format!("the query failed: {error}"))
+        Diagnostic::new(Code::ShowQuery, format!("the query failed: {error}"))
             .with_help("check the SQL with `uxt compile`")
     })?;
     match output {

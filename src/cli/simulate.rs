@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::Outcome;
 use crate::adapter;
-use crate::diagnostic::{Diagnostic, Error, Result};
+use crate::diagnostic::{Code, Diagnostic, Error, Result};
 use crate::settings::{Flags, Settings};
 use crate::sim::calendar;
 use crate::sim::config::{self as sim_config, DOMAINS};
@@ -50,7 +50,7 @@ pub async fn run(flags: &Flags, options: Options) -> Result<Outcome> {
     let adapter = adapter::open(&target, &project.root).await?;
     let warehouse = |error: crate::adapter::DbError| {
         Error::Diagnostics(vec![
-            Diagnostic::new("uxt::simulate::warehouse", error.message).with_help(
+            Diagnostic::new(Code::SimulateWarehouse, error.message).with_help(
                 "check the target's database; `uxt simulate --reset` starts the simulation over",
             ),
         ])
@@ -80,7 +80,7 @@ pub async fn run(flags: &Flags, options: Options) -> Result<Outcome> {
         Some(saved) => {
             if saved.config_hash != config.hash() || saved.generator_version != GENERATOR_VERSION {
                 return Err(Error::Diagnostics(vec![Diagnostic::new(
-                    "uxt::simulate::changed",
+                    Code::SimulateChanged,
                     format!(
                         "the warehouse holds a simulation made with other settings (seed {}, settings {}, generator {}); \
                          these are seed {}, settings {}, generator {GENERATOR_VERSION}",
@@ -208,7 +208,7 @@ fn check_memory(population: u32, configured: u32) -> Result<()> {
     let gib = |bytes: u64| bytes as f64 / f64::from(1u32 << 30);
     let fits = memory::population_that_fits(available);
     Err(Diagnostic::new(
-        "uxt::simulate::memory",
+        Code::SimulateMemory,
         format!(
             "a town of {population} inhabitants needs about {:.1} GiB of memory, and this machine has {:.1} GiB available",
             gib(needed),

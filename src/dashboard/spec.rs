@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
-use crate::diagnostic::{Diagnostic, closest};
+use crate::diagnostic::{Code, Diagnostic, closest};
 use crate::project::SourceFile;
 use crate::project::yaml::{Located, Tree};
 
@@ -315,7 +315,7 @@ struct At<'a> {
 
 impl At<'_> {
     fn error(&self, line: usize, message: String, help: &str) -> Diagnostic {
-        Diagnostic::new("uxt::chart::invalid", message)
+        Diagnostic::new(Code::ChartInvalid, message)
             .at_line(&self.file.path, self.file.contents.clone(), line.max(1))
             .with_help(help.to_string())
     }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::fetch::Pinned;
 use super::spec::{self, Source};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::project::SourceFile;
 
 pub const LOCK_FILE: &str = "package-lock.yml";
@@ -90,7 +90,7 @@ pub fn read(root: &Path, vars: &Map<String, Value>) -> Result<Option<Lock>, Vec<
     let text = std::fs::read_to_string(&path).map_err(|error| {
         vec![
             Diagnostic::new(
-                "uxt::deps::read",
+                Code::DepsRead,
                 format!("cannot read `{LOCK_FILE}`: {error}"),
             )
             .in_file(LOCK_FILE),
@@ -153,7 +153,7 @@ pub fn read(root: &Path, vars: &Map<String, Value>) -> Result<Option<Lock>, Vec<
             }),
             _ => problems.push(
                 Diagnostic::new(
-                    "uxt::deps::lock",
+                    Code::DepsLock,
                     format!(
                         "`{}` is not pinned with a `name` in the lock",
                         spec.source.label()

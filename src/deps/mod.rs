@@ -24,7 +24,7 @@ use self::fetch::{Failure, Fetcher, Pinned};
 use self::lock::{LOCK_FILE, Lock, Locked};
 use self::spec::{PACKAGES_FILE, Source, Spec, Specs};
 use self::version::{Range, Specifier};
-use crate::diagnostic::{Diagnostic, Error, Result};
+use crate::diagnostic::{Code, Diagnostic, Error, Result};
 use crate::ui::{self, Level};
 
 /// What uxt records beside the installed packages: the lock entries they were installed from.
@@ -492,7 +492,7 @@ fn resolve(
         if locked.name == project.name {
             problems.push(
                 Diagnostic::new(
-                    "uxt::deps::duplicate_name",
+                    Code::DepsDuplicateName,
                     format!(
                         "package `{}` has the root project's name `{}`",
                         locked.pinned.label(),
@@ -507,7 +507,7 @@ fn resolve(
         } else if let Some(previous) = seen.insert(&locked.name, locked) {
             problems.push(
                 Diagnostic::new(
-                    "uxt::deps::duplicate_name",
+                    Code::DepsDuplicateName,
                     format!(
                         "two packages are both named `{}`: `{}` and `{}`",
                         locked.name,
@@ -531,9 +531,9 @@ fn resolve(
 
 fn failure_diagnostic(failure: Failure, specs: &Specs, line: Option<usize>) -> Diagnostic {
     let code = if failure.unreachable {
-        "uxt::deps::unreachable"
+        Code::DepsUnreachable
     } else {
-        "uxt::deps::resolve"
+        Code::DepsResolve
     };
     let diagnostic = Diagnostic::new(code, failure.message);
     let diagnostic = match line {
@@ -572,7 +572,7 @@ fn install(
         if locked.name.contains(['/', '\\']) || locked.name.starts_with('.') {
             problems.push(
                 Diagnostic::new(
-                    "uxt::deps::invalid",
+                    Code::DepsInvalid,
                     format!(
                         "package name `{}` would install outside `{}`",
                         locked.name, project.install_path
@@ -660,9 +660,9 @@ fn install(
 
 fn failure_diagnostic_in_lock(failure: Failure) -> Diagnostic {
     let code = if failure.unreachable {
-        "uxt::deps::unreachable"
+        Code::DepsUnreachable
     } else {
-        "uxt::deps::install"
+        Code::DepsInstall
     };
     let diagnostic = Diagnostic::new(code, failure.message).in_file(LOCK_FILE);
     if failure.help.is_empty() {
@@ -796,7 +796,7 @@ pub fn check(project: &Project<'_>) -> std::result::Result<(), Vec<Diagnostic>> 
         return Ok(());
     }
     let install = project.root.join(project.install_path);
-    let run_deps = |code: &'static str, message: String| {
+    let run_deps = |code: Code, message: String| {
         Diagnostic::new(code, message)
             .in_file(&specs.file.path)
             .with_help("run `uxt deps` to install the packages")
@@ -812,7 +812,7 @@ pub fn check(project: &Project<'_>) -> std::result::Result<(), Vec<Diagnostic>> 
                 .collect();
             if !missing.is_empty() {
                 return Err(vec![run_deps(
-                    "uxt::deps::not_installed",
+                    Code::DepsNotInstalled,
                     format!(
                         "{LOCK_FILE} lists packages not installed in `{}/`: {}",
                         project.install_path,
@@ -832,7 +832,7 @@ pub fn check(project: &Project<'_>) -> std::result::Result<(), Vec<Diagnostic>> 
                 .collect();
             if !record.is_empty() && record != locked {
                 return Err(vec![run_deps(
-                    "uxt::deps::outdated",
+                    Code::DepsOutdated,
                     format!(
                         "the packages in `{}/` were installed from another {LOCK_FILE}",
                         project.install_path
@@ -842,7 +842,7 @@ pub fn check(project: &Project<'_>) -> std::result::Result<(), Vec<Diagnostic>> 
             Ok(())
         }
         Some(_) => Err(vec![run_deps(
-            "uxt::deps::outdated",
+            Code::DepsOutdated,
             format!("{} changed since {LOCK_FILE} was written", specs.file.path),
         )]),
         None => {
@@ -856,7 +856,7 @@ pub fn check(project: &Project<'_>) -> std::result::Result<(), Vec<Diagnostic>> 
                 .unwrap_or(0);
             if count < specs.specs.len() {
                 Err(vec![run_deps(
-                    "uxt::deps::not_installed",
+                    Code::DepsNotInstalled,
                     format!(
                         "{} lists {} package(s), but only {count} are installed in `{}/`",
                         specs.file.path,

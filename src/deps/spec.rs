@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use crate::diagnostic::{Diagnostic, closest};
+use crate::diagnostic::{Code, Diagnostic, closest};
 use crate::project::{SourceFile, yaml};
 
 pub const PACKAGES_FILE: &str = "packages.yml";
@@ -106,7 +106,7 @@ pub fn read(root: &Path, vars: &Map<String, Value>) -> Result<Option<Specs>, Vec
         }
         let text = std::fs::read_to_string(&path).map_err(|error| {
             vec![
-                Diagnostic::new("uxt::deps::read", format!("cannot read `{name}`: {error}"))
+                Diagnostic::new(Code::DepsRead, format!("cannot read `{name}`: {error}"))
                     .in_file(name),
             ]
         })?;
@@ -129,7 +129,7 @@ pub fn read(root: &Path, vars: &Map<String, Value>) -> Result<Option<Specs>, Vec
     {
         return Err(vec![
             Diagnostic::new(
-                "uxt::deps::invalid",
+                Code::DepsInvalid,
                 "`projects:` belongs in dependencies.yml, not in packages.yml",
             )
             .at_line(
@@ -145,7 +145,7 @@ pub fn read(root: &Path, vars: &Map<String, Value>) -> Result<Option<Specs>, Vec
             let (file, _) = dependencies.as_ref().expect("checked above");
             return Err(vec![
                 Diagnostic::new(
-                    "uxt::deps::invalid",
+                    Code::DepsInvalid,
                     "both packages.yml and dependencies.yml list `packages:`",
                 )
                 .at_line(
@@ -188,7 +188,7 @@ pub fn parse(
         _ => {
             return Err(vec![
                 Diagnostic::new(
-                    "uxt::deps::invalid",
+                    Code::DepsInvalid,
                     format!("`{}` must be a mapping with a `packages:` list", file.path),
                 )
                 .at_line(&file.path, file.contents.clone(), 1),
@@ -224,7 +224,7 @@ pub fn parse_list(
 }
 
 fn invalid(file: &SourceFile, near: &str, message: impl Into<String>) -> Diagnostic {
-    let diagnostic = Diagnostic::new("uxt::deps::invalid", message);
+    let diagnostic = Diagnostic::new(Code::DepsInvalid, message);
     if file.contents.is_empty() {
         diagnostic.in_file(&file.path)
     } else {
@@ -258,7 +258,7 @@ fn parse_entry(
         line_of(&file.contents, &anchor)
     };
     let at = |message: String| {
-        let diagnostic = Diagnostic::new("uxt::deps::invalid", message);
+        let diagnostic = Diagnostic::new(Code::DepsInvalid, message);
         if file.contents.is_empty() {
             diagnostic.in_file(&file.path)
         } else {

@@ -11,7 +11,7 @@ use std::time::Instant;
 use minijinja::Value;
 
 use super::{Execution, NodeResult, Status};
-use crate::diagnostic::{Diagnostic, Result};
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::jinja::{NodeValues, Phase, Scope};
 use crate::manifest::Manifest;
 use crate::ui;
@@ -176,7 +176,7 @@ pub(super) async fn run(
         });
         if status == Status::Error {
             return Err(Diagnostic::new(
-                "uxt::hook::failed",
+                Code::HookFailed,
                 format!("{name} hook {} failed: {message}", index + 1),
             )
             .in_file(project_file.clone())

@@ -9,6 +9,7 @@ mod custom;
 mod grants;
 mod hooks;
 pub mod materialize;
+mod schedule;
 pub mod seed;
 mod seed_types;
 mod snapshot;
@@ -18,7 +19,7 @@ pub mod test_sql;
 mod unit_test;
 pub mod unit_test_sql;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -36,6 +37,7 @@ use crate::project::config::ConfigExt;
 use crate::ui::{self, Level};
 
 use self::materialize::{Incremental, Names, OnSchemaChange, Strategy};
+use self::schedule::Schedule;
 
 /// dbt's statuses: nodes succeed, error or are skipped; tests pass, warn or fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,41 +223,22 @@ async fn run_plan(execution: Arc<Execution>) -> Outcome {
         })
         .collect();
     let total = visible.len();
-    let mut children: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    let mut waiting: BTreeMap<&str, usize> = BTreeMap::new();
-    for id in &plan.order {
-        let parents = &plan.parents[id];
-        waiting.insert(id, parents.len());
-        for parent in parents {
-            children.entry(parent.as_str()).or_default().push(id);
-        }
-    }
-    let mut ready: VecDeque<&str> = plan
-        .order
-        .iter()
-        .filter(|id| waiting[id.as_str()] == 0)
-        .map(String::as_str)
-        .collect();
+    let mut schedule = Schedule::new(&plan.order, &plan.parents);
     let mut results: BTreeMap<String, NodeResult> = BTreeMap::new();
-    let mut skipped: BTreeSet<String> = BTreeSet::new();
     let mut running = JoinSet::new();
     let mut started = 0usize;
-    let mut stop = false;
     let mut interrupted = false;
     let mut free_workers: Vec<usize> = (1..=execution.threads).rev().collect();
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
 
     loop {
-        while !stop && !free_workers.is_empty() {
-            let Some(id) = ready.pop_front() else { break };
+        while !free_workers.is_empty() {
+            let Some(id) = schedule.next() else { break };
             let node = &execution.manifest.nodes[id];
-            if skipped.contains(id) {
-                continue;
-            }
             if node.is_ephemeral() || node.resource_type == ResourceType::Analysis {
                 // Ephemeral models run inside their children; nothing to send.
-                release(id, &children, &mut waiting, &mut ready);
+                schedule.finished(id, true);
                 continue;
             }
             started += 1;
@@ -278,29 +261,24 @@ async fn run_plan(execution: Arc<Execution>) -> Outcome {
                     Ok(pair) => pair,
                     Err(error) => {
                         ui::error(&format!("a worker stopped unexpectedly: {error}"));
-                        stop = true;
+                        schedule.stop();
                         continue;
                     }
                 };
                 free_workers.push(worker);
                 let id = result.unique_id.clone();
-                if result.status.blocks() {
-                    if execution.fail_fast && !stop {
-                        stop = true;
-                        ui::warn("--fail-fast: cancelling the nodes still running");
-                        execution.adapter.cancel_all().await;
-                    }
-                    for descendant in descendants(&id, &children) {
-                        skipped.insert(descendant);
-                    }
-                } else {
-                    release(&id, &children, &mut waiting, &mut ready);
+                let blocks = result.status.blocks();
+                if blocks && execution.fail_fast && !schedule.is_stopped() {
+                    schedule.stop();
+                    ui::warn("--fail-fast: cancelling the nodes still running");
+                    execution.adapter.cancel_all().await;
                 }
+                schedule.finished(&id, !blocks);
                 results.insert(id, result);
             }
             _ = &mut ctrl_c, if !interrupted => {
                 interrupted = true;
-                stop = true;
+                schedule.stop();
                 ui::warn("interrupted: cancelling the queries in flight");
                 execution.adapter.cancel_all().await;
             }
@@ -351,35 +329,6 @@ async fn run_plan(execution: Arc<Execution>) -> Outcome {
         results: ordered,
         interrupted,
     }
-}
-
-fn release<'a>(
-    id: &str,
-    children: &BTreeMap<&str, Vec<&'a str>>,
-    waiting: &mut BTreeMap<&'a str, usize>,
-    ready: &mut VecDeque<&'a str>,
-) {
-    for child in children.get(id).map(Vec::as_slice).unwrap_or_default() {
-        if let Some(count) = waiting.get_mut(child) {
-            *count -= 1;
-            if *count == 0 {
-                ready.push_back(child);
-            }
-        }
-    }
-}
-
-fn descendants(id: &str, children: &BTreeMap<&str, Vec<&str>>) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut stack = vec![id];
-    while let Some(current) = stack.pop() {
-        for child in children.get(current).map(Vec::as_slice).unwrap_or_default() {
-            if out.insert(child.to_string()) {
-                stack.push(child);
-            }
-        }
-    }
-    out
 }
 
 /// A node's SQL failed: what to show and record. `position` is where in the last statement sent

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::diagnostic::Diagnostic;
-use crate::manifest::Manifest;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::manifest::{Call, Manifest};
 use crate::project::SourceFile;
 
 use self::select::{SelectableNode, SelectionGraph, Selectors};
@@ -89,7 +89,7 @@ impl Dag {
                 let cycle = self.cycle_path(&component);
                 let first = manifest.nodes.get(ids[0]);
                 let mut diagnostic = Diagnostic::new(
-                    "uxt::graph::cycle",
+                    Code::GraphCycle,
                     format!("found a cycle: {}", cycle.join(" -> ")),
                 )
                 .with_help(format!(
@@ -99,12 +99,23 @@ impl Dag {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ));
+                // Point at the first node's `ref` to the next one around the cycle.
+                let next = cycle.get(1).and_then(|id| manifest.nodes.get(id));
                 if let Some(node) = first {
-                    let file = SourceFile {
-                        path: node.original_file_path.clone(),
-                        contents: node.raw_code.clone(),
+                    let call = next.and_then(|next| {
+                        node.call_sites.iter().find_map(|(call, _)| match call {
+                            Call::Ref(reference) if reference.name == next.name => Some(call),
+                            _ => None,
+                        })
+                    });
+                    diagnostic = match call {
+                        Some(call) => node.pointing_at(diagnostic, call),
+                        None => diagnostic.at_line(
+                            node.original_file_path.clone(),
+                            node.raw_code.clone(),
+                            1,
+                        ),
                     };
-                    diagnostic = diagnostic.at_line(file.path, file.contents, 1);
                 }
                 return Err(diagnostic);
             }
@@ -391,7 +402,7 @@ pub fn select_ids(
     let parsed = selectors
         .map(|file| {
             Selectors::parse(&file.contents).map_err(|e| {
-                Diagnostic::new("uxt::select::selectors", e.to_string()).in_file(&file.path)
+                Diagnostic::new(Code::SelectSelectors, e.to_string()).in_file(&file.path)
             })
         })
         .transpose()?;
@@ -399,7 +410,7 @@ pub fn select_ids(
         (Some(name), Some(selectors)) => graph.select_by_selector(selectors, name),
         (Some(name), None) => {
             return Err(Diagnostic::new(
-                "uxt::select::no_selectors",
+                Code::SelectNoSelectors,
                 format!("`--selector {name}` was given, but the project has no `selectors.yml`"),
             )
             .with_help("create `selectors.yml` beside the project file"));
@@ -413,5 +424,5 @@ pub fn select_ids(
         }
         _ => graph.select(&selection.select, &selection.exclude),
     };
-    result.map_err(|e| Diagnostic::new("uxt::select::invalid", e.to_string()).with_help("see `uxt ls --help` for the selection syntax (`+model`, `tag:x`, `path:models/staging`, ...)"))
+    result.map_err(|e| Diagnostic::new(Code::SelectInvalid, e.to_string()).with_help("see `uxt ls --help` for the selection syntax (`+model`, `tag:x`, `path:models/staging`, ...)"))
 }

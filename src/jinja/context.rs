@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 
 use super::macros;
 use super::relation::{EmptySubquery, Relation};
-use super::scope::{self, Phase, RefCall};
+use super::scope::{self, Call, Phase, RefCall};
 use super::{RunContext, Warehouse};
 use crate::adapter::{AdapterKind, Cell, QueryResult};
 use crate::ui;
@@ -265,7 +265,9 @@ fn reference(ctx: &RunContext, args: &[Value]) -> Result<Value, Error> {
     match scope.phase {
         Phase::Parse => {
             scope.refs.borrow_mut().push(call.clone());
-            Ok(Relation::new(None, None, call.name).into_value())
+            let relation = Relation::new(None, None, call.name.clone());
+            scope.record(Call::Ref(call), relation.render_sql());
+            Ok(relation.into_value())
         }
         Phase::Compile => match &scope.unit_test {
             Some(unit_test) => unit_test
@@ -314,7 +316,9 @@ fn source(ctx: &RunContext, source_name: String, table_name: String) -> Result<V
                 .sources
                 .borrow_mut()
                 .push((source_name.clone(), table_name.clone()));
-            Ok(Relation::new(None, Some(source_name), table_name).into_value())
+            let relation = Relation::new(None, Some(source_name.clone()), table_name.clone());
+            scope.record(Call::Source(source_name, table_name), relation.render_sql());
+            Ok(relation.into_value())
         }
         Phase::Compile => match &scope.unit_test {
             Some(unit_test) => unit_test
@@ -365,6 +369,16 @@ impl Object for Config {
         if scope.phase == Phase::Parse {
             crate::project::config::merge(&mut scope.config_calls.borrow_mut(), &entries);
             crate::project::config::merge(&mut scope.config.borrow_mut(), &entries);
+            // A node's parse render is only read to locate the calls: this comment marks where
+            // the call was, so that its output span gives the call's line.
+            let marker = format!("/*uxt:config:{}*/", scope.calls.borrow().len());
+            scope.record(
+                Call::Config(entries.keys().cloned().collect()),
+                marker.clone(),
+            );
+            if scope.locating_calls.get() {
+                return Ok(Value::from_safe_string(marker));
+            }
         }
         Ok(Value::from(""))
     }

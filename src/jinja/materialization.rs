@@ -9,7 +9,7 @@ use minijinja::Value;
 use serde_json::{Map, Value as Json};
 
 use super::{Jinja, NodeValues, Phase, Relation, Scope, namespace};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// The name dbt gives the macro of `{% materialization name, adapter='x' %}`.
 pub fn macro_name(name: &str, adapter: &str) -> String {
@@ -94,7 +94,7 @@ impl Jinja {
             return (
                 Vec::new(),
                 Err(Diagnostic::new(
-                    "uxt::exec::unknown_materialization",
+                    Code::ExecUnknownMaterialization,
                     format!(
                         "no materialization `{}` for `{}`: uxt has `view`, `table`, `incremental` and `ephemeral`, and a project or package may define more with `{{% materialization {}, adapter='{}' %}}`",
                         call.materialized,

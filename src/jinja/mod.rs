@@ -27,14 +27,14 @@ use rayon::prelude::*;
 use serde_json::{Map, Value as Json};
 
 use crate::adapter::{Adapter, AdapterKind};
-use crate::diagnostic::{Diagnostic, closest};
+use crate::diagnostic::{Code, Diagnostic, closest};
 use crate::project::SourceFile;
 
 pub use self::macros::MacroDef;
 pub use self::materialization::Materialization;
 pub use self::namespace::MacroFile;
 pub use self::relation::Relation;
-pub use self::scope::{Phase, RefCall, Scope};
+pub use self::scope::{Call, CallSite, Phase, RefCall, Scope};
 
 /// The stack of every thread that renders Jinja (the command's own, rayon's and tokio's): macros
 /// recurse through the native stack, and [`macros::MAX_DEPTH`] calls must fit with room to spare.
@@ -213,7 +213,7 @@ impl Jinja {
                 if let Some(previous) = macros.get(&def.unique_id()) {
                     problems.push(
                         Diagnostic::new(
-                            "uxt::parse::duplicate_macro",
+                            Code::ParseDuplicateMacro,
                             format!(
                                 "two macros of `{}` are named `{}`: in `{}` and in `{}`",
                                 def.package, def.name, previous.file, def.file
@@ -230,7 +230,7 @@ impl Jinja {
             sources.insert(file.path.clone(), file.contents.clone());
         }
         let dispatch = namespace::dispatch_config(dispatch).map_err(|message| {
-            vec![Diagnostic::new("uxt::project::dispatch", message)
+            vec![Diagnostic::new(Code::ProjectDispatch, message)
                 .with_help("write `dispatch: [{macro_namespace: dbt_utils, search_order: [my_project, dbt_utils]}]`")]
         })?;
         if !problems.is_empty() {
@@ -307,8 +307,12 @@ impl Jinja {
             .collect::<Vec<_>>()
             .into_iter()
             .partition(|(package, _)| *package == jinja.ctx.project_name);
-        for (_, warning) in warnings {
-            crate::ui::warn(&warning.warning_line());
+        let warnings: Vec<Diagnostic> = warnings
+            .into_iter()
+            .map(|(_, warning)| warning.as_warning())
+            .collect();
+        if !warnings.is_empty() {
+            crate::ui::diagnostics(&warnings);
         }
         let problems: Vec<Diagnostic> = problems.into_iter().map(|(_, problem)| problem).collect();
         if problems.is_empty() {
@@ -335,6 +339,62 @@ impl Jinja {
             self.env.get_template(template).and_then(|t| t.render(ctx))
         });
         result.map_err(|error| self.diagnostic(error, Some(template)))
+    }
+
+    /// Renders a node in the parse phase and locates the `ref`, `source` and `config` calls the
+    /// render recorded: each is placed at the expression whose output holds what the call
+    /// rendered to, from the engine's output spans. A call whose result was never output (a
+    /// `{% set %}` never used) has no site.
+    pub fn render_parse(
+        &self,
+        template: &str,
+        scope: Rc<Scope>,
+        values: NodeValues,
+    ) -> Result<Vec<(Call, Option<CallSite>)>, Diagnostic> {
+        let ctx = self.node_context(&scope, values);
+        scope.locating_calls.set(true);
+        let result = scope::with_scope(scope.clone(), || {
+            self.env
+                .get_template(template)
+                .and_then(|t| t.render_with_spans(ctx))
+        });
+        let (output, spans) = result.map_err(|error| self.diagnostic(error, Some(template)))?;
+        // Byte offsets are the file's only when the template is the file's text unchanged.
+        let exact = !self.rewritten.contains(template) && !template.contains('#');
+        let expressions: Vec<&minijinja::OutputSpan> = spans
+            .iter()
+            .filter(|span| {
+                span.kind() == minijinja::OutputSpanKind::Expression && span.name() == template
+            })
+            .collect();
+        let holds = |span: &minijinja::OutputSpan, text: &str| {
+            output
+                .get(span.output_range())
+                .is_some_and(|out| out.contains(text))
+        };
+        let mut from = 0;
+        let calls = scope.calls.borrow().clone();
+        Ok(calls
+            .into_iter()
+            .map(|(call, text)| {
+                // Calls run in output order, so look from the last call's expression on first.
+                let found = expressions[from..]
+                    .iter()
+                    .position(|span| holds(span, &text))
+                    .map(|index| index + from)
+                    .or_else(|| expressions.iter().position(|span| holds(span, &text)));
+                let site = found.map(|index| {
+                    from = index;
+                    let span = expressions[index];
+                    let range = span.source_range();
+                    CallSite {
+                        line: span.line(),
+                        span: exact.then_some((range.start, range.end)),
+                    }
+                });
+                (call, site)
+            })
+            .collect())
     }
 
     /// Renders a string (a hook, a profile value) with `scope` current; `name` names it in errors.
@@ -395,18 +455,18 @@ impl Jinja {
             .detail()
             .map_or_else(|| error.kind().to_string(), str::to_string);
         let (code, message, help) = match error.kind() {
-            ErrorKind::SyntaxError => ("uxt::jinja::syntax", format!("Jinja syntax error: {detail}"), Some("check the `{% %}` and `{{ }}` tags on this line: an unclosed block or a misspelt keyword".to_string())),
+            ErrorKind::SyntaxError => (Code::JinjaSyntax, format!("Jinja syntax error: {detail}"), Some("check the `{% %}` and `{{ }}` tags on this line: an unclosed block or a misspelt keyword".to_string())),
             ErrorKind::UnknownFunction => {
                 let name = detail.split_whitespace().next().unwrap_or("").trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
                 let help = closest(name, self.macros.values().map(|m| m.name.as_str())).map_or_else(
                     || "define it as a macro under the macro paths, or check the spelling".to_string(),
                     |near| format!("did you mean `{near}`?"),
                 );
-                ("uxt::jinja::unknown_macro", format!("unknown macro `{name}`"), Some(help))
+                (Code::JinjaUnknownMacro, format!("unknown macro `{name}`"), Some(help))
             }
-            _ if detail.contains(macros::RECURSION) => ("uxt::jinja::recursion", detail.clone(), Some("make the recursion stop (a condition that turns false), or loop with `{% for %}` instead".to_string())),
-            ErrorKind::UndefinedError => ("uxt::jinja::undefined", format!("undefined value: {detail}"), Some("define the variable, or guard it with `{% if x is defined %}`".to_string())),
-            _ => ("uxt::jinja::render", detail.clone(), None),
+            _ if detail.contains(macros::RECURSION) => (Code::JinjaRecursion, detail.clone(), Some("make the recursion stop (a condition that turns false), or loop with `{% for %}` instead".to_string())),
+            ErrorKind::UndefinedError => (Code::JinjaUndefined, format!("undefined value: {detail}"), Some("define the variable, or guard it with `{% if x is defined %}`".to_string())),
+            _ => (Code::JinjaRender, detail.clone(), None),
         };
         let mut diagnostic = Diagnostic::new(code, message);
         if let Some(help) = help {

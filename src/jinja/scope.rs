@@ -23,6 +23,26 @@ pub struct RefCall {
     pub version: Option<String>,
 }
 
+/// A `ref`, `source` or `config` call as the parse phase records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Call {
+    Ref(RefCall),
+    Source(String, String),
+    /// The keys one `config(...)` call set.
+    Config(Vec<String>),
+}
+
+/// Where in its node's file a recorded call was made: the expression that output it (the call
+/// itself, or the macro call or variable that carried its result), from the template engine's
+/// output spans.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallSite {
+    /// 1-based.
+    pub line: usize,
+    /// The expression's byte range in the file, when the template's offsets are the file's.
+    pub span: Option<(usize, usize)>,
+}
+
 #[derive(Debug)]
 pub struct Scope {
     pub phase: Phase,
@@ -38,6 +58,11 @@ pub struct Scope {
     pub used_warehouse: Cell<bool>,
     pub is_incremental: bool,
     pub statements: RefCell<BTreeMap<String, minijinja::Value>>,
+    /// Parse phase: each recorded call and the text it rendered to, in call order.
+    pub calls: RefCell<Vec<(Call, String)>>,
+    /// Set while [`super::Jinja::render_parse`] renders a node, whose output is only used to
+    /// locate the calls: `config()` then outputs a marker instead of nothing.
+    pub locating_calls: Cell<bool>,
     /// Set for a unit test's render of its model.
     pub unit_test: Option<UnitTestOverrides>,
     /// The SQL the render sent to the warehouse (`statement`, `adapter.execute`), in order.
@@ -61,6 +86,11 @@ pub struct UnitTestOverrides {
 }
 
 impl Scope {
+    /// Records a parse-phase call and the text it renders to.
+    pub fn record(&self, call: Call, rendered: String) {
+        self.calls.borrow_mut().push((call, rendered));
+    }
+
     pub fn new(
         phase: Phase,
         unique_id: &str,
@@ -78,6 +108,8 @@ impl Scope {
             used_warehouse: Cell::new(false),
             is_incremental,
             statements: RefCell::default(),
+            calls: RefCell::default(),
+            locating_calls: Cell::new(false),
             unit_test: None,
             sent: RefCell::default(),
         }

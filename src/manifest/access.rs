@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value as Json};
 
 use super::{Manifest, Node, ResourceType};
-use crate::diagnostic::{Diagnostic, closest};
+use crate::diagnostic::{Code, Diagnostic, closest};
 use crate::project::Project;
 use crate::project::config::ConfigExt;
 
@@ -36,7 +36,7 @@ pub fn groups(projects: &[&Project]) -> Result<BTreeMap<String, Group>, Vec<Diag
             if let Some(previous) = groups.get(&unique_id) {
                 problems.push(
                     Diagnostic::new(
-                        "uxt::parse::duplicate_name",
+                        Code::ParseDuplicateName,
                         format!(
                             "two groups are named `{}`: in `{}` and in `{}`",
                             def.name, previous.original_file_path, def.file
@@ -124,7 +124,7 @@ pub fn check_nodes<'a>(
             };
             if let Some(message) = message {
                 problems.push(
-                    Diagnostic::new("uxt::parse::invalid_access", message)
+                    Diagnostic::new(Code::ParseInvalidAccess, message)
                         .in_file(&node.original_file_path)
                         .with_help(
                             "`access` is `private`, `protected` or `public`; an ephemeral model \
@@ -143,7 +143,7 @@ pub fn check_nodes<'a>(
             );
             problems.push(
                 Diagnostic::new(
-                    "uxt::parse::unknown_group",
+                    Code::ParseUnknownGroup,
                     format!(
                         "Invalid group '{group}', expected one of [{}] (in `{}`)",
                         quoted.join(", "),

@@ -9,7 +9,7 @@ use serde_json::{Map, Value as Json};
 
 use super::{Manifest, Node, ResourceType, yaml_fqn};
 use crate::dashboard::spec::ChartSource;
-use crate::diagnostic::{Diagnostic, closest};
+use crate::diagnostic::{Code, Diagnostic, closest};
 use crate::project::exposures::{Dependency, ExposureDef};
 use crate::project::{Project, SourceFile, config};
 
@@ -42,7 +42,7 @@ impl Exposure {
 /// exposure's `depends_on` does not list).
 pub struct Resolved {
     pub exposures: BTreeMap<String, Exposure>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Resolves the project's exposures against the manifest's nodes and sources. Disabled
@@ -91,7 +91,7 @@ pub fn resolve(
             problems.push(at(
                 def.line,
                 Diagnostic::new(
-                    "uxt::parse::duplicate_name",
+                    Code::ParseDuplicateName,
                     format!(
                         "two exposures are named `{}`: in `{}` and in `{}`",
                         def.name, previous.file, def.file
@@ -120,7 +120,7 @@ pub fn resolve(
                     None => problems.push(at(
                         *line,
                         Diagnostic::new(
-                            "uxt::parse::unknown_ref",
+                            Code::ParseUnknownRef,
                             format!(
                                 "exposure `{}` depends on `{name}`, which was not found",
                                 def.name
@@ -141,7 +141,7 @@ pub fn resolve(
                     None => problems.push(at(
                         *line,
                         Diagnostic::new(
-                            "uxt::parse::unknown_source",
+                            Code::ParseUnknownSource,
                             format!(
                                 "exposure `{}` depends on source `{source}.{table}`, which was not found",
                                 def.name
@@ -153,7 +153,7 @@ pub fn resolve(
                 Dependency::Metric { name, line } => problems.push(at(
                     *line,
                     Diagnostic::new(
-                        "uxt::parse::unsupported",
+                        Code::ParseUnsupported,
                         format!(
                             "exposure `{}` depends on metric `{name}`; uxt has no metrics",
                             def.name
@@ -197,7 +197,7 @@ pub fn resolve(
                 problems.push(at(
                     field.line,
                     Diagnostic::new(
-                        "uxt::chart::unknown_model",
+                        Code::ChartUnknownModel,
                         format!(
                             "chart `{}` of dashboard `{}` reads {kind} `{}`, which was not found",
                             chart.name, def.name, field.name
@@ -220,9 +220,18 @@ pub fn resolve(
                     .nodes
                     .get(id)
                     .map_or(id.as_str(), |n| n.name.as_str());
-                warnings.push(format!(
-                    "chart `{}` of dashboard `{}` reads `{name}`, which its `depends_on` does not list: add `ref('{name}')` so lineage and selection include it (in `{}` line {})",
-                    chart.name, def.name, def.file, field.line
+                warnings.push(at(
+                    field.line,
+                    Diagnostic::new(
+                        Code::ChartUndeclaredDependency,
+                        format!(
+                            "chart `{}` of dashboard `{}` reads `{name}`, which its `depends_on` does not list",
+                            chart.name, def.name
+                        ),
+                    )
+                    .with_help(format!(
+                        "add `ref('{name}')` to `depends_on` so that lineage and selection include it"
+                    )),
                 ));
             }
         }

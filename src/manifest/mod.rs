@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
 use sha2::{Digest, Sha256};
 
-use crate::diagnostic::{Diagnostic, closest};
+use crate::diagnostic::{Code, Diagnostic, closest};
 use crate::jinja::{
     Jinja, MacroDef, MacroFile, NodeValues, Phase, RefCall, Relation, RunContext, Scope,
 };
@@ -31,6 +31,8 @@ use crate::project::properties::{ColumnDef, DocBlock, Properties};
 use crate::project::{Project, SourceFile};
 use crate::settings::Settings;
 use crate::ui;
+
+pub use crate::jinja::{Call, CallSite};
 
 pub use self::resolve::{ManifestResolver, node_value as resolve_node_value};
 
@@ -86,6 +88,8 @@ pub struct Node {
     pub tests: Vec<Json>,
     /// For generic tests: the declaration and what it tests.
     pub test: Option<GenericTest>,
+    /// Where in the file its `ref`, `source` and `config` calls were made, for diagnostics.
+    pub call_sites: Vec<(Call, CallSite)>,
     /// Model-level `constraints:` entries as written.
     pub constraints: Vec<Json>,
     /// For unit tests: the definition and its resolved inputs.
@@ -157,6 +161,24 @@ impl Node {
         )
     }
 
+    /// Points a diagnostic at where the node made `call`: the expression in its file, or the
+    /// file when the call's result was never output.
+    pub fn pointing_at(&self, diagnostic: Diagnostic, call: &Call) -> Diagnostic {
+        let site = self
+            .call_sites
+            .iter()
+            .find(|(recorded, _)| recorded == call)
+            .map(|(_, site)| site);
+        let file = &self.original_file_path;
+        match site {
+            Some(CallSite {
+                span: Some(span), ..
+            }) => diagnostic.at_span(file, self.raw_code.clone(), *span),
+            Some(site) => diagnostic.at_line(file, self.raw_code.clone(), site.line),
+            None => diagnostic.in_file(file),
+        }
+    }
+
     /// The quoted relation name, or `None` for ephemeral models and analyses.
     pub fn relation_name(&self) -> Option<String> {
         (self.is_refable() && !self.is_ephemeral()).then(|| self.relation().render_sql())
@@ -206,7 +228,8 @@ pub struct Manifest {
     pub docs: BTreeMap<String, DocBlock>,
     pub exposures: BTreeMap<String, exposures::Exposure>,
     pub groups: BTreeMap<String, access::Group>,
-    pub warnings: Vec<String>,
+    /// Problems that do not stop the command, reported after parsing.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Manifest {
@@ -472,37 +495,6 @@ impl Naming<'_> {
     }
 }
 
-static REF_CALL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"ref\s*\(\s*(?:['"][^'"]*['"]\s*,\s*)?['"]([^'"]+)['"]"#).expect("static regex")
-});
-static SOURCE_CALL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"source\s*\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]"#).expect("static regex")
-});
-
-/// The byte span of the `ref('name')` call in a file, for pointing at it.
-fn ref_span(source: &str, name: &str) -> Option<(usize, usize)> {
-    REF_CALL
-        .captures_iter(source)
-        .find(|c| &c[1] == name)
-        .and_then(|c| c.get(0))
-        .map(|m| (m.start(), m.end() + 1))
-}
-
-fn source_span(source: &str, source_name: &str, table: &str) -> Option<(usize, usize)> {
-    SOURCE_CALL
-        .captures_iter(source)
-        .find(|c| &c[1] == source_name && &c[2] == table)
-        .and_then(|c| c.get(0))
-        .map(|m| (m.start(), m.end() + 1))
-}
-
-fn pointing(diagnostic: Diagnostic, file: &SourceFile, span: Option<(usize, usize)>) -> Diagnostic {
-    match span {
-        Some(span) => diagnostic.at_span(&file.path, file.contents.clone(), span),
-        None => diagnostic.in_file(&file.path),
-    }
-}
-
 /// A parsed project: the manifest, and the Jinja environment that parsed it, which compiles the
 /// nodes later with `ref` and `source` resolved against this manifest.
 pub struct Parsed {
@@ -555,8 +547,8 @@ pub fn parse(project: &Project, settings: &Settings) -> Result<Parsed, Vec<Diagn
         target_database: settings.target.database(),
     };
     let manifest = parse_nodes(&projects, &jinja, &naming, &snapshots)?;
-    for warning in &manifest.warnings {
-        ui::warn(warning);
+    if !manifest.warnings.is_empty() {
+        ui::diagnostics(&manifest.warnings);
     }
     let manifest = Arc::new(manifest);
     let _ = ctx
@@ -659,7 +651,6 @@ fn parse_nodes(
         docs: properties.docs.clone(),
         ..Manifest::default()
     };
-    let mut files: BTreeMap<String, SourceFile> = BTreeMap::new();
     let mut refable: BTreeMap<(String, String, Option<String>), String> = BTreeMap::new();
     let mut reported = BTreeSet::new();
     for result in rendered {
@@ -676,7 +667,7 @@ fn parse_nodes(
                     if reported.insert((file.clone(), line)) {
                         problems.push(
                             Diagnostic::new(
-                                "uxt::config::invalid",
+                                Code::ConfigInvalid,
                                 format!(
                                     "`{key}` of `{}` is {value}; it must be {expected}",
                                     node.name
@@ -691,10 +682,6 @@ fn parse_nodes(
                     problems.push(diagnostic);
                     continue;
                 }
-                let file = SourceFile {
-                    path: node.original_file_path.clone(),
-                    contents: node.raw_code.clone(),
-                };
                 if node.config.bool_of("enabled") == Some(false) {
                     manifest.disabled.insert(node.unique_id.clone(), node);
                     continue;
@@ -715,13 +702,12 @@ fn parse_nodes(
                 });
                 if let Some(previous) = clash {
                     problems.push(
-                        Diagnostic::new("uxt::parse::duplicate_name", format!("two {}s are named `{}`: `{}` and `{}`", node.resource_type.as_str(), node.name, previous.original_file_path, node.original_file_path))
+                        Diagnostic::new(Code::ParseDuplicateName, format!("two {}s are named `{}`: `{}` and `{}`", node.resource_type.as_str(), node.name, previous.original_file_path, node.original_file_path))
                             .in_file(&node.original_file_path)
                             .with_help("node names must be unique across the project: rename one file, or disable one with `enabled: false`"),
                     );
                     continue;
                 }
-                files.insert(node.unique_id.clone(), file);
                 if node.is_refable() {
                     refable.insert(
                         (
@@ -761,11 +747,10 @@ fn parse_nodes(
         .map(|s| ((s.source_name.clone(), s.name.clone()), s.unique_id.clone()))
         .collect();
     let mut resolved: Vec<(String, Vec<String>)> = Vec::new();
-    let mut deprecations: Vec<String> = Vec::new();
+    let mut deprecations: Vec<Diagnostic> = Vec::new();
     let today = chrono::Utc::now().date_naive();
     let packages = &projects[1..];
     for node in manifest.nodes.values() {
-        let file = &files[&node.unique_id];
         let mut depends = BTreeSet::new();
         for call in &node.refs {
             match index.resolve(&node.package_name, call) {
@@ -775,16 +760,20 @@ fn parse_nodes(
                             access::restricts(packages, package)
                         })
                     {
-                        problems.push(pointing(
-                            Diagnostic::new("uxt::parse::access", message).with_help(format!(
+                        problems.push(node.pointing_at(
+                            Diagnostic::new(Code::ParseAccess, message).with_help(format!(
                                 "make `{}` public or protected (`access:`), or put `{}` in its group",
                                 target.name, node.name
                             )),
-                            file,
-                            ref_span(&file.contents, &call.name),
+                            &Call::Ref(call.clone()),
                         ));
                     }
-                    deprecations.extend(versions::reference_warning(node, target, today));
+                    if let Some(message) = versions::reference_warning(node, target, today) {
+                        deprecations.push(node.pointing_at(
+                            Diagnostic::new(Code::ParseDeprecated, message),
+                            &Call::Ref(call.clone()),
+                        ));
+                    }
                     depends.insert(target.unique_id.clone());
                 }
                 None => {
@@ -811,10 +800,9 @@ fn parse_nodes(
                         },
                         |near| format!("did you mean `{near}`?"),
                     );
-                    problems.push(pointing(
-                        Diagnostic::new("uxt::parse::unknown_ref", message).with_help(help),
-                        file,
-                        ref_span(&file.contents, &call.name),
+                    problems.push(node.pointing_at(
+                        Diagnostic::new(Code::ParseUnknownRef, message).with_help(help),
+                        &Call::Ref(call.clone()),
                     ));
                 }
             }
@@ -834,29 +822,29 @@ fn parse_nodes(
                         || format!("declare it in a properties file under `sources:` (source `{source_name}`, table `{table}`)"),
                         |near| format!("did you mean `{near}`?"),
                     );
-                    problems.push(pointing(
-                        Diagnostic::new(
-                            "uxt::parse::unknown_source",
-                            format!(
-                                "`{}` uses source `{wanted}`, which was not found",
-                                node.name
-                            ),
-                        )
-                        .with_help(help),
-                        file,
-                        source_span(&file.contents, source_name, table),
-                    ));
+                    problems.push(
+                        node.pointing_at(
+                            Diagnostic::new(
+                                Code::ParseUnknownSource,
+                                format!(
+                                    "`{}` uses source `{wanted}`, which was not found",
+                                    node.name
+                                ),
+                            )
+                            .with_help(help),
+                            &Call::Source(source_name.clone(), table.clone()),
+                        ),
+                    );
                 }
             }
         }
         resolved.push((node.unique_id.clone(), depends.into_iter().collect()));
     }
-    deprecations.extend(
-        manifest
-            .nodes
-            .values()
-            .filter_map(|node| versions::model_warning(node, today)),
-    );
+    deprecations.extend(manifest.nodes.values().filter_map(|node| {
+        versions::model_warning(node, today).map(|message| {
+            Diagnostic::new(Code::ParseDeprecated, message).in_file(node.original_file_path.clone())
+        })
+    }));
     manifest.warnings.extend(deprecations);
     for (unique_id, depends) in resolved {
         if let Some(node) = manifest.nodes.get_mut(&unique_id) {
@@ -922,20 +910,25 @@ fn parse_nodes(
         Err(diagnostics) => problems.extend(diagnostics),
     }
     for warning in properties_warnings(projects, &manifest) {
-        manifest.warnings.push(warning.warning_line());
+        manifest.warnings.push(warning);
     }
     for node in manifest.nodes.values() {
-        for warning in config::unknown_keys(&node.config) {
-            manifest
-                .warnings
-                .push(format!("{warning} (in `{}`)", node.original_file_path));
+        for (key, warning) in config::unknown_keys(&node.config) {
+            let warning = match node.call_sites.iter().find(
+                |(call, _)| matches!(call, Call::Config(keys) if keys.iter().any(|k| k == key)),
+            ) {
+                Some((call, _)) => node.pointing_at(warning, call),
+                None => warning.in_file(&node.original_file_path),
+            };
+            manifest.warnings.push(warning);
         }
     }
-    manifest.warnings.sort();
-    manifest.warnings.dedup();
+    Diagnostic::sort_and_dedup(&mut manifest.warnings);
     if problems.is_empty() {
         Ok(manifest)
     } else {
+        // Warnings go with the errors, so that everything is reported at once.
+        problems.append(&mut manifest.warnings);
         Err(problems)
     }
 }
@@ -1019,7 +1012,7 @@ fn properties_warnings(projects: &[&Project], manifest: &Manifest) -> Vec<Diagno
                     None => format!("add the {kind}, or remove this entry"),
                 };
                 let warning = Diagnostic::new(
-                    "uxt::properties::no_such_node",
+                    Code::PropertiesNoSuchNode,
                     format!(
                         "`{section}:` describes `{}`, but there is no {kind} of that name; the entry is ignored",
                         patch.name
@@ -1130,6 +1123,7 @@ fn seed_node(root: &Project, project: &Project, properties: &Properties, file_pa
         alias: String::new(),
         tests: patch.map(|p| p.tests.clone()).unwrap_or_default(),
         test: None,
+        call_sites: Vec::new(),
         constraints: Vec::new(),
         unit_test: None,
         version: None,
@@ -1250,7 +1244,7 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
             let decl = match data_tests::parse_decl(&entry, column.as_deref()) {
                 Ok(decl) => decl,
                 Err(message) => {
-                    problems.push(Diagnostic::new("uxt::test::invalid", format!("invalid test on `{attached}`: {message}")).in_file(&file).with_help("a test is a name (`unique`) or a mapping (`accepted_values: {values: [...]}`)"));
+                    problems.push(Diagnostic::new(Code::TestInvalid, format!("invalid test on `{attached}`: {message}")).in_file(&file).with_help("a test is a name (`unique`) or a mapping (`accepted_values: {values: [...]}`)"));
                     continue;
                 }
             };
@@ -1274,7 +1268,7 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
                         };
                         if let Some(message) = access::check_ref(&referrer, referenced, |_| false) {
                             problems.push(
-                                Diagnostic::new("uxt::parse::access", message)
+                                Diagnostic::new(Code::ParseAccess, message)
                                     .in_file(&file)
                                     .with_help(format!("make `{}` public or protected (`access:`), or test from its group", referenced.name)),
                             );
@@ -1294,7 +1288,7 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
                     }
                     None => {
                         problems.push(
-                            Diagnostic::new("uxt::test::unknown_to", format!("test `{name}` refers to `{text}`, which was not found"))
+                            Diagnostic::new(Code::TestUnknownTo, format!("test `{name}` refers to `{text}`, which was not found"))
                                 .in_file(&file)
                                 .with_help("`to:` takes `ref('model')` or `source('source', 'table')` of an existing node"),
                         );
@@ -1360,6 +1354,7 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
                     attached_node: attached.clone(),
                     to,
                 }),
+                call_sites: Vec::new(),
                 name,
             });
         }
@@ -1441,6 +1436,7 @@ fn render_stub(
         alias: String::new(),
         tests: patch.map(|p| p.tests.clone()).unwrap_or_default(),
         test: None,
+        call_sites: Vec::new(),
         constraints: patch.map(|p| p.constraints.clone()).unwrap_or_default(),
         unit_test: None,
         deprecation_date: version
@@ -1463,10 +1459,13 @@ fn render_stub(
         this: Some(Relation::new(None, None, node.name.clone())),
         ..NodeValues::default()
     };
-    let rendered = jinja.render(&template, scope.clone(), values);
+    let rendered = jinja.render_parse(&template, scope.clone(), values);
     // The render's values are gone once it returns, unless a template kept `model` somewhere.
     let mut node = Arc::try_unwrap(node).unwrap_or_else(|shared| (*shared).clone());
-    rendered?;
+    node.call_sites = rendered?
+        .into_iter()
+        .filter_map(|(call, site)| Some((call, site?)))
+        .collect();
     node.config = scope.config.borrow().clone();
     node.config
         .entry("materialized")

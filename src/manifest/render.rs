@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::jinja::{Jinja, Phase, Scope};
 use crate::project::properties::{ColumnDef, line_of};
 use crate::project::{Project, SourceFile, config};
@@ -145,7 +145,7 @@ impl Renderer<'_> {
                 let line = line_of(&self.file.contents, text.lines().next().unwrap_or(text), 0);
                 self.problems.push(
                     Diagnostic::new(
-                        "uxt::parse::yaml_jinja",
+                        Code::ParseYamlJinja,
                         format!("cannot render `{text}`: {}", error.message),
                     )
                     .at_line(&self.file.path, self.file.contents.clone(), line)

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value as Json};
 
 use super::{Manifest, Node, ResourceType, yaml_fqn};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::jinja::RefCall;
 use crate::project::unit_tests::{Fixture, Format, Input, Rows, UnitTestDef, csv_rows};
 use crate::project::{Project, SourceFile};
@@ -62,7 +62,7 @@ fn node(project: &Project, manifest: &Manifest, def: &UnitTestDef) -> Result<Nod
             contents: Arc::from(""),
         });
     let error = |line: usize, message: String| {
-        Diagnostic::new("uxt::parse::unit_test", message).at_line(
+        Diagnostic::new(Code::ParseUnitTest, message).at_line(
             &file.path,
             file.contents.clone(),
             line,
@@ -197,6 +197,7 @@ fn node(project: &Project, manifest: &Manifest, def: &UnitTestDef) -> Result<Nod
         alias: def.name.clone(),
         tests: Vec::new(),
         test: None,
+        call_sites: Vec::new(),
         constraints: Vec::new(),
         version: None,
         deprecation_date: None,

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::diagnostic::closest;
+use crate::diagnostic::{Code, Diagnostic, closest};
 
 /// Config keys uxt understands or passes through like dbt. Anything else draws a warning.
 pub const KNOWN_KEYS: &[&str] = &[
@@ -198,17 +198,22 @@ fn collect_level(level: &Map<String, Value>, config: &mut Map<String, Value>) {
     merge(config, &entries);
 }
 
-/// Folder names in a hierarchical block that match no resource path, and unknown keys, as
-/// warnings ("did you mean").
-pub fn unknown_keys(config: &Map<String, Value>) -> Vec<String> {
+/// The keys of a node's config that neither dbt nor uxt knows, each with its warning ("did you
+/// mean"), to be placed by the caller.
+pub fn unknown_keys(config: &Map<String, Value>) -> Vec<(&str, Diagnostic)> {
     config
         .keys()
         .filter(|key| !KNOWN_KEYS.contains(&key.as_str()))
-        .map(|key| match closest(key, KNOWN_KEYS.iter().copied()) {
-            Some(near) => format!("unknown config key `{key}`: did you mean `{near}`?"),
-            None => format!(
-                "unknown config key `{key}`: it is kept in the manifest but uxt does not use it"
-            ),
+        .map(|key| {
+            let diagnostic = Diagnostic::new(
+                Code::ConfigUnknownKey,
+                format!("unknown config key `{key}`"),
+            );
+            let diagnostic = match closest(key, KNOWN_KEYS.iter().copied()) {
+                Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
+                None => diagnostic.with_help("it is kept in the manifest, but uxt does not use it"),
+            };
+            (key.as_str(), diagnostic)
         })
         .collect()
 }
@@ -356,9 +361,15 @@ mod tests {
             .as_object()
             .unwrap()
             .clone();
+        let unknown = unknown_keys(&config);
+        let [(key, warning)] = unknown.as_slice() else {
+            panic!("one unknown key: {unknown:?}");
+        };
+        assert_eq!(*key, "materialised");
+        assert_eq!(warning.code, Code::ConfigUnknownKey);
         assert_eq!(
-            unknown_keys(&config),
-            ["unknown config key `materialised`: did you mean `materialized`?"]
+            warning.help.as_deref(),
+            Some("did you mean `materialized`?")
         );
     }
 }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::SourceFile;
 use super::yaml::{self, Located, Tree};
 use crate::dashboard::spec::{self, Chart};
-use crate::diagnostic::{Diagnostic, closest};
+use crate::diagnostic::{Code, Diagnostic, closest};
 
 /// One exposure as its file declares it.
 #[derive(Debug, Clone)]
@@ -113,7 +113,7 @@ pub fn read(file: &SourceFile) -> Result<Vec<ExposureDef>, Vec<Diagnostic>> {
 }
 
 fn error(file: &SourceFile, line: usize, message: String, help: &str) -> Diagnostic {
-    Diagnostic::new("uxt::properties::invalid_exposure", message)
+    Diagnostic::new(Code::PropertiesInvalidExposure, message)
         .at_line(&file.path, file.contents.clone(), line.max(1))
         .with_help(help.to_string())
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::diagnostic::{Diagnostic, closest};
+use crate::diagnostic::{Code, Diagnostic, closest};
 
 use self::properties::Properties;
 
@@ -186,7 +186,7 @@ pub fn find_root(project_dir: Option<&Path>) -> Result<(PathBuf, String), Diagno
     if let Some(dir) = project_dir {
         return project_file_in(dir).ok_or_else(|| {
             Diagnostic::new(
-                "uxt::project::not_found",
+                Code::ProjectNotFound,
                 format!(
                     "no `uxt_project.yml`, `project/uxt_project.yml` or `dbt_project.yml` in `{}`",
                     dir.display()
@@ -197,13 +197,13 @@ pub fn find_root(project_dir: Option<&Path>) -> Result<(PathBuf, String), Diagno
     }
     let cwd = std::env::current_dir().map_err(|error| {
         Diagnostic::new(
-            "uxt::project::not_found",
+            Code::ProjectNotFound,
             format!("cannot read the current folder: {error}"),
         )
     })?;
     cwd.ancestors().find_map(project_file_in).ok_or_else(|| {
         Diagnostic::new(
-            "uxt::project::not_found",
+            Code::ProjectNotFound,
             format!("no `uxt_project.yml`, `project/uxt_project.yml` or `dbt_project.yml` in `{}` or any folder above it", cwd.display()),
         )
         .with_help("run uxt inside a project, or pass `--project-dir`")
@@ -249,7 +249,7 @@ pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
 pub fn read_text(path: &Path, display: &str) -> Result<String, Diagnostic> {
     let bytes = std::fs::read(path).map_err(|error| {
         Diagnostic::new(
-            "uxt::project::read",
+            Code::ProjectRead,
             format!("cannot read `{display}`: {error}"),
         )
         .in_file(display)
@@ -261,7 +261,7 @@ pub fn read_text(path: &Path, display: &str) -> Result<String, Diagnostic> {
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
         let valid = String::from_utf8_lossy(error.as_bytes()).into_owned();
         Diagnostic::new(
-            "uxt::project::encoding",
+            Code::ProjectEncoding,
             format!(
                 "`{display}` is not UTF-8 text: byte {} on line {line} is not",
                 at + 1
@@ -282,7 +282,7 @@ fn render_selectors(project: &mut Project) -> Result<(), Diagnostic> {
     }
     let rendered = profile::render_value(&file.contents, &project.vars).map_err(|message| {
         Diagnostic::new(
-            "uxt::project::selectors",
+            Code::ProjectSelectors,
             format!("cannot render `{}`: {message}", file.path),
         )
         .in_file(&file.path)
@@ -305,7 +305,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
     let Value::Object(mut settings) = document else {
         return Err(vec![
             Diagnostic::new(
-                "uxt::project::invalid",
+                Code::ProjectInvalid,
                 "the project file must be a mapping of settings",
             )
             .at_line(&file_name, project_file.contents.clone(), 1),
@@ -317,7 +317,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         if !PROJECT_KEYS.contains(&key.as_str()) {
             let line = line_of_key(&project_file.contents, key);
             let mut diagnostic = Diagnostic::new(
-                "uxt::project::unknown_key",
+                Code::ProjectUnknownKey,
                 format!("unknown key `{key}` in the project file"),
             );
             diagnostic = diagnostic.at_line(&file_name, project_file.contents.clone(), line);
@@ -365,16 +365,13 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
                 "a list of text, such as `[\"a\", \"b\"]`"
             };
             problems.push(
-                Diagnostic::new(
-                    "uxt::project::invalid",
-                    format!("`{key}` must be {expected}"),
-                )
-                .at_line(
-                    &file_name,
-                    project_file.contents.clone(),
-                    line_of_key(&project_file.contents, key),
-                )
-                .with_help(format!("write `{key}` as {expected}")),
+                Diagnostic::new(Code::ProjectInvalid, format!("`{key}` must be {expected}"))
+                    .at_line(
+                        &file_name,
+                        project_file.contents.clone(),
+                        line_of_key(&project_file.contents, key),
+                    )
+                    .with_help(format!("write `{key}` as {expected}")),
             );
         }
     }
@@ -389,12 +386,9 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         Some(name) => name.to_string(),
         None => {
             problems.push(
-                Diagnostic::new(
-                    "uxt::project::missing_name",
-                    "the project file has no `name`",
-                )
-                .at_line(&file_name, project_file.contents.clone(), 1)
-                .with_help("add `name: my_project` at the top level"),
+                Diagnostic::new(Code::ProjectMissingName, "the project file has no `name`")
+                    .at_line(&file_name, project_file.contents.clone(), 1)
+                    .with_help("add `name: my_project` at the top level"),
             );
             String::new()
         }
@@ -529,10 +523,7 @@ fn discover(root: &Path, paths: &Paths, target_path: &str) -> Result<Files, Diag
                 .filter_entry(|e| e.path() != target)
             {
                 let entry = entry.map_err(|error| {
-                    Diagnostic::new(
-                        "uxt::project::read",
-                        format!("cannot list `{dir}`: {error}"),
-                    )
+                    Diagnostic::new(Code::ProjectRead, format!("cannot list `{dir}`: {error}"))
                 })?;
                 if !entry.file_type().is_file() {
                     continue;

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::{Project, SourceFile, yaml};
 use crate::deps::version::{self, Specifier};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// Loads every package installed under `install_path` (relative to `root`), sorted by folder.
 pub fn load(root: &Path, install_path: &str) -> Result<Vec<Project>, Vec<Diagnostic>> {
@@ -122,7 +122,7 @@ pub fn check_dbt_version(
             Some(specifier) => specifiers.push(specifier),
             None => {
                 return Err(Diagnostic::new(
-                    "uxt::project::require_dbt_version",
+                    Code::ProjectRequireDbtVersion,
                     format!("`{text}` in `require-dbt-version` of {who} is not a version"),
                 )
                 .at_line(file, contents.clone(), line)
@@ -135,7 +135,7 @@ pub fn check_dbt_version(
         Ok(())
     } else {
         Err(Diagnostic::new(
-            "uxt::project::require_dbt_version",
+            Code::ProjectRequireDbtVersion,
             format!(
                 "{who} requires dbt `{}`, and uxt behaves as dbt {}",
                 texts.join(", "),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::adapter::AdapterKind;
-use crate::diagnostic::{Diagnostic, closest};
+use crate::diagnostic::{Code, Diagnostic, closest};
 use crate::project::yaml;
 use std::fmt;
 use std::path::PathBuf;
@@ -189,7 +189,7 @@ pub fn find(
         .map(|dir| format!("`{}`", dir.display()))
         .collect();
     Err(Diagnostic::new(
-        "uxt::profile::not_found",
+        Code::ProfileNotFound,
         format!(
             "no `profiles.yml` found (looked in {})",
             searched.join(", ")
@@ -214,7 +214,7 @@ pub fn resolve(
             .map(|o| o.keys().map(String::as_str).collect())
             .unwrap_or_default();
         let mut diagnostic = Diagnostic::new(
-            "uxt::profile::missing",
+            Code::ProfileMissing,
             format!("profile `{profile_name}` is not in `{}`", file.display),
         )
         .in_file(file.display.clone());
@@ -246,7 +246,7 @@ pub fn resolve(
     let profile_node = located.get(profile_name);
     let Some(output) = outputs.get(&name).and_then(Value::as_object) else {
         let mut diagnostic = Diagnostic::new(
-            "uxt::profile::unknown_target",
+            Code::ProfileUnknownTarget,
             format!("target `{name}` is not an output of profile `{profile_name}`"),
         )
         .at_line(
@@ -283,7 +283,7 @@ pub fn resolve(
             Value::String(text) if text.contains("{{") || text.contains("{%") => render(text)
                 .map_err(|message| {
                     Diagnostic::new(
-                        "uxt::profile::render",
+                        Code::ProfileRender,
                         format!("cannot render `{key}` of target `{name}`: {message}"),
                     )
                     .at_line(&file.display, file.source.clone(), at(key))
@@ -301,7 +301,7 @@ pub fn resolve(
     }
     let missing = |key: &str| {
         Diagnostic::new(
-            "uxt::profile::missing_key",
+            Code::ProfileMissingKey,
             format!("target `{name}` of profile `{profile_name}` has no `{key}`"),
         )
         .at_line(&file.display, file.source.clone(), target_line)
@@ -312,7 +312,7 @@ pub fn resolve(
             None => Ok(default),
             Some(text) => text.trim().parse().map_err(|_| {
                 Diagnostic::new(
-                    "uxt::profile::invalid",
+                    Code::ProfileInvalid,
                     format!("`{key}` of target `{name}` must be a whole number, not `{text}`"),
                 )
                 .at_line(&file.display, file.source.clone(), at(key))
@@ -370,7 +370,7 @@ pub fn resolve(
                 None => SslMode::Prefer,
                 Some(mode) => SslMode::parse(&mode).ok_or_else(|| {
                     Diagnostic::new(
-                        "uxt::profile::invalid",
+                        Code::ProfileInvalid,
                         format!(
                             "`sslmode` of target `{name}` is `{mode}`, which libpq does not know"
                         ),
@@ -382,7 +382,7 @@ pub fn resolve(
             if system_roots && sslmode != SslMode::VerifyFull {
                 // As libpq: trusting every public authority means nothing without the name check.
                 return Err(Diagnostic::new(
-                    "uxt::profile::invalid",
+                    Code::ProfileInvalid,
                     format!(
                         "`sslrootcert: system` of target `{name}` needs `sslmode: verify-full`, not `{}`",
                         sslmode.name()
@@ -426,7 +426,7 @@ pub fn resolve(
         }
         other => {
             return Err(Diagnostic::new(
-                "uxt::profile::unknown_type",
+                Code::ProfileUnknownType,
                 format!("target `{name}` has `type: {other}`, which uxt has no adapter for"),
             )
             .at_line(&file.display, file.source.clone(), at("type"))
@@ -541,7 +541,7 @@ fn check_keys(
             ),
         };
         return Err(Diagnostic::new(
-            "uxt::profile::unknown_key",
+            Code::ProfileUnknownKey,
             format!("unknown key `{key}` in a {kind} target"),
         )
         .at_line(&file.display, file.source.clone(), line)

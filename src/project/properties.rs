@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::SourceFile;
 use super::yaml;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// A column as properties YAML describes it.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -326,7 +326,7 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
             return Ok(());
         }
         return Err(Diagnostic::new(
-            "uxt::properties::invalid",
+            Code::PropertiesInvalid,
             "a properties file must be a mapping with keys such as `models:` or `sources:`",
         )
         .at_line(&file.path, file.contents.clone(), 1));
@@ -335,7 +335,7 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
         if !TOP_KEYS.contains(&key.as_str()) {
             let line = line_of(&file.contents, &format!("{key}:"), 0);
             let mut diagnostic = Diagnostic::new(
-                "uxt::properties::unknown_key",
+                Code::PropertiesUnknownKey,
                 format!("unknown top-level key `{key}` in a properties file"),
             )
             .at_line(&file.path, file.contents.clone(), line);
@@ -354,7 +354,7 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
             let by_name = properties.patches.entry(resource.to_string()).or_default();
             if let Some(previous) = by_name.get(&patch.name) {
                 return Err(Diagnostic::new(
-                    "uxt::properties::duplicate",
+                    Code::PropertiesDuplicate,
                     format!(
                         "`{}` is described twice: in `{}` and in `{}`",
                         patch.name, previous.file, patch.file
@@ -402,7 +402,7 @@ fn list<'a>(
             .map(|item| {
                 item.as_object().ok_or_else(|| {
                     Diagnostic::new(
-                        "uxt::properties::invalid",
+                        Code::PropertiesInvalid,
                         format!("each entry under `{key}:` must be a mapping with a `name:`"),
                     )
                     .at_line(
@@ -414,7 +414,7 @@ fn list<'a>(
             })
             .collect(),
         Some(_) => Err(Diagnostic::new(
-            "uxt::properties::invalid",
+            Code::PropertiesInvalid,
             format!("`{key}:` must be a list"),
         )
         .at_line(
@@ -437,7 +437,7 @@ fn name_of(
         .ok_or_else(|| {
             places.locate(
                 Diagnostic::new(
-                    "uxt::properties::missing_name",
+                    Code::PropertiesMissingName,
                     format!("a {what} entry has no `name:`"),
                 )
                 .with_help("every entry needs `name: <resource name>`"),
@@ -578,9 +578,10 @@ fn unknown_keys(
 ) {
     for key in entry.keys().filter(|key| !known.contains(&key.as_str())) {
         let mut warning = Diagnostic::new(
-            "uxt::properties::unknown_key",
+            Code::PropertiesUnknownKey,
             format!("unknown key `{key}` in {what}; it is ignored"),
-        );
+        )
+        .as_warning();
         if let Some(near) = crate::diagnostic::closest(key, known.iter().copied()) {
             warning = warning.with_help(format!("did you mean `{near}`?"));
         }
@@ -695,7 +696,7 @@ fn versions_of(
         return Ok(Vec::new());
     };
     let fail = |message: String| {
-        Diagnostic::new("uxt::properties::versions", message).at_line(
+        Diagnostic::new(Code::PropertiesVersions, message).at_line(
             &file.path,
             file.contents.clone(),
             names.line(&file.contents, model),
@@ -793,7 +794,7 @@ fn read_group(
     let owner = object(entry, "owner");
     if !["name", "email"].iter().any(|k| owner.contains_key(*k)) {
         return Err(Diagnostic::new(
-            "uxt::properties::group_owner",
+            Code::PropertiesGroupOwner,
             format!("group `{name}`: Group owner must have at least one of 'name' or 'email'."),
         )
         .at_line(&file.path, file.contents.clone(), line)
@@ -945,7 +946,7 @@ impl<'a> Places<'a> {
 
     fn invalid(&self, path: &[Step], message: String, help: String) -> Diagnostic {
         self.locate(
-            Diagnostic::new("uxt::properties::invalid", message).with_help(help),
+            Diagnostic::new(Code::PropertiesInvalid, message).with_help(help),
             path,
         )
     }

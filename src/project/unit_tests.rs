@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::SourceFile;
 use super::exposures::{Dependency, dependency};
 use super::yaml::{self, Located, Tree};
-use crate::diagnostic::{Diagnostic, closest};
+use crate::diagnostic::{Code, Diagnostic, closest};
 
 /// One unit test as its file declares it.
 #[derive(Debug, Clone)]
@@ -152,7 +152,7 @@ pub fn read(file: &SourceFile) -> Result<Vec<UnitTestDef>, Vec<Diagnostic>> {
 }
 
 fn error(file: &SourceFile, line: usize, message: String, help: &str) -> Diagnostic {
-    Diagnostic::new("uxt::properties::invalid_unit_test", message)
+    Diagnostic::new(Code::PropertiesInvalidUnitTest, message)
         .at_line(&file.path, file.contents.clone(), line.max(1))
         .with_help(help.to_string())
 }

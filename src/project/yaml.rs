@@ -7,7 +7,7 @@ use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// Parses a YAML document. An empty file is `null`.
 pub fn parse(file: &str, source: &Arc<str>) -> Result<Value, Diagnostic> {
@@ -20,7 +20,7 @@ pub fn parse(file: &str, source: &Arc<str>) -> Result<Value, Diagnostic> {
     serde_saphyr::from_str_with_options::<Value>(source, options).map_err(|error| {
         let text = error.to_string();
         let first = text.lines().next().unwrap_or("invalid YAML").to_string();
-        let diagnostic = Diagnostic::new("uxt::yaml::syntax", format!("invalid YAML: {first}"))
+        let diagnostic = Diagnostic::new(Code::YamlSyntax, format!("invalid YAML: {first}"))
             .with_help("fix the YAML syntax at the marked line (indentation, a missing `:` or an unclosed bracket are the usual causes)");
         match line_of(&text) {
             Some(line) => diagnostic.at_line(file, source.clone(), line),
@@ -99,7 +99,7 @@ pub fn parse_located(file: &str, source: &Arc<str>) -> Result<Located, Diagnosti
     serde_saphyr::from_str_with_options::<Located>(source, options).map_err(|error| {
         let text = error.to_string();
         let first = text.lines().next().unwrap_or("invalid YAML").to_string();
-        let diagnostic = Diagnostic::new("uxt::yaml::syntax", format!("invalid YAML: {first}"))
+        let diagnostic = Diagnostic::new(Code::YamlSyntax, format!("invalid YAML: {first}"))
             .with_help("fix the YAML syntax at the marked line (indentation, a missing `:` or an unclosed bracket are the usual causes)");
         match line_of(&text) {
             Some(line) => diagnostic.at_line(file, source.clone(), line),

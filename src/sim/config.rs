@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::project::Project;
 use crate::sim::calendar::{self, Day};
 use crate::sim::reference::{self, Reference};
@@ -320,7 +320,7 @@ pub fn load(project: &Project) -> Result<SimConfig, Diagnostic> {
     let (config, source, name) = if let Some(file_name) = &project.simulation_file {
         let text: Arc<str> = std::fs::read_to_string(project.root.join(file_name))
             .map_err(|e| {
-                Diagnostic::new("uxt::simulate::config", format!("could not read it: {e}"))
+                Diagnostic::new(Code::SimulateConfig, format!("could not read it: {e}"))
                     .in_file(file_name)
             })?
             .into();
@@ -352,7 +352,7 @@ pub fn load(project: &Project) -> Result<SimConfig, Diagnostic> {
             .or_else(|| line_of_key(&source, "simulation"))
             .unwrap_or(1);
         Diagnostic::new(
-            "uxt::simulate::config",
+            Code::SimulateConfig,
             format!("invalid simulation settings: {first}"),
         )
         .at_line(&name, source.clone(), line)

@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::project::Project;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -201,7 +201,7 @@ pub fn load(project: &Project) -> Result<Arc<Reference>, Diagnostic> {
                 let contents =
                     std::fs::read_to_string(project.root.join(&path)).map_err(|error| {
                         Diagnostic::new(
-                            "uxt::simulate::reference",
+                            Code::SimulateReference,
                             format!("could not read `{path}`: {error}"),
                         )
                         .in_file(path.as_str())
@@ -271,7 +271,7 @@ fn rows<T: DeserializeOwned>((path, contents): (String, String)) -> Result<Vec<T
                 _ => error.to_string(),
             };
             Diagnostic::new(
-                "uxt::simulate::reference",
+                Code::SimulateReference,
                 format!("the simulator cannot read this seed: {message}"),
             )
             .at_line(&path, contents.as_str().into(), line)
@@ -281,7 +281,7 @@ fn rows<T: DeserializeOwned>((path, contents): (String, String)) -> Result<Vec<T
     }
     if rows.is_empty() {
         return Err(Diagnostic::new(
-            "uxt::simulate::reference",
+            Code::SimulateReference,
             format!("`{path}` has no rows, and the simulator needs at least one"),
         )
         .in_file(&path));
@@ -293,7 +293,7 @@ fn rows<T: DeserializeOwned>((path, contents): (String, String)) -> Result<Vec<T
 fn check(reference: &Reference, text: &dyn Fn(&str) -> (String, String)) -> Result<(), Diagnostic> {
     let problem = |file: &str, row: usize, message: String| {
         let (path, contents) = text(file);
-        Diagnostic::new("uxt::simulate::reference", message)
+        Diagnostic::new(Code::SimulateReference, message)
             .at_line(&path, contents.as_str().into(), row + 2)
             .with_help("the simulator reads its town from this file; see the README's simulation section for its columns")
     };

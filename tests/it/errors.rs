@@ -153,15 +153,52 @@ fn missing_source_is_named() {
 #[test]
 fn cycle_names_every_node_on_it() {
     let edit = |p: &Project| {
-        p.write("models/a.sql", "select * from {{ ref('b') }}\n");
+        p.write("models/a.sql", "select *\nfrom {{ ref('b') }}\n");
         p.write("models/b.sql", "select * from {{ ref('c') }}\n");
         p.write("models/c.sql", "select * from {{ ref('a') }}\n");
     };
     fails_with(
         edit,
         &["parse"],
-        &["found a cycle: model.shop.a -> model.shop.b -> model.shop.c -> model.shop.a"],
+        &[
+            "found a cycle: model.shop.a -> model.shop.b -> model.shop.c -> model.shop.a",
+            "uxt::graph::cycle",
+            "models/a.sql:2",
+        ],
     );
+}
+
+#[test]
+fn ref_from_a_variable_or_a_macro_points_at_the_line_that_outputs_it() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    project
+        .write(
+            "macros/from_missing.sql",
+            "{% macro from_missing() %}\nselect * from {{ ref('orderz') }}\n{% endmacro %}\n",
+        )
+        .write(
+            "models/by_variable.sql",
+            "{% set name = 'stg_order' %}\nselect *\nfrom {{ ref(name) }}\n",
+        )
+        .write(
+            "models/by_macro.sql",
+            "-- the macro's ref is reported where the macro is called\n{{ from_missing() }}\n",
+        );
+    let output = project.run(&["parse"]);
+    assert_eq!(output.code(), 1, "{output:?}");
+    crate::harness::assert_output_snapshot!(output.stderr());
+}
+
+#[test]
+fn unknown_config_key_is_a_warning_at_the_config_call() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    project.write(
+        "models/typo.sql",
+        "select 1 as x\n{{ config(materialised='table') }}\n",
+    );
+    let output = project.run(&["parse"]);
+    assert_eq!(output.code(), 0, "{output:?}");
+    crate::harness::assert_output_snapshot!(output.stderr());
 }
 
 #[test]
@@ -298,7 +335,7 @@ fn misspelt_property_keys_and_entries_for_missing_models_are_warned_of() {
         "did you mean `stg_customers`?",
         "models/more.yml:5",
     ] {
-        assert!(output.stdout().contains(text), "`{text}`: {output:?}");
+        assert!(output.stderr().contains(text), "`{text}`: {output:?}");
     }
 }
 

@@ -5,6 +5,7 @@ mod harness;
 
 mod access;
 mod artifacts;
+mod clean;
 mod cli;
 mod connection;
 mod contracts;

@@ -117,9 +117,49 @@ fn failed_table_keeps_previous_version_and_skips_descendants() {
 fn fail_fast_stops_after_the_first_failure() {
     let project = Engine::DuckDb.project("shop", "shop");
     project.write("models/staging/stg_customers.sql", "select * from nowhere");
+    // One worker takes the ready models in order: `stg_orders` comes after the failing
+    // `stg_customers` and does not depend on it, so only `--fail-fast` keeps it from running.
+    let status = |id: &str| {
+        let text = std::fs::read_to_string(project.path().join("target/run_results.json"))
+            .expect("run_results.json is written");
+        let results: serde_json::Value = serde_json::from_str(&text).expect("it is JSON");
+        results["results"]
+            .as_array()
+            .expect("a list of results")
+            .iter()
+            .find(|result| result["unique_id"] == id)
+            .and_then(|result| result["status"].as_str().map(str::to_owned))
+    };
     let output = project.run(&["run", "--fail-fast", "--threads", "1"]);
     assert_eq!(output.code(), 1, "{output:?}");
     assert!(output.stdout().contains("ERROR=1"), "{output:?}");
+    assert_eq!(status("model.shop.stg_customers").as_deref(), Some("error"));
+    assert_eq!(status("model.shop.stg_orders").as_deref(), Some("skipped"));
+    let output = project.run(&["run", "--threads", "1"]);
+    assert_eq!(output.code(), 1, "{output:?}");
+    assert_eq!(status("model.shop.stg_orders").as_deref(), Some("success"));
+}
+
+#[test]
+fn a_failing_on_run_start_hook_stops_the_command_before_any_model() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    let project_file = std::fs::read_to_string(project.path().join("dbt_project.yml")).unwrap();
+    project.write(
+        "dbt_project.yml",
+        project_file.replace(
+            "on-run-start:\n",
+            "on-run-start:\n  - \"select * from no_such_table\"\n",
+        ),
+    );
+    let output = project.run(&["run"]);
+    assert_eq!(output.code(), 1, "{output:?}");
+    let printed = format!("{}{}", output.stdout(), output.stderr());
+    assert!(
+        printed.contains("uxt::hook::failed") && printed.contains("on-run-start hook 1 failed"),
+        "{output:?}"
+    );
+    let show = project.run(&["show", "--inline", "select * from stg_orders"]);
+    assert_eq!(show.code(), 1, "no model was built: {show:?}");
 }
 
 #[test]

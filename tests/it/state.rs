@@ -1,7 +1,7 @@
 //! Slim CI: `--state` compares the project with an earlier run's artifacts, and the `state:` and
 //! `result:` methods select by what changed and by how it ran.
 
-use crate::engines::Engine;
+use crate::engines::{Engine, query};
 use crate::harness::Project;
 
 /// The names `uxt ls` prints for a selection, sorted.
@@ -16,8 +16,8 @@ fn names(project: &Project, args: &[&str]) -> Vec<String> {
 }
 
 /// Builds the shop and keeps its artifacts in `prod/`, as CI keeps production's.
-fn built_shop() -> Project {
-    let project = Engine::DuckDb.project("shop", "shop");
+fn built_shop(engine: &Engine) -> Project {
+    let project = engine.project("shop", "shop");
     let output = project.run(&["build"]);
     assert_eq!(output.code(), 0, "{output:?}");
     let prod = project.path().join("prod");
@@ -30,7 +30,13 @@ fn built_shop() -> Project {
 
 #[test]
 fn state_modified_selects_what_changed_and_its_children() {
-    let project = built_shop();
+    for engine in Engine::all() {
+        state_modified_on(&engine);
+    }
+}
+
+fn state_modified_on(engine: &Engine) {
+    let project = built_shop(engine);
     let state = ["--state", "prod", "--resource-type", "model"];
     let modified = |selector: &str| {
         let mut args = vec!["-s", selector];
@@ -93,10 +99,17 @@ fn state_modified_selects_what_changed_and_its_children() {
         .unwrap()
         .iter()
         .map(|r| r["unique_id"].as_str().unwrap())
+        .filter(|id| id.starts_with("model."))
         .collect();
     ran.sort();
     assert_eq!(ran, ["model.shop.customers", "model.shop.stg_customers"]);
     assert_eq!(results["args"]["state"], "prod");
+    assert_eq!(
+        query(&project, "select count(*) as n from {{ ref('customers') }}"),
+        ["n", "4"],
+        "{}: the changed model's child was rebuilt",
+        engine.name()
+    );
 }
 
 #[test]

@@ -1,8 +1,8 @@
-// dbt's node selection, as uxt's src/graph/select.rs evaluates it: the methods, the graph
+// dbt's node selection, as uxt's src/graph/select/ evaluates it: the methods, the graph
 // operators `+x`, `N+x`, `x+N` and `@x`, union by space, intersection by comma, exclusion, and
 // eager selection of the tests of selected nodes. The same case table
 // (tests/selection/cases.txt over tests/selection/fixture.json) drives the Rust tests and, in
-// the browser test, this file, so the two cannot drift apart. Error messages are select.rs's.
+// the browser test, this file, so the two cannot drift apart. Error messages are the Rust code's.
 var UxtSelect = (function () {
   'use strict';
 

@@ -38,3 +38,21 @@ pub fn uxt() -> Command {
     }
     command
 }
+
+/// Snapshots what uxt printed (`tests/it/snapshots/`), with what changes from run to run
+/// replaced: the time of day of log lines, durations, the project's temp dir and the count of
+/// macros.
+macro_rules! assert_output_snapshot {
+    ($text:expr) => {
+        insta::with_settings!({filters => vec![
+            (r"(?m)^\d{2}:\d{2}:\d{2}  ", "[time]  "),
+            (r"\b\d+\.\d+s\b", "[duration]"),
+            (r"(/[^\s/]+)*/uxt-project-[A-Za-z0-9]+", "[project]"),
+            // How many macros uxt itself brings changes as it implements more of dbt's.
+            (r"\b\d+ macros\b", "[n] macros"),
+        ]}, {
+            insta::assert_snapshot!($text);
+        })
+    };
+}
+pub(crate) use assert_output_snapshot;
