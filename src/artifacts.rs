@@ -533,7 +533,7 @@ pub fn write_manifest(
             (unique_id.clone(), json!({
                 "name": m.name, "resource_type": "macro", "package_name": m.package, "path": m.file,
                 "original_file_path": m.file, "unique_id": unique_id,
-                "macro_sql": "", "depends_on": {"macros": []},
+                "macro_sql": m.sql, "depends_on": {"macros": []},
                 "description": manifest.macro_descriptions.get(&m.name).cloned().unwrap_or_default(),
                 "meta": {}, "docs": {"show": true, "node_color": null}, "patch_path": null, "arguments": [], "created_at": 0.0, "supported_languages": null,
             }))

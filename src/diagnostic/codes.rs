@@ -124,6 +124,9 @@ codes! {
     SelectInvalid = "uxt::select::invalid", Error, "A `--select`/`--exclude` expression or a selector definition is not valid selection syntax, or names a method uxt does not know.";
     SelectNoSelectors = "uxt::select::no_selectors", Error, "`--selector` was given, but the project has no `selectors.yml`.";
     SelectSelectors = "uxt::select::selectors", Error, "`selectors.yml` cannot be read: invalid YAML, an unknown selector, or a selector that includes itself.";
+    StateNoManifest = "uxt::state::no_manifest", Error, "`--state` (or `DBT_STATE`) names a folder without a `manifest.json`: it should be the target folder of the run to compare with.";
+    StateUnreadable = "uxt::state::unreadable", Error, "An artifact in the `--state` folder cannot be read (permissions, a directory of that name).";
+    StateInvalid = "uxt::state::invalid", Error, "An artifact in the `--state` folder is not the JSON of a dbt or uxt `manifest.json` or `run_results.json`.";
     ExecUnknownMaterialization = "uxt::exec::unknown_materialization", Error, "A node's `materialized` names a materialization that neither uxt nor a project or package defines for this engine.";
     ArtifactsWrite = "uxt::artifacts::write", Error, "A file uxt writes under `target/` (an artifact, compiled SQL, the docs site) or the log folder cannot be written: a full disk, a folder that is read-only or not writable for this user, a folder where the file belongs. The previous file is left as it was.";
     AdapterConnect = "uxt::adapter::connect", Error, "The target's warehouse cannot be opened: the server is down or unreachable, the credentials are refused, the DuckDB file is locked.";
