@@ -27,6 +27,8 @@ mod packages;
 mod relation_configs;
 mod run;
 mod select;
+mod semantic;
 mod simulate;
+mod state;
 mod unit_tests;
 mod versions;
