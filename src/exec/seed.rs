@@ -512,6 +512,7 @@ pub(super) async fn load(
             word: "INSERT 0".to_string(),
             failures: None,
             message: None,
+            batches: None,
             rows_affected: Some(0),
         });
     }
@@ -553,6 +554,7 @@ pub(super) async fn load(
         failures: None,
         rows_affected: Some(rows),
         message: None,
+        batches: None,
     })
 }
 

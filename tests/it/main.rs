@@ -20,6 +20,7 @@ mod grants;
 mod jinja;
 mod lifecycle;
 mod logs;
+mod microbatch;
 mod packages;
 mod relation_configs;
 mod run;
