@@ -526,15 +526,7 @@ impl Runner {
         })
         .await
         .map_err(|e| Failure::new(format!("compilation stopped: {e}")))?
-        .map_err(|diagnostics| {
-            Failure::compilation(
-                diagnostics
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            )
-        })?;
+        .map_err(|diagnostic| Failure::compilation(diagnostic.to_string()))?;
         let adapter = self.execution.adapter.as_ref();
         if !incremental {
             return send_in_transaction(

@@ -84,7 +84,13 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
             .and_then(|scope| super::namespace::package_of(&scope.unique_id).map(str::to_string))
             .unwrap_or_else(|| var_ctx.project_name.clone());
         match var_ctx.var(&package, &name) {
-            Some(value) => super::functions::rendered_var(state, value),
+            // The value's own template has no file: the error points at this `var()` call.
+            Some(value) => super::functions::rendered_var(state, value).map_err(|error| {
+                invalid(format!(
+                    "var `{name}` cannot be rendered (its value under `vars:` in the project file, or from `--vars`): {}",
+                    error.detail().unwrap_or("a Jinja error")
+                ))
+            }),
             None => default.ok_or_else(|| {
                 let near = crate::diagnostic::closest(&name, var_ctx.var_names()).map_or_else(String::new, |n| format!(" (did you mean `{n}`?)"));
                 invalid(format!("required var `{name}` not found: define it under `vars:` in the project file or pass `--vars '{{{name}: ...}}'`{near}"))
