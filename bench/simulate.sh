@@ -7,6 +7,7 @@
 # throwaway Postgres, as the tests do. Run by hand:
 #   bench/simulate.sh                                   # builds uxt in release first
 #   DAYS=30 PURCHASE_RATE=8 SKIP_YEARS=1 UXT_BIN=/path/to/uxt bench/simulate.sh
+#   DAYS=40 SCALE=5 PURCHASE_RATE=1 SKIP_YEARS=1 bench/simulate.sh   # `uxt simulate --scale 5`
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -19,6 +20,10 @@ DAYS=${DAYS:-60}
 POPULATION=${POPULATION:-20000}
 PURCHASE_RATE=${PURCHASE_RATE:-16}
 YEARS=${YEARS:-10}
+# `--scale` multiplies the population of the settings (unset: the population as given).
+SCALE=${SCALE:-}
+scale_args=()
+[[ -n $SCALE ]] && scale_args=(--scale "$SCALE")
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 work=$(mktemp -d /tmp/uxt-sim-bench.XXXXXX)
 chmod 755 "$work"
@@ -67,10 +72,10 @@ measure() {
 }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); uxt $("$UXT_BIN" --version | cut -d' ' -f2); $(command psql --version); duckdb $("$venv/bin/python" -c 'import duckdb; print(duckdb.__version__)')"
-echo "town: population $POPULATION, retail purchase_rate $PURCHASE_RATE, $DAYS days"
+echo "town: population $POPULATION${SCALE:+ at --scale $SCALE}, retail purchase_rate $PURCHASE_RATE, $DAYS days"
 
-read -r pg_s pg_mib < <(measure "$UXT_BIN" simulate --project-dir "$project" --target pg --days "$DAYS")
-read -r duck_s duck_mib < <(measure "$UXT_BIN" simulate --project-dir "$project" --target duckdb --days "$DAYS")
+read -r pg_s pg_mib < <(measure "$UXT_BIN" simulate --project-dir "$project" --target pg --days "$DAYS" "${scale_args[@]}")
+read -r duck_s duck_mib < <(measure "$UXT_BIN" simulate --project-dir "$project" --target duckdb --days "$DAYS" "${scale_args[@]}")
 
 # The same rows as CSV, table by table, from Postgres (both engines hold identical rows).
 tables=$(psql -d sim -At -c "select table_schema || '.' || table_name from information_schema.tables where table_schema in ('raw', 'truth') order by 1")

@@ -533,7 +533,7 @@ pub fn write_manifest(
             (unique_id.clone(), json!({
                 "name": m.name, "resource_type": "macro", "package_name": m.package, "path": m.file,
                 "original_file_path": m.file, "unique_id": unique_id,
-                "macro_sql": "", "depends_on": {"macros": []},
+                "macro_sql": m.sql, "depends_on": {"macros": []},
                 "description": manifest.macro_descriptions.get(&m.name).cloned().unwrap_or_default(),
                 "meta": {}, "docs": {"show": true, "node_color": null}, "patch_path": null, "arguments": [], "created_at": 0.0, "supported_languages": null,
             }))
@@ -588,6 +588,22 @@ pub fn write_manifest(
         parent_map.insert(exposure.unique_id.clone(), parents);
         child_map.entry(exposure.unique_id.clone()).or_default();
     }
+    for resolved in manifest
+        .semantic
+        .semantic_models
+        .values()
+        .chain(manifest.semantic.metrics.values())
+    {
+        let parents = &resolved.parents;
+        for parent in parents {
+            child_map
+                .entry(parent.clone())
+                .or_default()
+                .push(resolved.unique_id.clone());
+        }
+        parent_map.insert(resolved.unique_id.clone(), parents.clone());
+        child_map.entry(resolved.unique_id.clone()).or_default();
+    }
     for children in child_map.values_mut() {
         children.sort();
     }
@@ -625,7 +641,7 @@ pub fn write_manifest(
             "macros": macros,
             "docs": docs,
             "exposures": manifest.exposures.iter().map(|(id, e)| (id.clone(), exposure_json(e))).collect::<Map<String, Json>>(),
-            "metrics": {},
+            "metrics": manifest.semantic.metrics.iter().map(|(id, m)| (id.clone(), Json::Object(m.manifest.clone()))).collect::<Map<String, Json>>(),
             "groups": manifest.groups.values().map(|g| (g.unique_id.clone(), json!({
                 "name": g.name,
                 "resource_type": "group",
@@ -643,7 +659,7 @@ pub fn write_manifest(
             "child_map": child_map,
             "group_map": crate::manifest::access::group_map(manifest),
             "saved_queries": {},
-            "semantic_models": {},
+            "semantic_models": manifest.semantic.semantic_models.iter().map(|(id, m)| (id.clone(), Json::Object(m.manifest.clone()))).collect::<Map<String, Json>>(),
             "unit_tests": manifest
                 .nodes
                 .values()
@@ -658,7 +674,20 @@ pub fn write_manifest(
         }
         out.write_all(b"}")
     });
-    Ok(streamed.map_err(WriteError::at(&path))?)
+    streamed.map_err(WriteError::at(&path))?;
+    write_semantic_manifest(target_dir, manifest)
+}
+
+/// Writes `target/semantic_manifest.json` beside the manifest, as dbt does on every parse: the
+/// semantic models, metrics and time spines in the shape MetricFlow reads.
+fn write_semantic_manifest(target_dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
+    let path = target_dir.join("semantic_manifest.json");
+    write_atomically(&path, |out| {
+        serde_json::to_writer(out, &manifest.semantic.semantic_manifest())
+            .map_err(std::io::Error::from)
+    })
+    .map_err(WriteError::at(&path))?;
+    Ok(())
 }
 
 /// Writes `path` whole or not at all: into a temporary file beside it, flushed, then renamed

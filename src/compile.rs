@@ -17,7 +17,9 @@ use crate::diagnostic::{Diagnostic, Result};
 use crate::exec::test_sql;
 use crate::jinja::scope::UnitTestOverrides;
 use crate::jinja::{BatchWindow, Jinja, NodeValues, Phase, Relation, Scope, Warehouse};
-use crate::manifest::{GenericTest, Manifest, Node, Parsed, ResourceType, resolve_node_value};
+use crate::manifest::{
+    GenericTest, Manifest, Node, Parsed, ResourceType, render, resolve_node_value,
+};
 use crate::project::config::ConfigExt;
 
 /// The relations that existed when the command started: `is_incremental()` and the
@@ -84,6 +86,44 @@ fn relation_text(manifest: &Manifest, unique_id: &str) -> Option<String> {
     relation_of(manifest, unique_id).map(|r| r.render_sql())
 }
 
+/// dbt's rule for a generic test's arguments: a string that reads as a call of `ref`, `source`,
+/// `var`, `env_var` or `doc` is that call's value (`compare_model: ref('expected')` is a
+/// relation), Jinja in a string renders, in lists too; anything else is itself.
+fn test_argument(
+    jinja: &Jinja,
+    file: &str,
+    value: &serde_json::Value,
+    scope: &Rc<Scope>,
+) -> Result<minijinja::Value, Diagnostic> {
+    static LOOKS_LIKE_CALL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*(env_var|ref|var|source|doc)\s*\(.+\)\s*$").expect("static regex")
+    });
+    Ok(match value {
+        serde_json::Value::String(text) if LOOKS_LIKE_CALL.is_match(text) => {
+            jinja.eval(file, text, scope.clone())?
+        }
+        // Jinja in an argument renders now, a lone `{{ expression }}` to its value.
+        serde_json::Value::String(text) if render::has_jinja(text) => {
+            match render::lone_expression(text) {
+                Some(expression) => jinja.eval(file, expression, scope.clone())?,
+                None => minijinja::Value::from(jinja.render_str(
+                    file,
+                    text,
+                    scope.clone(),
+                    NodeValues::default(),
+                )?),
+            }
+        }
+        serde_json::Value::Array(items) => minijinja::Value::from(
+            items
+                .iter()
+                .map(|item| test_argument(jinja, file, item, scope))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        _ => crate::jinja::to_value(value),
+    })
+}
+
 /// A generic test's failing-rows query: the built-in tests' SQL as dbt writes it, or a call of
 /// the project's `{% test %}` macro.
 fn generic_test_sql(
@@ -126,7 +166,7 @@ fn generic_test_sql(
                 Some(to) => to.into_value(),
                 None => crate::jinja::to_value(value),
             },
-            _ => crate::jinja::to_value(value),
+            _ => test_argument(jinja, &node.original_file_path, value, &scope)?,
         };
         arguments.push(format!("{key}={name}"));
         extra.insert(name, value);

@@ -162,7 +162,7 @@ async fn read_catalog(
     let manifest = &parsed.manifest;
     let plan = graph::plan(
         manifest,
-        selection,
+        &super::compared(selection, manifest, project)?,
         project.files.selectors.as_ref(),
         &["model", "seed", "snapshot", "source"],
     )?;

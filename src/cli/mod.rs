@@ -165,6 +165,9 @@ struct SelectArgs {
     /// A named selector from `selectors.yml`.
     #[arg(long)]
     selector: Option<String>,
+    /// The artifacts of an earlier run (its target folder), for `state:` and `result:`.
+    #[arg(long, value_name = "DIR", env = "DBT_STATE")]
+    state: Option<PathBuf>,
 }
 
 impl SelectArgs {
@@ -173,6 +176,8 @@ impl SelectArgs {
             select: self.select.clone(),
             exclude: self.exclude.clone(),
             selector: self.selector.clone(),
+            state: self.state.clone(),
+            comparison: None,
         }
     }
 }
@@ -475,6 +480,9 @@ impl Command {
             if let Some(selector) = &select.selector {
                 args.insert("selector".into(), json!(selector));
             }
+            if let Some(state) = &select.state {
+                args.insert("state".into(), json!(state.display().to_string()));
+            }
         };
         match self {
             Command::Run { select, .. }
@@ -592,6 +600,20 @@ fn report_version(flags: &Flags) {
         ),
         json!({ "args": flags.args }),
     );
+}
+
+/// The selection with the manifest compared to `--state`'s artifacts, when given.
+fn compared(
+    selection: &crate::graph::Selection,
+    manifest: &crate::manifest::Manifest,
+    project: &Project,
+) -> crate::diagnostic::Result<crate::graph::Selection> {
+    let mut selection = selection.clone();
+    if let Some(dir) = &selection.state {
+        let root = project.root.display().to_string();
+        selection.comparison = Some(crate::state::compare(dir, manifest, &root)?);
+    }
+    Ok(selection)
 }
 
 /// Loads the project (`project::load`), with `--target-path` applied, and opens its log file.

@@ -80,6 +80,7 @@ codes! {
     PropertiesDuplicate = "uxt::properties::duplicate", Error, "Two properties entries describe the same model, seed, snapshot or analysis.";
     PropertiesMissingName = "uxt::properties::missing_name", Error, "A properties entry (a model, source, table, column or test) has no `name`.";
     PropertiesInvalidExposure = "uxt::properties::invalid_exposure", Error, "An exposure in properties YAML has a missing or malformed key (`type`, `owner`, `depends_on`, `charts`...).";
+    PropertiesInvalidSemantic = "uxt::properties::invalid_semantic", Error, "A semantic model, metric or time spine in properties YAML has a missing or malformed key, or names a model, measure, dimension or metric that does not exist.";
     PropertiesInvalidUnitTest = "uxt::properties::invalid_unit_test", Error, "A unit test in properties YAML has a missing or malformed key (`model`, `given`, `expect`, `rows`, `format`, `overrides`...).";
     PropertiesNoSuchNode = "uxt::properties::no_such_node", Warning, "A properties entry describes a model, seed, snapshot or analysis that does not exist; the entry is ignored.";
     PropertiesVersions = "uxt::properties::versions", Error, "A model's `versions:` or `latest_version` is malformed: an entry without `v`, a repeated version, a `defined_in` file that does not exist, or a `latest_version` that names no version.";
@@ -123,6 +124,9 @@ codes! {
     SelectInvalid = "uxt::select::invalid", Error, "A `--select`/`--exclude` expression or a selector definition is not valid selection syntax, or names a method uxt does not know.";
     SelectNoSelectors = "uxt::select::no_selectors", Error, "`--selector` was given, but the project has no `selectors.yml`.";
     SelectSelectors = "uxt::select::selectors", Error, "`selectors.yml` cannot be read: invalid YAML, an unknown selector, or a selector that includes itself.";
+    StateNoManifest = "uxt::state::no_manifest", Error, "`--state` (or `DBT_STATE`) names a folder without a `manifest.json`: it should be the target folder of the run to compare with.";
+    StateUnreadable = "uxt::state::unreadable", Error, "An artifact in the `--state` folder cannot be read (permissions, a directory of that name).";
+    StateInvalid = "uxt::state::invalid", Error, "An artifact in the `--state` folder is not the JSON of a dbt or uxt `manifest.json` or `run_results.json`.";
     ExecUnknownMaterialization = "uxt::exec::unknown_materialization", Error, "A node's `materialized` names a materialization that neither uxt nor a project or package defines for this engine.";
     ArtifactsWrite = "uxt::artifacts::write", Error, "A file uxt writes under `target/` (an artifact, compiled SQL, the docs site) or the log folder cannot be written: a full disk, a folder that is read-only or not writable for this user, a folder where the file belongs. The previous file is left as it was.";
     AdapterConnect = "uxt::adapter::connect", Error, "The target's warehouse cannot be opened: the server is down or unreachable, the credentials are refused, the DuckDB file is locked.";

@@ -20,6 +20,10 @@ pub struct Selection {
     pub select: Vec<String>,
     pub exclude: Vec<String>,
     pub selector: Option<String>,
+    /// `--state`: the folder of the previous run's artifacts.
+    pub state: Option<std::path::PathBuf>,
+    /// The current manifest compared with `state`, once parsed (see [`crate::state::compare`]).
+    pub comparison: Option<select::Comparison>,
 }
 
 /// The selected nodes in a valid run order, and for each its selected parents.
@@ -356,7 +360,7 @@ pub fn plan(
     resource_types: &[&str],
 ) -> Result<Plan, Diagnostic> {
     let dag = Dag::build(manifest)?;
-    let graph = selection_graph(manifest);
+    let graph = selection_graph(manifest).with_comparison(selection.comparison.clone());
     let selected = select_ids(&graph, selection, selectors)?;
     let wanted = |unique_id: &str| {
         resource_types

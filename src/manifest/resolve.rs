@@ -102,7 +102,18 @@ impl ManifestResolver {
                 )
             })
             .collect();
-        json!({"nodes": nodes, "sources": sources, "exposures": {}, "metrics": {}})
+        let semantic = &self.manifest.semantic;
+        let entries = |resolved: &indexmap::IndexMap<String, super::semantic::Resolved>| {
+            resolved
+                .iter()
+                .map(|(id, r)| (id.clone(), serde_json::Value::Object(r.manifest.clone())))
+                .collect::<serde_json::Map<String, serde_json::Value>>()
+        };
+        json!({
+            "nodes": nodes, "sources": sources, "exposures": {},
+            "metrics": entries(&semantic.metrics),
+            "semantic_models": entries(&semantic.semantic_models),
+        })
     }
 }
 

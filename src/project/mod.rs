@@ -7,6 +7,7 @@ pub mod exposures;
 pub mod packages;
 pub mod profile;
 pub mod properties;
+pub mod semantic;
 pub mod unit_tests;
 pub mod yaml;
 
@@ -83,9 +84,15 @@ const UNUSED_PROJECT_KEYS: &[(&str, &str)] = &[
         "function-paths",
         "uxt does not build user-defined functions",
     ),
-    ("metrics", "uxt has no semantic layer"),
-    ("semantic-models", "uxt has no semantic layer"),
-    ("saved-queries", "uxt has no semantic layer"),
+    (
+        "metrics",
+        "configs of metrics in the project file are not applied; set `config:` on each metric",
+    ),
+    (
+        "semantic-models",
+        "configs of semantic models in the project file are not applied; set `config:` on each semantic model",
+    ),
+    ("saved-queries", "uxt does not read saved queries"),
 ];
 
 /// A text file of the project, named by its path relative to the project root with `/`.

@@ -130,6 +130,8 @@ pub struct Properties {
     pub docs: BTreeMap<String, DocBlock>,
     pub exposures: Vec<super::exposures::ExposureDef>,
     pub unit_tests: Vec<super::unit_tests::UnitTestDef>,
+    /// Semantic models, metrics and time spines.
+    pub semantic: super::semantic::Declared,
     pub groups: Vec<GroupDef>,
     /// Macro descriptions: name -> description.
     pub macros: BTreeMap<String, String>,
@@ -274,6 +276,20 @@ pub fn read(
                 Err(mut found) => problems.append(&mut found),
             }
         }
+        if ["semantic_models:", "metrics:", "time_spine:"]
+            .iter()
+            .any(|key| file.contents.contains(key))
+        {
+            match super::semantic::read(file) {
+                Ok(declared) => {
+                    let semantic = &mut properties.semantic;
+                    semantic.semantic_models.extend(declared.semantic_models);
+                    semantic.metrics.extend(declared.metrics);
+                    semantic.time_spines.extend(declared.time_spines);
+                }
+                Err(mut found) => problems.append(&mut found),
+            }
+        }
         if file.contents.contains("unit_tests:") {
             match super::unit_tests::read(file) {
                 Ok(tests) => properties.unit_tests.extend(tests),
@@ -345,6 +361,21 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
             }
             return Err(diagnostic);
         }
+    }
+    if top.get("saved_queries").is_some_and(|v| !v.is_null()) {
+        properties.warnings.push(
+            Diagnostic::new(
+                Code::PropertiesUnknownKey,
+                "uxt does not read saved queries; `saved_queries:` is ignored",
+            )
+            .as_warning()
+            .at_line(
+                &file.path,
+                file.contents.clone(),
+                line_of(&file.contents, "saved_queries:", 0),
+            )
+            .with_help("the semantic models and metrics they query are read and written to `semantic_manifest.json`"),
+        );
     }
     let names = NameLines::new(&file.contents);
     let places = Places::new(file);
@@ -693,15 +724,24 @@ fn versions_of(
     at: &[Step],
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<Vec<VersionDef>, Diagnostic> {
-    let Some(Value::Array(items)) = entry.get("versions") else {
-        return Ok(Vec::new());
-    };
     let fail = |message: String| {
         Diagnostic::new(Code::PropertiesVersions, message).at_line(
             &file.path,
             file.contents.clone(),
             names.line(&file.contents, model),
         )
+    };
+    let latest = entry.get("latest_version").and_then(yaml::scalar_string);
+    let items: &[Value] = match entry.get("versions") {
+        Some(Value::Array(items)) => items,
+        None | Some(Value::Null) if latest.is_none() => return Ok(Vec::new()),
+        None | Some(Value::Null) => &[],
+        Some(other) => {
+            return Err(fail(format!(
+                "`versions:` of model `{model}` is `{}`: it must be a list of versions, each a mapping with `v:`",
+                yaml::scalar_string(other).unwrap_or_else(|| "not a list".to_string())
+            )));
+        }
     };
     // The model's columns were checked for unknown keys with the model.
     let model_columns = columns_of(entry, places, at, &mut Vec::new())?;
@@ -771,7 +811,7 @@ fn versions_of(
             v,
         });
     }
-    if let Some(latest) = entry.get("latest_version").and_then(yaml::scalar_string)
+    if let Some(latest) = latest
         && !versions.iter().any(|known| known.v == latest)
     {
         let listed: Vec<String> = versions.iter().map(|known| known.v.clone()).collect();

@@ -47,6 +47,7 @@ fn example_project_simulates_and_builds_green_on_both_engines() {
         for passed in [
             "PASS assert_factory_daily_matches_truth",
             "PASS unique_combination_fct_district_days_district_id__day_serial",
+            "PASS assert_retail_metric_tables_match_the_marts",
         ] {
             assert!(
                 output.stdout().contains(passed),
@@ -60,6 +61,20 @@ fn example_project_simulates_and_builds_green_on_both_engines() {
                 "select count(*) as n from {{ ref('fct_district_days') }}"
             ),
             ["n", "600"]
+        );
+        // The retail semantic layer, as dbt writes it, and the metric tables computed from it.
+        let text =
+            std::fs::read_to_string(project.path().join("project/target/semantic_manifest.json"))
+                .unwrap();
+        let semantic: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(semantic["semantic_models"].as_array().unwrap().len(), 2);
+        assert_eq!(semantic["metrics"].as_array().unwrap().len(), 7);
+        assert_eq!(
+            query(
+                &project,
+                "select count(*) as n from {{ ref('mtr_retail_daily') }} where revenue > 0 and web_sessions > 0"
+            ),
+            ["n", "30"]
         );
         // The project's calendar macros agree with the simulator's calendar on every day.
         assert_eq!(

@@ -28,6 +28,8 @@ mod packages;
 mod relation_configs;
 mod run;
 mod select;
+mod semantic;
 mod simulate;
+mod state;
 mod unit_tests;
 mod versions;
