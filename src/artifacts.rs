@@ -798,7 +798,7 @@ pub fn run_results_json(results: &[NodeResult], elapsed: f64, invocation: &Invoc
                 "compiled": compiled,
                 "compiled_code": (compiled == json!(true)).then_some(r.compiled_code.as_str()),
                 "relation_name": r.relation_name,
-                "batch_results": null,
+                "batch_results": r.batch_results.as_ref().map(|b| b.to_json()),
             })
         })
         .collect();

@@ -16,7 +16,7 @@ use crate::adapter::{Adapter, ExistingRelation, RelationKind};
 use crate::diagnostic::{Diagnostic, Result};
 use crate::exec::test_sql;
 use crate::jinja::scope::UnitTestOverrides;
-use crate::jinja::{Jinja, NodeValues, Phase, Relation, Scope, Warehouse};
+use crate::jinja::{BatchWindow, Jinja, NodeValues, Phase, Relation, Scope, Warehouse};
 use crate::manifest::{
     GenericTest, Manifest, Node, Parsed, ResourceType, render, resolve_node_value,
 };
@@ -232,12 +232,27 @@ pub fn render_node(
     full_refresh: bool,
 ) -> Compiled {
     let incremental = is_incremental(node, relations, full_refresh);
-    let scope = Rc::new(Scope::new(
+    render_in(manifest, jinja, node, incremental, None)
+}
+
+/// Renders a node as `is_incremental()` says, in a microbatch model's batch when given one.
+fn render_in(
+    manifest: &Manifest,
+    jinja: &Jinja,
+    node: &Node,
+    incremental: bool,
+    batch: Option<BatchWindow>,
+) -> Compiled {
+    let mut scope = Scope::new(
         Phase::Compile,
         &node.unique_id,
         node.config.clone(),
         incremental,
-    ));
+    );
+    if let Some(window) = batch {
+        scope = scope.for_batch(window);
+    }
+    let scope = Rc::new(scope);
     let values = || NodeValues {
         this: Some(node.relation()),
         model: Some(jinja.ctx.resolver.get().map_or_else(
@@ -414,16 +429,37 @@ async fn existing_relations(
     Ok(Relations::new(existing))
 }
 
-/// Renders the given nodes in parallel and inlines their ephemeral parents: the synchronous
-/// core of [`compile`], also used to compile a node again right before it runs. A node whose
-/// render failed, or one of whose ephemeral parents failed, carries the error.
-pub fn render(
+/// One batch of a microbatch model: its SQL with the inputs that have an `event_time` read as
+/// the rows of `window`, and `is_incremental()` as given (false for a first batch that builds
+/// the table). Its ephemeral parents render as usual: dbt filters only the model's own inputs.
+pub fn render_batch(
     manifest: &Manifest,
     jinja: &Jinja,
-    ids: &[String],
-    relations: &Relations,
-    full_refresh: bool,
-) -> BTreeMap<String, Compiled> {
+    node: &Node,
+    incremental: bool,
+    window: BatchWindow,
+) -> Result<Compiled, Diagnostic> {
+    let id = [node.unique_id.clone()];
+    let mut compiled = BTreeMap::new();
+    for parent in with_ephemeral_parents(manifest, &id) {
+        if let Some(parent) = manifest.nodes.get(parent).filter(|n| n.is_ephemeral()) {
+            let mut rendered = render_in(manifest, jinja, parent, false, None);
+            if let Some(diagnostic) = rendered.deferred.take() {
+                return Err(diagnostic);
+            }
+            compiled.insert(parent.unique_id.clone(), rendered);
+        }
+    }
+    let mut batch = render_in(manifest, jinja, node, incremental, Some(window));
+    if let Some(diagnostic) = batch.deferred.take() {
+        return Err(diagnostic);
+    }
+    batch.sql = inject_ctes(manifest, &node.unique_id, &batch.sql, &compiled);
+    Ok(batch)
+}
+
+/// The given ids and the ephemeral models they use, directly or through other ephemerals.
+fn with_ephemeral_parents<'a>(manifest: &'a Manifest, ids: &'a [String]) -> BTreeSet<&'a str> {
     let mut needed: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
     let mut stack: Vec<&str> = needed.iter().copied().collect();
     while let Some(id) = stack.pop() {
@@ -438,6 +474,20 @@ pub fn render(
             }
         }
     }
+    needed
+}
+
+/// Renders the given nodes in parallel and inlines their ephemeral parents: the synchronous
+/// core of [`compile`], also used to compile a node again right before it runs. A node whose
+/// render failed, or one of whose ephemeral parents failed, carries the error.
+pub fn render(
+    manifest: &Manifest,
+    jinja: &Jinja,
+    ids: &[String],
+    relations: &Relations,
+    full_refresh: bool,
+) -> BTreeMap<String, Compiled> {
+    let needed = with_ephemeral_parents(manifest, ids);
     let compiled: BTreeMap<String, Compiled> = needed
         .par_iter()
         .filter_map(|id| manifest.nodes.get(*id))

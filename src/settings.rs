@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Map, Value as Json, json};
 
 use crate::diagnostic::{Error, Result};
@@ -33,6 +33,9 @@ pub struct Flags {
     pub fail_fast: bool,
     /// `--empty`: refs and sources read no rows, seeds load none.
     pub empty: bool,
+    /// `--event-time-start` and `--event-time-end`, as written.
+    pub event_time_start: Option<String>,
+    pub event_time_end: Option<String>,
     /// `--no-print` turns this off: Jinja's `print()` prints nothing.
     pub print: bool,
     pub quiet: bool,
@@ -117,6 +120,8 @@ pub struct Settings {
     pub full_refresh: bool,
     pub fail_fast: bool,
     pub empty: bool,
+    /// `--event-time-start` and `--event-time-end`, read; both or neither.
+    pub event_time: Option<(NaiveDateTime, NaiveDateTime)>,
     pub print: bool,
     /// `--vars`, which override the project's `vars:`.
     pub vars: Map<String, Json>,
@@ -147,7 +152,9 @@ impl Settings {
         ] {
             args.insert(key.to_string(), value);
         }
+        let event_time = event_time(flags)?;
         Ok(Settings {
+            event_time,
             command: flags.command,
             invocation_id: flags.invocation_id.clone(),
             run_started_at: Utc::now(),
@@ -172,6 +179,41 @@ impl Settings {
             "EMPTY": self.empty,
             "PRINT": self.print,
         })
+    }
+}
+
+/// `--event-time-start` and `--event-time-end`, with dbt's checks: both or neither, the start
+/// before the end.
+fn event_time(flags: &Flags) -> Result<Option<(NaiveDateTime, NaiveDateTime)>> {
+    let read = |flag: &str, text: &Option<String>| -> Result<Option<NaiveDateTime>> {
+        text.as_deref()
+            .map(|text| {
+                crate::exec::microbatch::parse_datetime(text).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "`{flag}` is `{text}`: give a date or a datetime, such as 2024-01-01 or 2024-01-01T06:00:00"
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let start = read("--event-time-start", &flags.event_time_start)?;
+    let end = read("--event-time-end", &flags.event_time_end)?;
+    match (start, end) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err(Error::Usage(
+            "The flag `--event-time-end` was specified, but `--event-time-start` was not. \
+             When specifying `--event-time-end`, `--event-time-start` must also be present."
+                .into(),
+        )),
+        (Some(_), None) => Err(Error::Usage(
+            "The flag `--event-time-start` was specified, but `--event-time-end` was not. \
+             When specifying `--event-time-start`, `--event-time-end` must also be present."
+                .into(),
+        )),
+        (Some(start), Some(end)) if start >= end => Err(Error::Usage(
+            "Value for `--event-time-start` must be less than `--event-time-end`".into(),
+        )),
+        (Some(start), Some(end)) => Ok(Some((start, end))),
     }
 }
 

@@ -224,6 +224,9 @@ pub struct Features {
     /// Renaming a table that has indexes (DuckDB refuses, so tables are replaced in place there,
     /// inside the same transaction, which keeps the old version until it commits).
     pub rename_indexed_tables: bool,
+    /// A microbatch model's batches may run side by side (dbt-duckdb says it supports this,
+    /// dbt-postgres does not).
+    pub concurrent_batches: bool,
 }
 
 /// The engine behind an adapter; used to choose dispatched macros and to fill `target.type`.

@@ -302,6 +302,7 @@ impl Adapter for PostgresAdapter {
             grants: true,
             catalog_in_references: true,
             rename_indexed_tables: true,
+            concurrent_batches: false,
         }
     }
 

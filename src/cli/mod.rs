@@ -193,6 +193,17 @@ struct EmptyArgs {
     no_empty: bool,
 }
 
+/// dbt's `--event-time-start` / `--event-time-end` (also `DBT_EVENT_TIME_START`/`_END`).
+#[derive(Debug, Clone, Args, Default)]
+struct EventTimeArgs {
+    /// Microbatch models build their batches from this datetime (inclusive).
+    #[arg(long, env = "DBT_EVENT_TIME_START")]
+    event_time_start: Option<String>,
+    /// Microbatch models build their batches up to this datetime (exclusive).
+    #[arg(long, env = "DBT_EVENT_TIME_END")]
+    event_time_end: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Build the selected models in the warehouse.
@@ -201,6 +212,8 @@ enum Command {
         select: SelectArgs,
         #[command(flatten)]
         empty: EmptyArgs,
+        #[command(flatten)]
+        event_time: EventTimeArgs,
         /// Rebuild incremental models from scratch.
         #[arg(long)]
         full_refresh: bool,
@@ -243,6 +256,8 @@ enum Command {
         select: SelectArgs,
         #[command(flatten)]
         empty: EmptyArgs,
+        #[command(flatten)]
+        event_time: EventTimeArgs,
         /// Only these resource types (`seed`, `model`, `snapshot`, `test`).
         #[arg(long = "resource-type", alias = "resource-types", num_args = 1..)]
         resource_type: Vec<String>,
@@ -530,6 +545,16 @@ impl Command {
         }
     }
 
+    /// `--event-time-start` and `--event-time-end`, on the commands that take them.
+    fn event_time(&self) -> EventTimeArgs {
+        match self {
+            Command::Run { event_time, .. } | Command::Build { event_time, .. } => {
+                event_time.clone()
+            }
+            _ => EventTimeArgs::default(),
+        }
+    }
+
     /// The command's own flags that settings resolve: `--full-refresh`, `--fail-fast`.
     fn full_refresh_and_fail_fast(&self) -> (bool, bool) {
         match *self {
@@ -717,6 +742,8 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
         full_refresh,
         fail_fast,
         empty: cli.command.empty(),
+        event_time_start: cli.command.event_time().event_time_start,
+        event_time_end: cli.command.event_time().event_time_end,
         print: !global.dbt.no_print,
         quiet: global.quiet,
         log_format: log_format.format(),

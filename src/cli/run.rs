@@ -95,6 +95,11 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
             on_run_end: project.on_run_end.clone(),
             project_file: project.project_file.path.clone(),
         },
+        event_times: exec::microbatch::EventTimes {
+            start: settings.event_time.map(|(start, _)| start),
+            end: settings.event_time.map(|(_, end)| end),
+            now: settings.run_started_at,
+        },
     })
     .await?;
     let elapsed = clock.elapsed().as_secs_f64();

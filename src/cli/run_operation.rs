@@ -89,6 +89,7 @@ pub async fn run(flags: &Flags, macro_name: &str, args: Option<&str>) -> Result<
         adapter_response: Json::Object(Map::new()),
         failures: Some(u64::from(status == Status::Error)),
         timing: vec![("execute", started_at, completed_at)],
+        batch_results: None,
     };
     let run_results = artifacts::run_results_json(&[result], execution_time, &invocation);
     artifacts::write(&target_dir, "run_results.json", &run_results)?;

@@ -173,6 +173,7 @@ pub(super) async fn run(
             adapter_response: serde_json::json!({"_message": word}),
             failures: None,
             timing: vec![("execute", started_at, completed_at)],
+            batch_results: None,
         });
         if status == Status::Error {
             return Err(Diagnostic::new(

@@ -336,11 +336,11 @@ pub fn replace_view_in_place(names: &Names, sql: &str, create: &Create) -> Strin
     ))
 }
 
-/// The scratch table an incremental run fills before merging.
-pub fn incremental_scratch(names: &Names, sql: &str, create: &Create) -> String {
+/// The scratch table (named `scratch`) an incremental run fills before merging.
+pub fn incremental_scratch(names: &Names, scratch: &str, sql: &str, create: &Create) -> String {
     create.with_header(format!(
         "create table {} as (\n{}\n)",
-        names.qualified(&names.tmp_name()),
+        names.qualified(scratch),
         body(sql)
     ))
 }
@@ -415,6 +415,10 @@ pub enum Strategy {
     Append,
     Merge,
     DeleteInsert,
+    /// A microbatch batch without a `unique_key`: the target's rows of the batch's window are
+    /// replaced by the batch's, as dbt-duckdb does (with a key, a batch merges, as dbt-postgres
+    /// does).
+    Microbatch,
 }
 
 impl Strategy {
@@ -429,8 +433,9 @@ impl Strategy {
             Some("append") => Ok(Strategy::Append),
             Some("merge") => Ok(Strategy::Merge),
             Some("delete+insert") => Ok(Strategy::DeleteInsert),
+            Some("microbatch") => Ok(Strategy::Microbatch),
             Some(other) => Err(format!(
-                "unknown incremental_strategy `{other}`: use `append`, `merge` or `delete+insert`"
+                "unknown incremental_strategy `{other}`: use `append`, `merge`, `delete+insert` or `microbatch`"
             )),
         }
     }
@@ -471,6 +476,27 @@ pub struct Incremental<'a> {
     /// Columns of the existing table and of the freshly built scratch table.
     pub target_columns: &'a [ColumnInfo],
     pub new_columns: &'a [ColumnInfo],
+    /// The scratch table's name, when not [`Names::tmp_name`] (batches built side by side).
+    pub scratch: Option<&'a str>,
+    /// A microbatch batch's window.
+    pub window: Option<&'a EventWindow>,
+}
+
+/// The rows of one microbatch batch: `column >= 'start' and column < 'end'`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventWindow {
+    pub column: String,
+    pub start: String,
+    pub end: String,
+}
+
+impl EventWindow {
+    fn predicate(&self) -> String {
+        format!(
+            "{0} >= '{1}' and {0} < '{2}'",
+            self.column, self.start, self.end
+        )
+    }
 }
 
 fn same(a: &str, b: &str) -> bool {
@@ -481,7 +507,9 @@ fn same(a: &str, b: &str) -> bool {
 /// followed by dropping the scratch table. An error says why the schemas cannot be reconciled.
 pub fn incremental(plan: &Incremental) -> Result<Vec<String>, String> {
     let target = plan.names.target();
-    let source = plan.names.qualified(&plan.names.tmp_name());
+    let source = plan
+        .names
+        .qualified(plan.scratch.unwrap_or(&plan.names.tmp_name()));
     let added: Vec<&ColumnInfo> = plan
         .new_columns
         .iter()
@@ -569,6 +597,16 @@ pub fn incremental(plan: &Incremental) -> Result<Vec<String>, String> {
             }
             statements.push(format!("delete from {target} as DBT_INTERNAL_DEST\nwhere exists (select 1 from {source} as DBT_INTERNAL_SOURCE where {key_match}){predicates}"));
             statements.push(insert);
+        }
+        Strategy::Microbatch => {
+            let Some(window) = plan.window else {
+                return Err("a microbatch batch needs its window".to_string());
+            };
+            statements.push(format!(
+                "delete from {target} as DBT_INTERNAL_DEST\nwhere {}{predicates}",
+                window.predicate()
+            ));
+            statements.push(format!("{insert}\nwhere {}", window.predicate()));
         }
         Strategy::Merge => {
             if plan.unique_key.is_empty() {
@@ -685,6 +723,7 @@ mod tests {
                 grants: true,
                 catalog_in_references: true,
                 rename_indexed_tables: true,
+                concurrent_batches: false,
             },
             now: "2024-06-01T12:00:00".into(),
             contract: None,
@@ -836,6 +875,8 @@ mod tests {
             on_schema_change: OnSchemaChange::Ignore,
             target_columns: &target,
             new_columns: &target,
+            scratch: None,
+            window: None,
         };
         let statements = incremental(&plan).unwrap();
         assert!(
@@ -866,6 +907,8 @@ mod tests {
                 on_schema_change: OnSchemaChange::Ignore,
                 target_columns: &target,
                 new_columns: &target,
+                scratch: None,
+                window: None,
             })
         };
         let excluded = plan(&[], &["msg".to_string()]).unwrap();
@@ -894,6 +937,8 @@ mod tests {
             on_schema_change: OnSchemaChange::Ignore,
             target_columns: &target,
             new_columns: &target,
+            scratch: None,
+            window: None,
         };
         let statements = incremental(&plan).unwrap();
         assert!(statements[0].contains("DBT_INTERNAL_SOURCE.\"a\" = DBT_INTERNAL_DEST.\"a\" and DBT_INTERNAL_SOURCE.\"b\" = DBT_INTERNAL_DEST.\"b\""));
@@ -916,6 +961,8 @@ mod tests {
             on_schema_change: mode,
             target_columns: &target,
             new_columns: &new,
+            scratch: None,
+            window: None,
         };
         assert!(
             incremental(&base(OnSchemaChange::Fail))

@@ -9,6 +9,7 @@ mod custom;
 mod grants;
 mod hooks;
 pub mod materialize;
+pub mod microbatch;
 mod schedule;
 pub mod seed;
 mod seed_types;
@@ -49,11 +50,14 @@ pub enum Status {
     Pass,
     Warn,
     Fail,
+    /// A microbatch model some of whose batches failed.
+    PartialSuccess,
 }
 
 impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
+            Status::PartialSuccess => "partial success",
             Status::Success => "success",
             Status::Error => "error",
             Status::Skipped => "skipped",
@@ -65,7 +69,10 @@ impl Status {
 
     /// Whether the node's dependents must be skipped.
     pub fn blocks(self) -> bool {
-        matches!(self, Status::Error | Status::Fail | Status::Skipped)
+        matches!(
+            self,
+            Status::Error | Status::Fail | Status::Skipped | Status::PartialSuccess
+        )
     }
 }
 
@@ -89,6 +96,8 @@ pub struct NodeResult {
     pub failures: Option<u64>,
     /// dbt's `timing`: `compile` and `execute`, each with when it started and completed.
     pub timing: Vec<(&'static str, DateTime<Utc>, DateTime<Utc>)>,
+    /// A microbatch model's batches that succeeded and failed.
+    pub batch_results: Option<microbatch::BatchResults>,
 }
 
 impl NodeResult {
@@ -113,6 +122,7 @@ impl NodeResult {
             adapter_response: json!({}),
             failures: None,
             timing: Vec::new(),
+            batch_results: None,
         }
     }
 
@@ -159,6 +169,8 @@ pub struct Execution {
     pub target_dir: PathBuf,
     pub project_root: PathBuf,
     pub hooks: Hooks,
+    /// `--event-time-start`/`--event-time-end` and the invocation's start, for microbatch models.
+    pub event_times: microbatch::EventTimes,
 }
 
 /// The project's `on-run-start` and `on-run-end` statements, as written.
@@ -177,9 +189,12 @@ pub struct Outcome {
 impl Outcome {
     /// A node or test errored or failed: the command exits with 1.
     pub fn failed(&self) -> bool {
-        self.results
-            .iter()
-            .any(|r| matches!(r.status, Status::Error | Status::Fail))
+        self.results.iter().any(|r| {
+            matches!(
+                r.status,
+                Status::Error | Status::Fail | Status::PartialSuccess
+            )
+        })
     }
 }
 
@@ -432,6 +447,7 @@ struct Done {
     /// What run_results and the summary say instead of the tally of failing rows (a unit test's
     /// diff).
     message: Option<String>,
+    batches: Option<microbatch::BatchResults>,
 }
 
 impl Done {
@@ -442,6 +458,7 @@ impl Done {
             failures: None,
             rows_affected: None,
             message: None,
+            batches: None,
         }
     }
 }
@@ -480,7 +497,14 @@ fn describe(node: &Node) -> (String, String, String) {
             format!("ERROR {}", unit_test_name(node)),
         ),
         _ => {
-            let what = format!("sql {} model {relation}", node.materialized());
+            let kind = if node.config.str_of("incremental_strategy") == Some("microbatch")
+                && node.materialized() == "incremental"
+            {
+                "microbatch"
+            } else {
+                node.materialized()
+            };
+            let what = format!("sql {kind} model {relation}");
             (
                 what.clone(),
                 format!("OK created {what}"),
@@ -586,7 +610,7 @@ async fn run_node(
         ResourceType::Seed | ResourceType::Snapshot => with_hooks(execution, node, &mut sent).await,
         ResourceType::Test => test::run(execution, node, &mut sent).await,
         ResourceType::UnitTest => unit_test::run(execution, node, &mut sent).await,
-        _ => build(execution, node, &mut sent).await.map(|()| Done::ok()),
+        _ => build(execution, node, &mut sent).await,
     };
     let elapsed = clock.elapsed().as_secs_f64();
     let completed_at = Utc::now();
@@ -606,13 +630,16 @@ async fn run_node(
     let (status, message, failures, adapter_response, level, line) = match &outcome {
         Ok(done) => {
             let level = match done.status {
-                Status::Fail => Level::Error,
-                Status::Warn => Level::Warn,
+                Status::Fail | Status::Error => Level::Error,
+                Status::Warn | Status::PartialSuccess => Level::Warn,
                 _ => Level::Info,
             };
-            let line = match node.resource_type {
-                ResourceType::Test => format!("{} {}", done.word, node.name),
-                ResourceType::UnitTest => format!("{} {}", done.word, unit_test_name(node)),
+            let line = match (node.resource_type, done.status) {
+                (ResourceType::Test, _) => format!("{} {}", done.word, node.name),
+                (ResourceType::UnitTest, _) => format!("{} {}", done.word, unit_test_name(node)),
+                // A microbatch model some or all of whose batches failed.
+                (_, Status::PartialSuccess) => format!("PARTIALLY created {description}"),
+                (_, Status::Error) => error_line,
                 _ => ok_line,
             };
             let word = format!("{} in {elapsed:.2}s", ui::paint(&done.word, level));
@@ -748,6 +775,7 @@ async fn run_node(
         adapter_response,
         failures,
         timing,
+        batch_results: outcome.as_ref().ok().and_then(|done| done.batches.clone()),
     };
     ui::node_finished(ui::NodeFinished {
         info: &info,
@@ -873,13 +901,16 @@ async fn build(
     execution: &Arc<Execution>,
     node: &Node,
     sent: &mut Vec<String>,
-) -> Result<(), Failure> {
+) -> Result<Done, Failure> {
     let compiled = current_compiled(execution, node).await?;
     let adapter = execution.adapter.as_ref();
     if execution.jinja.runs_in_jinja(node.materialized()) {
         // A materialization written in Jinja runs its hooks itself (`run_hooks`), as in dbt.
-        return custom::run(execution, node, &compiled, sent).await;
+        return custom::run(execution, node, &compiled, sent)
+            .await
+            .map(|()| Done::ok());
     }
+    let mut done = Done::ok();
     let mut create = create_options(node, adapter)?;
     for hook in &compiled.pre_hooks {
         send(adapter, sent, hook.clone()).await?;
@@ -963,6 +994,11 @@ async fn build(
             .await?;
             true
         }
+        "incremental" if node.config.str_of("incremental_strategy") == Some("microbatch") => {
+            done = microbatch::build(execution, node, &names, existing, &create, sent).await?;
+            existing != Some(RelationKind::Table)
+                || compile::should_full_refresh(node, execution.full_refresh)
+        }
         "incremental" if !compiled.is_incremental => {
             send_in_transaction(
                 adapter,
@@ -979,7 +1015,7 @@ async fn build(
             true
         }
         "incremental" => {
-            incremental(adapter, node, &names, &compiled.sql, &create, sent).await?;
+            incremental(adapter, node, &names, &compiled.sql, &create, None, sent).await?;
             false
         }
         other => {
@@ -1042,15 +1078,19 @@ async fn build(
     for hook in &compiled.post_hooks {
         send(adapter, sent, hook.clone()).await?;
     }
-    Ok(())
+    Ok(done)
 }
 
+/// Brings the rows of `sql` into the existing table by the node's strategy, through a scratch
+/// table: `tmp_name`, or for a microbatch batch the given name (batches may run side by side)
+/// with the batch's window.
 async fn incremental(
     adapter: &dyn Adapter,
     node: &Node,
     names: &Names,
     sql: &str,
     create: &materialize::Create,
+    batch: Option<(&str, &materialize::EventWindow)>,
     sent: &mut Vec<String>,
 ) -> Result<(), Failure> {
     let config_error = Failure::compilation;
@@ -1066,6 +1106,13 @@ async fn incremental(
         !unique_key.is_empty(),
     )
     .map_err(config_error)?;
+    // A microbatch batch with a `unique_key` merges on it, as dbt-postgres does.
+    let strategy = match strategy {
+        Strategy::Microbatch if !unique_key.is_empty() => Strategy::Merge,
+        other => other,
+    };
+    let tmp_name = names.tmp_name();
+    let scratch_name = batch.map_or(tmp_name.as_str(), |(scratch, _)| scratch);
     let on_schema_change =
         OnSchemaChange::parse(node.config.str_of("on_schema_change")).map_err(config_error)?;
     let predicates = node.config.list_of("incremental_predicates");
@@ -1074,9 +1121,9 @@ async fn incremental(
     let target_columns = adapter.get_columns(&names.schema, &names.alias).await?;
     let new_columns = adapter
         .probe_columns(
-            &materialize::columns_probe(names, &names.tmp_name(), sql, create),
+            &materialize::columns_probe(names, scratch_name, sql, create),
             &names.schema,
-            &names.tmp_name(),
+            scratch_name,
         )
         .await?;
     let plan = Incremental {
@@ -1089,8 +1136,15 @@ async fn incremental(
         on_schema_change,
         target_columns: &target_columns,
         new_columns: &new_columns,
+        scratch: batch.map(|(scratch, _)| scratch),
+        window: batch.map(|(_, window)| window),
     };
-    let mut statements = vec![materialize::incremental_scratch(names, sql, create)];
+    let mut statements = vec![materialize::incremental_scratch(
+        names,
+        scratch_name,
+        sql,
+        create,
+    )];
     statements.extend(materialize::incremental(&plan).map_err(config_error)?);
     send_in_transaction(adapter, sent, statements).await
 }
@@ -1153,7 +1207,8 @@ impl Tally {
             match result.status {
                 Status::Success | Status::Pass => tally.pass += 1,
                 Status::Warn => tally.warn += 1,
-                Status::Error | Status::Fail => tally.error += 1,
+                // dbt counts a partial success as an error in its stats line.
+                Status::Error | Status::Fail | Status::PartialSuccess => tally.error += 1,
                 Status::Skipped => tally.skip += 1,
             }
         }
@@ -1219,21 +1274,38 @@ pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
         .iter()
         .filter(|r| r.status == Status::Warn)
         .collect();
+    let partial = results
+        .iter()
+        .filter(|r| r.status == Status::PartialSuccess)
+        .count();
     let summary = json!({
-        "keyboard_interrupt": false, "num_errors": errors.len(), "num_partial_success": 0,
+        "keyboard_interrupt": false, "num_errors": errors.len(), "num_partial_success": partial,
         "num_warnings": warnings.len(),
     });
-    if errors.is_empty() && warnings.is_empty() {
+    let plural =
+        |n: usize, word: &str, plural: &str| format!("{n} {}", if n == 1 { word } else { plural });
+    if errors.is_empty() && warnings.is_empty() && partial == 0 {
         ui::event(
             "EndOfRunSummary",
             Level::Info,
             &ui::paint("Completed successfully", Level::Info),
             summary,
         );
+    } else if errors.is_empty() {
+        ui::event(
+            "EndOfRunSummary",
+            Level::Info,
+            &ui::paint(
+                &format!(
+                    "Completed with {} and {}",
+                    plural(partial, "partial success", "partial successes"),
+                    plural(warnings.len(), "warning", "warnings")
+                ),
+                Level::Warn,
+            ),
+            summary,
+        );
     } else {
-        let plural = |n: usize, word: &str, plural: &str| {
-            format!("{n} {}", if n == 1 { word } else { plural })
-        };
         let color = if errors.is_empty() {
             Level::Warn
         } else {
@@ -1244,8 +1316,9 @@ pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
             Level::Info,
             &ui::paint(
                 &format!(
-                    "Completed with {}, 0 partial successes, and {}:",
+                    "Completed with {}, {}, and {}:",
                     plural(errors.len(), "error", "errors"),
+                    plural(partial, "partial success", "partial successes"),
                     plural(warnings.len(), "warning", "warnings")
                 ),
                 color,

@@ -598,6 +598,7 @@ pub(super) async fn load(
             word: "INSERT 0".to_string(),
             failures: None,
             message: None,
+            batches: None,
             rows_affected: Some(0),
         });
     }
@@ -641,6 +642,7 @@ pub(super) async fn load(
         failures: None,
         rows_affected: Some(rows),
         message: None,
+        batches: None,
     })
 }
 

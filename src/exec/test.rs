@@ -89,5 +89,6 @@ pub(super) async fn run(
         failures: Some(failures),
         rows_affected: None,
         message: None,
+        batches: None,
     })
 }

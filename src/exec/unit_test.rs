@@ -127,6 +127,7 @@ pub(super) async fn run(
             word: "PASS".into(),
             failures: Some(0),
             message: None,
+            batches: None,
             rows_affected: None,
         },
         Some(table) => Done {
@@ -134,6 +135,7 @@ pub(super) async fn run(
             word: "FAIL 1".into(),
             failures: Some(1),
             message: Some(format!("\n\nactual differs from expected:\n\n{table}\n")),
+            batches: None,
             rows_affected: None,
         },
     })

@@ -10,7 +10,7 @@ use minijinja::{Environment, Error, ErrorKind, State};
 use serde_json::Value as Json;
 
 use super::macros;
-use super::relation::{EmptySubquery, Relation};
+use super::relation::{EmptySubquery, EventTimeFilter, Relation};
 use super::scope::{self, Call, Phase, RefCall};
 use super::{RunContext, Warehouse};
 use crate::adapter::{AdapterKind, Cell, QueryResult};
@@ -286,7 +286,7 @@ fn reference(ctx: &RunContext, args: &[Value]) -> Result<Value, Error> {
                     super::namespace::package_of(&scope.unique_id).unwrap_or(&ctx.project_name),
                     &call,
                 )
-                .map(|relation| emptied(ctx, relation).into_value())
+                .map(|relation| narrowed(ctx, &scope, relation).into_value())
                 .map_err(invalid),
         },
     }
@@ -294,11 +294,18 @@ fn reference(ctx: &RunContext, args: &[Value]) -> Result<Value, Error> {
 
 /// With `--empty` (`flags.EMPTY`), a `ref` or `source` stands for none of its rows, so that a
 /// run checks the SQL and makes the relations without reading data. Unit tests, whose inputs are
-/// their given rows, keep them, as in dbt.
-fn emptied(ctx: &RunContext, mut relation: Relation) -> Relation {
+/// their given rows, keep them, as in dbt. In a microbatch model's batch, an input with an
+/// `event_time` stands for the rows of the batch's window.
+fn narrowed(ctx: &RunContext, scope: &scope::Scope, mut relation: Relation) -> Relation {
+    let aliased = ctx.adapter_kind == AdapterKind::Postgres;
     if ctx.flags.get("EMPTY").and_then(Json::as_bool) == Some(true) {
-        relation.empty = Some(EmptySubquery {
-            aliased: ctx.adapter_kind == AdapterKind::Postgres,
+        relation.empty = Some(EmptySubquery { aliased });
+    }
+    if let Some(window) = &scope.batch {
+        relation.event_time_filter = Some(EventTimeFilter {
+            start: window.start.clone(),
+            end: window.end.clone(),
+            aliased,
         });
     }
     relation
@@ -334,7 +341,7 @@ fn source(ctx: &RunContext, source_name: String, table_name: String) -> Result<V
                 .ok_or_else(|| missing_input(unit_test, &table_name)),
             None => resolver(ctx)?
                 .resolve_source(&source_name, &table_name)
-                .map(|relation| emptied(ctx, relation).into_value())
+                .map(|relation| narrowed(ctx, &scope, relation).into_value())
                 .map_err(invalid),
         },
     }

@@ -79,7 +79,7 @@ pub use self::macros::MacroDef;
 pub use self::materialization::Materialization;
 pub use self::namespace::MacroFile;
 pub use self::relation::Relation;
-pub use self::scope::{Call, CallSite, Phase, RefCall, Scope};
+pub use self::scope::{BatchWindow, Call, CallSite, Phase, RefCall, Scope};
 
 /// The stack of every thread that renders Jinja (the command's own, rayon's and tokio's): macros
 /// recurse through the native stack, and [`macros::MAX_DEPTH`] calls must fit with room to spare.

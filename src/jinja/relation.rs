@@ -18,6 +18,20 @@ pub struct Relation {
     pub kind: Option<String>,
     /// `--empty`: `ref` and `source` render as a subquery of no rows.
     pub empty: Option<EmptySubquery>,
+    /// The `event_time` column its node or source declares: a microbatch model's batch reads
+    /// only the rows of its window from such an input.
+    pub event_time: Option<String>,
+    /// Set in a microbatch model's batch: the input stands for the rows of the batch's window.
+    pub event_time_filter: Option<EventTimeFilter>,
+}
+
+/// dbt's event-time filter: `(select * from x where f >= 'start' and f < 'end')`, aliased where
+/// the database wants a name for a subquery in `from` (Postgres).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventTimeFilter {
+    pub start: String,
+    pub end: String,
+    pub aliased: bool,
 }
 
 /// dbt's limited relation, `(select * from x where false limit 0)`, with an alias where the
@@ -39,6 +53,8 @@ impl Relation {
             identifier: identifier.into(),
             kind: None,
             empty: None,
+            event_time: None,
+            event_time_filter: None,
         }
     }
 
@@ -49,6 +65,8 @@ impl Relation {
             identifier: format!("__dbt__cte__{name}"),
             kind: Some("cte".into()),
             empty: None,
+            event_time: None,
+            event_time_filter: None,
         }
     }
 
@@ -71,9 +89,27 @@ impl Relation {
         parts.join(".")
     }
 
-    /// The relation where it stands in SQL: its name, or with `--empty` a subquery of no rows.
-    /// (`relation.render()` in Jinja is the name alone, as in dbt.)
+    /// The relation where it stands in SQL: its name, or with `--empty` a subquery of no rows,
+    /// within a microbatch model's batch the rows of its window (the filter wrapping the
+    /// limit, as in dbt). (`relation.render()` in Jinja is the name alone, as in dbt.)
     pub fn render_limited(&self) -> String {
+        let limited = self.render_empty();
+        match (&self.event_time_filter, &self.event_time) {
+            (Some(filter), Some(field)) => format!(
+                "(select * from {limited} where {field} >= '{}' and {field} < '{}'){}",
+                filter.start,
+                filter.end,
+                if filter.aliased {
+                    format!(" _dbt_et_filter_subq_{}", self.identifier)
+                } else {
+                    String::new()
+                }
+            ),
+            _ => limited,
+        }
+    }
+
+    fn render_empty(&self) -> String {
         let rendered = self.render_sql();
         match self.empty {
             None => rendered,
@@ -273,6 +309,29 @@ mod tests {
         assert_eq!(
             relation.to_string(),
             r#"(select * from "s"."t" where false limit 0)"#
+        );
+    }
+
+    #[test]
+    fn filtered_relations_read_their_window_around_the_limit() {
+        let mut relation = Relation::new(None, Some("s".into()), "t");
+        relation.event_time_filter = Some(EventTimeFilter {
+            start: "2020-01-01 00:00:00+00:00".into(),
+            end: "2020-01-02 00:00:00+00:00".into(),
+            aliased: true,
+        });
+        assert_eq!(
+            relation.to_string(),
+            r#""s"."t""#,
+            "no event_time, no filter"
+        );
+        relation.event_time = Some("at".into());
+        relation.empty = Some(EmptySubquery { aliased: true });
+        assert_eq!(
+            relation.to_string(),
+            "(select * from (select * from \"s\".\"t\" where false limit 0) _dbt_limit_subq_t \
+             where at >= '2020-01-01 00:00:00+00:00' and at < '2020-01-02 00:00:00+00:00') \
+             _dbt_et_filter_subq_t"
         );
     }
 }

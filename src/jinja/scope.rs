@@ -67,6 +67,17 @@ pub struct Scope {
     pub unit_test: Option<UnitTestOverrides>,
     /// The SQL the render sent to the warehouse (`statement`, `adapter.execute`), in order.
     pub sent: RefCell<Vec<String>>,
+    /// Set for one batch of a microbatch model: its inputs with an `event_time` read the rows
+    /// of this window.
+    pub batch: Option<BatchWindow>,
+}
+
+/// A microbatch batch's bounds as dbt writes them into SQL (`2020-01-01 00:00:00+00:00`):
+/// from `start` (inclusive) to `end` (exclusive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchWindow {
+    pub start: String,
+    pub end: String,
 }
 
 /// What a unit test changes in the render of the model it tests: `ref`, `source` and `this`
@@ -112,7 +123,14 @@ impl Scope {
             locating_calls: Cell::new(false),
             unit_test: None,
             sent: RefCell::default(),
+            batch: None,
         }
+    }
+
+    /// The scope of one batch of a microbatch model.
+    pub fn for_batch(mut self, window: BatchWindow) -> Self {
+        self.batch = Some(window);
+        self
     }
 
     /// The scope of a unit test's render of its model.

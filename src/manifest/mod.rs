@@ -200,6 +200,9 @@ pub struct Source {
     pub columns: IndexMap<String, ColumnDef>,
     pub loader: String,
     pub loaded_at_field: Option<String>,
+    /// The `event_time` its table's or source's `config` names: microbatch models read only
+    /// their batch's rows of it.
+    pub event_time: Option<String>,
     pub meta: Map<String, Json>,
     pub tags: Vec<String>,
     pub fqn: Vec<String>,
@@ -1581,6 +1584,11 @@ fn sources(
                         .loaded_at_field
                         .clone()
                         .or_else(|| definition.loaded_at_field.clone()),
+                    event_time: [&table.config, &definition.config]
+                        .into_iter()
+                        .find_map(|config| config.get("event_time"))
+                        .and_then(Json::as_str)
+                        .map(str::to_owned),
                     meta,
                     tags,
                     fqn,

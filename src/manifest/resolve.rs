@@ -10,6 +10,7 @@ use serde_json::json;
 use super::{Manifest, Node, versions};
 use crate::diagnostic::closest;
 use crate::jinja::{RefCall, Relation, Resolver};
+use crate::project::config::ConfigExt;
 
 pub struct ManifestResolver {
     /// Relations by (package, name); a versioned model's latest version.
@@ -31,7 +32,9 @@ impl ManifestResolver {
             if n.is_ephemeral() {
                 Relation::cte(&n.name)
             } else {
-                n.relation()
+                let mut relation = n.relation();
+                relation.event_time = n.config.str_of("event_time").map(str::to_owned);
+                relation
             }
         };
         let refs: BTreeMap<(String, String), Relation> = manifest
@@ -62,7 +65,11 @@ impl ManifestResolver {
         let sources = manifest
             .sources
             .values()
-            .map(|s| ((s.source_name.clone(), s.name.clone()), s.relation()))
+            .map(|s| {
+                let mut relation = s.relation();
+                relation.event_time = s.event_time.clone();
+                ((s.source_name.clone(), s.name.clone()), relation)
+            })
             .collect();
         ManifestResolver {
             refs,

@@ -77,6 +77,7 @@ pub struct SourceTable {
     pub tags: Vec<String>,
     pub tests: Vec<Value>,
     pub quoting: Map<String, Value>,
+    pub config: Map<String, Value>,
     pub freshness: Value,
 }
 
@@ -902,6 +903,7 @@ fn read_source(
             tags: yaml::string_list(table.get("tags").unwrap_or(&Value::Null)),
             tests: tests_of(table, places, &at)?,
             quoting: object(table, "quoting"),
+            config: object(table, "config"),
             freshness: table.get("freshness").cloned().unwrap_or(Value::Null),
             name: table_name,
         });

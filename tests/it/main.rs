@@ -22,6 +22,7 @@ mod grants;
 mod jinja;
 mod lifecycle;
 mod logs;
+mod microbatch;
 mod orchestrators;
 mod packages;
 mod relation_configs;

@@ -19,7 +19,7 @@ use duckdb::{Connection, InterruptHandle, Statement};
 
 use super::{
     Adapter, AdapterKind, CatalogColumn, CatalogRelation, ColumnInfo, CsvRows, DbError, DbResult,
-    ExistingRelation, QueryResult, RelationKind, group_catalog, quote, quote_literal,
+    ExistingRelation, Features, QueryResult, RelationKind, group_catalog, quote, quote_literal,
 };
 use crate::project::profile::DuckDbTarget;
 
@@ -230,6 +230,13 @@ fn db_error(error: duckdb::Error) -> DbError {
 impl Adapter for DuckDbAdapter {
     fn kind(&self) -> AdapterKind {
         AdapterKind::DuckDb
+    }
+
+    fn features(&self) -> Features {
+        Features {
+            concurrent_batches: true,
+            ..Features::default()
+        }
     }
 
     fn database(&self) -> &str {
