@@ -193,12 +193,34 @@ struct EmptyArgs {
     no_empty: bool,
 }
 
+/// dbt's `--defer`, `--defer-state` and `--favor-state`, with their `--no-` forms.
+#[derive(Debug, Clone, Args, Default)]
+struct DeferArgs {
+    /// Read unselected parents that this target lacks from the relations of `--state`'s
+    /// manifest (dbt's `--defer`; also `DBT_DEFER`).
+    #[arg(long, env = "DBT_DEFER", overrides_with = "no_defer")]
+    defer: bool,
+    #[arg(long, hide = true, overrides_with = "defer")]
+    no_defer: bool,
+    /// The artifacts to defer to, when not those of `--state` (also `DBT_DEFER_STATE`).
+    #[arg(long, value_name = "DIR", env = "DBT_DEFER_STATE")]
+    defer_state: Option<PathBuf>,
+    /// With `--defer`: read every unselected parent from the state, even where this target has
+    /// its relation (also `DBT_FAVOR_STATE`).
+    #[arg(long, env = "DBT_FAVOR_STATE", overrides_with = "no_favor_state")]
+    favor_state: bool,
+    #[arg(long, hide = true, overrides_with = "favor_state")]
+    no_favor_state: bool,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Build the selected models in the warehouse.
     Run {
         #[command(flatten)]
         select: SelectArgs,
+        #[command(flatten)]
+        defer: DeferArgs,
         #[command(flatten)]
         empty: EmptyArgs,
         /// Rebuild incremental models from scratch.
@@ -213,6 +235,8 @@ enum Command {
         #[command(flatten)]
         select: SelectArgs,
         #[command(flatten)]
+        defer: DeferArgs,
+        #[command(flatten)]
         empty: EmptyArgs,
         /// Drop and recreate the tables (needed when columns change).
         #[arg(long)]
@@ -225,6 +249,8 @@ enum Command {
         #[command(flatten)]
         select: SelectArgs,
         #[command(flatten)]
+        defer: DeferArgs,
+        #[command(flatten)]
         empty: EmptyArgs,
         #[arg(short = 'x', long)]
         fail_fast: bool,
@@ -233,6 +259,8 @@ enum Command {
     Test {
         #[command(flatten)]
         select: SelectArgs,
+        #[command(flatten)]
+        defer: DeferArgs,
         #[arg(short = 'x', long)]
         fail_fast: bool,
     },
@@ -241,6 +269,8 @@ enum Command {
     Build {
         #[command(flatten)]
         select: SelectArgs,
+        #[command(flatten)]
+        defer: DeferArgs,
         #[command(flatten)]
         empty: EmptyArgs,
         /// Only these resource types (`seed`, `model`, `snapshot`, `test`).
@@ -255,6 +285,8 @@ enum Command {
     Compile {
         #[command(flatten)]
         select: SelectArgs,
+        #[command(flatten)]
+        defer: DeferArgs,
         #[command(flatten)]
         empty: EmptyArgs,
         /// Compile this SQL instead of project nodes and print it.
@@ -281,6 +313,8 @@ enum Command {
     Show {
         #[command(flatten)]
         select: SelectArgs,
+        #[command(flatten)]
+        defer: DeferArgs,
         #[arg(long)]
         inline: Option<String>,
         /// How many rows; negative for all.
@@ -514,8 +548,35 @@ impl Command {
         ) {
             args.insert("fail_fast".into(), json!(fail_fast));
         }
+        if let Some(defer) = self.defer() {
+            args.insert("defer".into(), json!(true));
+            args.insert("favor_state".into(), json!(defer.favor_state));
+            if defer.from_defer_state {
+                let state = defer.state.map(|dir| dir.display().to_string());
+                args.insert("defer_state".into(), json!(state));
+            }
+        }
         args.insert("which".into(), json!(self.which()));
         args
+    }
+
+    /// `--defer` and its folder, on the commands that take it.
+    fn defer(&self) -> Option<crate::state::Defer> {
+        let (select, defer) = match self {
+            Command::Run { select, defer, .. }
+            | Command::Seed { select, defer, .. }
+            | Command::Snapshot { select, defer, .. }
+            | Command::Test { select, defer, .. }
+            | Command::Build { select, defer, .. }
+            | Command::Compile { select, defer, .. }
+            | Command::Show { select, defer, .. } => (select, defer),
+            _ => return None,
+        };
+        defer.defer.then(|| crate::state::Defer {
+            state: defer.defer_state.clone().or_else(|| select.state.clone()),
+            from_defer_state: defer.defer_state.is_some(),
+            favor_state: defer.favor_state,
+        })
     }
 
     /// `--empty`, on the commands that take it.
@@ -589,6 +650,22 @@ fn compared(
         selection.comparison = Some(crate::state::compare(dir, manifest, &root)?);
     }
     Ok(selection)
+}
+
+/// `--defer`: points the `ref`s to unselected parents at `--state`'s relations where dbt would.
+/// `built`: whether the command builds `selected` (which its children then read here).
+async fn deferred(
+    flags: &Flags,
+    parsed: &crate::manifest::Parsed,
+    adapter: &std::sync::Arc<dyn crate::adapter::Adapter>,
+    selected: &[String],
+    built: bool,
+) -> crate::diagnostic::Result<()> {
+    if let Some(defer) = &flags.defer {
+        let selected = selected.iter().cloned().collect();
+        crate::state::defer(defer, parsed, adapter.as_ref(), &selected, built).await?;
+    }
+    Ok(())
 }
 
 /// Loads the project (`project::load`), with `--target-path` applied, and opens its log file.
@@ -733,6 +810,7 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
         },
         // dbt's `--no-use-colors` is `--no-color`.
         no_color: global.no_color || global.dbt.no_use_colors,
+        defer: cli.command.defer(),
         args,
     };
     ui::init(flags.ui());
@@ -793,6 +871,7 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
                 inline,
                 limit,
                 output,
+                ..
             } => {
                 show::run(
                     &flags,
