@@ -9,6 +9,7 @@ mod deps;
 mod docs;
 mod ls;
 mod parse;
+mod retry;
 mod run;
 mod run_operation;
 mod show;
@@ -178,6 +179,7 @@ impl SelectArgs {
             selector: self.selector.clone(),
             state: self.state.clone(),
             comparison: None,
+            only: None,
         }
     }
 }
@@ -372,6 +374,13 @@ enum Command {
         #[arg(long, value_name = "YAML")]
         args: Option<String>,
     },
+    /// Run the last command again on what failed or was skipped in its `run_results.json`,
+    /// with its arguments (`--vars` and `--threads` given here win).
+    Retry {
+        /// The folder of the `run_results.json` to retry (default: the target folder).
+        #[arg(long, value_name = "DIR", env = "DBT_STATE")]
+        state: Option<PathBuf>,
+    },
     /// Show the project, profile and target, and check the connection.
     Debug,
     /// Delete the project's `clean-targets`.
@@ -477,6 +486,7 @@ impl Command {
             Command::Simulate { .. } => "simulate",
             Command::Deps { .. } => "deps",
             Command::RunOperation { .. } => "run-operation",
+            Command::Retry { .. } => "retry",
             Command::Debug => "debug",
             Command::Clean => "clean",
             Command::Parse => "parse",
@@ -526,6 +536,13 @@ impl Command {
             Command::Docs {
                 command: DocsCommand::Generate { select, .. },
             } => selection(&mut args, select),
+            Command::RunOperation {
+                macro_name,
+                args: kwargs,
+            } => {
+                args.insert("macro".into(), json!(macro_name));
+                args.insert("args".into(), json!(kwargs.as_deref().unwrap_or("{}")));
+            }
             _ => {}
         }
         let (full_refresh, fail_fast) = self.full_refresh_and_fail_fast();
@@ -650,6 +667,18 @@ fn compared(
         selection.comparison = Some(crate::state::compare(dir, manifest, &root)?);
     }
     Ok(selection)
+}
+
+/// The resource types `build` runs: `--resource-type`'s, or all.
+fn build_types(resource_type: &[String]) -> Vec<&'static str> {
+    let all = ["seed", "model", "snapshot", "test", "unit_test"];
+    if resource_type.is_empty() {
+        all.to_vec()
+    } else {
+        all.into_iter()
+            .filter(|t| resource_type.iter().any(|r| r == t))
+            .collect()
+    }
 }
 
 /// `--defer`: points the `ref`s to unselected parents at `--state`'s relations where dbt would.
@@ -839,18 +868,7 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
                 select,
                 resource_type,
                 ..
-            } => {
-                let all = ["seed", "model", "snapshot", "test", "unit_test"];
-                let chosen: Vec<&str> = if resource_type.is_empty() {
-                    all.to_vec()
-                } else {
-                    all.iter()
-                        .copied()
-                        .filter(|t| resource_type.iter().any(|r| r == t))
-                        .collect()
-                };
-                run::run(&flags, &select.selection(), &chosen).await
-            }
+            } => run::run(&flags, &select.selection(), &build_types(&resource_type)).await,
             Command::Compile { select, inline, .. } => {
                 compile::run(&flags, &select.selection(), inline.as_deref()).await
             }
@@ -909,6 +927,7 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
             Command::RunOperation { macro_name, args } => {
                 run_operation::run(&flags, &macro_name, args.as_deref()).await
             }
+            Command::Retry { state } => retry::run(&flags, state.as_deref()).await,
             Command::Debug => debug::run(&flags).await,
             Command::Clean => clean::run(&flags),
             Command::Parse => parse::run(&flags),

@@ -22,6 +22,7 @@ mod lifecycle;
 mod logs;
 mod packages;
 mod relation_configs;
+mod retry;
 mod run;
 mod select;
 mod simulate;
