@@ -3,7 +3,7 @@
 //! which reads the relations of unselected parents from that manifest. Both sides are compared
 //! as `manifest.json` entries, so what counts as a change is what the artifact shows.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value as Json};
@@ -133,33 +133,11 @@ pub async fn defer(
     } else {
         "--state"
     };
-    let previous = previous_manifest(dir, flag)?;
     let manifest = &parsed.manifest;
-    let candidates: Vec<(&crate::manifest::Node, Relation)> = previous
-        .get("nodes")
-        .and_then(Json::as_object)
+    let candidates: Vec<(&crate::manifest::Node, Relation)> = state_relations(dir, flag, manifest)?
         .into_iter()
-        .flatten()
-        .filter_map(|(id, entry)| {
-            let node = manifest.nodes.get(id)?;
-            let refable = matches!(text(entry, "resource_type"), "model" | "seed" | "snapshot");
-            let ephemeral = entry
-                .get("config")
-                .and_then(|config| config.get("materialized"))
-                .and_then(Json::as_str)
-                == Some("ephemeral");
-            if !refable || ephemeral || !node.is_refable() || node.is_ephemeral() {
-                return None;
-            }
-            if built && selected.contains(id) {
-                return None;
-            }
-            let alias = Some(text(entry, "alias"))
-                .filter(|alias| !alias.is_empty())
-                .unwrap_or(text(entry, "name"));
-            let name = |key: &str| Some(text(entry, key).to_owned()).filter(|n| !n.is_empty());
-            Some((node, Relation::new(name("database"), name("schema"), alias)))
-        })
+        .filter(|(id, _)| !(built && selected.contains(id)))
+        .filter_map(|(id, relation)| Some((manifest.nodes.get(&id)?, relation)))
         .collect();
     let mut schemas: Vec<String> = candidates.iter().map(|(n, _)| n.schema.clone()).collect();
     schemas.sort();
@@ -183,6 +161,40 @@ pub async fn defer(
         resolver.defer_to(deferred);
     }
     Ok(count)
+}
+
+/// dbt's `defer_relation`s: for each model, seed and snapshot of `manifest` that the manifest in
+/// `dir` (named by `flag`) also has, neither ephemeral, its relation there.
+pub fn state_relations(
+    dir: &Path,
+    flag: &str,
+    manifest: &Manifest,
+) -> Result<BTreeMap<String, Relation>> {
+    let previous = previous_manifest(dir, flag)?;
+    Ok(previous
+        .get("nodes")
+        .and_then(Json::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(id, entry)| {
+            let node = manifest.nodes.get(id)?;
+            let refable = matches!(text(entry, "resource_type"), "model" | "seed" | "snapshot");
+            let ephemeral = entry
+                .get("config")
+                .and_then(|config| config.get("materialized"))
+                .and_then(Json::as_str)
+                == Some("ephemeral");
+            if !refable || ephemeral || !node.is_refable() || node.is_ephemeral() {
+                return None;
+            }
+            let alias = Some(text(entry, "alias"))
+                .filter(|alias| !alias.is_empty())
+                .unwrap_or(text(entry, "name"));
+            let name = |key: &str| Some(text(entry, key).to_owned()).filter(|n| !n.is_empty());
+            let relation = Relation::new(name("database"), name("schema"), alias);
+            Some((id.clone(), relation))
+        })
+        .collect())
 }
 
 /// A JSON artifact, or `None` when the file is not there.

@@ -2,6 +2,7 @@
 //! Jinja here.
 
 mod clean;
+mod clone;
 mod compat;
 mod compile;
 mod debug;
@@ -374,6 +375,18 @@ enum Command {
         #[arg(long, value_name = "YAML")]
         args: Option<String>,
     },
+    /// Make the selected models, seeds and snapshots in the target from the relations of
+    /// `--state`'s manifest: views over them (DuckDB and Postgres have no zero-copy clone).
+    Clone {
+        #[command(flatten)]
+        select: SelectArgs,
+        /// Only these resource types (`model`, `seed`, `snapshot`).
+        #[arg(long = "resource-type", alias = "resource-types", num_args = 1..)]
+        resource_type: Vec<String>,
+        /// Replace what exists in the target too.
+        #[arg(long)]
+        full_refresh: bool,
+    },
     /// Run the last command again on what failed or was skipped in its `run_results.json`,
     /// with its arguments (`--vars` and `--threads` given here win).
     Retry {
@@ -486,6 +499,7 @@ impl Command {
             Command::Simulate { .. } => "simulate",
             Command::Deps { .. } => "deps",
             Command::RunOperation { .. } => "run-operation",
+            Command::Clone { .. } => "clone",
             Command::Retry { .. } => "retry",
             Command::Debug => "debug",
             Command::Clean => "clean",
@@ -529,6 +543,11 @@ impl Command {
                 select,
                 resource_type,
                 ..
+            }
+            | Command::Clone {
+                select,
+                resource_type,
+                ..
             } => {
                 selection(&mut args, select);
                 args.insert("resource_types".into(), json!(resource_type));
@@ -552,6 +571,7 @@ impl Command {
                 | Command::Seed { .. }
                 | Command::Build { .. }
                 | Command::Compile { .. }
+                | Command::Clone { .. }
         ) {
             args.insert("full_refresh".into(), json!(full_refresh));
         }
@@ -629,7 +649,9 @@ impl Command {
             Command::Snapshot { fail_fast, .. } | Command::Test { fail_fast, .. } => {
                 (false, fail_fast)
             }
-            Command::Compile { full_refresh, .. } => (full_refresh, false),
+            Command::Compile { full_refresh, .. } | Command::Clone { full_refresh, .. } => {
+                (full_refresh, false)
+            }
             _ => (false, false),
         }
     }
@@ -926,6 +948,17 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
             } => deps::run(&flags, lock, upgrade, add_package.as_deref(), &source),
             Command::RunOperation { macro_name, args } => {
                 run_operation::run(&flags, &macro_name, args.as_deref()).await
+            }
+            Command::Clone {
+                select,
+                resource_type,
+                ..
+            } => {
+                let types: Vec<&str> = ["model", "seed", "snapshot"]
+                    .into_iter()
+                    .filter(|t| resource_type.is_empty() || resource_type.iter().any(|r| r == t))
+                    .collect();
+                clone::run(&flags, &select.selection(), &types).await
             }
             Command::Retry { state } => retry::run(&flags, state.as_deref()).await,
             Command::Debug => debug::run(&flags).await,

@@ -59,7 +59,7 @@ pub async fn run(flags: &Flags, state: Option<&Path>) -> Result<Outcome> {
             ),
         )
         .in_file(file.display().to_string())
-        .with_help("retry runs `build`, `run`, `seed`, `snapshot`, `test`, `compile` and `run-operation` again")
+        .with_help("retry runs `build`, `run`, `seed`, `snapshot`, `test`, `compile`, `clone` and `run-operation` again")
         .into());
     };
     let warn_error = args.get("warn_error").and_then(Json::as_bool) == Some(true);
@@ -79,6 +79,7 @@ pub async fn run(flags: &Flags, state: Option<&Path>) -> Result<Outcome> {
         .collect();
     let flags = retried_flags(flags, command, &args);
     let selection = Selection {
+        state: args.get("state").and_then(Json::as_str).map(Into::into),
         only: Some(only.clone()),
         ..Selection::default()
     };
@@ -92,6 +93,7 @@ pub async fn run(flags: &Flags, state: Option<&Path>) -> Result<Outcome> {
             super::run_operation::run(&flags, text("macro").unwrap_or_default(), text("args")).await
         }
         "compile" => super::compile::run(&flags, &selection, None).await,
+        "clone" => super::clone::run(&flags, &selection, &["model", "seed", "snapshot"]).await,
         "build" => {
             let types: Vec<String> = args
                 .get("resource_types")
@@ -118,6 +120,7 @@ fn retryable_command(which: &str) -> Option<&'static str> {
         "snapshot",
         "test",
         "compile",
+        "clone",
         "run-operation",
     ]
     .into_iter()

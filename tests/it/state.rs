@@ -287,3 +287,68 @@ fn defer_needs_the_state_it_defers_to() {
         "{output:?}"
     );
 }
+
+#[test]
+fn clone_makes_the_state_relations_in_the_target() {
+    for engine in Engine::all() {
+        clone_on(&engine);
+    }
+}
+
+fn clone_on(engine: &Engine) {
+    let project = shop_with_prod_and_dev(engine);
+    assert_eq!(project.run(&["run", "--target", "prod"]).code(), 0);
+    let prod = project.path().join("prod-artifacts");
+    std::fs::create_dir_all(&prod).unwrap();
+    std::fs::copy(
+        project.path().join("target/manifest.json"),
+        prod.join("manifest.json"),
+    )
+    .unwrap();
+    let customers = || query(&project, "select count(*) as n from {{ ref('customers') }}");
+    let clone = |extra: &[&str]| {
+        let mut args = vec!["clone", "--state", "prod-artifacts"];
+        args.extend_from_slice(extra);
+        let output = project.run(&args);
+        assert_eq!(output.code(), 0, "{}: {output:?}", engine.name());
+        let results: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(project.path().join("target/run_results.json")).unwrap(),
+        )
+        .unwrap();
+        let mut messages: Vec<(String, String)> = results["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["unique_id"].as_str().unwrap().to_string(),
+                    r["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        messages.sort();
+        messages
+    };
+    let made = clone(&[]);
+    assert_eq!(made.len(), 4, "every model but the ephemeral one: {made:?}");
+    assert!(made.iter().all(|(_, m)| m == "CREATE VIEW"), "{made:?}");
+    assert_eq!(customers(), ["n", "3"], "{}", engine.name());
+
+    // What the target has stays, unless `--full-refresh`.
+    project.write(
+        "models/staging/stg_customers.sql",
+        "select * from (values (1, 'Ada'), (2, 'Brin'), (3, 'Cato'), (4, 'Dia')) as c (customer_id, first_name)\n",
+    );
+    assert_eq!(project.run(&["run", "-s", "stg_customers+"]).code(), 0);
+    assert!(clone(&[]).iter().all(|(_, m)| m == "No-op"));
+    assert_eq!(customers(), ["n", "4"], "{}", engine.name());
+    assert!(
+        clone(&["--full-refresh", "-s", "customers"])
+            .iter()
+            .all(|(_, m)| m == "CREATE VIEW")
+    );
+    assert_eq!(customers(), ["n", "3"], "{}", engine.name());
+
+    let output = project.run(&["clone"]);
+    assert_eq!(output.code(), 1, "{output:?}");
+}
