@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::{Map, Value as Json, json};
 
 use super::Outcome;
-use crate::diagnostic::{Code, Diagnostic, Result};
+use crate::diagnostic::{Error, Result};
 use crate::graph::Selection;
 use crate::settings::Flags;
 use crate::state::Defer;
@@ -52,15 +52,11 @@ pub async fn run(flags: &Flags, state: Option<&Path>) -> Result<Outcome> {
         .unwrap_or_default();
     let which = args.get("which").and_then(Json::as_str).unwrap_or_default();
     let Some(command) = retryable_command(which) else {
-        return Err(Diagnostic::new(
-            Code::RetryUnsupported,
-            format!(
-                "the last run in `{state_path}` was `{which}`, which `uxt retry` cannot run again"
-            ),
-        )
-        .in_file(file.display().to_string())
-        .with_help("retry runs `build`, `run`, `seed`, `snapshot`, `test`, `compile`, `clone` and `run-operation` again")
-        .into());
+        return Err(Error::Usage(format!(
+            "the last run in `{state_path}` was `{which}`, which `uxt retry` cannot run again \
+             (it runs `build`, `run`, `seed`, `snapshot`, `test`, `compile`, `clone` and \
+             `run-operation` again)"
+        )));
     };
     let warn_error = args.get("warn_error").and_then(Json::as_bool) == Some(true);
     let only: BTreeSet<String> = previous
@@ -175,23 +171,23 @@ fn retried_flags(flags: &Flags, command: &'static str, previous: &Map<String, Js
     retried
 }
 
-/// The earlier run's `run_results.json`.
+/// The earlier run's `run_results.json`. Without one there is nothing to retry: a usage error
+/// (exit code 2), as in dbt.
 fn read(file: &Path, state_path: &str) -> Result<Json> {
     let text = std::fs::read_to_string(file).map_err(|error| {
-        let message = if error.kind() == std::io::ErrorKind::NotFound {
-            format!("Could not find previous run in `{state_path}` target directory")
+        Error::Usage(if error.kind() == std::io::ErrorKind::NotFound {
+            format!(
+                "Could not find previous run in `{state_path}` target directory: `uxt retry` \
+                 runs again what the last run there (or in `--state DIR`) left failed or skipped"
+            )
         } else {
             format!("cannot read `{}`: {error}", file.display())
-        };
-        Diagnostic::new(Code::RetryNoResults, message)
-            .with_help("`uxt retry` runs again what the last run in the target folder (or `--state DIR`) left failed or skipped")
+        })
     })?;
     serde_json::from_str(&text).map_err(|error| {
-        Diagnostic::new(
-            Code::RetryNoResults,
-            format!("`{}` is not a `run_results.json`: {error}", file.display()),
-        )
-        .in_file(file.display().to_string())
-        .into()
+        Error::Usage(format!(
+            "`{}` is not a `run_results.json`: {error}",
+            file.display()
+        ))
     })
 }

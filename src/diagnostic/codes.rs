@@ -121,8 +121,6 @@ codes! {
     StateUnreadable = "uxt::state::unreadable", Error, "An artifact in the `--state` folder cannot be read (permissions, a directory of that name).";
     StateDeferWithoutState = "uxt::state::defer_without_state", Error, "`--defer` was given without `--state` or `--defer-state`, so there are no artifacts to defer to.";
     StateInvalid = "uxt::state::invalid", Error, "An artifact in the `--state` folder is not the JSON of a dbt or uxt `manifest.json` or `run_results.json`.";
-    RetryNoResults = "uxt::retry::no_results", Error, "`uxt retry` finds no `run_results.json` of an earlier run in the target folder (or `--state`), or it is not one.";
-    RetryUnsupported = "uxt::retry::unsupported", Error, "The last run was a command `uxt retry` does not run again (such as `ls` or `docs serve`).";
     ExecUnknownMaterialization = "uxt::exec::unknown_materialization", Error, "A node's `materialized` names a materialization that neither uxt nor a project or package defines for this engine.";
     AdapterConnect = "uxt::adapter::connect", Error, "The target's warehouse cannot be opened: the server is down or unreachable, the credentials are refused, the DuckDB file is locked.";
     HookFailed = "uxt::hook::failed", Error, "An `on-run-start` or `on-run-end` statement of the project file failed in the warehouse.";

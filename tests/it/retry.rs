@@ -66,7 +66,7 @@ fn retry_runs_what_failed_or_was_skipped_with_the_same_command() {
 fn retry_needs_an_earlier_run() {
     let project = Engine::DuckDb.project("shop", "shop");
     let output = project.run(&["retry"]);
-    assert_eq!(output.code(), 1, "{output:?}");
+    assert_eq!(output.code(), 2, "{output:?}");
     assert!(
         output
             .stderr()
@@ -81,9 +81,11 @@ fn retry_needs_an_earlier_run() {
     )
     .unwrap();
     let output = project.run(&["retry"]);
-    assert_eq!(output.code(), 1, "{output:?}");
+    assert_eq!(output.code(), 2, "{output:?}");
     assert!(
-        output.stderr().contains("uxt::retry::unsupported"),
+        output
+            .stderr()
+            .contains("was `ls`, which `uxt retry` cannot run again"),
         "{output:?}"
     );
 }
