@@ -51,6 +51,8 @@ pub struct Flags {
     pub target_path: Option<PathBuf>,
     /// Where log lines go: stdout, unless the command prints data there.
     pub stream: Stream,
+    /// `--defer` with its state folder and `--favor-state`, on the commands that take them.
+    pub defer: Option<crate::state::Defer>,
     pub no_color: bool,
     /// The command line in dbt's argument names (`select`, `exclude`, `full_refresh`,
     /// `log_format`...), for `run_results.json` `args`.

@@ -1,26 +1,24 @@
 //! `--state DIR`: a previous run's `manifest.json` and `run_results.json`, compared with the
-//! current manifest as dbt's `state:` and `result:` selection methods see them. Both sides are
-//! compared as `manifest.json` entries, so what counts as a change is what the artifact shows.
+//! current manifest as dbt's `state:` and `result:` selection methods see them, and `--defer`,
+//! which reads the relations of unselected parents from that manifest. Both sides are compared
+//! as `manifest.json` entries, so what counts as a change is what the artifact shows.
 
-use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value as Json};
 
+use crate::adapter::Adapter;
 use crate::artifacts;
+use crate::compile::Relations;
 use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::graph::select::Comparison;
-use crate::manifest::Manifest;
+use crate::jinja::Relation;
+use crate::manifest::{Manifest, Parsed};
 
 /// Compares `manifest` with the artifacts in `dir` (a `target` folder of an earlier run).
 pub fn compare(dir: &Path, manifest: &Manifest, project_root: &str) -> Result<Comparison> {
-    let previous = read(&dir.join("manifest.json"))?.ok_or_else(|| {
-        Diagnostic::new(
-            Code::StateNoManifest,
-            format!("`--state {}` holds no `manifest.json`", dir.display()),
-        )
-        .with_help("point `--state` at the target folder of the run to compare with")
-    })?;
+    let previous = previous_manifest(dir, "--state")?;
     let results = read(&dir.join("run_results.json"))?;
     let section = |name: &str| previous.get(name).and_then(Json::as_object);
     let previous_macros: HashMap<&str, &str> = section("macros")
@@ -82,6 +80,121 @@ pub fn compare(dir: &Path, manifest: &Manifest, project_root: &str) -> Result<Co
         })
         .collect();
     Ok(comparison)
+}
+
+/// The `manifest.json` in `dir`, which `flag` named.
+fn previous_manifest(dir: &Path, flag: &str) -> Result<Json> {
+    read(&dir.join("manifest.json"))?.ok_or_else(|| {
+        Diagnostic::new(
+            Code::StateNoManifest,
+            format!("`{flag} {}` holds no `manifest.json`", dir.display()),
+        )
+        .with_help(format!(
+            "point `{flag}` at the target folder of the run to compare with"
+        ))
+        .into()
+    })
+}
+
+/// `--defer`, `--defer-state` and `--favor-state`.
+#[derive(Debug, Clone)]
+pub struct Defer {
+    /// `--defer-state`, else `--state`.
+    pub state: Option<PathBuf>,
+    /// Whether `--defer-state` named it (for errors).
+    pub from_defer_state: bool,
+    /// `--favor-state`: an unselected parent is read from the state even where this target has
+    /// its relation.
+    pub favor_state: bool,
+}
+
+/// `--defer`, as dbt resolves it: a `ref` to a model, seed or snapshot that the state's manifest
+/// has (neither ephemeral) reads the state's relation when this target lacks the relation, or,
+/// with `--favor-state`, whenever the node is not selected. Nodes this command builds (`built`,
+/// from `selected`) are built before their children read them, so they are never deferred.
+/// Returns how many relations are deferred.
+pub async fn defer(
+    defer: &Defer,
+    parsed: &Parsed,
+    adapter: &dyn Adapter,
+    selected: &BTreeSet<String>,
+    built: bool,
+) -> Result<usize> {
+    let Some(dir) = &defer.state else {
+        return Err(Diagnostic::new(
+            Code::StateDeferWithoutState,
+            "`--defer` needs the artifacts to defer to, but neither `--state` nor `--defer-state` was given",
+        )
+        .with_help("add `--state DIR` (or `--defer-state DIR`) with the target folder of a production run")
+        .into());
+    };
+    let flag = if defer.from_defer_state {
+        "--defer-state"
+    } else {
+        "--state"
+    };
+    let manifest = &parsed.manifest;
+    let candidates: Vec<(&crate::manifest::Node, Relation)> = state_relations(dir, flag, manifest)?
+        .into_iter()
+        .filter(|(id, _)| !(built && selected.contains(id)))
+        .filter_map(|(id, relation)| Some((manifest.nodes.get(&id)?, relation)))
+        .collect();
+    let mut schemas: Vec<String> = candidates.iter().map(|(n, _)| n.schema.clone()).collect();
+    schemas.sort();
+    schemas.dedup();
+    let existing = Relations::new(adapter.list_relations(&schemas).await.map_err(|error| {
+        anyhow::anyhow!(
+            "while listing the relations of {} for `--defer`: {error}",
+            schemas.join(", ")
+        )
+    })?);
+    let deferred: Vec<(Relation, Relation)> = candidates
+        .into_iter()
+        .filter(|(node, _)| {
+            (defer.favor_state && !selected.contains(&node.unique_id))
+                || existing.get(&node.schema, &node.alias).is_none()
+        })
+        .map(|(node, relation)| (node.relation(), relation))
+        .collect();
+    let count = deferred.len();
+    if let Some(resolver) = parsed.jinja.ctx.resolver.get() {
+        resolver.defer_to(deferred);
+    }
+    Ok(count)
+}
+
+/// dbt's `defer_relation`s: for each model, seed and snapshot of `manifest` that the manifest in
+/// `dir` (named by `flag`) also has, neither ephemeral, its relation there.
+pub fn state_relations(
+    dir: &Path,
+    flag: &str,
+    manifest: &Manifest,
+) -> Result<BTreeMap<String, Relation>> {
+    let previous = previous_manifest(dir, flag)?;
+    Ok(previous
+        .get("nodes")
+        .and_then(Json::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(id, entry)| {
+            let node = manifest.nodes.get(id)?;
+            let refable = matches!(text(entry, "resource_type"), "model" | "seed" | "snapshot");
+            let ephemeral = entry
+                .get("config")
+                .and_then(|config| config.get("materialized"))
+                .and_then(Json::as_str)
+                == Some("ephemeral");
+            if !refable || ephemeral || !node.is_refable() || node.is_ephemeral() {
+                return None;
+            }
+            let alias = Some(text(entry, "alias"))
+                .filter(|alias| !alias.is_empty())
+                .unwrap_or(text(entry, "name"));
+            let name = |key: &str| Some(text(entry, key).to_owned()).filter(|n| !n.is_empty());
+            let relation = Relation::new(name("database"), name("schema"), alias);
+            Some((id.clone(), relation))
+        })
+        .collect())
 }
 
 /// A JSON artifact, or `None` when the file is not there.

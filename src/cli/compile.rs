@@ -16,6 +16,7 @@ pub async fn run(flags: &Flags, selection: &Selection, inline: Option<&str>) -> 
     if let Some(sql) = inline {
         graph::check_cycles(&parsed.manifest)?;
         let adapter = adapter::open(&settings.target, &project.root).await?;
+        super::deferred(flags, &parsed, &adapter, &[], false).await?;
         ui::data(&compile::inline(&parsed, &adapter, sql).await?);
         return Ok(Outcome::Success);
     }
@@ -26,6 +27,7 @@ pub async fn run(flags: &Flags, selection: &Selection, inline: Option<&str>) -> 
         &["model", "analysis"],
     )?;
     let adapter = adapter::open(&settings.target, &project.root).await?;
+    super::deferred(flags, &parsed, &adapter, &plan.order, false).await?;
     let compilation =
         compile::compile(&parsed, &adapter, &plan.order, settings.full_refresh).await?;
     compilation.require_all()?;

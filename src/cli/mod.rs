@@ -2,6 +2,7 @@
 //! Jinja here.
 
 mod clean;
+mod clone;
 mod compat;
 mod compile;
 mod debug;
@@ -9,6 +10,7 @@ mod deps;
 mod docs;
 mod ls;
 mod parse;
+mod retry;
 mod run;
 mod run_operation;
 mod show;
@@ -178,6 +180,7 @@ impl SelectArgs {
             selector: self.selector.clone(),
             state: self.state.clone(),
             comparison: None,
+            only: None,
         }
     }
 }
@@ -204,12 +207,34 @@ struct EventTimeArgs {
     event_time_end: Option<String>,
 }
 
+/// dbt's `--defer`, `--defer-state` and `--favor-state`, with their `--no-` forms.
+#[derive(Debug, Clone, Args, Default)]
+struct DeferArgs {
+    /// Read unselected parents that this target lacks from the relations of `--state`'s
+    /// manifest (dbt's `--defer`; also `DBT_DEFER`).
+    #[arg(long, env = "DBT_DEFER", overrides_with = "no_defer")]
+    defer: bool,
+    #[arg(long, hide = true, overrides_with = "defer")]
+    no_defer: bool,
+    /// The artifacts to defer to, when not those of `--state` (also `DBT_DEFER_STATE`).
+    #[arg(long, value_name = "DIR", env = "DBT_DEFER_STATE")]
+    defer_state: Option<PathBuf>,
+    /// With `--defer`: read every unselected parent from the state, even where this target has
+    /// its relation (also `DBT_FAVOR_STATE`).
+    #[arg(long, env = "DBT_FAVOR_STATE", overrides_with = "no_favor_state")]
+    favor_state: bool,
+    #[arg(long, hide = true, overrides_with = "favor_state")]
+    no_favor_state: bool,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Build the selected models in the warehouse.
     Run {
         #[command(flatten)]
         select: SelectArgs,
+        #[command(flatten)]
+        defer: DeferArgs,
         #[command(flatten)]
         empty: EmptyArgs,
         #[command(flatten)]
@@ -226,6 +251,8 @@ enum Command {
         #[command(flatten)]
         select: SelectArgs,
         #[command(flatten)]
+        defer: DeferArgs,
+        #[command(flatten)]
         empty: EmptyArgs,
         /// Drop and recreate the tables (needed when columns change).
         #[arg(long)]
@@ -238,6 +265,8 @@ enum Command {
         #[command(flatten)]
         select: SelectArgs,
         #[command(flatten)]
+        defer: DeferArgs,
+        #[command(flatten)]
         empty: EmptyArgs,
         #[arg(short = 'x', long)]
         fail_fast: bool,
@@ -246,6 +275,8 @@ enum Command {
     Test {
         #[command(flatten)]
         select: SelectArgs,
+        #[command(flatten)]
+        defer: DeferArgs,
         #[arg(short = 'x', long)]
         fail_fast: bool,
     },
@@ -254,6 +285,8 @@ enum Command {
     Build {
         #[command(flatten)]
         select: SelectArgs,
+        #[command(flatten)]
+        defer: DeferArgs,
         #[command(flatten)]
         empty: EmptyArgs,
         #[command(flatten)]
@@ -270,6 +303,8 @@ enum Command {
     Compile {
         #[command(flatten)]
         select: SelectArgs,
+        #[command(flatten)]
+        defer: DeferArgs,
         #[command(flatten)]
         empty: EmptyArgs,
         /// Compile this SQL instead of project nodes and print it.
@@ -296,6 +331,8 @@ enum Command {
     Show {
         #[command(flatten)]
         select: SelectArgs,
+        #[command(flatten)]
+        defer: DeferArgs,
         #[arg(long)]
         inline: Option<String>,
         /// How many rows; negative for all.
@@ -352,6 +389,25 @@ enum Command {
         /// The macro's keyword arguments, as a YAML or JSON mapping.
         #[arg(long, value_name = "YAML")]
         args: Option<String>,
+    },
+    /// Make the selected models, seeds and snapshots in the target from the relations of
+    /// `--state`'s manifest: views over them (DuckDB and Postgres have no zero-copy clone).
+    Clone {
+        #[command(flatten)]
+        select: SelectArgs,
+        /// Only these resource types (`model`, `seed`, `snapshot`).
+        #[arg(long = "resource-type", alias = "resource-types", num_args = 1..)]
+        resource_type: Vec<String>,
+        /// Replace what exists in the target too.
+        #[arg(long)]
+        full_refresh: bool,
+    },
+    /// Run the last command again on what failed or was skipped in its `run_results.json`,
+    /// with its arguments (`--vars` and `--threads` given here win).
+    Retry {
+        /// The folder of the `run_results.json` to retry (default: the target folder).
+        #[arg(long, value_name = "DIR", env = "DBT_STATE")]
+        state: Option<PathBuf>,
     },
     /// Show the project, profile and target, and check the connection.
     Debug,
@@ -458,6 +514,8 @@ impl Command {
             Command::Simulate { .. } => "simulate",
             Command::Deps { .. } => "deps",
             Command::RunOperation { .. } => "run-operation",
+            Command::Clone { .. } => "clone",
+            Command::Retry { .. } => "retry",
             Command::Debug => "debug",
             Command::Clean => "clean",
             Command::Parse => "parse",
@@ -500,6 +558,11 @@ impl Command {
                 select,
                 resource_type,
                 ..
+            }
+            | Command::Clone {
+                select,
+                resource_type,
+                ..
             } => {
                 selection(&mut args, select);
                 args.insert("resource_types".into(), json!(resource_type));
@@ -507,6 +570,13 @@ impl Command {
             Command::Docs {
                 command: DocsCommand::Generate { select, .. },
             } => selection(&mut args, select),
+            Command::RunOperation {
+                macro_name,
+                args: kwargs,
+            } => {
+                args.insert("macro".into(), json!(macro_name));
+                args.insert("args".into(), json!(kwargs.as_deref().unwrap_or("{}")));
+            }
             _ => {}
         }
         let (full_refresh, fail_fast) = self.full_refresh_and_fail_fast();
@@ -516,6 +586,7 @@ impl Command {
                 | Command::Seed { .. }
                 | Command::Build { .. }
                 | Command::Compile { .. }
+                | Command::Clone { .. }
         ) {
             args.insert("full_refresh".into(), json!(full_refresh));
         }
@@ -529,8 +600,35 @@ impl Command {
         ) {
             args.insert("fail_fast".into(), json!(fail_fast));
         }
+        if let Some(defer) = self.defer() {
+            args.insert("defer".into(), json!(true));
+            args.insert("favor_state".into(), json!(defer.favor_state));
+            if defer.from_defer_state {
+                let state = defer.state.map(|dir| dir.display().to_string());
+                args.insert("defer_state".into(), json!(state));
+            }
+        }
         args.insert("which".into(), json!(self.which()));
         args
+    }
+
+    /// `--defer` and its folder, on the commands that take it.
+    fn defer(&self) -> Option<crate::state::Defer> {
+        let (select, defer) = match self {
+            Command::Run { select, defer, .. }
+            | Command::Seed { select, defer, .. }
+            | Command::Snapshot { select, defer, .. }
+            | Command::Test { select, defer, .. }
+            | Command::Build { select, defer, .. }
+            | Command::Compile { select, defer, .. }
+            | Command::Show { select, defer, .. } => (select, defer),
+            _ => return None,
+        };
+        defer.defer.then(|| crate::state::Defer {
+            state: defer.defer_state.clone().or_else(|| select.state.clone()),
+            from_defer_state: defer.defer_state.is_some(),
+            favor_state: defer.favor_state,
+        })
     }
 
     /// `--empty`, on the commands that take it.
@@ -576,7 +674,9 @@ impl Command {
             Command::Snapshot { fail_fast, .. } | Command::Test { fail_fast, .. } => {
                 (false, fail_fast)
             }
-            Command::Compile { full_refresh, .. } => (full_refresh, false),
+            Command::Compile { full_refresh, .. } | Command::Clone { full_refresh, .. } => {
+                (full_refresh, false)
+            }
             _ => (false, false),
         }
     }
@@ -614,6 +714,34 @@ fn compared(
         selection.comparison = Some(crate::state::compare(dir, manifest, &root)?);
     }
     Ok(selection)
+}
+
+/// The resource types `build` runs: `--resource-type`'s, or all.
+fn build_types(resource_type: &[String]) -> Vec<&'static str> {
+    let all = ["seed", "model", "snapshot", "test", "unit_test"];
+    if resource_type.is_empty() {
+        all.to_vec()
+    } else {
+        all.into_iter()
+            .filter(|t| resource_type.iter().any(|r| r == t))
+            .collect()
+    }
+}
+
+/// `--defer`: points the `ref`s to unselected parents at `--state`'s relations where dbt would.
+/// `built`: whether the command builds `selected` (which its children then read here).
+async fn deferred(
+    flags: &Flags,
+    parsed: &crate::manifest::Parsed,
+    adapter: &std::sync::Arc<dyn crate::adapter::Adapter>,
+    selected: &[String],
+    built: bool,
+) -> crate::diagnostic::Result<()> {
+    if let Some(defer) = &flags.defer {
+        let selected = selected.iter().cloned().collect();
+        crate::state::defer(defer, parsed, adapter.as_ref(), &selected, built).await?;
+    }
+    Ok(())
 }
 
 /// Loads the project (`project::load`), with `--target-path` applied, and opens its log file.
@@ -760,6 +888,7 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
         },
         // dbt's `--no-use-colors` is `--no-color`.
         no_color: global.no_color || global.dbt.no_use_colors,
+        defer: cli.command.defer(),
         args,
     };
     ui::init(flags.ui());
@@ -788,18 +917,7 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
                 select,
                 resource_type,
                 ..
-            } => {
-                let all = ["seed", "model", "snapshot", "test", "unit_test"];
-                let chosen: Vec<&str> = if resource_type.is_empty() {
-                    all.to_vec()
-                } else {
-                    all.iter()
-                        .copied()
-                        .filter(|t| resource_type.iter().any(|r| r == t))
-                        .collect()
-                };
-                run::run(&flags, &select.selection(), &chosen).await
-            }
+            } => run::run(&flags, &select.selection(), &build_types(&resource_type)).await,
             Command::Compile { select, inline, .. } => {
                 compile::run(&flags, &select.selection(), inline.as_deref()).await
             }
@@ -820,6 +938,7 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
                 inline,
                 limit,
                 output,
+                ..
             } => {
                 show::run(
                     &flags,
@@ -857,6 +976,18 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
             Command::RunOperation { macro_name, args } => {
                 run_operation::run(&flags, &macro_name, args.as_deref()).await
             }
+            Command::Clone {
+                select,
+                resource_type,
+                ..
+            } => {
+                let types: Vec<&str> = ["model", "seed", "snapshot"]
+                    .into_iter()
+                    .filter(|t| resource_type.is_empty() || resource_type.iter().any(|r| r == t))
+                    .collect();
+                clone::run(&flags, &select.selection(), &types).await
+            }
+            Command::Retry { state } => retry::run(&flags, state.as_deref()).await,
             Command::Debug => debug::run(&flags).await,
             Command::Clean => clean::run(&flags),
             Command::Parse => parse::run(&flags),

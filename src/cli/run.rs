@@ -56,6 +56,7 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
         return Ok(Outcome::Success);
     }
     let adapter = adapter::open(&settings.target, &project.root).await?;
+    super::deferred(flags, &parsed, &adapter, &plan.order, true).await?;
     let compilation =
         compile::compile(&parsed, &adapter, &plan.order, settings.full_refresh).await?;
     artifacts::write_compiled(&parsed.manifest, &target_dir, &compilation.nodes)?;

@@ -24,7 +24,10 @@ pub async fn run(
     graph::check_cycles(&parsed.manifest)?;
     let adapter = adapter::open(&settings.target, &project.root).await?;
     let sql = match inline {
-        Some(sql) => compile::inline(&parsed, &adapter, sql).await?,
+        Some(sql) => {
+            super::deferred(flags, &parsed, &adapter, &[], false).await?;
+            compile::inline(&parsed, &adapter, sql).await?
+        }
         None => {
             let plan = graph::plan(
                 &parsed.manifest,
@@ -43,6 +46,7 @@ pub async fn run(
                 .with_help("pass `--select <model>` or `--inline \"select ...\"`")
                 .into());
             };
+            super::deferred(flags, &parsed, &adapter, &plan.order, false).await?;
             let mut compilation = compile::compile(&parsed, &adapter, &plan.order, false).await?;
             compilation.require_all()?;
             compilation

@@ -126,6 +126,7 @@ codes! {
     SelectSelectors = "uxt::select::selectors", Error, "`selectors.yml` cannot be read: invalid YAML, an unknown selector, or a selector that includes itself.";
     StateNoManifest = "uxt::state::no_manifest", Error, "`--state` (or `DBT_STATE`) names a folder without a `manifest.json`: it should be the target folder of the run to compare with.";
     StateUnreadable = "uxt::state::unreadable", Error, "An artifact in the `--state` folder cannot be read (permissions, a directory of that name).";
+    StateDeferWithoutState = "uxt::state::defer_without_state", Error, "`--defer` was given without `--state` or `--defer-state`, so there are no artifacts to defer to.";
     StateInvalid = "uxt::state::invalid", Error, "An artifact in the `--state` folder is not the JSON of a dbt or uxt `manifest.json` or `run_results.json`.";
     ExecUnknownMaterialization = "uxt::exec::unknown_materialization", Error, "A node's `materialized` names a materialization that neither uxt nor a project or package defines for this engine.";
     ArtifactsWrite = "uxt::artifacts::write", Error, "A file uxt writes under `target/` (an artifact, compiled SQL, the docs site) or the log folder cannot be written: a full disk, a folder that is read-only or not writable for this user, a folder where the file belongs. The previous file is left as it was.";

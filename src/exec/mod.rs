@@ -4,6 +4,7 @@
 //! the results. Materializations get their SQL from [`materialize`]; this module only orders and
 //! sends it.
 
+pub mod clone;
 pub mod contract;
 mod custom;
 mod grants;
@@ -1151,7 +1152,7 @@ async fn incremental(
 
 /// Creates the schemas the planned nodes build into (test audit schemas only when a test stores
 /// its failures).
-async fn create_schemas(
+pub async fn create_schemas(
     adapter: &dyn Adapter,
     manifest: &Manifest,
     plan: &Plan,

@@ -24,6 +24,9 @@ pub struct Selection {
     pub state: Option<std::path::PathBuf>,
     /// The current manifest compared with `state`, once parsed (see [`crate::state::compare`]).
     pub comparison: Option<select::Comparison>,
+    /// Exactly these unique ids, instead of `select`/`exclude`/`selector`: what `uxt retry`
+    /// runs again.
+    pub only: Option<BTreeSet<String>>,
 }
 
 /// The selected nodes in a valid run order, and for each its selected parents.
@@ -360,8 +363,13 @@ pub fn plan(
     resource_types: &[&str],
 ) -> Result<Plan, Diagnostic> {
     let dag = Dag::build(manifest)?;
-    let graph = selection_graph(manifest).with_comparison(selection.comparison.clone());
-    let selected = select_ids(&graph, selection, selectors)?;
+    let selected = match &selection.only {
+        Some(ids) => ids.clone(),
+        None => {
+            let graph = selection_graph(manifest).with_comparison(selection.comparison.clone());
+            select_ids(&graph, selection, selectors)?
+        }
+    };
     let wanted = |unique_id: &str| {
         resource_types
             .iter()

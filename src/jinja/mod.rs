@@ -99,6 +99,9 @@ pub trait Resolver: Send + Sync {
     fn graph(&self) -> Value;
     /// `model` for the node of that id.
     fn model(&self, unique_id: &str) -> Value;
+    /// `--defer`: from now on a `ref` that resolves to the first relation of a pair resolves to
+    /// the second, the relation of an earlier run's manifest. Set once per command.
+    fn defer_to(&self, relations: Vec<(Relation, Relation)>);
 }
 
 /// The warehouse as Jinja reaches it: an adapter and the runtime to wait on it from the

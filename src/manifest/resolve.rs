@@ -1,6 +1,6 @@
 //! Compile-time answers to `ref`, `source` and `graph`, from a parsed [`Manifest`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock};
 
 use minijinja::value::{DynObject, Enumerator, Object, ObjectRepr};
@@ -24,6 +24,8 @@ pub struct ManifestResolver {
     manifest: Arc<Manifest>,
     /// `graph`, built the first time a template reads it: most projects never do.
     graph: OnceLock<Value>,
+    /// `--defer`: the earlier run's relation, by the rendered name of this run's.
+    deferred: OnceLock<HashMap<String, Relation>>,
 }
 
 impl ManifestResolver {
@@ -78,6 +80,7 @@ impl ManifestResolver {
             sources,
             manifest,
             graph: OnceLock::new(),
+            deferred: OnceLock::new(),
         }
     }
 
@@ -141,6 +144,12 @@ impl Resolver for ManifestResolver {
             (None, Some(package)) => find(package),
             (None, None) => self.by_name.get(&call.name),
         };
+        let found = found.map(|relation| {
+            self.deferred
+                .get()
+                .and_then(|deferred| deferred.get(&relation.render_sql()))
+                .unwrap_or(relation)
+        });
         found.cloned().ok_or_else(|| {
             let near = closest(&call.name, self.refs.keys().map(|(_, name)| name.as_str()))
                 .map_or_else(String::new, |n| format!(": did you mean `{n}`?"));
@@ -166,6 +175,15 @@ impl Resolver for ManifestResolver {
             source: ModelSource::Manifest(self.manifest.clone(), unique_id.to_string()),
             value: OnceLock::new(),
         })
+    }
+
+    fn defer_to(&self, relations: Vec<(Relation, Relation)>) {
+        let _ = self.deferred.set(
+            relations
+                .into_iter()
+                .map(|(current, deferred)| (current.render_sql(), deferred))
+                .collect(),
+        );
     }
 }
 

@@ -26,6 +26,7 @@ mod microbatch;
 mod orchestrators;
 mod packages;
 mod relation_configs;
+mod retry;
 mod run;
 mod select;
 mod semantic;

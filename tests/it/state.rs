@@ -155,3 +155,200 @@ fn result_selects_by_the_previous_status_and_state_needs_its_folder() {
         "{output:?}"
     );
 }
+
+/// The shop with two targets in one warehouse: `prod` and `dev`, each in a schema of its own.
+fn shop_with_prod_and_dev(engine: &Engine) -> Project {
+    let project = engine.project("shop", "shop");
+    let profile = engine.profiles_yml("shop", "shop");
+    let (head, output) = profile
+        .split_once("    dev:\n")
+        .expect("the harness's profile has a dev output");
+    let in_schema = |schema: &str| -> String {
+        output
+            .lines()
+            .map(|line| {
+                if line.trim_start().starts_with("schema:") {
+                    format!("      schema: {schema}\n")
+                } else {
+                    format!("{line}\n")
+                }
+            })
+            .collect()
+    };
+    project.write(
+        "profiles.yml",
+        format!(
+            "{head}    dev:\n{}    prod:\n{}",
+            in_schema("dev"),
+            in_schema("prod")
+        ),
+    );
+    project
+}
+
+#[test]
+fn defer_reads_unselected_parents_from_the_state() {
+    for engine in Engine::all() {
+        defer_on(&engine);
+    }
+}
+
+fn defer_on(engine: &Engine) {
+    let project = shop_with_prod_and_dev(engine);
+    let output = project.run(&["run", "--target", "prod"]);
+    assert_eq!(output.code(), 0, "{output:?}");
+    let prod = project.path().join("prod-artifacts");
+    std::fs::create_dir_all(&prod).unwrap();
+    std::fs::copy(
+        project.path().join("target/manifest.json"),
+        prod.join("manifest.json"),
+    )
+    .unwrap();
+    let customers = || query(&project, "select count(*) as n from {{ ref('customers') }}");
+
+    // Without `--defer`, dev lacks the parents.
+    let output = project.run(&["run", "-s", "customers"]);
+    assert_eq!(output.code(), 1, "{}: {output:?}", engine.name());
+
+    // With it, the parents dev lacks are read from prod.
+    let output = project.run(&[
+        "run",
+        "-s",
+        "customers",
+        "--defer",
+        "--state",
+        "prod-artifacts",
+    ]);
+    assert_eq!(output.code(), 0, "{}: {output:?}", engine.name());
+    let compiled = std::fs::read_to_string(
+        project
+            .path()
+            .join("target/compiled/shop/models/marts/customers.sql"),
+    )
+    .unwrap();
+    assert!(
+        compiled.contains("\"prod\".\"stg_customers\"") && !compiled.contains("\"dev\".\"stg_"),
+        "{}: {compiled}",
+        engine.name()
+    );
+    assert_eq!(customers(), ["n", "3"], "{}", engine.name());
+    let results: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(project.path().join("target/run_results.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(results["args"]["defer"], true);
+    assert_eq!(results["args"]["state"], "prod-artifacts");
+
+    // A parent that dev has is read from dev, unless `--favor-state`.
+    project.write(
+        "models/staging/stg_customers.sql",
+        "select * from (values (1, 'Ada'), (2, 'Brin'), (3, 'Cato'), (4, 'Dia')) as c (customer_id, first_name)\n",
+    );
+    let output = project.run(&["run", "-s", "stg_customers"]);
+    assert_eq!(output.code(), 0, "{output:?}");
+    let defer = [
+        "run",
+        "-s",
+        "customers",
+        "--defer",
+        "--state",
+        "prod-artifacts",
+    ];
+    assert_eq!(project.run(&defer).code(), 0);
+    assert_eq!(customers(), ["n", "4"], "{}", engine.name());
+    let mut favor = defer.to_vec();
+    favor.push("--favor-state");
+    let output = project.run(&favor);
+    assert_eq!(output.code(), 0, "{output:?}");
+    assert_eq!(customers(), ["n", "3"], "{}", engine.name());
+    // Selected, a parent is built in dev and read from there.
+    let mut both = favor.clone();
+    both[2] = "stg_customers customers";
+    let output = project.run(&both);
+    assert_eq!(output.code(), 0, "{output:?}");
+    assert_eq!(customers(), ["n", "4"], "{}", engine.name());
+}
+
+#[test]
+fn defer_needs_the_state_it_defers_to() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    let output = project.run(&["run", "--defer"]);
+    assert_eq!(output.code(), 1, "{output:?}");
+    assert!(
+        output.stderr().contains("uxt::state::defer_without_state"),
+        "{output:?}"
+    );
+    let output = project.run(&["run", "--defer", "--defer-state", "nowhere"]);
+    assert_eq!(output.code(), 1, "{output:?}");
+    assert!(
+        output
+            .stderr()
+            .contains("`--defer-state nowhere` holds no `manifest.json`"),
+        "{output:?}"
+    );
+}
+
+#[test]
+fn clone_makes_the_state_relations_in_the_target() {
+    for engine in Engine::all() {
+        clone_on(&engine);
+    }
+}
+
+fn clone_on(engine: &Engine) {
+    let project = shop_with_prod_and_dev(engine);
+    assert_eq!(project.run(&["run", "--target", "prod"]).code(), 0);
+    let prod = project.path().join("prod-artifacts");
+    std::fs::create_dir_all(&prod).unwrap();
+    std::fs::copy(
+        project.path().join("target/manifest.json"),
+        prod.join("manifest.json"),
+    )
+    .unwrap();
+    let customers = || query(&project, "select count(*) as n from {{ ref('customers') }}");
+    let clone = |extra: &[&str]| {
+        let mut args = vec!["clone", "--state", "prod-artifacts"];
+        args.extend_from_slice(extra);
+        let output = project.run(&args);
+        assert_eq!(output.code(), 0, "{}: {output:?}", engine.name());
+        let results: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(project.path().join("target/run_results.json")).unwrap(),
+        )
+        .unwrap();
+        let mut messages: Vec<(String, String)> = results["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["unique_id"].as_str().unwrap().to_string(),
+                    r["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        messages.sort();
+        messages
+    };
+    let made = clone(&[]);
+    assert_eq!(made.len(), 4, "every model but the ephemeral one: {made:?}");
+    assert!(made.iter().all(|(_, m)| m == "CREATE VIEW"), "{made:?}");
+    assert_eq!(customers(), ["n", "3"], "{}", engine.name());
+
+    // What the target has stays, unless `--full-refresh`.
+    project.write(
+        "models/staging/stg_customers.sql",
+        "select * from (values (1, 'Ada'), (2, 'Brin'), (3, 'Cato'), (4, 'Dia')) as c (customer_id, first_name)\n",
+    );
+    assert_eq!(project.run(&["run", "-s", "stg_customers+"]).code(), 0);
+    assert!(clone(&[]).iter().all(|(_, m)| m == "No-op"));
+    assert_eq!(customers(), ["n", "4"], "{}", engine.name());
+    assert!(
+        clone(&["--full-refresh", "-s", "customers"])
+            .iter()
+            .all(|(_, m)| m == "CREATE VIEW")
+    );
+    assert_eq!(customers(), ["n", "3"], "{}", engine.name());
+
+    let output = project.run(&["clone"]);
+    assert_eq!(output.code(), 1, "{output:?}");
+}
