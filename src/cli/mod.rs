@@ -20,6 +20,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::diagnostic::Error;
+use crate::graph::select::IndirectSelection;
 use crate::project::{self, Project};
 use crate::settings::Flags;
 use crate::ui::{self, LevelFilter, LogFormat, Stream};
@@ -165,6 +166,11 @@ struct SelectArgs {
     /// A named selector from `selectors.yml`.
     #[arg(long)]
     selector: Option<String>,
+    /// Which tests come along with the nodes they test: `eager` (a parent is selected),
+    /// `cautious` (every parent is), `buildable` (every parent is, or is upstream of the
+    /// selection), `empty` (none).
+    #[arg(long, env = "DBT_INDIRECT_SELECTION", value_name = "MODE", default_value = "eager", value_parser = indirect_selection)]
+    indirect_selection: IndirectSelection,
 }
 
 impl SelectArgs {
@@ -173,6 +179,7 @@ impl SelectArgs {
             select: self.select.clone(),
             exclude: self.exclude.clone(),
             selector: self.selector.clone(),
+            indirect_selection: self.indirect_selection,
         }
     }
 }
@@ -375,6 +382,16 @@ enum DocsCommand {
     },
 }
 
+/// `--indirect-selection`: one of dbt's modes.
+fn indirect_selection(text: &str) -> Result<IndirectSelection, String> {
+    IndirectSelection::parse(text).ok_or_else(|| {
+        format!(
+            "`{text}` is not one of {}",
+            IndirectSelection::NAMES.join(", ")
+        )
+    })
+}
+
 /// `--threads`: a whole number of at least 1.
 fn positive_count(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
@@ -460,6 +477,10 @@ impl Command {
             if let Some(selector) = &select.selector {
                 args.insert("selector".into(), json!(selector));
             }
+            args.insert(
+                "indirect_selection".into(),
+                json!(select.indirect_selection.as_str()),
+            );
         };
         match self {
             Command::Run { select, .. }
@@ -656,7 +677,6 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
             ("partial_parse", json!(false)),
             ("send_anonymous_usage_stats", json!(false)),
             ("version_check", json!(false)),
-            ("indirect_selection", json!("eager")),
             ("printer_width", json!(80)),
             (
                 "invocation_command",
