@@ -23,6 +23,7 @@ use crate::diagnostic::Error;
 use crate::graph::select::IndirectSelection;
 use crate::project::{self, Project};
 use crate::settings::Flags;
+use crate::ui::warn_error::{self, WarnError};
 use crate::ui::{self, LevelFilter, LogFormat, Stream};
 use serde_json::{Map, Value as Json, json};
 
@@ -91,6 +92,19 @@ struct GlobalArgs {
     /// No colour (also when `NO_COLOR` is set).
     #[arg(long, global = true)]
     no_color: bool,
+    /// Every warning is an error (also `DBT_WARN_ERROR`).
+    #[arg(long, global = true, env = "DBT_WARN_ERROR")]
+    warn_error: bool,
+    /// Which warnings are errors and which are not reported, by dbt event name or uxt code:
+    /// `{error: all, warn: [NothingToDo], silence: [Deprecations]}` (also
+    /// `DBT_WARN_ERROR_OPTIONS`; `include`/`exclude` are dbt's older names of `error`/`warn`).
+    #[arg(
+        long,
+        global = true,
+        value_name = "YAML",
+        env = "DBT_WARN_ERROR_OPTIONS"
+    )]
+    warn_error_options: Option<String>,
     #[command(flatten)]
     dbt: compat::DbtGlobalArgs,
 }
@@ -689,6 +703,12 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
             ),
         ],
     );
+    if global.warn_error {
+        args.insert("warn_error".into(), json!(true));
+    }
+    if let Some(options) = &global.warn_error_options {
+        args.insert("warn_error_options".into(), json!(options));
+    }
     if let Some(path) = &global.target_path {
         args.insert("target_path".into(), json!(path.display().to_string()));
     }
@@ -734,6 +754,22 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
         args,
     };
     ui::init(flags.ui());
+    let unknown_warnings =
+        match WarnError::parse(global.warn_error, global.warn_error_options.as_deref()) {
+            Ok((policy, unknown)) => {
+                warn_error::set(policy);
+                unknown
+            }
+            Err(message) => {
+                ui::fatal(&format!("error: {message}"));
+                return ExitCode::from(2);
+            }
+        };
+    for name in unknown_warnings {
+        ui::warn(&format!(
+            "`{name}` in --warn-error-options is not a warning uxt reports; it has no effect"
+        ));
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_stack_size(crate::jinja::RENDER_STACK_SIZE)

@@ -399,10 +399,7 @@ mod tests {
                 tags: Vec::new(),
                 config: json!({}),
                 source_name: (resource_type == "source").then(|| "raw".to_owned()),
-                parents: parents
-                    .iter()
-                    .map(|p| format!("{}", p.replacen('.', ".p.", 1)))
-                    .collect(),
+                parents: parents.iter().map(|p| p.replacen('.', ".p.", 1)).collect(),
                 version: None,
             }
         };
@@ -497,8 +494,7 @@ mod tests {
         let error = Selectors::parse(
             "selectors:\n  - name: x\n    definition: {method: fqn, value: b, indirect_selection: lazy}\n",
         )
-        .err()
-        .expect("an unknown mode fails");
+        .expect_err("an unknown mode fails");
         assert!(
             error
                 .to_string()
