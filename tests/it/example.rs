@@ -170,6 +170,81 @@ fn four_hundred_days_build_green_with_every_truth_check() {
     }
 }
 
+/// Late rows reach the incremental sales mart: after a second simulated stretch and a second
+/// (incremental) build, the orders delivered a day or two late for days the first build had
+/// already counted are in it, so the truth check and the orders-against-lines reconciliation
+/// still pass; the same mart filtered on the order day instead of the delivery day loses them
+/// and fails the same truth check.
+#[test]
+fn late_rows_reach_the_incremental_sales_mart_across_builds() {
+    for engine in Engine::all() {
+        let project = example_project(&engine);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let settings = std::fs::read_to_string(root.join("project/simulation.yml"))
+            .unwrap()
+            .replace("population: 5000", "population: 600");
+        project.write(
+            "project/simulation.yml",
+            // Busier shops, so that the days the first build counted have late orders.
+            format!("{settings}  utilities:\n    nulls: 0\nretail:\n  purchase_rate: 8\n"),
+        );
+        project.write(
+            "models/naive/naive_daily_sales_by_order_day.sql",
+            "{{ config(materialized='incremental', unique_key=['day_serial', 'store_id', 'product_id']) }}\n\
+             select * from {{ ref('int_retail_daily_sales') }}\n\
+             {% if is_incremental() %}where day_serial > (select max(day_serial) from {{ this }}){% endif %}\n",
+        );
+        project.write(
+            "tests/data/assert_naive_daily_sales_by_order_day_matches_truth.sql",
+            "{{ compare_to_truth(mart=ref('naive_daily_sales_by_order_day'), \
+             truth=source('uxc_truth', 'retail_daily_sales'), \
+             keys=['day_serial', 'store_id', 'product_id'], \
+             measures=['orders', 'quantity', 'revenue_cents'], \
+             last_delivered_day=\"(select max(_delivered_day) from \" ~ source('uxc', 'retail_orders') ~ \")\") }}",
+        );
+        for stretch in ["first", "second"] {
+            let simulated = project.run(&["simulate", "--days", "20"]);
+            assert_eq!(simulated.code(), 0, "{simulated:?}");
+            let built = project.run(&["build"]);
+            let naive = built.stdout().lines().find(|line| {
+                line.contains("assert_naive_daily_sales_by_order_day_matches_truth ")
+                    && (line.contains("PASS") || line.contains("FAIL"))
+            });
+            if stretch == "first" {
+                assert_eq!(built.code(), 0, "{built:?}");
+            } else {
+                assert_eq!(built.code(), 1, "{built:?}");
+                assert!(naive.unwrap().contains("FAIL"), "{built:?}");
+                let failed = built
+                    .stdout()
+                    .lines()
+                    .filter(|l| l.contains(" FAIL "))
+                    .count();
+                assert_eq!(failed, 1, "only the naive mart fails: {built:?}");
+            }
+            for check in [
+                "assert_fct_retail_daily_sales_matches_truth",
+                "assert_retail_sales_totals_reconcile_orders_with_lines",
+            ] {
+                assert!(
+                    built.stdout().contains(&format!("PASS {check} ")),
+                    "{check} after the {stretch} build on {}: {built:?}",
+                    engine.name()
+                );
+            }
+        }
+        assert!(
+            query(
+                &project,
+                "select count(*) as n from {{ ref('fct_retail_daily_sales') }} where day_serial >= 19"
+            )[1]
+            .parse::<u64>()
+            .unwrap()
+                > 0
+        );
+    }
+}
+
 /// A pipeline that skips one of the cleaning steps lands outside the 2% tolerance: the truth
 /// check discriminates, so passing it means something.
 #[test]

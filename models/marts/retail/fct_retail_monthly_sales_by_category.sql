@@ -1,12 +1,10 @@
--- Gross sales per month, store and product category, from the daily sales mart.
+-- Gross sales per month, store and product category.
 select
-    {{ ux_year_month('sales.day_serial') }} as ux_month,
-    sales.store_id,
-    products.category,
-    sum(sales.orders) as order_lines,
-    sum(sales.quantity) as quantity,
-    sum(sales.revenue_cents) as revenue_cents
-from {{ ref('fct_retail_daily_sales') }} as sales
-inner join {{ ref('stg_uxc__retail_products') }} as products
-    on products.product_id = sales.product_id
+    {{ ux_year_month('day_serial') }} as ux_month,
+    store_id,
+    category,
+    count(*) as order_lines,
+    sum(quantity) as quantity,
+    sum(line_total_cents) as revenue_cents
+from {{ ref('int_retail_product_sales') }}
 group by 1, 2, 3
