@@ -8,7 +8,6 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value as Json, json};
 
@@ -18,6 +17,7 @@ use self::fields::{Field, Fields};
 use crate::adapter::CatalogRelation;
 use crate::compile::Compiled;
 use crate::dashboard::Dashboard;
+use crate::diagnostic::WriteError;
 use crate::exec::NodeResult;
 use crate::lineage::Column;
 use crate::manifest::exposures::Exposure;
@@ -533,7 +533,7 @@ pub fn write_manifest(
             (unique_id.clone(), json!({
                 "name": m.name, "resource_type": "macro", "package_name": m.package, "path": m.file,
                 "original_file_path": m.file, "unique_id": unique_id,
-                "macro_sql": "", "depends_on": {"macros": []},
+                "macro_sql": m.sql, "depends_on": {"macros": []},
                 "description": manifest.macro_descriptions.get(&m.name).cloned().unwrap_or_default(),
                 "meta": {}, "docs": {"show": true, "node_color": null}, "patch_path": null, "arguments": [], "created_at": 0.0, "supported_languages": null,
             }))
@@ -607,8 +607,7 @@ pub fn write_manifest(
         );
     }
     let path = target_dir.join("manifest.json");
-    let context = || format!("while writing `{}`", path.display());
-    std::fs::create_dir_all(target_dir).with_context(context)?;
+    std::fs::create_dir_all(target_dir).map_err(WriteError::at(target_dir))?;
     let streamed = write_atomically(&path, |mut out| {
         out.write_all(b"{\"metadata\":")?;
         serde_json::to_writer(&mut out, &metadata)?;
@@ -659,7 +658,7 @@ pub fn write_manifest(
         }
         out.write_all(b"}")
     });
-    streamed.with_context(context)
+    Ok(streamed.map_err(WriteError::at(&path))?)
 }
 
 /// Writes `path` whole or not at all: into a temporary file beside it, flushed, then renamed
@@ -795,11 +794,11 @@ pub fn run_results_json(results: &[NodeResult], elapsed: f64, invocation: &Invoc
 
 /// Writes a JSON artifact into the target folder.
 pub fn write(target_dir: &Path, name: &str, value: &Json) -> anyhow::Result<()> {
-    std::fs::create_dir_all(target_dir)
-        .with_context(|| format!("while creating `{}`", target_dir.display()))?;
+    std::fs::create_dir_all(target_dir).map_err(WriteError::at(target_dir))?;
     let path = target_dir.join(name);
     write_atomically(&path, |out| Ok(serde_json::to_writer(out, value)?))
-        .with_context(|| format!("while writing `{}`", path.display()))
+        .map_err(WriteError::at(&path))?;
+    Ok(())
 }
 
 /// `target/catalog.json` in dbt's catalog v1 shape: what the warehouse says of each node and
@@ -945,8 +944,10 @@ pub fn write_compiled(
 ) -> anyhow::Result<()> {
     let base = target_dir.join("compiled").join(&manifest.project_name);
     // Folders first, once each; then the files in parallel.
+    // A node whose render failed has no compiled file, as in dbt.
     let paths: Vec<(std::path::PathBuf, &str)> = compiled
         .iter()
+        .filter(|(_, node)| node.deferred.is_none())
         .filter_map(|(id, node)| {
             manifest
                 .nodes
@@ -957,12 +958,10 @@ pub fn write_compiled(
     let folders: std::collections::BTreeSet<&Path> =
         paths.iter().filter_map(|(path, _)| path.parent()).collect();
     for folder in folders {
-        std::fs::create_dir_all(folder)
-            .with_context(|| format!("while creating `{}`", folder.display()))?;
+        std::fs::create_dir_all(folder).map_err(WriteError::at(folder))?;
     }
     paths.par_iter().try_for_each(|(path, sql)| {
-        write_if_changed(path, sql.as_bytes())
-            .with_context(|| format!("while writing `{}`", path.display()))
+        write_if_changed(path, sql.as_bytes()).map_err(WriteError::at(path))
     })?;
     Ok(())
 }

@@ -17,7 +17,9 @@ use crate::diagnostic::{Diagnostic, Result};
 use crate::exec::test_sql;
 use crate::jinja::scope::UnitTestOverrides;
 use crate::jinja::{Jinja, NodeValues, Phase, Relation, Scope, Warehouse};
-use crate::manifest::{GenericTest, Manifest, Node, Parsed, ResourceType, resolve_node_value};
+use crate::manifest::{
+    GenericTest, Manifest, Node, Parsed, ResourceType, render, resolve_node_value,
+};
 use crate::project::config::ConfigExt;
 
 /// The relations that existed when the command started: `is_incremental()` and the
@@ -52,8 +54,9 @@ pub struct Compiled {
     pub is_incremental: bool,
     /// The render asked the warehouse something: compile again right before running.
     pub used_warehouse: bool,
-    /// Why the render failed, when it failed after asking the warehouse: the node is compiled
-    /// again when it runs, after its parents are built.
+    /// Why the render failed. When it failed after asking the warehouse (`used_warehouse`),
+    /// the node is compiled again when it runs, after its parents are built; otherwise this is
+    /// the node's error and its descendants are skipped.
     pub deferred: Option<Diagnostic>,
     /// When its render started and ended: the `compile` timing of `run_results.json`.
     pub timing: Option<(DateTime<Utc>, DateTime<Utc>)>,
@@ -81,6 +84,44 @@ fn relation_of(manifest: &Manifest, unique_id: &str) -> Option<Relation> {
 
 fn relation_text(manifest: &Manifest, unique_id: &str) -> Option<String> {
     relation_of(manifest, unique_id).map(|r| r.render_sql())
+}
+
+/// dbt's rule for a generic test's arguments: a string that reads as a call of `ref`, `source`,
+/// `var`, `env_var` or `doc` is that call's value (`compare_model: ref('expected')` is a
+/// relation), Jinja in a string renders, in lists too; anything else is itself.
+fn test_argument(
+    jinja: &Jinja,
+    file: &str,
+    value: &serde_json::Value,
+    scope: &Rc<Scope>,
+) -> Result<minijinja::Value, Diagnostic> {
+    static LOOKS_LIKE_CALL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*(env_var|ref|var|source|doc)\s*\(.+\)\s*$").expect("static regex")
+    });
+    Ok(match value {
+        serde_json::Value::String(text) if LOOKS_LIKE_CALL.is_match(text) => {
+            jinja.eval(file, text, scope.clone())?
+        }
+        // Jinja in an argument renders now, a lone `{{ expression }}` to its value.
+        serde_json::Value::String(text) if render::has_jinja(text) => {
+            match render::lone_expression(text) {
+                Some(expression) => jinja.eval(file, expression, scope.clone())?,
+                None => minijinja::Value::from(jinja.render_str(
+                    file,
+                    text,
+                    scope.clone(),
+                    NodeValues::default(),
+                )?),
+            }
+        }
+        serde_json::Value::Array(items) => minijinja::Value::from(
+            items
+                .iter()
+                .map(|item| test_argument(jinja, file, item, scope))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        _ => crate::jinja::to_value(value),
+    })
 }
 
 /// A generic test's failing-rows query: the built-in tests' SQL as dbt writes it, or a call of
@@ -125,7 +166,7 @@ fn generic_test_sql(
                 Some(to) => to.into_value(),
                 None => crate::jinja::to_value(value),
             },
-            _ => crate::jinja::to_value(value),
+            _ => test_argument(jinja, &node.original_file_path, value, &scope)?,
         };
         arguments.push(format!("{key}={name}"));
         extra.insert(name, value);
@@ -181,14 +222,15 @@ pub fn render_unit_test(
     jinja.render(&model.original_file_path, scope, values)
 }
 
-/// Renders one node, without CTE injection.
+/// Renders one node, without CTE injection. A render that fails is the node's error, carried
+/// in [`Compiled::deferred`]: the command goes on with the other nodes, as dbt's do.
 pub fn render_node(
     manifest: &Manifest,
     jinja: &Jinja,
     node: &Node,
     relations: &Relations,
     full_refresh: bool,
-) -> Result<Compiled, Diagnostic> {
+) -> Compiled {
     let incremental = is_incremental(node, relations, full_refresh);
     let scope = Rc::new(Scope::new(
         Phase::Compile,
@@ -205,25 +247,25 @@ pub fn render_node(
         ..NodeValues::default()
     };
     let rendered = render_with_hooks(manifest, jinja, node, scope.clone(), &values);
+    let used_warehouse = scope.used_warehouse.get();
     match rendered {
-        Ok((sql, pre_hooks, post_hooks)) => Ok(Compiled {
+        Ok((sql, pre_hooks, post_hooks)) => Compiled {
             sql,
             pre_hooks,
             post_hooks,
             is_incremental: incremental,
-            used_warehouse: scope.used_warehouse.get(),
+            used_warehouse,
             deferred: None,
             timing: None,
-        }),
-        // It asked the warehouse about something an upstream node of this run may still have to
-        // build: try again right before it runs, as dbt compiles just in time.
-        Err(diagnostic) if scope.used_warehouse.get() => Ok(Compiled {
+        },
+        // When it asked the warehouse about something an upstream node of this run may still
+        // have to build, it is tried again right before it runs, as dbt compiles just in time.
+        Err(diagnostic) => Compiled {
             is_incremental: incremental,
-            used_warehouse: true,
+            used_warehouse,
             deferred: Some(diagnostic),
             ..Compiled::default()
-        }),
-        Err(diagnostic) => Err(diagnostic),
+        },
     }
 }
 
@@ -273,24 +315,31 @@ impl Compilation {
     pub fn sql(&self) -> BTreeMap<String, String> {
         self.nodes
             .iter()
+            .filter(|(_, compiled)| compiled.deferred.is_none())
             .map(|(id, compiled)| (id.clone(), compiled.sql.clone()))
             .collect()
     }
 
-    /// For commands that stop at compiling (`compile`, `show`): a render that failed after
-    /// querying the warehouse has no later chance, so its error is the command's.
+    /// For commands that stop at compiling (`compile`, `show`): every render that failed, even
+    /// after querying the warehouse (it has no later chance), is the command's error.
     pub fn require_all(&self) -> Result<(), Vec<Diagnostic>> {
-        let deferred: Vec<Diagnostic> = self
-            .nodes
-            .values()
-            .filter_map(|c| c.deferred.clone())
-            .collect();
-        if deferred.is_empty() {
-            Ok(())
-        } else {
-            Err(deferred)
-        }
+        errors(self.nodes.values().filter_map(|c| c.deferred.clone()))
     }
+
+    /// The renders that failed without a later chance: no warehouse query can change them.
+    pub fn require_final(&self) -> Result<(), Vec<Diagnostic>> {
+        errors(
+            self.nodes
+                .values()
+                .filter(|c| !c.used_warehouse)
+                .filter_map(|c| c.deferred.clone()),
+        )
+    }
+}
+
+fn errors(found: impl Iterator<Item = Diagnostic>) -> Result<(), Vec<Diagnostic>> {
+    let found: Vec<Diagnostic> = found.collect();
+    if found.is_empty() { Ok(()) } else { Err(found) }
 }
 
 /// Compile: reads which relations exist (one introspection query for every schema the nodes
@@ -312,7 +361,7 @@ pub async fn compile(
         render(&manifest, &jinja, &ids, &snapshot, full_refresh)
     })
     .await
-    .map_err(|e| anyhow::anyhow!("compilation stopped: {e}"))??;
+    .map_err(|e| anyhow::anyhow!("compilation stopped: {e}"))?;
     Ok(Compilation { nodes, relations })
 }
 
@@ -366,14 +415,15 @@ async fn existing_relations(
 }
 
 /// Renders the given nodes in parallel and inlines their ephemeral parents: the synchronous
-/// core of [`compile`], also used to compile a node again right before it runs.
+/// core of [`compile`], also used to compile a node again right before it runs. A node whose
+/// render failed, or one of whose ephemeral parents failed, carries the error.
 pub fn render(
     manifest: &Manifest,
     jinja: &Jinja,
     ids: &[String],
     relations: &Relations,
     full_refresh: bool,
-) -> Result<BTreeMap<String, Compiled>, Vec<Diagnostic>> {
+) -> BTreeMap<String, Compiled> {
     let mut needed: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
     let mut stack: Vec<&str> = needed.iter().copied().collect();
     while let Some(id) = stack.pop() {
@@ -388,44 +438,40 @@ pub fn render(
             }
         }
     }
-    let results: Vec<(String, Result<Compiled, Diagnostic>)> = needed
+    let compiled: BTreeMap<String, Compiled> = needed
         .par_iter()
         .filter_map(|id| manifest.nodes.get(*id))
         // A unit test compiles when it runs: its fixtures take their types from the warehouse.
         .filter(|node| node.resource_type != ResourceType::UnitTest)
         .map(|node| {
             let started_at = Utc::now();
-            let rendered =
-                render_node(manifest, jinja, node, relations, full_refresh).map(|compiled| {
-                    Compiled {
-                        timing: Some((started_at, Utc::now())),
-                        ..compiled
-                    }
-                });
-            (node.unique_id.clone(), rendered)
+            let mut compiled = render_node(manifest, jinja, node, relations, full_refresh);
+            compiled.timing = Some((started_at, Utc::now()));
+            (node.unique_id.clone(), compiled)
         })
         .collect();
-    let mut compiled = BTreeMap::new();
-    let mut problems = Vec::new();
-    for (id, result) in results {
-        match result {
-            Ok(node) => {
-                compiled.insert(id, node);
-            }
-            Err(diagnostic) => problems.push(diagnostic),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
     let mut out = BTreeMap::new();
     for id in ids {
-        if let Some(mut node) = compiled.get(id).cloned() {
-            node.sql = inject_ctes(manifest, id, &node.sql, &compiled);
-            out.insert(id.clone(), node);
+        let Some(mut node) = compiled.get(id).cloned() else {
+            continue;
+        };
+        let mut ephemerals = Vec::new();
+        collect_ephemerals(manifest, id, &mut ephemerals, &mut BTreeSet::new());
+        let failed_parent = ephemerals
+            .iter()
+            .filter_map(|parent| compiled.get(*parent))
+            .find(|parent| parent.deferred.is_some());
+        match failed_parent {
+            _ if node.deferred.is_some() => {}
+            Some(parent) => {
+                node.deferred = parent.deferred.clone();
+                node.used_warehouse |= parent.used_warehouse;
+            }
+            None => node.sql = inject_ctes(manifest, id, &node.sql, &compiled),
         }
+        out.insert(id.clone(), node);
     }
-    Ok(out)
+    out
 }
 
 static LEADING_WITH: LazyLock<Regex> = LazyLock::new(|| {

@@ -9,6 +9,7 @@ pub mod codes;
 pub use self::codes::{Code, Severity};
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
@@ -309,7 +310,77 @@ impl From<Vec<Diagnostic>> for Error {
 
 impl From<anyhow::Error> for Error {
     fn from(error: anyhow::Error) -> Self {
-        Error::Internal(error)
+        match error
+            .chain()
+            .find_map(|cause| cause.downcast_ref::<WriteError>())
+        {
+            Some(write) => write.diagnostic().into(),
+            None => Error::Internal(error),
+        }
+    }
+}
+
+/// A file uxt writes for the user (an artifact, compiled SQL, the docs site, the log) that
+/// cannot be written. It becomes a [`Code::ArtifactsWrite`] diagnostic naming the file and
+/// what to do, wherever it passes through `anyhow`.
+#[derive(Debug)]
+pub struct WriteError {
+    pub path: PathBuf,
+    pub error: std::io::Error,
+}
+
+impl WriteError {
+    /// For `map_err`: the error of writing (or creating) `path`.
+    pub fn at(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
+        move |error| WriteError {
+            path: path.to_path_buf(),
+            error,
+        }
+    }
+
+    pub fn diagnostic(&self) -> Diagnostic {
+        use std::io::ErrorKind;
+        let folder = self
+            .path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .unwrap_or(&self.path)
+            .display();
+        let elsewhere = "or choose another folder with `--target-path` (`--log-path` for the log)";
+        let help = match self.error.kind() {
+            ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
+                format!("free some space on the disk that holds `{folder}`, {elsewhere}")
+            }
+            ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => {
+                format!("make `{folder}` writable for this user, {elsewhere}")
+            }
+            ErrorKind::IsADirectory | ErrorKind::DirectoryNotEmpty => format!(
+                "`{}` is a folder where uxt writes a file: move it away, {elsewhere}",
+                self.path.display()
+            ),
+            // Creating a folder where a file is.
+            ErrorKind::AlreadyExists => format!(
+                "`{}` is a file where uxt needs a folder: move it away, {elsewhere}",
+                self.path.display()
+            ),
+            ErrorKind::NotADirectory => format!(
+                "a file stands where uxt needs the folder `{folder}`: move it away, {elsewhere}"
+            ),
+            _ => format!("check that `{folder}` can be written, {elsewhere}"),
+        };
+        Diagnostic::new(Code::ArtifactsWrite, self.to_string()).with_help(help)
+    }
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot write `{}`: {}", self.path.display(), self.error)
+    }
+}
+
+impl std::error::Error for WriteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
     }
 }
 

@@ -41,6 +41,7 @@ pub mod manifest;
 pub mod project;
 pub mod settings;
 pub mod sim;
+pub mod state;
 pub mod ui;
 
 /// The dbt version uxt behaves as, for `require-dbt-version` and the hub's compatible versions.

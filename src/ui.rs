@@ -155,10 +155,11 @@ pub fn open_log_file(config: FileConfig) {
         let pending = std::mem::replace(&mut state.sink, sink);
         if let Some(error) = failure {
             drop(state);
-            warn(&format!(
-                "cannot write the log file in `{}`: {error}",
-                config.dir.display()
-            ));
+            // The command goes on without a log file.
+            let path = config.dir.join("dbt.log");
+            diagnostics(&[crate::diagnostic::WriteError::at(&path)(error)
+                .diagnostic()
+                .as_warning()]);
             return;
         }
         pending

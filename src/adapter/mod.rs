@@ -368,6 +368,16 @@ pub trait Adapter: Send + Sync {
     /// Columns of a relation in ordinal order; empty when it does not exist.
     async fn get_columns(&self, schema: &str, name: &str) -> DbResult<Vec<ColumnInfo>>;
 
+    /// Runs `create`, which makes the relation `schema`.`name`, reads that relation's columns
+    /// and rolls back: a query's columns as a table would store them, with nothing left behind
+    /// even when the process dies half-way.
+    async fn probe_columns(
+        &self,
+        create: &str,
+        schema: &str,
+        name: &str,
+    ) -> DbResult<Vec<ColumnInfo>>;
+
     /// Every relation of the given schemas with its columns, comments, owner and row count
     /// where the engine keeps one: one introspection query for all of them.
     async fn catalog(&self, schemas: &[String]) -> DbResult<Vec<CatalogRelation>>;

@@ -241,8 +241,17 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Maps a sqlx error to what the UI shows: the server's message (with its detail, hint and
 /// context), the SQLSTATE, and the 1-based character position in the statement.
 fn db_error(error: sqlx::Error) -> DbError {
-    let sqlx::Error::Database(database) = error else {
-        return DbError::new(error.to_string());
+    let database = match error {
+        sqlx::Error::Database(database) => database,
+        // The socket closed under a statement: the server stopped, restarted or was cut off.
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => {
+            return DbError::new(format!(
+                "the connection to the Postgres server was lost ({error}): check that the \
+                 server is running and reachable, then run the command again; what this \
+                 statement changed was rolled back"
+            ));
+        }
+        other => return DbError::new(other.to_string()),
     };
     let mut message = database.message().to_owned();
     let mut position = None;
@@ -508,23 +517,26 @@ impl Adapter for PostgresAdapter {
     }
 
     async fn get_columns(&self, schema: &str, name: &str) -> DbResult<Vec<ColumnInfo>> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "select a.attname::text, format_type(a.atttypid, a.atttypmod) \
-             from pg_catalog.pg_attribute a \
-             join pg_catalog.pg_class c on c.oid = a.attrelid \
-             join pg_catalog.pg_namespace n on n.oid = c.relnamespace \
-             where n.nspname = $1 and c.relname = $2 and a.attnum > 0 and not a.attisdropped \
-             order by a.attnum",
-        )
-        .bind(schema)
-        .bind(name)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|(name, data_type)| ColumnInfo { name, data_type })
-            .collect())
+        let mut connection = self.pool.acquire().await.map_err(db_error)?;
+        columns(&mut connection, schema, name).await
+    }
+
+    async fn probe_columns(
+        &self,
+        create: &str,
+        schema: &str,
+        name: &str,
+    ) -> DbResult<Vec<ColumnInfo>> {
+        let mut tracked = self.acquire().await?;
+        // Dropped without a commit, sqlx's transaction rolls back: the probe never stays.
+        let mut transaction = tracked.connection.begin().await.map_err(db_error)?;
+        sqlx::raw_sql(sql(create))
+            .execute(&mut *transaction)
+            .await
+            .map_err(db_error)?;
+        let probed = columns(&mut transaction, schema, name).await;
+        let _ = transaction.rollback().await;
+        probed
     }
 
     async fn catalog(&self, schemas: &[String]) -> DbResult<Vec<CatalogRelation>> {
@@ -626,6 +638,32 @@ impl Adapter for PostgresAdapter {
 }
 
 /// Runs each statement on `connection` (a transaction), stopping at the first error.
+/// Columns of a relation in ordinal order, as the connection sees them (its own transaction's
+/// changes included).
+async fn columns(
+    connection: &mut PgConnection,
+    schema: &str,
+    name: &str,
+) -> DbResult<Vec<ColumnInfo>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "select a.attname::text, format_type(a.atttypid, a.atttypmod) \
+         from pg_catalog.pg_attribute a \
+         join pg_catalog.pg_class c on c.oid = a.attrelid \
+         join pg_catalog.pg_namespace n on n.oid = c.relnamespace \
+         where n.nspname = $1 and c.relname = $2 and a.attnum > 0 and not a.attisdropped \
+         order by a.attnum",
+    )
+    .bind(schema)
+    .bind(name)
+    .fetch_all(connection)
+    .await
+    .map_err(db_error)?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, data_type)| ColumnInfo { name, data_type })
+        .collect())
+}
+
 async fn run_each(connection: &mut PgConnection, statements: &[String]) -> DbResult<()> {
     for statement in statements {
         sqlx::raw_sql(sql(statement))

@@ -10,6 +10,8 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
+use crate::diagnostic::WriteError;
+
 pub const FILE: &str = "run_history.jsonl";
 
 /// Runs kept in the history; older ones are dropped when a run is appended.
@@ -74,8 +76,9 @@ pub fn append(target_dir: &Path, run_results: &Json) -> anyhow::Result<()> {
             .create(true)
             .append(true)
             .open(&path)
-            .with_context(context)?;
-        return writeln!(file, "{line}").with_context(context);
+            .map_err(WriteError::at(&path))?;
+        writeln!(file, "{line}").map_err(WriteError::at(&path))?;
+        return Ok(());
     }
     // Rewritten whole, through a temporary file, so a crash never leaves half a history.
     let mut text = String::with_capacity(existing.len());
@@ -89,7 +92,9 @@ pub fn append(target_dir: &Path, run_results: &Json) -> anyhow::Result<()> {
     }
     text.push_str(&line);
     text.push('\n');
-    super::write_atomically(&path, |out| out.write_all(text.as_bytes())).with_context(context)
+    super::write_atomically(&path, |out| out.write_all(text.as_bytes()))
+        .map_err(WriteError::at(&path))?;
+    Ok(())
 }
 
 /// The runs in the history, oldest first; lines that are not runs (a file edited by hand, or

@@ -21,7 +21,7 @@ pub async fn run(flags: &Flags, selection: &Selection, inline: Option<&str>) -> 
     }
     let plan = graph::plan(
         &parsed.manifest,
-        selection,
+        &super::compared(selection, &parsed.manifest, &project)?,
         project.files.selectors.as_ref(),
         &["model", "analysis"],
     )?;

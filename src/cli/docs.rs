@@ -140,6 +140,7 @@ async fn compile_all(
         &["model", "snapshot", "analysis", "test"],
     )?;
     let compilation = compile::compile(parsed, adapter, &plan.order, false).await?;
+    compilation.require_final()?;
     artifacts::write_compiled(&parsed.manifest, &project.target_dir(), &compilation.nodes)?;
     // A render that needs relations not built yet has no SQL to show; its page says so.
     Ok(compilation
@@ -161,7 +162,7 @@ async fn read_catalog(
     let manifest = &parsed.manifest;
     let plan = graph::plan(
         manifest,
-        selection,
+        &super::compared(selection, manifest, project)?,
         project.files.selectors.as_ref(),
         &["model", "seed", "snapshot", "source"],
     )?;

@@ -57,7 +57,8 @@ pub fn run(
             resource_types.iter().map(String::as_str).collect()
         };
     let selected: Vec<String> = graph::select_ids(
-        &graph::selection_graph(manifest),
+        &graph::selection_graph(manifest)
+            .with_comparison(super::compared(selection, manifest, &project)?.comparison),
         selection,
         project.files.selectors.as_ref(),
     )?

@@ -185,6 +185,9 @@ struct SelectArgs {
     /// selection), `empty` (none).
     #[arg(long, env = "DBT_INDIRECT_SELECTION", value_name = "MODE", default_value = "eager", value_parser = indirect_selection)]
     indirect_selection: IndirectSelection,
+    /// The artifacts of an earlier run (its target folder), for `state:` and `result:`.
+    #[arg(long, value_name = "DIR", env = "DBT_STATE")]
+    state: Option<PathBuf>,
 }
 
 impl SelectArgs {
@@ -194,6 +197,8 @@ impl SelectArgs {
             exclude: self.exclude.clone(),
             selector: self.selector.clone(),
             indirect_selection: self.indirect_selection,
+            state: self.state.clone(),
+            comparison: None,
         }
     }
 }
@@ -495,6 +500,9 @@ impl Command {
                 "indirect_selection".into(),
                 json!(select.indirect_selection.as_str()),
             );
+            if let Some(state) = &select.state {
+                args.insert("state".into(), json!(state.display().to_string()));
+            }
         };
         match self {
             Command::Run { select, .. }
@@ -602,6 +610,20 @@ fn report_version(flags: &Flags) {
         ),
         json!({ "args": flags.args }),
     );
+}
+
+/// The selection with the manifest compared to `--state`'s artifacts, when given.
+fn compared(
+    selection: &crate::graph::Selection,
+    manifest: &crate::manifest::Manifest,
+    project: &Project,
+) -> crate::diagnostic::Result<crate::graph::Selection> {
+    let mut selection = selection.clone();
+    if let Some(dir) = &selection.state {
+        let root = project.root.display().to_string();
+        selection.comparison = Some(crate::state::compare(dir, manifest, &root)?);
+    }
+    Ok(selection)
 }
 
 /// Loads the project (`project::load`), with `--target-path` applied, and opens its log file.

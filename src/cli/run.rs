@@ -24,7 +24,7 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
     let parsed = manifest::parse(&project, &settings)?;
     let mut plan = graph::plan(
         &parsed.manifest,
-        selection,
+        &super::compared(selection, &parsed.manifest, &project)?,
         project.files.selectors.as_ref(),
         resource_types,
     )?;

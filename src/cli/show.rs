@@ -28,7 +28,7 @@ pub async fn run(
         None => {
             let plan = graph::plan(
                 &parsed.manifest,
-                selection,
+                &super::compared(selection, &parsed.manifest, &project)?,
                 project.files.selectors.as_ref(),
                 &["model", "analysis"],
             )?;

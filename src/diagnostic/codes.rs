@@ -71,6 +71,7 @@ codes! {
     ProjectUnknownKey = "uxt::project::unknown_key", Error, "The project file has a top-level key that `dbt_project.yml` does not have (often a typo).";
     ProjectMissingName = "uxt::project::missing_name", Error, "The project file has no `name`.";
     ProjectRequireDbtVersion = "uxt::project::require_dbt_version", Error, "The project or an installed package requires a dbt version other than the one uxt behaves as, or its `require-dbt-version` is not a version range.";
+    ProjectUnusedKey = "uxt::project::unused_key", Warning, "The project file has a key that dbt accepts and uxt does not use (such as `query-comment` or `quoting`); it is ignored.";
     ProjectDispatch = "uxt::project::dispatch", Error, "The project file's `dispatch:` is malformed: it is a list of `macro_namespace` and `search_order` entries.";
     ProjectSelectors = "uxt::project::selectors", Error, "`selectors.yml` has `env_var()` or `var()` that cannot be rendered (an unset variable without a default).";
     YamlSyntax = "uxt::yaml::syntax", Error, "A YAML file (the project file, properties, `profiles.yml`, `selectors.yml`, `--vars`) is not valid YAML.";
@@ -90,6 +91,7 @@ codes! {
     ProfileUnknownTarget = "uxt::profile::unknown_target", Error, "The target chosen with `--target`, `UXT_TARGET` or the profile's `target:` is not an output of the profile.";
     ProfileRender = "uxt::profile::render", Error, "A profile value's Jinja fails, typically an `env_var()` whose variable is not set and has no default.";
     ProfileMissingKey = "uxt::profile::missing_key", Error, "A target lacks a key its type requires (`type`, `host`, `user`, `dbname`...).";
+    ProfileIgnoredKey = "uxt::profile::ignored_key", Warning, "A target has a key that dbt's adapter knows and uxt does not implement; it is ignored.";
     ProfileUnknownKey = "uxt::profile::unknown_key", Error, "A target has a key its type does not know (often a typo of `dbname`, `schema`, `threads`...).";
     ProfileInvalid = "uxt::profile::invalid", Error, "A target's value has the wrong form: a port or thread count that is not a whole number, an `sslmode` that libpq does not know, certificate settings that contradict each other.";
     ProfileUnknownType = "uxt::profile::unknown_type", Error, "A target's `type` names an engine uxt has no adapter for (it has `duckdb` and `postgres`).";
@@ -111,13 +113,21 @@ codes! {
     ParseUnitTest = "uxt::parse::unit_test", Error, "A unit test does not fit its model: the model does not exist, an incremental model lacks a `this` input or an `is_incremental` override, or a versioned ref is used wrongly.";
     ConfigUnknownKey = "uxt::config::unknown_key", Warning, "A node's config has a key that neither dbt nor uxt knows; it is kept in the manifest but has no effect (often a typo).";
     ConfigInvalid = "uxt::config::invalid", Error, "A node's config value has the wrong type, such as a list where a string belongs.";
+    ConfigUnsupported = "uxt::config::unsupported", Warning, "A node's config asks for something the target's engine does not have (`grants` or `unlogged` tables on DuckDB, an index `type` where there is one kind of index); it is ignored.";
     TestInvalid = "uxt::test::invalid", Error, "A generic test entry in properties YAML cannot be read: neither a test name nor a mapping of one test to its arguments.";
     TestUnknownTo = "uxt::test::unknown_to", Error, "A `relationships` test's `to:` names no model, seed, snapshot or source.";
+    SeedInvalid = "uxt::seed::invalid", Error, "A seed's CSV file cannot be read: not UTF-8, a row with more or fewer fields than the header, an unclosed quote, a duplicate or empty column name.";
+    SeedLoad = "uxt::seed::load", Error, "The warehouse refused a seed's rows, typically a value that outgrew the type the table was made with; `--full-refresh` or `column_types` fixes it.";
+    SeedColumnTypes = "uxt::seed::column_types", Warning, "A seed's `column_types` is not a mapping of columns to types, names a column the CSV file does not have, or gives a type that is not text; the entry is ignored.";
     GraphCycle = "uxt::graph::cycle", Error, "The nodes' `ref()` calls form a cycle.";
     SelectInvalid = "uxt::select::invalid", Error, "A `--select`/`--exclude` expression or a selector definition is not valid selection syntax, or names a method uxt does not know.";
     SelectNoSelectors = "uxt::select::no_selectors", Error, "`--selector` was given, but the project has no `selectors.yml`.";
     SelectSelectors = "uxt::select::selectors", Error, "`selectors.yml` cannot be read: invalid YAML, an unknown selector, or a selector that includes itself.";
+    StateNoManifest = "uxt::state::no_manifest", Error, "`--state` (or `DBT_STATE`) names a folder without a `manifest.json`: it should be the target folder of the run to compare with.";
+    StateUnreadable = "uxt::state::unreadable", Error, "An artifact in the `--state` folder cannot be read (permissions, a directory of that name).";
+    StateInvalid = "uxt::state::invalid", Error, "An artifact in the `--state` folder is not the JSON of a dbt or uxt `manifest.json` or `run_results.json`.";
     ExecUnknownMaterialization = "uxt::exec::unknown_materialization", Error, "A node's `materialized` names a materialization that neither uxt nor a project or package defines for this engine.";
+    ArtifactsWrite = "uxt::artifacts::write", Error, "A file uxt writes under `target/` (an artifact, compiled SQL, the docs site) or the log folder cannot be written: a full disk, a folder that is read-only or not writable for this user, a folder where the file belongs. The previous file is left as it was.";
     AdapterConnect = "uxt::adapter::connect", Error, "The target's warehouse cannot be opened: the server is down or unreachable, the credentials are refused, the DuckDB file is locked.";
     HookFailed = "uxt::hook::failed", Error, "An `on-run-start` or `on-run-end` statement of the project file failed in the warehouse.";
     ShowSelection = "uxt::show::selection", Error, "`uxt show` was given a selection of other than exactly one node.";

@@ -12,14 +12,17 @@ mod pipeline;
 mod serve;
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde_json::{Value as Json, json};
 
 use crate::adapter::CatalogRelation;
+use crate::artifacts;
 use crate::artifacts::history::Run;
 use crate::dashboard::Dashboard;
+use crate::diagnostic::WriteError;
 use crate::graph;
 use crate::lineage::Column;
 use crate::manifest::exposures::Exposure;
@@ -332,8 +335,7 @@ fn add_lineage_state(entry: &mut Json, node: &Node, inputs: &Inputs) {
 /// with `single_file`, also `static_index.html`, everything inlined, to open from disk or mail.
 /// Returns the page to open.
 pub fn write(target_dir: &Path, data: &Json, single_file: bool) -> anyhow::Result<PathBuf> {
-    let context = |path: &Path| format!("while writing `{}`", path.display());
-    std::fs::create_dir_all(target_dir).with_context(|| context(target_dir))?;
+    std::fs::create_dir_all(target_dir).map_err(WriteError::at(target_dir))?;
     let json = serde_json::to_string(data).context("while encoding the docs site's data")?;
     // `<` only occurs inside JSON strings, where `\u003c` means the same: no `</script>` can
     // close the script element early.
@@ -359,7 +361,8 @@ pub fn write(target_dir: &Path, data: &Json, single_file: bool) -> anyhow::Resul
     ];
     for (name, contents) in files {
         let path = target_dir.join(name);
-        std::fs::write(&path, contents).with_context(|| context(&path))?;
+        artifacts::write_atomically(&path, |out| out.write_all(contents.as_bytes()))
+            .map_err(WriteError::at(&path))?;
     }
     if !single_file {
         return Ok(target_dir.join(INDEX));
@@ -370,7 +373,8 @@ pub fn write(target_dir: &Path, data: &Json, single_file: bool) -> anyhow::Resul
         &format!("<style>\n{STYLE}</style>"),
         &format!("<script>window.UXT_DOCS = {json};</script>\n<script>\n{SCRIPT}</script>"),
     );
-    std::fs::write(&path, html).with_context(|| context(&path))?;
+    artifacts::write_atomically(&path, |out| out.write_all(html.as_bytes()))
+        .map_err(WriteError::at(&path))?;
     Ok(path)
 }
 

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use super::{Failure, send_in_transaction};
 use crate::adapter::{Adapter, quote};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::manifest::Node;
 use crate::ui;
 
@@ -140,10 +141,14 @@ pub(super) async fn apply(
 fn warn_once(adapter: &dyn Adapter) {
     static WARNED: AtomicBool = AtomicBool::new(false);
     if !WARNED.swap(true, Ordering::Relaxed) {
-        ui::warn(&format!(
-            "Grants for relations are not supported by {}; `grants` configs are ignored",
-            adapter.kind().name()
-        ));
+        ui::diagnostics(&[Diagnostic::new(
+            Code::ConfigUnsupported,
+            format!(
+                "Grants for relations are not supported by {}; `grants` configs are ignored",
+                adapter.kind().name()
+            ),
+        )
+        .with_help("set `grants` only for targets on Postgres")]);
     }
 }
 

@@ -345,6 +345,18 @@ pub fn incremental_scratch(names: &Names, sql: &str, create: &Create) -> String 
     ))
 }
 
+/// An empty table `name` built from the query, whose columns [`Adapter::probe_columns`] reads
+/// inside a transaction it rolls back: the query's columns without running it in full.
+///
+/// [`Adapter::probe_columns`]: crate::adapter::Adapter::probe_columns
+pub fn columns_probe(names: &Names, name: &str, sql: &str, create: &Create) -> String {
+    create.with_header(format!(
+        "create table {} as (\nselect * from (\n{}\n) as model_subq limit 0\n)",
+        names.qualified(name),
+        body(sql)
+    ))
+}
+
 /// `persist_docs`: the model's and its columns' descriptions as warehouse comments.
 pub fn persist_docs(
     kind: RelationKind,

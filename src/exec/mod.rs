@@ -30,6 +30,7 @@ use tokio::task::JoinSet;
 
 use crate::adapter::{Adapter, DbError, RelationKind, quote};
 use crate::compile::{self, Compiled, Relations};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::Plan;
 use crate::jinja::Jinja;
 use crate::manifest::{Manifest, Node, ResourceType};
@@ -399,6 +400,27 @@ fn line_at(statement: &str, position: usize) -> usize {
         + 1
 }
 
+/// The line of the node's file that the engine's error position falls on: the failing line of
+/// the statement, found in the file when it is there exactly once (Jinja may have changed the
+/// others, and a line repeated in the file could be either).
+fn source_line(raw_code: &str, statement: &str, position: usize) -> Option<usize> {
+    let failing = statement
+        .lines()
+        .nth(line_at(statement, position) - 1)?
+        .trim();
+    if failing.is_empty() {
+        return None;
+    }
+    let mut found = raw_code
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.trim() == failing);
+    match (found.next(), found.next()) {
+        (Some((index, _)), None) => Some(index + 1),
+        _ => None,
+    }
+}
+
 /// What a node that ran to the end reports.
 struct Done {
     status: Status,
@@ -649,12 +671,23 @@ async fn run_node(
                         .unwrap_or(&execution.target_dir),
                 )
                 .unwrap_or(&run_path);
+            // A transaction's statements are all in `sent`: the position is in the one that
+            // holds the node's SQL, where there is one.
+            let body = materialize::body(&compiled_code);
+            let failed = sent
+                .iter()
+                .rev()
+                .find(|statement| !body.is_empty() && statement.contains(body))
+                .or(sent.last());
             let place_line = failure
                 .position
-                .zip(sent.last())
+                .zip(failed)
                 .map(|(position, statement)| {
+                    let in_source = source_line(&node.raw_code, statement, position)
+                        .map(|line| format!(", from {}:{line}", node.original_file_path))
+                        .unwrap_or_default();
                     format!(
-                        " (line {} of the statement that failed)",
+                        " (line {} of the statement that failed){in_source}",
                         line_at(statement, position)
                     )
                 })
@@ -702,7 +735,14 @@ async fn run_node(
         completed_at,
         execution_time: elapsed,
         thread_id: thread.clone(),
-        compiled: true,
+        // A node whose render failed was not compiled, as dbt records it.
+        compiled: !matches!(
+            &outcome,
+            Err(Failure {
+                kind: FailureKind::Compilation,
+                ..
+            })
+        ),
         compiled_code,
         relation_name: node.relation_name(),
         adapter_response,
@@ -750,44 +790,36 @@ async fn send_in_transaction(
 }
 
 /// The node's compiled SQL; compiled again now when it queried the warehouse at compile time,
-/// so that it sees what its parents built in this run.
+/// so that it sees what its parents built in this run. A render that failed is the node's
+/// compilation error.
 async fn current_compiled(execution: &Arc<Execution>, node: &Node) -> Result<Compiled, Failure> {
     let compiled = execution
         .compiled
         .get(&node.unique_id)
         .cloned()
         .ok_or_else(|| Failure::new("the node was not compiled"))?;
-    if !compiled.used_warehouse {
-        return Ok(compiled);
-    }
-    let shared = execution.clone();
-    let id = node.unique_id.clone();
-    let fresh = tokio::task::spawn_blocking(move || {
-        compile::render(
-            &shared.manifest,
-            &shared.jinja,
-            std::slice::from_ref(&id),
-            &shared.relations,
-            shared.full_refresh,
-        )
-        .map(|mut map| map.remove(&id))
-    })
-    .await
-    .map_err(|e| Failure::new(format!("compilation stopped: {e}")))?;
-    match fresh {
-        Ok(Some(Compiled {
-            deferred: Some(diagnostic),
-            ..
-        })) => Err(Failure::compilation(diagnostic.to_string())),
-        Ok(Some(fresh)) => Ok(fresh),
-        Ok(None) => Ok(compiled),
-        Err(diagnostics) => Err(Failure::compilation(
-            diagnostics
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )),
+    let compiled = if compiled.used_warehouse {
+        let shared = execution.clone();
+        let id = node.unique_id.clone();
+        tokio::task::spawn_blocking(move || {
+            compile::render(
+                &shared.manifest,
+                &shared.jinja,
+                std::slice::from_ref(&id),
+                &shared.relations,
+                shared.full_refresh,
+            )
+            .remove(&id)
+        })
+        .await
+        .map_err(|e| Failure::new(format!("compilation stopped: {e}")))?
+        .unwrap_or(compiled)
+    } else {
+        compiled
+    };
+    match compiled.deferred {
+        Some(diagnostic) => Err(Failure::compilation(diagnostic.to_string())),
+        None => Ok(compiled),
     }
 }
 
@@ -822,12 +854,16 @@ fn create_options(node: &Node, adapter: &dyn Adapter) -> Result<materialize::Cre
     let (create, ignored) = materialize::Create::from_config(&node.config, adapter.features(), now)
         .map_err(Failure::new)?;
     for warning in ignored {
-        ui::warn(&format!(
-            "{} `{}`: {warning} ({})",
-            node.resource_type.as_str(),
-            node.name,
-            adapter.kind().name()
-        ));
+        ui::diagnostics(&[Diagnostic::new(
+            Code::ConfigUnsupported,
+            format!(
+                "{} `{}`: {warning} ({})",
+                node.resource_type.as_str(),
+                node.name,
+                adapter.kind().name()
+            ),
+        )
+        .in_file(&node.original_file_path)]);
     }
     Ok(create)
 }
@@ -1033,43 +1069,30 @@ async fn incremental(
     let on_schema_change =
         OnSchemaChange::parse(node.config.str_of("on_schema_change")).map_err(config_error)?;
     let predicates = node.config.list_of("incremental_predicates");
-    send(
-        adapter,
-        sent,
-        materialize::incremental_scratch(names, sql, create),
-    )
-    .await?;
-    let scratch = quote(&names.tmp_name());
-    let result = async {
-        let target_columns = adapter.get_columns(&names.schema, &names.alias).await?;
-        let new_columns = adapter
-            .get_columns(&names.schema, &names.tmp_name())
-            .await?;
-        let plan = Incremental {
-            names,
-            strategy,
-            unique_key: &unique_key,
-            predicates: &predicates,
-            update_columns: &node.config.list_of("merge_update_columns"),
-            exclude_columns: &node.config.list_of("merge_exclude_columns"),
-            on_schema_change,
-            target_columns: &target_columns,
-            new_columns: &new_columns,
-        };
-        let statements = materialize::incremental(&plan).map_err(config_error)?;
-        send_in_transaction(adapter, sent, statements).await
-    }
-    .await;
-    if result.is_err() {
-        let _ = adapter
-            .execute(&format!(
-                "drop table if exists {}.{}.{scratch}",
-                quote(&names.database),
-                quote(&names.schema)
-            ))
-            .await;
-    }
-    result
+    // The scratch table is created, merged and dropped in one transaction, so a killed run
+    // leaves no scratch behind; its columns come from a probe that is rolled back.
+    let target_columns = adapter.get_columns(&names.schema, &names.alias).await?;
+    let new_columns = adapter
+        .probe_columns(
+            &materialize::columns_probe(names, &names.tmp_name(), sql, create),
+            &names.schema,
+            &names.tmp_name(),
+        )
+        .await?;
+    let plan = Incremental {
+        names,
+        strategy,
+        unique_key: &unique_key,
+        predicates: &predicates,
+        update_columns: &node.config.list_of("merge_update_columns"),
+        exclude_columns: &node.config.list_of("merge_exclude_columns"),
+        on_schema_change,
+        target_columns: &target_columns,
+        new_columns: &new_columns,
+    };
+    let mut statements = vec![materialize::incremental_scratch(names, sql, create)];
+    statements.extend(materialize::incremental(&plan).map_err(config_error)?);
+    send_in_transaction(adapter, sent, statements).await
 }
 
 /// Creates the schemas the planned nodes build into (test audit schemas only when a test stores

@@ -191,13 +191,20 @@ fn header_names(headers: &csv::StringRecord) -> Vec<String> {
 /// not text. Either is usually a typo whose effect the user expects.
 fn warn_of_unused_column_types(node: &Node, shape: &SeedShape) {
     let place = format!("`column_types` of seed `{}`", node.name);
+    // Where the seed's configs are is not known here; the seed's file is named.
+    let warn = |message: String| {
+        crate::ui::diagnostics(&[crate::diagnostic::Diagnostic::new(
+            crate::diagnostic::Code::SeedColumnTypes,
+            message,
+        )
+        .in_file(&node.original_file_path)]);
+    };
     let column_types = match node.config.get("column_types") {
         None | Some(Json::Null) => return,
         Some(Json::Object(map)) => map,
         Some(other) => {
-            crate::ui::warn(&format!(
-                "{place} must map column names to types, not `{other}`; it is ignored ({})",
-                node.original_file_path
+            warn(format!(
+                "{place} must map column names to types, not `{other}`; it is ignored"
             ));
             return;
         }
@@ -213,14 +220,13 @@ fn warn_of_unused_column_types(node: &Node, shape: &SeedShape) {
                 || format!("its columns are {}", names.join(", ")),
                 |near| format!("did you mean `{near}`?"),
             );
-            crate::ui::warn(&format!(
+            warn(format!(
                 "{place} names `{column}`, which is not a column of `{}`; it is ignored: {help}",
                 node.original_file_path
             ));
         } else if !data_type.is_string() {
-            crate::ui::warn(&format!(
-                "{place} gives `{column}` the type `{data_type}`, which is not text such as `varchar` or `numeric(10,2)`; it is ignored ({})",
-                node.original_file_path
+            warn(format!(
+                "{place} gives `{column}` the type `{data_type}`, which is not text such as `varchar` or `numeric(10,2)`; it is ignored"
             ));
         }
     }
@@ -273,7 +279,10 @@ fn inspect_sequentially(
         .delimiter(delimiter)
         .has_headers(true)
         .flexible(false)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+        .from_reader(std::io::BufReader::with_capacity(
+            1 << 20,
+            Quotes::new(file, delimiter),
+        ));
     let headers = reader.headers().map_err(|e| csv_error(&e, &[]))?.clone();
     let names = header_names(&headers);
     if names.is_empty() || names.iter().all(String::is_empty) {
@@ -313,7 +322,18 @@ fn inspect_sequentially(
     let mut rows = 0u64;
     loop {
         match reader.read_record(&mut record) {
-            Ok(false) => break,
+            Ok(false) => {
+                // The CSV reader ends a quoted field at the end of the file without a word.
+                if let Some(line) = reader.get_ref().get_ref().unclosed() {
+                    return Err(error(
+                        "a quote opened on this line is never closed",
+                        Some(line),
+                        None,
+                        "close the quoted value with `\"`, and write a quote inside one as `\"\"`",
+                    ));
+                }
+                break;
+            }
             Ok(true) => {}
             Err(e) => return Err(csv_error(&e, &names)),
         }
@@ -342,6 +362,70 @@ fn inspect_sequentially(
         }
     }
     Ok(shape(names, overrides, inferred, rows))
+}
+
+/// Follows the file's quoting as it is read, as the CSV reader does (a quote opens a field only
+/// at its start; `""` inside one is a quote), to tell where a quote that is never closed opened.
+struct Quotes<R> {
+    inner: R,
+    delimiter: u8,
+    state: QuoteState,
+    line: u64,
+    opened_on: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum QuoteState {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted field: the end of it, or the first of `""`.
+    QuoteInQuoted,
+}
+
+impl<R> Quotes<R> {
+    fn new(inner: R, delimiter: u8) -> Self {
+        Quotes {
+            inner,
+            delimiter,
+            state: QuoteState::FieldStart,
+            line: 1,
+            opened_on: 0,
+        }
+    }
+
+    /// The line of the quote still open at the end of what was read, if any.
+    fn unclosed(&self) -> Option<u64> {
+        (self.state == QuoteState::Quoted).then_some(self.opened_on)
+    }
+
+    fn follow(&mut self, bytes: &[u8]) {
+        use QuoteState::*;
+        for &byte in bytes {
+            if byte == b'\n' {
+                self.line += 1;
+            }
+            self.state = match (self.state, byte) {
+                (FieldStart, b'"') => {
+                    self.opened_on = self.line;
+                    Quoted
+                }
+                (Quoted, b'"') => QuoteInQuoted,
+                (Quoted, _) | (QuoteInQuoted, b'"') => Quoted,
+                (_, b'\n') => FieldStart,
+                (_, byte) if byte == self.delimiter => FieldStart,
+                _ => Unquoted,
+            };
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Quotes<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.follow(&buf[..read]);
+        Ok(read)
+    }
 }
 
 fn csv_error(e: &csv::Error, names: &[String]) -> SeedError {
@@ -448,8 +532,10 @@ pub(super) async fn load(
                 _ => node.original_file_path.clone(),
             };
             Failure::new(format!(
-                "uxt::seed::invalid\n{place}: {}\n  help: {}",
-                problem.message, problem.help
+                "{}\n{place}: {}\n  help: {}",
+                crate::diagnostic::Code::SeedInvalid,
+                problem.message,
+                problem.help
             ))
         })?;
     warn_of_unused_column_types(node, &shape);
@@ -532,7 +618,9 @@ pub(super) async fn load(
         .await
         .map_err(|error| {
             let mut failure = Failure::from(error);
-            failure.message.insert_str(0, "uxt::seed::load\n");
+            failure
+                .message
+                .insert_str(0, &format!("{}\n", crate::diagnostic::Code::SeedLoad));
             // The table keeps the types inferred when it was made; values that outgrew them
             // (a longer text, a larger number) fail with the engine's own words only.
             if reloaded {
@@ -577,6 +665,21 @@ mod tests {
             types,
             ["integer", "text", "date", "numeric(3, 2)", "boolean"]
         );
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_an_error_at_the_line_it_opens() {
+        let seed = file(b"id,name\n1,ok\n2,\"open\n3,b\n");
+        let problem = inspect(seed.path(), b',', &Map::new()).unwrap_err();
+        assert_eq!(problem.line, Some(3), "{}", problem.message);
+        assert!(
+            problem.message.contains("never closed"),
+            "{}",
+            problem.message
+        );
+        // Closed quotes across lines, doubled quotes and a quote inside a bare value are fine.
+        let seed = file(b"id,name\n1,\"two\nlines\"\n2,\"say \"\"hi\"\"\"\n3,5\" screen\n");
+        assert_eq!(inspect(seed.path(), b',', &Map::new()).unwrap().rows, 3);
     }
 
     #[test]

@@ -124,21 +124,16 @@ pub(super) async fn run(
         let create = super::create_options(node, adapter)?;
         snapshot_sql::create(&target, &sql, &settings, &now, &create)
     } else {
-        // The query's columns and types, from an empty table built from it.
-        let probe = names.qualified(&format!("{}__uxt_columns", node.alias));
-        adapter
-            .execute(&format!("drop table if exists {probe}"))
-            .await?;
-        let create_probe =
-            format!("create table {probe} as select * from (\n{sql}\n) as source_data limit 0");
+        // The query's columns and types, from an empty table built from it and rolled back.
+        let probe = format!("{}__uxt_columns", node.alias);
+        let create_probe = format!(
+            "create table {} as select * from (\n{sql}\n) as source_data limit 0",
+            names.qualified(&probe)
+        );
         sent.push(create_probe.clone());
-        adapter.execute(&create_probe).await?;
         let source_columns = adapter
-            .get_columns(&node.schema, &format!("{}__uxt_columns", node.alias))
+            .probe_columns(&create_probe, &node.schema, &probe)
             .await;
-        adapter
-            .execute(&format!("drop table if exists {probe}"))
-            .await?;
         let source_columns: Vec<snapshot_sql::Column> = source_columns?
             .into_iter()
             .map(|c| snapshot_sql::Column {

@@ -22,6 +22,10 @@ pub struct Selection {
     pub selector: Option<String>,
     /// `--indirect-selection`: which tests come along with the nodes they test.
     pub indirect_selection: IndirectSelection,
+    /// `--state`: the folder of the previous run's artifacts.
+    pub state: Option<std::path::PathBuf>,
+    /// The current manifest compared with `state`, once parsed (see [`crate::state::compare`]).
+    pub comparison: Option<select::Comparison>,
 }
 
 /// The selected nodes in a valid run order, and for each its selected parents.
@@ -358,7 +362,7 @@ pub fn plan(
     resource_types: &[&str],
 ) -> Result<Plan, Diagnostic> {
     let dag = Dag::build(manifest)?;
-    let graph = selection_graph(manifest);
+    let graph = selection_graph(manifest).with_comparison(selection.comparison.clone());
     let selected = select_ids(&graph, selection, selectors)?;
     let wanted = |unique_id: &str| {
         resource_types

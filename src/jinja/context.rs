@@ -84,7 +84,13 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
             .and_then(|scope| super::namespace::package_of(&scope.unique_id).map(str::to_string))
             .unwrap_or_else(|| var_ctx.project_name.clone());
         match var_ctx.var(&package, &name) {
-            Some(value) => super::functions::rendered_var(state, value),
+            // The value's own template has no file: the error points at this `var()` call.
+            Some(value) => super::functions::rendered_var(state, value).map_err(|error| {
+                invalid(format!(
+                    "var `{name}` cannot be rendered (its value under `vars:` in the project file, or from `--vars`): {}",
+                    error.detail().unwrap_or("a Jinja error")
+                ))
+            }),
             None => default.ok_or_else(|| {
                 let near = crate::diagnostic::closest(&name, var_ctx.var_names()).map_or_else(String::new, |n| format!(" (did you mean `{n}`?)"));
                 invalid(format!("required var `{name}` not found: define it under `vars:` in the project file or pass `--vars '{{{name}: ...}}'`{near}"))
@@ -677,7 +683,10 @@ impl Object for Table {
         }
         match key.as_str()? {
             "rows" => Some(Value::from(self.rows.clone())),
-            "columns" => Some(Value::from(self.columns.clone())),
+            "columns" => Some(Value::from_object(Columns {
+                names: self.names.clone(),
+                columns: self.columns.clone(),
+            })),
             "column_names" => Some(Value::from(
                 self.names
                     .iter()
@@ -701,6 +710,55 @@ impl Object for Table {
         match method {
             "print_table" => Ok(Value::from("")),
             "__len__" => Ok(Value::from(self.rows.len())),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
+/// agate's `table.columns`: a sequence of columns that is also a mapping by name
+/// (`columns['id']`, `columns.items()`, `columns.keys()`).
+#[derive(Debug)]
+struct Columns {
+    names: Arc<Vec<String>>,
+    columns: Vec<Value>,
+}
+
+impl Object for Columns {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        if let Some(index) = key.as_usize() {
+            return self.columns.get(index).cloned();
+        }
+        let name = key.as_str()?;
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| self.columns[i].clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Seq(self.columns.len())
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
+        let names = || self.names.iter().map(|n| Value::from(n.as_str()));
+        match method {
+            "keys" => Ok(Value::from(names().collect::<Vec<_>>())),
+            "values" => Ok(Value::from(self.columns.clone())),
+            "items" => Ok(Value::from(
+                names()
+                    .zip(self.columns.iter().cloned())
+                    .map(|(name, column)| Value::from(vec![name, column]))
+                    .collect::<Vec<_>>(),
+            )),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }

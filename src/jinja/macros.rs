@@ -53,6 +53,10 @@ static MATERIALIZATION_DEF: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+/// The end of a macro, test or materialization block, where a definition's text ends.
+static END_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\{%-?\s*end(?:macro|test|materialization)\s*-?%\}").expect("static regex")
+});
 
 /// A macro found in a file.
 #[derive(Debug, Clone)]
@@ -63,6 +67,9 @@ pub struct MacroDef {
     pub file: String,
     pub line: usize,
     pub package: String,
+    /// The definition as written, `{% macro ... %}` to its end tag: the manifest's `macro_sql`,
+    /// which `state:modified.macros` compares.
+    pub sql: String,
 }
 
 impl MacroDef {
@@ -119,6 +126,10 @@ pub fn prepare(file: &str, source: &str, package: &str) -> (Vec<MacroDef>, Strin
             package: package.to_string(),
             kind,
             name: name.clone(),
+            sql: END_BLOCK.find_at(source, start).map_or_else(
+                || source[start..].to_string(),
+                |end| source[start..end.end()].to_string(),
+            ),
         });
         format!(
             "{}macro{}{}{}",

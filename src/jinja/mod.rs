@@ -6,6 +6,7 @@
 
 pub mod adapter_methods;
 pub mod api;
+mod arithmetic;
 mod builtins;
 pub mod context;
 mod functions;
@@ -16,6 +17,7 @@ mod mutable;
 pub mod namespace;
 pub mod relation;
 pub mod scope;
+mod zoneinfo;
 
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
@@ -29,6 +31,49 @@ use serde_json::{Map, Value as Json};
 use crate::adapter::{Adapter, AdapterKind};
 use crate::diagnostic::{Code, Diagnostic, closest};
 use crate::project::SourceFile;
+
+/// The load-time rewrites of template text: mutable list and dict literals, and datetime
+/// arithmetic. `None` when neither applies, so the text keeps its byte offsets.
+fn rewrite(source: &str) -> Option<String> {
+    match mutable::rewrite(source) {
+        Some(text) => Some(arithmetic::rewrite(&text).unwrap_or(text)),
+        None => arithmetic::rewrite(source),
+    }
+}
+
+/// Python's `list.index(x)` and `list.count(x)` on any sequence (pycompat has neither).
+fn sequence_method(
+    value: &Value,
+    method: &str,
+    args: &[Value],
+) -> Option<Result<Value, minijinja::Error>> {
+    if value.kind() != minijinja::value::ValueKind::Seq {
+        return None;
+    }
+    let [wanted] = args else {
+        return None;
+    };
+    let items = match value.try_iter() {
+        Ok(items) => items,
+        Err(error) => return Some(Err(error)),
+    };
+    match method {
+        "index" => Some(
+            items
+                .enumerate()
+                .find(|(_, item)| item == wanted)
+                .map(|(at, _)| Value::from(at))
+                .ok_or_else(|| {
+                    minijinja::Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("{wanted} is not in list"),
+                    )
+                }),
+        ),
+        "count" => Some(Ok(Value::from(items.filter(|item| item == wanted).count()))),
+        _ => None,
+    }
+}
 
 pub use self::macros::MacroDef;
 pub use self::materialization::Materialization;
@@ -177,7 +222,14 @@ impl Jinja {
             env.set_syntax(syntax);
         }
         env.set_recursion_limit(500);
-        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        env.set_unknown_method_callback(|state, value, method, args| {
+            match sequence_method(value, method, args) {
+                Some(result) => result,
+                None => {
+                    minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
+                }
+            }
+        });
         minijinja_contrib::add_to_environment(&mut env);
 
         let mut loaded: HashMap<String, Arc<str>> = HashMap::new();
@@ -185,7 +237,7 @@ impl Jinja {
         // Templates whose text was rewritten: their errors point at lines, not byte ranges.
         let mut rewritten = std::collections::HashSet::new();
         for file in templates {
-            let text = match mutable::rewrite(&file.contents) {
+            let text = match rewrite(&file.contents) {
                 Some(text) => {
                     rewritten.insert(file.path.clone());
                     Arc::from(text)
@@ -208,7 +260,7 @@ impl Jinja {
             .collect();
         for MacroFile { package, file } in builtins.iter().chain(macro_files.iter()) {
             let (defs, renamed) = macros::prepare(&file.path, &file.contents, package);
-            let renamed = mutable::rewrite(&renamed).unwrap_or(renamed);
+            let renamed = rewrite(&renamed).unwrap_or(renamed);
             for def in defs {
                 if let Some(previous) = macros.get(&def.unique_id()) {
                     problems.push(
@@ -286,6 +338,7 @@ impl Jinja {
         env.set_loader(move |name| Ok(loaded.get(name).map(|text| text.to_string())));
         context::register(&mut env, &ctx);
         env.add_function("__uxt_mutable", mutable::wrap);
+        env.add_function("__uxt_datetime_shift", modules::shift);
         env.add_function("__uxt_mutable_list", mutable::wrap_list);
         let jinja = Jinja {
             env,
@@ -415,7 +468,9 @@ impl Jinja {
         values: NodeValues,
     ) -> Result<String, Diagnostic> {
         let ctx = self.node_context(&scope, values);
-        let result = scope::with_scope(scope, || self.env.render_named_str(name, text, ctx));
+        let rewritten = arithmetic::rewrite(text);
+        let source = rewritten.as_deref().unwrap_or(text);
+        let result = scope::with_scope(scope, || self.env.render_named_str(name, source, ctx));
         result.map_err(|error| self.diagnostic(error, None).with_source_text(name, text))
     }
 
@@ -428,9 +483,11 @@ impl Jinja {
         scope: Rc<Scope>,
     ) -> Result<Value, Diagnostic> {
         let ctx = self.node_context(&scope, NodeValues::default());
+        let rewritten = arithmetic::rewrite(expression);
+        let source = rewritten.as_deref().unwrap_or(expression);
         let result = scope::with_scope(scope, || {
             self.env
-                .compile_expression(expression)
+                .compile_expression(source)
                 .and_then(|compiled| compiled.eval(ctx))
         });
         result.map_err(|error| {

@@ -194,7 +194,9 @@ impl Object for Dict {
             "update" => {
                 for other in args {
                     for key in other.try_iter()? {
-                        let value = other.get_item(&key)?;
+                        // A list literal stored in a dict is appended to later, as in Python
+                        // (`{% do cols.update({relation: []}) %}{% do cols[relation].append(c) %}`).
+                        let value = wrap_list(other.get_item(&key)?)?;
                         Dict::set(&mut entries, key, value);
                     }
                 }

@@ -5,7 +5,7 @@
 pub mod access;
 pub mod data_tests;
 pub mod exposures;
-mod render;
+pub mod render;
 mod resolve;
 pub mod unit_tests;
 pub mod versions;
@@ -1298,6 +1298,28 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
                                 .with_help("`to:` takes `ref('model')` or `source('source', 'table')` of an existing node"),
                         );
                         continue;
+                    }
+                }
+            }
+            // Other arguments written `ref('...')` or `source('...', '...')` (dbt_utils'
+            // `compare_model`) are relations too, as dbt renders them: the test depends on them.
+            for (key, value) in &decl.kwargs {
+                if key == "to" {
+                    continue;
+                }
+                for text in data_tests::strings(value) {
+                    let found = if let Some(c) = TO_REF.captures(text) {
+                        by_name
+                            .get(&c[1])
+                            .map(|referenced| referenced.unique_id.clone())
+                    } else if let Some(c) = TO_SOURCE.captures(text) {
+                        Some(format!("source.{}.{}.{}", project.name, &c[1], &c[2]))
+                            .filter(|id| manifest.sources.contains_key(id))
+                    } else {
+                        None
+                    };
+                    if let Some(id) = found.filter(|id| !depends.contains(id)) {
+                        depends.push(id);
                     }
                 }
             }

@@ -1,8 +1,9 @@
 //! Jinja in YAML, rendered where dbt renders it: every config value of the project file
 //! (`+schema: "{{ env_var('X') }}"`, `+enabled: "{{ target.name != 'prod' }}"`), and in
 //! properties YAML the sources' `database`, `schema` and `identifier`, the configs, `meta`,
-//! `tags` and test arguments. dbt's exceptions are kept: hooks (`pre-hook`, `post-hook`) stay
-//! raw until they run, `vars` until `var()` reads them, descriptions keep `doc()` for the docs.
+//! `tags` and test configs. dbt's exceptions are kept: hooks (`pre-hook`, `post-hook`) stay
+//! raw until they run, `vars` until `var()` reads them, descriptions keep `doc()` for the docs,
+//! test arguments until the test compiles (`compile`).
 //! A value that is one `{{ expression }}` keeps the expression's type (a bool, a list), as dbt's
 //! native rendering does; other text renders to text.
 
@@ -18,6 +19,24 @@ use crate::project::{Project, SourceFile, config};
 /// Keys whose values are never rendered here: hooks render when they run, descriptions are
 /// documentation.
 const RAW_KEYS: [&str; 3] = ["pre_hook", "post_hook", "description"];
+
+/// The keys of a data test that are its configs (dbt's `CONFIG_ARGS`), not its arguments.
+const TEST_CONFIG_KEYS: [&str; 14] = [
+    "severity",
+    "tags",
+    "enabled",
+    "where",
+    "limit",
+    "warn_if",
+    "error_if",
+    "fail_calc",
+    "store_failures",
+    "store_failures_as",
+    "meta",
+    "database",
+    "schema",
+    "alias",
+];
 
 /// The project with its YAML values rendered.
 pub fn yaml(project: &Project, jinja: &Jinja) -> Result<Project, Vec<Diagnostic>> {
@@ -67,7 +86,7 @@ pub fn yaml(project: &Project, jinja: &Jinja) -> Result<Project, Vec<Diagnostic>
             renderer.map(&mut table.meta);
             renderer.value(&mut table.freshness);
             renderer.strings(&mut table.tags);
-            renderer.values(&mut table.tests);
+            renderer.tests(&mut table.tests);
             renderer.columns(table.columns.values_mut());
         }
     }
@@ -84,7 +103,7 @@ pub fn yaml(project: &Project, jinja: &Jinja) -> Result<Project, Vec<Diagnostic>
             };
             renderer.map(&mut patch.config);
             renderer.map(&mut patch.meta);
-            renderer.values(&mut patch.tests);
+            renderer.tests(&mut patch.tests);
             renderer.columns(patch.columns.values_mut());
         }
     }
@@ -103,12 +122,12 @@ struct Renderer<'a> {
     problems: &'a mut Vec<Diagnostic>,
 }
 
-fn has_jinja(text: &str) -> bool {
+pub fn has_jinja(text: &str) -> bool {
     text.contains("{{") || text.contains("{%")
 }
 
 /// The expression of a value that is exactly one `{{ ... }}`.
-fn lone_expression(text: &str) -> Option<&str> {
+pub fn lone_expression(text: &str) -> Option<&str> {
     let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?;
     (!inner.contains("{{") && !inner.contains("}}") && !inner.contains("{%"))
         .then(|| inner.trim_start_matches('-').trim_end_matches('-').trim())
@@ -201,11 +220,31 @@ impl Renderer<'_> {
         }
     }
 
+    /// Data tests: their configs render here, their arguments when the test compiles, as in
+    /// dbt (whose test names and unique_ids come from the arguments as written).
+    fn tests(&mut self, tests: &mut [Value]) {
+        for test in tests {
+            let Value::Object(test) = test else {
+                continue;
+            };
+            for body in test.values_mut() {
+                let Value::Object(body) = body else {
+                    continue;
+                };
+                for (key, value) in body.iter_mut() {
+                    if key == "config" || TEST_CONFIG_KEYS.contains(&key.as_str()) {
+                        self.value(value);
+                    }
+                }
+            }
+        }
+    }
+
     fn columns<'c>(&mut self, columns: impl Iterator<Item = &'c mut ColumnDef>) {
         for column in columns {
             self.map(&mut column.meta);
             self.strings(&mut column.tags);
-            self.values(&mut column.tests);
+            self.tests(&mut column.tests);
         }
     }
 }

@@ -377,9 +377,16 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
     }
     for (key, why) in UNUSED_PROJECT_KEYS {
         if settings.get(*key).is_some_and(|value| !value.is_null()) {
-            crate::ui::warn(&format!(
-                "`{key}` in `{file_name}` is accepted as dbt accepts it, but not used: {why}"
-            ));
+            crate::ui::diagnostics(&[Diagnostic::new(
+                Code::ProjectUnusedKey,
+                format!("`{key}` is accepted as dbt accepts it, but not used: {why}"),
+            )
+            .at_line(
+                &file_name,
+                project_file.contents.clone(),
+                line_of_key(&project_file.contents, key),
+            )
+            .with_help(format!("remove `{key}`, or keep it for dbt"))]);
         }
     }
     let name = match settings.get("name").and_then(Value::as_str) {

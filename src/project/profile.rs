@@ -177,7 +177,13 @@ pub fn find(
         if !path.exists() {
             continue;
         }
-        let text = crate::project::read_text(&path, &display)?;
+        let text = crate::project::read_text(&path, &display).map_err(|diagnostic| {
+            let code = match diagnostic.code {
+                Code::ProjectEncoding => Code::ProfileEncoding,
+                _ => Code::ProfileUnreadable,
+            };
+            Diagnostic { code, ..diagnostic }
+        })?;
         return Ok(ProfilesFile {
             path,
             display,
@@ -521,10 +527,12 @@ fn check_keys(
             continue;
         }
         if ignored.contains(&key) {
-            crate::ui::warn(&format!(
-                "`{key}` of a {kind} target is not supported by uxt and is ignored ({}:{line})",
-                file.display
-            ));
+            crate::ui::diagnostics(&[Diagnostic::new(
+                Code::ProfileIgnoredKey,
+                format!("`{key}` of a {kind} target is not supported by uxt and is ignored"),
+            )
+            .at_line(&file.display, file.source.clone(), line)
+            .with_help(format!("remove `{key}`, or keep it for dbt"))]);
             continue;
         }
         let known = common.iter().chain(used).chain(ignored).copied();

@@ -692,15 +692,24 @@ fn versions_of(
     at: &[Step],
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<Vec<VersionDef>, Diagnostic> {
-    let Some(Value::Array(items)) = entry.get("versions") else {
-        return Ok(Vec::new());
-    };
     let fail = |message: String| {
         Diagnostic::new(Code::PropertiesVersions, message).at_line(
             &file.path,
             file.contents.clone(),
             names.line(&file.contents, model),
         )
+    };
+    let latest = entry.get("latest_version").and_then(yaml::scalar_string);
+    let items: &[Value] = match entry.get("versions") {
+        Some(Value::Array(items)) => items,
+        None | Some(Value::Null) if latest.is_none() => return Ok(Vec::new()),
+        None | Some(Value::Null) => &[],
+        Some(other) => {
+            return Err(fail(format!(
+                "`versions:` of model `{model}` is `{}`: it must be a list of versions, each a mapping with `v:`",
+                yaml::scalar_string(other).unwrap_or_else(|| "not a list".to_string())
+            )));
+        }
     };
     // The model's columns were checked for unknown keys with the model.
     let model_columns = columns_of(entry, places, at, &mut Vec::new())?;
@@ -770,7 +779,7 @@ fn versions_of(
             v,
         });
     }
-    if let Some(latest) = entry.get("latest_version").and_then(yaml::scalar_string)
+    if let Some(latest) = latest
         && !versions.iter().any(|known| known.v == latest)
     {
         let listed: Vec<String> = versions.iter().map(|known| known.v.clone()).collect();

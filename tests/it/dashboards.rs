@@ -109,6 +109,7 @@ fn a_bad_chart_fails_parsing_at_its_line() {
             "chart `a` of dashboard `more` reads model `daily_sale`, which was not found",
             "did you mean `daily_sales`?",
             "models/more.yml:10",
+            "uxt::chart::unknown_model",
         ],
     );
     parse_fails_with(

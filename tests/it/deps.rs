@@ -280,6 +280,7 @@ fn conflicting_ranges_name_both_requirers() {
         flat(out.stderr()).contains("version conflict for `acme/shim`: the root project (packages.yml:4) asks for `>=0.2.0` and package `helpers` 1.2.0 asks for `<0.2.0`"),
         "{out:?}"
     );
+    assert!(out.stderr().contains("uxt::deps::resolve"), "{out:?}");
     assert!(!project.path().join("package-lock.yml").exists());
 }
 
@@ -296,7 +297,7 @@ fn unreachable_hub_names_every_package_and_keeps_the_install() {
         assert!(
             flat(out.stderr()).contains(&format!(
                 "cannot reach the package hub `{NO_HUB}` for `{package}`"
-            )),
+            )) && out.stderr().contains("uxt::deps::unreachable"),
             "{out:?}"
         );
     }
@@ -415,6 +416,7 @@ fn commands_ask_for_deps_when_the_install_is_missing_or_outdated() {
         "{out:?}"
     );
     assert!(out.stderr().contains("run `uxt deps`"), "{out:?}");
+    assert!(out.stderr().contains("uxt::deps::not_installed"), "{out:?}");
 
     assert_eq!(project.run(&["deps"]).code(), 0);
     let out = project.run(&["parse"]);
@@ -432,6 +434,7 @@ fn commands_ask_for_deps_when_the_install_is_missing_or_outdated() {
             .contains("packages.yml changed since package-lock.yml was written"),
         "{out:?}"
     );
+    assert!(out.stderr().contains("uxt::deps::outdated"), "{out:?}");
 
     // `--lock` writes the lock without installing: the install is then missing a package.
     assert_eq!(project.run(&["deps", "--lock"]).code(), 0);

@@ -382,3 +382,24 @@ fn negative_and_zero_counts_are_usage_errors() {
         );
     }
 }
+
+#[test]
+fn a_postgres_error_position_points_at_the_line_of_the_model_file() {
+    let Some(postgres) = crate::harness::Postgres::shared() else {
+        return;
+    };
+    let project = Engine::Postgres(postgres).project("shop", "shop");
+    project.write(
+        "models/marts/broken.sql",
+        "{{ config(materialized='table') }}\n\nselect\n    customer_id,\n    no_such_column as total\nfrom {{ ref('stg_customers') }}\n",
+    );
+    let output = project.run(&["run", "--select", "+broken"]);
+    assert_eq!(output.code(), 1, "{output:?}");
+    let all = format!("{}{}", output.stdout(), output.stderr());
+    assert!(
+        all.contains("no_such_column")
+            && all.contains("of the statement that failed")
+            && all.contains("from models/marts/broken.sql:5"),
+        "{output:?}"
+    );
+}

@@ -20,6 +20,12 @@ pub fn example_project(engine: &Engine) -> Project {
         copy(&root.join(dir), &project.path().join(dir));
     }
     let _ = std::fs::remove_dir_all(project.path().join("project/target"));
+    // As in the repository: dbt's file name for the project file, which orchestrators look for.
+    std::os::unix::fs::symlink(
+        "project/uxt_project.yml",
+        project.path().join("dbt_project.yml"),
+    )
+    .unwrap();
     if let Engine::Postgres(postgres) = engine {
         let dbname = postgres.create_database("uxcestershire");
         project.write(

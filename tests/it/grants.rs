@@ -104,7 +104,7 @@ fn duckdb_warns_once_that_it_has_no_grants() {
     let project = Engine::DuckDb.project_from(project("duck"), "gr");
     let out = project.run(&["build"]);
     assert_eq!(out.code(), 0, "{out:?}");
-    let warning =
-        "[WARNING]: Grants for relations are not supported by duckdb; `grants` configs are ignored";
-    assert_eq!(out.stdout().matches(warning).count(), 1, "{out:?}");
+    let warning = "Grants for relations are not supported by duckdb";
+    assert_eq!(out.stderr().matches(warning).count(), 1, "{out:?}");
+    assert!(out.stderr().contains("uxt::config::unsupported"), "{out:?}");
 }

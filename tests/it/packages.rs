@@ -222,3 +222,83 @@ fn ref_to_a_package_model_by_package_and_name() {
         "{out:?}"
     );
 }
+
+#[test]
+fn test_arguments_render_when_the_test_compiles_and_python_modules_work_in_packages() {
+    for engine in Engine::all() {
+        let project = packaged(&engine);
+        project
+            .write(
+                "vendor/helpers/macros/same_rows_as.sql",
+                "{% test same_rows_as(model, compare_model, label) %}\n\
+                 select '{{ label }}' as label from (select * from {{ model }} except select * from {{ compare_model }}) as missing\n\
+                 {% endtest %}\n",
+            )
+            .write("models/orders_copy.sql", "select * from {{ ref('orders') }}\n")
+            .write("models/orders_again.sql", "select * from {{ ref('orders') }}\n")
+            .write(
+                "models/copies.yml",
+                "version: 2\nmodels:\n  - name: orders_copy\n    data_tests:\n      - helpers.same_rows_as:\n          compare_model: ref('orders_again')\n          label: \"{{ 'rendered ' ~ target.name }}\"\n",
+            )
+            .write(
+                "models/python_modules.sql",
+                "{% set la = modules.pytz.timezone('America/Los_Angeles') %}\n\
+                 {% set local = la.localize(modules.datetime.datetime(year=2026, month=3, day=8, hour=12)) %}\n\
+                 {% set day = modules.datetime.date(2024, 3, 1) - modules.datetime.timedelta(days=1) %}\n\
+                 {% set seen = {} %}{% do seen.update({'names': []}) %}{% do seen['names'].append('kept') %}\n\
+                 {% set tables = modules.re.findall('(?i)from\\\\s+(\\\\w+)(?=\\\\s|$)', 'select 1 from a join b from c') %}\n\
+                 select '{{ local }}' as local_time, {{ local.timestamp() | int }} as epoch, '{{ day }}' as day_before,\n\
+                 '{{ seen['names'][0] }}' as kept, {{ ['a', 'b'].index('b') }} as position, '{{ tables | join(',') }}' as tables\n",
+            );
+        let out = project.run(&["build"]);
+        assert_eq!(out.code(), 0, "{}: {out:?}", engine.name());
+        assert_eq!(
+            query(&project, "select * from {{ ref('python_modules') }}"),
+            [
+                "local_time,epoch,day_before,kept,position,tables",
+                "2026-03-08 12:00:00-07:00,1772996400,2024-02-29,kept,1,\"a,c\"",
+            ],
+            "{}",
+            engine.name()
+        );
+        let manifest: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(project.path().join("target/manifest.json")).unwrap(),
+        )
+        .unwrap();
+        // dbt names the test after its arguments as written, and the `ref()` argument makes it
+        // depend on that model.
+        let (unique_id, test) = manifest["nodes"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(id, _)| {
+                id.starts_with(
+                    "test.packaged.helpers_same_rows_as_orders_copy_ref_orders_again____rendered_target_name_.",
+                )
+            })
+            .unwrap_or_else(|| panic!("the test by dbt's name in {}", manifest["nodes"]));
+        let depends: Vec<&str> = test["depends_on"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|id| id.as_str())
+            .collect();
+        assert!(
+            depends.contains(&"model.packaged.orders_copy"),
+            "{unique_id}: {depends:?}"
+        );
+        let text = std::fs::read_dir(
+            project
+                .path()
+                .join("target/compiled/packaged/models/copies.yml"),
+        )
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().contains("same_rows_as"))
+        .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+        .collect::<String>();
+        assert!(text.contains("'rendered dev' as label"), "{text}");
+        assert!(text.contains("orders_again"), "{text}");
+    }
+}

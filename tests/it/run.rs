@@ -114,6 +114,82 @@ fn failed_table_keeps_previous_version_and_skips_descendants() {
 }
 
 #[test]
+fn a_compile_error_fails_its_node_and_skips_descendants_while_the_rest_runs() {
+    for engine in Engine::all() {
+        let project = engine.project("shop", "shop");
+        project.write(
+            "models/staging/stg_orders.sql",
+            "select 1 as order_id, 1 as customer_id\n\
+             {% if execute %}{{ exceptions.raise_compiler_error('orders are not ready') }}{% endif %}\n",
+        );
+        project.write(
+            "models/ready.sql",
+            "{{ config(materialized='ephemeral') }}\n\
+             {{ exceptions.raise_compiler_error('payments are not ready') if execute }}\n\
+             select 1 as n",
+        );
+        project.write("models/uses_ready.sql", "select n from {{ ref('ready') }}");
+        let output = project.run(&["build"]);
+        assert_eq!(output.code(), 1, "{}: {output:?}", engine.name());
+        assert!(
+            output
+                .stdout()
+                .contains("Compilation Error in model stg_orders (models/staging/stg_orders.sql)")
+                && output
+                    .stdout()
+                    .contains("orders are not ready (models/staging/stg_orders.sql:2)"),
+            "{output:?}"
+        );
+        // An ephemeral parent's error is its child's, with the parent's file and line.
+        assert!(
+            output
+                .stdout()
+                .contains("payments are not ready (models/ready.sql:2)"),
+            "{output:?}"
+        );
+        let text = std::fs::read_to_string(project.path().join("target/run_results.json"))
+            .expect("run_results.json is written");
+        let results: serde_json::Value = serde_json::from_str(&text).expect("it is JSON");
+        let status = |id: &str| {
+            let result = results["results"]
+                .as_array()
+                .expect("a list of results")
+                .iter()
+                .find(|result| result["unique_id"] == id)
+                .unwrap_or_else(|| panic!("{id} in {text}"));
+            (
+                result["status"].as_str().unwrap_or_default().to_string(),
+                result["compiled"].as_bool(),
+            )
+        };
+        let expected = [
+            ("model.shop.stg_orders", "error", Some(false)),
+            ("model.shop.uses_ready", "error", Some(false)),
+            ("model.shop.customers", "skipped", Some(false)),
+            ("model.shop.stg_customers", "success", Some(true)),
+            ("model.shop.order_events", "success", Some(true)),
+        ];
+        for (id, word, compiled) in expected {
+            assert_eq!(
+                status(id),
+                (word.to_string(), compiled),
+                "{}: {id}: {text}",
+                engine.name()
+            );
+        }
+        assert_eq!(
+            query(
+                &project,
+                "select count(*) as n from {{ ref('order_events') }}"
+            ),
+            ["n", "3"],
+            "{}",
+            engine.name()
+        );
+    }
+}
+
+#[test]
 fn fail_fast_stops_after_the_first_failure() {
     let project = Engine::DuckDb.project("shop", "shop");
     project.write("models/staging/stg_customers.sql", "select * from nowhere");

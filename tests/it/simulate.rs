@@ -590,12 +590,20 @@ fn bad_settings_name_the_file_and_line_and_changed_settings_need_reset() {
     assert_eq!(output.code(), 1, "{output:?}");
     assert!(output.stderr().contains("populaton"), "{output:?}");
     assert!(output.stderr().contains("simulation.yml:2"), "{output:?}");
+    assert!(
+        output.stderr().contains("uxt::simulate::config"),
+        "{output:?}"
+    );
 
     project.write("simulation.yml", "seed: 7\npopulation: 600\n");
     simulate(&project, &["--days", "1"]);
     let reseeded = project.run(&["simulate", "--seed", "9"]);
     assert_eq!(reseeded.code(), 1, "{reseeded:?}");
     assert!(reseeded.stderr().contains("--reset"), "{reseeded:?}");
+    assert!(
+        reseeded.stderr().contains("uxt::simulate::changed"),
+        "{reseeded:?}"
+    );
     simulate(&project, &["--seed", "9", "--reset", "--days", "2"]);
     assert_eq!(
         query(&project, "select current_day, seed from uxt_sim.state"),
@@ -641,4 +649,5 @@ fn the_town_comes_from_the_projects_seeds() {
     let bad = project.run(&["simulate", "--reset"]);
     assert_eq!(bad.code(), 1, "{bad:?}");
     assert!(bad.stderr().contains("seeds/health_plans.csv:3"), "{bad:?}");
+    assert!(bad.stderr().contains("uxt::simulate::reference"), "{bad:?}");
 }

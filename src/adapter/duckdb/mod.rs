@@ -42,12 +42,33 @@ struct Shared {
     settings: BTreeMap<String, String>,
     in_flight: Mutex<HashMap<u64, Arc<InterruptHandle>>>,
     next_call: AtomicU64,
+    /// The database file and its identity when it was opened (none in memory).
+    file: Option<(PathBuf, FileIdentity)>,
+}
+
+/// Which file a path names: a file deleted (or replaced) while DuckDB has it open takes every
+/// later write with it, so each call checks that the path still names the file it opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileIdentity {
+    device: u64,
+    inode: u64,
+}
+
+impl FileIdentity {
+    fn of(path: &Path) -> Option<FileIdentity> {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|metadata| FileIdentity {
+            device: metadata.dev(),
+            inode: metadata.ino(),
+        })
+    }
 }
 
 impl DuckDbAdapter {
     /// Opens (or creates) the database file of `config`, relative to `project_root`, and checks
     /// that its extensions load and its settings apply, so a bad profile fails here.
     pub fn open(config: &DuckDbTarget, project_root: &Path) -> DbResult<Self> {
+        let mut file = None;
         let origin = if config.path.as_os_str() == ":memory:" {
             Connection::open_in_memory().map_err(|e| {
                 DbError::new(format!("could not open an in-memory DuckDB database: {e}"))
@@ -62,12 +83,14 @@ impl DuckDbAdapter {
                     ))
                 })?;
             }
-            Connection::open(&path).map_err(|e| {
+            let origin = Connection::open(&path).map_err(|e| {
                 DbError::new(format!(
                     "could not open the DuckDB database `{}`: {e}",
                     path.display()
                 ))
-            })?
+            })?;
+            file = FileIdentity::of(&path).map(|identity| (path, identity));
+            origin
         };
         let shared = Shared {
             origin: Mutex::new(origin),
@@ -75,6 +98,7 @@ impl DuckDbAdapter {
             settings: config.settings.clone(),
             in_flight: Mutex::new(HashMap::new()),
             next_call: AtomicU64::new(0),
+            file,
         };
         let database = {
             let origin = lock(&shared.origin);
@@ -99,9 +123,13 @@ impl DuckDbAdapter {
     {
         let shared = Arc::clone(&self.shared);
         tokio::task::spawn_blocking(move || {
+            shared.check_file()?;
             let connection = shared.connect()?;
             let _registration = Registration::new(&shared, &connection);
-            work(&connection)
+            let done = work(&connection)?;
+            // Checked again after the work: what it committed went into a file that is gone.
+            shared.check_file()?;
+            Ok(done)
         })
         .await
         .map_err(|e| DbError::new(format!("a DuckDB worker thread failed: {e}")))?
@@ -109,6 +137,20 @@ impl DuckDbAdapter {
 }
 
 impl Shared {
+    fn check_file(&self) -> DbResult<()> {
+        match &self.file {
+            Some((path, opened)) if FileIdentity::of(path) != Some(*opened) => {
+                Err(DbError::new(format!(
+                    "the DuckDB database `{}` was deleted or replaced while uxt was using it, \
+                     so what this command built since is lost: run the command again to \
+                     rebuild it in a new file",
+                    path.display()
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn connect(&self) -> DbResult<Connection> {
         let connection = lock(&self.origin)
             .try_clone()
@@ -356,20 +398,29 @@ impl Adapter for DuckDbAdapter {
 
     async fn get_columns(&self, schema: &str, name: &str) -> DbResult<Vec<ColumnInfo>> {
         let (schema, name) = (schema.to_owned(), name.to_owned());
+        self.run(move |connection| columns(connection, &schema, &name))
+            .await
+    }
+
+    async fn probe_columns(
+        &self,
+        create: &str,
+        schema: &str,
+        name: &str,
+    ) -> DbResult<Vec<ColumnInfo>> {
+        let (create, schema, name) = (create.to_owned(), schema.to_owned(), name.to_owned());
         self.run(move |connection| {
-            let mut statement = connection
-                .prepare(
-                    "select column_name, data_type from information_schema.columns \
-                     where table_catalog = current_database() and table_schema = ? and table_name = ? \
-                     order by ordinal_position",
-                )
+            connection
+                .execute_batch("BEGIN TRANSACTION")
                 .map_err(db_error)?;
-            let rows = statement
-                .query_map([&schema, &name], |row| {
-                    Ok(ColumnInfo { name: row.get(0)?, data_type: row.get(1)? })
-                })
-                .map_err(db_error)?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(db_error)
+            let probed = connection
+                .execute_batch(&create)
+                .map_err(db_error)
+                .and_then(|()| columns(connection, &schema, &name));
+            // Nothing of the probe may stay; if the rollback fails, dropping the connection
+            // discards the transaction.
+            let _ = connection.execute_batch("ROLLBACK");
+            probed
         })
         .await
     }
@@ -438,6 +489,27 @@ impl Adapter for DuckDbAdapter {
 }
 
 /// Runs `work` between BEGIN and COMMIT, or rolls back and returns its error.
+/// Columns of a relation in ordinal order, as the connection sees them (its own transaction's
+/// changes included).
+fn columns(connection: &Connection, schema: &str, name: &str) -> DbResult<Vec<ColumnInfo>> {
+    let mut statement = connection
+        .prepare(
+            "select column_name, data_type from information_schema.columns \
+             where table_catalog = current_database() and table_schema = ? and table_name = ? \
+             order by ordinal_position",
+        )
+        .map_err(db_error)?;
+    let rows = statement
+        .query_map([schema, name], |row| {
+            Ok(ColumnInfo {
+                name: row.get(0)?,
+                data_type: row.get(1)?,
+            })
+        })
+        .map_err(db_error)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(db_error)
+}
+
 fn in_transaction<T>(connection: &Connection, work: impl FnOnce() -> DbResult<T>) -> DbResult<T> {
     connection
         .execute_batch("BEGIN TRANSACTION")

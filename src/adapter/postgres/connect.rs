@@ -164,7 +164,13 @@ impl Connector {
                 (tls, options)
             })
             .collect();
-        let mut session = Vec::new();
+        // A server (14 and later) that checks every second whether uxt is still there stops
+        // the statements of a killed run, which would otherwise hold their locks until done.
+        let mut session = vec![
+            "select set_config('client_connection_check_interval', '1000', false) \
+             where current_setting('server_version_num')::int >= 140000"
+                .to_owned(),
+        ];
         if let Some(role) = &config.role {
             session.push(format!("set role {}", role_name(role)));
         }

@@ -332,7 +332,7 @@ var UxtSelect = (function () {
         };
       default:
         if (STATE_METHODS.indexOf(name) !== -1) {
-          fail('`' + name + ':` in `' + expression + '` compares with the artifacts of a previous run (dbt\'s `--state`), which uxt does not support');
+          fail('`' + name + ':` in `' + expression + '` compares with the artifacts of a previous run (dbt\'s `--state`), which the docs site does not have');
         }
         if (UNSUPPORTED_METHODS.indexOf(name) !== -1) fail('the `' + name + ':` selection method in `' + expression + '` is not supported by uxt');
         return fail('unknown selection method `' + name + '` in `' + expression + '`' + didYouMean(suggest(name, METHODS)));

@@ -4,9 +4,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::grammar::{Criteria, Reach, Spec, parse_union};
-use super::methods::is_test;
+use super::methods::{Matcher, is_test};
 use super::selectors::Selectors;
-use super::{IndirectSelection, SelectError, SelectableNode, suggest};
+use super::{Comparison, IndirectSelection, SelectError, SelectableNode, suggest};
 
 /// A set of node indexes of one graph.
 #[derive(Debug, Clone)]
@@ -86,6 +86,8 @@ pub struct SelectionGraph {
     package_parts: Vec<usize>,
     parents: Vec<Vec<usize>>,
     children: Vec<Vec<usize>>,
+    /// The previous run, when `--state` gave one.
+    comparison: Option<Comparison>,
 }
 
 impl SelectionGraph {
@@ -141,6 +143,42 @@ impl SelectionGraph {
             package_parts,
             parents,
             children,
+            comparison: None,
+        }
+    }
+
+    /// The previous run the `state:` and `result:` methods compare with.
+    pub fn with_comparison(mut self, comparison: Option<Comparison>) -> Self {
+        self.comparison = comparison;
+        self
+    }
+
+    /// A `state:` or `result:` criterion needs `--state`.
+    fn check_state(&self, spec: &Spec) -> Result<(), SelectError> {
+        if self.comparison.is_some() {
+            return Ok(());
+        }
+        match spec {
+            Spec::Everything => Ok(()),
+            Spec::Criteria(criteria) => match &criteria.matcher {
+                Matcher::State(_) | Matcher::Result(_) => Err(SelectError::RequiresState {
+                    expression: criteria.expression.clone(),
+                    method: match criteria.matcher {
+                        Matcher::State(_) => "state",
+                        _ => "result",
+                    }
+                    .to_owned(),
+                }),
+                _ => Ok(()),
+            },
+            Spec::Union(parts) | Spec::Intersection(parts) => {
+                parts.iter().try_for_each(|part| self.check_state(part))
+            }
+            Spec::Difference(include, exclude) => {
+                self.check_state(include)?;
+                self.check_state(exclude)
+            }
+            Spec::Selector(never) => match *never {},
         }
     }
 
@@ -160,6 +198,7 @@ impl SelectionGraph {
             parse_union(select)?
         };
         let spec = Spec::Difference(Box::new(include), Box::new(parse_union(exclude)?));
+        self.check_state(&spec)?;
         // The command line's unions and intersections take the command's mode, as dbt builds them.
         let how = Modes {
             criteria: indirect,
@@ -182,6 +221,7 @@ impl SelectionGraph {
                 name: name.to_owned(),
                 suggestion: suggest(name, selectors.names()),
             })?;
+        self.check_state(spec)?;
         // dbt builds `selectors.yml`'s unions and intersections eagerly, whatever the mode: a
         // test left out by each of its parents' criteria stays out of their union.
         let how = Modes {
@@ -247,10 +287,12 @@ impl SelectionGraph {
     fn evaluate_criteria(&self, criteria: &Criteria, indirect: IndirectSelection) -> Selected {
         let mut matched = NodeSet::empty(self.nodes.len());
         for (at, node) in self.nodes.iter().enumerate() {
-            if criteria
-                .matcher
-                .matches(node, &self.flat_fqns[at], self.package_parts[at])
-            {
+            if criteria.matcher.matches(
+                node,
+                &self.flat_fqns[at],
+                self.package_parts[at],
+                self.comparison.as_ref(),
+            ) {
                 matched.insert(at);
             }
         }

@@ -19,6 +19,8 @@ pub(super) enum Reach {
 /// One selection method with its graph operators: dbt's `SelectionCriteria`.
 #[derive(Debug, Clone)]
 pub(super) struct Criteria {
+    /// As written, for errors found when it is evaluated.
+    pub(super) expression: String,
     pub(super) matcher: Matcher,
     pub(super) childrens_parents: bool,
     pub(super) parents: Option<Reach>,
@@ -133,6 +135,7 @@ pub(super) fn parse_expression(raw: &str) -> Result<Criteria, SelectError> {
         _ => (default_method(rest), rest),
     };
     Ok(Criteria {
+        expression: raw.to_owned(),
         matcher: Matcher::new(method, value, raw)?,
         childrens_parents,
         parents,

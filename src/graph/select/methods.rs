@@ -5,7 +5,7 @@
 use globset::{GlobBuilder, GlobMatcher};
 use serde_json::Value;
 
-use super::{SelectError, SelectableNode, did_you_mean, suggest};
+use super::{Comparison, MODIFIED_KINDS, SelectError, SelectableNode, did_you_mean, suggest};
 
 /// Methods uxt evaluates.
 const METHODS: &[&str] = &[
@@ -25,9 +25,15 @@ const METHODS: &[&str] = &[
     "version",
 ];
 /// dbt methods that compare with a previous run's artifacts.
-const STATE_METHODS: &[&str] = &["state", "result", "source_status"];
+const STATE_METHODS: &[&str] = &["state", "result"];
 /// dbt methods for resources or features uxt does not have.
-const UNSUPPORTED_METHODS: &[&str] = &["metric", "semantic_model", "saved_query", "unit_test"];
+const UNSUPPORTED_METHODS: &[&str] = &[
+    "metric",
+    "semantic_model",
+    "saved_query",
+    "unit_test",
+    "source_status",
+];
 /// dbt's `NodeType` values, the only valid `resource_type:` values.
 const RESOURCE_TYPES: &[&str] = &[
     "model",
@@ -295,7 +301,19 @@ pub(super) enum Matcher {
     },
     Group(String),
     Access(String),
+    /// `state:new`, `state:old`, `state:unmodified`, `state:modified` (`None`) or one of its
+    /// sub-selectors.
+    State(StateCheck),
+    Result(String),
     Version(VersionKind),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum StateCheck {
+    New,
+    Old,
+    Unmodified,
+    Modified(Option<&'static str>),
 }
 
 /// dbt's `version:` values: a model's latest version, one after it, one before it, or a model
@@ -318,7 +336,7 @@ impl Matcher {
             expression: expression.to_owned(),
             reason,
         };
-        if METHODS.contains(&name) {
+        if METHODS.contains(&name) || STATE_METHODS.contains(&name) {
             if value.is_empty() {
                 return Err(invalid(format!("nothing to match after `{method}:`")));
             }
@@ -412,12 +430,31 @@ impl Matcher {
                     )));
                 }
             }),
-            _ if STATE_METHODS.contains(&name) => {
-                return Err(SelectError::RequiresState {
-                    expression: expression.to_owned(),
-                    method: name.to_owned(),
-                });
-            }
+            // dbt reads the sub-selector from the value: `state:modified.body`.
+            "state" => Self::State(match value.split_once('.') {
+                None if value == "new" => StateCheck::New,
+                None if value == "old" => StateCheck::Old,
+                None if value == "unmodified" => StateCheck::Unmodified,
+                None if value == "modified" => StateCheck::Modified(None),
+                Some(("modified", kind)) => match MODIFIED_KINDS.iter().find(|k| **k == kind) {
+                    Some(kind) => StateCheck::Modified(Some(kind)),
+                    None => {
+                        return Err(invalid(format!(
+                            "`state:modified.{kind}` is not one of dbt's: {}",
+                            MODIFIED_KINDS.map(|k| format!("`{k}`")).join(", ")
+                        )));
+                    }
+                },
+                _ => {
+                    return Err(invalid(
+                        "the states are `new`, `old`, `modified` (also `modified.body`, \
+                         `.configs`, `.relation`, `.persisted_descriptions`, `.macros`, \
+                         `.contract`) and `unmodified`"
+                            .to_owned(),
+                    ));
+                }
+            }),
+            "result" => Self::Result(value.to_owned()),
             _ if UNSUPPORTED_METHODS.contains(&name) => {
                 return Err(SelectError::UnsupportedMethod {
                     expression: expression.to_owned(),
@@ -439,9 +476,27 @@ impl Matcher {
         node: &SelectableNode,
         flat_fqn: &[String],
         package_parts: usize,
+        comparison: Option<&Comparison>,
     ) -> bool {
         let collection = Collection::of(&node.resource_type);
         match self {
+            Self::State(check) => comparison.is_some_and(|c| {
+                let id = node.unique_id.as_str();
+                let old = c.old.contains(id);
+                let changes = c.modified.get(id);
+                match check {
+                    StateCheck::New => !old,
+                    StateCheck::Old => old,
+                    StateCheck::Unmodified => old && changes.is_none(),
+                    StateCheck::Modified(None) => !old || changes.is_some(),
+                    StateCheck::Modified(Some(kind)) => {
+                        !old || changes.is_some_and(|kinds| kinds.contains(kind))
+                    }
+                }
+            }),
+            Self::Result(status) => comparison
+                .and_then(|c| c.results.get(&node.unique_id))
+                .is_some_and(|found| found == status),
             Self::Fqn(pattern) => {
                 collection == Collection::Nodes
                     && pattern.matches(&node.fqn, flat_fqn, package_parts)

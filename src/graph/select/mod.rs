@@ -24,6 +24,8 @@ mod grammar;
 mod methods;
 mod selectors;
 
+use std::collections::{BTreeSet, HashMap};
+
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -91,6 +93,29 @@ impl IndirectSelection {
         }
     }
 }
+/// What `--state` found: how each resource compares with the previous run's manifest, and the
+/// status each had in its `run_results.json`. The `state:` and `result:` methods read it.
+#[derive(Debug, Clone, Default)]
+pub struct Comparison {
+    /// The unique ids of the previous manifest.
+    pub old: BTreeSet<String>,
+    /// For a resource in both manifests that changed: the `state:modified` sub-selectors it
+    /// changed under (`body`, `configs`, `relation`, `persisted_descriptions`, `macros`,
+    /// `contract`).
+    pub modified: HashMap<String, BTreeSet<&'static str>>,
+    /// `status` by unique id, from the previous `run_results.json` (none if it had none).
+    pub results: HashMap<String, String>,
+}
+
+/// The sub-selectors of `state:modified`, as dbt names them.
+pub const MODIFIED_KINDS: [&str; 6] = [
+    "body",
+    "configs",
+    "relation",
+    "persisted_descriptions",
+    "macros",
+    "contract",
+];
 
 /// A problem with a selection expression or with `selectors.yml`.
 #[derive(Debug, thiserror::Error)]
@@ -102,8 +127,8 @@ pub enum SelectError {
         suggestion: Option<String>,
     },
     #[error(
-        "`{method}:` in `{expression}` compares with the artifacts of a previous run \
-         (dbt's `--state`), which uxt does not support"
+        "`{method}:` in `{expression}` compares with the artifacts of a previous run (dbt's \
+         `--state`): give their folder with `--state DIR`"
     )]
     RequiresState { expression: String, method: String },
     #[error("the `{method}:` selection method in `{expression}` is not supported by uxt")]

@@ -371,6 +371,7 @@ impl DefinitionFields {
             Spec::criteria(Criteria {
                 matcher: Matcher::new(&method, &value.value.0, &expression)
                     .map_err(|error| error.to_string())?,
+                expression,
                 childrens_parents: self.childrens_parents,
                 parents: self.parents.then(|| depth(self.parents_depth)),
                 children: self.children.then(|| depth(self.children_depth)),

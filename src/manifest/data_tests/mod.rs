@@ -292,6 +292,16 @@ fn split_config(
 /// `accepted_values_stg_orders_status__placed__shipped`). This full name is what `--select`,
 /// the FQN and the unique_id use, however long; dbt truncates only the alias and file name
 /// ([`compiled_name`]).
+/// Every string in an argument's value, in lists and mappings too.
+pub fn strings(value: &Value) -> Vec<&str> {
+    match value {
+        Value::String(text) => vec![text.as_str()],
+        Value::Array(items) => items.iter().flat_map(strings).collect(),
+        Value::Object(map) => map.values().flat_map(strings).collect(),
+        _ => Vec::new(),
+    }
+}
+
 pub fn test_name(decl: &TestDecl, target: &TestTarget) -> String {
     match &decl.name {
         Some(name) => name.clone(),

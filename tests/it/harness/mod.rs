@@ -14,26 +14,29 @@ pub use project::{Output, Project};
 
 use std::process::Command;
 
+/// Variables of the developer's shell that would choose the profile, target, log format or
+/// artifact folder instead of the test.
+pub const ISOLATED_ENV: [&str; 12] = [
+    "UXT_PROFILES_DIR",
+    "UXT_TARGET",
+    "DBT_PROFILES_DIR",
+    "DBT_PROJECT_DIR",
+    "DBT_LOG_FORMAT",
+    "DBT_LOG_FORMAT_FILE",
+    "DBT_LOG_LEVEL",
+    "DBT_LOG_LEVEL_FILE",
+    "DBT_LOG_PATH",
+    "DBT_LOG_FILE_MAX_BYTES",
+    "DBT_DEBUG",
+    "DBT_TARGET_PATH",
+];
+
 /// The `uxt` binary under test, isolated from the developer's shell: no colour codes in the
-/// output to assert on, and no profile, target, log format or artifact folder chosen by the
-/// environment instead of the test.
+/// output to assert on, and none of [`ISOLATED_ENV`].
 pub fn uxt() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_uxt"));
     command.env("NO_COLOR", "1");
-    for name in [
-        "UXT_PROFILES_DIR",
-        "UXT_TARGET",
-        "DBT_PROFILES_DIR",
-        "DBT_PROJECT_DIR",
-        "DBT_LOG_FORMAT",
-        "DBT_LOG_FORMAT_FILE",
-        "DBT_LOG_LEVEL",
-        "DBT_LOG_LEVEL_FILE",
-        "DBT_LOG_PATH",
-        "DBT_LOG_FILE_MAX_BYTES",
-        "DBT_DEBUG",
-        "DBT_TARGET_PATH",
-    ] {
+    for name in ISOLATED_ENV {
         command.env_remove(name);
     }
     command

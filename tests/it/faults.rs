@@ -1,0 +1,447 @@
+//! Faults injected into real runs on both engines: the process killed with SIGKILL at several
+//! points, the connection cut mid-run, the DuckDB file deleted or locked mid-run, a full disk,
+//! a read-only `target/` and an unwritable file under it. After each: the previous tables are
+//! whole, no temporary relation is left, the artifacts are the old ones or the new ones and
+//! valid JSON, and the next run succeeds.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::engines::{Engine, query};
+use crate::harness::{Postgres, Project, uxt};
+
+/// A model that runs for long enough to be interrupted, on each engine.
+fn slow_model(engine: &Engine) -> &'static str {
+    match engine {
+        Engine::DuckDb => {
+            "{{ config(materialized='table') }}\nselect count(*) as n from {{ ref('stg_customers') }}, range(0, 200000) a, range(0, 200000) b\n"
+        }
+        Engine::Postgres(_) => {
+            "{{ config(materialized='table') }}\nselect count(*) as n from {{ ref('stg_customers') }}, (select pg_sleep(30)) as s\n"
+        }
+    }
+}
+
+/// What must hold after any fault: the tables of the last good run with their rows, no
+/// relation left under a temporary or backup name, and artifacts that are valid JSON.
+fn assert_intact(project: &Project, engine: &Engine, when: &str) {
+    let name = engine.name();
+    // One query, so each check starts one process.
+    assert_eq!(
+        query(
+            project,
+            "select (select count(*) from {{ ref('customers') }}) as customers, \
+             (select count(*) from {{ ref('stg_customers') }}) as stg_customers, \
+             (select count(*) from information_schema.tables where table_name like '%__uxt_%') as scratch",
+        ),
+        ["customers,stg_customers,scratch", "3,3,0"],
+        "{name}, {when}: the previous table and view, and no scratch relation"
+    );
+    for artifact in ["manifest.json", "run_results.json"] {
+        let path = project.path().join("target").join(artifact);
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+                "{name}, {when}: {artifact} is not valid JSON"
+            );
+        }
+    }
+    let temporary: Vec<_> = std::fs::read_dir(project.path().join("target"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    // A killed process cannot remove its temporary file; a failed write must.
+    if when != "killed" {
+        assert!(
+            temporary.is_empty(),
+            "{name}, {when}: left {temporary:?} in target/"
+        );
+    }
+}
+
+/// Starts `uxt <args>` in the project without waiting for it.
+fn spawn(project: &Project, args: &[&str]) -> std::process::Child {
+    uxt()
+        .args(args)
+        .arg("--project-dir")
+        .arg(project.path())
+        .current_dir(project.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn runs_killed_at_any_point_leave_the_previous_tables_and_a_rerun_succeeds() {
+    for engine in Engine::all() {
+        let project = engine.project("shop", "shop");
+        let first = project.run(&["run"]);
+        assert_eq!(first.code(), 0, "{first:?}");
+        project.write("models/marts/slow.sql", slow_model(&engine));
+        // Every model is rebuilt on each attempt: the kill lands before, during and after
+        // the swaps of the fast ones, and always while the slow one runs.
+        for (round, delay_ms) in [150u64, 700, 1500, 3000].into_iter().enumerate() {
+            let command = if round % 2 == 0 { "run" } else { "build" };
+            let mut child = spawn(&project, &[command]);
+            std::thread::sleep(Duration::from_millis(delay_ms));
+            child.kill().unwrap();
+            child.wait().unwrap();
+            assert_intact(&project, &engine, "killed");
+        }
+        std::fs::remove_file(project.path().join("models/marts/slow.sql")).unwrap();
+        let rerun = project.run(&["build"]);
+        assert_eq!(rerun.code(), 0, "{}: {rerun:?}", engine.name());
+        assert_intact(&project, &engine, "rerun");
+    }
+}
+
+#[test]
+fn a_connection_cut_mid_run_is_an_error_and_the_tables_stay() {
+    let Some(postgres) = Postgres::shared() else {
+        return;
+    };
+    let engine = Engine::Postgres(postgres);
+    let project = engine.project("shop", "shop");
+    assert_eq!(project.run(&["run"]).code(), 0);
+    project.write("models/marts/slow.sql", slow_model(&engine));
+    let profiles = std::fs::read_to_string(project.path().join("profiles.yml")).unwrap();
+    let dbname = profiles
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("dbname: "))
+        .unwrap()
+        .to_string();
+    let child = uxt()
+        .args(["run", "--project-dir"])
+        .arg(project.path())
+        .current_dir(project.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    postgres.psql(
+        "postgres",
+        &format!(
+            "select pg_terminate_backend(pid) from pg_stat_activity where datname = '{dbname}' and pid <> pg_backend_pid()"
+        ),
+    );
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stdout.contains("slow"), "{stdout}\n{stderr}");
+    assert_intact(&project, &engine, "connection cut");
+    std::fs::remove_file(project.path().join("models/marts/slow.sql")).unwrap();
+    assert_eq!(project.run(&["run"]).code(), 0);
+}
+
+#[test]
+fn an_artifact_that_cannot_be_written_is_an_error_and_the_others_stay_valid() {
+    for engine in Engine::all() {
+        let project = engine.project("shop", "shop");
+        assert_eq!(project.run(&["run"]).code(), 0);
+        let results = project.path().join("target/run_results.json");
+        std::fs::remove_file(&results).unwrap();
+        std::fs::create_dir(&results).unwrap();
+        let output = project.run(&["run"]);
+        assert_eq!(output.code(), 1, "{}: {output:?}", engine.name());
+        assert!(
+            output.stderr().contains("uxt::artifacts::write")
+                && output.stderr().contains("run_results.json` is a folder")
+                && !output.stderr().contains("panicked"),
+            "{output:?}"
+        );
+        std::fs::remove_dir(&results).unwrap();
+        assert_intact(&project, &engine, "unwritable");
+        assert_eq!(project.run(&["run"]).code(), 0);
+    }
+}
+
+/// A small tmpfs mounted over a folder, unmounted when dropped.
+struct Mount<'a>(&'a Path);
+
+impl<'a> Mount<'a> {
+    /// `None` only where the test cannot mount: as a user other than root, outside CI.
+    fn tmpfs(folder: &'a Path) -> Option<Mount<'a>> {
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=2m", "tmpfs"])
+            .arg(folder)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if mounted {
+            return Some(Mount(folder));
+        }
+        // Mounting needs root, which CI's machine and the development container are.
+        let uid = Command::new("id").arg("-u").output().unwrap();
+        assert!(
+            String::from_utf8_lossy(&uid.stdout).trim() != "0" && std::env::var_os("CI").is_none(),
+            "cannot mount a tmpfs over `{}`",
+            folder.display()
+        );
+        None
+    }
+
+    /// Makes the mounted folder read-only: root's writes fail too, which `chmod` cannot do.
+    fn read_only(&self) {
+        let status = Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(self.0)
+            .status()
+            .unwrap();
+        assert!(status.success(), "remount `{}` read-only", self.0.display());
+    }
+}
+
+impl Drop for Mount<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_under_target_is_an_error_and_leaves_the_previous_artifacts() {
+    // The database lives outside target/, so only the artifacts meet the full disk.
+    let project = Project::from_fixture("shop");
+    project.write(
+        "profiles.yml",
+        "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: dev.duckdb\n      schema: main\n",
+    );
+    let target = project.path().join("target");
+    std::fs::create_dir_all(&target).unwrap();
+    let Some(_mount) = Mount::tmpfs(&target) else {
+        return;
+    };
+    assert_eq!(project.run(&["run"]).code(), 0);
+    let manifest_before = std::fs::read(target.join("manifest.json")).unwrap();
+    // Fill the disk, then change a model so that every artifact is written anew.
+    let filler = target.join("filler");
+    let _ = Command::new("dd")
+        .args(["if=/dev/zero", "bs=4k"])
+        .arg(format!("of={}", filler.display()))
+        .stderr(Stdio::null())
+        .status();
+    project.write(
+        "models/staging/stg_customers.sql",
+        "select * from (values (1, 'Ada'), (2, 'Brin'), (3, 'Cato')) as c (customer_id, first_name) -- changed\n",
+    );
+    let output = project.run(&["run"]);
+    assert_eq!(output.code(), 1, "{output:?}");
+    assert!(
+        output.stderr().contains("uxt::artifacts::write")
+            && output.stderr().contains("No space left on device")
+            && output.stderr().contains("free some space")
+            && !output.stderr().contains("panicked"),
+        "{output:?}"
+    );
+    assert_eq!(
+        std::fs::read(target.join("manifest.json")).unwrap(),
+        manifest_before,
+        "the previous manifest.json"
+    );
+    std::fs::remove_file(&filler).unwrap();
+    assert_intact(&project, &Engine::DuckDb, "full disk");
+    assert_eq!(project.run(&["run"]).code(), 0);
+}
+
+#[test]
+fn a_read_only_target_is_an_error_naming_the_folder_and_the_tables_stay() {
+    let project = Project::from_fixture("shop");
+    project.write(
+        "profiles.yml",
+        "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: dev.duckdb\n      schema: main\n",
+    );
+    let target = project.path().join("target");
+    std::fs::create_dir_all(&target).unwrap();
+    let Some(mount) = Mount::tmpfs(&target) else {
+        return;
+    };
+    assert_eq!(project.run(&["run"]).code(), 0);
+    let results_before = std::fs::read(target.join("run_results.json")).unwrap();
+    mount.read_only();
+    let output = project.run(&["run"]);
+    assert_eq!(output.code(), 1, "{output:?}");
+    assert!(
+        output.stderr().contains("uxt::artifacts::write")
+            && output.stderr().contains(&format!("`{}", target.display()))
+            && output.stderr().contains("writable")
+            && !output.stderr().contains("panicked"),
+        "{output:?}"
+    );
+    assert_eq!(
+        std::fs::read(target.join("run_results.json")).unwrap(),
+        results_before,
+        "the previous run_results.json"
+    );
+    drop(mount);
+    assert_intact(&project, &Engine::DuckDb, "read-only target");
+}
+
+/// A model that takes a few seconds on DuckDB, long enough to act while it runs.
+const SLOW_DUCKDB_MODEL: &str = "{{ config(materialized='table') }}\nselect count(*) as n from {{ ref('stg_customers') }}, range(0, 25000) a, range(0, 25000) b\n";
+
+/// A `uxt run` in progress, and the thread reading the rest of its output.
+struct Running {
+    child: Child,
+    rest: std::thread::JoinHandle<String>,
+}
+
+impl Running {
+    /// Starts `uxt run` and returns once the model `slow` has started.
+    fn until_slow_starts(project: &Project) -> Running {
+        let mut child = uxt()
+            .args(["run", "--project-dir"])
+            .arg(project.path())
+            .current_dir(project.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if line.contains("START") && line.contains(".slow") {
+                break;
+            }
+        }
+        let rest =
+            std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));
+        Running { child, rest }
+    }
+
+    /// Waits for the end: the exit code, the rest of stdout, and stderr.
+    fn finish(mut self) -> (Option<i32>, String, String) {
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(self.child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+        let status = self.child.wait().unwrap();
+        (status.code(), self.rest.join().unwrap(), stderr)
+    }
+}
+
+#[test]
+fn a_duckdb_file_deleted_mid_run_is_an_error_and_a_rerun_builds_anew() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    assert_eq!(project.run(&["run"]).code(), 0);
+    project.write("models/marts/slow.sql", SLOW_DUCKDB_MODEL);
+    let running = Running::until_slow_starts(&project);
+    std::fs::remove_file(project.path().join("target/dev.duckdb")).unwrap();
+    let (code, stdout, stderr) = running.finish();
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    let all = format!("{stdout}\n{stderr}");
+    assert!(
+        all.contains("was deleted or replaced while uxt was using it") && !all.contains("panicked"),
+        "{all}"
+    );
+    std::fs::remove_file(project.path().join("models/marts/slow.sql")).unwrap();
+    let rerun = project.run(&["run"]);
+    assert_eq!(rerun.code(), 0, "{rerun:?}");
+    assert_intact(&project, &Engine::DuckDb, "rerun");
+}
+
+#[test]
+fn a_duckdb_file_locked_by_a_running_command_is_refused_with_the_file_named() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    assert_eq!(project.run(&["run"]).code(), 0);
+    project.write("models/marts/slow.sql", SLOW_DUCKDB_MODEL);
+    let running = Running::until_slow_starts(&project);
+    let second = project.run(&["run"]);
+    let (code, stdout, stderr) = running.finish();
+    assert_eq!(second.code(), 1, "{second:?}");
+    assert!(
+        second.stderr().contains("uxt::adapter::connect")
+            && second.stderr().contains("dev.duckdb")
+            && !second.stderr().contains("panicked"),
+        "{second:?}"
+    );
+    assert_eq!(code, Some(0), "the first run goes on: {stdout}\n{stderr}");
+    assert_intact(&project, &Engine::DuckDb, "locked");
+}
+
+/// A TCP relay between uxt and the Postgres server whose connections the test can cut, as a
+/// network failure or a crashed server would: no message, the socket just closes.
+struct Relay {
+    port: u16,
+    open: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Relay {
+    fn to(upstream: (String, u16)) -> Relay {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let open = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let streams = std::sync::Arc::clone(&open);
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(server) = std::net::TcpStream::connect((upstream.0.as_str(), upstream.1))
+                else {
+                    return;
+                };
+                let mut streams = streams.lock().unwrap();
+                streams.push(client.try_clone().unwrap());
+                streams.push(server.try_clone().unwrap());
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Relay { port, open }
+    }
+
+    fn cut(&self) {
+        for stream in self.open.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+#[test]
+fn a_connection_lost_mid_run_says_so_and_the_tables_stay() {
+    let Some(postgres) = Postgres::shared() else {
+        return;
+    };
+    let engine = Engine::Postgres(postgres);
+    let project = engine.project("shop", "shop");
+    assert_eq!(project.run(&["run"]).code(), 0);
+    let relay = Relay::to((postgres.host().to_string(), postgres.port()));
+    let profiles = std::fs::read_to_string(project.path().join("profiles.yml")).unwrap();
+    project.write(
+        "profiles.yml",
+        profiles.replace(
+            &format!("port: {}", postgres.port()),
+            &format!("port: {}", relay.port),
+        ),
+    );
+    project.write("models/marts/slow.sql", slow_model(&engine));
+    let running = Running::until_slow_starts(&project);
+    std::thread::sleep(Duration::from_millis(500));
+    relay.cut();
+    let (code, stdout, stderr) = running.finish();
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    let all = format!("{stdout}\n{stderr}");
+    assert!(
+        all.contains("the connection to the Postgres server was lost")
+            && all.contains("slow")
+            && !all.contains("panicked"),
+        "{all}"
+    );
+    project.write("profiles.yml", profiles);
+    assert_intact(&project, &engine, "connection lost");
+    std::fs::remove_file(project.path().join("models/marts/slow.sql")).unwrap();
+    assert_eq!(project.run(&["run"]).code(), 0);
+}
