@@ -201,7 +201,11 @@ proptest! {
     #[test]
     fn selection_grammar_never_panics(select in selection_text(), exclude in selection_text()) {
         let graph = SelectionGraph::new(vec![node("a", &[]), node("b", &["a"]), node("c", &["b", "a"])]);
-        let _ = graph.select(std::slice::from_ref(&select), std::slice::from_ref(&exclude));
+        let _ = graph.select(
+            std::slice::from_ref(&select),
+            std::slice::from_ref(&exclude),
+            crate::graph::select::IndirectSelection::Eager,
+        );
     }
 
     #[test]

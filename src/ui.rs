@@ -8,6 +8,7 @@
 
 mod events;
 mod file;
+pub mod warn_error;
 
 use std::io::Write;
 use std::path::PathBuf;

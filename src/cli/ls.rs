@@ -6,7 +6,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::{LsOutput, Outcome};
 use crate::artifacts;
-use crate::diagnostic::Result;
+use crate::diagnostic::{Code, Diagnostic, Result};
 use crate::graph::{self, Selection};
 use crate::settings::{Flags, Settings};
 use crate::{deps, manifest, ui};
@@ -66,12 +66,24 @@ pub fn run(
     .filter(|id| wanted.iter().any(|t| id.starts_with(&format!("{t}."))))
     .collect();
     if selected.is_empty() {
-        ui::event(
-            "NoNodesSelected",
-            ui::Level::Warn,
-            "No nodes selected!",
-            json!({}),
-        );
+        match ui::warn_error::event("NoNodesSelected") {
+            ui::warn_error::Outcome::Error => {
+                return Err(Diagnostic::new(
+                    Code::WarnErrorEvent,
+                    "NoNodesSelected: No nodes selected!",
+                )
+                .into());
+            }
+            ui::warn_error::Outcome::Silent => {}
+            ui::warn_error::Outcome::Warn => {
+                ui::event(
+                    "NoNodesSelected",
+                    ui::Level::Warn,
+                    "No nodes selected!",
+                    json!({}),
+                );
+            }
+        }
     }
     let root = project.root.display().to_string();
     for id in &selected {

@@ -22,8 +22,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::diagnostic::Error;
+use crate::graph::select::IndirectSelection;
 use crate::project::{self, Project};
 use crate::settings::Flags;
+use crate::ui::warn_error::{self, WarnError};
 use crate::ui::{self, LevelFilter, LogFormat, Stream};
 use serde_json::{Map, Value as Json, json};
 
@@ -92,6 +94,19 @@ struct GlobalArgs {
     /// No colour (also when `NO_COLOR` is set).
     #[arg(long, global = true)]
     no_color: bool,
+    /// Every warning is an error (also `DBT_WARN_ERROR`).
+    #[arg(long, global = true, env = "DBT_WARN_ERROR")]
+    warn_error: bool,
+    /// Which warnings are errors and which are not reported, by dbt event name or uxt code:
+    /// `{error: all, warn: [NothingToDo], silence: [Deprecations]}` (also
+    /// `DBT_WARN_ERROR_OPTIONS`; `include`/`exclude` are dbt's older names of `error`/`warn`).
+    #[arg(
+        long,
+        global = true,
+        value_name = "YAML",
+        env = "DBT_WARN_ERROR_OPTIONS"
+    )]
+    warn_error_options: Option<String>,
     #[command(flatten)]
     dbt: compat::DbtGlobalArgs,
 }
@@ -167,6 +182,11 @@ struct SelectArgs {
     /// A named selector from `selectors.yml`.
     #[arg(long)]
     selector: Option<String>,
+    /// Which tests come along with the nodes they test: `eager` (a parent is selected),
+    /// `cautious` (every parent is), `buildable` (every parent is, or is upstream of the
+    /// selection), `empty` (none).
+    #[arg(long, env = "DBT_INDIRECT_SELECTION", value_name = "MODE", default_value = "eager", value_parser = indirect_selection)]
+    indirect_selection: IndirectSelection,
     /// The artifacts of an earlier run (its target folder), for `state:` and `result:`.
     #[arg(long, value_name = "DIR", env = "DBT_STATE")]
     state: Option<PathBuf>,
@@ -178,6 +198,7 @@ impl SelectArgs {
             select: self.select.clone(),
             exclude: self.exclude.clone(),
             selector: self.selector.clone(),
+            indirect_selection: self.indirect_selection,
             state: self.state.clone(),
             comparison: None,
             only: None,
@@ -451,6 +472,16 @@ enum DocsCommand {
     },
 }
 
+/// `--indirect-selection`: one of dbt's modes.
+fn indirect_selection(text: &str) -> Result<IndirectSelection, String> {
+    IndirectSelection::parse(text).ok_or_else(|| {
+        format!(
+            "`{text}` is not one of {}",
+            IndirectSelection::NAMES.join(", ")
+        )
+    })
+}
+
 /// `--threads`: a whole number of at least 1.
 fn positive_count(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
@@ -538,6 +569,10 @@ impl Command {
             if let Some(selector) = &select.selector {
                 args.insert("selector".into(), json!(selector));
             }
+            args.insert(
+                "indirect_selection".into(),
+                json!(select.indirect_selection.as_str()),
+            );
             if let Some(state) = &select.state {
                 args.insert("state".into(), json!(state.display().to_string()));
             }
@@ -831,7 +866,6 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
             ("partial_parse", json!(false)),
             ("send_anonymous_usage_stats", json!(false)),
             ("version_check", json!(false)),
-            ("indirect_selection", json!("eager")),
             ("printer_width", json!(80)),
             (
                 "invocation_command",
@@ -844,6 +878,12 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
             ),
         ],
     );
+    if global.warn_error {
+        args.insert("warn_error".into(), json!(true));
+    }
+    if let Some(options) = &global.warn_error_options {
+        args.insert("warn_error_options".into(), json!(options));
+    }
     if let Some(path) = &global.target_path {
         args.insert("target_path".into(), json!(path.display().to_string()));
     }
@@ -892,6 +932,22 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
         args,
     };
     ui::init(flags.ui());
+    let unknown_warnings =
+        match WarnError::parse(global.warn_error, global.warn_error_options.as_deref()) {
+            Ok((policy, unknown)) => {
+                warn_error::set(policy);
+                unknown
+            }
+            Err(message) => {
+                ui::fatal(&format!("error: {message}"));
+                return ExitCode::from(2);
+            }
+        };
+    for name in unknown_warnings {
+        ui::warn(&format!(
+            "`{name}` in --warn-error-options is not a warning uxt reports; it has no effect"
+        ));
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_stack_size(crate::jinja::RENDER_STACK_SIZE)

@@ -152,6 +152,7 @@ codes! {
     ChartInvalid = "uxt::chart::invalid", Error, "A dashboard chart's specification is malformed: an unknown chart type, a missing axis, a column that is not there.";
     ChartUndeclaredDependency = "uxt::chart::undeclared_dependency", Warning, "A dashboard chart reads a model that its exposure's `depends_on` does not list, so lineage and selection miss it.";
     ChartUnknownModel = "uxt::chart::unknown_model", Error, "A dashboard chart reads a model or analysis that the project does not have.";
+    WarnErrorEvent = "uxt::warn_error::event", Error, "A warning that `--warn-error` or `--warn-error-options` makes an error; the message names its dbt event (`NothingToDo`, `NoNodesSelected`, `JinjaLogWarning`).";
 }
 
 impl fmt::Display for Code {

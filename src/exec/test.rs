@@ -10,6 +10,7 @@ use super::{Done, Execution, Failure, Status, current_compiled};
 use crate::adapter::{Cell, RelationKind};
 use crate::manifest::Node;
 use crate::project::config::ConfigExt;
+use crate::ui;
 
 fn number(cell: Option<&Cell>) -> u64 {
     match cell {
@@ -79,6 +80,20 @@ pub(super) async fn run(
         (Status::Fail, format!("FAIL {failures}"))
     } else if truth(column("should_warn")) || (severity == "warn" && truth(column("should_error")))
     {
+        // dbt's --warn-error (or `LogTestResult` in --warn-error-options): a warning fails.
+        if ui::warn_error::event("LogTestResult") == ui::warn_error::Outcome::Error {
+            return Ok(Done {
+                status: Status::Fail,
+                word: format!("FAIL {failures}"),
+                failures: Some(failures),
+                rows_affected: None,
+                message: Some(format!(
+                    "Got {failures} result{}, configured to fail if {}",
+                    if failures == 1 { "" } else { "s" },
+                    node.config.str_of("warn_if").unwrap_or("!= 0")
+                )),
+            });
+        }
         (Status::Warn, format!("WARN {failures}"))
     } else {
         (Status::Pass, "PASS".to_string())

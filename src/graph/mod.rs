@@ -12,7 +12,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::manifest::{Call, Manifest};
 use crate::project::SourceFile;
 
-use self::select::{SelectableNode, SelectionGraph, Selectors};
+use self::select::{IndirectSelection, SelectableNode, SelectionGraph, Selectors};
 
 /// What the user asked to run.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +20,8 @@ pub struct Selection {
     pub select: Vec<String>,
     pub exclude: Vec<String>,
     pub selector: Option<String>,
+    /// `--indirect-selection`: which tests come along with the nodes they test.
+    pub indirect_selection: IndirectSelection,
     /// `--state`: the folder of the previous run's artifacts.
     pub state: Option<std::path::PathBuf>,
     /// The current manifest compared with `state`, once parsed (see [`crate::state::compare`]).
@@ -415,7 +417,9 @@ pub fn select_ids(
         })
         .transpose()?;
     let result = match (&selection.selector, &parsed) {
-        (Some(name), Some(selectors)) => graph.select_by_selector(selectors, name),
+        (Some(name), Some(selectors)) => {
+            graph.select_by_selector(selectors, name, selection.indirect_selection)
+        }
         (Some(name), None) => {
             return Err(Diagnostic::new(
                 Code::SelectNoSelectors,
@@ -428,9 +432,14 @@ pub fn select_ids(
                 && selection.exclude.is_empty()
                 && selectors.default_selector().is_some() =>
         {
-            graph.select_by_selector(selectors, selectors.default_selector().unwrap_or_default())
+            let name = selectors.default_selector().unwrap_or_default();
+            graph.select_by_selector(selectors, name, selection.indirect_selection)
         }
-        _ => graph.select(&selection.select, &selection.exclude),
+        _ => graph.select(
+            &selection.select,
+            &selection.exclude,
+            selection.indirect_selection,
+        ),
     };
     result.map_err(|e| Diagnostic::new(Code::SelectInvalid, e.to_string()).with_help("see `uxt ls --help` for the selection syntax (`+model`, `tag:x`, `path:models/staging`, ...)"))
 }

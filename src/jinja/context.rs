@@ -483,10 +483,14 @@ impl Object for Exceptions {
             | "raise_database_error"
             | "raise_dependency_error"
             | "raise_contract_error" => text(0),
-            "warn" => {
-                ui::warn(&text(0));
-                return Ok(Value::from(""));
-            }
+            "warn" => match ui::warn_error::event("JinjaLogWarning") {
+                ui::warn_error::Outcome::Error => text(0),
+                ui::warn_error::Outcome::Silent => return Ok(Value::from("")),
+                ui::warn_error::Outcome::Warn => {
+                    ui::warn(&text(0));
+                    return Ok(Value::from(""));
+                }
+            },
             "missing_config" => format!(
                 "model `{}` does not define a required config parameter `{}`",
                 args.first()

@@ -363,14 +363,23 @@ impl Jinja {
             .collect::<Vec<_>>()
             .into_iter()
             .partition(|(package, _)| *package == jinja.ctx.project_name);
-        let warnings: Vec<Diagnostic> = warnings
+        let (promoted, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
+            crate::ui::warn_error::apply(
+                warnings
+                    .into_iter()
+                    .map(|(_, warning)| warning.as_warning())
+                    .collect(),
+            )
             .into_iter()
-            .map(|(_, warning)| warning.as_warning())
-            .collect();
+            .partition(Diagnostic::is_error);
         if !warnings.is_empty() {
             crate::ui::diagnostics(&warnings);
         }
-        let problems: Vec<Diagnostic> = problems.into_iter().map(|(_, problem)| problem).collect();
+        let problems: Vec<Diagnostic> = problems
+            .into_iter()
+            .map(|(_, problem)| problem)
+            .chain(promoted)
+            .collect();
         if problems.is_empty() {
             Ok(jinja)
         } else {

@@ -933,6 +933,11 @@ fn parse_nodes(
             manifest.warnings.push(warning);
         }
     }
+    let (promoted, warnings) = ui::warn_error::apply(std::mem::take(&mut manifest.warnings))
+        .into_iter()
+        .partition(Diagnostic::is_error);
+    manifest.warnings = warnings;
+    problems.extend(promoted);
     Diagnostic::sort_and_dedup(&mut manifest.warnings);
     if problems.is_empty() {
         Ok(manifest)

@@ -2,7 +2,7 @@
 //! uxt, and its environment variables.
 
 use crate::engines::{Engine, query};
-use crate::harness::{Project, profiles_yml_duckdb, uxt};
+use crate::harness::{Output, Project, profiles_yml_duckdb, uxt};
 
 fn one_model_project() -> Project {
     let project = Project::empty();
@@ -240,4 +240,163 @@ fn no_print_silences_print() {
         &["run", "-s", "numbers", "--print"],
         &[("DBT_PRINT", "false")]
     ));
+}
+
+#[test]
+fn warn_error_and_its_options_turn_warnings_into_errors_or_silence_them() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    project.write(
+        "tests/few_orders.sql",
+        "{{ config(severity='warn') }}\nselect 1 as order_id\n",
+    );
+    let status = |output: &Output| {
+        let results: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(project.path().join("target/run_results.json"))
+                .expect("written"),
+        )
+        .expect("JSON");
+        let tests: Vec<&str> = results["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter(|result| {
+                result["unique_id"]
+                    .as_str()
+                    .is_some_and(|id| id.starts_with("test."))
+            })
+            .filter_map(|result| result["status"].as_str())
+            .collect();
+        assert_eq!(tests.len(), 1, "{output:?}");
+        tests[0].to_owned()
+    };
+    // A warning test warns; under --warn-error (or `LogTestResult` in the options) it fails.
+    let test = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut args = vec!["test", "-s", "few_orders"];
+        args.extend_from_slice(extra);
+        project.run_with_env(&args, env)
+    };
+    let warned = test(&[], &[]);
+    assert_eq!(
+        (warned.code(), status(&warned).as_str()),
+        (0, "warn"),
+        "{warned:?}"
+    );
+    for (extra, env) in [
+        (&["--warn-error"][..], &[][..]),
+        (&[][..], &[("DBT_WARN_ERROR", "true")][..]),
+        (
+            &["--warn-error-options", "{error: [LogTestResult]}"][..],
+            &[][..],
+        ),
+        (&["--warn-error-options", "{include: all}"][..], &[][..]),
+    ] {
+        let failed = test(extra, env);
+        assert_eq!(
+            (failed.code(), status(&failed).as_str()),
+            (1, "fail"),
+            "{failed:?}"
+        );
+        assert!(
+            failed
+                .stdout()
+                .contains("Got 1 result, configured to fail if != 0"),
+            "{failed:?}"
+        );
+    }
+    let kept = test(
+        &[
+            "--warn-error-options",
+            "{error: all, warn: [LogTestResult]}",
+        ],
+        &[],
+    );
+    assert_eq!(
+        (kept.code(), status(&kept).as_str()),
+        (0, "warn"),
+        "{kept:?}"
+    );
+
+    // Nothing selected: a warning, an error, or nothing at all.
+    let nothing = |options: &str| {
+        project.run(&[
+            "run",
+            "-s",
+            "no_such_model",
+            "--warn-error-options",
+            options,
+        ])
+    };
+    let warned = nothing("{}");
+    assert_eq!(warned.code(), 0, "{warned:?}");
+    assert!(warned.stdout().contains("Nothing to do"), "{warned:?}");
+    let failed = nothing("{error: [NothingToDo]}");
+    assert_eq!(failed.code(), 1, "{failed:?}");
+    assert!(
+        failed.stderr().contains("NothingToDo: Nothing to do"),
+        "{failed:?}"
+    );
+    assert!(
+        failed.stderr().contains("uxt::warn_error::event"),
+        "{failed:?}"
+    );
+    let silent = nothing("{silence: [NothingToDo]}");
+    assert_eq!(silent.code(), 0, "{silent:?}");
+    assert!(!silent.stdout().contains("Nothing to do"), "{silent:?}");
+
+    // A parse warning, by dbt's event name, dbt's `Deprecations` group or uxt's code.
+    project.write(
+        "models/marts/typo.sql",
+        "{{ config(materialised='table') }}\nselect 1 as id\n",
+    );
+    let parse = |options: &str| project.run(&["parse", "--warn-error-options", options]);
+    let warned = parse("{}");
+    assert_eq!(warned.code(), 0, "{warned:?}");
+    assert!(
+        warned.stderr().contains("uxt::config::unknown_key"),
+        "{warned:?}"
+    );
+    for options in [
+        "{error: [CustomKeyInConfigDeprecation]}",
+        "{error: [Deprecations]}",
+        "{error: ['uxt::config::unknown_key']}",
+    ] {
+        let failed = parse(options);
+        assert_eq!(failed.code(), 1, "{options}: {failed:?}");
+        assert!(failed.stderr().contains("materialised"), "{failed:?}");
+        assert!(failed.stderr().contains("--warn-error"), "{failed:?}");
+    }
+    let silent = parse("{silence: [Deprecations]}");
+    assert_eq!(silent.code(), 0, "{silent:?}");
+    assert!(!silent.stderr().contains("materialised"), "{silent:?}");
+
+    // exceptions.warn() in Jinja is dbt's JinjaLogWarning.
+    project.write(
+        "models/marts/typo.sql",
+        "{% do exceptions.warn('check the totals') %}\nselect 1 as id\n",
+    );
+    let failed = project.run(&[
+        "run",
+        "-s",
+        "typo",
+        "--warn-error-options",
+        "{error: [JinjaLogWarning]}",
+    ]);
+    assert_eq!(failed.code(), 1, "{failed:?}");
+    assert!(
+        format!("{}{}", failed.stdout(), failed.stderr()).contains("check the totals"),
+        "{failed:?}"
+    );
+
+    // Options uxt cannot read are bad usage; names it never reports are a warning.
+    let bad = project.run(&["parse", "--warn-error-options", "{warn: [NothingToDo]}"]);
+    assert_eq!(bad.code(), 2, "{bad:?}");
+    assert!(bad.stderr().contains("takes `warn` only with"), "{bad:?}");
+    let unknown = project.run(&["parse", "--warn-error-options", "{error: [UnusedTables]}"]);
+    assert_eq!(unknown.code(), 0, "{unknown:?}");
+    assert!(
+        unknown
+            .stdout()
+            .contains("`UnusedTables` in --warn-error-options is not a warning uxt reports"),
+        "{unknown:?}"
+    );
 }

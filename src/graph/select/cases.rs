@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{SelectError, SelectionGraph};
+use super::{IndirectSelection, SelectError, SelectionGraph};
 
 /// The fixture and the case table shared with the docs site's browser test, which runs them
 /// through `src/docs/site/select.js`.
@@ -100,7 +100,7 @@ fn selection_cases_match_dbt() {
         let [select, exclude, expected] = case.split('|').collect::<Vec<_>>()[..] else {
             panic!("a case has three fields: `{case}`");
         };
-        let outcome = graph.select(&values(select), &values(exclude));
+        let outcome = graph.select(&values(select), &values(exclude), IndirectSelection::Eager);
         let failure = match (outcome, expected.trim().strip_prefix("error:")) {
             (Err(error), Some(wanted)) if error.to_string().contains(wanted.trim()) => None,
             (Err(error), _) => Some(format!("failed with `{error}`")),
@@ -127,7 +127,7 @@ fn selection_cases_match_dbt() {
 #[test]
 fn exclude_is_parsed_like_select() {
     let error = fixture()
-        .select(&[], &["tga:x".to_owned()])
+        .select(&[], &["tga:x".to_owned()], IndirectSelection::Eager)
         .expect_err("an unknown method fails");
     assert!(matches!(error, SelectError::UnknownMethod { .. }));
 }

@@ -1,12 +1,12 @@
 //! Evaluating a selection over the graph: one scan per method, a linear walk per graph
-//! operator, set operations on bit sets, then dbt's indirect selection of tests.
+//! operator, set operations on bit sets, and dbt's indirect selection of tests.
 
 use std::collections::{BTreeSet, HashMap};
 
 use super::grammar::{Criteria, Reach, Spec, parse_union};
 use super::methods::{Matcher, is_test};
 use super::selectors::Selectors;
-use super::{Comparison, SelectError, SelectableNode, suggest};
+use super::{Comparison, IndirectSelection, SelectError, SelectableNode, suggest};
 
 /// A set of node indexes of one graph.
 #[derive(Debug, Clone)]
@@ -35,6 +35,10 @@ impl NodeSet {
         let new = self.words[word] & bit == 0;
         self.words[word] |= bit;
         new
+    }
+
+    fn contains(&self, index: usize) -> bool {
+        self.words[index / 64] & (1u64 << (index % 64)) != 0
     }
 
     fn union_with(&mut self, other: &Self) {
@@ -180,12 +184,13 @@ impl SelectionGraph {
 
     /// dbt semantics: `select` = the values of --select (each value may itself contain several
     /// space-separated expressions; dbt accepts `-s a b` and `-s "a b"`); empty `select` means
-    /// "everything" (default selection). `exclude` removes. Returns the selected unique_ids in
-    /// sorted order.
+    /// "everything" (default selection). `exclude` removes. `indirect` says which tests come
+    /// along with the nodes they test. Returns the selected unique_ids in sorted order.
     pub fn select(
         &self,
         select: &[String],
         exclude: &[String],
+        indirect: IndirectSelection,
     ) -> Result<BTreeSet<String>, SelectError> {
         let include = if select.is_empty() {
             Spec::Everything
@@ -194,14 +199,21 @@ impl SelectionGraph {
         };
         let spec = Spec::Difference(Box::new(include), Box::new(parse_union(exclude)?));
         self.check_state(&spec)?;
-        Ok(self.unique_ids(&self.evaluate(&spec)))
+        // The command line's unions and intersections take the command's mode, as dbt builds them.
+        let how = Modes {
+            criteria: indirect,
+            groups: indirect,
+        };
+        Ok(self.unique_ids(&self.evaluate(&spec, how).direct))
     }
 
     /// `--selector name` from selectors.yml definitions (parsed by `Selectors::parse`).
+    /// `indirect` is the mode of criteria without an `indirect_selection` of their own.
     pub fn select_by_selector(
         &self,
         selectors: &Selectors,
         name: &str,
+        indirect: IndirectSelection,
     ) -> Result<BTreeSet<String>, SelectError> {
         let spec = selectors
             .definition(name)
@@ -210,7 +222,13 @@ impl SelectionGraph {
                 suggestion: suggest(name, selectors.names()),
             })?;
         self.check_state(spec)?;
-        Ok(self.unique_ids(&self.evaluate(spec)))
+        // dbt builds `selectors.yml`'s unions and intersections eagerly, whatever the mode: a
+        // test left out by each of its parents' criteria stays out of their union.
+        let how = Modes {
+            criteria: indirect,
+            groups: IndirectSelection::Eager,
+        };
+        Ok(self.unique_ids(&self.evaluate(spec, how).direct))
     }
 
     fn unique_ids(&self, set: &NodeSet) -> BTreeSet<String> {
@@ -219,35 +237,54 @@ impl SelectionGraph {
             .collect()
     }
 
-    fn evaluate(&self, spec: &Spec) -> NodeSet {
+    /// dbt's recursion over a selection: each part's selected nodes, and the tests it leaves
+    /// waiting for their other parents, combined by the same set operation; a union or
+    /// intersection then takes the waiting tests whose parents it holds.
+    fn evaluate(&self, spec: &Spec, how: Modes) -> Selected {
         let len = self.nodes.len();
+        let combine = |parts: &[Spec], op: fn(&mut NodeSet, &NodeSet)| {
+            let mut parts = parts.iter().map(|part| self.evaluate(part, how));
+            let Some(first) = parts.next() else {
+                return Selected::none(len);
+            };
+            parts.fold(first, |mut all, part| {
+                op(&mut all.direct, &part.direct);
+                op(&mut all.reach, &part.reach);
+                all
+            })
+        };
         match spec {
-            Spec::Everything => NodeSet::full(len),
-            Spec::Criteria(criteria) => self.evaluate_criteria(criteria),
-            Spec::Union(parts) => parts.iter().fold(NodeSet::empty(len), |mut set, part| {
-                set.union_with(&self.evaluate(part));
-                set
-            }),
-            Spec::Intersection(parts) => match parts.split_first() {
-                None => NodeSet::empty(len),
-                Some((first, rest)) => rest.iter().fold(self.evaluate(first), |mut set, part| {
-                    set.intersect_with(&self.evaluate(part));
-                    set
-                }),
+            Spec::Everything => Selected {
+                direct: NodeSet::full(len),
+                reach: NodeSet::full(len),
             },
+            Spec::Criteria(criteria) => {
+                self.evaluate_criteria(criteria, criteria.indirect.unwrap_or(how.criteria))
+            }
+            Spec::Union(parts) => {
+                let all = combine(parts, NodeSet::union_with);
+                self.incorporate(all, how.groups)
+            }
+            Spec::Intersection(parts) => {
+                let all = combine(parts, NodeSet::intersect_with);
+                self.incorporate(all, how.groups)
+            }
+            // dbt's differences are eager: they take no waiting test.
             Spec::Difference(include, exclude) => {
-                let mut set = self.evaluate(include);
-                set.subtract(&self.evaluate(exclude));
-                set
+                let mut selected = self.evaluate(include, how);
+                let excluded = self.evaluate(exclude, how);
+                selected.direct.subtract(&excluded.direct);
+                selected.reach.subtract(&excluded.reach);
+                selected
             }
             Spec::Selector(never) => match *never {},
         }
     }
 
-    /// One scan for the method, a linear walk per graph operator, then dbt's eager indirect
-    /// selection: a test whose parent is selected is selected too. As in dbt this happens per
-    /// criterion, so excluding a model also excludes every test attached to it.
-    fn evaluate_criteria(&self, criteria: &Criteria) -> NodeSet {
+    /// One scan for the method, a linear walk per graph operator, then dbt's indirect
+    /// selection of the tests of what is selected. As in dbt this happens per criterion, so
+    /// excluding a model also excludes every test it takes along.
+    fn evaluate_criteria(&self, criteria: &Criteria, indirect: IndirectSelection) -> Selected {
         let mut matched = NodeSet::empty(self.nodes.len());
         for (at, node) in self.nodes.iter().enumerate() {
             if criteria.matcher.matches(
@@ -270,16 +307,91 @@ impl SelectionGraph {
         if let Some(reach) = criteria.children {
             selected.union_with(&walk(&matched, &self.children, reach));
         }
-        let attached_tests: Vec<usize> = selected
+        self.expand(selected, indirect)
+    }
+
+    /// The tests of `selected` (its children that are tests), taken at once or left waiting
+    /// for their other parents as `indirect` says.
+    fn expand(&self, selected: NodeSet, indirect: IndirectSelection) -> Selected {
+        let len = self.nodes.len();
+        if indirect == IndirectSelection::Empty {
+            return Selected {
+                reach: selected.clone(),
+                direct: selected,
+            };
+        }
+        // Buildable also counts every source as built.
+        let mut buildable = NodeSet::empty(len);
+        if indirect == IndirectSelection::Buildable {
+            buildable = walk(&selected, &self.parents, Reach::All);
+            for (at, node) in self.nodes.iter().enumerate() {
+                if node.resource_type == "source" {
+                    buildable.insert(at);
+                }
+            }
+        }
+        let mut direct = selected.clone();
+        let mut reach = selected.clone();
+        let tests = selected
             .iter()
             .flat_map(|at| &self.children[at])
             .copied()
-            .filter(|&child| is_test(&self.nodes[child].resource_type))
-            .collect();
-        for test in attached_tests {
-            selected.insert(test);
+            .filter(|&child| is_test(&self.nodes[child].resource_type));
+        for test in tests {
+            let parents = &self.parents[test];
+            if indirect == IndirectSelection::Eager
+                || parents.iter().all(|&p| selected.contains(p))
+                || (indirect == IndirectSelection::Buildable
+                    && parents.iter().all(|&p| buildable.contains(p)))
+            {
+                direct.insert(test);
+            }
+            reach.insert(test);
         }
-        selected
+        Selected { direct, reach }
+    }
+
+    /// A union's or intersection's waiting tests whose parents it now holds (or, buildable,
+    /// holds with their ancestors).
+    fn incorporate(&self, mut all: Selected, indirect: IndirectSelection) -> Selected {
+        let holds = match indirect {
+            IndirectSelection::Cautious => all.direct.clone(),
+            IndirectSelection::Buildable => walk(&all.direct, &self.parents, Reach::All),
+            IndirectSelection::Eager | IndirectSelection::Empty => return all,
+        };
+        let ready: Vec<usize> = all
+            .reach
+            .iter()
+            .filter(|&at| !all.direct.contains(at) && is_test(&self.nodes[at].resource_type))
+            .filter(|&test| self.parents[test].iter().all(|&p| holds.contains(p)))
+            .collect();
+        for test in ready {
+            all.direct.insert(test);
+        }
+        all
+    }
+}
+
+/// The modes of one evaluation: of criteria without their own, and of unions and intersections.
+#[derive(Debug, Clone, Copy)]
+struct Modes {
+    criteria: IndirectSelection,
+    groups: IndirectSelection,
+}
+
+/// What a part of a selection selects, and (dbt's "indirect" nodes) that with the tests it
+/// leaves waiting for their other parents.
+struct Selected {
+    direct: NodeSet,
+    reach: NodeSet,
+}
+
+impl Selected {
+    fn none(len: usize) -> Self {
+        Selected {
+            direct: NodeSet::empty(len),
+            reach: NodeSet::empty(len),
+        }
     }
 }
 
@@ -314,6 +426,125 @@ mod tests {
 
     use super::*;
 
+    /// Source `s`; models `a`, `b` (on `a`) and `c`; data tests on `b` with `a`, with `c`
+    /// and with `s`; a unit test of `b`.
+    fn tested_graph() -> SelectionGraph {
+        let node = |id: &str, parents: &[&str]| {
+            let (resource_type, name) = id.split_once('.').expect("type.name");
+            SelectableNode {
+                unique_id: format!("{resource_type}.p.{name}"),
+                name: name.to_owned(),
+                resource_type: resource_type.to_owned(),
+                package_name: "p".to_owned(),
+                fqn: vec!["p".to_owned(), name.to_owned()],
+                original_file_path: format!("models/{name}.sql"),
+                tags: Vec::new(),
+                config: json!({}),
+                source_name: (resource_type == "source").then(|| "raw".to_owned()),
+                parents: parents.iter().map(|p| p.replacen('.', ".p.", 1)).collect(),
+                version: None,
+            }
+        };
+        SelectionGraph::new(vec![
+            node("source.s", &[]),
+            node("model.a", &["source.s"]),
+            node("model.b", &["model.a"]),
+            node("model.c", &[]),
+            node("test.b_with_a", &["model.b", "model.a"]),
+            node("test.b_with_c", &["model.b", "model.c"]),
+            node("test.b_with_s", &["model.b", "source.s"]),
+            node("unit_test.b_unit", &["model.b"]),
+        ])
+    }
+
+    /// The names, sorted.
+    fn names(ids: BTreeSet<String>) -> String {
+        ids.iter()
+            .map(|id| id.rsplit('.').next().unwrap_or_default())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn indirect_selection_takes_the_tests_each_mode_allows() {
+        let graph = tested_graph();
+        let select = |select: &[&str], exclude: &[&str], mode| {
+            let values = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+            names(
+                graph
+                    .select(&values(select), &values(exclude), mode)
+                    .expect("valid"),
+            )
+        };
+        use IndirectSelection::*;
+        assert_eq!(
+            select(&["b"], &[], Eager),
+            "b b_unit b_with_a b_with_c b_with_s"
+        );
+        assert_eq!(select(&["b"], &[], Cautious), "b b_unit");
+        // Upstream of `b` (and every source) counts as built.
+        assert_eq!(select(&["b"], &[], Buildable), "b b_unit b_with_a b_with_s");
+        assert_eq!(select(&["b"], &[], Empty), "b");
+        // A union holds every parent of a test its parts left waiting.
+        assert_eq!(select(&["b c"], &[], Cautious), "b b_unit b_with_c c");
+        assert_eq!(select(&["b", "a"], &[], Cautious), "a b b_unit b_with_a");
+        // A test selected by name is selected whatever the mode; excluding a model excludes the
+        // tests its criterion takes along in that mode, as in dbt (cautiously, none of them).
+        assert_eq!(select(&["b_with_c"], &[], Empty), "b_with_c");
+        assert_eq!(select(&["b c"], &["c"], Cautious), "b b_unit b_with_c");
+        assert_eq!(
+            select(&["b c"], &["c"], Eager),
+            "b b_unit b_with_a b_with_s"
+        );
+        assert_eq!(
+            select(&["+b"], &["a"], Eager),
+            "b b_unit b_with_c b_with_s s"
+        );
+    }
+
+    #[test]
+    fn selectors_take_their_own_mode_and_build_unions_eagerly() {
+        let graph = tested_graph();
+        let selectors = Selectors::parse(
+            "selectors:
+  - name: cautious_b
+    definition: {method: fqn, value: b, indirect_selection: cautious}
+  - name: b_and_c
+    definition:
+      union:
+        - {method: fqn, value: b, indirect_selection: cautious}
+        - {method: fqn, value: c, indirect_selection: cautious}
+  - name: plain_b
+    definition: b
+",
+        )
+        .expect("valid selectors");
+        let select = |name: &str, mode| {
+            names(
+                graph
+                    .select_by_selector(&selectors, name, mode)
+                    .expect("a selector"),
+            )
+        };
+        assert_eq!(select("cautious_b", IndirectSelection::Eager), "b b_unit");
+        // As dbt builds it: the union does not gather the test its parts left waiting.
+        assert_eq!(select("b_and_c", IndirectSelection::Cautious), "b b_unit c");
+        // Criteria without a mode of their own take the command's.
+        assert_eq!(select("plain_b", IndirectSelection::Empty), "b");
+        let error = Selectors::parse(
+            "selectors:\n  - name: x\n    definition: {method: fqn, value: b, indirect_selection: lazy}\n",
+        )
+        .expect_err("an unknown mode fails");
+        assert!(
+            error
+                .to_string()
+                .contains("`indirect_selection: lazy` is not one of `eager`"),
+            "{error}"
+        );
+    }
+
     #[test]
     fn large_graphs_select_around_a_node() {
         const LINKS: usize = 5_000;
@@ -345,7 +576,7 @@ mod tests {
         let graph = SelectionGraph::new(nodes);
         let count = |expression: &str| {
             graph
-                .select(&[expression.to_owned()], &[])
+                .select(&[expression.to_owned()], &[], IndirectSelection::Eager)
                 .expect("valid expression")
                 .len()
         };

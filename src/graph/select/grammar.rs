@@ -6,8 +6,8 @@ use std::convert::Infallible;
 
 use serde_saphyr::Location;
 
-use super::SelectError;
 use super::methods::Matcher;
+use super::{IndirectSelection, SelectError};
 
 /// How far a graph operator reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +25,8 @@ pub(super) struct Criteria {
     pub(super) childrens_parents: bool,
     pub(super) parents: Option<Reach>,
     pub(super) children: Option<Reach>,
+    /// `indirect_selection` of a `selectors.yml` definition; otherwise the command's.
+    pub(super) indirect: Option<IndirectSelection>,
 }
 
 /// A parsed selection. `R` is what a `method: selector` reference holds: a [`SelectorRef`]
@@ -138,6 +140,7 @@ pub(super) fn parse_expression(raw: &str) -> Result<Criteria, SelectError> {
         childrens_parents,
         parents,
         children,
+        indirect: None,
     })
 }
 

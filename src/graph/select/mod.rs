@@ -2,8 +2,8 @@
 //!
 //! Evaluation is the public surface: build a [`SelectionGraph`] of [`SelectableNode`]s once,
 //! then [`SelectionGraph::select`] (the values of `--select` and `--exclude`) or
-//! [`SelectionGraph::select_by_selector`] hand back sorted unique ids, including dbt's eager
-//! indirect selection of tests. Keeping only the resource types a command runs, or only enabled
+//! [`SelectionGraph::select_by_selector`] hand back sorted unique ids, including dbt's
+//! indirect selection of tests ([`IndirectSelection`]). Keeping only the resource types a command runs, or only enabled
 //! nodes, is the caller's job. Inside:
 //!
 //! - `grammar`: an expression (`2+tag:nightly+1`, `@x`, `a,b`) read into criteria and sets;
@@ -57,6 +57,42 @@ pub struct SelectableNode {
     pub version: Option<(String, String)>,
 }
 
+/// dbt's `--indirect-selection`: which tests come along with the nodes they test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IndirectSelection {
+    /// A test any of whose parents is selected.
+    #[default]
+    Eager,
+    /// A test all of whose parents are selected.
+    Cautious,
+    /// A test whose parents are selected or are ancestors of what is selected.
+    Buildable,
+    /// No test that is not selected itself.
+    Empty,
+}
+
+impl IndirectSelection {
+    pub const NAMES: [&'static str; 4] = ["eager", "cautious", "buildable", "empty"];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "eager" => Some(Self::Eager),
+            "cautious" => Some(Self::Cautious),
+            "buildable" => Some(Self::Buildable),
+            "empty" => Some(Self::Empty),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Eager => "eager",
+            Self::Cautious => "cautious",
+            Self::Buildable => "buildable",
+            Self::Empty => "empty",
+        }
+    }
+}
 /// What `--state` found: how each resource compares with the previous run's manifest, and the
 /// status each had in its `run_results.json`. The `state:` and `result:` methods read it.
 #[derive(Debug, Clone, Default)]

@@ -11,7 +11,7 @@ use serde_saphyr::{Location, Spanned};
 
 use super::grammar::{Criteria, Reach, SelectorRef, Spec, parse_expression};
 use super::methods::Matcher;
-use super::{SelectError, did_you_mean, suggest};
+use super::{IndirectSelection, SelectError, did_you_mean, suggest};
 
 /// The named selectors of `selectors.yml`, with `method: selector` references inlined.
 #[derive(Debug, Clone, Default)]
@@ -273,9 +273,14 @@ impl<'de> Visitor<'de> for DefinitionVisitor {
                 "childrens_parents" => fields.childrens_parents = map.next_value()?,
                 "children_depth" => fields.children_depth = Some(map.next_value()?),
                 "parents_depth" => fields.parents_depth = Some(map.next_value()?),
-                // Tests are always selected eagerly here; the mode is accepted for dbt projects.
                 "indirect_selection" => {
-                    map.next_value::<String>()?;
+                    let mode = map.next_value::<String>()?;
+                    fields.indirect = Some(IndirectSelection::parse(&mode).ok_or_else(|| {
+                        de::Error::custom(format!(
+                            "`indirect_selection: {mode}` is not one of `{}`",
+                            IndirectSelection::NAMES.join("`, `")
+                        ))
+                    })?);
                 }
                 _ => fields.other.push((key.clone(), map.next_value()?)),
             }
@@ -299,6 +304,7 @@ struct DefinitionFields {
     childrens_parents: bool,
     children_depth: Option<DepthValue>,
     parents_depth: Option<DepthValue>,
+    indirect: Option<IndirectSelection>,
     /// Unknown keys: the `{tag: nightly}` shorthand when alone, else typos.
     other: Vec<(String, Spanned<Loose>)>,
 }
@@ -369,6 +375,7 @@ impl DefinitionFields {
                 childrens_parents: self.childrens_parents,
                 parents: self.parents.then(|| depth(self.parents_depth)),
                 children: self.children.then(|| depth(self.children_depth)),
+                indirect: self.indirect,
             })
         };
         Ok(YamlDefinition::Spec(match exclude {
@@ -572,9 +579,11 @@ selectors:
         assert_eq!(selectors.default_selector(), Some("finance_upstream"));
         let cases = [
             ("nightly_views", "stg_people unique_stg_people_id"),
+            // Cautious: the relationships test also needs `dim_people`.
             (
                 "finance_upstream",
-                "fct_orders int_orders_enriched fct_tests",
+                "fct_orders int_orders_enriched not_null_fct_orders_order_id \
+                 assert_positive_totals",
             ),
             (
                 "staging_no_people",
@@ -587,7 +596,7 @@ selectors:
         ];
         for (name, expected) in cases {
             let selected = graph
-                .select_by_selector(&selectors, name)
+                .select_by_selector(&selectors, name, IndirectSelection::Eager)
                 .expect("the selector exists");
             assert_eq!(
                 short_names(&graph, &selected),
@@ -596,7 +605,7 @@ selectors:
             );
         }
         let error = graph
-            .select_by_selector(&selectors, "nightly_view")
+            .select_by_selector(&selectors, "nightly_view", IndirectSelection::Eager)
             .expect_err("no such selector");
         assert_eq!(
             error.to_string(),
@@ -608,7 +617,11 @@ selectors:
     fn empty_selectors_yml_has_no_selectors() {
         let selectors = Selectors::parse("# nothing yet\n").expect("a comment is valid");
         assert_eq!(selectors.default_selector(), None);
-        assert!(fixture().select_by_selector(&selectors, "any").is_err());
+        assert!(
+            fixture()
+                .select_by_selector(&selectors, "any", IndirectSelection::Eager)
+                .is_err()
+        );
     }
 
     /// `(selectors.yml, line of the error, text the message must contain)`. Mistakes inside a
