@@ -111,6 +111,7 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
             adapter_response: json!({}),
             failures: None,
             timing: Vec::new(),
+            batch_results: None,
         });
     }
     let elapsed = clock.elapsed().as_secs_f64();

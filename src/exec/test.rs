@@ -92,6 +92,7 @@ pub(super) async fn run(
                     if failures == 1 { "" } else { "s" },
                     node.config.str_of("warn_if").unwrap_or("!= 0")
                 )),
+                batches: None,
             });
         }
         (Status::Warn, format!("WARN {failures}"))
