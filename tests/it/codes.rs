@@ -119,6 +119,24 @@ fn each_code_without_a_test_elsewhere_is_triggered_by_its_input() {
             1,
         ),
         (
+            "uxt::state::no_manifest",
+            &[("prod/run_results.json", b"{}")],
+            &["ls", "--select", "state:modified", "--state", "prod"],
+            1,
+        ),
+        (
+            "uxt::state::unreadable",
+            &[("prod/manifest.json/stray", b"")],
+            &["ls", "--select", "state:modified", "--state", "prod"],
+            1,
+        ),
+        (
+            "uxt::state::invalid",
+            &[("prod/manifest.json", b"not json")],
+            &["ls", "--select", "state:modified", "--state", "prod"],
+            1,
+        ),
+        (
             "uxt::exec::unknown_materialization",
             &[(
                 "models/m.sql",
