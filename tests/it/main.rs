@@ -20,6 +20,7 @@ mod grants;
 mod jinja;
 mod lifecycle;
 mod logs;
+mod materialized_views;
 mod microbatch;
 mod packages;
 mod relation_configs;
