@@ -738,6 +738,15 @@ fn cell(row: &PgRow, index: usize, type_name: &str) -> Cell {
     parsed.unwrap_or_else(|| Cell::Text(text.to_owned()))
 }
 
+/// The kind of a relation from the name the catalog queries give it.
+fn relation_kind(kind: &str) -> RelationKind {
+    match kind {
+        "view" => RelationKind::View,
+        "materialized view" => RelationKind::MaterializedView,
+        _ => RelationKind::Table,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -800,14 +809,5 @@ mod tests {
         let error = db_error(sqlx::Error::PoolClosed);
         assert_eq!(error.sqlstate, None);
         assert!(!error.message.is_empty());
-    }
-}
-
-/// The kind of a relation from the name the catalog queries give it.
-fn relation_kind(kind: &str) -> RelationKind {
-    match kind {
-        "view" => RelationKind::View,
-        "materialized view" => RelationKind::MaterializedView,
-        _ => RelationKind::Table,
     }
 }
