@@ -552,7 +552,7 @@ pub fn inject_ctes(
                 .trim()
                 .trim_end_matches(';')
                 .to_string();
-            Some(format!("__dbt__cte__{} as (\n{}\n)", node.name, body))
+            Some(format!("__dbt__cte__{} as (\n{}\n)", node.alias, body))
         })
         .collect();
     prepend_ctes(sql, &ctes)

@@ -113,6 +113,17 @@ pub struct QueryResult {
     pub rows: Vec<Vec<Cell>>,
 }
 
+/// An index a relation has, as dbt-postgres describes it to compare with the configured ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingIndex {
+    pub name: String,
+    /// The indexed columns (none for an index on expressions alone).
+    pub columns: Vec<String>,
+    pub unique: bool,
+    /// The access method: `btree`, `hash`, `gin`...
+    pub method: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ColumnInfo {
     pub name: String,
@@ -124,6 +135,7 @@ pub struct ColumnInfo {
 pub enum RelationKind {
     Table,
     View,
+    MaterializedView,
 }
 
 impl RelationKind {
@@ -131,6 +143,7 @@ impl RelationKind {
         match self {
             RelationKind::Table => "table",
             RelationKind::View => "view",
+            RelationKind::MaterializedView => "materialized view",
         }
     }
 
@@ -139,6 +152,7 @@ impl RelationKind {
         match self {
             RelationKind::Table => "BASE TABLE",
             RelationKind::View => "VIEW",
+            RelationKind::MaterializedView => "MATERIALIZED VIEW",
         }
     }
 }
@@ -227,6 +241,8 @@ pub struct Features {
     /// A microbatch model's batches may run side by side (dbt-duckdb says it supports this,
     /// dbt-postgres does not).
     pub concurrent_batches: bool,
+    /// `create materialized view` and `refresh materialized view`.
+    pub materialized_views: bool,
 }
 
 /// The engine behind an adapter; used to choose dispatched macros and to fill `target.type`.
@@ -338,6 +354,12 @@ pub trait Adapter: Send + Sync {
     /// `get_show_grant_sql`); nothing on an engine without grants.
     async fn grants(&self, _schema: &str, _name: &str) -> DbResult<BTreeMap<String, Vec<String>>> {
         Ok(BTreeMap::new())
+    }
+
+    /// The indexes of a table or materialized view (dbt's `get_show_indexes_sql`); nothing on an
+    /// engine whose materializations never compare them.
+    async fn indexes(&self, _schema: &str, _name: &str) -> DbResult<Vec<ExistingIndex>> {
+        Ok(Vec::new())
     }
 
     /// How the connection to a server is protected, in words for `uxt debug`; `None` for an

@@ -25,8 +25,8 @@ mod connect;
 
 use super::{
     Adapter, AdapterKind, CatalogColumn, CatalogRelation, Cell, ColumnInfo, CsvRows, DbError,
-    DbResult, ExistingRelation, Features, QueryResult, RelationKind, group_catalog, quote,
-    quote_literal,
+    DbResult, ExistingIndex, ExistingRelation, Features, QueryResult, RelationKind, group_catalog,
+    quote, quote_literal,
 };
 use crate::project::profile::PostgresTarget;
 use connect::Connector;
@@ -303,6 +303,7 @@ impl Adapter for PostgresAdapter {
             catalog_in_references: true,
             rename_indexed_tables: true,
             concurrent_batches: false,
+            materialized_views: true,
         }
     }
 
@@ -467,7 +468,7 @@ impl Adapter for PostgresAdapter {
 
     async fn relation_kind(&self, schema: &str, name: &str) -> DbResult<Option<RelationKind>> {
         let kind: Option<String> = sqlx::query_scalar(
-            "select case when c.relkind in ('v', 'm') then 'view' else 'table' end \
+            "select case c.relkind when 'v' then 'view' when 'm' then 'materialized view' else 'table' end \
              from pg_catalog.pg_class c \
              join pg_catalog.pg_namespace n on n.oid = c.relnamespace \
              where n.nspname = $1 and c.relname = $2 and c.relkind in ('r', 'p', 'f', 'v', 'm')",
@@ -477,13 +478,41 @@ impl Adapter for PostgresAdapter {
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error)?;
-        Ok(kind.map(|kind| {
-            if kind == "view" {
-                RelationKind::View
-            } else {
-                RelationKind::Table
-            }
-        }))
+        Ok(kind.as_deref().map(relation_kind))
+    }
+
+    async fn indexes(&self, schema: &str, name: &str) -> DbResult<Vec<ExistingIndex>> {
+        // dbt-postgres's `get_show_indexes_sql`.
+        let rows: Vec<(String, String, bool, String)> = sqlx::query_as(
+            "select i.relname::text, m.amname::text, ix.indisunique, \
+                    coalesce(string_agg(a.attname::text, ',' order by a.attnum), '') \
+             from pg_index ix \
+             join pg_class i on i.oid = ix.indexrelid \
+             join pg_am m on m.oid = i.relam \
+             join pg_class t on t.oid = ix.indrelid \
+             join pg_namespace n on n.oid = t.relnamespace \
+             left join pg_attribute a on a.attrelid = t.oid and a.attnum = any(ix.indkey) \
+             where t.relname = $2 and n.nspname = $1 and t.relkind in ('r', 'm') \
+             group by 1, 2, 3 order by 1",
+        )
+        .bind(schema)
+        .bind(name)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, method, unique, columns)| ExistingIndex {
+                name,
+                columns: columns
+                    .split(',')
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                unique,
+                method,
+            })
+            .collect())
     }
 
     async fn list_relations(&self, schemas: &[String]) -> DbResult<Vec<ExistingRelation>> {
@@ -493,7 +522,7 @@ impl Adapter for PostgresAdapter {
         // pg_class rather than information_schema, which hides relations the user cannot read.
         let rows: Vec<(String, String, String)> = sqlx::query_as(
             "select n.nspname::text, c.relname::text, \
-                    case when c.relkind in ('v', 'm') then 'view' else 'table' end \
+                    case c.relkind when 'v' then 'view' when 'm' then 'materialized view' else 'table' end \
              from pg_catalog.pg_class c \
              join pg_catalog.pg_namespace n on n.oid = c.relnamespace \
              where n.nspname = any($1) and c.relkind in ('r', 'p', 'f', 'v', 'm') \
@@ -508,11 +537,7 @@ impl Adapter for PostgresAdapter {
             .map(|(schema, name, kind)| ExistingRelation {
                 schema,
                 name,
-                kind: if kind == "view" {
-                    RelationKind::View
-                } else {
-                    RelationKind::Table
-                },
+                kind: relation_kind(&kind),
             })
             .collect())
     }
@@ -749,6 +774,15 @@ fn cell(row: &PgRow, index: usize, type_name: &str) -> Cell {
         _ => None,
     };
     parsed.unwrap_or_else(|| Cell::Text(text.to_owned()))
+}
+
+/// The kind of a relation from the name the catalog queries give it.
+fn relation_kind(kind: &str) -> RelationKind {
+    match kind {
+        "view" => RelationKind::View,
+        "materialized view" => RelationKind::MaterializedView,
+        _ => RelationKind::Table,
+    }
 }
 
 #[cfg(test)]

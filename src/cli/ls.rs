@@ -12,7 +12,7 @@ use crate::settings::{Flags, Settings};
 use crate::{deps, manifest, ui};
 
 /// Every resource type `ls` lists, by the first part of its unique_id.
-const ALL_TYPES: [&str; 8] = [
+pub(super) const ALL_TYPES: [&str; 8] = [
     "model",
     "seed",
     "snapshot",
@@ -40,7 +40,7 @@ const DEFAULT_KEYS: [&str; 10] = [
 pub fn run(
     flags: &Flags,
     selection: &Selection,
-    resource_types: &[String],
+    resource_types: &[&str],
     output: LsOutput,
     keys: &[String],
 ) -> Result<Outcome> {
@@ -50,12 +50,7 @@ pub fn run(
     let parsed = manifest::parse(&project, &settings)?;
     let manifest = &parsed.manifest;
     graph::check_cycles(manifest)?;
-    let wanted: Vec<&str> =
-        if resource_types.is_empty() || resource_types.iter().any(|t| t == "all") {
-            ALL_TYPES.to_vec()
-        } else {
-            resource_types.iter().map(String::as_str).collect()
-        };
+    let wanted = resource_types;
     let selected: Vec<String> = graph::select_ids(
         &graph::selection_graph(manifest)
             .with_comparison(super::compared(selection, manifest, &project)?.comparison),
@@ -105,6 +100,7 @@ pub fn run(
                     text("name")
                 ),
                 "exposure" => format!("exposure:{}.{}", text("package_name"), text("name")),
+                "unit_test" => format!("unit_test:{}.{}", text("package_name"), text("name")),
                 _ => fqn(&resource).join("."),
             },
             LsOutput::Json => Json::Object(pick(&resource, keys)).to_string(),

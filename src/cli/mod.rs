@@ -217,6 +217,46 @@ struct EmptyArgs {
     no_empty: bool,
 }
 
+/// dbt's `--resource-type` and `--exclude-resource-type` (also `DBT_RESOURCE_TYPES` and
+/// `DBT_EXCLUDE_RESOURCE_TYPES`, space-separated).
+#[derive(Debug, Clone, Args, Default)]
+struct ResourceTypeArgs {
+    /// Only these resource types (`model`, `seed`, `snapshot`, `test`, `unit_test`...).
+    #[arg(
+        long = "resource-type",
+        alias = "resource-types",
+        num_args = 1..,
+        env = "DBT_RESOURCE_TYPES",
+        value_delimiter = ' '
+    )]
+    resource_type: Vec<String>,
+    /// Not these resource types.
+    #[arg(
+        long = "exclude-resource-type",
+        alias = "exclude-resource-types",
+        num_args = 1..,
+        env = "DBT_EXCLUDE_RESOURCE_TYPES",
+        value_delimiter = ' '
+    )]
+    exclude_resource_type: Vec<String>,
+}
+
+impl ResourceTypeArgs {
+    /// Of the types a command handles, those asked for (every one when none is, or `all`),
+    /// less the excluded ones.
+    fn choose(&self, handled: &[&'static str]) -> Vec<&'static str> {
+        let asked = |kind: &str| {
+            self.resource_type.is_empty()
+                || self.resource_type.iter().any(|r| r == kind || r == "all")
+        };
+        handled
+            .iter()
+            .copied()
+            .filter(|kind| asked(kind) && !self.exclude_resource_type.iter().any(|e| e == kind))
+            .collect()
+    }
+}
+
 /// dbt's `--event-time-start` / `--event-time-end` (also `DBT_EVENT_TIME_START`/`_END`).
 #[derive(Debug, Clone, Args, Default)]
 struct EventTimeArgs {
@@ -292,12 +332,14 @@ enum Command {
         #[arg(short = 'x', long)]
         fail_fast: bool,
     },
-    /// Run the selected data tests.
+    /// Run the selected data tests and unit tests.
     Test {
         #[command(flatten)]
         select: SelectArgs,
         #[command(flatten)]
         defer: DeferArgs,
+        #[command(flatten)]
+        resource_types: ResourceTypeArgs,
         #[arg(short = 'x', long)]
         fail_fast: bool,
     },
@@ -312,9 +354,8 @@ enum Command {
         empty: EmptyArgs,
         #[command(flatten)]
         event_time: EventTimeArgs,
-        /// Only these resource types (`seed`, `model`, `snapshot`, `test`).
-        #[arg(long = "resource-type", alias = "resource-types", num_args = 1..)]
-        resource_type: Vec<String>,
+        #[command(flatten)]
+        resource_types: ResourceTypeArgs,
         #[arg(long)]
         full_refresh: bool,
         #[arg(short = 'x', long)]
@@ -339,9 +380,8 @@ enum Command {
     Ls {
         #[command(flatten)]
         select: SelectArgs,
-        /// Only these resource types (`model`, `source`, `analysis`...).
-        #[arg(long = "resource-type", alias = "resource-types", num_args = 1..)]
-        resource_type: Vec<String>,
+        #[command(flatten)]
+        resource_types: ResourceTypeArgs,
         #[arg(long, value_enum, default_value_t = LsOutput::Selector)]
         output: LsOutput,
         /// With `--output json`: only these keys.
@@ -581,20 +621,31 @@ impl Command {
             Command::Run { select, .. }
             | Command::Seed { select, .. }
             | Command::Snapshot { select, .. }
-            | Command::Test { select, .. }
             | Command::Compile { select, .. }
             | Command::Show { select, .. } => selection(&mut args, select),
             Command::Build {
                 select,
-                resource_type,
+                resource_types,
                 ..
             }
             | Command::Ls {
                 select,
-                resource_type,
+                resource_types,
                 ..
             }
-            | Command::Clone {
+            | Command::Test {
+                select,
+                resource_types,
+                ..
+            } => {
+                selection(&mut args, select);
+                args.insert("resource_types".into(), json!(resource_types.resource_type));
+                args.insert(
+                    "exclude_resource_types".into(),
+                    json!(resource_types.exclude_resource_type),
+                );
+            }
+            Command::Clone {
                 select,
                 resource_type,
                 ..
@@ -749,18 +800,6 @@ fn compared(
         selection.comparison = Some(crate::state::compare(dir, manifest, &root)?);
     }
     Ok(selection)
-}
-
-/// The resource types `build` runs: `--resource-type`'s, or all.
-fn build_types(resource_type: &[String]) -> Vec<&'static str> {
-    let all = ["seed", "model", "snapshot", "test", "unit_test"];
-    if resource_type.is_empty() {
-        all.to_vec()
-    } else {
-        all.into_iter()
-            .filter(|t| resource_type.iter().any(|r| r == t))
-            .collect()
-    }
 }
 
 /// `--defer`: points the `ref`s to unselected parents at `--state`'s relations where dbt would.
@@ -966,26 +1005,35 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
             Command::Snapshot { select, .. } => {
                 run::run(&flags, &select.selection(), &["snapshot"]).await
             }
-            Command::Test { select, .. } => {
-                run::run(&flags, &select.selection(), &["test", "unit_test"]).await
+            Command::Test {
+                select,
+                resource_types,
+                ..
+            } => {
+                let chosen = resource_types.choose(&["test", "unit_test"]);
+                run::run(&flags, &select.selection(), &chosen).await
             }
             Command::Build {
                 select,
-                resource_type,
+                resource_types,
                 ..
-            } => run::run(&flags, &select.selection(), &build_types(&resource_type)).await,
+            } => {
+                let chosen =
+                    resource_types.choose(&["seed", "model", "snapshot", "test", "unit_test"]);
+                run::run(&flags, &select.selection(), &chosen).await
+            }
             Command::Compile { select, inline, .. } => {
                 compile::run(&flags, &select.selection(), inline.as_deref()).await
             }
             Command::Ls {
                 select,
-                resource_type,
+                resource_types,
                 output,
                 output_keys,
             } => ls::run(
                 &flags,
                 &select.selection(),
-                &resource_type,
+                &resource_types.choose(&ls::ALL_TYPES),
                 output,
                 &output_keys,
             ),

@@ -91,14 +91,20 @@ pub async fn run(flags: &Flags, state: Option<&Path>) -> Result<Outcome> {
         "compile" => super::compile::run(&flags, &selection, None).await,
         "clone" => super::clone::run(&flags, &selection, &["model", "seed", "snapshot"]).await,
         "build" => {
-            let types: Vec<String> = args
-                .get("resource_types")
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|t| t.as_str().map(str::to_string))
-                .collect();
-            super::run::run(&flags, &selection, &super::build_types(&types)).await
+            let list = |key: &str| -> Vec<String> {
+                args.get(key)
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect()
+            };
+            let types = super::ResourceTypeArgs {
+                resource_type: list("resource_types"),
+                exclude_resource_type: list("exclude_resource_types"),
+            };
+            let chosen = types.choose(&["seed", "model", "snapshot", "test", "unit_test"]);
+            super::run::run(&flags, &selection, &chosen).await
         }
         "seed" => super::run::run(&flags, &selection, &["seed"]).await,
         "snapshot" => super::run::run(&flags, &selection, &["snapshot"]).await,

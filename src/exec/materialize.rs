@@ -302,6 +302,14 @@ pub fn replace(
         RelationKind::View => {
             vec![create.with_header(format!("create view {tmp} as (\n{}\n)", body(sql)))]
         }
+        RelationKind::MaterializedView => {
+            let mut statements = vec![create.with_header(format!(
+                "create materialized view {tmp} as (\n{}\n)",
+                body(sql)
+            ))];
+            statements.extend(create_indexes(&tmp, create));
+            statements
+        }
     };
     if let Some(existing) = existing {
         statements.push(format!(
@@ -724,6 +732,7 @@ mod tests {
                 catalog_in_references: true,
                 rename_indexed_tables: true,
                 concurrent_batches: false,
+                materialized_views: true,
             },
             now: "2024-06-01T12:00:00".into(),
             contract: None,

@@ -10,6 +10,7 @@ mod custom;
 mod grants;
 mod hooks;
 pub mod materialize;
+mod materialized_view;
 pub mod microbatch;
 mod schedule;
 pub mod seed;
@@ -1000,6 +1001,18 @@ async fn build(
             existing != Some(RelationKind::Table)
                 || compile::should_full_refresh(node, execution.full_refresh)
         }
+        "materialized_view" => {
+            materialized_view::build(
+                execution,
+                node,
+                &names,
+                existing,
+                &compiled.sql,
+                &create,
+                sent,
+            )
+            .await?
+        }
         "incremental" if !compiled.is_incremental => {
             send_in_transaction(
                 adapter,
@@ -1021,7 +1034,7 @@ async fn build(
         }
         other => {
             return Err(Failure::compilation(format!(
-                "unknown materialization `{other}`: use `view`, `table`, `incremental` or `ephemeral`"
+                "unknown materialization `{other}`: use `view`, `table`, `incremental`, `ephemeral` or `materialized_view`"
             )));
         }
     };
@@ -1034,10 +1047,10 @@ async fn build(
             .unwrap_or(false)
     };
     if flag("relation") || flag("columns") {
-        let kind = if node.materialized() == "view" {
-            RelationKind::View
-        } else {
-            RelationKind::Table
+        let kind = match node.materialized() {
+            "view" => RelationKind::View,
+            "materialized_view" => RelationKind::MaterializedView,
+            _ => RelationKind::Table,
         };
         let columns: Vec<(String, String)> = if flag("columns") {
             let existing: Vec<String> = adapter

@@ -17,7 +17,13 @@ pub fn macro_name(name: &str, adapter: &str) -> String {
 }
 
 /// The materializations uxt implements itself, in Rust.
-pub const BUILT_IN: [&str; 4] = ["view", "table", "incremental", "ephemeral"];
+pub const BUILT_IN: [&str; 5] = [
+    "view",
+    "table",
+    "incremental",
+    "ephemeral",
+    "materialized_view",
+];
 
 /// One node to materialize with a Jinja materialization.
 pub struct Materialization<'a> {
@@ -96,7 +102,7 @@ impl Jinja {
                 Err(Diagnostic::new(
                     Code::ExecUnknownMaterialization,
                     format!(
-                        "no materialization `{}` for `{}`: uxt has `view`, `table`, `incremental` and `ephemeral`, and a project or package may define more with `{{% materialization {}, adapter='{}' %}}`",
+                        "no materialization `{}` for `{}`: uxt has `view`, `table`, `incremental`, `ephemeral` and `materialized_view`, and a project or package may define more with `{{% materialization {}, adapter='{}' %}}`",
                         call.materialized,
                         self.ctx.adapter_kind.name(),
                         call.materialized,

@@ -30,9 +30,11 @@ pub struct ManifestResolver {
 
 impl ManifestResolver {
     pub fn new(manifest: Arc<Manifest>) -> Self {
+        // An ephemeral model's CTE is named after its identifier (its alias, `name_v2` for a
+        // version), as dbt names it.
         let relation = |n: &Node| {
             if n.is_ephemeral() {
-                Relation::cte(&n.name)
+                Relation::cte(&n.alias)
             } else {
                 let mut relation = n.relation();
                 relation.event_time = n.config.str_of("event_time").map(str::to_owned);

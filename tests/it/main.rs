@@ -22,6 +22,7 @@ mod grants;
 mod jinja;
 mod lifecycle;
 mod logs;
+mod materialized_views;
 mod microbatch;
 mod orchestrators;
 mod packages;

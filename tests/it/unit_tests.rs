@@ -303,3 +303,57 @@ fn a_missing_input_and_a_bad_definition_say_what_is_wrong() {
     assert!(out.stderr().contains("did you mean `given`?"), "{out:?}");
     assert!(out.stderr().contains("models/unit_tests.yml:4"), "{out:?}");
 }
+
+#[test]
+fn unit_tests_are_selected_by_the_unit_test_method_and_by_resource_type() {
+    // What dbt-core 1.11 lists for the same project and arguments.
+    let project = project(&Engine::DuckDb);
+    let ls = |args: &[&str]| {
+        let output = project.run(&[&["ls", "-q"], args].concat());
+        assert_eq!(output.code(), 0, "{output:?}");
+        output
+            .stdout()
+            .lines()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ls(&["-s", "unit_test:keeps_*"]),
+        ["unit_test:ut.keeps_big_orders"]
+    );
+    assert_eq!(
+        ls(&["-s", "unit_test:ut.*", "--exclude", "unit_test:*_a_diff"]).len(),
+        4
+    );
+    assert_eq!(
+        ls(&["--exclude-resource-type", "unit_test", "test", "source"]),
+        [
+            "ut.big_orders",
+            "ut.inc_orders",
+            "ut.stg_orders",
+            "ut.codes",
+            "ut.raw_orders"
+        ]
+    );
+    assert_eq!(ls(&["--resource-type", "unit_test"]).len(), 5);
+    assert_eq!(project.run(&["seed"]).code(), 0);
+    let only = project.run(&[
+        "test",
+        "--resource-type",
+        "unit_test",
+        "-s",
+        "unit_test:source_input",
+    ]);
+    assert_eq!(only.code(), 0, "{only:?}");
+    assert!(
+        only.stdout().contains("PASS stg_orders::source_input"),
+        "{only:?}"
+    );
+    assert!(
+        only.stdout().contains("Done. PASS=1 WARN=0 ERROR=0 SKIP=0"),
+        "{only:?}"
+    );
+    let none = project.run(&["test", "--exclude-resource-type", "unit_test"]);
+    assert_eq!(none.code(), 0, "{none:?}");
+    assert!(!none.stdout().contains("unit_test"), "{none:?}");
+}

@@ -1,6 +1,6 @@
 //! Selection methods: what `fqn:`, `tag:`, `source:`, `path:`, `file:`, `package:`,
-//! `config.<key>:`, `test_name:`, `test_type:`, `resource_type:`, `exposure:`, `group:` and
-//! `access:` match on one node, compiled once per expression.
+//! `config.<key>:`, `test_name:`, `test_type:`, `resource_type:`, `exposure:`, `unit_test:`,
+//! `group:` and `access:` match on one node, compiled once per expression.
 
 use globset::{GlobBuilder, GlobMatcher};
 use serde_json::Value;
@@ -20,6 +20,7 @@ const METHODS: &[&str] = &[
     "test_type",
     "resource_type",
     "exposure",
+    "unit_test",
     "group",
     "access",
     "version",
@@ -27,13 +28,7 @@ const METHODS: &[&str] = &[
 /// dbt methods that compare with a previous run's artifacts.
 const STATE_METHODS: &[&str] = &["state", "result"];
 /// dbt methods for resources or features uxt does not have.
-const UNSUPPORTED_METHODS: &[&str] = &[
-    "metric",
-    "semantic_model",
-    "saved_query",
-    "unit_test",
-    "source_status",
-];
+const UNSUPPORTED_METHODS: &[&str] = &["metric", "semantic_model", "saved_query", "source_status"];
 /// dbt's `NodeType` values, the only valid `resource_type:` values.
 const RESOURCE_TYPES: &[&str] = &[
     "model",
@@ -295,7 +290,9 @@ pub(super) enum Matcher {
     TestName(Pattern),
     TestType(Vec<TestType>),
     ResourceType(String),
-    Exposure {
+    /// `exposure:` and `unit_test:`: resources of that type by (package and) name.
+    Named {
+        resource_type: &'static str,
         package: Pattern,
         name: Pattern,
     },
@@ -402,17 +399,23 @@ impl Matcher {
                     did_you_mean(&suggest(value, RESOURCE_TYPES.iter().copied()))
                 )));
             }
-            "exposure" => {
+            "exposure" | "unit_test" => {
+                let method = if name == "exposure" {
+                    "exposure"
+                } else {
+                    "unit_test"
+                };
                 let (package, name) = match value.split('.').collect::<Vec<_>>()[..] {
                     [name] => ("*", name),
                     [package, name] => (package, name),
                     _ => {
-                        return Err(invalid(
-                            "exposures are `exposure_name` or `package.exposure_name`".to_owned(),
-                        ));
+                        return Err(invalid(format!(
+                            "{method}s are `{method}_name` or `package.{method}_name`"
+                        )));
                     }
                 };
-                Self::Exposure {
+                Self::Named {
+                    resource_type: method,
                     package: Pattern::new(package, expression)?,
                     name: Pattern::new(name, expression)?,
                 }
@@ -543,8 +546,12 @@ impl Matcher {
             },
             Self::TestType(types) => TestType::of(node).is_some_and(|t| types.contains(&t)),
             Self::ResourceType(resource_type) => node.resource_type == *resource_type,
-            Self::Exposure { package, name } => {
-                node.resource_type == "exposure"
+            Self::Named {
+                resource_type,
+                package,
+                name,
+            } => {
+                node.resource_type == *resource_type
                     && package.matches(&node.package_name)
                     && name.matches(&node.name)
             }
