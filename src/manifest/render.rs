@@ -20,24 +20,6 @@ use crate::project::{Project, SourceFile, config};
 /// documentation.
 const RAW_KEYS: [&str; 3] = ["pre_hook", "post_hook", "description"];
 
-/// The keys of a data test that are its configs (dbt's `CONFIG_ARGS`), not its arguments.
-const TEST_CONFIG_KEYS: [&str; 14] = [
-    "severity",
-    "tags",
-    "enabled",
-    "where",
-    "limit",
-    "warn_if",
-    "error_if",
-    "fail_calc",
-    "store_failures",
-    "store_failures_as",
-    "meta",
-    "database",
-    "schema",
-    "alias",
-];
-
 /// The project with its YAML values rendered.
 pub fn yaml(project: &Project, jinja: &Jinja) -> Result<Project, Vec<Diagnostic>> {
     let mut rendered = project.clone();
@@ -232,7 +214,7 @@ impl Renderer<'_> {
                     continue;
                 };
                 for (key, value) in body.iter_mut() {
-                    if key == "config" || TEST_CONFIG_KEYS.contains(&key.as_str()) {
+                    if key == "config" || super::data_tests::CONFIG_ARGS.contains(&key.as_str()) {
                         self.value(value);
                     }
                 }

@@ -88,7 +88,7 @@ pub struct TestDecl {
 }
 
 /// Keys that dbt lifts from a test entry's top level into its config (`TestBuilder.CONFIG_ARGS`).
-const CONFIG_ARGS: [&str; 14] = [
+pub(crate) const CONFIG_ARGS: [&str; 14] = [
     "severity",
     "tags",
     "enabled",
