@@ -41,9 +41,13 @@ as_pg "$PG_BIN/pg_ctl" -D "$work/pg" -w -l "$work/pg/log" \
 psql() { command psql -X -q -h "$work/pg" -p "$port" -U postgres "$@"; }
 psql -c "create database sim"
 
-# DuckDB's own reader is driven from its Python package, timed inside Python around the COPYs.
-venv=$root/bench/.venv-duckdb
-[[ -x $venv/bin/python ]] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q duckdb==1.2.0; }
+# DuckDB's own reader is driven from its Python package, timed inside Python around the COPYs:
+# the same DuckDB release uxt bundles (libduckdb-sys 1.20000.n is DuckDB 2.0.0), so both sides
+# run one engine.
+encoded=$(sed -n '/^name = "libduckdb-sys"/{n;s/^version = "1\.\([0-9]*\)\..*/\1/p}' Cargo.lock)
+duckdb_version=$((encoded / 10000)).$((encoded / 100 % 100)).$((encoded % 100))
+venv=$HOME/.cache/uxt/venv-bench-duckdb-$duckdb_version
+[[ -x $venv/bin/python ]] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q "duckdb==$duckdb_version"; }
 
 project=$work/project
 mkdir -p "$project/models"
@@ -102,8 +106,7 @@ start=$(date +%s.%N)
 psql -d sim -f "$work/load.sql" >/dev/null
 copy_s=$(echo "$(date +%s.%N) - $start" | bc)
 
-# Bare DuckDB load into a fresh database file (the Python package cannot open uxt's file, whose
-# bundled DuckDB writes a newer storage version), tables of the same shape.
+# Bare DuckDB load into a fresh database file, tables of the same shape.
 psql -d sim -At -F '|' -c "select table_schema || '.' || table_name, string_agg('\"' || column_name || '\" ' || data_type, ', ' order by ordinal_position) from information_schema.columns where table_schema in ('raw', 'truth') group by 1 order by 1" > "$work/shapes"
 duck_copy_s=$("$venv/bin/python" - "$work" <<'PY'
 import sys, time, duckdb
