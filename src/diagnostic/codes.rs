@@ -67,7 +67,7 @@ codes! {
     ProjectNotFound = "uxt::project::not_found", Error, "No `uxt_project.yml`, `project/uxt_project.yml` or `dbt_project.yml` in the folder given with `--project-dir`, or in the current folder or any folder above it.";
     ProjectRead = "uxt::project::read", Error, "A file of the project cannot be read: missing permissions, or not UTF-8 text.";
     ProjectEncoding = "uxt::project::encoding", Error, "A file of the project (or `profiles.yml`) is not UTF-8 text; the error names the line of the first byte that is not.";
-    ProjectInvalid = "uxt::project::invalid", Error, "The project file is not a YAML mapping of settings.";
+    ProjectInvalid = "uxt::project::invalid", Error, "The project file is not a YAML mapping of settings, or a setting has the wrong form: a path list written as text, a `name` that is not an identifier, a `version` that is a list, a `config-version` other than 2, a `query-comment` that is a list.";
     ProjectUnknownKey = "uxt::project::unknown_key", Error, "The project file has a top-level key that `dbt_project.yml` does not have (often a typo).";
     ProjectMissingName = "uxt::project::missing_name", Error, "The project file has no `name`.";
     ProjectRequireDbtVersion = "uxt::project::require_dbt_version", Error, "The project or an installed package requires a dbt version other than the one uxt behaves as, or its `require-dbt-version` is not a version range.";
@@ -77,12 +77,13 @@ codes! {
     YamlSyntax = "uxt::yaml::syntax", Error, "A YAML file (the project file, properties, `profiles.yml`, `selectors.yml`, `--vars`) is not valid YAML.";
     PropertiesInvalid = "uxt::properties::invalid", Error, "A properties file has the wrong shape: not a mapping, or an entry of the wrong type where a list or mapping belongs.";
     PropertiesUnknownKey = "uxt::properties::unknown_key", Error, "A properties file has a key dbt does not know: at the top level (other than `models`, `sources`, `seeds`, `snapshots`, `analyses`, `macros`, `exposures`...) an error; inside an entry a warning, and the key is ignored.";
-    PropertiesDuplicate = "uxt::properties::duplicate", Error, "Two properties entries describe the same model, seed, snapshot or analysis.";
+    PropertiesUnknownDoc = "uxt::properties::unknown_doc", Error, "A description's `doc()` names a docs block that no `.md` file of the project defines.";
+    PropertiesDuplicate = "uxt::properties::duplicate", Error, "Two properties entries describe the same model, seed, snapshot, analysis or source table.";
     PropertiesMissingName = "uxt::properties::missing_name", Error, "A properties entry (a model, source, table, column or test) has no `name`.";
     PropertiesInvalidExposure = "uxt::properties::invalid_exposure", Error, "An exposure in properties YAML has a missing or malformed key (`type`, `owner`, `depends_on`, `charts`...).";
     PropertiesInvalidSemantic = "uxt::properties::invalid_semantic", Error, "A semantic model, metric or time spine in properties YAML has a missing or malformed key, or names a model, measure, dimension or metric that does not exist.";
     PropertiesInvalidUnitTest = "uxt::properties::invalid_unit_test", Error, "A unit test in properties YAML has a missing or malformed key (`model`, `given`, `expect`, `rows`, `format`, `overrides`...).";
-    PropertiesNoSuchNode = "uxt::properties::no_such_node", Warning, "A properties entry describes a model, seed, snapshot or analysis that does not exist; the entry is ignored.";
+    PropertiesNoSuchNode = "uxt::properties::no_such_node", Warning, "A properties entry describes a model, seed, snapshot, analysis or macro that does not exist; the entry is ignored.";
     PropertiesVersions = "uxt::properties::versions", Error, "A model's `versions:` or `latest_version` is malformed: an entry without `v`, a repeated version, a `defined_in` file that does not exist, or a `latest_version` that names no version.";
     PropertiesGroupOwner = "uxt::properties::group_owner", Error, "A group's `owner` has neither `name` nor `email`.";
     ProfileNotFound = "uxt::profile::not_found", Error, "No `profiles.yml` in `--profiles-dir`, `UXT_PROFILES_DIR`, the project root, `project/`, `~/.uxt/` or `~/.dbt/`.";
@@ -116,6 +117,7 @@ codes! {
     ConfigInvalid = "uxt::config::invalid", Error, "A node's config value has the wrong type, such as a list where a string belongs.";
     ConfigUnsupported = "uxt::config::unsupported", Warning, "A node's config asks for something the target's engine does not have (`grants` or `unlogged` tables on DuckDB, an index `type` where there is one kind of index); it is ignored.";
     TestInvalid = "uxt::test::invalid", Error, "A generic test entry in properties YAML cannot be read: neither a test name nor a mapping of one test to its arguments.";
+    TestUnknown = "uxt::test::unknown", Warning, "A data test in properties YAML names a generic test that is not defined: neither dbt's `unique`, `not_null`, `accepted_values`, `relationships` nor a `test_<name>` macro of the project or a package; the test fails when it runs, as in dbt.";
     TestUnknownTo = "uxt::test::unknown_to", Error, "A `relationships` test's `to:` names no model, seed, snapshot or source.";
     SeedInvalid = "uxt::seed::invalid", Error, "A seed's CSV file cannot be read: not UTF-8, a row with more or fewer fields than the header, an unclosed quote, a duplicate or empty column name.";
     SeedLoad = "uxt::seed::load", Error, "The warehouse refused a seed's rows, typically a value that outgrew the type the table was made with; `--full-refresh` or `column_types` fixes it.";

@@ -135,6 +135,14 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
         String::new()
     });
     env.add_function("tojson", |value: Value| -> Result<String, Error> {
+        // dbt fails here ("Object of type Undefined is not JSON serializable"): `null` would
+        // hide a misspelt variable.
+        if value.is_undefined() {
+            return Err(Error::new(
+                ErrorKind::UndefinedError,
+                "tojson() was given an undefined value",
+            ));
+        }
         serde_json::to_string(&value).map_err(|e| invalid(e.to_string()))
     });
     env.add_function("fromjson", |text: String| -> Result<Value, Error> {
@@ -377,6 +385,12 @@ impl Object for Config {
                 && let Json::Object(map) = map
             {
                 entries.extend(map);
+            } else {
+                // dbt fails here too ("dictionary update sequence element..."): a positional
+                // value names no config key, and dropping it would lose the setting unseen.
+                return Err(invalid(format!(
+                    "config() takes keyword arguments or one mapping, not `{arg}`: write e.g. `config(materialized='table')`"
+                )));
             }
         }
         if scope.phase == Phase::Parse {

@@ -866,8 +866,12 @@ fn parse_nodes(
         &manifest.groups,
     ));
     let mut tests: Result<Vec<Node>, Vec<Diagnostic>> = Ok(Vec::new());
+    let mut test_warnings = Vec::new();
     for project in projects {
-        match (&mut tests, generic_tests(project, &manifest)) {
+        match (
+            &mut tests,
+            generic_tests(project, &manifest, &mut test_warnings),
+        ) {
             (Ok(all), Ok(found)) => all.extend(found),
             (Err(all), Err(found)) => all.extend(found),
             (Ok(_), Err(found)) => tests = Err(found),
@@ -890,6 +894,7 @@ fn parse_nodes(
         }
         Err(diagnostics) => problems.extend(diagnostics),
     }
+    manifest.warnings.extend(test_warnings);
     // Unit tests resolve their model and inputs once every node and source is known.
     match unit_tests::nodes(project, &manifest) {
         Ok(tests) => {
@@ -1045,8 +1050,123 @@ fn properties_warnings(projects: &[&Project], manifest: &Manifest) -> Vec<Diagno
                 });
             }
         }
+        warnings.extend(missing_macros(project, manifest));
     }
     warnings
+}
+
+/// A generic test that names no test: neither one of dbt's four nor a `test_<name>` macro of
+/// the project or a package (of the package named, if it is `package.name`). As in dbt the test
+/// fails when it runs, and commands that do not run it go on; the warning says so at parse,
+/// with the line, rather than only when the test runs.
+fn unknown_test(
+    project: &Project,
+    manifest: &Manifest,
+    decl: &data_tests::TestDecl,
+    file: &str,
+) -> Option<Diagnostic> {
+    let builtin = ["unique", "not_null", "accepted_values", "relationships"];
+    let namespace = decl.namespace.as_deref();
+    if namespace.is_none_or(|namespace| namespace == "dbt")
+        && builtin.contains(&decl.test_name.as_str())
+    {
+        return None;
+    }
+    let macro_name = format!("test_{}", decl.test_name);
+    let tests = || {
+        manifest
+            .macros
+            .values()
+            .filter(|def| namespace.is_none_or(|namespace| def.package == namespace))
+            .filter_map(|def| def.name.strip_prefix("test_"))
+            .chain(builtin)
+    };
+    if manifest
+        .macros
+        .values()
+        .any(|def| def.name == macro_name && namespace.is_none_or(|ns| def.package == ns))
+    {
+        return None;
+    }
+    let written = match namespace {
+        Some(namespace) => format!("{namespace}.{}", decl.test_name),
+        None => decl.test_name.clone(),
+    };
+    let help = match closest(&decl.test_name, tests()) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => format!(
+            "define it with `{{% test {} (model, column_name) %}}` in a macro or `tests/generic/` file, or install the package that has it",
+            decl.test_name
+        ),
+    };
+    let diagnostic = Diagnostic::new(
+        Code::TestUnknown,
+        format!("the data test `{written}` is not defined: there is no macro `{macro_name}`"),
+    )
+    .with_help(help);
+    match project.files.properties.iter().find(|f| f.path == file) {
+        Some(properties) => {
+            let line = word_line(&properties.contents, &decl.test_name);
+            Some(diagnostic.at_line(file, properties.contents.clone(), line))
+        }
+        None => Some(diagnostic.in_file(file)),
+    }
+}
+
+/// The 1-based line where `word` first stands as a whole word (not inside a longer name), else 1.
+fn word_line(contents: &str, word: &str) -> usize {
+    let identifier = |c: char| c.is_alphanumeric() || c == '_';
+    contents
+        .lines()
+        .position(|line| {
+            line.match_indices(word).any(|(at, _)| {
+                !line[..at].chars().next_back().is_some_and(identifier)
+                    && !line[at + word.len()..]
+                        .chars()
+                        .next()
+                        .is_some_and(identifier)
+            })
+        })
+        .map_or(1, |index| index + 1)
+}
+
+/// `macros:` entries describing a macro the project does not define (dbt's
+/// `MacroNotFoundForPatch` warning): the description would be lost without a word.
+fn missing_macros<'a>(
+    project: &'a Project,
+    manifest: &'a Manifest,
+) -> impl Iterator<Item = Diagnostic> + 'a {
+    let defined = || {
+        manifest
+            .macros
+            .values()
+            .filter(|def| def.package == project.name)
+            .map(|def| def.name.as_str())
+    };
+    project
+        .properties
+        .macro_entries
+        .iter()
+        // A generic test block is the macro `test_<name>`; either name documents it.
+        .filter(move |(name, _, _)| {
+            !defined().any(|defined| defined == name || defined == format!("test_{name}"))
+        })
+        .map(move |(name, path, line)| {
+            let help = match closest(name, defined()) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => "define the macro in a `.sql` file of the macro paths, or remove this entry"
+                    .to_string(),
+            };
+            let warning = Diagnostic::new(
+                Code::PropertiesNoSuchNode,
+                format!("`macros:` describes `{name}`, but the project has no macro of that name; the entry is ignored"),
+            )
+            .with_help(help);
+            match project.files.properties.iter().find(|file| &file.path == path) {
+                Some(file) => warning.at_line(path, file.contents.clone(), *line),
+                None => warning.in_file(path),
+            }
+        })
 }
 
 static SNAPSHOT_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
@@ -1188,7 +1308,11 @@ fn yaml_fqn(project: &Project, file: &str, names: &[&str]) -> Vec<String> {
 }
 
 /// Generic tests declared on the manifest's models, seeds, snapshots and sources.
-fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Vec<Diagnostic>> {
+fn generic_tests(
+    project: &Project,
+    manifest: &Manifest,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Vec<Node>, Vec<Diagnostic>> {
     use data_tests::TestTarget;
     let mut problems = Vec::new();
     let mut nodes = Vec::new();
@@ -1263,6 +1387,7 @@ fn generic_tests(project: &Project, manifest: &Manifest) -> Result<Vec<Node>, Ve
                     continue;
                 }
             };
+            warnings.extend(unknown_test(project, manifest, &decl, &file));
             let name = data_tests::test_name(&decl, &target);
             let mut depends = vec![attached.clone()];
             let mut to = None;

@@ -363,7 +363,8 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
                         .iter()
                         .any(|item| !(item.is_string() || hooks && item.is_object()))
             }
-            _ => mapping || (list && !value.is_string()),
+            // Only hooks may be one statement instead of a list; dbt refuses `model-paths: models`.
+            _ => mapping || (list && !(key.starts_with("on-run-") && value.is_string())),
         };
         if wrong && (mapping || list) {
             let expected = if mapping {
@@ -382,6 +383,11 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
             );
         }
     }
+    problems.extend(value_problems(
+        &settings,
+        &file_name,
+        &project_file.contents,
+    ));
     for (key, why) in UNUSED_PROJECT_KEYS {
         if settings.get(*key).is_some_and(|value| !value.is_null()) {
             crate::ui::diagnostics(&[Diagnostic::new(
@@ -493,6 +499,101 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
 }
 
 /// The 1-based line where a top-level key is written, for pointing at it.
+/// Settings of the wrong form, which dbt refuses when it reads the project file: a `name` that
+/// is not an identifier (it becomes every node's package name), a `version` that is not a single
+/// value, a `config-version` other than 2, a `query-comment` that is a list, a hook whose Jinja
+/// does not parse (dbt parses hooks as nodes; uxt would fail only when it runs them).
+fn value_problems(
+    settings: &Map<String, Value>,
+    file_name: &str,
+    contents: &Arc<str>,
+) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    let mut problem = |key: &str, message: String, help: &str| {
+        problems.push(
+            Diagnostic::new(Code::ProjectInvalid, message)
+                .at_line(file_name, contents.clone(), line_of_key(contents, key))
+                .with_help(help.to_string()),
+        );
+    };
+    if let Some(name) = settings.get("name").and_then(Value::as_str)
+        && !name.contains("{{")
+        && !is_identifier(name)
+    {
+        problem(
+            "name",
+            format!(
+                "the project's `name` must be a letter or `_` followed by letters, digits or `_`, not `{name}`"
+            ),
+            "dbt uses it as the package name in every unique_id: write e.g. `name: my_shop`",
+        );
+    }
+    if let Some(version) = settings.get("version")
+        && (version.is_array() || version.is_object())
+    {
+        problem(
+            "version",
+            "the project's `version` must be a single value such as \"1.0.0\"".to_string(),
+            "write `version: \"1.0.0\"`",
+        );
+    }
+    if let Some(config_version) = settings.get("config-version")
+        && !config_version.is_null()
+        && config_version.as_i64() != Some(2)
+        && config_version.as_str() != Some("2")
+    {
+        problem(
+            "config-version",
+            format!("`config-version` must be 2, not `{config_version}`"),
+            "write `config-version: 2` (dbt reads no other version), or leave it out",
+        );
+    }
+    if settings.get("query-comment").is_some_and(Value::is_array) {
+        problem(
+            "query-comment",
+            "`query-comment` must be text or a mapping (`comment:`, `append:`), not a list"
+                .to_string(),
+            "write `query-comment: \"run by {{ target.name }}\"`, or a mapping with `comment:`",
+        );
+    }
+    for key in ["on-run-start", "on-run-end"] {
+        let hooks = match settings.get(key) {
+            Some(Value::String(hook)) => vec![hook.as_str()],
+            Some(Value::Array(hooks)) => hooks.iter().filter_map(Value::as_str).collect(),
+            _ => continue,
+        };
+        for hook in hooks {
+            if let Err(error) = minijinja::Environment::new().template_from_str(hook) {
+                let line = contents
+                    .lines()
+                    .position(|line| line.contains(hook.lines().next().unwrap_or(hook)))
+                    .map_or_else(|| line_of_key(contents, key), |index| index + 1);
+                problems.push(
+                    Diagnostic::new(
+                        Code::JinjaSyntax,
+                        format!(
+                            "the Jinja of an `{key}` hook does not parse: {}",
+                            error.detail().unwrap_or("syntax error")
+                        ),
+                    )
+                    .at_line(file_name, contents.clone(), line)
+                    .with_help("close every `{{`, `{%` and `(` of the hook"),
+                );
+            }
+        }
+    }
+    problems
+}
+
+/// A name dbt accepts for a project: `^[^\d\W]\w*$`.
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_alphabetic() || first == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
 fn line_of_key(source: &str, key: &str) -> usize {
     source
         .lines()

@@ -285,6 +285,16 @@ pub fn resolve(
     };
     let mut values = BTreeMap::new();
     for (key, value) in output {
+        if let Some(expected) = shape_problem(key, value) {
+            // dbt validates the credentials the same way ("['a'] is not of type 'string'");
+            // written out as text, the value would name a schema nobody meant.
+            return Err(Diagnostic::new(
+                Code::ProfileInvalid,
+                format!("`{key}` of target `{name}` must be {expected}"),
+            )
+            .at_line(&file.display, file.source.clone(), at(key))
+            .with_help(format!("write `{key}:` as {expected}")));
+        }
         let rendered = match value {
             Value::String(text) if text.contains("{{") || text.contains("{%") => render(text)
                 .map_err(|message| {
@@ -448,6 +458,40 @@ pub fn resolve(
         threads,
         kind,
         name,
+    })
+}
+
+/// What a target's value should have been, when its YAML kind is wrong: the keys uxt reads as
+/// text or numbers must be scalars, DuckDB's `settings` a mapping, `extensions` a list.
+fn shape_problem(key: &str, value: &Value) -> Option<&'static str> {
+    const SCALARS: &[&str] = &[
+        "type",
+        "threads",
+        "schema",
+        "database",
+        "dbname",
+        "path",
+        "host",
+        "port",
+        "user",
+        "password",
+        "pass",
+        "sslmode",
+        "search_path",
+        "role",
+        "connect_timeout",
+        "retries",
+    ];
+    let fits = match key {
+        "settings" => value.is_object() || value.is_null(),
+        "extensions" => value.is_array() || value.is_string() || value.is_null(),
+        key if SCALARS.contains(&key) => !value.is_array() && !value.is_object(),
+        _ => true,
+    };
+    (!fits).then_some(match key {
+        "settings" => "a mapping of DuckDB settings to values",
+        "extensions" => "a list of extension names",
+        _ => "a single value, not a list or a mapping",
     })
 }
 

@@ -135,6 +135,8 @@ pub struct Properties {
     pub groups: Vec<GroupDef>,
     /// Macro descriptions: name -> description.
     pub macros: BTreeMap<String, String>,
+    /// Every `macros:` entry's name, file and line, to warn of those describing no macro.
+    pub macro_entries: Vec<(String, String, usize)>,
     /// Keys uxt does not know (a misspelt `descripton:`), with their file and line.
     pub warnings: Vec<Diagnostic>,
 }
@@ -297,11 +299,22 @@ pub fn read(
             }
         }
     }
+    problems.extend(duplicate_source_tables(&properties.sources, files));
     if !problems.is_empty() {
         return Err(problems);
     }
     let docs = properties.docs.clone();
-    let resolve = |text: &mut String| {
+    let mut resolve = |text: &mut String, path: &str, line: usize| {
+        if let Some(problem) = description_problem(text, &docs) {
+            let file = files.iter().find(|file| file.path == path);
+            problems.push(match file {
+                Some(file) => {
+                    let line = description_line(&file.contents, line, text);
+                    problem.at_line(path, file.contents.clone(), line)
+                }
+                None => problem.in_file(path),
+            });
+        }
         if text.contains("doc(") {
             *text = DOC_CALL
                 .replace_all(text, |c: &regex::Captures| {
@@ -313,27 +326,106 @@ pub fn read(
     };
     for patches in properties.patches.values_mut() {
         for patch in patches.values_mut() {
-            resolve(&mut patch.description);
-            patch
-                .columns
-                .values_mut()
-                .for_each(|column| resolve(&mut column.description));
+            resolve(&mut patch.description, &patch.file, patch.line);
+            for column in patch.columns.values_mut() {
+                resolve(&mut column.description, &patch.file, patch.line);
+            }
+        }
+    }
+    for source in &mut properties.sources {
+        resolve(&mut source.description, &source.file, source.line);
+        for table in &mut source.tables {
+            resolve(&mut table.description, &source.file, source.line);
+            for column in table.columns.values_mut() {
+                resolve(&mut column.description, &source.file, source.line);
+            }
         }
     }
     for exposure in &mut properties.exposures {
-        resolve(&mut exposure.description);
+        resolve(&mut exposure.description, &exposure.file, exposure.line);
     }
-    for source in &mut properties.sources {
-        resolve(&mut source.description);
-        for table in &mut source.tables {
-            resolve(&mut table.description);
-            table
-                .columns
-                .values_mut()
-                .for_each(|column| resolve(&mut column.description));
-        }
+    if !problems.is_empty() {
+        return Err(problems);
     }
     Ok(properties)
+}
+
+/// Source tables declared twice (the same source and table name, in one file or two): dbt
+/// stops with "found two sources"; keeping either would drop the other's tests unseen.
+fn duplicate_source_tables(sources: &[SourceDef], files: &[SourceFile]) -> Vec<Diagnostic> {
+    let mut seen: BTreeMap<(&str, &str), &SourceDef> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for source in sources {
+        for table in &source.tables {
+            let Some(first) = seen.insert((&source.name, &table.name), source) else {
+                continue;
+            };
+            let problem = Diagnostic::new(
+                Code::PropertiesDuplicate,
+                format!(
+                    "the source table `{}.{}` is declared twice: in `{}` and in `{}`",
+                    source.name, table.name, first.file, source.file
+                ),
+            )
+            .with_help("declare each source table once; add tables to the existing source entry");
+            problems.push(match files.iter().find(|file| file.path == source.file) {
+                Some(file) => problem.at_line(&file.path, file.contents.clone(), source.line),
+                None => problem.in_file(&source.file),
+            });
+        }
+    }
+    problems
+}
+
+/// What is wrong with a description's Jinja, which dbt renders at parse: a syntax error, or a
+/// `doc()` naming a docs block that does not exist (dbt's "depends on doc ... which was not
+/// found"). Left alone, either would reach the docs as text, or as nothing.
+fn description_problem(text: &str, docs: &BTreeMap<String, DocBlock>) -> Option<Diagnostic> {
+    if !text.contains("{{") && !text.contains("{%") && !text.contains("{#") {
+        return None;
+    }
+    if let Err(error) = minijinja::Environment::new().template_from_str(text) {
+        return Some(
+            Diagnostic::new(
+                Code::JinjaSyntax,
+                format!(
+                    "the Jinja of a description does not parse: {}",
+                    error.detail().unwrap_or("syntax error")
+                ),
+            )
+            .with_help("close every `{{`, `{%` and `{#`, or write a literal brace as `{{ '{{' }}`"),
+        );
+    }
+    let missing = DOC_CALL
+        .captures_iter(text)
+        .find(|call| !docs.contains_key(&call[1]))?;
+    let name = &missing[1];
+    let help = match crate::diagnostic::closest(name, docs.keys().map(String::as_str)) {
+        Some(near) => format!("did you mean `doc('{near}')`?"),
+        None => format!("define it in a `.md` file: `{{% docs {name} %}}...{{% enddocs %}}`"),
+    };
+    Some(
+        Diagnostic::new(
+            Code::PropertiesUnknownDoc,
+            format!("a description calls `doc('{name}')`, but no docs block has that name"),
+        )
+        .with_help(help),
+    )
+}
+
+/// The line of a description in its file: the first line from the entry's (`from`, 1-based)
+/// that holds the description's first line of text, or the entry's line.
+fn description_line(contents: &str, from: usize, text: &str) -> usize {
+    let first = text.lines().next().unwrap_or_default().trim();
+    if first.is_empty() {
+        return from;
+    }
+    contents
+        .lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .find(|(_, line)| line.contains(first))
+        .map_or(from, |(index, _)| index + 1)
 }
 
 fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagnostic> {
@@ -410,6 +502,13 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
             .push(read_group(entry, file, &names, &places, &at)?);
     }
     for entry in list(&top, "macros", file)? {
+        if let Some(name) = entry.get("name").and_then(Value::as_str) {
+            properties.macro_entries.push((
+                name.to_string(),
+                file.path.clone(),
+                names.line(&file.contents, name),
+            ));
+        }
         if let (Some(name), Some(description)) = (
             entry.get("name").and_then(Value::as_str),
             entry.get("description").and_then(Value::as_str),
@@ -463,6 +562,16 @@ fn name_of(
     at: &[Step],
     what: &str,
 ) -> Result<String, Diagnostic> {
+    if let Some(name) = entry.get("name")
+        && (name.is_number() || name.is_boolean())
+    {
+        // dbt's schema wants text ("5 is not of type 'string'"); quoted, the name is kept.
+        return Err(places.invalid(
+            &[at, &[Step::Key("name")]].concat(),
+            format!("a {what}'s `name:` must be text, not {}", kind_of(name)),
+            format!("quote it: `name: \"{name}\"`"),
+        ));
+    }
     entry
         .get("name")
         .and_then(yaml::scalar_string)
@@ -577,6 +686,7 @@ fn kind_of(value: &Value) -> String {
 fn check_kinds(entry: &Map<String, Value>, places: &Places, at: &[Step]) -> Result<(), Diagnostic> {
     for (key, value) in entry {
         let (fits, expected) = match key.as_str() {
+            "constraints" => (value.is_array(), "a list of constraints"),
             "description" => (!value.is_array() && !value.is_object(), "text"),
             "config" | "meta" | "docs" | "quoting" => (value.is_object(), "a mapping"),
             "tags" => (
@@ -597,6 +707,110 @@ fn check_kinds(entry: &Map<String, Value>, places: &Places, at: &[Step]) -> Resu
         }
     }
     Ok(())
+}
+
+/// A source's or source table's `freshness:`, as dbt validates it at parse: `warn_after` and
+/// `error_after` each a `count` (a whole number) and a `period` (`minute`, `hour` or `day`), and
+/// a `filter`. Anything else would make `uxt source freshness` judge by a rule nobody wrote; a
+/// rule with only one of `count` and `period`, which dbt accepts and never applies, is a warning.
+fn check_freshness(
+    value: &Value,
+    places: &Places,
+    at: &[Step],
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<(), Diagnostic> {
+    const PERIODS: [&str; 3] = ["minute", "hour", "day"];
+    let Some(freshness) = value.as_object() else {
+        if value.is_null() {
+            return Ok(());
+        }
+        return Err(places.invalid(
+            at,
+            format!("`freshness:` must be a mapping, not {}", kind_of(value)),
+            "write `freshness: {warn_after: {count: 12, period: hour}}`, or `freshness: null`"
+                .into(),
+        ));
+    };
+    for (key, rule) in freshness {
+        let here = [at, &[Step::Key(key)]].concat();
+        match key.as_str() {
+            "filter" => continue,
+            "warn_after" | "error_after" => {}
+            _ => {
+                let help = match crate::diagnostic::closest(
+                    key,
+                    ["warn_after", "error_after", "filter"],
+                ) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => "`freshness:` has `warn_after`, `error_after` and `filter`".into(),
+                };
+                return Err(places.invalid(
+                    &here,
+                    format!("unknown key `{key}` in `freshness:`"),
+                    help,
+                ));
+            }
+        }
+        if rule.is_null() {
+            continue;
+        }
+        let Some(rule) = rule.as_object() else {
+            return Err(places.invalid(
+                &here,
+                format!("`{key}:` must be a mapping, not {}", kind_of(rule)),
+                format!("write `{key}: {{count: 12, period: hour}}`"),
+            ));
+        };
+        let count = rule.get("count").filter(|count| !count.is_null());
+        let period = rule.get("period").filter(|period| !period.is_null());
+        if let Some(count) = count
+            && !count.as_i64().is_some_and(|count| count >= 0)
+        {
+            return Err(places.invalid(
+                &[here.as_slice(), &[Step::Key("count")]].concat(),
+                format!(
+                    "`count:` of `{key}` must be a whole number, not `{}`",
+                    yaml_text(count)
+                ),
+                format!("write `{key}: {{count: 12, period: hour}}`"),
+            ));
+        }
+        if let Some(period) = period
+            && !period
+                .as_str()
+                .is_some_and(|period| PERIODS.contains(&period))
+        {
+            return Err(places.invalid(
+                &[here.as_slice(), &[Step::Key("period")]].concat(),
+                format!(
+                    "`period:` of `{key}` must be `minute`, `hour` or `day`, not `{}`",
+                    yaml_text(period)
+                ),
+                "a longer period is a count of days: `{count: 14, period: day}`".into(),
+            ));
+        }
+        if count.is_some() != period.is_some() {
+            // dbt accepts it and never applies the rule: say so rather than refuse it.
+            warnings.push(
+                places
+                    .invalid(
+                        &here,
+                        format!("`{key}:` needs both `count:` and `period:`; without both it is never applied"),
+                        format!("write `{key}: {{count: 12, period: hour}}`"),
+                    )
+                    .as_warning(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A YAML scalar as the user wrote it, for a message.
+fn yaml_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// Warns of keys outside `known`, with a "did you mean" when one is close.
@@ -691,6 +905,22 @@ fn read_patch(
                 .entry(key.to_string())
                 .or_insert_with(|| value.clone());
         }
+    }
+    if let Some(date) = entry.get("deprecation_date").filter(|date| !date.is_null())
+        && !yaml::scalar_string(date).is_some_and(|date| {
+            date.get(..10)
+                .is_some_and(|day| chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_ok())
+        })
+    {
+        // dbt refuses it too; read as no date, the model would never count as deprecated.
+        return Err(places.invalid(
+            &[at, &[Step::Key("deprecation_date")]].concat(),
+            format!(
+                "`deprecation_date:` must be a date such as 2025-06-30, not `{}`",
+                yaml_text(date)
+            ),
+            "write the date as YYYY-MM-DD, optionally followed by a time".into(),
+        ));
     }
     Ok(Patch {
         line: names.line(&file.contents, &name),
@@ -872,6 +1102,10 @@ fn read_source(
         warnings,
     );
     check_kinds(entry, places, at)?;
+    if let Some(freshness) = entry.get("freshness") {
+        let at = [at, &[Step::Key("freshness")]].concat();
+        check_freshness(freshness, places, &at, warnings)?;
+    }
     let mut tables = Vec::new();
     for (index, table) in mappings(entry, "tables", "table", places, at)?
         .into_iter()
@@ -888,6 +1122,10 @@ fn read_source(
             warnings,
         );
         check_kinds(table, places, &at)?;
+        if let Some(freshness) = table.get("freshness") {
+            let at = [&at[..], &[Step::Key("freshness")]].concat();
+            check_freshness(freshness, places, &at, warnings)?;
+        }
         tables.push(SourceTable {
             identifier: table
                 .get("identifier")

@@ -14,7 +14,8 @@ struct Case {
     path: String,
     /// The exit code, the same on every engine (`1`) or per engine (`duckdb=0,postgres=1`).
     exit: String,
-    /// A diagnostic code that must appear in the output (an error's or a warning's), or none.
+    /// A diagnostic code that must appear in the output (an error's or a warning's), or none;
+    /// `accepted` when no code may appear (the input is fine, as dbt finds it).
     code: Option<String>,
     /// `file` or `file:line` that must appear in the output, or none.
     location: Option<String>,
@@ -114,7 +115,17 @@ fn problem(case: &Case, engine: &Engine, output: &Output) -> Option<String> {
     if code == 1 && !stderr.contains("uxt::") {
         return Some("an error without a diagnostic code".to_string());
     }
-    if let Some(expected) = &case.code
+    if case.code.as_deref() == Some("accepted") {
+        if let Some(at) = stderr.find("uxt::") {
+            let code: String = stderr[at..]
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .collect();
+            return Some(format!(
+                "`{code}` for an input that is accepted as dbt accepts it"
+            ));
+        }
+    } else if let Some(expected) = &case.code
         && !stderr.contains(expected.as_str())
     {
         return Some(format!("no `{expected}` in the output"));

@@ -1,0 +1,2 @@
+{{ config(5) }}
+select 1 as x
