@@ -64,8 +64,19 @@ fn metadata(invocation: &Invocation, schema: &str) -> Json {
         "dbt_version": DBT_SCHEMA_VERSION,
         "generated_at": invocation.generated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         "invocation_id": invocation.invocation_id,
-        "env": {},
+        "env": custom_env(),
     })
+}
+
+/// dbt's `DBT_ENV_CUSTOM_ENV_*` variables, by their name without the prefix: the artifacts'
+/// `metadata.env` and Jinja's `dbt_metadata_envs`.
+pub fn custom_env() -> BTreeMap<String, String> {
+    std::env::vars()
+        .filter_map(|(name, value)| {
+            name.strip_prefix("DBT_ENV_CUSTOM_ENV_")
+                .map(|short| (short.to_string(), value))
+        })
+        .collect()
 }
 
 fn columns(columns: &indexmap::IndexMap<String, ColumnDef>) -> Json {
@@ -869,19 +880,10 @@ fn catalog_entry(unique_id: &str, relation: &CatalogRelation, database: &str) ->
             )
         })
         .collect();
-    let mut stats = Map::new();
-    stats.insert(
-        "has_stats".into(),
-        json!({"id": "has_stats", "label": "Has Stats?", "value": relation.row_count.is_some(),
-               "include": false, "description": "Indicates whether there are statistics for this table"}),
-    );
-    if let Some(rows) = relation.row_count {
-        stats.insert(
-            "row_count".into(),
-            json!({"id": "row_count", "label": "Row Count", "value": rows, "include": true,
-                   "description": "Number of rows in the table, from the engine's statistics"}),
-        );
-    }
+    // dbt-duckdb and dbt-postgres report no statistics (the row count read from the engine is
+    // the docs site's, not the catalog's).
+    let stats = json!({"has_stats": {"id": "has_stats", "label": "Has Stats?", "value": false,
+        "include": false, "description": "Indicates whether there are statistics for this table"}});
     json!({
         "metadata": {
             "type": relation.kind.catalog_type(),

@@ -33,6 +33,8 @@ pub struct Flags {
     pub fail_fast: bool,
     /// `--empty`: refs and sources read no rows, seeds load none.
     pub empty: bool,
+    /// `seed --show`: a sample of each loaded seed's rows is printed after the run.
+    pub show: bool,
     /// `--event-time-start` and `--event-time-end`, as written.
     pub event_time_start: Option<String>,
     pub event_time_end: Option<String>,

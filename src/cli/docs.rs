@@ -40,8 +40,12 @@ pub async fn generate(flags: &Flags, generate: Generate<'_>) -> Result<Outcome> 
         (Some(adapter), false) => compile_all(&project, &parsed, adapter).await?,
         _ => BTreeMap::new(),
     };
-    let invocation = Invocation::new(&settings, &project.root);
-    artifacts::write_manifest(&target_dir, &parsed.manifest, &compiled, &invocation)?;
+    // As dbt: `--no-compile` leaves `manifest.json` as it was (a later run writes the one
+    // its compiled SQL belongs to).
+    if !generate.no_compile {
+        let invocation = Invocation::new(&settings, &project.root);
+        artifacts::write_manifest(&target_dir, &parsed.manifest, &compiled, &invocation)?;
+    }
 
     let catalog = match (&adapter, generate.empty_catalog) {
         (Some(adapter), false) => {
@@ -123,6 +127,7 @@ pub async fn generate(flags: &Flags, generate: Generate<'_>) -> Result<Outcome> 
         runs: &runs,
     });
     let page = crate::docs::write(&target_dir, &data, generate.single_file)?;
+    crate::docs::copy_assets(&project.root, &target_dir, &project.paths.assets)?;
     ui::info(&format!("Docs site written to {}", page.display()));
     Ok(Outcome::Success)
 }
@@ -166,17 +171,19 @@ async fn read_catalog(
         project.files.selectors.as_ref(),
         &["model", "seed", "snapshot", "source"],
     )?;
-    let mut wanted: BTreeMap<(String, String), String> = BTreeMap::new();
+    // One relation can stand for several nodes (a seed and a source over its table): each
+    // gets its catalog entry, as in dbt.
+    let mut wanted: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for id in &plan.order {
         let relation = match (manifest.nodes.get(id), manifest.sources.get(id)) {
             (Some(node), _) if node.relation_name().is_some() => (&node.schema, &node.alias),
             (_, Some(source)) => (&source.schema, &source.identifier),
             _ => continue,
         };
-        wanted.insert(
-            (relation.0.to_lowercase(), relation.1.to_lowercase()),
-            id.clone(),
-        );
+        wanted
+            .entry((relation.0.to_lowercase(), relation.1.to_lowercase()))
+            .or_default()
+            .push(id.clone());
     }
     let mut schemas: Vec<String> = plan
         .order
@@ -199,9 +206,10 @@ async fn read_catalog(
     })?;
     Ok(relations
         .into_iter()
-        .filter_map(|relation| {
+        .flat_map(|relation| {
             let key = (relation.schema.to_lowercase(), relation.name.to_lowercase());
-            wanted.get(&key).map(|id| (id.clone(), relation))
+            let ids = wanted.get(&key).cloned().unwrap_or_default();
+            ids.into_iter().map(move |id| (id, relation.clone()))
         })
         .collect())
 }

@@ -320,6 +320,9 @@ enum Command {
         full_refresh: bool,
         #[arg(short = 'x', long)]
         fail_fast: bool,
+        /// Print a random sample (up to 10 rows) of each seed loaded.
+        #[arg(long)]
+        show: bool,
     },
     /// Record the selected snapshots (SCD type 2 history).
     Snapshot {
@@ -949,6 +952,7 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
         full_refresh,
         fail_fast,
         empty: cli.command.empty(),
+        show: matches!(cli.command, Command::Seed { show: true, .. }),
         event_time_start: cli.command.event_time().event_time_start,
         event_time_end: cli.command.event_time().event_time_end,
         print: !global.dbt.no_print,

@@ -86,6 +86,7 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
         json!({"node_count": plan.len(), "num_threads": settings.threads, "target_name": settings.target.name}),
     );
     ui::blank();
+    let shown = flags.show.then(|| adapter.clone());
     let outcome = exec::execute(Execution {
         manifest: parsed.manifest.clone(),
         jinja: parsed.jinja.clone(),
@@ -112,6 +113,9 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
     })
     .await?;
     let elapsed = clock.elapsed().as_secs_f64();
+    if let Some(adapter) = shown {
+        show_seeds(&parsed.manifest, &outcome.results, adapter.as_ref()).await;
+    }
     exec::report(&parsed.manifest, &outcome.results, elapsed);
     let invocation = Invocation::new(&settings, &project.root);
     let run_results = artifacts::run_results_json(&outcome.results, elapsed, &invocation);
@@ -124,6 +128,44 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
     } else {
         Outcome::Success
     })
+}
+
+/// `seed --show`: up to 10 rows of each seed loaded, in random order, under dbt's header. A
+/// sample that cannot be read is a warning: the seed itself loaded.
+async fn show_seeds(
+    manifest: &Manifest,
+    results: &[exec::NodeResult],
+    adapter: &dyn adapter::Adapter,
+) {
+    for result in results.iter().filter(|r| r.status == exec::Status::Success) {
+        let Some(node) = manifest.nodes.get(&result.unique_id) else {
+            continue;
+        };
+        let Some(relation) = node
+            .relation_name()
+            .filter(|_| node.resource_type.as_str() == "seed")
+        else {
+            continue;
+        };
+        let sample = format!("select * from {relation} order by random() limit 10");
+        match adapter.query(&sample).await {
+            Ok(rows) => {
+                let header = format!("Random sample of table: {}.{}", node.schema, node.alias);
+                let mut table = comfy_table::Table::new();
+                table.load_style(comfy_table::presets::ASCII_MARKDOWN);
+                table.set_header(rows.columns.iter().map(|c| c.name.clone()));
+                for row in &rows.rows {
+                    table.add_row(row.iter().map(ToString::to_string));
+                }
+                ui::blank();
+                ui::info(&header);
+                ui::info(&"-".repeat(header.len()));
+                ui::info(&table.to_string());
+                ui::blank();
+            }
+            Err(error) => ui::warn(&format!("could not read a sample of {relation}: {error}")),
+        }
+    }
 }
 
 /// dbt's count line, `Found 5 models, 12 data tests, 2 seeds, 1 source, 12 macros` (in dbt's

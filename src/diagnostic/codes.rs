@@ -84,6 +84,7 @@ codes! {
     PropertiesInvalidSemantic = "uxt::properties::invalid_semantic", Error, "A semantic model, metric or time spine in properties YAML has a missing or malformed key, or names a model, measure, dimension or metric that does not exist.";
     PropertiesInvalidUnitTest = "uxt::properties::invalid_unit_test", Error, "A unit test in properties YAML has a missing or malformed key (`model`, `given`, `expect`, `rows`, `format`, `overrides`...).";
     PropertiesNoSuchNode = "uxt::properties::no_such_node", Warning, "A properties entry describes a model, seed, snapshot, analysis or macro that does not exist; the entry is ignored.";
+    PropertiesWrongSection = "uxt::properties::wrong_section", Warning, "A properties entry under `models:`, `seeds:` or `snapshots:` names a node of another kind (a seed under `models:`): as in dbt, only its tests are read.";
     PropertiesVersions = "uxt::properties::versions", Error, "A model's `versions:` or `latest_version` is malformed: an entry without `v`, a repeated version, a `defined_in` file that does not exist, or a `latest_version` that names no version.";
     PropertiesGroupOwner = "uxt::properties::group_owner", Error, "A group's `owner` has neither `name` nor `email`.";
     ProfileNotFound = "uxt::profile::not_found", Error, "No `profiles.yml` in `--profiles-dir`, `UXT_PROFILES_DIR`, the project root, `project/`, `~/.uxt/` or `~/.dbt/`.";

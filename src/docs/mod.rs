@@ -399,3 +399,29 @@ fn page(title: &str, head: &str, scripts: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// Copies each of the project's `asset-paths` folders that exists to the same path under
+/// `target_dir` (replacing an earlier copy), where the site's pages link to them, as dbt does.
+pub fn copy_assets(root: &Path, target_dir: &Path, assets: &[String]) -> anyhow::Result<()> {
+    for asset in assets {
+        let from = root.join(asset);
+        let to = target_dir.join(asset);
+        if to.is_dir() {
+            std::fs::remove_dir_all(&to).map_err(WriteError::at(&to))?;
+        }
+        if !from.is_dir() {
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(&from) {
+            let entry = entry.with_context(|| format!("while reading `{}`", from.display()))?;
+            let relative = entry.path().strip_prefix(&from)?;
+            let destination = to.join(relative);
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&destination).map_err(WriteError::at(&destination))?;
+            } else {
+                std::fs::copy(entry.path(), &destination).map_err(WriteError::at(&destination))?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -442,8 +442,10 @@ impl Strategy {
             Some("merge") => Ok(Strategy::Merge),
             Some("delete+insert") => Ok(Strategy::DeleteInsert),
             Some("microbatch") => Ok(Strategy::Microbatch),
+            // dbt's words (it looks for a macro of that name); uxt builds its four strategies.
             Some(other) => Err(format!(
-                "unknown incremental_strategy `{other}`: use `append`, `merge`, `delete+insert` or `microbatch`"
+                "dbt could not find an incremental strategy macro with the name \"get_incremental_{}_sql\": use `incremental_strategy` `append`, `merge`, `delete+insert` or `microbatch`",
+                other.replace('+', "_")
             )),
         }
     }

@@ -1015,6 +1015,9 @@ async fn build(
             .await?
         }
         "incremental" if !compiled.is_incremental => {
+            // As in dbt, an unknown strategy fails the first build too.
+            Strategy::parse(node.config.str_of("incremental_strategy"), false)
+                .map_err(Failure::compilation)?;
             send_in_transaction(
                 adapter,
                 sent,

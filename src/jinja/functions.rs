@@ -145,14 +145,10 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_function("noop_statement", noop_statement);
     env.add_function("thread_id", || "Thread-1".to_string());
     env.add_global("thread_id", "Thread-1");
-    // `DBT_ENV_CUSTOM_ENV_*` variables, by their name without the prefix.
-    let metadata: BTreeMap<String, String> = std::env::vars()
-        .filter_map(|(name, value)| {
-            name.strip_prefix("DBT_ENV_CUSTOM_ENV_")
-                .map(|short| (short.to_string(), value))
-        })
-        .collect();
-    env.add_global("dbt_metadata_envs", Value::from_iter(metadata));
+    env.add_global(
+        "dbt_metadata_envs",
+        Value::from_iter(crate::artifacts::custom_env()),
+    );
     let builtins: BTreeMap<&str, Value> = ["ref", "source", "config"]
         .into_iter()
         .filter_map(|name| {

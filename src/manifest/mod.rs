@@ -28,7 +28,7 @@ use crate::jinja::{
 };
 use crate::project::config::{self, ConfigExt};
 use crate::project::exposures::{Dependency, dependency};
-use crate::project::properties::{ColumnDef, DocBlock, Properties};
+use crate::project::properties::{ColumnDef, DocBlock, Patch, Properties};
 use crate::project::{Project, SourceFile};
 use crate::settings::Settings;
 use crate::ui;
@@ -994,6 +994,32 @@ fn config_origin(projects: &[&Project], node: &Node, key: &str) -> (String, Arc<
     (node.original_file_path.clone(), node.raw_code.clone(), 1)
 }
 
+/// The node a `models:`, `seeds:` or `snapshots:` entry names when it is of another kind (a
+/// seed described under `models:`): dbt ignores such an entry but for its tests, which test
+/// the node of that name.
+fn misplaced_node<'a>(
+    project: &Project,
+    manifest: &'a Manifest,
+    section: &str,
+    patch: &Patch,
+) -> Option<&'a Node> {
+    let kind = match section {
+        "models" => "model",
+        "seeds" => "seed",
+        "snapshots" => "snapshot",
+        _ => return None,
+    };
+    manifest.nodes.values().find(|node| {
+        node.package_name == project.name
+            && node.name == patch.name
+            && node.resource_type.as_str() != kind
+            && matches!(
+                node.resource_type,
+                ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
+            )
+    })
+}
+
 /// What properties files say that has no effect: unknown keys, and entries for a model, seed,
 /// snapshot or analysis that does not exist (dbt warns of the latter too).
 fn properties_warnings(projects: &[&Project], manifest: &Manifest) -> Vec<Diagnostic> {
@@ -1021,6 +1047,29 @@ fn properties_warnings(projects: &[&Project], manifest: &Manifest) -> Vec<Diagno
             };
             for patch in patches.values() {
                 if existing.contains(&(project.name.as_str(), kind, patch.name.as_str())) {
+                    continue;
+                }
+                if let Some(node) = misplaced_node(project, manifest, section, patch) {
+                    let kind = node.resource_type.as_str();
+                    let warning = Diagnostic::new(
+                        Code::PropertiesWrongSection,
+                        format!(
+                            "`{section}:` describes `{}`, which is a {kind}: only its tests are read",
+                            patch.name
+                        ),
+                    )
+                    .with_help(format!("move the entry under `{kind}s:`"));
+                    let file = project
+                        .files
+                        .properties
+                        .iter()
+                        .find(|file| file.path == patch.file);
+                    warnings.push(match file {
+                        Some(file) => {
+                            warning.at_line(&file.path, file.contents.clone(), patch.line)
+                        }
+                        None => warning.in_file(&patch.file),
+                    });
                     continue;
                 }
                 let names = existing
@@ -1361,6 +1410,24 @@ fn generic_tests(
             file,
             with_columns(&node.tests, &node.columns),
         ));
+    }
+    for (section, patches) in &project.properties.patches {
+        for patch in patches.values() {
+            let Some(node) = misplaced_node(project, manifest, section, patch) else {
+                continue;
+            };
+            let target = match node.resource_type {
+                ResourceType::Model => TestTarget::Model { name: &node.name },
+                ResourceType::Seed => TestTarget::Seed { name: &node.name },
+                _ => TestTarget::Snapshot { name: &node.name },
+            };
+            owners.push((
+                target,
+                node.unique_id.clone(),
+                patch.file.clone(),
+                with_columns(&patch.tests, &patch.columns),
+            ));
+        }
     }
     for source in manifest
         .sources

@@ -111,6 +111,8 @@ pub struct Paths {
     pub macros: Vec<String>,
     pub analysis: Vec<String>,
     pub docs: Vec<String>,
+    /// `asset-paths`: folders `docs generate` copies into the target folder for the site.
+    pub assets: Vec<String>,
 }
 
 /// Every file the project is made of, sorted by path.
@@ -437,6 +439,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
             let docs = yaml::string_list(&take("docs-paths"));
             if docs.is_empty() { model.clone() } else { docs }
         },
+        assets: yaml::string_list(&take("asset-paths")),
         model,
     };
     let target_path =

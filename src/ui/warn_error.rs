@@ -35,6 +35,7 @@ fn dbt_event(code: Code) -> Option<(&'static str, bool)> {
         Code::ConfigUnknownKey => Some(("CustomKeyInConfigDeprecation", true)),
         Code::PropertiesUnknownKey => Some(("CustomKeyInObjectDeprecation", true)),
         Code::PropertiesNoSuchNode => Some(("NoNodeForYamlKey", false)),
+        Code::PropertiesWrongSection => Some(("WrongResourceSchemaFile", false)),
         Code::ParseDeprecated => Some(("DeprecatedModel", false)),
         _ => None,
     }

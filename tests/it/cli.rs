@@ -162,6 +162,10 @@ fn run_operation_calls_a_macro_with_its_args() {
                  {{ log('made ' ~ name, info=True) }}\n\
                  select 'rendered text is not run'\n\
                  {% endmacro %}\n\
+                 {% macro make_schema(name) %}\n\
+                 {% do run_query('create schema ' ~ name) %}\n\
+                 {% do run_query('create table ' ~ name ~ '.t as select 1 as n') %}\n\
+                 {% endmacro %}\n\
                  {% macro broken() %}\n\
                  {% do run_query('select * from no_such_table_anywhere') %}\n\
                  {% endmacro %}\n",
@@ -200,6 +204,25 @@ fn run_operation_calls_a_macro_with_its_args() {
             ["n", "1"],
             "{name}"
         );
+
+        // dbt's `drop_schema_named` drops a schema of the target's database, by name.
+        let out = project.run(&[
+            "run-operation",
+            "make_schema",
+            "--args",
+            "name: ops_dropped",
+        ]);
+        assert_eq!(out.code(), 0, "{name}: {out:?}");
+        let schemas = "select count(*) as n from information_schema.schemata where schema_name = 'ops_dropped'";
+        assert_eq!(query(&project, schemas), ["n", "1"], "{name}");
+        let out = project.run(&[
+            "run-operation",
+            "drop_schema_named",
+            "--args",
+            "{schema_name: ops_dropped}",
+        ]);
+        assert_eq!(out.code(), 0, "{name}: {out:?}");
+        assert_eq!(query(&project, schemas), ["n", "0"], "{name}");
 
         let out = project.run(&["run-operation", "broken"]);
         assert_eq!(out.code(), 1, "{name}: {out:?}");

@@ -192,6 +192,18 @@ fn each_code_without_a_test_elsewhere_is_triggered_by_its_input() {
             0,
         ),
         (
+            "uxt::properties::wrong_section",
+            &[
+                ("seeds/plans.csv", b"id,price\n1,2.5\n"),
+                (
+                    "seeds/plans.yml",
+                    b"models:\n  - name: plans\n    columns:\n      - name: id\n        data_tests: [not_null]\n",
+                ),
+            ],
+            &["parse"],
+            0,
+        ),
+        (
             "uxt::chart::undeclared_dependency",
             &[(
                 "models/dash.yml",

@@ -32,7 +32,19 @@ fn docs_generate_writes_catalog_lineage_and_the_site() {
         let project = engine.project("docs", "docs_shop");
         let build = project.run(&["build"]);
         assert_eq!(build.code(), 0, "{}: {build:?}", engine.name());
-        let output = project.run(&["docs", "generate"]);
+        // `asset-paths` folders are copied beside the site; a stale copy is replaced.
+        let config = std::fs::read_to_string(project.path().join("dbt_project.yml")).unwrap();
+        project
+            .write(
+                "dbt_project.yml",
+                format!("{config}\nasset-paths: [assets]\n"),
+            )
+            .write("assets/img/logo.svg", "<svg/>")
+            .write("target/assets/stale.txt", "old");
+        let output = project.run_with_env(
+            &["docs", "generate"],
+            &[("DBT_ENV_CUSTOM_ENV_team", "data")],
+        );
         assert_eq!(output.code(), 0, "{}: {output:?}", engine.name());
         assert!(
             output.stdout().contains("Catalog written to")
@@ -46,6 +58,9 @@ fn docs_generate_writes_catalog_lineage_and_the_site() {
             "https://schemas.getdbt.com/dbt/catalog/v1.json"
         );
         assert_eq!(catalog["errors"], Value::Null);
+        assert_eq!(catalog["metadata"]["env"], json!({"team": "data"}));
+        let assets = project.path().join("target/assets");
+        assert!(assets.join("img/logo.svg").is_file() && !assets.join("stale.txt").exists());
         assert_eq!(
             keys(&catalog["nodes"]),
             [
@@ -83,7 +98,9 @@ fn docs_generate_writes_catalog_lineage_and_the_site() {
             engine.name(),
             revenue["columns"]["full_name"]
         );
-        assert!(revenue["stats"]["has_stats"]["value"].is_boolean());
+        // dbt-duckdb's and dbt-postgres's catalogs: no statistics.
+        assert_eq!(revenue["stats"]["has_stats"]["value"], false);
+        assert!(revenue["stats"].get("row_count").is_none());
         assert_eq!(
             catalog["nodes"]["model.docs_shop.stg_orders"]["metadata"]["type"],
             "VIEW"
@@ -92,9 +109,6 @@ fn docs_generate_writes_catalog_lineage_and_the_site() {
             keys(&catalog["sources"]["source.docs_shop.raw.payments"]["columns"]),
             ["payment_id", "order_id", "amount"]
         );
-        if let Engine::DuckDb = engine {
-            assert_eq!(revenue["stats"]["row_count"]["value"], 2);
-        }
 
         let lineage = read(&project, "lineage.json");
         let columns = &lineage["nodes"]["model.docs_shop.customer_revenue"]["columns"];

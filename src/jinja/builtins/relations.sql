@@ -18,6 +18,12 @@
     {%- call statement('drop_schema') -%}drop schema if exists {{ relation.without_identifier().include(database=false) }} cascade{%- endcall -%}
 {%- endmacro %}
 
+{#- A schema of the target's database, by its name alone. -#}
+{% macro drop_schema_named(schema_name) %}{{ return(adapter.dispatch('drop_schema_named', 'dbt')(schema_name)) }}{% endmacro %}
+{% macro default__drop_schema_named(schema_name) -%}
+    {{ adapter.drop_schema(api.Relation.create(database=target.database, schema=schema_name)) }}
+{%- endmacro %}
+
 {% macro list_schemas(database) %}{{ return(adapter.dispatch('list_schemas', 'dbt')(database)) }}{% endmacro %}
 {% macro default__list_schemas(database) -%}
     {%- set sql -%}select distinct schema_name from information_schema.schemata where catalog_name = '{{ database }}'{%- endset -%}
