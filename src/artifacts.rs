@@ -471,7 +471,15 @@ pub fn resource_json(manifest: &Manifest, unique_id: &str, project_root: &str) -
     if let Some(source) = manifest.sources.get(unique_id) {
         return Some(source_json(source));
     }
-    manifest.exposures.get(unique_id).map(exposure_json)
+    if let Some(exposure) = manifest.exposures.get(unique_id) {
+        return Some(exposure_json(exposure));
+    }
+    let semantic = &manifest.semantic;
+    semantic
+        .semantic_models
+        .get(unique_id)
+        .or_else(|| semantic.metrics.get(unique_id))
+        .map(|resolved| Json::Object(resolved.manifest.clone()))
 }
 
 /// A unit test in dbt's manifest shape: its givens and expectation as written (`csv` rows read

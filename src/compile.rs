@@ -253,13 +253,16 @@ fn render_in(
         scope = scope.for_batch(window);
     }
     let scope = Rc::new(scope);
-    let values = || NodeValues {
-        this: Some(node.relation()),
-        model: Some(jinja.ctx.resolver.get().map_or_else(
+    let values = || {
+        let model = jinja.ctx.resolver.get().map_or_else(
             || resolve_node_value(node),
             |resolver| resolver.model(&node.unique_id),
-        )),
-        ..NodeValues::default()
+        );
+        NodeValues {
+            this: Some(node.relation()),
+            model: Some(crate::jinja::model_with_batch(model, scope.batch.as_ref())),
+            ..NodeValues::default()
+        }
     };
     let rendered = render_with_hooks(manifest, jinja, node, scope.clone(), &values);
     let used_warehouse = scope.used_warehouse.get();

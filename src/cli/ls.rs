@@ -12,7 +12,7 @@ use crate::settings::{Flags, Settings};
 use crate::{deps, manifest, ui};
 
 /// Every resource type `ls` lists, by the first part of its unique_id.
-pub(super) const ALL_TYPES: [&str; 8] = [
+pub(super) const ALL_TYPES: [&str; 10] = [
     "model",
     "seed",
     "snapshot",
@@ -21,6 +21,8 @@ pub(super) const ALL_TYPES: [&str; 8] = [
     "analysis",
     "source",
     "exposure",
+    "metric",
+    "semantic_model",
 ];
 
 /// The keys of `ls --output json` without `--output-keys`, as dbt's `ALLOWED_KEYS`.
@@ -99,8 +101,9 @@ pub fn run(
                     text("source_name"),
                     text("name")
                 ),
-                "exposure" => format!("exposure:{}.{}", text("package_name"), text("name")),
-                "unit_test" => format!("unit_test:{}.{}", text("package_name"), text("name")),
+                kind @ ("exposure" | "unit_test" | "metric" | "semantic_model") => {
+                    format!("{kind}:{}.{}", text("package_name"), text("name"))
+                }
                 _ => fqn(&resource).join("."),
             },
             LsOutput::Json => Json::Object(pick(&resource, keys)).to_string(),

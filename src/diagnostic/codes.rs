@@ -113,6 +113,8 @@ codes! {
     ParseDuplicateName = "uxt::parse::duplicate_name", Error, "Two models, seeds or snapshots have the same name (they share one `ref` namespace), or two groups do.";
     ParseDuplicateMacro = "uxt::parse::duplicate_macro", Error, "Two macros of the project have the same name.";
     ParseUnsupported = "uxt::parse::unsupported", Error, "The project uses something uxt does not implement, such as an exposure that depends on a metric.";
+    ParseMicrobatch = "uxt::parse::microbatch", Error, "A microbatch model's config lacks `event_time`, `begin` or a `batch_size` of hour, day, month or year, or has a `lookback` that is not a whole number or a `concurrent_batches` that is not true or false.";
+    ParseMicrobatchUnfiltered = "uxt::parse::microbatch_unfiltered", Warning, "No `ref` or `source` input of a microbatch model declares an `event_time`, so each batch reads all of their rows (dbt's MicrobatchModelNoEventTimeInputs).";
     ParseUnitTest = "uxt::parse::unit_test", Error, "A unit test does not fit its model: the model does not exist, an incremental model lacks a `this` input or an `is_incremental` override, or a versioned ref is used wrongly.";
     ConfigUnknownKey = "uxt::config::unknown_key", Warning, "A node's config has a key that neither dbt nor uxt knows; it is kept in the manifest but has no effect (often a typo).";
     ConfigInvalid = "uxt::config::invalid", Error, "A node's config value has the wrong type, such as a list where a string belongs.";

@@ -164,6 +164,13 @@ pub fn parse_datetime(text: &str) -> Option<NaiveDateTime> {
         .and_then(|d| d.and_hms_opt(0, 0, 0))
 }
 
+/// A config value as Python prints it in dbt's messages: a string without quotes.
+fn plain(value: &serde_json::Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned)
+}
+
 /// A microbatch model's configuration, checked with dbt's messages.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -175,63 +182,89 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn of(node: &Node) -> Result<Config, String> {
+    /// dbt's checks and messages; an error names the config key it is about.
+    pub fn of(node: &Node) -> Result<Config, (&'static str, String)> {
         let name = &node.name;
+        let fail = |key: &'static str, message: String| Err((key, message));
         let event_time = match node.config.get("event_time") {
             Some(serde_json::Value::String(column)) => column.clone(),
             None | Some(serde_json::Value::Null) => {
-                return Err(format!(
-                    "Microbatch model '{name}' must provide an 'event_time' (string) config that indicates the name of the event time column."
-                ));
+                return fail(
+                    "event_time",
+                    format!(
+                        "Microbatch model '{name}' must provide an 'event_time' (string) config that indicates the name of the event time column."
+                    ),
+                );
             }
             Some(other) => {
-                return Err(format!(
-                    "Microbatch model '{name}' must provide an 'event_time' config of type string, but got: {other}."
-                ));
+                return fail(
+                    "event_time",
+                    format!(
+                        "Microbatch model '{name}' must provide an 'event_time' config of type string, but got: {other}."
+                    ),
+                );
             }
         };
         let begin = match node.config.get("begin") {
             None | Some(serde_json::Value::Null) => {
-                return Err(format!(
-                    "Microbatch model '{name}' must provide a 'begin' (datetime) config that indicates the earliest timestamp the microbatch model should be built from."
-                ));
+                return fail(
+                    "begin",
+                    format!(
+                        "Microbatch model '{name}' must provide a 'begin' (datetime) config that indicates the earliest timestamp the microbatch model should be built from."
+                    ),
+                );
             }
             Some(value) => {
-                let text = value
-                    .as_str()
-                    .map_or_else(|| value.to_string(), str::to_owned);
-                parse_datetime(&text).ok_or_else(|| {
-                    format!(
-                        "Microbatch model '{name}' must provide a 'begin' config of valid datetime (ISO format), but got: {text}."
-                    )
-                })?
+                let text = plain(value);
+                match parse_datetime(&text) {
+                    Some(begin) => begin,
+                    None => {
+                        return fail(
+                            "begin",
+                            format!(
+                                "Microbatch model '{name}' must provide a 'begin' config of valid datetime (ISO format), but got: {text}."
+                            ),
+                        );
+                    }
+                }
             }
         };
-        let batch_size = node
-            .config
-            .str_of("batch_size")
-            .and_then(BatchSize::parse)
-            .ok_or_else(|| {
+        let Some(batch_size) = node.config.str_of("batch_size").and_then(BatchSize::parse) else {
+            let got = node
+                .config
+                .get("batch_size")
+                .map_or_else(|| "None".to_owned(), plain);
+            return fail(
+                "batch_size",
                 format!(
-                    "Microbatch model '{name}' must provide a 'batch_size' config that is one of ['hour', 'day', 'month', 'year'], but got: {}.",
-                    node.config.get("batch_size").map_or_else(|| "None".to_owned(), ToString::to_string)
-                )
-            })?;
+                    "Microbatch model '{name}' must provide a 'batch_size' config that is one of ['hour', 'day', 'month', 'year'], but got: {got}."
+                ),
+            );
+        };
         let lookback = match node.config.get("lookback") {
             None | Some(serde_json::Value::Null) => 1,
-            Some(value) => value.as_i64().filter(|n| *n >= 0).ok_or_else(|| {
-                format!(
-                    "Microbatch model '{name}' must provide the optional 'lookback' config as type int, but got: {value})."
-                )
-            })?,
+            Some(value) => match value.as_i64().filter(|n| *n >= 0) {
+                Some(lookback) => lookback,
+                None => {
+                    return fail(
+                        "lookback",
+                        format!(
+                            "Microbatch model '{name}' must provide the optional 'lookback' config as type int, but got: {value})."
+                        ),
+                    );
+                }
+            },
         };
         let concurrent_batches = match node.config.get("concurrent_batches") {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::Bool(flag)) => Some(*flag),
             Some(other) => {
-                return Err(format!(
-                    "Microbatch model '{name}' optional 'concurrent_batches' config must be of type `bool` if specified, but got: {other})."
-                ));
+                return fail(
+                    "concurrent_batches",
+                    format!(
+                        "Microbatch model '{name}' optional 'concurrent_batches' config must be of type `bool` if specified, but got: {other})."
+                    ),
+                );
             }
         };
         Ok(Config {
@@ -294,7 +327,7 @@ pub(super) async fn build(
     create: &Create,
     sent: &mut Vec<String>,
 ) -> Result<Done, Failure> {
-    let config = Config::of(node).map_err(Failure::compilation)?;
+    let config = Config::of(node).map_err(|(_, message)| Failure::compilation(message))?;
     let incremental = existing == Some(RelationKind::Table)
         && !compile::should_full_refresh(node, execution.full_refresh);
     let batches = config.batches(incremental, &execution.event_times);
@@ -515,9 +548,13 @@ impl Runner {
         existing: Option<RelationKind>,
         sent: &mut Vec<String>,
     ) -> Result<(), Failure> {
+        let label = self.config.batch_size.label(batch.0);
         let window = BatchWindow {
             start: sql_time(&batch.0),
             end: sql_time(&batch.1),
+            id: label.replace('-', ""),
+            start_at: batch.0,
+            end_at: batch.1,
         };
         let shared = self.execution.clone();
         let node = self.node.clone();
@@ -527,6 +564,7 @@ impl Runner {
         .await
         .map_err(|e| Failure::new(format!("compilation stopped: {e}")))?
         .map_err(|diagnostic| Failure::compilation(diagnostic.to_string()))?;
+        self.write_compiled(&label, &compiled.sql);
         let adapter = self.execution.adapter.as_ref();
         if !incremental {
             return send_in_transaction(
@@ -565,6 +603,28 @@ impl Runner {
             sent,
         )
         .await
+    }
+
+    /// Each batch's SQL beside where the model's would be, as dbt writes it:
+    /// `target/compiled/<project>/models/m/m_2020-01-01.sql`. Best effort, like the run files:
+    /// the batch runs whether or not its file could be written.
+    fn write_compiled(&self, label: &str, sql: &str) {
+        let path = std::path::Path::new(&self.node.original_file_path);
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or(&self.node.name);
+        let folder = self
+            .execution
+            .target_dir
+            .join("compiled")
+            .join(&self.execution.manifest.project_name)
+            .join(path.parent().unwrap_or(std::path::Path::new("")))
+            .join(stem);
+        let file = folder.join(format!("{stem}_{label}.sql"));
+        if std::fs::create_dir_all(&folder).is_ok() {
+            let _ = crate::artifacts::write_if_changed(&file, sql.as_bytes());
+        }
     }
 }
 

@@ -304,7 +304,8 @@ pub fn selection_graph(manifest: &Manifest) -> SelectionGraph {
     SelectionGraph::new(selectable_nodes(manifest))
 }
 
-/// Every node, source and exposure as selection sees it (the docs site's selection box reads these too).
+/// Every node, source, exposure, semantic model and metric as selection sees it (the docs site's
+/// selection box reads these too).
 pub fn selectable_nodes(manifest: &Manifest) -> Vec<SelectableNode> {
     let mut nodes: Vec<SelectableNode> = manifest
         .nodes
@@ -353,6 +354,60 @@ pub fn selectable_nodes(manifest: &Manifest) -> Vec<SelectableNode> {
         parents: exposure.depends_on_nodes.clone(),
         version: None,
     }));
+    // So are semantic models (on their model) and metrics (on their semantic models or metrics),
+    // as in dbt: `+metric:revenue` reaches the models a metric reads.
+    let semantic = &manifest.semantic;
+    nodes.extend(
+        semantic
+            .semantic_models
+            .values()
+            .chain(semantic.metrics.values())
+            .map(|resolved| {
+                let entry = &resolved.manifest;
+                let text = |key: &str| {
+                    entry
+                        .get(key)
+                        .and_then(serde_json::Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                let strings = |key: &str| -> Vec<String> {
+                    entry
+                        .get(key)
+                        .and_then(serde_json::Value::as_array)
+                        .map(|items| {
+                            items
+                                .iter()
+                                .filter_map(|item| item.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+                SelectableNode {
+                    unique_id: resolved.unique_id.clone(),
+                    name: resolved.name.clone(),
+                    resource_type: text("resource_type"),
+                    package_name: text("package_name"),
+                    fqn: strings("fqn"),
+                    original_file_path: text("original_file_path"),
+                    tags: strings("tags"),
+                    config: entry.get("config").cloned().unwrap_or_default(),
+                    source_name: None,
+                    // dbt's graph edges: a ratio or derived metric's are its metrics.
+                    parents: entry
+                        .get("depends_on")
+                        .and_then(|d| d.get("nodes"))
+                        .and_then(serde_json::Value::as_array)
+                        .map(|ids| {
+                            ids.iter()
+                                .filter_map(|id| id.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    version: None,
+                }
+            }),
+    );
     nodes
 }
 

@@ -7,6 +7,7 @@
 pub mod adapter_methods;
 pub mod api;
 mod arithmetic;
+mod batch;
 mod builtins;
 pub mod context;
 mod functions;
@@ -75,6 +76,7 @@ fn sequence_method(
     }
 }
 
+pub use self::batch::model_with_batch;
 pub use self::macros::MacroDef;
 pub use self::materialization::Materialization;
 pub use self::namespace::MacroFile;

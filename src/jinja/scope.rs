@@ -72,12 +72,17 @@ pub struct Scope {
     pub batch: Option<BatchWindow>,
 }
 
-/// A microbatch batch's bounds as dbt writes them into SQL (`2020-01-01 00:00:00+00:00`):
-/// from `start` (inclusive) to `end` (exclusive).
+/// A microbatch batch: its bounds as dbt writes them into SQL (`2020-01-01 00:00:00+00:00`),
+/// from `start` (inclusive) to `end` (exclusive), and what `model.batch` shows of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchWindow {
     pub start: String,
     pub end: String,
+    /// dbt's batch id: the batch's start as its size reads it, without dashes (`20200101`).
+    pub id: String,
+    /// The bounds in UTC.
+    pub start_at: chrono::NaiveDateTime,
+    pub end_at: chrono::NaiveDateTime,
 }
 
 /// What a unit test changes in the render of the model it tests: `ref`, `source` and `this`

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod data_tests;
 pub mod exposures;
+mod microbatch;
 pub mod render;
 mod resolve;
 pub mod semantic;
@@ -865,6 +866,9 @@ fn parse_nodes(
         manifest.nodes.values(),
         &manifest.groups,
     ));
+    let (errors, warnings) = microbatch::check(projects, &manifest);
+    problems.extend(errors);
+    manifest.warnings.extend(warnings);
     let mut tests: Result<Vec<Node>, Vec<Diagnostic>> = Ok(Vec::new());
     let mut test_warnings = Vec::new();
     for project in projects {

@@ -343,13 +343,122 @@ fn microbatch_configs_and_event_time_flags_are_checked_with_dbts_messages() {
          event_time='event_time', batch_size='week', begin='2020-01-01') }}\n\
          select * from {{ ref('input_model') }}\n",
     );
+    // Checked when the project is parsed, as dbt does: nothing runs.
     let week = project.run(&["run"]);
-    assert_eq!(week.code(), 1, "{week:?}");
+    assert_ne!(week.code(), 0, "{week:?}");
     assert!(
-        week.stdout().contains(
+        week.stderr().contains(
             "Microbatch model 'microbatch_model' must provide a 'batch_size' config that is one of \
-             ['hour', 'day', 'month', 'year'], but got: \"week\"."
+             ['hour', 'day', 'month', 'year'], but got: week."
         ),
         "{week:?}"
     );
+    assert!(week.stderr().contains("uxt::parse::microbatch"), "{week:?}");
+    assert!(
+        week.stderr().contains("models/microbatch_model.sql:1"),
+        "{week:?}"
+    );
+    assert!(!week.stdout().contains("START"), "{week:?}");
+    // Without `begin`: the error points at the model's `incremental_strategy`.
+    project.write(
+        "models/microbatch_model.sql",
+        "-- no begin
+{{ config(materialized='incremental', event_time='event_time', \
+         batch_size='day',
+  incremental_strategy='microbatch') }}
+         select * from {{ ref('input_model') }}
+",
+    );
+    let no_begin = project.run(&["parse"]);
+    assert_ne!(no_begin.code(), 0, "{no_begin:?}");
+    assert!(
+        no_begin
+            .stderr()
+            .contains("must provide a 'begin' (datetime) config"),
+        "{no_begin:?}"
+    );
+    assert!(
+        no_begin.stderr().contains("models/microbatch_model.sql:3"),
+        "{no_begin:?}"
+    );
+    // No input with an `event_time`: dbt's warning, and the model builds.
+    project.write(
+        "models/microbatch_model.sql",
+        "{{ config(materialized='incremental', incremental_strategy='microbatch', \
+         event_time='event_time', batch_size='day', begin='2020-01-01') }}
+         select id, cast('2020-01-01' as timestamp) as event_time from {{ ref('labels') }}
+",
+    );
+    let unfiltered = project.run(&[
+        "run",
+        "-s",
+        "labels",
+        "microbatch_model",
+        "--event-time-start",
+        "2020-01-01",
+        "--event-time-end",
+        "2020-01-02",
+    ]);
+    assert_eq!(unfiltered.code(), 0, "{unfiltered:?}");
+    let said = format!("{}{}", unfiltered.stdout(), unfiltered.stderr());
+    assert!(
+        said.contains(
+            "The microbatch model 'microbatch_model' has no 'ref' or 'source' input with an \
+             'event_time' configuration."
+        ),
+        "{unfiltered:?}"
+    );
+    assert!(
+        said.contains("uxt::parse::microbatch_unfiltered"),
+        "{unfiltered:?}"
+    );
+}
+
+#[test]
+fn each_batch_sees_model_batch_and_leaves_its_compiled_sql() {
+    for engine in Engine::all() {
+        let name = engine.name();
+        let project = project(&engine);
+        // `model.batch` is none outside a batch (the compile of the whole model), as in dbt.
+        project.write(
+            "models/microbatch_model.sql",
+            "{{ config(materialized='incremental', incremental_strategy='microbatch', \
+             event_time='event_time', batch_size='day', begin='2020-01-01') }}\n\
+             select id, event_time, '{{ model.batch.id }}' as batch_id, \
+             '{{ model.batch.event_time_start }}' as batch_start, \
+             '{{ model.batch.event_time_end.isoformat() if model.batch else 'none' }}' as batch_end\n\
+             from {{ ref('input_model') }}\n",
+        );
+        let out = project.run(&[
+            "run",
+            "--event-time-start",
+            "2020-01-01",
+            "--event-time-end",
+            "2020-01-03",
+        ]);
+        assert_eq!(out.code(), 0, "{name}: {out:?}");
+        // What dbt-core 1.11 renders for the same model and window.
+        assert_eq!(
+            query(
+                &project,
+                "select id, batch_id, batch_start, batch_end from microbatch_model order by id"
+            ),
+            [
+                "id,batch_id,batch_start,batch_end",
+                "1,20200101,2020-01-01 00:00:00+00:00,2020-01-02T00:00:00+00:00",
+                "2,20200102,2020-01-02 00:00:00+00:00,2020-01-03T00:00:00+00:00",
+            ],
+            "{name}"
+        );
+        let compiled = project.path().join("target/compiled/batches/models");
+        for day in ["2020-01-01", "2020-01-02"] {
+            let file = compiled.join(format!("microbatch_model/microbatch_model_{day}.sql"));
+            let sql = std::fs::read_to_string(&file)
+                .unwrap_or_else(|e| panic!("{name}: {}: {e}", file.display()));
+            assert!(
+                sql.contains(&format!("'{}' as batch_id", day.replace('-', ""))),
+                "{name}: {sql}"
+            );
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! The semantic layer: semantic models, metrics and time spines in properties YAML, parsed into
-//! `semantic_manifest.json` and the manifest in dbt's shapes, and their mistakes reported at the
-//! line that makes them. (The example warehouse builds metric tables from them on both engines.)
+//! `semantic_manifest.json` and the manifest in dbt's shapes, their mistakes reported at the
+//! line that makes them, and `metric:` and `semantic_model:` selection as in dbt. (The example warehouse builds metric tables from them on both engines.)
 
 use serde_json::Value;
 
@@ -193,4 +193,64 @@ fn semantic_layer_mistakes_are_reported_at_their_line() {
         "{parsed:?}"
     );
     assert!(text.contains("models/schema.yml:12"), "{parsed:?}");
+}
+
+#[test]
+fn metrics_and_semantic_models_are_selected_and_listed_as_dbt_does() {
+    let project = shop();
+    let ls = |args: &[&str]| {
+        let out = project.run(&[&["ls"], args].concat());
+        assert_eq!(out.code(), 0, "{out:?}");
+        out.stdout().lines().collect::<Vec<_>>().join(" ")
+    };
+    // What `dbt ls` (dbt-core 1.11, dbt-duckdb) prints for the same project.
+    assert_eq!(
+        ls(&[]),
+        "metric:shop.orders metric:shop.revenue metric:shop.revenue_doubled \
+         metric:shop.revenue_per_order metric:shop.web_revenue shop.orders shop.time_spine \
+         semantic_model:shop.orders"
+    );
+    assert_eq!(
+        ls(&["--resource-type", "semantic_model", "--output", "name"]),
+        "orders"
+    );
+    // A ratio metric depends on its metrics, they on the semantic model, it on its model.
+    assert_eq!(
+        ls(&["-s", "+metric:revenue_per_order"]),
+        "metric:shop.orders metric:shop.revenue metric:shop.revenue_per_order shop.orders \
+         semantic_model:shop.orders"
+    );
+    assert_eq!(
+        ls(&["-s", "metric:shop.rev*"]),
+        "metric:shop.revenue metric:shop.revenue_doubled metric:shop.revenue_per_order"
+    );
+    assert_eq!(
+        ls(&[
+            "-s",
+            "semantic_model:orders+",
+            "--exclude",
+            "metric:web_revenue"
+        ]),
+        "metric:shop.orders metric:shop.revenue metric:shop.revenue_doubled \
+         metric:shop.revenue_per_order semantic_model:shop.orders"
+    );
+    let json = ls(&["-s", "metric:revenue", "--output", "json"]);
+    let entry: Value = serde_json::from_str(&json).expect("one JSON line");
+    assert_eq!(entry["unique_id"], "metric.shop.revenue");
+    assert_eq!(entry["resource_type"], "metric");
+    assert_eq!(
+        entry["depends_on"]["nodes"],
+        serde_json::json!(["semantic_model.shop.orders"])
+    );
+    // A model selected through its metric is built; the metric itself never runs.
+    let built = project.run(&["run", "-s", "+metric:revenue"]);
+    assert_eq!(built.code(), 0, "{built:?}");
+    assert!(built.stdout().contains("PASS=1 "), "{built:?}");
+    let bad = project.run(&["ls", "-s", "metric:a.b.c"]);
+    assert_ne!(bad.code(), 0, "{bad:?}");
+    assert!(
+        bad.stderr()
+            .contains("metrics are `metric_name` or `package.metric_name`"),
+        "{bad:?}"
+    );
 }

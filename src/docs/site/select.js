@@ -7,9 +7,9 @@ var UxtSelect = (function () {
   'use strict';
 
   var METHODS = ['fqn', 'tag', 'source', 'path', 'file', 'package', 'config', 'test_name', 'test_type',
-    'resource_type', 'exposure', 'group', 'access'];
+    'resource_type', 'exposure', 'metric', 'semantic_model', 'group', 'access'];
   var STATE_METHODS = ['state', 'result', 'source_status'];
-  var UNSUPPORTED_METHODS = ['metric', 'semantic_model', 'saved_query', 'unit_test', 'version'];
+  var UNSUPPORTED_METHODS = ['saved_query', 'unit_test', 'version'];
   var RESOURCE_TYPES = ['model', 'analysis', 'test', 'snapshot', 'operation', 'seed', 'rpc', 'sql_operation',
     'doc', 'source', 'macro', 'exposure', 'metric', 'group', 'saved_query', 'semantic_model', 'unit_test', 'fixture'];
   var TEST_TYPES = ['generic', 'schema', 'singular', 'data', 'unit'];
@@ -315,12 +315,14 @@ var UxtSelect = (function () {
       case 'resource_type':
         if (RESOURCE_TYPES.indexOf(value) === -1) invalid('`' + value + '` is not a resource type' + didYouMean(suggest(value, RESOURCE_TYPES)));
         return function (node) { return node.resource_type === value; };
-      case 'exposure': {
-        var exposureParts = value.split('.');
-        if (exposureParts.length > 2) invalid('exposures are `exposure_name` or `package.exposure_name`');
-        var exposurePackage = pattern(exposureParts.length === 2 ? exposureParts[0] : '*', expression);
-        var exposureName = pattern(exposureParts[exposureParts.length - 1], expression);
-        return function (node) { return node.resource_type === 'exposure' && exposurePackage(node.package_name) && exposureName(node.name); };
+      case 'exposure':
+      case 'metric':
+      case 'semantic_model': {
+        var namedParts = value.split('.');
+        if (namedParts.length > 2) invalid(name + 's are `' + name + '_name` or `package.' + name + '_name`');
+        var namedPackage = pattern(namedParts.length === 2 ? namedParts[0] : '*', expression);
+        var namedName = pattern(namedParts[namedParts.length - 1], expression);
+        return function (node) { return node.resource_type === name && namedPackage(node.package_name) && namedName(node.name); };
       }
       case 'group':
         return function (node) { return collection(node.resource_type) === 'nodes' && config(node).group === value; };

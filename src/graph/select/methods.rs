@@ -1,6 +1,7 @@
 //! Selection methods: what `fqn:`, `tag:`, `source:`, `path:`, `file:`, `package:`,
 //! `config.<key>:`, `test_name:`, `test_type:`, `resource_type:`, `exposure:`, `unit_test:`,
-//! `group:` and `access:` match on one node, compiled once per expression.
+//! `metric:`, `semantic_model:`, `group:` and `access:` match on one node, compiled once per
+//! expression.
 
 use globset::{GlobBuilder, GlobMatcher};
 use serde_json::Value;
@@ -21,14 +22,16 @@ const METHODS: &[&str] = &[
     "resource_type",
     "exposure",
     "unit_test",
+    "metric",
+    "semantic_model",
     "group",
     "access",
     "version",
 ];
 /// dbt methods that compare with a previous run's artifacts.
 const STATE_METHODS: &[&str] = &["state", "result"];
-/// dbt methods for resources or features uxt does not have.
-const UNSUPPORTED_METHODS: &[&str] = &["metric", "semantic_model", "saved_query", "source_status"];
+/// dbt methods for resources or features uxt does not have (it parses no saved queries).
+const UNSUPPORTED_METHODS: &[&str] = &["saved_query", "source_status"];
 /// dbt's `NodeType` values, the only valid `resource_type:` values.
 const RESOURCE_TYPES: &[&str] = &[
     "model",
@@ -290,7 +293,8 @@ pub(super) enum Matcher {
     TestName(Pattern),
     TestType(Vec<TestType>),
     ResourceType(String),
-    /// `exposure:` and `unit_test:`: resources of that type by (package and) name.
+    /// `exposure:`, `unit_test:`, `metric:` and `semantic_model:`: resources of that type by
+    /// (package and) name.
     Named {
         resource_type: &'static str,
         package: Pattern,
@@ -399,11 +403,12 @@ impl Matcher {
                     did_you_mean(&suggest(value, RESOURCE_TYPES.iter().copied()))
                 )));
             }
-            "exposure" | "unit_test" => {
-                let method = if name == "exposure" {
-                    "exposure"
-                } else {
-                    "unit_test"
+            "exposure" | "unit_test" | "metric" | "semantic_model" => {
+                let method = match name {
+                    "exposure" => "exposure",
+                    "unit_test" => "unit_test",
+                    "metric" => "metric",
+                    _ => "semantic_model",
                 };
                 let (package, name) = match value.split('.').collect::<Vec<_>>()[..] {
                     [name] => ("*", name),
