@@ -73,12 +73,17 @@ pub struct SourceTable {
     pub description: String,
     pub columns: IndexMap<String, ColumnDef>,
     pub loaded_at_field: Option<String>,
+    /// The table has a `loaded_at_field` key, even `null`: dbt then ignores the source's
+    /// `loaded_at_query`.
+    pub loaded_at_field_present: bool,
+    pub loaded_at_query: Option<String>,
     pub meta: Map<String, Value>,
     pub tags: Vec<String>,
     pub tests: Vec<Value>,
     pub quoting: Map<String, Value>,
     pub config: Map<String, Value>,
-    pub freshness: Value,
+    /// `None` without a `freshness` key; `Some(Null)` for `freshness: null` (no check).
+    pub freshness: Option<Value>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -91,11 +96,13 @@ pub struct SourceDef {
     pub schema: String,
     pub loader: String,
     pub loaded_at_field: Option<String>,
+    pub loaded_at_query: Option<String>,
     pub meta: Map<String, Value>,
     pub tags: Vec<String>,
     pub quoting: Map<String, Value>,
     pub config: Map<String, Value>,
-    pub freshness: Value,
+    /// As [`SourceTable::freshness`].
+    pub freshness: Option<Value>,
     pub tables: Vec<SourceTable>,
     /// Declared by uxt itself rather than a YAML file (the simulator's `uxc` source): its fqn
     /// has no folders, as no file's place in the project gives it one.
@@ -899,12 +906,17 @@ fn read_source(
                 .get("loaded_at_field")
                 .and_then(Value::as_str)
                 .map(str::to_string),
+            loaded_at_field_present: table.contains_key("loaded_at_field"),
+            loaded_at_query: table
+                .get("loaded_at_query")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             meta: object(table, "meta"),
             tags: yaml::string_list(table.get("tags").unwrap_or(&Value::Null)),
             tests: tests_of(table, places, &at)?,
             quoting: object(table, "quoting"),
             config: object(table, "config"),
-            freshness: table.get("freshness").cloned().unwrap_or(Value::Null),
+            freshness: table.get("freshness").cloned(),
             name: table_name,
         });
     }
@@ -922,11 +934,15 @@ fn read_source(
             .get("loaded_at_field")
             .and_then(Value::as_str)
             .map(str::to_string),
+        loaded_at_query: entry
+            .get("loaded_at_query")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         meta: object(entry, "meta"),
         tags: yaml::string_list(entry.get("tags").unwrap_or(&Value::Null)),
         quoting: object(entry, "quoting"),
         config: object(entry, "config"),
-        freshness: entry.get("freshness").cloned().unwrap_or(Value::Null),
+        freshness: entry.get("freshness").cloned(),
         tables,
         name,
         declared_by_uxt: false,
