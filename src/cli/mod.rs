@@ -827,7 +827,9 @@ fn compared(
     let mut selection = selection.clone();
     if let Some(dir) = &selection.state {
         let root = project.root.display().to_string();
-        selection.comparison = Some(crate::state::compare(dir, manifest, &root)?);
+        let mut comparison = crate::state::compare(dir, manifest, &root)?;
+        comparison.fresher = crate::state::fresher(dir, &project.target_dir())?;
+        selection.comparison = Some(comparison);
     }
     Ok(selection)
 }

@@ -736,7 +736,7 @@ fn parse_nodes(
         }
     }
     for project in projects {
-        match sources(&projects[0], project, naming) {
+        match sources(projects[0], project, naming) {
             Ok(found) => manifest.sources.extend(found),
             Err(mut diagnostics) => problems.append(&mut diagnostics),
         }

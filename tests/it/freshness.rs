@@ -301,3 +301,56 @@ fn malformed_freshness_names_the_table_and_file() {
         assert!(stderr.contains(part), "no `{part}` in {out:?}");
     }
 }
+
+#[test]
+fn source_status_fresher_selects_sources_loaded_since_the_states_check() {
+    for engine in Engine::all() {
+        let name = engine.name();
+        let project = project(&engine);
+        let selected = |selector: &str| -> crate::harness::Output {
+            project.run(&[
+                "ls", "-s", selector, "--state", "prod", "--output", "selector",
+            ])
+        };
+        let run = |args: &[&str]| {
+            let out = project.run(args);
+            assert!(out.code() <= 1, "{name}: {out:?}");
+        };
+        run(&["source", "freshness"]);
+        let prod = project.path().join("prod");
+        std::fs::create_dir_all(&prod).unwrap();
+        for file in ["manifest.json", "sources.json"] {
+            std::fs::copy(project.path().join("target").join(file), prod.join(file)).unwrap();
+        }
+        project.write(
+            "macros/load.sql",
+            "{% macro load() %}\n{% do run_query(\"insert into \" ~ target.schema ~ \".fresh_feed select 2, cast(now() as timestamp)\") %}\n{% endmacro %}\n",
+        );
+        let out = project.run(&["run-operation", "load"]);
+        assert_eq!(out.code(), 0, "{name}: {out:?}");
+        run(&["source", "freshness"]);
+        let out = selected("source_status:fresher");
+        assert_eq!(out.code(), 0, "{name}: {out:?}");
+        let mut lines: Vec<&str> = out.stdout().lines().collect();
+        lines.sort();
+        // `by_query` reads `fresh_feed` but reports `warn_feed`'s load time, which did not move.
+        assert_eq!(lines, ["source:fresh.raw.fresh_feed"], "{name}: {out:?}");
+        let out = selected("source_status:fresher+");
+        let mut lines: Vec<&str> = out.stdout().lines().collect();
+        lines.sort();
+        assert_eq!(
+            lines,
+            ["fresh.feed_count", "source:fresh.raw.fresh_feed"],
+            "{name}: {out:?}"
+        );
+
+        // Without the state's freshness results, the method says what to run.
+        std::fs::remove_file(prod.join("sources.json")).unwrap();
+        let out = selected("source_status:fresher");
+        assert_eq!(out.code(), 1, "{name}: {out:?}");
+        assert!(
+            out.stderr().contains("uxt source freshness"),
+            "{name}: {out:?}"
+        );
+    }
+}
