@@ -398,6 +398,10 @@ fn hooks_json(hooks: Json) -> Json {
 }
 
 fn source_json(source: &Source) -> Json {
+    let freshness = source
+        .freshness
+        .as_ref()
+        .map(crate::manifest::freshness::Freshness::to_json);
     json!({
         "database": source.database,
         "schema": source.schema,
@@ -414,14 +418,19 @@ fn source_json(source: &Source) -> Json {
         "identifier": source.identifier,
         "quoting": {"database": null, "schema": null, "identifier": null, "column": null},
         "loaded_at_field": source.loaded_at_field,
-        "freshness": {"warn_after": {"count": null, "period": null}, "error_after": {"count": null, "period": null}, "filter": null},
+        "loaded_at_query": source.loaded_at_query,
+        "freshness": freshness,
         "external": null,
         "description": source.description,
         "columns": columns(&source.columns),
         "meta": source.meta,
         "source_meta": {},
         "tags": source.tags,
-        "config": {"enabled": true},
+        "config": {
+            "enabled": true, "event_time": source.event_time, "freshness": freshness,
+            "loaded_at_field": source.loaded_at_field, "loaded_at_query": source.loaded_at_query,
+            "meta": source.meta, "tags": source.tags, "static_analysis": null,
+        },
         "patch_path": null,
         "unrendered_config": {},
         "relation_name": source.relation().render_sql(),
@@ -847,6 +856,22 @@ pub fn write(target_dir: &Path, name: &str, value: &Json) -> anyhow::Result<()> 
     write_atomically(&path, |out| Ok(serde_json::to_writer(out, value)?))
         .map_err(WriteError::at(&path))?;
     Ok(())
+}
+
+/// `sources.json` (dbt's sources v3): the freshness results of `uxt source freshness`.
+pub fn sources_json(results: Vec<Json>, elapsed: f64, invocation: &Invocation) -> Json {
+    let mut metadata = metadata(invocation, "sources/v3.json");
+    if let Json::Object(map) = &mut metadata {
+        map.insert(
+            "invocation_started_at".into(),
+            json!(
+                invocation
+                    .started_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            ),
+        );
+    }
+    json!({"metadata": metadata, "results": results, "elapsed_time": elapsed})
 }
 
 /// `target/catalog.json` in dbt's catalog v1 shape: what the warehouse says of each node and

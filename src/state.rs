@@ -82,6 +82,57 @@ pub fn compare(dir: &Path, manifest: &Manifest, project_root: &str) -> Result<Co
     Ok(comparison)
 }
 
+/// dbt's `source_status:fresher`: the sources whose `max_loaded_at` in `current` (the target
+/// folder's `sources.json`) is later than in `dir`'s, or that `dir`'s lacks; `None` when either
+/// folder has no `sources.json`. A table whose check failed to run in either is left out.
+pub fn fresher(dir: &Path, current: &Path) -> Result<Option<BTreeSet<String>>> {
+    let (Some(previous), Some(current)) = (
+        read(&dir.join("sources.json"))?,
+        read(&current.join("sources.json"))?,
+    ) else {
+        return Ok(None);
+    };
+    let loaded = |sources: &Json| -> (
+        BTreeMap<String, chrono::DateTime<chrono::FixedOffset>>,
+        BTreeSet<String>,
+    ) {
+        let mut loaded = BTreeMap::new();
+        let mut failed = BTreeSet::new();
+        for result in sources
+            .get("results")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(id) = result.get("unique_id").and_then(Json::as_str) else {
+                continue;
+            };
+            match result
+                .get("max_loaded_at")
+                .and_then(Json::as_str)
+                .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+            {
+                Some(at) => {
+                    loaded.insert(id.to_owned(), at);
+                }
+                None => {
+                    failed.insert(id.to_owned());
+                }
+            }
+        }
+        (loaded, failed)
+    };
+    let (before, failed_before) = loaded(&previous);
+    let (now, failed_now) = loaded(&current);
+    Ok(Some(
+        now.into_iter()
+            .filter(|(id, at)| before.get(id).is_none_or(|earlier| at > earlier))
+            .map(|(id, _)| id)
+            .filter(|id| !failed_before.contains(id) && !failed_now.contains(id))
+            .collect(),
+    ))
+}
+
 /// The `manifest.json` in `dir`, which `flag` named.
 fn previous_manifest(dir: &Path, flag: &str) -> Result<Json> {
     read(&dir.join("manifest.json"))?.ok_or_else(|| {

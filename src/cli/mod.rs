@@ -8,6 +8,7 @@ mod compile;
 mod debug;
 mod deps;
 mod docs;
+mod freshness;
 mod ls;
 mod parse;
 mod retry;
@@ -473,6 +474,11 @@ enum Command {
         #[arg(long, value_name = "DIR", env = "DBT_STATE")]
         state: Option<PathBuf>,
     },
+    /// Commands on the project's sources.
+    Source {
+        #[command(subcommand)]
+        command: SourceCommand,
+    },
     /// Show the project, profile and target, and check the connection.
     Debug,
     /// Delete the project's `clean-targets`.
@@ -483,6 +489,19 @@ enum Command {
     Docs {
         #[command(subcommand)]
         command: DocsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SourceCommand {
+    /// Check how recently the selected source tables were loaded against their `freshness`
+    /// criteria, and write `target/sources.json`.
+    Freshness {
+        #[command(flatten)]
+        select: SelectArgs,
+        /// Write the results here instead of `target/sources.json` (deprecated in dbt).
+        #[arg(short = 'o', long = "output", value_name = "PATH")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -590,6 +609,9 @@ impl Command {
             Command::RunOperation { .. } => "run-operation",
             Command::Clone { .. } => "clone",
             Command::Retry { .. } => "retry",
+            Command::Source {
+                command: SourceCommand::Freshness { .. },
+            } => "freshness",
             Command::Debug => "debug",
             Command::Clean => "clean",
             Command::Parse => "parse",
@@ -659,6 +681,14 @@ impl Command {
             Command::Docs {
                 command: DocsCommand::Generate { select, .. },
             } => selection(&mut args, select),
+            Command::Source {
+                command: SourceCommand::Freshness { select, output },
+            } => {
+                selection(&mut args, select);
+                if let Some(output) = output {
+                    args.insert("output".into(), json!(output.display().to_string()));
+                }
+            }
             Command::RunOperation {
                 macro_name,
                 args: kwargs,
@@ -800,7 +830,9 @@ fn compared(
     let mut selection = selection.clone();
     if let Some(dir) = &selection.state {
         let root = project.root.display().to_string();
-        selection.comparison = Some(crate::state::compare(dir, manifest, &root)?);
+        let mut comparison = crate::state::compare(dir, manifest, &root)?;
+        comparison.fresher = crate::state::fresher(dir, &project.target_dir())?;
+        selection.comparison = Some(comparison);
     }
     Ok(selection)
 }
@@ -1096,6 +1128,9 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
                 clone::run(&flags, &select.selection(), &types).await
             }
             Command::Retry { state } => retry::run(&flags, state.as_deref()).await,
+            Command::Source {
+                command: SourceCommand::Freshness { select, output },
+            } => freshness::run(&flags, &select.selection(), output.as_deref()).await,
             Command::Debug => debug::run(&flags).await,
             Command::Clean => clean::run(&flags),
             Command::Parse => parse::run(&flags),

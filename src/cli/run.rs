@@ -170,7 +170,7 @@ async fn show_seeds(
 
 /// dbt's count line, `Found 5 models, 12 data tests, 2 seeds, 1 source, 12 macros` (in dbt's
 /// order, the kinds a project has), and its counts alone.
-fn found(manifest: &Manifest) -> (String, String) {
+pub(super) fn found(manifest: &Manifest) -> (String, String) {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for node in manifest.nodes.values() {
         *counts.entry(node.resource_type.as_str()).or_default() += 1;

@@ -86,6 +86,7 @@ codes! {
     PropertiesNoSuchNode = "uxt::properties::no_such_node", Warning, "A properties entry describes a model, seed, snapshot, analysis or macro that does not exist; the entry is ignored.";
     PropertiesWrongSection = "uxt::properties::wrong_section", Warning, "A properties entry under `models:`, `seeds:` or `snapshots:` names a node of another kind (a seed under `models:`): as in dbt, only its tests are read.";
     PropertiesVersions = "uxt::properties::versions", Error, "A model's `versions:` or `latest_version` is malformed: an entry without `v`, a repeated version, a `defined_in` file that does not exist, or a `latest_version` that names no version.";
+    PropertiesSourceFreshness = "uxt::properties::source_freshness", Error, "A source's or source table's `freshness` is malformed (a key other than `warn_after`, `error_after` and `filter`, a `period` other than `minute`, `hour` and `day`, a `count` that is not a whole number), or one level sets both `loaded_at_field` and `loaded_at_query`.";
     PropertiesGroupOwner = "uxt::properties::group_owner", Error, "A group's `owner` has neither `name` nor `email`.";
     ProfileNotFound = "uxt::profile::not_found", Error, "No `profiles.yml` in `--profiles-dir`, `UXT_PROFILES_DIR`, the project root, `project/`, `~/.uxt/` or `~/.dbt/`.";
     ProfileUnreadable = "uxt::profile::unreadable", Error, "A `profiles.yml` exists but cannot be read (permissions, a directory of that name).";

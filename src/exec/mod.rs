@@ -7,6 +7,7 @@
 pub mod clone;
 pub mod contract;
 mod custom;
+pub mod freshness;
 mod grants;
 mod hooks;
 pub mod materialize;
@@ -1239,7 +1240,7 @@ impl Tally {
 }
 
 /// dbt's `0 hours 0 minutes and 6.48 seconds`.
-fn hours_minutes_seconds(elapsed: f64) -> String {
+pub(crate) fn hours_minutes_seconds(elapsed: f64) -> String {
     let whole = elapsed.max(0.0);
     let hours = (whole / 3600.0).floor();
     let minutes = ((whole - hours * 3600.0) / 60.0).floor();

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod data_tests;
 pub mod exposures;
+pub mod freshness;
 mod microbatch;
 pub mod render;
 mod resolve;
@@ -201,6 +202,11 @@ pub struct Source {
     pub columns: IndexMap<String, ColumnDef>,
     pub loader: String,
     pub loaded_at_field: Option<String>,
+    /// SQL whose one value is the table's last load time, instead of `max(loaded_at_field)`.
+    pub loaded_at_query: Option<String>,
+    /// The criteria of `uxt source freshness`: `None` when opted out with `freshness: null`;
+    /// checked only when a threshold is complete ([`freshness::Freshness::is_set`]).
+    pub freshness: Option<freshness::Freshness>,
     /// The `event_time` its table's or source's `config` names: microbatch models read only
     /// their batch's rows of it.
     pub event_time: Option<String>,
@@ -731,9 +737,10 @@ fn parse_nodes(
         }
     }
     for project in projects {
-        manifest
-            .sources
-            .extend(sources(project, &project.properties, naming));
+        match sources(projects[0], project, naming) {
+            Ok(found) => manifest.sources.extend(found),
+            Err(mut diagnostics) => problems.append(&mut diagnostics),
+        }
     }
 
     // Resolve refs and sources to unique ids.
@@ -1743,13 +1750,16 @@ pub fn foreign_key_targets(node: &Node) -> Vec<Dependency> {
         .collect()
 }
 
+/// The source tables a project's properties declare, with their freshness criteria resolved
+/// against the project files' `sources:` config.
 fn sources(
+    root: &Project,
     project: &Project,
-    properties: &Properties,
     naming: &Naming,
-) -> BTreeMap<String, Source> {
+) -> std::result::Result<BTreeMap<String, Source>, Vec<Diagnostic>> {
     let mut sources = BTreeMap::new();
-    for definition in &properties.sources {
+    let mut problems = Vec::new();
+    for definition in &project.properties.sources {
         for table in &definition.tables {
             let unique_id = format!("source.{}.{}.{}", project.name, definition.name, table.name);
             let mut tags = definition.tags.clone();
@@ -1765,6 +1775,51 @@ fn sources(
             };
             let mut meta = definition.meta.clone();
             meta.extend(table.meta.clone());
+            let project_config = project_config(root, project, |p| &p.sources_config, &fqn);
+            let criteria = freshness::resolve(&freshness::Declared {
+                source_freshness: definition.freshness.as_ref(),
+                source_config: &definition.config,
+                table_freshness: table.freshness.as_ref(),
+                table_config: &table.config,
+                project_config: &project_config,
+            })
+            .and_then(|criteria| {
+                let loaded_at = freshness::loaded_at(&freshness::LoadedAt {
+                    source_field: definition.loaded_at_field.as_deref(),
+                    source_query: definition.loaded_at_query.as_deref(),
+                    source_config: &definition.config,
+                    table_field: table.loaded_at_field.as_deref(),
+                    table_field_present: table.loaded_at_field_present,
+                    table_query: table.loaded_at_query.as_deref(),
+                    table_config: &table.config,
+                    project_config: &project_config,
+                })?;
+                Ok((criteria, loaded_at))
+            });
+            let (criteria, (loaded_at_field, loaded_at_query)) = match criteria {
+                Ok(resolved) => resolved,
+                Err(message) => {
+                    let diagnostic = Diagnostic::new(
+                        Code::PropertiesSourceFreshness,
+                        format!("source table `{}.{}`: {message}", definition.name, table.name),
+                    )
+                    .with_help("a threshold is `{count: 12, period: hour}` (periods: `minute`, `hour`, `day`); set `loaded_at_field` or `loaded_at_query`, not both");
+                    let file = project
+                        .files
+                        .properties
+                        .iter()
+                        .find(|f| f.path == definition.file);
+                    problems.push(match file {
+                        Some(file) => diagnostic.at_line(
+                            &file.path,
+                            file.contents.clone(),
+                            definition.line.max(1),
+                        ),
+                        None => diagnostic.in_file(&definition.file),
+                    });
+                    continue;
+                }
+            };
             sources.insert(
                 unique_id.clone(),
                 Source {
@@ -1781,10 +1836,9 @@ fn sources(
                     source_description: definition.description.clone(),
                     columns: table.columns.clone(),
                     loader: definition.loader.clone(),
-                    loaded_at_field: table
-                        .loaded_at_field
-                        .clone()
-                        .or_else(|| definition.loaded_at_field.clone()),
+                    loaded_at_field,
+                    loaded_at_query,
+                    freshness: criteria,
                     event_time: [&table.config, &definition.config]
                         .into_iter()
                         .find_map(|config| config.get("event_time"))
@@ -1800,5 +1854,9 @@ fn sources(
             );
         }
     }
-    sources
+    if problems.is_empty() {
+        Ok(sources)
+    } else {
+        Err(problems)
+    }
 }

@@ -38,6 +38,7 @@ pub fn yaml(project: &Project, jinja: &Jinja) -> Result<Project, Vec<Diagnostic>
             &mut rendered.snapshots_config,
             &mut rendered.tests_config,
             &mut rendered.exposures_config,
+            &mut rendered.sources_config,
         ] {
             renderer.value(block);
         }
@@ -61,12 +62,16 @@ pub fn yaml(project: &Project, jinja: &Jinja) -> Result<Project, Vec<Diagnostic>
         renderer.text(&mut source.loader);
         renderer.map(&mut source.meta);
         renderer.map(&mut source.config);
-        renderer.value(&mut source.freshness);
+        if let Some(freshness) = &mut source.freshness {
+            renderer.value(freshness);
+        }
         renderer.strings(&mut source.tags);
         for table in &mut source.tables {
             renderer.text(&mut table.identifier);
             renderer.map(&mut table.meta);
-            renderer.value(&mut table.freshness);
+            if let Some(freshness) = &mut table.freshness {
+                renderer.value(freshness);
+            }
             renderer.strings(&mut table.tags);
             renderer.tests(&mut table.tests);
             renderer.columns(table.columns.values_mut());

@@ -62,6 +62,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "store_failures_as",
     "freshness",
     "loaded_at_field",
+    "loaded_at_query",
     "copy_grants",
     "transient",
     "plugin",

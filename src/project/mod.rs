@@ -160,6 +160,8 @@ pub struct Project {
     pub tests_config: Value,
     /// The project file's `exposures:` block (`+enabled`, `+tags`, `+meta` by folder).
     pub exposures_config: Value,
+    /// The project file's `sources:` block (`+freshness`, `+loaded_at_field`... by folder).
+    pub sources_config: Value,
     pub dispatch: Value,
     /// `restrict-access`: whether other projects may `ref` this one's protected models and
     /// private models of a group they share (dbt's default: they may).
@@ -473,6 +475,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         snapshots_config: take("snapshots"),
         tests_config,
         exposures_config: take("exposures"),
+        sources_config: take("sources"),
         dispatch: take("dispatch"),
         restrict_access: yaml::scalar_string(&take("restrict-access"))
             .is_some_and(|v| v.eq_ignore_ascii_case("true")),

@@ -73,12 +73,17 @@ pub struct SourceTable {
     pub description: String,
     pub columns: IndexMap<String, ColumnDef>,
     pub loaded_at_field: Option<String>,
+    /// The table has a `loaded_at_field` key, even `null`: dbt then ignores the source's
+    /// `loaded_at_query`.
+    pub loaded_at_field_present: bool,
+    pub loaded_at_query: Option<String>,
     pub meta: Map<String, Value>,
     pub tags: Vec<String>,
     pub tests: Vec<Value>,
     pub quoting: Map<String, Value>,
     pub config: Map<String, Value>,
-    pub freshness: Value,
+    /// `None` without a `freshness` key; `Some(Null)` for `freshness: null` (no check).
+    pub freshness: Option<Value>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -91,11 +96,13 @@ pub struct SourceDef {
     pub schema: String,
     pub loader: String,
     pub loaded_at_field: Option<String>,
+    pub loaded_at_query: Option<String>,
     pub meta: Map<String, Value>,
     pub tags: Vec<String>,
     pub quoting: Map<String, Value>,
     pub config: Map<String, Value>,
-    pub freshness: Value,
+    /// As [`SourceTable::freshness`].
+    pub freshness: Option<Value>,
     pub tables: Vec<SourceTable>,
     /// Declared by uxt itself rather than a YAML file (the simulator's `uxc` source): its fqn
     /// has no folders, as no file's place in the project gives it one.
@@ -724,7 +731,7 @@ fn check_freshness(
         if value.is_null() {
             return Ok(());
         }
-        return Err(places.invalid(
+        return Err(places.freshness(
             at,
             format!("`freshness:` must be a mapping, not {}", kind_of(value)),
             "write `freshness: {warn_after: {count: 12, period: hour}}`, or `freshness: null`"
@@ -744,7 +751,7 @@ fn check_freshness(
                     Some(near) => format!("did you mean `{near}`?"),
                     None => "`freshness:` has `warn_after`, `error_after` and `filter`".into(),
                 };
-                return Err(places.invalid(
+                return Err(places.freshness(
                     &here,
                     format!("unknown key `{key}` in `freshness:`"),
                     help,
@@ -755,7 +762,7 @@ fn check_freshness(
             continue;
         }
         let Some(rule) = rule.as_object() else {
-            return Err(places.invalid(
+            return Err(places.freshness(
                 &here,
                 format!("`{key}:` must be a mapping, not {}", kind_of(rule)),
                 format!("write `{key}: {{count: 12, period: hour}}`"),
@@ -766,7 +773,7 @@ fn check_freshness(
         if let Some(count) = count
             && !count.as_i64().is_some_and(|count| count >= 0)
         {
-            return Err(places.invalid(
+            return Err(places.freshness(
                 &[here.as_slice(), &[Step::Key("count")]].concat(),
                 format!(
                     "`count:` of `{key}` must be a whole number, not `{}`",
@@ -780,7 +787,7 @@ fn check_freshness(
                 .as_str()
                 .is_some_and(|period| PERIODS.contains(&period))
         {
-            return Err(places.invalid(
+            return Err(places.freshness(
                 &[here.as_slice(), &[Step::Key("period")]].concat(),
                 format!(
                     "`period:` of `{key}` must be `minute`, `hour` or `day`, not `{}`",
@@ -793,7 +800,7 @@ fn check_freshness(
             // dbt accepts it and never applies the rule: say so rather than refuse it.
             warnings.push(
                 places
-                    .invalid(
+                    .freshness(
                         &here,
                         format!("`{key}:` needs both `count:` and `period:`; without both it is never applied"),
                         format!("write `{key}: {{count: 12, period: hour}}`"),
@@ -1137,12 +1144,17 @@ fn read_source(
                 .get("loaded_at_field")
                 .and_then(Value::as_str)
                 .map(str::to_string),
+            loaded_at_field_present: table.contains_key("loaded_at_field"),
+            loaded_at_query: table
+                .get("loaded_at_query")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             meta: object(table, "meta"),
             tags: yaml::string_list(table.get("tags").unwrap_or(&Value::Null)),
             tests: tests_of(table, places, &at)?,
             quoting: object(table, "quoting"),
             config: object(table, "config"),
-            freshness: table.get("freshness").cloned().unwrap_or(Value::Null),
+            freshness: table.get("freshness").cloned(),
             name: table_name,
         });
     }
@@ -1160,11 +1172,15 @@ fn read_source(
             .get("loaded_at_field")
             .and_then(Value::as_str)
             .map(str::to_string),
+        loaded_at_query: entry
+            .get("loaded_at_query")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         meta: object(entry, "meta"),
         tags: yaml::string_list(entry.get("tags").unwrap_or(&Value::Null)),
         quoting: object(entry, "quoting"),
         config: object(entry, "config"),
-        freshness: entry.get("freshness").cloned().unwrap_or(Value::Null),
+        freshness: entry.get("freshness").cloned(),
         tables,
         name,
         declared_by_uxt: false,
@@ -1227,6 +1243,14 @@ impl<'a> Places<'a> {
     fn invalid(&self, path: &[Step], message: String, help: String) -> Diagnostic {
         self.locate(
             Diagnostic::new(Code::PropertiesInvalid, message).with_help(help),
+            path,
+        )
+    }
+
+    /// A malformed `freshness:` has its own code, whichever stage finds it.
+    fn freshness(&self, path: &[Step], message: String, help: String) -> Diagnostic {
+        self.locate(
+            Diagnostic::new(Code::PropertiesSourceFreshness, message).with_help(help),
             path,
         )
     }

@@ -18,6 +18,7 @@ mod engines;
 mod errors;
 mod example;
 mod faults;
+mod freshness;
 mod grants;
 mod jinja;
 mod lifecycle;

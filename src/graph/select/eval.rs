@@ -153,22 +153,30 @@ impl SelectionGraph {
         self
     }
 
-    /// A `state:` or `result:` criterion needs `--state`.
+    /// A `state:`, `result:` or `source_status:` criterion needs `--state`, and
+    /// `source_status:` the freshness results of both runs.
     fn check_state(&self, spec: &Spec) -> Result<(), SelectError> {
-        if self.comparison.is_some() {
-            return Ok(());
-        }
         match spec {
             Spec::Everything => Ok(()),
-            Spec::Criteria(criteria) => match &criteria.matcher {
-                Matcher::State(_) | Matcher::Result(_) => Err(SelectError::RequiresState {
-                    expression: criteria.expression.clone(),
-                    method: match criteria.matcher {
-                        Matcher::State(_) => "state",
-                        _ => "result",
-                    }
-                    .to_owned(),
-                }),
+            Spec::Criteria(criteria) => match (&criteria.matcher, &self.comparison) {
+                (Matcher::SourceStatusFresher, Some(comparison))
+                    if comparison.fresher.is_none() =>
+                {
+                    Err(SelectError::NoFreshnessResults {
+                        expression: criteria.expression.clone(),
+                    })
+                }
+                (Matcher::State(_) | Matcher::Result(_) | Matcher::SourceStatusFresher, None) => {
+                    Err(SelectError::RequiresState {
+                        expression: criteria.expression.clone(),
+                        method: match criteria.matcher {
+                            Matcher::State(_) => "state",
+                            Matcher::Result(_) => "result",
+                            _ => "source_status",
+                        }
+                        .to_owned(),
+                    })
+                }
                 _ => Ok(()),
             },
             Spec::Union(parts) | Spec::Intersection(parts) => {

@@ -29,9 +29,9 @@ const METHODS: &[&str] = &[
     "version",
 ];
 /// dbt methods that compare with a previous run's artifacts.
-const STATE_METHODS: &[&str] = &["state", "result"];
+const STATE_METHODS: &[&str] = &["state", "result", "source_status"];
 /// dbt methods for resources or features uxt does not have (it parses no saved queries).
-const UNSUPPORTED_METHODS: &[&str] = &["saved_query", "source_status"];
+const UNSUPPORTED_METHODS: &[&str] = &["saved_query"];
 /// dbt's `NodeType` values, the only valid `resource_type:` values.
 const RESOURCE_TYPES: &[&str] = &[
     "model",
@@ -306,6 +306,8 @@ pub(super) enum Matcher {
     /// sub-selectors.
     State(StateCheck),
     Result(String),
+    /// `source_status:fresher`: sources loaded since the state's freshness check.
+    SourceStatusFresher,
     Version(VersionKind),
 }
 
@@ -463,6 +465,12 @@ impl Matcher {
                 }
             }),
             "result" => Self::Result(value.to_owned()),
+            "source_status" if value == "fresher" => Self::SourceStatusFresher,
+            "source_status" => {
+                return Err(invalid(format!(
+                    "`source_status:` takes `fresher` (sources loaded since `--state`'s freshness check), not `{value}`"
+                )));
+            }
             _ if UNSUPPORTED_METHODS.contains(&name) => {
                 return Err(SelectError::UnsupportedMethod {
                     expression: expression.to_owned(),
@@ -505,6 +513,9 @@ impl Matcher {
             Self::Result(status) => comparison
                 .and_then(|c| c.results.get(&node.unique_id))
                 .is_some_and(|found| found == status),
+            Self::SourceStatusFresher => comparison
+                .and_then(|c| c.fresher.as_ref())
+                .is_some_and(|fresher| fresher.contains(&node.unique_id)),
             Self::Fqn(pattern) => {
                 collection == Collection::Nodes
                     && pattern.matches(&node.fqn, flat_fqn, package_parts)

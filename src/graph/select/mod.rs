@@ -105,6 +105,10 @@ pub struct Comparison {
     pub modified: HashMap<String, BTreeSet<&'static str>>,
     /// `status` by unique id, from the previous `run_results.json` (none if it had none).
     pub results: HashMap<String, String>,
+    /// `source_status:fresher`: the sources whose `max_loaded_at` in the target's
+    /// `sources.json` is later than in the state's (or that the state's lacks); `None` when
+    /// either folder has no `sources.json`.
+    pub fresher: Option<BTreeSet<String>>,
 }
 
 /// The sub-selectors of `state:modified`, as dbt names them.
@@ -131,6 +135,11 @@ pub enum SelectError {
          `--state`): give their folder with `--state DIR`"
     )]
     RequiresState { expression: String, method: String },
+    #[error(
+        "`source_status:` in `{expression}` compares the `sources.json` of `--state`'s folder with \
+         the target folder's, and one of them has none: run `uxt source freshness` for each"
+    )]
+    NoFreshnessResults { expression: String },
     #[error("the `{method}:` selection method in `{expression}` is not supported by uxt")]
     UnsupportedMethod { expression: String, method: String },
     #[error("invalid graph operator in `{expression}`: {reason}")]
