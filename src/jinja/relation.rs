@@ -327,9 +327,7 @@ impl Object for InformationSchema {
             "schema" => Value::from(()),
             "identifier" | "name" => Value::from("INFORMATION_SCHEMA"),
             "information_schema_view" => opt(&self.view),
-            "metadata" => {
-                crate::jinja::to_value(serde_json::json!({"type": "InformationSchema"}))
-            }
+            "metadata" => crate::jinja::to_value(serde_json::json!({"type": "InformationSchema"})),
             _ => return None,
         })
     }
@@ -392,7 +390,10 @@ mod tests {
         let mut env = minijinja::Environment::new();
         env.add_global("a", Relation::new(None, Some("s".into()), "a").into_value());
         env.add_global("b", Relation::new(None, Some("s".into()), "b").into_value());
-        env.add_global("a2", Relation::new(None, Some("s".into()), "a").into_value());
+        env.add_global(
+            "a2",
+            Relation::new(None, Some("s".into()), "a").into_value(),
+        );
         let out = env
             .render_str(
                 "{% set m = {a: 1, b: 2} %}{{ m[a] }}{{ m[b] }}{{ m | length }}|\
