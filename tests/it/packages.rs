@@ -304,7 +304,8 @@ fn test_arguments_render_when_the_test_compiles_and_python_modules_work_in_packa
 }
 
 #[test]
-fn package_test_configs_relation_keyed_maps_sets_and_information_schema_work_as_in_dbt() {
+fn package_test_configs_relation_keyed_maps_sets_graph_columns_and_information_schema_work_as_in_dbt()
+ {
     for engine in Engine::all() {
         let project = packaged(&engine);
         project
@@ -318,14 +319,15 @@ fn package_test_configs_relation_keyed_maps_sets_and_information_schema_work_as_
             .write("models/orders_copy.sql", "select * from {{ ref('orders') }}\n")
             .write(
                 "models/copies.yml",
-                "version: 2\nmodels:\n  - name: orders_copy\n    data_tests:\n      - helpers.row_gap:\n          compare_model: ref('orders')\n      - helpers.row_gap:\n          compare_model: ref('numbers_from_package')\n          config:\n            fail_calc: count(*)\n            severity: warn\n",
+                "version: 2\nmodels:\n  - name: orders_copy\n    columns:\n      - name: order_id\n        description: the order\n    data_tests:\n      - helpers.row_gap:\n          compare_model: ref('orders')\n      - helpers.row_gap:\n          compare_model: ref('numbers_from_package')\n          config:\n            fail_calc: count(*)\n            severity: warn\n",
             )
             .write(
                 "models/column_sets.sql",
                 "{% set seen = {} %}\n\
                  {% for r in [ref('orders'), ref('orders_copy')] %}{% do seen.update({r: adapter.get_columns_in_relation(r) | length}) %}{% endfor %}\n\
                  {% set cols = adapter.get_columns_in_relation(ref('orders')) | map(attribute='name') | map('lower') %}\n\
-                 select {{ seen | length }} as relations,\n\
+                 {% if execute %}{% set described = (graph.nodes.values() | selectattr('name', 'equalto', 'orders_copy') | list).pop().columns.order_id.description %}{% endif %}\n\
+                 select {{ seen | length }} as relations, '{{ described }}' as described,\n\
                  {{ set(cols) == set(['greeting', 'order_id', 'amount_cents']) }} as same_sets,\n\
                  {% set info = ref('orders').information_schema('columns') %}\n\
                  {% if target.type == 'postgres' %}(select count(*) from {{ info }}\n\
@@ -353,7 +355,10 @@ fn package_test_configs_relation_keyed_maps_sets_and_information_schema_work_as_
         // (the same) is checked there, the query on Postgres.
         assert_eq!(
             query(&project, "select * from {{ ref('column_sets') }}"),
-            ["relations,same_sets,info_columns", "2,true,3"],
+            [
+                "relations,described,same_sets,info_columns",
+                "2,the order,true,3"
+            ],
             "{}",
             engine.name()
         );
