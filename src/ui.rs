@@ -479,6 +479,21 @@ pub fn node_started(info: &NodeInfo, index: usize, total: usize, description: &s
     );
 }
 
+/// The statements a node sent, at debug level as dbt's `SQLQuery` events (`On model.p.m: ...`),
+/// once the node is done: in the order sent, before its result.
+pub fn statements_sent(info: &NodeInfo, statements: &[String], thread: &str) {
+    let node_info = info.to_json();
+    for sql in statements {
+        event_in(
+            thread,
+            "SQLQuery",
+            Level::Debug,
+            &format!("On {}: {sql}", info.unique_id),
+            json!({"conn_name": info.unique_id, "sql": sql, "node_info": node_info}),
+        );
+    }
+}
+
 /// What a finished node reports: its result event (`LogModelResult`, `LogTestResult`...) and
 /// dbt's debug-level `NodeFinished` with the run result.
 pub struct NodeFinished<'a> {

@@ -116,7 +116,15 @@ pub(super) async fn build(
                 || compile::should_full_refresh(node, execution.full_refresh)
         }
     };
+    let relation = names.target();
     if rebuild {
+        // dbt's debug lines for each scenario, which its adapter tests look for.
+        let action = if existing.is_some() {
+            "REPLACE"
+        } else {
+            "CREATE"
+        };
+        ui::debug(&format!("Applying {action} to: {relation}"));
         let statements =
             materialize::replace(RelationKind::MaterializedView, names, existing, sql, create);
         send_in_transaction(adapter, sent, statements).await?;
@@ -125,17 +133,18 @@ pub(super) async fn build(
     let current = adapter.indexes(&names.schema, &names.alias).await?;
     let (drop, add) = index_changes(&current, &create.indexes);
     if drop.is_empty() && add.is_empty() {
+        ui::debug(&format!("Applying REFRESH to: {relation}"));
         send(
             adapter,
             sent,
-            format!("refresh materialized view {}", names.target()),
+            format!("refresh materialized view {relation}"),
         )
         .await?;
         return Ok(false);
     }
-    let relation = names.target();
     match on_change {
         OnConfigurationChange::Apply => {
+            ui::debug(&format!("Applying ALTER to: {relation}"));
             let mut statements: Vec<String> = drop
                 .iter()
                 .map(|index| {

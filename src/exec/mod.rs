@@ -622,6 +622,7 @@ async fn run_node(
         .join(&execution.manifest.project_name)
         .join(node.output_path());
     let written = write_run_file(&run_path, &sent);
+    ui::statements_sent(&info, &sent, &thread);
     let compiled = execution.compiled.get(id);
     let compiled_code = compiled.map(|c| c.sql.clone()).unwrap_or_default();
     let mut timing = Vec::new();

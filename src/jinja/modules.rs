@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 use super::zoneinfo::{Offset, Rules};
-use minijinja::value::{Kwargs, Object, Rest, Value, from_args};
+use minijinja::value::{Kwargs, Object, ObjectRepr, Rest, Value, from_args};
 use minijinja::{Error, ErrorKind, State};
 
 fn invalid(message: impl Into<String>) -> Error {
@@ -363,6 +363,12 @@ pub fn shift(left: Value, delta: Value, sign: i64) -> Result<Value, Error> {
 }
 
 impl Object for DateTime {
+    /// Plain, so that a datetime in a config (`begin=modules.datetime.datetime(2020, 1, 1)`)
+    /// is kept as its text rather than as an empty mapping.
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
     fn is_true(self: &Arc<Self>) -> bool {
         true
     }
@@ -1451,6 +1457,21 @@ mod tests {
         let mut env = minijinja::Environment::new();
         env.add_global("modules", Value::from_object(Modules));
         env.render_str(template, ()).unwrap()
+    }
+
+    #[test]
+    fn a_datetime_in_a_config_is_kept_as_its_text() {
+        let mut env = minijinja::Environment::new();
+        env.add_global("modules", Value::from_object(Modules));
+        let begin = env
+            .compile_expression("modules.datetime.datetime(2020, 1, 1, 0, 0, 0)")
+            .unwrap()
+            .eval(())
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&begin).unwrap(),
+            serde_json::json!("2020-01-01 00:00:00")
+        );
     }
 
     #[test]

@@ -17,6 +17,8 @@ dbt's fixtures read them), `--runner uxt|dbt`, `--uxt PATH` (default: $UXT_BIN, 
 build under $CARGO_TARGET_DIR).
 """
 
+import contextlib
+import glob
 import inspect
 import os
 import re
@@ -69,6 +71,7 @@ def pytest_configure(config):
         dbt_util.run_dbt = uxt_run_dbt
         dbt_util.run_dbt_and_capture = uxt_run_dbt_and_capture
         dbt_util.get_manifest = uxt_get_manifest
+        dbt_util.patch_microbatch_end_time = uxt_microbatch_end_time
 
 
 def pytest_collection_modifyitems(config, items):
@@ -172,6 +175,8 @@ class UxtError(AssertionError):
 
 class UxtRunner:
     binary = None
+    # The time uxt's process sees, while a case sets it with `patch_microbatch_end_time`.
+    clock = None
 
     # Which of dbt's exceptions a uxt diagnostic stands for, by the diagnostic's code, first
     # match wins: the tests catch dbt's classes (`pytest.raises(ParsingError)`).
@@ -224,6 +229,8 @@ class UxtRunner:
         before = artifact_stamp(os.path.join(self.target_dir, "run_results.json"))
         print(f"\n\nInvoking uxt with {args}")
         env = dict(os.environ, NO_COLOR="1")
+        if UxtRunner.clock:
+            env.update(faked_clock(UxtRunner.clock))
         proc = subprocess.run(
             [self.binary, *args],
             cwd=project_dir,
@@ -347,6 +354,33 @@ class UxtRunner:
                 else datetime.now(timezone.utc)
             ),
         )
+
+
+@contextlib.contextmanager
+def uxt_microbatch_end_time(dt_str):
+    """dbt's `patch_microbatch_end_time` mocks the end of the batches (the invocation's start) in
+    dbt's own process; uxt's process is given that clock instead, through libfaketime, ticking
+    from `dt_str` (UTC)."""
+    UxtRunner.clock = dt_str
+    try:
+        yield
+    finally:
+        UxtRunner.clock = None
+
+
+def faked_clock(dt_str):
+    library = next(iter(sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))), None)
+    if library is None:
+        raise pytest.UsageError(
+            "the microbatch cases set uxt's clock with libfaketime: apt-get install faketime"
+        )
+    # Monotonic time stays real: timeouts and durations are measured with it.
+    return {
+        "LD_PRELOAD": library,
+        "FAKETIME": f"@{dt_str}",
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+        "TZ": "UTC",
+    }
 
 
 def artifact_stamp(path):

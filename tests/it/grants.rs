@@ -69,8 +69,13 @@ fn grants_are_applied_and_diffed_as_dbt_postgres_does() {
              grant update on granted_seed to {roles}_loader"
         ),
     );
-    let second = project.run(&["build"]);
+    let second = project.run(&["--debug", "build"]);
     assert_eq!(second.code(), 0, "{second:?}");
+    // dbt's `SQLQuery` debug line for each statement a node sent, grants' diff included.
+    let revoke = format!(
+        "On model.gr.granted_inc: revoke INSERT on \"{db}\".\"public\".\"granted_inc\" from \"{roles}_loader\""
+    );
+    assert!(second.stdout().contains(&revoke), "{second:?}");
     let grants = postgres.psql(
         &db,
         "select table_name, privilege_type, grantee from information_schema.role_table_grants \
