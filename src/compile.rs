@@ -60,6 +60,24 @@ pub struct Compiled {
     pub deferred: Option<Diagnostic>,
     /// When its render started and ended: the `compile` timing of `run_results.json`.
     pub timing: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// The `config(...)` calls of the render: a generic test's macro sets its `fail_calc`,
+    /// `severity` and the like this way.
+    pub config_calls: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Compiled {
+    /// A test's config as it runs: its `config(...)` calls over the project's config, under
+    /// what its properties entry sets, as in dbt.
+    pub fn test_config(&self, node: &Node) -> serde_json::Map<String, serde_json::Value> {
+        let mut config = node.config.clone();
+        let declared = node.test.as_ref().map(|test| &test.decl.config);
+        for (key, value) in &self.config_calls {
+            if !declared.is_some_and(|declared| declared.contains_key(key)) {
+                config.insert(key.clone(), value.clone());
+            }
+        }
+        config
+    }
 }
 
 /// dbt's rule: a model's `full_refresh` config, when set, wins over the flag.
@@ -275,6 +293,7 @@ fn render_in(
             used_warehouse,
             deferred: None,
             timing: None,
+            config_calls: scope.config_calls.borrow().clone(),
         },
         // When it asked the warehouse about something an upstream node of this run may still
         // have to build, it is tried again right before it runs, as dbt compiles just in time.

@@ -36,8 +36,9 @@ pub(super) async fn run(
     sent: &mut Vec<String>,
 ) -> Result<Done, Failure> {
     let compiled = current_compiled(execution, node).await?;
+    let config = compiled.test_config(node);
     let adapter = execution.adapter.as_ref();
-    if node.config.bool_of("store_failures") == Some(true) {
+    if config.bool_of("store_failures") == Some(true) {
         let names = Names {
             database: node.database.clone(),
             schema: node.schema.clone(),
@@ -57,7 +58,7 @@ pub(super) async fn run(
         sent.extend(statements.iter().cloned());
         adapter.execute_in_transaction(&statements).await?;
     }
-    let wrapped = test_sql::wrap_test_sql(&compiled.sql, &node.config);
+    let wrapped = test_sql::wrap_test_sql(&compiled.sql, &config);
     sent.push(wrapped.clone());
     let result = adapter.query(&wrapped).await?;
     let row = result.rows.first();
@@ -71,8 +72,7 @@ pub(super) async fn run(
         })
     };
     let failures = number(column("failures"));
-    let severity = node
-        .config
+    let severity = config
         .str_of("severity")
         .unwrap_or("error")
         .to_ascii_lowercase();
@@ -90,7 +90,7 @@ pub(super) async fn run(
                 message: Some(format!(
                     "Got {failures} result{}, configured to fail if {}",
                     if failures == 1 { "" } else { "s" },
-                    node.config.str_of("warn_if").unwrap_or("!= 0")
+                    config.str_of("warn_if").unwrap_or("!= 0")
                 )),
                 batches: None,
             });
@@ -99,12 +99,25 @@ pub(super) async fn run(
     } else {
         (Status::Pass, "PASS".to_string())
     };
+    // dbt's message for a failing or warning test: the count and the threshold it crossed.
+    let threshold = match status {
+        Status::Fail => Some(("fail", "error_if")),
+        Status::Warn => Some(("warn", "warn_if")),
+        _ => None,
+    };
+    let message = threshold.map(|(verb, key)| {
+        format!(
+            "Got {failures} result{}, configured to {verb} if {}",
+            if failures == 1 { "" } else { "s" },
+            config.str_of(key).unwrap_or("!= 0")
+        )
+    });
     Ok(Done {
         status,
         word,
         failures: Some(failures),
         rows_affected: None,
-        message: None,
+        message,
         batches: None,
     })
 }

@@ -150,15 +150,7 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
             serde_json::from_str(&text).map_err(|e| invalid(format!("fromjson: {e}")))?;
         Ok(json_to_value(&json))
     });
-    env.add_function("set", |items: Value| -> Result<Value, Error> {
-        let mut seen: Vec<Value> = Vec::new();
-        for item in items.try_iter()? {
-            if !seen.contains(&item) {
-                seen.push(item);
-            }
-        }
-        Ok(Value::from(seen))
-    });
+    env.add_function("set", super::functions::set_of);
     env.add_function("zip", |lists: Rest<Value>| -> Result<Value, Error> {
         let columns: Vec<Vec<Value>> = lists
             .iter()
@@ -393,8 +385,10 @@ impl Object for Config {
                 )));
             }
         }
+        // A generic test's macro is first rendered when compiled: its calls (dbt_utils'
+        // `config(fail_calc=...)`) are read from there.
+        crate::project::config::merge(&mut scope.config_calls.borrow_mut(), &entries);
         if scope.phase == Phase::Parse {
-            crate::project::config::merge(&mut scope.config_calls.borrow_mut(), &entries);
             crate::project::config::merge(&mut scope.config.borrow_mut(), &entries);
             // A node's parse render is only read to locate the calls: this comment marks where
             // the call was, so that its output span gives the call's line.

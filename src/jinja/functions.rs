@@ -4,10 +4,12 @@
 //! `dbt_metadata_envs` and `builtins` (dbt's own `ref`, `source` and `config`, for projects that
 //! override them).
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use md5::{Digest, Md5};
-use minijinja::value::{Kwargs, Rest, Value, ValueKind};
+use minijinja::value::{DynObject, Enumerator, Kwargs, Object, ObjectRepr, Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, State};
 use serde_json::Value as Json;
 
@@ -86,15 +88,7 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_function("local_md5", |text: String| -> String {
         format!("{:x}", Md5::digest(text.as_bytes()))
     });
-    env.add_function("set_strict", |items: Value| -> Result<Value, Error> {
-        let mut seen: Vec<Value> = Vec::new();
-        for item in items.try_iter()? {
-            if !seen.contains(&item) {
-                seen.push(item);
-            }
-        }
-        Ok(Value::from(seen))
-    });
+    env.add_function("set_strict", set_of);
     env.add_function("zip_strict", |lists: Rest<Value>| -> Result<Value, Error> {
         let columns: Vec<Vec<Value>> = lists
             .iter()
@@ -229,6 +223,94 @@ fn noop_statement(args: &[Value]) -> Result<Value, Error> {
     Ok(Value::from(""))
 }
 
+/// `set(items)` and `set_strict(items)`: the distinct items, in their first order.
+pub fn set_of(items: Value) -> Result<Value, Error> {
+    let mut seen: Vec<Value> = Vec::new();
+    for item in items.try_iter()? {
+        if !seen.contains(&item) {
+            seen.push(item);
+        }
+    }
+    Ok(Value::from_object(Set(seen)))
+}
+
+/// Python's set as far as templates use it: iterable, `in`, `length`, and equal to another set
+/// with the same items in any order (dbt_utils' `equality` compares two column sets with `!=`).
+#[derive(Debug)]
+struct Set(Vec<Value>);
+
+impl Set {
+    fn sorted(&self) -> Vec<Value> {
+        let mut items = self.0.clone();
+        items.sort();
+        items
+    }
+}
+
+impl Object for Set {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.0.get(key.as_usize()?).cloned()
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.0.clone())
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        let other: Vec<Value> = match args {
+            [other] => other.try_iter()?.collect(),
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::UnknownMethod,
+                    format!(
+                        "a set has no method `{method}` taking {} arguments",
+                        args.len()
+                    ),
+                ));
+            }
+        };
+        let keep = |wanted: bool| -> Value {
+            Value::from_object(Set(self
+                .0
+                .iter()
+                .filter(|item| other.contains(item) == wanted)
+                .cloned()
+                .collect()))
+        };
+        Ok(match method {
+            "union" => {
+                let mut items = self.0.clone();
+                items.extend(other.iter().filter(|item| !self.0.contains(item)).cloned());
+                Value::from_object(Set(items))
+            }
+            "intersection" => keep(true),
+            "difference" => keep(false),
+            "issubset" => Value::from(self.0.iter().all(|item| other.contains(item))),
+            "issuperset" => Value::from(other.iter().all(|item| self.0.contains(item))),
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::UnknownMethod,
+                    format!("a set has no method `{method}`"),
+                ));
+            }
+        })
+    }
+
+    fn custom_cmp(self: &Arc<Self>, other: &DynObject) -> Option<Ordering> {
+        let other = other.downcast_ref::<Self>()?;
+        Some(self.sorted().cmp(&other.sorted()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,6 +330,19 @@ mod tests {
                  {{ set_strict([1, 1, 2]) }}|{{ zip_strict([1, 2], ['a', 'b']) }}"
             ),
             "True|13|2|900150983cd24fb0d6963f7d28e17f72|2|b: 1|[1, 2]|[[1, 'a'], [2, 'b']]"
+        );
+    }
+
+    #[test]
+    fn sets_compare_without_order() {
+        assert_eq!(
+            render(
+                "{{ set_strict(['a', 'b']) == set_strict(['b', 'a', 'b']) }}|\
+                 {{ set_strict(['a']) != set_strict(['a', 'c']) }}|{{ 'b' in set_strict(['b']) }}|\
+                 {{ set_strict([1, 2]).union([3, 1]) | list }}|{{ set_strict([1, 2]).difference([2]) | list }}|\
+                 {{ set_strict([1]).issubset([1, 2]) }}|{{ set_strict([3, 1]) | length }}"
+            ),
+            "True|True|True|[1, 2, 3]|[1]|True|2"
         );
     }
 }

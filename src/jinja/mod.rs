@@ -345,6 +345,7 @@ impl Jinja {
         env.add_function("__uxt_mutable", mutable::wrap);
         env.add_function("__uxt_datetime_shift", modules::shift);
         env.add_function("__uxt_mutable_list", mutable::wrap_list);
+        env.add_filter("list", mutable::list);
         let jinja = Jinja {
             env,
             sources: Arc::new(sources),

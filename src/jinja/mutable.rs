@@ -11,7 +11,7 @@ use regex::Regex;
 
 static SET_LITERAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(\{%-?\s*set\s+[A-Za-z_][A-Za-z0-9_]*\s*=\s*)(\[[^%\n]*?\]|\{[^%\n]*?\})(\s*-?%\})",
+        r"(\{%-?\s*set\s+[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?\s*=\s*)(\[[^%\n]*?\]|\{[^%\n]*?\})(\s*-?%\})",
     )
     .expect("static regex")
 });
@@ -39,6 +39,15 @@ pub fn wrap_list(value: Value) -> Result<Value, Error> {
         return wrap(value);
     }
     Ok(value)
+}
+
+/// The `list` filter as Python's `list()`: a new list, which the template may append to or pop
+/// from (codegen's `(nodes | selectattr(...) | list).pop()`).
+pub fn list(state: &State, value: Value) -> Result<Value, Error> {
+    let items = minijinja::filters::list(state, value)?;
+    Ok(Value::from_object(List(Mutex::new(
+        items.try_iter()?.collect(),
+    ))))
 }
 
 /// `__uxt_mutable(value)`: a mutable copy of a list or dict; anything else unchanged.
@@ -249,6 +258,13 @@ mod tests {
             "a,b,c|3|a|x=1;y=2;2"
         );
         assert!(rewrite("select {{ 1 }}").is_none());
+        env.add_filter("list", list);
+        let namespaced = "{% set ns = namespace(cols=none) %}{% set ns.cols = [] %}{% do ns.cols.append(1) %}\
+                          {{ ns.cols }}|{{ ([3, 4] | list).pop() }}";
+        assert_eq!(
+            env.render_str(&rewrite(namespaced).unwrap(), ()).unwrap(),
+            "[1]|4"
+        );
         let aliased = "{% set a = [] %}{% set b = a %}{% do b.append(1) %}{{ a }}\
                        {% macro m(cols) %}{% set kept = cols %}{% do kept.append('z') %}{{ kept }}{% endmacro %}|{{ m(['y']) }}";
         assert_eq!(

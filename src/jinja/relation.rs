@@ -1,10 +1,11 @@
 //! `Relation`: what `ref`, `source`, `this` and `api.Relation.create` return. Renders as the
 //! quoted, fully qualified name; ephemeral models render as their CTE name.
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
-use minijinja::value::{Kwargs, Object, ObjectRepr, Value};
+use minijinja::value::{DynObject, Kwargs, Object, ObjectRepr, Value};
 use minijinja::{Error, ErrorKind, State};
 
 use crate::adapter::quote;
@@ -235,6 +236,19 @@ impl Object for Relation {
                 }
             }
             "without_identifier" => relation.identifier.clear(),
+            "information_schema" => {
+                let view: Option<String> = match args.first() {
+                    Some(value) if !value.is_kwargs() && !value.is_none() => {
+                        Some(value.to_string())
+                    }
+                    _ => kwargs.get("view_name")?,
+                };
+                kwargs.assert_all_used()?;
+                return Ok(Value::from_object(InformationSchema {
+                    database: relation.database,
+                    view,
+                }));
+            }
             "render" => return Ok(Value::from(relation.render_sql())),
             // uxt quotes every part of every relation, so a quoting policy changes nothing.
             "quote" => {
@@ -258,6 +272,85 @@ impl Object for Relation {
     }
 
     /// A relation is always truthy (`{% if not relation %}`), though it lists no keys.
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+
+    /// Relations are equal when they name the same thing, as dbt's relations (dataclasses)
+    /// are: a map keyed by relations (dbt_utils' `union_relations`) keeps one entry each.
+    /// Without this, two relations compare as maps, and having no keys, as equal.
+    fn custom_cmp(self: &Arc<Self>, other: &DynObject) -> Option<Ordering> {
+        let other = other.downcast_ref::<Self>()?;
+        let key = |r: &Relation| {
+            (
+                r.database.clone(),
+                r.schema.clone(),
+                r.identifier.clone(),
+                r.kind.clone(),
+            )
+        };
+        Some(key(self).cmp(&key(other)))
+    }
+}
+
+/// `relation.information_schema('columns')`: the database's information schema, or one view of
+/// it, rendered as dbt renders it (`"db".INFORMATION_SCHEMA.columns`: the database quoted, the
+/// rest not, the schema left out).
+#[derive(Debug)]
+struct InformationSchema {
+    database: Option<String>,
+    view: Option<String>,
+}
+
+impl InformationSchema {
+    fn render_sql(&self) -> String {
+        let mut parts = Vec::with_capacity(3);
+        if let Some(database) = &self.database {
+            parts.push(quote(database));
+        }
+        parts.push("INFORMATION_SCHEMA".to_string());
+        if let Some(view) = &self.view {
+            parts.push(view.clone());
+        }
+        parts.join(".")
+    }
+}
+
+impl Object for InformationSchema {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        Some(match key.as_str()? {
+            "database" => opt(&self.database),
+            "schema" => Value::from(()),
+            "identifier" | "name" => Value::from("INFORMATION_SCHEMA"),
+            "information_schema_view" => opt(&self.view),
+            "metadata" => crate::jinja::to_value(serde_json::json!({"type": "InformationSchema"})),
+            _ => return None,
+        })
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        match (method, args) {
+            ("render", []) => Ok(Value::from(self.render_sql())),
+            _ => Err(Error::new(
+                ErrorKind::UnknownMethod,
+                format!("an information schema has no method `{method}`"),
+            )),
+        }
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render_sql())
+    }
+
     fn is_true(self: &Arc<Self>) -> bool {
         true
     }
@@ -290,6 +383,46 @@ mod tests {
             )
             .unwrap();
         assert_eq!(out, r#""s"."t"|t|s"#);
+    }
+
+    #[test]
+    fn relations_as_map_keys_stay_apart() {
+        let mut env = minijinja::Environment::new();
+        env.add_global("a", Relation::new(None, Some("s".into()), "a").into_value());
+        env.add_global("b", Relation::new(None, Some("s".into()), "b").into_value());
+        env.add_global(
+            "a2",
+            Relation::new(None, Some("s".into()), "a").into_value(),
+        );
+        let out = env
+            .render_str(
+                "{% set m = {a: 1, b: 2} %}{{ m[a] }}{{ m[b] }}{{ m | length }}|\
+                 {{ a == a2 }}{{ a == b }}",
+                (),
+            )
+            .unwrap();
+        assert_eq!(out, "122|TrueFalse");
+    }
+
+    #[test]
+    fn information_schema_names_the_database_and_the_view() {
+        let mut env = minijinja::Environment::new();
+        env.add_global(
+            "r",
+            Relation::new(Some("db".into()), Some("s".into()), "t").into_value(),
+        );
+        env.add_global("p", Relation::new(None, Some("s".into()), "t").into_value());
+        let out = env
+            .render_str(
+                "{{ r.information_schema('columns') }}|{{ r.information_schema() }}|\
+                 {{ p.information_schema('tables') }}",
+                (),
+            )
+            .unwrap();
+        assert_eq!(
+            out,
+            r#""db".INFORMATION_SCHEMA.columns|"db".INFORMATION_SCHEMA|INFORMATION_SCHEMA.tables"#
+        );
     }
 
     #[test]

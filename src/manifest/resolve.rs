@@ -103,6 +103,7 @@ impl ManifestResolver {
                     json!({
                         "unique_id": s.unique_id, "name": s.name, "source_name": s.source_name, "resource_type": "source",
                         "schema": s.schema, "database": s.database, "identifier": s.identifier, "tags": s.tags, "meta": s.meta,
+                        "description": s.description, "columns": s.columns, "package_name": s.package_name,
                     }),
                 )
             })
@@ -204,6 +205,7 @@ fn node_json(node: &Node) -> serde_json::Value {
         "schema": node.schema,
         "database": node.database,
         "description": node.description,
+        "columns": node.columns,
         "depends_on": {"nodes": node.depends_on_nodes, "macros": node.depends_on_macros},
         "refs": node.refs.iter().map(|r| json!({"name": r.name, "package": r.package, "version": r.version})).collect::<Vec<_>>(),
         "sources": node.sources.iter().map(|(s, t)| json!([s, t])).collect::<Vec<_>>(),

@@ -302,3 +302,65 @@ fn test_arguments_render_when_the_test_compiles_and_python_modules_work_in_packa
         assert!(text.contains("orders_again"), "{text}");
     }
 }
+
+#[test]
+fn package_test_configs_relation_keyed_maps_sets_graph_columns_and_information_schema_work_as_in_dbt()
+ {
+    for engine in Engine::all() {
+        let project = packaged(&engine);
+        project
+            .write(
+                "vendor/helpers/macros/row_gap.sql",
+                "{% test row_gap(model, compare_model) %}\n\
+                 {{ config(fail_calc='sum(gap)') }}\n\
+                 select abs((select count(*) from {{ model }}) - (select count(*) from {{ compare_model }})) as gap\n\
+                 {% endtest %}\n",
+            )
+            .write("models/orders_copy.sql", "select * from {{ ref('orders') }}\n")
+            .write(
+                "models/copies.yml",
+                "version: 2\nmodels:\n  - name: orders_copy\n    columns:\n      - name: order_id\n        description: the order\n    data_tests:\n      - helpers.row_gap:\n          compare_model: ref('orders')\n      - helpers.row_gap:\n          compare_model: ref('numbers_from_package')\n          config:\n            fail_calc: count(*)\n            severity: warn\n",
+            )
+            .write(
+                "models/column_sets.sql",
+                "{% set seen = {} %}\n\
+                 {% for r in [ref('orders'), ref('orders_copy')] %}{% do seen.update({r: adapter.get_columns_in_relation(r) | length}) %}{% endfor %}\n\
+                 {% set cols = adapter.get_columns_in_relation(ref('orders')) | map(attribute='name') | map('lower') %}\n\
+                 {% if execute %}{% set described = (graph.nodes.values() | selectattr('name', 'equalto', 'orders_copy') | list).pop().columns.order_id.description %}{% endif %}\n\
+                 select {{ seen | length }} as relations, '{{ described }}' as described,\n\
+                 {{ set(cols) == set(['greeting', 'order_id', 'amount_cents']) }} as same_sets,\n\
+                 {% set info = ref('orders').information_schema('columns') %}\n\
+                 {% if target.type == 'postgres' %}(select count(*) from {{ info }}\n\
+                  where table_name = 'orders' and table_schema = '{{ ref('orders').schema }}')\n\
+                 {%- else %}{{ 3 if (info | string).endswith('\".INFORMATION_SCHEMA.columns') else 0 }}\n\
+                 {%- endif %} as info_columns\n",
+            );
+        let out = project.run(&["build"]);
+        assert_eq!(out.code(), 0, "{}: {out:?}", engine.name());
+        // The macro's `fail_calc` makes one row of gap 0 a pass; the properties entry's own
+        // `fail_calc` wins over it, so the other counts its row.
+        assert!(
+            out.stdout()
+                .contains("PASS helpers_row_gap_orders_copy_ref_orders_"),
+            "{}: {out:?}",
+            engine.name()
+        );
+        assert!(
+            out.stdout()
+                .contains("WARN 1 helpers_row_gap_orders_copy_ref_numbers_from_package_"),
+            "{}: {out:?}",
+            engine.name()
+        );
+        // DuckDB keeps its information schema outside the database: dbt-duckdb's name for it
+        // (the same) is checked there, the query on Postgres.
+        assert_eq!(
+            query(&project, "select * from {{ ref('column_sets') }}"),
+            [
+                "relations,described,same_sets,info_columns",
+                "2,the order,true,3"
+            ],
+            "{}",
+            engine.name()
+        );
+    }
+}
