@@ -771,7 +771,7 @@ fn check_freshness(
         let count = rule.get("count").filter(|count| !count.is_null());
         let period = rule.get("period").filter(|period| !period.is_null());
         if let Some(count) = count
-            && !count.as_i64().is_some_and(|count| count >= 0)
+            && count.as_i64().is_none_or(|count| count < 0)
         {
             return Err(places.freshness(
                 &[here.as_slice(), &[Step::Key("count")]].concat(),
