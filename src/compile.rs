@@ -231,9 +231,12 @@ pub fn render_unit_test(
     );
     let values = NodeValues {
         this: Some(this_cte.map_or_else(|| model.relation(), Relation::cte)),
-        model: Some(jinja.ctx.resolver.get().map_or_else(
-            || resolve_node_value(model),
-            |resolver| resolver.model(&model.unique_id),
+        model: Some(crate::jinja::model_with_batch(
+            jinja.ctx.resolver.get().map_or_else(
+                || resolve_node_value(model),
+                |resolver| resolver.model(&model.unique_id),
+            ),
+            None,
         )),
         ..NodeValues::default()
     };

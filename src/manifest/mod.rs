@@ -1695,7 +1695,11 @@ fn render_stub(
     }
     let node = Arc::new(node);
     let values = NodeValues {
-        model: Some(resolve::LazyModel::of_node(node.clone())),
+        // `model.batch` is none at parse, as in dbt, where a batch exists only when one runs.
+        model: Some(crate::jinja::model_with_batch(
+            resolve::LazyModel::of_node(node.clone()),
+            None,
+        )),
         this: Some(Relation::new(None, None, node.name.clone())),
         ..NodeValues::default()
     };

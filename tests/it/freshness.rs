@@ -280,7 +280,7 @@ fn source_freshness_selects_writes_where_told_and_passes_with_warnings() {
 }
 
 #[test]
-fn malformed_freshness_names_the_table_and_file() {
+fn malformed_freshness_names_the_file_and_line() {
     let project = Project::empty();
     project
         .write("dbt_project.yml", "name: fresh\nprofile: fresh\n")
@@ -294,9 +294,8 @@ fn malformed_freshness_names_the_table_and_file() {
     let stderr = out.stderr();
     for part in [
         "uxt::properties::source_freshness",
-        "raw.feed",
         "`week`",
-        "models/sources.yml",
+        "models/sources.yml:8",
     ] {
         assert!(stderr.contains(part), "no `{part}` in {out:?}");
     }
