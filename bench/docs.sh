@@ -46,7 +46,7 @@ fi
 ls -l "$project/target/uxt-docs-data.js" "$project/target/static_index.html" | awk '{ printf "%-34s %8.1f MiB\n", $NF, $5/1048576 }' | sed "s|$project/||"
 
 # The browser: the served multi-file site and the single file from disk, RUNS times each.
-"$UXT_BIN" docs serve --port 0 --project-dir "$project" 2>"$work/serve" &
+"$UXT_BIN" docs serve --port 0 --project-dir "$project" >"$work/serve" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do grep -q 'http://' "$work/serve" && break; sleep 0.1; done
