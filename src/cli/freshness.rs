@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::Outcome;
 use crate::artifacts::{self, Invocation};
-use crate::diagnostic::{Code, Diagnostic, Result};
+use crate::diagnostic::Result;
 use crate::exec::freshness::{self, Planned};
 use crate::graph::{self, Selection};
 use crate::manifest::{self, Source};
@@ -92,20 +92,7 @@ pub async fn run(flags: &Flags, selection: &Selection, output: Option<&Path>) ->
         Ok(())
     };
     if selected.is_empty() {
-        let nothing = "Nothing to do. Try checking your model configs and model specification args";
-        match ui::warn_error::event("NothingToDo") {
-            ui::warn_error::Outcome::Error => {
-                return Err(Diagnostic::new(
-                    Code::WarnErrorEvent,
-                    format!("NothingToDo: {nothing}"),
-                )
-                .into());
-            }
-            ui::warn_error::Outcome::Silent => {}
-            ui::warn_error::Outcome::Warn => {
-                ui::event("NothingToDo", ui::Level::Warn, nothing, json!({}));
-            }
-        }
+        ui::warn_error::nothing_to_do()?;
         write_results(Vec::new(), clock.elapsed().as_secs_f64())?;
         return Ok(Outcome::Success);
     }

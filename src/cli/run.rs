@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::Outcome;
 use crate::artifacts::{self, Invocation};
-use crate::diagnostic::{Code, Diagnostic, Result};
+use crate::diagnostic::Result;
 use crate::exec::{self, Execution, Hooks};
 use crate::graph::{self, Selection};
 use crate::manifest::{self, Manifest};
@@ -41,20 +41,7 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
     );
     let target_dir = project.target_dir();
     if plan.is_empty() {
-        let nothing = "Nothing to do. Try checking your model configs and model specification args";
-        match ui::warn_error::event("NothingToDo") {
-            ui::warn_error::Outcome::Error => {
-                return Err(Diagnostic::new(
-                    Code::WarnErrorEvent,
-                    format!("NothingToDo: {nothing}"),
-                )
-                .into());
-            }
-            ui::warn_error::Outcome::Silent => {}
-            ui::warn_error::Outcome::Warn => {
-                ui::event("NothingToDo", ui::Level::Warn, nothing, json!({}));
-            }
-        }
+        ui::warn_error::nothing_to_do()?;
         let invocation = Invocation::new(&settings, &project.root);
         artifacts::write_manifest(&target_dir, &parsed.manifest, &BTreeMap::new(), &invocation)?;
         // An empty run_results.json, as dbt writes: tools read it after every command.

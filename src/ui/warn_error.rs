@@ -235,6 +235,28 @@ pub fn event(name: &str) -> Outcome {
     }
 }
 
+/// dbt's NothingToDo, for a command whose selection is empty: a warning, or an error under
+/// `--warn-error`.
+pub fn nothing_to_do() -> Result<(), Diagnostic> {
+    let nothing = "Nothing to do. Try checking your model configs and model specification args";
+    match event("NothingToDo") {
+        Outcome::Error => Err(Diagnostic::new(
+            Code::WarnErrorEvent,
+            format!("NothingToDo: {nothing}"),
+        )),
+        Outcome::Silent => Ok(()),
+        Outcome::Warn => {
+            super::event(
+                "NothingToDo",
+                super::Level::Warn,
+                nothing,
+                serde_json::json!({}),
+            );
+            Ok(())
+        }
+    }
+}
+
 /// Applies the policy to diagnostics: warnings it makes errors become errors (saying why), and
 /// warnings it silences are dropped.
 pub fn apply(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
