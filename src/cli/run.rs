@@ -54,7 +54,12 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
     super::deferred(flags, &parsed, &adapter, &plan.order, true).await?;
     let compilation =
         compile::compile(&parsed, &adapter, &plan.order, settings.full_refresh).await?;
-    artifacts::write_compiled(&parsed.manifest, &target_dir, &compilation.nodes)?;
+    artifacts::write_compiled(
+        &parsed.manifest,
+        &target_dir,
+        &compilation.nodes,
+        crate::exec::microbatch::in_batches,
+    )?;
     let invocation = Invocation::new(&settings, &project.root);
     artifacts::write_manifest(
         &target_dir,
