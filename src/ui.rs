@@ -429,6 +429,18 @@ pub fn diagnostics(diagnostics: &[Diagnostic]) {
     }
 }
 
+/// dbt's `ConcurrencyLine` between blank lines, before a command's nodes run.
+pub fn concurrency(threads: usize, target: &str, node_count: usize) {
+    blank();
+    event(
+        "ConcurrencyLine",
+        Level::Info,
+        &format!("Concurrency: {threads} threads (target='{target}')"),
+        json!({"node_count": node_count, "num_threads": threads, "target_name": target}),
+    );
+    blank();
+}
+
 /// A line of a node's progress, padded with dots to dbt's width: `1 of 5 START sql view model
 /// main.x ........ [RUN]`.
 pub fn progress_line(index: usize, total: usize, message: &str, status: &str) -> String {

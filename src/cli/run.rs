@@ -67,17 +67,7 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
         &compilation.sql(),
         &invocation,
     )?;
-    ui::blank();
-    ui::event(
-        "ConcurrencyLine",
-        ui::Level::Info,
-        &format!(
-            "Concurrency: {} threads (target='{}')",
-            settings.threads, settings.target.name
-        ),
-        json!({"node_count": plan.len(), "num_threads": settings.threads, "target_name": settings.target.name}),
-    );
-    ui::blank();
+    ui::concurrency(settings.threads, &settings.target.name, plan.len());
     let shown = flags.show.then(|| adapter.clone());
     let outcome = exec::execute(Execution {
         manifest: parsed.manifest.clone(),
