@@ -12,6 +12,7 @@ mod connection;
 mod contracts;
 mod corpus;
 mod dashboards;
+mod debug;
 mod deps;
 mod docs;
 mod engines;
