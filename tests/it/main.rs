@@ -20,6 +20,7 @@ mod errors;
 mod example;
 mod faults;
 mod freshness;
+mod generated_sql;
 mod grants;
 mod jinja;
 mod lifecycle;
