@@ -4,7 +4,6 @@
 //! result, the macro's, and the exit code is 1 when it failed.
 
 use std::collections::BTreeMap;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,14 +12,12 @@ use serde_json::{Map, Value as Json};
 use super::Outcome;
 use crate::artifacts::{self, Invocation};
 use crate::diagnostic::{Code, Diagnostic, Error, Result};
-use crate::exec::{NodeResult, Status};
-use crate::jinja::{MacroDef, NodeValues, Phase, Scope};
+use crate::exec::{self, NodeResult, Status};
+use crate::jinja::MacroDef;
+use crate::jinja::namespace::DBT_PACKAGE;
 use crate::manifest::{self, Manifest};
 use crate::settings::{Flags, Settings};
 use crate::{adapter, compile, deps, project, ui};
-
-/// The name the `--args` mapping has in the template that calls the macro.
-const ARGS: &str = "__uxt_run_operation_args";
 
 pub async fn run(flags: &Flags, macro_name: &str, args: Option<&str>) -> Result<Outcome> {
     let clock = Instant::now();
@@ -39,33 +36,11 @@ pub async fn run(flags: &Flags, macro_name: &str, args: Option<&str>) -> Result<
     let adapter = adapter::open(&settings.target, &project.root).await?;
     compile::attach_warehouse(&parsed, &adapter);
     let started_at = chrono::Utc::now();
-    let jinja = parsed.jinja.clone();
-    let operation = unique_id.clone();
-    let rendered = tokio::task::spawn_blocking(move || {
-        // Called through its package's namespace, so `pkg.name` is that package's macro even
-        // where the root project has one of the same name.
-        let call = format!("{{{{ {}.{}(**{ARGS}) }}}}", found.package, found.name);
-        jinja.render_str(
-            &format!("run-operation {}", found.name),
-            &call,
-            Rc::new(Scope::new(
-                Phase::Compile,
-                &operation,
-                Default::default(),
-                false,
-            )),
-            NodeValues {
-                extra: BTreeMap::from([(ARGS.to_string(), crate::jinja::to_value(kwargs))]),
-                ..NodeValues::default()
-            },
-        )
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("the operation stopped: {e}"))?;
+    let rendered = exec::operation::call(parsed.jinja.clone(), found, kwargs).await?;
     let completed_at = chrono::Utc::now();
     let execution_time = clock.elapsed().as_secs_f64();
     let (status, message) = match &rendered {
-        Ok(_) => (Status::Success, String::new()),
+        Ok(()) => (Status::Success, String::new()),
         Err(diagnostic) => {
             ui::error(&format!(
                 "Encountered an error while running operation: {}",
@@ -125,7 +100,7 @@ fn find_macro<'a>(manifest: &'a Manifest, spec: &str) -> Result<&'a MacroDef> {
     let rank = |def: &MacroDef| {
         if def.package == manifest.project_name {
             0
-        } else if def.package == crate::jinja::namespace::DBT_PACKAGE {
+        } else if def.package == DBT_PACKAGE {
             2
         } else {
             1

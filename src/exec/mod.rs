@@ -13,6 +13,7 @@ mod hooks;
 pub mod materialize;
 mod materialized_view;
 pub mod microbatch;
+pub mod operation;
 mod schedule;
 pub mod seed;
 mod seed_types;
