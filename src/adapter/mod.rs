@@ -20,14 +20,16 @@ use crate::project::profile::{Target, TargetKind};
 pub use self::duckdb::DuckDbAdapter;
 pub use self::postgres::PostgresAdapter;
 
-/// What an engine said when a statement failed. `sqlstate` and `position` (1-based character
-/// offset into the statement) are filled where the engine gives them, so the UI can point at
-/// the line of the SQL that was sent.
+/// What an engine said when a statement failed. `sqlstate`, `position` (1-based character
+/// offset into the statement, from Postgres) and `line` (1-based line of the statement, from
+/// DuckDB's `LINE n:`) are filled where the engine gives them, so the UI can point at the line
+/// of the SQL that was sent and of the file it came from.
 #[derive(Debug, Clone)]
 pub struct DbError {
     pub message: String,
     pub sqlstate: Option<String>,
     pub position: Option<usize>,
+    pub line: Option<usize>,
 }
 
 /// SQLSTATE `query_canceled`, which Postgres gives a statement stopped by `statement_timeout`.
@@ -39,6 +41,7 @@ impl DbError {
             message: message.into(),
             sqlstate: None,
             position: None,
+            line: None,
         }
     }
 
@@ -51,6 +54,7 @@ impl DbError {
             ),
             sqlstate: Some(QUERY_CANCELED.to_string()),
             position: None,
+            line: None,
         }
     }
 

@@ -71,6 +71,7 @@ impl PostgresAdapter {
             message: format!("could not connect to {target}: {}", failure.reason),
             sqlstate: failure.sqlstate,
             position: None,
+            line: None,
         })?;
         // The probe only proves the profile works; a failure to say goodbye changes nothing.
         let _ = probe.connection.close().await;
@@ -277,6 +278,7 @@ fn db_error(error: sqlx::Error) -> DbError {
         message,
         sqlstate: database.code().map(|code| code.into_owned()),
         position,
+        line: None,
     }
 }
 

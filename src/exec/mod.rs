@@ -351,12 +351,13 @@ async fn run_plan(execution: Arc<Execution>) -> Outcome {
     }
 }
 
-/// A node's SQL failed: what to show and record. `position` is where in the last statement sent
-/// the engine says the error is (1-based characters), when it says.
+/// A node's SQL failed: what to show and record. `position` (1-based characters) or `line`
+/// (1-based) is where in the last statement sent the engine says the error is, when it says.
 struct Failure {
     kind: FailureKind,
     message: String,
     position: Option<usize>,
+    line: Option<usize>,
 }
 
 /// dbt's three kinds of node error, which open the message it records (`Database Error in
@@ -388,6 +389,7 @@ impl Failure {
             kind: FailureKind::Runtime,
             message: message.into(),
             position: None,
+            line: None,
         }
     }
 
@@ -405,6 +407,7 @@ impl From<DbError> for Failure {
             kind: FailureKind::Database,
             message: error.to_string(),
             position: error.position,
+            line: error.line,
         }
     }
 }
@@ -419,14 +422,11 @@ fn line_at(statement: &str, position: usize) -> usize {
         + 1
 }
 
-/// The line of the node's file that the engine's error position falls on: the failing line of
-/// the statement, found in the file when it is there exactly once (Jinja may have changed the
+/// The line of the node's file that the engine's error falls on: the failing line of the
+/// statement, found in the file when it is there exactly once (Jinja may have changed the
 /// others, and a line repeated in the file could be either).
-fn source_line(raw_code: &str, statement: &str, position: usize) -> Option<usize> {
-    let failing = statement
-        .lines()
-        .nth(line_at(statement, position) - 1)?
-        .trim();
+fn source_line(raw_code: &str, statement: &str, line: usize) -> Option<usize> {
+    let failing = statement.lines().nth(line.checked_sub(1)?)?.trim();
     if failing.is_empty() {
         return None;
     }
@@ -714,17 +714,17 @@ async fn run_node(
                 .rev()
                 .find(|statement| !body.is_empty() && statement.contains(body))
                 .or(sent.last());
-            let place_line = failure
-                .position
-                .zip(failed)
-                .map(|(position, statement)| {
-                    let in_source = source_line(&node.raw_code, statement, position)
+            let place_line = failed
+                .and_then(|statement| {
+                    let line = failure
+                        .line
+                        .or_else(|| failure.position.map(|at| line_at(statement, at)))?;
+                    let in_source = source_line(&node.raw_code, statement, line)
                         .map(|line| format!(", from {}:{line}", node.original_file_path))
                         .unwrap_or_default();
-                    format!(
-                        " (line {} of the statement that failed){in_source}",
-                        line_at(statement, position)
-                    )
+                    Some(format!(
+                        " (line {line} of the statement that failed){in_source}"
+                    ))
                 })
                 .unwrap_or_default();
             let place = if written {

@@ -11,6 +11,7 @@ pub mod render;
 mod resolve;
 pub mod semantic;
 pub mod unit_tests;
+mod unused_configs;
 pub mod versions;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -936,6 +937,9 @@ fn parse_nodes(
         Err(diagnostics) => problems.extend(diagnostics),
     }
     for warning in properties_warnings(projects, &manifest) {
+        manifest.warnings.push(warning);
+    }
+    if let Some(warning) = unused_configs::warning(project, &manifest) {
         manifest.warnings.push(warning);
     }
     for node in manifest.nodes.values() {

@@ -318,6 +318,31 @@ pub fn resolve(
             )),
         }
     }
+    // As in dbt: metrics need a time spine at day grain or finer, or the legacy model
+    // `metricflow_time_spine`.
+    let fine_enough = [
+        "nanosecond",
+        "microsecond",
+        "millisecond",
+        "second",
+        "minute",
+        "hour",
+        "day",
+    ];
+    if let Some(first) = declared.semantic_models.first()
+        && !declared.time_spines.iter().any(|spine| {
+            models.contains_key(spine.model.as_str())
+                && fine_enough.contains(&spine.granularity.to_ascii_lowercase().as_str())
+        })
+        && !models.contains_key("metricflow_time_spine")
+    {
+        problems.push(at(
+            &first.file,
+            first.line,
+            "The semantic layer requires a time spine model with granularity DAY or smaller in the project, but none was found".into(),
+            "add a model of dates and declare it in properties: `time_spine: {standard_granularity_column: date_day}` with that column's `granularity: day` (https://docs.getdbt.com/docs/build/metricflow-time-spine)".into(),
+        ));
+    }
     if problems.is_empty() {
         Ok(layer)
     } else {

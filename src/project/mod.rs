@@ -93,6 +93,10 @@ const UNUSED_PROJECT_KEYS: &[(&str, &str)] = &[
         "configs of semantic models in the project file are not applied; set `config:` on each semantic model",
     ),
     ("saved-queries", "uxt does not read saved queries"),
+    (
+        "flags",
+        "uxt's behaviour comes from the command line and the environment (`--fail-fast`, `--warn-error`...), not from project flags",
+    ),
 ];
 
 /// A text file of the project, named by its path relative to the project root with `/`.

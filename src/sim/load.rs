@@ -4,7 +4,7 @@
 //! exactly once even if the process dies midway. The world is generated on its own thread
 //! while the previous day loads.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::adapter::{Adapter, Cell, CsvRows, DbError, DbResult, quote, quote_literal};
@@ -243,9 +243,29 @@ pub struct DayLoad {
     pub rows: BTreeMap<String, u64>,
 }
 
+/// The current-state tables (`schema.table`) that hold no rows yet. A fresh simulation's first
+/// group carries the whole town's reference rows; into an empty table they load straight, with
+/// no stage table and no upsert.
+pub async fn empty_current_tables(adapter: &dyn Adapter) -> DbResult<BTreeSet<String>> {
+    let mut empty = BTreeSet::new();
+    for table in world::tables() {
+        if table.kind != Kind::Current {
+            continue;
+        }
+        let probe = adapter
+            .query(&format!("select 1 from {} limit 1", qualified(table)))
+            .await?;
+        if probe.rows.is_empty() {
+            empty.insert(format!("{}.{}", table.schema_name(), table.name));
+        }
+    }
+    Ok(empty)
+}
+
 /// Turns a group of days into its transaction. Current-state rows go through a stage table and
-/// replace the rows of the same key; the saved world, when given, replaces the previous one.
-pub fn day_load(group: Group, world: Option<&World>) -> DayLoad {
+/// replace the rows of the same key, except in the `empty` tables, which they fill directly;
+/// the saved world, when given, replaces the previous one.
+pub fn day_load(group: Group, world: Option<&World>, empty: &BTreeSet<String>) -> DayLoad {
     let last_day = group.days.last().map_or(0, |(day, _)| *day);
     let next = group.next;
     let mut load = DayLoad {
@@ -258,26 +278,30 @@ pub fn day_load(group: Group, world: Option<&World>) -> DayLoad {
     for (name, mut rows) in group.tables {
         let table = rows.table;
         let columns: Vec<String> = table.all_columns().map(|c| c.name.to_string()).collect();
-        let target = if table.kind == Kind::Current {
+        let target = if table.kind != Kind::Current {
+            qualified(table)
+        } else {
             // Also for one day: a day can change an entity twice (a customer created and
             // churned on the first day), and the table keeps one row per key.
             latest_versions(&mut rows);
-            let key = quote(table.columns[0].name);
-            load.before.push(format!("delete from {}", stage(table)));
-            load.after.push(format!(
-                "delete from {} where {key} in (select {key} from {})",
-                qualified(table),
+            if empty.contains(&name) {
+                qualified(table)
+            } else {
+                let key = quote(table.columns[0].name);
+                load.before.push(format!("delete from {}", stage(table)));
+                load.after.push(format!(
+                    "delete from {} where {key} in (select {key} from {})",
+                    qualified(table),
+                    stage(table)
+                ));
+                load.after.push(format!(
+                    "insert into {} select * from {}",
+                    qualified(table),
+                    stage(table)
+                ));
+                load.after.push(format!("delete from {}", stage(table)));
                 stage(table)
-            ));
-            load.after.push(format!(
-                "insert into {} select * from {}",
-                qualified(table),
-                stage(table)
-            ));
-            load.after.push(format!("delete from {}", stage(table)));
-            stage(table)
-        } else {
-            qualified(table)
+            }
         };
         load.rows.insert(name, rows.rows);
         load.batches.push(CsvRows {
@@ -330,7 +354,9 @@ pub struct Summary {
 }
 
 /// Simulates `plan` from `world` and loads each day. Generation runs on its own thread, one
-/// group ahead of the loader; `on_load` is told of each loaded group of days.
+/// group ahead of the loader: it hands a group over only once the loader has finished the one
+/// before, so at most two groups are held in memory. `on_load` is told of each loaded group of
+/// days.
 pub async fn simulate(
     adapter: Arc<dyn Adapter>,
     config: SimConfig,
@@ -338,10 +364,13 @@ pub async fn simulate(
     plan: Plan,
     mut on_load: impl FnMut(&[(Day, u64)], &BTreeMap<String, u64>),
 ) -> Result<Summary, DbError> {
+    let mut empty = empty_current_tables(adapter.as_ref()).await?;
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<DayLoad>(1);
+    let (loaded, wait_loaded) = std::sync::mpsc::channel::<()>();
     let generator = std::thread::spawn(move || {
         let mut stepper = Stepper::new(world, &config, plan);
         let mut group = Group::default();
+        let mut in_flight = false;
         let mut output = stepper.step();
         while let Some(day) = output {
             let yearly = (day.day + 1).is_multiple_of(SNAPSHOT_EVERY);
@@ -353,14 +382,17 @@ pub async fn simulate(
             {
                 continue;
             }
-            let load = if last || yearly {
-                day_load(std::mem::take(&mut group), Some(&stepper.snapshot()))
-            } else {
-                day_load(std::mem::take(&mut group), None)
-            };
+            let snapshot = (last || yearly).then(|| stepper.snapshot());
+            let load = day_load(std::mem::take(&mut group), snapshot.as_ref(), &empty);
+            // Only the first group can find a table empty.
+            empty.clear();
+            if in_flight && wait_loaded.recv().is_err() {
+                return;
+            }
             if sender.blocking_send(load).is_err() {
                 return;
             }
+            in_flight = true;
         }
     });
     let mut summary = Summary::default();
@@ -387,8 +419,10 @@ pub async fn simulate(
             *summary.rows.entry(table.clone()).or_default() += count;
         }
         on_load(&days, &rows);
+        let _ = loaded.send(());
     }
     drop(receiver);
+    drop(loaded);
     let _ = generator.join();
     match failure {
         Some(error) => Err(error),

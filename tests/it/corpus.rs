@@ -19,6 +19,8 @@ struct Case {
     code: Option<String>,
     /// `file` or `file:line` that must appear in the output, or none.
     location: Option<String>,
+    /// Words of the message that must appear in the output (the rest of the line), or none.
+    text: Option<String>,
 }
 
 fn corpus_dir() -> PathBuf {
@@ -33,12 +35,16 @@ fn cases() -> Vec<Case> {
         .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
         .map(|line| {
             let fields: Vec<&str> = line.split_whitespace().collect();
-            assert_eq!(fields.len(), 4, "expected.txt: `{line}` needs 4 fields");
+            assert!(
+                fields.len() >= 4,
+                "expected.txt: `{line}` needs at least 4 fields"
+            );
             Case {
                 path: fields[0].to_string(),
                 exit: fields[1].to_string(),
                 code: optional(fields[2]),
                 location: optional(fields[3]),
+                text: (fields.len() > 4).then(|| fields[4..].join(" ")),
             }
         })
         .collect()
@@ -134,6 +140,11 @@ fn problem(case: &Case, engine: &Engine, output: &Output) -> Option<String> {
         && !stderr.contains(location.as_str())
     {
         return Some(format!("no `{location}` in the output"));
+    }
+    if let Some(text) = &case.text
+        && !stderr.contains(text.as_str())
+    {
+        return Some(format!("no `{text}` in the output"));
     }
     None
 }

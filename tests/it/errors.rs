@@ -201,6 +201,43 @@ fn unknown_config_key_is_a_warning_at_the_config_call() {
     crate::harness::assert_output_snapshot!(output.stderr());
 }
 
+/// In text a diagnostic goes to stderr whole (its code, its snippet and the count line) and the
+/// command's log to stdout, as dbt prints its log; in JSON both are events on stdout.
+#[test]
+fn diagnostics_go_to_stderr_whole_and_the_log_to_stdout() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    project.write(
+        "models/typo.sql",
+        "select 1 as x\n{{ config(materialised='table') }}\n",
+    );
+    let text = project.run(&["run", "--select", "typo"]);
+    assert_eq!(text.code(), 0, "{text:?}");
+    assert!(
+        text.stderr().contains("uxt::config::unknown_key")
+            && text.stderr().contains("1 warning in 1 file"),
+        "{text:?}"
+    );
+    assert!(
+        !text.stdout().contains("uxt::") && !text.stdout().contains("warning in"),
+        "{text:?}"
+    );
+    assert!(
+        text.stdout().contains("START sql view model") && !text.stderr().contains("START"),
+        "{text:?}"
+    );
+    let json = project.run(&["run", "--select", "typo", "--log-format", "json"]);
+    assert_eq!(json.code(), 0, "{json:?}");
+    assert!(json.stderr().trim().is_empty(), "{json:?}");
+    assert!(
+        json.stdout()
+            .lines()
+            .all(|line| serde_json::from_str::<serde_json::Value>(line).is_ok())
+            && json.stdout().contains("uxt::config::unknown_key")
+            && json.stdout().contains("1 warning in 1 file"),
+        "{json:?}"
+    );
+}
+
 #[test]
 fn duplicate_names_name_both_files() {
     fails_with(
@@ -383,23 +420,27 @@ fn negative_and_zero_counts_are_usage_errors() {
     }
 }
 
+/// Postgres gives a character position, DuckDB a `LINE n:`; either leads to the line of the
+/// model file, found through the compiled statement even when Jinja above it moved the lines.
 #[test]
-fn a_postgres_error_position_points_at_the_line_of_the_model_file() {
-    let Some(postgres) = crate::harness::Postgres::shared() else {
-        return;
-    };
-    let project = Engine::Postgres(postgres).project("shop", "shop");
-    project.write(
-        "models/marts/broken.sql",
-        "{{ config(materialized='table') }}\n\nselect\n    customer_id,\n    no_such_column as total\nfrom {{ ref('stg_customers') }}\n",
-    );
-    let output = project.run(&["run", "--select", "+broken"]);
-    assert_eq!(output.code(), 1, "{output:?}");
-    let all = format!("{}{}", output.stdout(), output.stderr());
-    assert!(
-        all.contains("no_such_column")
-            && all.contains("of the statement that failed")
-            && all.contains("from models/marts/broken.sql:5"),
-        "{output:?}"
-    );
+fn an_engine_error_position_points_at_the_line_of_the_model_file() {
+    for engine in Engine::all() {
+        let project = engine.project("shop", "shop");
+        project.write(
+            "models/marts/broken.sql",
+            "{{ config(materialized='table') }}\n{% set columns = ['customer_id', 'first_name'] %}\nselect\n{% for column in columns %}\n    {{ column }},\n{% endfor %}\n    no_such_column as total\nfrom {{ ref('stg_customers') }}\n",
+        );
+        let output = project.run(&["run", "--select", "+broken"]);
+        assert_eq!(output.code(), 1, "{output:?}");
+        let all = format!("{}{}", output.stdout(), output.stderr());
+        // The statement's line differs from the file's: the loop and the table's DDL add lines.
+        assert!(
+            all.contains("no_such_column")
+                && all.contains("of the statement that failed")
+                && !all.contains("(line 7 of the statement")
+                && all.contains("from models/marts/broken.sql:7"),
+            "{}: {output:?}",
+            engine.name()
+        );
+    }
 }

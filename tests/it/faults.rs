@@ -95,6 +95,14 @@ fn runs_killed_at_any_point_leave_the_previous_tables_and_a_rerun_succeeds() {
             assert_intact(&project, &engine, "killed");
         }
         std::fs::remove_file(project.path().join("models/marts/slow.sql")).unwrap();
+        // A process killed while it wrote an artifact leaves its temporary file; what the
+        // rerun must not leave is one of its own.
+        for entry in std::fs::read_dir(project.path().join("target")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "tmp") {
+                std::fs::remove_file(path).unwrap();
+            }
+        }
         let rerun = project.run(&["build"]);
         assert_eq!(rerun.code(), 0, "{}: {rerun:?}", engine.name());
         assert_intact(&project, &engine, "rerun");
@@ -444,4 +452,238 @@ fn a_connection_lost_mid_run_says_so_and_the_tables_stay() {
     assert_intact(&project, &engine, "connection lost");
     std::fs::remove_file(project.path().join("models/marts/slow.sql")).unwrap();
     assert_eq!(project.run(&["run"]).code(), 0);
+}
+
+/// A snapshot whose query runs until it is killed. Its staging table is the first statement of
+/// the snapshot's transaction (the column probe before it stops at `limit 0`), so a kill while
+/// it runs lands inside that transaction.
+fn slow_snapshot(engine: &Engine) -> String {
+    let wait = match engine {
+        Engine::DuckDb => "(select count(*) from range(0, 200000) a, range(0, 200000) b) > 0",
+        Engine::Postgres(_) => "(select true from pg_sleep(30))",
+    };
+    format!(
+        "{{% snapshot customers_snapshot %}}\n\
+         {{{{ config(unique_key='customer_id', strategy='timestamp', updated_at='updated_at') }}}}\n\
+         select customer_id, name, tier, balance, updated_at from {{{{ ref('customers') }}}} where {wait}\n\
+         {{% endsnapshot %}}\n"
+    )
+}
+
+const SMALL_EVENTS: &str = "id,amount\n1,10\n2,20\n3,30\n";
+
+/// A seed that takes long enough to load to be killed while it does.
+fn large_events() -> String {
+    let mut csv = String::from("id,amount\n");
+    for id in 1..=200_000 {
+        csv.push_str(&format!("{id},{}\n", id % 1000));
+    }
+    csv
+}
+
+/// What a kill must not change, one line per row: the `customers` seed's rows, the `events`
+/// seed's count and sum, every version of the snapshot with its validity range, and any
+/// relation under a scratch or backup name.
+fn lasting_state(project: &Project) -> Vec<String> {
+    query(
+        project,
+        "select 'customers' as relation, cast(customer_id as varchar) as a, name as b, cast(updated_at as varchar) as c, '' as d from {{ ref('customers') }} \
+         union all select 'events', cast(count(*) as varchar), cast(sum(amount) as varchar), '', '' from {{ ref('events') }} \
+         union all select 'snapshot', cast(customer_id as varchar), dbt_scd_id, cast(dbt_valid_from as varchar), coalesce(cast(dbt_valid_to as varchar), '') from {{ ref('customers_snapshot') }} \
+         union all select 'scratch', table_name, '', '', '' from information_schema.tables \
+         where table_name like '%uxt%' or table_name like '%dbt_tmp%' or table_name like '%dbt_backup%' \
+         order by 1, 2, 3, 4, 5",
+    )
+}
+
+/// Every JSON file under `target/` parses: an artifact is the old or the new one, never cut.
+fn assert_artifacts_valid(project: &Project, when: &str) {
+    for entry in std::fs::read_dir(project.path().join("target")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+                "{when}: {} is not valid JSON",
+                path.display()
+            );
+        }
+    }
+}
+
+/// A delay below `span_ms` that differs from one call to the next, so repeated runs kill at
+/// different points.
+fn some_delay(span_ms: u64) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    Duration::from_millis(u64::from(nanos) % span_ms)
+}
+
+/// Starts `uxt <args>`, waits for the line that starts the node whose description ends with
+/// `node`, then until `busy` says the node's work is underway (or the process ended), then
+/// `delay`, and kills the process with SIGKILL. Returns how it went, for the test's messages.
+fn kill_while(
+    project: &Project,
+    args: &[&str],
+    node: &str,
+    busy: &dyn Fn() -> bool,
+    delay: Duration,
+) -> String {
+    let mut child = uxt()
+        .args(args)
+        .arg("--project-dir")
+        .arg(project.path())
+        .current_dir(project.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let started = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|line| line.contains(" START ") && line.contains(node));
+    let drain = std::thread::spawn(move || lines.for_each(drop));
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while started
+        && !busy()
+        && child.try_wait().unwrap().is_none()
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(delay);
+    let ended = child.try_wait().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drain.join().unwrap();
+    format!(
+        "`uxt {}` killed {} ms after `{node}` started{}",
+        args.join(" "),
+        delay.as_millis(),
+        if ended.is_some() {
+            " (it had already ended)"
+        } else {
+            ""
+        }
+    )
+}
+
+#[test]
+fn seeds_snapshots_and_builds_killed_at_any_point_keep_the_previous_rows_and_versions() {
+    for engine in Engine::all() {
+        let name = engine.name();
+        let project = engine.project("store", "store");
+        project.write("seeds/events.csv", SMALL_EVENTS);
+        let first = project.run(&["build"]);
+        assert_eq!(first.code(), 0, "{name}: {first:?}");
+        let before = lasting_state(&project);
+        let events_line = |state: &[String]| {
+            state
+                .iter()
+                .find(|line| line.starts_with("events,"))
+                .cloned()
+                .unwrap()
+        };
+        let without_events = |state: &[String]| {
+            state
+                .iter()
+                .filter(|line| !line.starts_with("events,"))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        let dbname = std::fs::read_to_string(project.path().join("profiles.yml"))
+            .unwrap()
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("dbname: ").map(str::to_string));
+        // On Postgres the kill waits for the seed's COPY to be running; DuckDB shows nothing
+        // from outside, so there the delay after the seed starts decides.
+        let copying = || match (&engine, &dbname) {
+            (Engine::Postgres(postgres), Some(db)) => {
+                postgres.psql(
+                    db,
+                    "select count(*) from pg_stat_activity where datname = current_database() \
+                     and state = 'active' and query ilike 'copy%'",
+                ) != "0"
+            }
+            _ => true,
+        };
+        project.write("seeds/events.csv", large_events());
+        project.write("snapshots/customers_snapshot.sql", slow_snapshot(&engine));
+        let loaded = "events,200000,99900000,,";
+        for args in [&["seed"][..], &["seed", "--full-refresh"], &["build"]] {
+            let delay = match engine {
+                Engine::DuckDb => some_delay(1500),
+                Engine::Postgres(_) => some_delay(100),
+            };
+            let how = kill_while(&project, args, ".events ", &copying, delay);
+            let now = lasting_state(&project);
+            assert_eq!(
+                without_events(&now),
+                without_events(&before),
+                "{name}: {how}"
+            );
+            // Killed before its commit the load left the old rows; after it, all the new ones.
+            let events = events_line(&now);
+            assert!(
+                events == events_line(&before) || events == loaded,
+                "{name}: {how}: events is {events}"
+            );
+            assert_artifacts_valid(&project, &format!("{name}: {how}"));
+        }
+        // The snapshot now has changes to record, and is killed while it records them.
+        project.write("seeds/events.csv", SMALL_EVENTS);
+        project.write(
+            "seeds/customers.csv",
+            "customer_id,name,tier,balance,signup_date,updated_at,active\n\
+             1,Ada,platinum,12.00,2010-01-01,2010-02-01 00:00:00,true\n\
+             3,Cato,,3.25,2010-01-03,2010-01-03 00:00:00,true\n\
+             4,Dov,silver,1.00,2010-01-04,2010-01-04 00:00:00,true\n",
+        );
+        let seeded = project.run(&["seed", "--full-refresh"]);
+        assert_eq!(seeded.code(), 0, "{name}: {seeded:?}");
+        let seeded = lasting_state(&project);
+        for args in [&["snapshot"][..], &["snapshot"], &["build"]] {
+            let how = kill_while(
+                &project,
+                args,
+                ".customers_snapshot ",
+                &|| true,
+                some_delay(1500),
+            );
+            assert_eq!(lasting_state(&project), seeded, "{name}: {how}");
+            assert_artifacts_valid(&project, &format!("{name}: {how}"));
+        }
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/store/snapshots/customers_snapshot.sql");
+        project.write(
+            "snapshots/customers_snapshot.sql",
+            std::fs::read(fixture).unwrap(),
+        );
+        let rerun = project.run(&["build"]);
+        assert_eq!(rerun.code(), 0, "{name}: {rerun:?}");
+        let after = lasting_state(&project);
+        let versions: Vec<&String> = after
+            .iter()
+            .filter(|l| l.starts_with("snapshot,"))
+            .collect();
+        let open = versions.iter().filter(|l| l.ends_with(',')).count();
+        // Ada's new version closes her old one, Dov arrives; Brin's row stays (hard deletes
+        // are ignored) and no earlier version is changed.
+        assert_eq!((versions.len(), open), (5, 4), "{name}: {after:?}");
+        for old in seeded
+            .iter()
+            .filter(|l| l.starts_with("snapshot,") && !l.starts_with("snapshot,1,"))
+        {
+            assert!(after.contains(old), "{name}: {old} changed: {after:?}");
+        }
+        assert!(
+            !after.iter().any(|l| l.starts_with("scratch,")),
+            "{name}: {after:?}"
+        );
+        assert_artifacts_valid(&project, &format!("{name}: rerun"));
+    }
 }

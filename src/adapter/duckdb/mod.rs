@@ -223,7 +223,17 @@ fn db_error(error: duckdb::Error) -> DbError {
              keep the foreign key for Postgres"
         ));
     }
-    DbError::new(message)
+    DbError {
+        line: statement_line(&message),
+        ..DbError::new(message)
+    }
+}
+
+/// The 1-based line of the statement that DuckDB names in `LINE n:` under its message.
+fn statement_line(message: &str) -> Option<usize> {
+    message
+        .lines()
+        .find_map(|line| line.strip_prefix("LINE ")?.split_once(':')?.0.parse().ok())
 }
 
 #[async_trait]
