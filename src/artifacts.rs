@@ -1000,11 +1000,13 @@ pub fn lineage_json(
     })
 }
 
-/// Writes `target/compiled/<project>/<path>` for each compiled node.
+/// Writes `target/compiled/<project>/<path>` for each compiled node but those `leave_out` names
+/// (a run leaves out microbatch models, whose batches write their own files).
 pub fn write_compiled(
     manifest: &Manifest,
     target_dir: &Path,
     compiled: &BTreeMap<String, Compiled>,
+    leave_out: impl Fn(&crate::manifest::Node) -> bool,
 ) -> anyhow::Result<()> {
     let base = target_dir.join("compiled").join(&manifest.project_name);
     // Folders first, once each; then the files in parallel.
@@ -1016,6 +1018,7 @@ pub fn write_compiled(
             manifest
                 .nodes
                 .get(id)
+                .filter(|source| !leave_out(source))
                 .map(|source| (base.join(source.output_path()), node.sql.as_str()))
         })
         .collect();

@@ -350,14 +350,19 @@ pub fn error(message: &str) {
 /// The command could not run (bad usage, an internal error): on stderr as text, as a
 /// `MainEncounteredError` event in JSON.
 pub fn fatal(message: &str) {
-    let record = Record {
+    beside_diagnostics(Record {
         name: "MainEncounteredError".into(),
         level: Level::Error,
         msg: message.to_string(),
         data: json!({ "exc": message }),
         thread: "MainThread".into(),
         ts: Utc::now(),
-    };
+    });
+}
+
+/// A line that belongs with the diagnostics: on stderr with them as text, so that a problem's
+/// snippet and its count are on one stream whatever it is; on the log's stream in JSON.
+fn beside_diagnostics(record: Record) {
     let stream = if config().format == LogFormat::Json {
         config().stream
     } else {
@@ -368,7 +373,10 @@ pub fn fatal(message: &str) {
 }
 
 /// Prints diagnostics with their file snippets, then a summary line such as
-/// `3 errors and 1 warning in 2 files`; on stderr as text, as events in JSON.
+/// `3 errors and 1 warning in 2 files`; on stderr as text, as events in JSON. The rule: in text,
+/// diagnostics (a problem of the project's files, the profile or the command line, with a code)
+/// go to stderr whole, and the command's log (node lines, a data test's warning, `[WARNING]`
+/// notes of the run) to the log's stream (stdout) as dbt prints its log.
 pub fn diagnostics(diagnostics: &[Diagnostic]) {
     let config = config();
     for diagnostic in diagnostics {
@@ -425,8 +433,27 @@ pub fn diagnostics(diagnostics: &[Diagnostic]) {
     if errors > 0 {
         fatal(&summary);
     } else {
-        event("Warning", Level::Warn, &summary, json!({ "msg": summary }));
+        beside_diagnostics(Record {
+            name: "Warning".into(),
+            level: Level::Warn,
+            data: json!({ "msg": summary }),
+            msg: summary,
+            thread: "MainThread".into(),
+            ts: Utc::now(),
+        });
     }
+}
+
+/// dbt's `ConcurrencyLine` between blank lines, before a command's nodes run.
+pub fn concurrency(threads: usize, target: &str, node_count: usize) {
+    blank();
+    event(
+        "ConcurrencyLine",
+        Level::Info,
+        &format!("Concurrency: {threads} threads (target='{target}')"),
+        json!({"node_count": node_count, "num_threads": threads, "target_name": target}),
+    );
+    blank();
 }
 
 /// A line of a node's progress, padded with dots to dbt's width: `1 of 5 START sql view model

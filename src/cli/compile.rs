@@ -32,7 +32,7 @@ pub async fn run(flags: &Flags, selection: &Selection, inline: Option<&str>) -> 
         compile::compile(&parsed, &adapter, &plan.order, settings.full_refresh).await?;
     compilation.require_all()?;
     let target_dir = project.target_dir();
-    artifacts::write_compiled(&parsed.manifest, &target_dir, &compilation.nodes)?;
+    artifacts::write_compiled(&parsed.manifest, &target_dir, &compilation.nodes, |_| false)?;
     let sql = compilation.sql();
     let invocation = Invocation::new(&settings, &project.root);
     artifacts::write_manifest(&target_dir, &parsed.manifest, &sql, &invocation)?;

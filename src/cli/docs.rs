@@ -146,7 +146,12 @@ async fn compile_all(
     )?;
     let compilation = compile::compile(parsed, adapter, &plan.order, false).await?;
     compilation.require_final()?;
-    artifacts::write_compiled(&parsed.manifest, &project.target_dir(), &compilation.nodes)?;
+    artifacts::write_compiled(
+        &parsed.manifest,
+        &project.target_dir(),
+        &compilation.nodes,
+        |_| false,
+    )?;
     // A render that needs relations not built yet has no SQL to show; its page says so.
     Ok(compilation
         .nodes

@@ -108,17 +108,7 @@ pub async fn run(flags: &Flags, selection: &Selection, output: Option<&Path>) ->
             loaded_at_query,
         });
     }
-    ui::blank();
-    ui::event(
-        "ConcurrencyLine",
-        ui::Level::Info,
-        &format!(
-            "Concurrency: {} threads (target='{}')",
-            settings.threads, settings.target.name
-        ),
-        json!({"node_count": planned.len(), "num_threads": settings.threads, "target_name": settings.target.name}),
-    );
-    ui::blank();
+    ui::concurrency(settings.threads, &settings.target.name, planned.len());
     let results = freshness::execute(adapter, planned, settings.threads).await;
     let elapsed = clock.elapsed().as_secs_f64();
     freshness::report(&selected, &results, elapsed);

@@ -54,7 +54,12 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
     super::deferred(flags, &parsed, &adapter, &plan.order, true).await?;
     let compilation =
         compile::compile(&parsed, &adapter, &plan.order, settings.full_refresh).await?;
-    artifacts::write_compiled(&parsed.manifest, &target_dir, &compilation.nodes)?;
+    artifacts::write_compiled(
+        &parsed.manifest,
+        &target_dir,
+        &compilation.nodes,
+        crate::exec::microbatch::in_batches,
+    )?;
     let invocation = Invocation::new(&settings, &project.root);
     artifacts::write_manifest(
         &target_dir,
@@ -62,17 +67,7 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
         &compilation.sql(),
         &invocation,
     )?;
-    ui::blank();
-    ui::event(
-        "ConcurrencyLine",
-        ui::Level::Info,
-        &format!(
-            "Concurrency: {} threads (target='{}')",
-            settings.threads, settings.target.name
-        ),
-        json!({"node_count": plan.len(), "num_threads": settings.threads, "target_name": settings.target.name}),
-    );
-    ui::blank();
+    ui::concurrency(settings.threads, &settings.target.name, plan.len());
     let shown = flags.show.then(|| adapter.clone());
     let outcome = exec::execute(Execution {
         manifest: parsed.manifest.clone(),

@@ -2,6 +2,8 @@
 //! under a temporary name and swapped in, `incremental` merged from a temporary table. Nothing
 //! here talks to a database, so every statement can be checked in unit tests.
 
+use std::ops::Range;
+
 use md5::{Digest, Md5};
 use serde_json::Value as Json;
 
@@ -142,7 +144,8 @@ impl Create {
     }
 
     /// A model's table: `create table as`, or under an enforced contract the table declared with
-    /// its columns and constraints and then filled, as dbt's `create_table_as` does.
+    /// its columns and constraints and then filled, as dbt's `create_table_as` does (the caller
+    /// drops what `create or replace` would have replaced: the declared table is created anew).
     fn model_table(&self, relation: &str, select: &str, create: &str) -> Vec<String> {
         let Some(declared) = &self.contract else {
             return vec![self.create_table(relation, select, create)];
@@ -151,12 +154,12 @@ impl Create {
         let list = declared.columns.join(", ");
         vec![
             self.with_header(format!(
-                "{create} {}table {relation} {}",
+                "create {}table {relation} {}",
                 if unlogged { "unlogged " } else { "" },
                 declared.definition
             )),
             format!(
-                "insert into {relation} ({list})\nselect {list}\nfrom (\n{}\n) as model_subq",
+                "insert into {relation} (\n    {list}\n)\n(\n    select {list}\n    from (\n{}\n    ) as model_subq\n)",
                 body(select)
             ),
         ]
@@ -282,35 +285,51 @@ pub fn replace(
     sql: &str,
     create: &Create,
 ) -> Vec<String> {
+    replace_marked(kind, names, existing, sql, create).0
+}
+
+/// [`replace`], with the range of its statements that build the relation: dbt's `main`
+/// statement, which `target/run/` holds (not the swap around it).
+pub fn replace_marked(
+    kind: RelationKind,
+    names: &Names,
+    existing: Option<RelationKind>,
+    sql: &str,
+    create: &Create,
+) -> (Vec<String>, Range<usize>) {
     if kind == RelationKind::Table && !create.features.rename_indexed_tables {
         // The existing table may carry indexes from an earlier build, which block the swap.
         let mut statements = Vec::new();
-        if existing == Some(RelationKind::View) {
-            statements.push(format!("drop view {} cascade", names.target()));
+        match existing {
+            Some(RelationKind::View) => {
+                statements.push(format!("drop view {} cascade", names.target()));
+            }
+            Some(_) if create.contract.is_some() => {
+                statements.push(format!("drop table {}", names.target()));
+            }
+            _ => {}
         }
+        let start = statements.len();
         statements.extend(create.model_table(&names.target(), sql, "create or replace"));
+        let main = start..statements.len();
         statements.extend(create_indexes(&names.target(), create));
-        return statements;
+        return (statements, main);
     }
     let tmp = names.qualified(&names.tmp_name());
     let mut statements = match kind {
-        RelationKind::Table => {
-            let mut statements = create.model_table(&tmp, sql, "create");
-            statements.extend(create_indexes(&tmp, create));
-            statements
-        }
+        RelationKind::Table => create.model_table(&tmp, sql, "create"),
         RelationKind::View => {
             vec![create.with_header(format!("create view {tmp} as (\n{}\n)", body(sql)))]
         }
-        RelationKind::MaterializedView => {
-            let mut statements = vec![create.with_header(format!(
-                "create materialized view {tmp} as (\n{}\n)",
-                body(sql)
-            ))];
-            statements.extend(create_indexes(&tmp, create));
-            statements
-        }
+        RelationKind::MaterializedView => vec![create.with_header(format!(
+            "create materialized view {tmp} as (\n{}\n)",
+            body(sql)
+        ))],
     };
+    let main = 0..statements.len();
+    if kind != RelationKind::View {
+        statements.extend(create_indexes(&tmp, create));
+    }
     if let Some(existing) = existing {
         statements.push(format!(
             "alter {} {} rename to {}",
@@ -331,7 +350,7 @@ pub fn replace(
             names.qualified(&names.backup_name())
         ));
     }
-    statements
+    (statements, main)
 }
 
 /// Replaces an existing view in one statement, keeping what depends on it; the engine refuses
@@ -822,6 +841,53 @@ mod tests {
         );
         assert!(view[0].contains("\ncreate view "), "{}", view[0]);
         assert_eq!(view.len(), 2);
+    }
+
+    #[test]
+    fn the_main_statements_of_a_contracted_table_are_its_declaration_and_insert() {
+        let contracted = Create {
+            contract: Some(Declared {
+                definition: "(\n    id integer not null\n)".into(),
+                columns: vec!["id".into()],
+            }),
+            ..Create::default()
+        };
+        // In place over the old table: dropped first, then created as dbt's DDL reads.
+        let (statements, main) = replace_marked(
+            RelationKind::Table,
+            &names(),
+            Some(RelationKind::Table),
+            "select 1 as id;",
+            &contracted,
+        );
+        let target = "\"dev\".\"main\".\"orders\"";
+        assert_eq!(statements[0], format!("drop table {target}"));
+        assert_eq!(
+            &statements[main],
+            [
+                format!("create table {target} (\n    id integer not null\n)"),
+                format!(
+                    "insert into {target} (\n    id\n)\n(\n    select id\n    from (\nselect 1 as id\n    ) as model_subq\n)"
+                ),
+            ]
+        );
+        // Built aside and swapped: the swap is not part of it.
+        let swapping = Create {
+            features: Features {
+                rename_indexed_tables: true,
+                ..Features::default()
+            },
+            ..contracted
+        };
+        let (statements, main) = replace_marked(
+            RelationKind::Table,
+            &names(),
+            Some(RelationKind::Table),
+            "select 1 as id",
+            &swapping,
+        );
+        assert_eq!(main, 0..2);
+        assert!(statements[main.end].starts_with("alter table"));
     }
 
     #[test]

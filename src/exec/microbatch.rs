@@ -317,6 +317,17 @@ fn reads_this(node: &Node) -> bool {
     THIS.is_match(&node.raw_code)
 }
 
+/// Whether the model is built batch by batch: its batches, not the model, have files under
+/// `target/compiled/` and `target/run/` after a run, as in dbt.
+pub fn in_batches(node: &Node) -> bool {
+    node.materialized() == "incremental"
+        && node
+            .config
+            .get("incremental_strategy")
+            .and_then(|s| s.as_str())
+            == Some("microbatch")
+}
+
 /// Builds a microbatch model batch by batch. `existing` is the relation there now; `create` what
 /// the config adds to a new table.
 pub(super) async fn build(
@@ -508,6 +519,10 @@ impl Runner {
         let mut sent = Vec::new();
         let outcome = self.build(batch, incremental, existing, &mut sent).await;
         let elapsed = clock.elapsed().as_secs_f64();
+        if !sent.is_empty() {
+            let text: String = sent.iter().map(|s| format!("{s};\n\n")).collect();
+            self.write_file("run", &self.config.batch_size.label(batch.0), &text);
+        }
         let (level, info, status) = match &outcome {
             Ok(()) => (Level::Info, "OK created", ui::paint("OK", Level::Info)),
             Err(_) => (
@@ -564,7 +579,7 @@ impl Runner {
         .await
         .map_err(|e| Failure::new(format!("compilation stopped: {e}")))?
         .map_err(|diagnostic| Failure::compilation(diagnostic.to_string()))?;
-        self.write_compiled(&label, &compiled.sql);
+        self.write_file("compiled", &label, &compiled.sql);
         let adapter = self.execution.adapter.as_ref();
         if !incremental {
             return send_in_transaction(
@@ -605,10 +620,11 @@ impl Runner {
         .await
     }
 
-    /// Each batch's SQL beside where the model's would be, as dbt writes it:
-    /// `target/compiled/<project>/models/m/m_2020-01-01.sql`. Best effort, like the run files:
-    /// the batch runs whether or not its file could be written.
-    fn write_compiled(&self, label: &str, sql: &str) {
+    /// A batch's file beside where the model's would be, as dbt writes them:
+    /// `target/<kind>/<project>/models/m/m_2020-01-01.sql`, its compiled SQL under `compiled`
+    /// and the statements it sent under `run`. Best effort, like the model's own run files: the
+    /// batch runs whether or not its file could be written.
+    fn write_file(&self, kind: &str, label: &str, text: &str) {
         let path = std::path::Path::new(&self.node.original_file_path);
         let stem = path
             .file_stem()
@@ -617,13 +633,13 @@ impl Runner {
         let folder = self
             .execution
             .target_dir
-            .join("compiled")
+            .join(kind)
             .join(&self.execution.manifest.project_name)
             .join(path.parent().unwrap_or(std::path::Path::new("")))
             .join(stem);
         let file = folder.join(format!("{stem}_{label}.sql"));
         if std::fs::create_dir_all(&folder).is_ok() {
-            let _ = crate::artifacts::write_if_changed(&file, sql.as_bytes());
+            let _ = crate::artifacts::write_if_changed(&file, text.as_bytes());
         }
     }
 }

@@ -610,11 +610,13 @@ async fn run_node(
     ui::node_started(&info, index, total, &description, &thread);
     let clock = Instant::now();
     let mut sent: Vec<String> = Vec::new();
+    // dbt's `main` statement, where the materialization names one: the run file holds it alone.
+    let mut main: Vec<String> = Vec::new();
     let outcome = match node.resource_type {
         ResourceType::Seed | ResourceType::Snapshot => with_hooks(execution, node, &mut sent).await,
         ResourceType::Test => test::run(execution, node, &mut sent).await,
         ResourceType::UnitTest => unit_test::run(execution, node, &mut sent).await,
-        _ => build(execution, node, &mut sent).await,
+        _ => build(execution, node, &mut sent, &mut main).await,
     };
     let elapsed = clock.elapsed().as_secs_f64();
     let completed_at = Utc::now();
@@ -623,7 +625,8 @@ async fn run_node(
         .join("run")
         .join(&execution.manifest.project_name)
         .join(node.output_path());
-    let written = write_run_file(&run_path, &sent);
+    let written = !microbatch::in_batches(node)
+        && write_run_file(&run_path, if main.is_empty() { &sent } else { &main });
     ui::statements_sent(&info, &sent, &thread);
     let compiled = execution.compiled.get(id);
     let compiled_code = compiled.map(|c| c.sql.clone()).unwrap_or_default();
@@ -812,6 +815,18 @@ async fn send(adapter: &dyn Adapter, sent: &mut Vec<String>, sql: String) -> Res
     Ok(())
 }
 
+/// Sends a build and swap of [`materialize::replace_marked`] in one transaction; the statements
+/// that build the relation go to `main` too.
+async fn swap(
+    adapter: &dyn Adapter,
+    sent: &mut Vec<String>,
+    main: &mut Vec<String>,
+    (statements, building): (Vec<String>, std::ops::Range<usize>),
+) -> Result<(), Failure> {
+    main.extend_from_slice(&statements[building]);
+    send_in_transaction(adapter, sent, statements).await
+}
+
 async fn send_in_transaction(
     adapter: &dyn Adapter,
     sent: &mut Vec<String>,
@@ -901,11 +916,13 @@ fn create_options(node: &Node, adapter: &dyn Adapter) -> Result<materialize::Cre
     Ok(create)
 }
 
-/// Builds one model: hooks, then its materialization.
+/// Builds one model: hooks, then its materialization. `main` receives the statements that build
+/// the relation, where the materialization is one of the swaps here.
 async fn build(
     execution: &Arc<Execution>,
     node: &Node,
     sent: &mut Vec<String>,
+    main: &mut Vec<String>,
 ) -> Result<Done, Failure> {
     let compiled = current_compiled(execution, node).await?;
     let adapter = execution.adapter.as_ref();
@@ -954,16 +971,19 @@ async fn build(
         "view" if existing == Some(RelationKind::View) => {
             let statement = materialize::replace_view_in_place(&names, &compiled.sql, &create);
             sent.push(statement.clone());
+            main.push(statement.clone());
             let in_place = adapter
                 .execute_in_transaction(std::slice::from_ref(&statement))
                 .await
                 .is_ok();
             if !in_place {
                 // Its columns changed (or its SQL is wrong): build beside it and swap, as dbt does.
-                send_in_transaction(
+                main.clear();
+                swap(
                     adapter,
                     sent,
-                    materialize::replace(
+                    main,
+                    materialize::replace_marked(
                         RelationKind::View,
                         &names,
                         existing,
@@ -976,19 +996,27 @@ async fn build(
             !in_place
         }
         "view" => {
-            send_in_transaction(
+            swap(
                 adapter,
                 sent,
-                materialize::replace(RelationKind::View, &names, existing, &compiled.sql, &create),
+                main,
+                materialize::replace_marked(
+                    RelationKind::View,
+                    &names,
+                    existing,
+                    &compiled.sql,
+                    &create,
+                ),
             )
             .await?;
             true
         }
         "table" => {
-            send_in_transaction(
+            swap(
                 adapter,
                 sent,
-                materialize::replace(
+                main,
+                materialize::replace_marked(
                     RelationKind::Table,
                     &names,
                     existing,
@@ -999,7 +1027,7 @@ async fn build(
             .await?;
             true
         }
-        "incremental" if node.config.str_of("incremental_strategy") == Some("microbatch") => {
+        _ if microbatch::in_batches(node) => {
             done = microbatch::build(execution, node, &names, existing, &create, sent).await?;
             existing != Some(RelationKind::Table)
                 || compile::should_full_refresh(node, execution.full_refresh)
@@ -1020,10 +1048,11 @@ async fn build(
             // As in dbt, an unknown strategy fails the first build too.
             Strategy::parse(node.config.str_of("incremental_strategy"), false)
                 .map_err(Failure::compilation)?;
-            send_in_transaction(
+            swap(
                 adapter,
                 sent,
-                materialize::replace(
+                main,
+                materialize::replace_marked(
                     RelationKind::Table,
                     &names,
                     existing,

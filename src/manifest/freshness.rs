@@ -131,9 +131,35 @@ impl Freshness {
     }
 }
 
+/// A malformed `freshness` block: what is wrong, how to write it, and the keys below the block
+/// that lead to the wrong value (none for the block itself), for the caller to point at its line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invalid {
+    pub keys: Vec<String>,
+    pub message: String,
+    pub help: String,
+}
+
+impl Invalid {
+    fn new(keys: &[&str], message: String, help: impl Into<String>) -> Invalid {
+        Invalid {
+            keys: keys.iter().map(|key| key.to_string()).collect(),
+            message,
+            help: help.into(),
+        }
+    }
+}
+
 /// A `freshness` block as written: `None` for `freshness: null`, the empty default when the key
 /// is missing.
 pub fn parse(value: Option<&Json>) -> Result<Option<Freshness>, String> {
+    parse_block(value).map_err(|invalid| invalid.message)
+}
+
+/// [`parse`], saying where in the block a wrong value is: properties files are checked with it
+/// at parse, so that the error names the line.
+pub fn parse_block(value: Option<&Json>) -> Result<Option<Freshness>, Invalid> {
+    const KEYS: [&str; 3] = ["warn_after", "error_after", "filter"];
     let Some(value) = value else {
         return Ok(Some(Freshness::default()));
     };
@@ -141,27 +167,35 @@ pub fn parse(value: Option<&Json>) -> Result<Option<Freshness>, String> {
         Json::Null => return Ok(None),
         Json::Object(block) => block,
         other => {
-            return Err(format!(
-                "`freshness` is {}, not a mapping of `warn_after`, `error_after` and `filter`",
-                kind(other)
+            return Err(Invalid::new(
+                &[],
+                format!("`freshness:` must be a mapping, not {}", kind(other)),
+                "write `freshness: {warn_after: {count: 12, period: hour}}`, or `freshness: null`",
             ));
         }
     };
-    if let Some(key) = block
-        .keys()
-        .find(|k| !["warn_after", "error_after", "filter"].contains(&k.as_str()))
-    {
-        return Err(format!(
-            "`freshness` has `{key}`, which is not one of `warn_after`, `error_after` and `filter`"
+    if let Some(key) = block.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        let help = match crate::diagnostic::closest(key, KEYS) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => "`freshness:` has `warn_after`, `error_after` and `filter`".into(),
+        };
+        return Err(Invalid::new(
+            &[key],
+            format!("unknown key `{key}` in `freshness:`"),
+            help,
         ));
     }
     let filter = match block.get("filter") {
         None | Some(Json::Null) => None,
         Some(Json::String(text)) => Some(text.clone()),
         Some(other) => {
-            return Err(format!(
-                "`freshness.filter` is {}, not SQL text",
-                kind(other)
+            return Err(Invalid::new(
+                &["filter"],
+                format!(
+                    "`filter:` of `freshness:` must be SQL text, not {}",
+                    kind(other)
+                ),
+                "write `filter: \"loaded_at > current_date - 7\"`",
             ));
         }
     };
@@ -172,46 +206,70 @@ pub fn parse(value: Option<&Json>) -> Result<Option<Freshness>, String> {
     }))
 }
 
-fn time(block: &Map<String, Json>, key: &str) -> Result<Option<Time>, String> {
+fn time(block: &Map<String, Json>, key: &str) -> Result<Option<Time>, Invalid> {
+    let help = format!("write `{key}: {{count: 12, period: hour}}`");
     let entry = match block.get(key) {
         None => return Ok(Some(Time::default())),
         Some(Json::Null) => return Ok(None),
         Some(Json::Object(entry)) => entry,
         Some(other) => {
-            return Err(format!(
-                "`freshness.{key}` is {}, not a mapping of `count` and `period`",
-                kind(other)
+            return Err(Invalid::new(
+                &[key],
+                format!("`{key}:` must be a mapping, not {}", kind(other)),
+                help,
             ));
         }
     };
     if let Some(unknown) = entry.keys().find(|k| *k != "count" && *k != "period") {
-        return Err(format!(
-            "`freshness.{key}` has `{unknown}`, which is not `count` or `period`"
+        return Err(Invalid::new(
+            &[key, unknown],
+            format!("`{key}:` has `{unknown}`, which is not `count` or `period`"),
+            help,
         ));
     }
     let count = match entry.get("count") {
         None | Some(Json::Null) => None,
-        Some(Json::Number(number)) if number.is_i64() => number.as_i64(),
+        Some(Json::Number(number)) if number.as_i64().is_some_and(|n| n >= 0) => number.as_i64(),
         // A count rendered from Jinja (`{{ var('days') }}`) arrives as text.
-        Some(Json::String(text)) if text.trim().parse::<i64>().is_ok() => text.trim().parse().ok(),
+        Some(Json::String(text)) if text.trim().parse::<u32>().is_ok() => text.trim().parse().ok(),
         Some(other) => {
-            return Err(format!(
-                "`freshness.{key}.count` is {other}, not a whole number"
+            return Err(Invalid::new(
+                &[key, "count"],
+                format!(
+                    "`count:` of `{key}` must be a whole number, not `{}`",
+                    as_written(other)
+                ),
+                help,
             ));
         }
     };
     let period = match entry.get("period") {
         None | Some(Json::Null) => None,
-        Some(Json::String(text)) => Some(Period::parse(text.trim()).ok_or_else(|| {
-            format!("`freshness.{key}.period` is `{text}`, not `minute`, `hour` or `day`")
-        })?),
-        Some(other) => {
-            return Err(format!(
-                "`freshness.{key}.period` is {other}, not `minute`, `hour` or `day`"
-            ));
-        }
+        Some(other) => Some(
+            other
+                .as_str()
+                .and_then(|text| Period::parse(text.trim()))
+                .ok_or_else(|| {
+                    Invalid::new(
+                        &[key, "period"],
+                        format!(
+                            "`period:` of `{key}` must be `minute`, `hour` or `day`, not `{}`",
+                            as_written(other)
+                        ),
+                        "a longer period is a count of days: `{count: 14, period: day}`",
+                    )
+                })?,
+        ),
     };
     Ok(Some(Time { count, period }))
+}
+
+/// A scalar as the user wrote it, for a message.
+fn as_written(value: &Json) -> String {
+    match value {
+        Json::String(text) => text.clone(),
+        other => other.to_string(),
+    }
 }
 
 fn kind(value: &Json) -> &'static str {

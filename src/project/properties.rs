@@ -716,92 +716,37 @@ fn check_kinds(entry: &Map<String, Value>, places: &Places, at: &[Step]) -> Resu
     Ok(())
 }
 
-/// A source's or source table's `freshness:`, as dbt validates it at parse: `warn_after` and
-/// `error_after` each a `count` (a whole number) and a `period` (`minute`, `hour` or `day`), and
-/// a `filter`. Anything else would make `uxt source freshness` judge by a rule nobody wrote; a
-/// rule with only one of `count` and `period`, which dbt accepts and never applies, is a warning.
+/// A source's or source table's `freshness:`, checked at parse by the manifest's reading of it
+/// ([`freshness::parse_block`]) and placed at the line of the wrong value: a malformed block would
+/// make `uxt source freshness` judge by a rule nobody wrote. A rule with only one of `count` and
+/// `period`, which dbt accepts and never applies, is a warning.
+///
+/// [`freshness::parse_block`]: crate::manifest::freshness::parse_block
 fn check_freshness(
     value: &Value,
     places: &Places,
     at: &[Step],
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<(), Diagnostic> {
-    const PERIODS: [&str; 3] = ["minute", "hour", "day"];
-    let Some(freshness) = value.as_object() else {
-        if value.is_null() {
-            return Ok(());
-        }
-        return Err(places.freshness(
-            at,
-            format!("`freshness:` must be a mapping, not {}", kind_of(value)),
-            "write `freshness: {warn_after: {count: 12, period: hour}}`, or `freshness: null`"
-                .into(),
-        ));
+    let parsed = crate::manifest::freshness::parse_block(Some(value)).map_err(|invalid| {
+        let keys: Vec<Step> = invalid.keys.iter().map(|key| Step::Key(key)).collect();
+        places.freshness(&[at, &keys].concat(), invalid.message, invalid.help)
+    })?;
+    let Some(parsed) = parsed else {
+        return Ok(());
     };
-    for (key, rule) in freshness {
-        let here = [at, &[Step::Key(key)]].concat();
-        match key.as_str() {
-            "filter" => continue,
-            "warn_after" | "error_after" => {}
-            _ => {
-                let help = match crate::diagnostic::closest(
-                    key,
-                    ["warn_after", "error_after", "filter"],
-                ) {
-                    Some(near) => format!("did you mean `{near}`?"),
-                    None => "`freshness:` has `warn_after`, `error_after` and `filter`".into(),
-                };
-                return Err(places.freshness(
-                    &here,
-                    format!("unknown key `{key}` in `freshness:`"),
-                    help,
-                ));
-            }
-        }
-        if rule.is_null() {
-            continue;
-        }
-        let Some(rule) = rule.as_object() else {
-            return Err(places.freshness(
-                &here,
-                format!("`{key}:` must be a mapping, not {}", kind_of(rule)),
-                format!("write `{key}: {{count: 12, period: hour}}`"),
-            ));
-        };
-        let count = rule.get("count").filter(|count| !count.is_null());
-        let period = rule.get("period").filter(|period| !period.is_null());
-        if let Some(count) = count
-            && count.as_i64().is_none_or(|count| count < 0)
+    for (key, rule) in [
+        ("warn_after", &parsed.warn_after),
+        ("error_after", &parsed.error_after),
+    ] {
+        if let Some(rule) = rule
+            && rule.count.is_some() != rule.period.is_some()
         {
-            return Err(places.freshness(
-                &[here.as_slice(), &[Step::Key("count")]].concat(),
-                format!(
-                    "`count:` of `{key}` must be a whole number, not `{}`",
-                    yaml_text(count)
-                ),
-                format!("write `{key}: {{count: 12, period: hour}}`"),
-            ));
-        }
-        if let Some(period) = period
-            && !period
-                .as_str()
-                .is_some_and(|period| PERIODS.contains(&period))
-        {
-            return Err(places.freshness(
-                &[here.as_slice(), &[Step::Key("period")]].concat(),
-                format!(
-                    "`period:` of `{key}` must be `minute`, `hour` or `day`, not `{}`",
-                    yaml_text(period)
-                ),
-                "a longer period is a count of days: `{count: 14, period: day}`".into(),
-            ));
-        }
-        if count.is_some() != period.is_some() {
             // dbt accepts it and never applies the rule: say so rather than refuse it.
             warnings.push(
                 places
                     .freshness(
-                        &here,
+                        &[at, &[Step::Key(key)]].concat(),
                         format!("`{key}:` needs both `count:` and `period:`; without both it is never applied"),
                         format!("write `{key}: {{count: 12, period: hour}}`"),
                     )

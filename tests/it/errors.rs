@@ -201,6 +201,43 @@ fn unknown_config_key_is_a_warning_at_the_config_call() {
     crate::harness::assert_output_snapshot!(output.stderr());
 }
 
+/// In text a diagnostic goes to stderr whole (its code, its snippet and the count line) and the
+/// command's log to stdout, as dbt prints its log; in JSON both are events on stdout.
+#[test]
+fn diagnostics_go_to_stderr_whole_and_the_log_to_stdout() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    project.write(
+        "models/typo.sql",
+        "select 1 as x\n{{ config(materialised='table') }}\n",
+    );
+    let text = project.run(&["run", "--select", "typo"]);
+    assert_eq!(text.code(), 0, "{text:?}");
+    assert!(
+        text.stderr().contains("uxt::config::unknown_key")
+            && text.stderr().contains("1 warning in 1 file"),
+        "{text:?}"
+    );
+    assert!(
+        !text.stdout().contains("uxt::") && !text.stdout().contains("warning in"),
+        "{text:?}"
+    );
+    assert!(
+        text.stdout().contains("START sql view model") && !text.stderr().contains("START"),
+        "{text:?}"
+    );
+    let json = project.run(&["run", "--select", "typo", "--log-format", "json"]);
+    assert_eq!(json.code(), 0, "{json:?}");
+    assert!(json.stderr().trim().is_empty(), "{json:?}");
+    assert!(
+        json.stdout()
+            .lines()
+            .all(|line| serde_json::from_str::<serde_json::Value>(line).is_ok())
+            && json.stdout().contains("uxt::config::unknown_key")
+            && json.stdout().contains("1 warning in 1 file"),
+        "{json:?}"
+    );
+}
+
 #[test]
 fn duplicate_names_name_both_files() {
     fails_with(

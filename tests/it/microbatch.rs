@@ -466,6 +466,25 @@ fn each_batch_sees_model_batch_and_leaves_its_compiled_sql() {
                 sql.contains(&format!("'{}' as batch_id", day.replace('-', ""))),
                 "{name}: {sql}"
             );
+            // Its statements too; the second batch merges into the table the first made.
+            let file = project.path().join(format!(
+                "target/run/batches/models/microbatch_model/microbatch_model_{day}.sql"
+            ));
+            let sql = std::fs::read_to_string(&file)
+                .unwrap_or_else(|e| panic!("{name}: {}: {e}", file.display()));
+            let made = if day == "2020-01-01" {
+                "create"
+            } else {
+                "insert into"
+            };
+            assert!(sql.contains(made), "{name}: {sql}");
+        }
+        // As dbt's run writes them: the batches' files only, none for the whole model.
+        for kind in ["compiled", "run"] {
+            let whole = project
+                .path()
+                .join(format!("target/{kind}/batches/models/microbatch_model.sql"));
+            assert!(!whole.exists(), "{name}: {}", whole.display());
         }
     }
 }
