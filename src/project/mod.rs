@@ -98,6 +98,8 @@ const UNUSED_PROJECT_KEYS: &[(&str, &str)] = &[
 /// The keys of the project's `flags:` that uxt reads (see `ui::warn_error`); the rest come
 /// from the command line and the environment.
 const READ_FLAGS: [&str; 2] = ["warn_error", "warn_error_options"];
+/// Project flags that ask for what uxt does anyway, so no warning: it sends no usage statistics.
+const MOOT_FLAGS: [&str; 1] = ["send_anonymous_usage_stats"];
 
 /// A text file of the project, named by its path relative to the project root with `/`.
 #[derive(Debug, Clone)]
@@ -401,7 +403,9 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
     let unread_flags: Vec<String> = match settings.get("flags") {
         Some(Value::Object(flags)) => flags
             .keys()
-            .filter(|key| !READ_FLAGS.contains(&key.as_str()))
+            .filter(|key| {
+                !READ_FLAGS.contains(&key.as_str()) && !MOOT_FLAGS.contains(&key.as_str())
+            })
             .map(|key| format!("`{key}`"))
             .collect(),
         Some(Value::Null) | None => Vec::new(),
