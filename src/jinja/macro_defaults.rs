@@ -9,6 +9,8 @@ use std::sync::LazyLock;
 use minijinja::value::{Object, Value};
 use regex::Regex;
 
+use super::arithmetic::closing;
+
 /// The name of the sentinel global.
 pub const UNSET: &str = "__uxt_unset";
 
@@ -97,28 +99,6 @@ pub fn rewrite(source: &str) -> Option<String> {
         changed = true;
     }
     changed.then_some(text)
-}
-
-/// The index of the parenthesis closing the one at `open`, skipping strings.
-fn closing(text: &str, open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    for (i, c) in text[open..].char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')' | ']' | '}') => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(open + i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 /// `text` split at each `separator` outside brackets and strings.
