@@ -1064,6 +1064,16 @@ fn properties_warnings(projects: &[&Project], manifest: &Manifest) -> Vec<Diagno
         .collect();
     for project in projects {
         warnings.extend(project.properties.warnings.iter().cloned());
+        // At the entry's line in its properties file, or in the file when its text is gone.
+        let at_patch = |warning: Diagnostic, path: &str, line: usize| match project
+            .files
+            .properties
+            .iter()
+            .find(|file| file.path == path)
+        {
+            Some(file) => warning.at_line(&file.path, file.contents.clone(), line),
+            None => warning.in_file(path),
+        };
         for (section, patches) in &project.properties.patches {
             let kind = match section.as_str() {
                 "models" => "model",
@@ -1085,17 +1095,7 @@ fn properties_warnings(projects: &[&Project], manifest: &Manifest) -> Vec<Diagno
                         ),
                     )
                     .with_help(format!("move the entry under `{kind}s:`"));
-                    let file = project
-                        .files
-                        .properties
-                        .iter()
-                        .find(|file| file.path == patch.file);
-                    warnings.push(match file {
-                        Some(file) => {
-                            warning.at_line(&file.path, file.contents.clone(), patch.line)
-                        }
-                        None => warning.in_file(&patch.file),
-                    });
+                    warnings.push(at_patch(warning, &patch.file, patch.line));
                     continue;
                 }
                 let names = existing
@@ -1114,15 +1114,7 @@ fn properties_warnings(projects: &[&Project], manifest: &Manifest) -> Vec<Diagno
                     ),
                 )
                 .with_help(help);
-                let file = project
-                    .files
-                    .properties
-                    .iter()
-                    .find(|file| file.path == patch.file);
-                warnings.push(match file {
-                    Some(file) => warning.at_line(&file.path, file.contents.clone(), patch.line),
-                    None => warning.in_file(&patch.file),
-                });
+                warnings.push(at_patch(warning, &patch.file, patch.line));
             }
         }
         warnings.extend(missing_macros(project, manifest));
