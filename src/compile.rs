@@ -18,7 +18,8 @@ use crate::exec::test_sql;
 use crate::jinja::scope::UnitTestOverrides;
 use crate::jinja::{BatchWindow, Jinja, NodeValues, Phase, Relation, Scope, Warehouse};
 use crate::manifest::{
-    GenericTest, Manifest, Node, Parsed, ResourceType, render, resolve_node_value,
+    GenericTest, Manifest, Node, Parsed, ResourceType, data_tests::TestDecl, render,
+    resolve_node_value,
 };
 use crate::project::config::ConfigExt;
 
@@ -152,6 +153,39 @@ fn test_argument(
     })
 }
 
+/// A built-in test's declaration with the Jinja of its arguments rendered, as dbt renders every
+/// argument before the test's macro sees it (`values: ["{{ var('x') }}", 'b']`); `to` stays the
+/// relation the parse resolved.
+fn rendered_arguments<'a>(
+    jinja: &Jinja,
+    node: &Node,
+    decl: &'a TestDecl,
+    scope: &Rc<Scope>,
+) -> Result<std::borrow::Cow<'a, TestDecl>, Diagnostic> {
+    let with_jinja = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => render::has_jinja(text),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .any(|item| item.as_str().is_some_and(render::has_jinja)),
+        _ => false,
+    };
+    if !decl
+        .kwargs
+        .iter()
+        .any(|(key, value)| key != "to" && with_jinja(value))
+    {
+        return Ok(std::borrow::Cow::Borrowed(decl));
+    }
+    let mut rendered = decl.clone();
+    for (key, value) in &mut rendered.kwargs {
+        if key != "to" && with_jinja(value) {
+            let argument = test_argument(jinja, &node.original_file_path, value, scope)?;
+            *value = serde_json::to_value(&argument).unwrap_or(serde_json::Value::Null);
+        }
+    }
+    Ok(std::borrow::Cow::Owned(rendered))
+}
+
 /// A generic test's failing-rows query: the built-in tests' SQL as dbt writes it, or a call of
 /// the project's `{% test %}` macro.
 fn generic_test_sql(
@@ -167,7 +201,8 @@ fn generic_test_sql(
         .to
         .as_deref()
         .and_then(|id| relation_text(manifest, id));
-    if let Some(sql) = test_sql::builtin_sql(&test.decl, &model, to.as_deref()) {
+    let decl = rendered_arguments(jinja, node, &test.decl, &scope)?;
+    if let Some(sql) = test_sql::builtin_sql(&decl, &model, to.as_deref()) {
         return Ok(sql);
     }
     let mut extra: BTreeMap<String, minijinja::Value> = BTreeMap::new();

@@ -170,7 +170,7 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
         };
         let result = warehouse
             .block_on(warehouse.adapter.query(&sql))
-            .map_err(|e| invalid(format!("run_query failed: {e}")))?;
+            .map_err(|e| invalid(format!("run_query: {}: {e}", super::WAREHOUSE_REFUSED)))?;
         Ok(Value::from_object(Table::from(result)))
     });
     let statement_ctx = ctx.clone();
@@ -188,7 +188,7 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
             let label = name.as_deref().unwrap_or("main");
             let (rows, result) =
                 super::adapter_methods::run_sql(&warehouse, &sql, fetch.unwrap_or(false))
-                    .map_err(|e| invalid(format!("statement `{label}` failed: {e}")))?;
+                    .map_err(|e| invalid(format!("statement `{label}`: {e}")))?;
             if let (Some(name), Some(scope)) = (name, scope::current()) {
                 let table = Table::from(result);
                 let data = Value::from(table.rows.clone());

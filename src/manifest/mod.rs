@@ -663,7 +663,7 @@ fn parse_nodes(
                 .files
                 .seeds
                 .iter()
-                .map(|path| Ok(seed_node(root, project, &project.properties, path))),
+                .map(|path| seed_hooks(jinja, seed_node(root, project, &project.properties, path))),
         );
     }
     let project = root;
@@ -1710,10 +1710,22 @@ fn render_stub(
         this: Some(Relation::new(None, None, node.name.clone())),
         ..NodeValues::default()
     };
-    let rendered = jinja.render_parse(&template, scope.clone(), values);
+    let call_sites = jinja.render_parse(&template, scope.clone(), values)?;
+    if node.resource_type != ResourceType::Test {
+        let config = scope.config.borrow().clone();
+        let values = || NodeValues {
+            model: Some(crate::jinja::model_with_batch(
+                resolve::LazyModel::of_node(node.clone()),
+                None,
+            )),
+            this: Some(Relation::new(None, None, node.name.clone())),
+            ..NodeValues::default()
+        };
+        render_hooks(jinja, &node.original_file_path, &config, &scope, values)?;
+    }
     // The render's values are gone once it returns, unless a template kept `model` somewhere.
     let mut node = Arc::try_unwrap(node).unwrap_or_else(|shared| (*shared).clone());
-    node.call_sites = rendered?
+    node.call_sites = call_sites
         .into_iter()
         .filter_map(|(call, site)| Some((call, site?)))
         .collect();
@@ -1747,6 +1759,69 @@ fn render_stub(
     node.sources = sources;
     node.depends_on_macros = scope.macros.borrow().iter().cloned().collect();
     Ok(node)
+}
+
+/// Renders a node's pre- and post-hooks in the parse phase, as dbt does, so that the `ref`s and
+/// `source`s they call are recorded in `scope`: a hook that reads a model makes it a dependency.
+fn render_hooks(
+    jinja: &Jinja,
+    file: &str,
+    config: &Map<String, Json>,
+    scope: &Rc<Scope>,
+    values: impl Fn() -> NodeValues,
+) -> Result<(), Diagnostic> {
+    for hook in config
+        .list_of("pre_hook")
+        .iter()
+        .chain(&config.list_of("post_hook"))
+    {
+        jinja.render_str(file, hook, scope.clone(), values())?;
+    }
+    Ok(())
+}
+
+/// A seed's hooks rendered at parse: a seed is a root of the graph, so a hook that calls `ref`
+/// or `source` is refused, with dbt's words (dbt-core#6806).
+fn seed_hooks(jinja: &Jinja, node: Node) -> Result<Node, Diagnostic> {
+    let scope = Rc::new(Scope::new(
+        Phase::Parse,
+        &node.unique_id,
+        node.config.clone(),
+        false,
+    ));
+    let values = || NodeValues {
+        this: Some(Relation::new(None, None, node.name.clone())),
+        ..NodeValues::default()
+    };
+    render_hooks(
+        jinja,
+        &node.original_file_path,
+        &node.config,
+        &scope,
+        values,
+    )?;
+    if scope.refs.borrow().is_empty() && scope.sources.borrow().is_empty() {
+        return Ok(node);
+    }
+    let hooks: Vec<String> = ["pre_hook", "post_hook"]
+        .into_iter()
+        .flat_map(|key| {
+            node.config
+                .list_of(key)
+                .into_iter()
+                .map(move |hook| format!("{key}: \"{hook}\""))
+        })
+        .collect();
+    Err(Diagnostic::new(
+        Code::ParseSeedDependency,
+        format!(
+            "Seeds cannot depend on other nodes: a pre- or post-hook of seed `{}` calls `ref` or `source` ({})",
+            node.name,
+            hooks.join("; ")
+        ),
+    )
+    .in_file(&node.original_file_path)
+    .with_help("run the statement from a model's hook, or from `on-run-end:`"))
 }
 
 /// The `to:` of every foreign key of a node, model-level and column-level, read as the `ref` or

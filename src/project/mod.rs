@@ -95,11 +95,26 @@ const UNUSED_PROJECT_KEYS: &[(&str, &str)] = &[
     ("saved-queries", "uxt does not read saved queries"),
 ];
 
-/// The keys of the project's `flags:` that uxt reads (see `ui::warn_error`); the rest come
-/// from the command line and the environment.
-const READ_FLAGS: [&str; 2] = ["warn_error", "warn_error_options"];
-/// Project flags that ask for what uxt does anyway, so no warning: it sends no usage statistics.
-const MOOT_FLAGS: [&str; 1] = ["send_anonymous_usage_stats"];
+/// The keys of the project's `flags:` that uxt reads: `warn_error` and `warn_error_options`
+/// (see `ui::warn_error`), `fail_fast` (see `Settings`) and `version_check` (see [`load`]); the
+/// rest come from the command line and the environment.
+const READ_FLAGS: [&str; 4] = [
+    "warn_error",
+    "warn_error_options",
+    "fail_fast",
+    "version_check",
+];
+/// Project flags about what uxt does not have, so no warning: usage statistics (it sends none),
+/// dbt's partial parsing and its choice of parsers (uxt parses the whole project with one),
+/// dbt's relation cache (uxt keeps none; it reads the schemas it builds into either way).
+const MOOT_FLAGS: [&str; 6] = [
+    "send_anonymous_usage_stats",
+    "partial_parse",
+    "static_parser",
+    "use_experimental_parser",
+    "cache_selected_only",
+    "populate_cache",
+];
 
 /// A text file of the project, named by its path relative to the project root with `/`.
 #[derive(Debug, Clone)]
@@ -240,14 +255,20 @@ fn project_file_in(dir: &Path) -> Option<(PathBuf, String)> {
 /// YAML and `{% docs %}` blocks, and the `uxc` source of a project that simulates, declared as YAML would declare it.
 pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     let mut project = read_project_file(project_dir)?;
-    packages::check_dbt_version(
-        "this project",
-        &project.project_file.path,
-        &project.project_file.contents,
-        &project.require_dbt_version,
-    )
-    .map_err(|d| vec![d])?;
-    project.packages = packages::load(&project.root, &project.packages_install_path)?;
+    // dbt's project flag `version_check: false` lets the project and its packages require
+    // another dbt version.
+    let version_check = project.flags.get("version_check").and_then(Value::as_bool) != Some(false);
+    if version_check {
+        packages::check_dbt_version(
+            "this project",
+            &project.project_file.path,
+            &project.project_file.contents,
+            &project.require_dbt_version,
+        )
+        .map_err(|d| vec![d])?;
+    }
+    project.packages =
+        packages::load(&project.root, &project.packages_install_path, version_check)?;
     project.files =
         discover(&project.root, &project.paths, &project.target_path).map_err(|d| vec![d])?;
     project.properties = properties::read(&project.files.properties, &project.files.docs)?;
@@ -402,18 +423,22 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
     ));
     let unread_flags: Vec<String> = match settings.get("flags") {
         Some(Value::Object(flags)) => flags
-            .keys()
-            .filter(|key| {
-                !READ_FLAGS.contains(&key.as_str()) && !MOOT_FLAGS.contains(&key.as_str())
+            .iter()
+            .filter(|(key, value)| {
+                // `warn_error_options` is checked where it is read; the others are true or false.
+                let read = READ_FLAGS.contains(&key.as_str())
+                    && (value.is_boolean() || key.as_str() == "warn_error_options");
+                !read && !MOOT_FLAGS.contains(&key.as_str())
             })
-            .map(|key| format!("`{key}`"))
+            .map(|(key, _)| format!("`{key}`"))
             .collect(),
         Some(Value::Null) | None => Vec::new(),
         Some(_) => vec!["its value".to_string()],
     };
     let flags_why = format!(
-        "uxt reads only `warn_error` and `warn_error_options` there; {} come from the command \
-         line and the environment (`--fail-fast`, `--threads`...)",
+        "uxt reads `warn_error`, `warn_error_options`, `fail_fast` and `version_check` there; \
+         {} come from the command line and the environment (`--log-level`, \
+         `--indirect-selection`...)",
         unread_flags.join(", ")
     );
     let flags = [("flags", flags_why.as_str())];

@@ -226,17 +226,19 @@ fn ephemeral_models_under_test_macro_defaults_and_empty_seed_columns_as_in_dbt()
             "models/eph.sql",
             "{{ config(materialized='ephemeral') }}\nselect 1 as id\n",
         );
-        // A test of an ephemeral model reads its CTE.
+        // A test of an ephemeral model reads its CTE; a built-in test's arguments and `where`
+        // render their Jinja, whole or mixed with text.
         project.write(
             "models/extra.yml",
-            "models:\n  - name: eph\n    columns:\n      - name: id\n        data_tests: [not_null]\n  - name: greeting\n    columns:\n      - name: g\n        data_tests:\n          - accepted_values:\n              values: [\"hi!\"]\n",
+            "models:\n  - name: eph\n    columns:\n      - name: id\n        data_tests: [not_null]\n  - name: greeting\n    columns:\n      - name: g\n        data_tests:\n          - accepted_values:\n              values: [\"hi!\"]\n          - accepted_values:\n              values: [\"{{ var('greeting', 'hi!') }}\", \"h{{ 'i' }}?\"]\n              where: \"g <> '{{ var('other', 'x') }}'\"\n",
         );
         project.write("seeds/blank.csv", "id,note\n1,\n2,\n");
         let output = project.run(&["build", "--select", "eph", "greeting", "blank"]);
         assert_eq!(output.code(), 0, "{}: {output:?}", engine.name());
         assert!(
             output.stdout().contains("PASS not_null_eph_id")
-                && output.stdout().contains("PASS accepted_values_greeting_g"),
+                && output.stdout().contains("PASS accepted_values_greeting_g")
+                && output.stdout().contains("PASS=5 WARN=0 ERROR=0"),
             "{}: {output:?}",
             engine.name()
         );
