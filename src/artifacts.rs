@@ -601,16 +601,11 @@ pub fn write_manifest(
                 json!([node_json(n, None, &invocation.project_root)]),
             )
         })
-        .chain(
-            manifest
-                .disabled_sources
-                .values()
-                .map(|s| {
-                    let mut entry = source_json(s);
-                    entry["config"]["enabled"] = json!(false);
-                    (s.unique_id.clone(), json!([entry]))
-                }),
-        )
+        .chain(manifest.disabled_sources.values().map(|s| {
+            let mut entry = source_json(s);
+            entry["config"]["enabled"] = json!(false);
+            (s.unique_id.clone(), json!([entry]))
+        }))
         .collect();
 
     let mut parent_map: BTreeMap<String, Vec<String>> = BTreeMap::new();

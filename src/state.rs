@@ -325,7 +325,7 @@ fn node_changes(
             .unwrap_or_default()
     };
     let (old_config, new_config) = (unrendered(old), unrendered(new));
-    let test = at(new, &["resource_type"]) == Json::from("test");
+    let test = new.get("resource_type").and_then(Json::as_str) == Some("test");
     let compared = |key: &str| {
         if test {
             TEST_CONFIG_COMPARED.contains(&key)

@@ -781,10 +781,8 @@ fn parse_nodes(
             }
             Err(mut diagnostics) => problems.append(&mut diagnostics),
         }
-        manifest
-            .warnings
-            .extend(source_configs::warnings(project));
     }
+    manifest.warnings.extend(source_configs::warnings(root));
 
     // Resolve refs and sources to unique ids.
     let index = manifest.ref_index();
@@ -1347,6 +1345,14 @@ fn seed_node(root: &Project, project: &Project, properties: &Properties, file_pa
         config::merge(&mut config, &patch.config);
     }
     config.insert("materialized".into(), Json::from("seed"));
+    let unrendered_config = unrendered::Layers::new(
+        root,
+        project,
+        "seeds",
+        &fqn,
+        patch.map(|p| (name.as_str(), &p.config)),
+    )
+    .finish("", &Map::new());
     let checksum = std::fs::read(project.root.join(file_path))
         .map(|bytes| format!("{:x}", Sha256::digest(&bytes)))
         .unwrap_or_default();
@@ -1359,14 +1365,7 @@ fn seed_node(root: &Project, project: &Project, properties: &Properties, file_pa
         raw_code: Arc::from(""),
         checksum,
         config,
-        unrendered_config: unrendered::Layers::new(
-            root,
-            project,
-            "seeds",
-            &fqn,
-            patch.map(|p| (name.as_str(), &p.config)),
-        )
-        .finish("", &Map::new()),
+        unrendered_config,
         description: patch.map(|p| p.description.clone()).unwrap_or_default(),
         columns: patch.map(|p| p.columns.clone()).unwrap_or_default(),
         patch_path: patch.map(|p| format!("{}://{}", project.name, p.file)),
@@ -1893,29 +1892,29 @@ fn sources(
                 }
             };
             let source = Source {
-                    unique_id: unique_id.clone(),
-                    source_name: definition.name.clone(),
-                    name: table.name.clone(),
-                    identifier: table.identifier.clone(),
-                    database: definition
-                        .database
-                        .clone()
-                        .unwrap_or_else(|| naming.target_database.clone()),
-                    schema: definition.schema.clone(),
-                    description: table.description.clone(),
-                    source_description: definition.description.clone(),
-                    columns: table.columns.clone(),
-                    loader: definition.loader.clone(),
-                    loaded_at_field,
-                    loaded_at_query,
-                    freshness: criteria,
-                    event_time: applied.event_time,
-                    meta: applied.meta,
-                    tags: applied.tags,
-                    fqn,
-                    original_file_path: definition.file.clone(),
-                    package_name: project.name.clone(),
-                    tests: table.tests.clone(),
+                unique_id: unique_id.clone(),
+                source_name: definition.name.clone(),
+                name: table.name.clone(),
+                identifier: table.identifier.clone(),
+                database: definition
+                    .database
+                    .clone()
+                    .unwrap_or_else(|| naming.target_database.clone()),
+                schema: definition.schema.clone(),
+                description: table.description.clone(),
+                source_description: definition.description.clone(),
+                columns: table.columns.clone(),
+                loader: definition.loader.clone(),
+                loaded_at_field,
+                loaded_at_query,
+                freshness: criteria,
+                event_time: applied.event_time,
+                meta: applied.meta,
+                tags: applied.tags,
+                fqn,
+                original_file_path: definition.file.clone(),
+                package_name: project.name.clone(),
+                tests: table.tests.clone(),
             };
             sources.insert(unique_id, (source, applied.enabled));
         }

@@ -96,9 +96,15 @@ pub fn warnings(project: &Project) -> Vec<Diagnostic> {
             };
             Diagnostic::new(
                 Code::ProjectUnusedKey,
-                format!("`+{key}` under `sources:` is accepted as dbt accepts it, but not used: {why}"),
+                format!(
+                    "`+{key}` under `sources:` is accepted as dbt accepts it, but not used: {why}"
+                ),
             )
-            .at_line(&file.path, file.contents.clone(), line_of(&file.contents, &key))
+            .at_line(
+                &file.path,
+                file.contents.clone(),
+                line_of(&file.contents, &key),
+            )
             .with_help(help)
         })
         .collect()
@@ -182,7 +188,10 @@ mod tests {
         let mut keys = BTreeSet::new();
         let block = json!({"p": {"+tags": ["a"], "raw": {"+enabled": false, "+quoting": {"identifier": true}}}});
         config_keys(&block, &mut keys);
-        assert_eq!(keys.into_iter().collect::<Vec<_>>(), ["enabled", "quoting", "tags"]);
+        assert_eq!(
+            keys.into_iter().collect::<Vec<_>>(),
+            ["enabled", "quoting", "tags"]
+        );
         assert_eq!(line_of(text, "tags"), 4);
         assert_eq!(line_of(text, "quoting"), 7);
     }

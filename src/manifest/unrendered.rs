@@ -139,12 +139,16 @@ fn collect(level: &Map<String, Value>, config: &mut Map<String, Value>) {
 /// source text: what dbt records of a call under [`FLAG`].
 fn config_call_text(raw_code: &str) -> Map<String, Value> {
     let mut found = Map::new();
-    let Some(open) = raw_code.match_indices("config(").map(|(at, _)| at).find(|&at| {
-        raw_code[..at]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '.'))
-    }) else {
+    let Some(open) = raw_code
+        .match_indices("config(")
+        .map(|(at, _)| at)
+        .find(|&at| {
+            raw_code[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '.'))
+        })
+    else {
         return found;
     };
     let arguments = &raw_code[open + "config(".len()..];

@@ -304,7 +304,10 @@ fn source_freshness_runs_the_project_hooks_unless_the_flag_says_not() {
         };
         let out = check();
         assert_eq!(out.code(), 0, "{name}: {out:?}");
-        assert!(out.stdout().contains("START hook: fresh.on-run-start.0"), "{name}: {out:?}");
+        assert!(
+            out.stdout().contains("START hook: fresh.on-run-start.0"),
+            "{name}: {out:?}"
+        );
         let log = "select event, detail from {{ target.schema }}.hook_log order by event desc";
         assert_eq!(
             crate::engines::query(&project, log),
@@ -325,7 +328,10 @@ fn source_freshness_runs_the_project_hooks_unless_the_flag_says_not() {
             "{name}: {out:?}"
         );
         assert_eq!(
-            crate::engines::query(&project, "select count(*) as n from {{ target.schema }}.hook_log"),
+            crate::engines::query(
+                &project,
+                "select count(*) as n from {{ target.schema }}.hook_log"
+            ),
             ["n", "2"],
             "{name}: no hook ran"
         );

@@ -78,9 +78,10 @@ fn state_modified_on(engine: &Engine) {
             "    staging:\n      +materialized: table\n    marts:\n",
         ),
     );
+    // The new model counts under every sub-selector, as in dbt.
     assert_eq!(
         modified("state:modified.configs"),
-        ["stg_customers", "stg_orders"]
+        ["fresh", "stg_customers", "stg_orders"]
     );
     project.write(
         "dbt_project.yml",
@@ -89,7 +90,7 @@ fn state_modified_on(engine: &Engine) {
             "    staging:\n      +schema: staging\n    marts:\n",
         ),
     );
-    assert!(modified("state:modified.configs").is_empty());
+    assert_eq!(modified("state:modified.configs"), ["fresh"]);
     assert!(modified("state:modified.relation").contains(&"stg_orders".to_string()));
 
     // `build -s state:modified+` runs only that.
@@ -305,10 +306,9 @@ fn slim_ci_on(engine: &Engine) {
     for file in ["manifest.json", "run_results.json"] {
         std::fs::copy(project.path().join("target").join(file), prod.join(file)).unwrap();
     }
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(prod.join("manifest.json")).unwrap(),
-    )
-    .unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(prod.join("manifest.json")).unwrap())
+            .unwrap();
     let unrendered = &manifest["nodes"]["model.shop.stg_orders"]["unrendered_config"];
     assert_eq!(
         unrendered["materialized"],
@@ -332,7 +332,10 @@ fn slim_ci_on(engine: &Engine) {
 
     // Only the call rendered per target differs in dev.
     assert_eq!(selected(&["-s", "state:modified"]), ["order_totals"]);
-    assert_eq!(selected(&["-s", "state:modified.configs"]), ["order_totals"]);
+    assert_eq!(
+        selected(&["-s", "state:modified.configs"]),
+        ["order_totals"]
+    );
     project.write(
         "dbt_project.yml",
         format!("{text}flags:\n  state_modified_compare_more_unrendered_values: true\n"),
