@@ -9,7 +9,7 @@ pub mod contract;
 mod custom;
 pub mod freshness;
 mod grants;
-mod hooks;
+pub mod hooks;
 pub mod materialize;
 mod materialized_view;
 pub mod microbatch;
@@ -216,12 +216,13 @@ pub async fn execute(execution: Execution) -> crate::diagnostic::Result<Outcome>
     .map_err(|e| anyhow::anyhow!("while creating schemas: {e}"))?;
     let execution = Arc::new(execution);
     let context = hooks::context(&execution);
-    let mut results = hooks::run(&execution, hooks::When::Start, &context).await?;
+    let runner = hooks::Runner::of(&execution);
+    let mut results = hooks::run(&runner, hooks::When::Start, &context).await?;
     let mut outcome = run_plan(execution.clone()).await;
     if !outcome.interrupted {
         ui::blank();
         let context = hooks::context_with_results(context, &execution.manifest, &outcome.results);
-        let end = hooks::run(&execution, hooks::When::End, &context).await?;
+        let end = hooks::run(&runner, hooks::When::End, &context).await?;
         outcome.results.extend(end);
     }
     results.append(&mut outcome.results);

@@ -11,6 +11,7 @@ pub mod semantic;
 pub mod unit_tests;
 pub mod yaml;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -95,9 +96,15 @@ const UNUSED_PROJECT_KEYS: &[(&str, &str)] = &[
     ("saved-queries", "uxt does not read saved queries"),
 ];
 
-/// The keys of the project's `flags:` that uxt reads (see `ui::warn_error`); the rest come
-/// from the command line and the environment.
-const READ_FLAGS: [&str; 2] = ["warn_error", "warn_error_options"];
+/// The keys of the project's `flags:` that uxt reads (`ui::warn_error`, the state comparison's
+/// `manifest::unrendered`, `uxt source freshness`); the rest come from the command line and the
+/// environment.
+const READ_FLAGS: [&str; 4] = [
+    "warn_error",
+    "warn_error_options",
+    "state_modified_compare_more_unrendered_values",
+    "source_freshness_run_project_hooks",
+];
 /// Project flags that ask for what uxt does anyway, so no warning: it sends no usage statistics.
 const MOOT_FLAGS: [&str; 1] = ["send_anonymous_usage_stats"];
 
@@ -186,6 +193,55 @@ pub struct Project {
     pub packages: Vec<Project>,
     /// What the properties YAML says, with the simulator's `uxc` source among `sources`.
     pub properties: Properties,
+    /// The config blocks as written, kept when their Jinja renders (empty until then).
+    pub unrendered: Unrendered,
+}
+
+/// The project file's config blocks and each properties entry's `config:` as written, before
+/// their Jinja renders: what dbt's `unrendered_config` is made of.
+#[derive(Debug, Clone, Default)]
+pub struct Unrendered {
+    pub models: Value,
+    pub seeds: Value,
+    pub snapshots: Value,
+    pub data_tests: Value,
+    /// `config:` of each properties entry, by section (`models`, `seeds`...) and name.
+    pub patches: BTreeMap<String, BTreeMap<String, Map<String, Value>>>,
+}
+
+impl Unrendered {
+    /// What `project` holds before its YAML renders.
+    pub fn of(project: &Project) -> Self {
+        Unrendered {
+            models: project.models_config.clone(),
+            seeds: project.seeds_config.clone(),
+            snapshots: project.snapshots_config.clone(),
+            data_tests: project.tests_config.clone(),
+            patches: project
+                .properties
+                .patches
+                .iter()
+                .map(|(section, patches)| {
+                    let configs = patches
+                        .iter()
+                        .map(|(name, patch)| (name.clone(), patch.config.clone()))
+                        .collect();
+                    (section.clone(), configs)
+                })
+                .collect(),
+        }
+    }
+
+    /// The project file's block for a properties section (`models`, `data_tests`...).
+    pub fn block(&self, section: &str) -> &Value {
+        match section {
+            "models" => &self.models,
+            "seeds" => &self.seeds,
+            "snapshots" => &self.snapshots,
+            "data_tests" => &self.data_tests,
+            _ => &Value::Null,
+        }
+    }
 }
 
 impl Project {
@@ -412,8 +468,9 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         Some(_) => vec!["its value".to_string()],
     };
     let flags_why = format!(
-        "uxt reads only `warn_error` and `warn_error_options` there; {} come from the command \
-         line and the environment (`--fail-fast`, `--threads`...)",
+        "uxt reads only {} there; {} come from the command line and the environment \
+         (`--fail-fast`, `--threads`...)",
+        READ_FLAGS.map(|flag| format!("`{flag}`")).join(", "),
         unread_flags.join(", ")
     );
     let flags = [("flags", flags_why.as_str())];
@@ -522,6 +579,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         files: Files::default(),
         packages: Vec::new(),
         properties: Properties::default(),
+        unrendered: Unrendered::default(),
     };
     let simulation_file = match project.project_file.path.rsplit_once('/') {
         Some((folder, _)) => format!("{folder}/simulation.yml"),
