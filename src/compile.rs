@@ -18,8 +18,7 @@ use crate::exec::test_sql;
 use crate::jinja::scope::UnitTestOverrides;
 use crate::jinja::{BatchWindow, Jinja, NodeValues, Phase, Relation, Scope, Warehouse};
 use crate::manifest::{
-    GenericTest, Manifest, Node, Parsed, ResourceType, data_tests::TestDecl, render,
-    resolve_node_value,
+    GenericTest, Manifest, Node, Parsed, ResourceType, render, resolve_node_value,
 };
 use crate::project::config::ConfigExt;
 
@@ -50,8 +49,6 @@ impl Relations {
 #[derive(Debug, Clone, Default)]
 pub struct Compiled {
     pub sql: String,
-    pub pre_hooks: Vec<String>,
-    pub post_hooks: Vec<String>,
     pub is_incremental: bool,
     /// The render asked the warehouse something: compile again right before running.
     pub used_warehouse: bool,
@@ -153,39 +150,6 @@ fn test_argument(
     })
 }
 
-/// A built-in test's declaration with the Jinja of its arguments rendered, as dbt renders every
-/// argument before the test's macro sees it (`values: ["{{ var('x') }}", 'b']`); `to` stays the
-/// relation the parse resolved.
-fn rendered_arguments<'a>(
-    jinja: &Jinja,
-    node: &Node,
-    decl: &'a TestDecl,
-    scope: &Rc<Scope>,
-) -> Result<std::borrow::Cow<'a, TestDecl>, Diagnostic> {
-    let with_jinja = |value: &serde_json::Value| match value {
-        serde_json::Value::String(text) => render::has_jinja(text),
-        serde_json::Value::Array(items) => items
-            .iter()
-            .any(|item| item.as_str().is_some_and(render::has_jinja)),
-        _ => false,
-    };
-    if !decl
-        .kwargs
-        .iter()
-        .any(|(key, value)| key != "to" && with_jinja(value))
-    {
-        return Ok(std::borrow::Cow::Borrowed(decl));
-    }
-    let mut rendered = decl.clone();
-    for (key, value) in &mut rendered.kwargs {
-        if key != "to" && with_jinja(value) {
-            let argument = test_argument(jinja, &node.original_file_path, value, scope)?;
-            *value = serde_json::to_value(&argument).unwrap_or(serde_json::Value::Null);
-        }
-    }
-    Ok(std::borrow::Cow::Owned(rendered))
-}
-
 /// A generic test's failing-rows query: the built-in tests' SQL as dbt writes it, or a call of
 /// the project's `{% test %}` macro.
 fn generic_test_sql(
@@ -201,9 +165,18 @@ fn generic_test_sql(
         .to
         .as_deref()
         .and_then(|id| relation_text(manifest, id));
-    let decl = rendered_arguments(jinja, node, &test.decl, &scope)?;
-    if let Some(sql) = test_sql::builtin_sql(&decl, &model, to.as_deref()) {
-        return Ok(sql);
+    if test_sql::builtin_sql(&test.decl, &model, to.as_deref()).is_some() {
+        // A built-in test's arguments render as a custom test's do (`values: ["{{ var('x') }}"]`).
+        let mut decl = test.decl.clone();
+        for (_, value) in decl.kwargs.iter_mut().filter(|(key, _)| *key != "to") {
+            let rendered = test_argument(jinja, &node.original_file_path, value, &scope)?;
+            if let Ok(json) = serde_json::to_value(&rendered) {
+                *value = json;
+            }
+        }
+        if let Some(sql) = test_sql::builtin_sql(&decl, &model, to.as_deref()) {
+            return Ok(sql);
+        }
     }
     let mut extra: BTreeMap<String, minijinja::Value> = BTreeMap::new();
     let mut arguments = vec!["model=__uxt_model".to_string()];
@@ -319,24 +292,11 @@ fn render_in(
         scope = scope.for_batch(window);
     }
     let scope = Rc::new(scope);
-    let values = || {
-        let model = jinja.ctx.resolver.get().map_or_else(
-            || resolve_node_value(node),
-            |resolver| resolver.model(&node.unique_id),
-        );
-        NodeValues {
-            this: Some(node.relation()),
-            model: Some(crate::jinja::model_with_batch(model, scope.batch.as_ref())),
-            ..NodeValues::default()
-        }
-    };
-    let rendered = render_with_hooks(manifest, jinja, node, scope.clone(), &values);
+    let rendered = render_sql(manifest, jinja, node, scope.clone());
     let used_warehouse = scope.used_warehouse.get();
     match rendered {
-        Ok((sql, pre_hooks, post_hooks)) => Compiled {
+        Ok(sql) => Compiled {
             sql,
-            pre_hooks,
-            post_hooks,
             is_incremental: incremental,
             used_warehouse,
             deferred: None,
@@ -355,39 +315,59 @@ fn render_in(
     }
 }
 
-/// The node's SQL, then its pre- and post-hooks.
-fn render_with_hooks(
+/// The values a node's own render sees: `this`, and `model` (with the batch's window).
+fn node_values(jinja: &Jinja, node: &Node, scope: &Scope) -> NodeValues {
+    let model = jinja.ctx.resolver.get().map_or_else(
+        || resolve_node_value(node),
+        |resolver| resolver.model(&node.unique_id),
+    );
+    NodeValues {
+        this: Some(node.relation()),
+        model: Some(crate::jinja::model_with_batch(model, scope.batch.as_ref())),
+        ..NodeValues::default()
+    }
+}
+
+/// The node's SQL.
+fn render_sql(
     manifest: &Manifest,
     jinja: &Jinja,
     node: &Node,
     scope: Rc<Scope>,
-    values: &dyn Fn() -> NodeValues,
-) -> Result<(String, Vec<String>, Vec<String>), Diagnostic> {
-    let sql = match (&node.test, node.resource_type) {
-        (Some(test), _) => generic_test_sql(manifest, jinja, node, test, scope.clone())?,
-        (None, ResourceType::Seed) => String::new(),
+) -> Result<String, Diagnostic> {
+    match (&node.test, node.resource_type) {
+        (Some(test), _) => generic_test_sql(manifest, jinja, node, test, scope),
+        (None, ResourceType::Seed) => Ok(String::new()),
         (None, ResourceType::Snapshot) => jinja.render(
             &format!("{}#{}", node.original_file_path, node.name),
             scope.clone(),
-            values(),
-        )?,
-        (None, _) => jinja.render(&node.original_file_path, scope.clone(), values())?,
-    };
-    let hook =
-        |text: &String| jinja.render_str(&node.original_file_path, text, scope.clone(), values());
-    let pre_hooks = node
-        .config
-        .list_of("pre_hook")
-        .iter()
-        .map(hook)
-        .collect::<Result<_, _>>()?;
-    let post_hooks = node
-        .config
-        .list_of("post_hook")
-        .iter()
-        .map(hook)
-        .collect::<Result<_, _>>()?;
-    Ok((sql, pre_hooks, post_hooks))
+            node_values(jinja, node, &scope),
+        ),
+        (None, _) => jinja.render(
+            &node.original_file_path,
+            scope.clone(),
+            node_values(jinja, node, &scope),
+        ),
+    }
+}
+
+/// One pre- or post-hook of a node, rendered when its turn comes, as dbt renders hooks: what
+/// the hook does while it renders (`adapter.drop_relation(this)`, `run_query`) happens after
+/// what ran before it, a post-hook's after the node's relation is built.
+pub fn render_hook(
+    jinja: &Jinja,
+    node: &Node,
+    hook: &str,
+    incremental: bool,
+) -> Result<String, Diagnostic> {
+    let scope = Rc::new(Scope::new(
+        Phase::Compile,
+        &node.unique_id,
+        node.config.clone(),
+        incremental,
+    ));
+    let values = node_values(jinja, node, &scope);
+    jinja.render_str(&node.original_file_path, hook, scope, values)
 }
 
 /// The compiled nodes of a command, and the relations that existed when it compiled them.

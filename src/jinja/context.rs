@@ -584,8 +584,45 @@ impl std::fmt::Debug for Graph {
 
 impl Object for Graph {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let graph = self.ctx.resolver.get().map(|r| r.graph())?;
-        graph.get_attr(key.as_str()?).ok()
+        match self.ctx.resolver.get() {
+            Some(resolver) => resolver.graph().get_attr(key.as_str()?).ok(),
+            // Parsing: dbt's graph is still empty, and what is read from it is dbt's
+            // parse-time undefined.
+            None => Some(Value::from_object(ParseUndefined)),
+        }
+    }
+}
+
+/// dbt's undefined while parsing: an attribute, item, call or method of it is itself, it loops
+/// over nothing, prints as nothing and tests false. Packages read `graph.nodes.values()` or
+/// `graph.nodes[id].depends_on.nodes` at a macro's top level, outside `{% if execute %}`.
+#[derive(Debug)]
+struct ParseUndefined;
+
+impl Object for ParseUndefined {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, _key: &Value) -> Option<Value> {
+        Some(Value::from_object(ParseUndefined))
+    }
+
+    fn call(self: &Arc<Self>, _state: &mut State<'_, '_>, _args: &[Value]) -> Result<Value, Error> {
+        Ok(Value::from_object(ParseUndefined))
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        _method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
+        Ok(Value::from_object(ParseUndefined))
+    }
+
+    fn render(self: &Arc<Self>, _f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Ok(())
     }
 }
 

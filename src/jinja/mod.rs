@@ -244,6 +244,13 @@ impl Jinja {
         env.set_unknown_method_callback(|state, value, method, args| {
             match sequence_method(value, method, args) {
                 Some(result) => result,
+                // While parsing, dbt's undefined answers a method call with itself (a macro
+                // may call one on a value that only execution fills).
+                None if value.is_undefined()
+                    && scope::current().is_some_and(|s| s.phase == Phase::Parse) =>
+                {
+                    Ok(Value::UNDEFINED)
+                }
                 None => {
                     minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
                 }

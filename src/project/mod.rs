@@ -11,6 +11,7 @@ pub mod semantic;
 pub mod unit_tests;
 pub mod yaml;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -96,13 +97,16 @@ const UNUSED_PROJECT_KEYS: &[(&str, &str)] = &[
 ];
 
 /// The keys of the project's `flags:` that uxt reads: `warn_error` and `warn_error_options`
-/// (see `ui::warn_error`), `fail_fast` (see `Settings`) and `version_check` (see [`load`]); the
-/// rest come from the command line and the environment.
-const READ_FLAGS: [&str; 4] = [
+/// (`ui::warn_error`), `fail_fast` (`Settings`), `version_check` ([`load`]), the state
+/// comparison's `manifest::unrendered`, and `uxt source freshness`; the rest come from the
+/// command line and the environment.
+const READ_FLAGS: [&str; 6] = [
     "warn_error",
     "warn_error_options",
     "fail_fast",
     "version_check",
+    "state_modified_compare_more_unrendered_values",
+    "source_freshness_run_project_hooks",
 ];
 /// Project flags about what uxt does not have, so no warning: usage statistics (it sends none),
 /// dbt's partial parsing and its choice of parsers (uxt parses the whole project with one),
@@ -201,6 +205,55 @@ pub struct Project {
     pub packages: Vec<Project>,
     /// What the properties YAML says, with the simulator's `uxc` source among `sources`.
     pub properties: Properties,
+    /// The config blocks as written, kept when their Jinja renders (empty until then).
+    pub unrendered: Unrendered,
+}
+
+/// The project file's config blocks and each properties entry's `config:` as written, before
+/// their Jinja renders: what dbt's `unrendered_config` is made of.
+#[derive(Debug, Clone, Default)]
+pub struct Unrendered {
+    pub models: Value,
+    pub seeds: Value,
+    pub snapshots: Value,
+    pub data_tests: Value,
+    /// `config:` of each properties entry, by section (`models`, `seeds`...) and name.
+    pub patches: BTreeMap<String, BTreeMap<String, Map<String, Value>>>,
+}
+
+impl Unrendered {
+    /// What `project` holds before its YAML renders.
+    pub fn of(project: &Project) -> Self {
+        Unrendered {
+            models: project.models_config.clone(),
+            seeds: project.seeds_config.clone(),
+            snapshots: project.snapshots_config.clone(),
+            data_tests: project.tests_config.clone(),
+            patches: project
+                .properties
+                .patches
+                .iter()
+                .map(|(section, patches)| {
+                    let configs = patches
+                        .iter()
+                        .map(|(name, patch)| (name.clone(), patch.config.clone()))
+                        .collect();
+                    (section.clone(), configs)
+                })
+                .collect(),
+        }
+    }
+
+    /// The project file's block for a properties section (`models`, `data_tests`...).
+    pub fn block(&self, section: &str) -> &Value {
+        match section {
+            "models" => &self.models,
+            "seeds" => &self.seeds,
+            "snapshots" => &self.snapshots,
+            "data_tests" => &self.data_tests,
+            _ => &Value::Null,
+        }
+    }
 }
 
 impl Project {
@@ -436,9 +489,9 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         Some(_) => vec!["its value".to_string()],
     };
     let flags_why = format!(
-        "uxt reads `warn_error`, `warn_error_options`, `fail_fast` and `version_check` there; \
-         {} come from the command line and the environment (`--log-level`, \
-         `--indirect-selection`...)",
+        "uxt reads {} there; {} come from the command line and the environment \
+         (`--log-level`, `--indirect-selection`...)",
+        READ_FLAGS.map(|flag| format!("`{flag}`")).join(", "),
         unread_flags.join(", ")
     );
     let flags = [("flags", flags_why.as_str())];
@@ -547,6 +600,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         files: Files::default(),
         packages: Vec::new(),
         properties: Properties::default(),
+        unrendered: Unrendered::default(),
     };
     let simulation_file = match project.project_file.path.rsplit_once('/') {
         Some((folder, _)) => format!("{folder}/simulation.yml"),
