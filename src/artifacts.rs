@@ -41,6 +41,9 @@ pub struct Invocation<'a> {
     pub args: Json,
     /// The project's folder, which dbt records on seeds.
     pub project_root: String,
+    /// The target's database and schema, where dbt places the project's hooks.
+    pub target_database: String,
+    pub target_schema: String,
 }
 
 impl<'a> Invocation<'a> {
@@ -54,6 +57,8 @@ impl<'a> Invocation<'a> {
             command: settings.command,
             project_root: project_root.display().to_string(),
             args: Json::Object(settings.args.clone()),
+            target_database: settings.target.database(),
+            target_schema: settings.target.schema.clone(),
         }
     }
 }
@@ -414,6 +419,38 @@ fn hooks_json(hooks: Json) -> Json {
     )
 }
 
+/// The project's hooks as dbt's manifest holds them: `operation` nodes named by project, kind
+/// and index, so `run_results.json`'s hook results name nodes of the manifest.
+fn hook_nodes(manifest: &Manifest, invocation: &Invocation) -> Vec<(String, Json)> {
+    use sha2::{Digest, Sha256};
+    let project = &manifest.project_name;
+    let mut index_of_kind: BTreeMap<&str, usize> = BTreeMap::new();
+    manifest
+        .project_hooks
+        .iter()
+        .map(|(kind, sql)| {
+            let index = index_of_kind.entry(kind).or_default();
+            let name = format!("{project}-{kind}-{index}");
+            let unique_id = format!("operation.{project}.{name}");
+            let node = json!({
+                "database": invocation.target_database, "schema": invocation.target_schema,
+                "name": name, "resource_type": "operation", "package_name": project,
+                "path": format!("hooks/{name}.sql"), "original_file_path": "./dbt_project.yml",
+                "unique_id": unique_id, "fqn": [project, "hooks", name], "alias": name,
+                "checksum": {"name": "sha256", "checksum": format!("{:x}", Sha256::digest(sql.as_bytes()))},
+                "config": {"enabled": true, "materialized": "view", "tags": [], "meta": {}},
+                "tags": [kind], "description": "", "columns": {}, "meta": {}, "group": null,
+                "docs": {"show": true, "node_color": null}, "patch_path": null,
+                "unrendered_config": {}, "relation_name": null, "raw_code": sql,
+                "language": "sql", "refs": [], "sources": [], "metrics": [],
+                "depends_on": {"macros": [], "nodes": []}, "index": *index,
+            });
+            *index += 1;
+            (unique_id, node)
+        })
+        .collect()
+}
+
 fn source_json(source: &Source) -> Json {
     let freshness = source
         .freshness
@@ -610,7 +647,13 @@ pub fn write_manifest(
 
     let mut parent_map: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut child_map: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for id in manifest.nodes.keys().chain(manifest.sources.keys()) {
+    let hooks = hook_nodes(manifest, invocation);
+    for id in manifest
+        .nodes
+        .keys()
+        .chain(manifest.sources.keys())
+        .chain(hooks.iter().map(|(id, _)| id))
+    {
         parent_map.entry(id.clone()).or_default();
         child_map.entry(id.clone()).or_default();
     }
@@ -678,7 +721,13 @@ pub fn write_manifest(
         out.write_all(b"{\"metadata\":")?;
         serde_json::to_writer(&mut out, &metadata)?;
         out.write_all(b",\"nodes\":")?;
-        write_nodes(&mut out, manifest, compiled, &invocation.project_root)?;
+        write_nodes(
+            &mut out,
+            manifest,
+            compiled,
+            &invocation.project_root,
+            &hooks,
+        )?;
         out.write_all(b",\"sources\":")?;
         write_entries(
             &mut out,
@@ -772,6 +821,7 @@ fn write_nodes(
     manifest: &Manifest,
     compiled: &BTreeMap<String, String>,
     root_path: &str,
+    hooks: &[(String, Json)],
 ) -> std::io::Result<()> {
     // Unit tests have a section of their own.
     let nodes: Vec<&Node> = manifest
@@ -798,6 +848,14 @@ fn write_nodes(
             }
             out.write_all(part)?;
         }
+    }
+    for (index, (unique_id, node)) in hooks.iter().enumerate() {
+        if index > 0 || !nodes.is_empty() {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, unique_id)?;
+        out.write_all(b":")?;
+        serde_json::to_writer(&mut *out, node)?;
     }
     out.write_all(b"}")
 }

@@ -247,6 +247,9 @@ pub struct Manifest {
     pub groups: BTreeMap<String, access::Group>,
     /// Semantic models, metrics and time spines.
     pub semantic: semantic::Layer,
+    /// The root project's `on-run-start` then `on-run-end` hooks, each with its kind
+    /// (`on-run-start`): dbt's manifest holds them as `operation` nodes.
+    pub project_hooks: Vec<(&'static str, String)>,
     /// Problems that do not stop the command, reported after parsing.
     pub warnings: Vec<Diagnostic>,
 }
@@ -694,6 +697,17 @@ fn parse_nodes(
         macros: jinja.macros.clone(),
         macro_descriptions: properties.macros.clone(),
         docs: properties.docs.clone(),
+        project_hooks: project
+            .on_run_start
+            .iter()
+            .map(|hook| ("on-run-start", hook.clone()))
+            .chain(
+                project
+                    .on_run_end
+                    .iter()
+                    .map(|hook| ("on-run-end", hook.clone())),
+            )
+            .collect(),
         ..Manifest::default()
     };
     let mut refable: BTreeMap<(String, String, Option<String>), String> = BTreeMap::new();

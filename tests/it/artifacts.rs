@@ -100,6 +100,25 @@ fn run_writes_manifest_run_results_and_sql_files() {
         .map(|r| r["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["success"; 6]);
+    // The project's hooks are `operation` nodes of the manifest, as in dbt, so every result
+    // names a node there.
+    let hook = &manifest["nodes"]["operation.shop.shop-on-run-start-1"];
+    assert_eq!(hook["resource_type"], "operation");
+    assert_eq!(hook["index"], 1);
+    assert_eq!(hook["tags"], serde_json::json!(["on-run-start"]));
+    assert!(
+        hook["raw_code"]
+            .as_str()
+            .unwrap()
+            .starts_with("create table if not exists raw.payments")
+    );
+    for result in results["results"].as_array().unwrap() {
+        let id = result["unique_id"].as_str().unwrap();
+        assert!(
+            manifest["nodes"].get(id).is_some(),
+            "the manifest lacks {id}"
+        );
+    }
     assert!(
         project
             .path()
