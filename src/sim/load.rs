@@ -38,6 +38,17 @@ fn stage(table: &Table) -> String {
     format!("\"uxt_sim\".{}", quote(&format!("stage_{}", table.name)))
 }
 
+/// The `loaded_at_query` of an event feed: when the load that delivered its latest day ran, by
+/// `uxt_sim.days`, so `uxt source freshness` tells a feed the simulator stopped loading. A feed
+/// that has delivered no rows yet (sparse events) is as recent as the simulator's last load.
+pub fn load_time_query(table: &Table) -> String {
+    format!(
+        "select max(days.loaded_at) from {DAYS} as days where days.day_serial = coalesce(\
+         (select max(_delivered_day) from {}), (select max(day_serial) from {DAYS}))",
+        qualified(table)
+    )
+}
+
 /// `create ... if not exists` for every schema and table; safe to run on every call.
 pub fn setup_statements() -> Vec<String> {
     let mut statements: Vec<String> = ["raw", "truth", "uxt_sim"]
@@ -66,7 +77,12 @@ pub fn setup_statements() -> Vec<String> {
          config_hash varchar, generator_version integer, config varchar)"
     ));
     statements.push(format!(
-        "create table if not exists {DAYS} (day_serial integer, ux_date varchar, rows_loaded bigint)"
+        "create table if not exists {DAYS} (day_serial integer, ux_date varchar, rows_loaded bigint, \
+         loaded_at timestamp)"
+    ));
+    // A warehouse simulated before load times were kept gains the column; its days stay null.
+    statements.push(format!(
+        "alter table {DAYS} add column if not exists loaded_at timestamp"
     ));
     statements.push(format!(
         "create table if not exists {WORLD} (day_serial integer, state varchar)"
@@ -310,14 +326,22 @@ pub fn day_load(group: Group, world: Option<&World>, empty: &BTreeSet<String>) -
             data: rows.data,
         });
     }
+    // The wall-clock time of the load (UTC), which the `uxc` source's freshness reads.
+    let loaded_at = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.6f");
     let logged = load
         .days
         .iter()
-        .map(|(day, rows)| format!("({day}, '{}', {rows})", calendar::ux_date(*day)))
+        .map(|(day, rows)| {
+            format!(
+                "({day}, '{}', {rows}, cast('{loaded_at}' as timestamp))",
+                calendar::ux_date(*day)
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ");
-    load.after
-        .push(format!("insert into {DAYS} values {logged}"));
+    load.after.push(format!(
+        "insert into {DAYS} (day_serial, ux_date, rows_loaded, loaded_at) values {logged}"
+    ));
     load.after.push(format!(
         "update {STATE} set current_day = greatest(current_day, {})",
         last_day + 1

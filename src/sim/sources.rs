@@ -36,6 +36,17 @@ pub fn declaration(file: &str, declared: &[SourceDef]) -> SourceDef {
                     (column.name.to_string(), def)
                 })
                 .collect::<IndexMap<_, _>>(),
+            // An event feed is fresh when the simulator loaded a day within the hour: the
+            // orchestration schedule loads one every 15 minutes.
+            freshness: table.has_delivery_columns().then(|| {
+                serde_json::json!({
+                    "warn_after": {"count": 1, "period": "hour"},
+                    "error_after": {"count": 1, "period": "day"},
+                })
+            }),
+            loaded_at_query: table
+                .has_delivery_columns()
+                .then(|| super::load::load_time_query(table)),
             ..SourceTable::default()
         })
         .collect();

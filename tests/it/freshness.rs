@@ -456,3 +456,31 @@ fn source_status_fresher_selects_sources_loaded_since_the_states_check() {
         );
     }
 }
+
+/// The simulator's `uxc` source checks each event feed by when the simulator last loaded it.
+#[test]
+fn simulated_feeds_are_fresh_after_a_simulated_day() {
+    for engine in Engine::all() {
+        let name = engine.name();
+        let project = engine.project("town", "town");
+        let out = project.run(&["simulate", "--days", "2"]);
+        assert_eq!(out.code(), 0, "{name}: {out:?}");
+        let out = project.run(&["source", "freshness", "-s", "source:uxc"]);
+        assert_eq!(out.code(), 0, "{name}: {out:?}");
+        let sources = sources_json(&project, "target/sources.json");
+        let results = sources["results"].as_array().expect("results");
+        assert!(results.len() >= 5, "{name}: {results:?}");
+        for result in results {
+            assert_eq!(result["status"], "pass", "{name}: {result}");
+            let age = result["max_loaded_at_time_ago_in_s"].as_f64().unwrap();
+            assert!((0.0..600.0).contains(&age), "{name}: {result}");
+        }
+        // Reference tables (no delivery day) have no criteria and are not checked.
+        assert!(
+            !results
+                .iter()
+                .any(|r| r["unique_id"] == "source.town.uxc.calendar_days"),
+            "{name}"
+        );
+    }
+}
