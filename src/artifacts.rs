@@ -68,6 +68,23 @@ fn metadata(invocation: &Invocation, schema: &str) -> Json {
     })
 }
 
+/// The metadata of a results artifact (`run_results.json`, `sources.json`): with the time the
+/// invocation started, as dbt writes it there.
+fn result_metadata(invocation: &Invocation, schema: &str) -> Json {
+    let mut metadata = metadata(invocation, schema);
+    if let Json::Object(map) = &mut metadata {
+        map.insert(
+            "invocation_started_at".into(),
+            json!(
+                invocation
+                    .started_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            ),
+        );
+    }
+    metadata
+}
+
 /// dbt's `DBT_ENV_CUSTOM_ENV_*` variables, by their name without the prefix: the artifacts'
 /// `metadata.env` and Jinja's `dbt_metadata_envs`.
 pub fn custom_env() -> BTreeMap<String, String> {
@@ -830,17 +847,7 @@ pub fn run_results_json(results: &[NodeResult], elapsed: f64, invocation: &Invoc
             })
         })
         .collect();
-    let mut metadata = metadata(invocation, "run-results/v6.json");
-    if let Json::Object(map) = &mut metadata {
-        map.insert(
-            "invocation_started_at".into(),
-            json!(
-                invocation
-                    .started_at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-            ),
-        );
-    }
+    let metadata = result_metadata(invocation, "run-results/v6.json");
     json!({
         "metadata": metadata,
         "results": results,
@@ -860,17 +867,7 @@ pub fn write(target_dir: &Path, name: &str, value: &Json) -> anyhow::Result<()> 
 
 /// `sources.json` (dbt's sources v3): the freshness results of `uxt source freshness`.
 pub fn sources_json(results: Vec<Json>, elapsed: f64, invocation: &Invocation) -> Json {
-    let mut metadata = metadata(invocation, "sources/v3.json");
-    if let Json::Object(map) = &mut metadata {
-        map.insert(
-            "invocation_started_at".into(),
-            json!(
-                invocation
-                    .started_at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-            ),
-        );
-    }
+    let metadata = result_metadata(invocation, "sources/v3.json");
     json!({"metadata": metadata, "results": results, "elapsed_time": elapsed})
 }
 

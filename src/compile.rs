@@ -58,6 +58,9 @@ pub struct Compiled {
     /// the node is compiled again when it runs, after its parents are built; otherwise this is
     /// the node's error and its descendants are skipped.
     pub deferred: Option<Diagnostic>,
+    /// The ephemeral model whose failed render is `deferred`'s error (the node's own render
+    /// may be fine): dbt skips such a node rather than failing it.
+    pub failed_ephemeral: Option<String>,
     /// When its render started and ended: the `compile` timing of `run_results.json`.
     pub timing: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// The `config(...)` calls of the render: a generic test's macro sets its `fail_calc`,
@@ -96,7 +99,14 @@ fn relation_of(manifest: &Manifest, unique_id: &str) -> Option<Relation> {
     manifest
         .nodes
         .get(unique_id)
-        .map(Node::relation)
+        // An ephemeral model is the CTE injected into the test, as in dbt.
+        .map(|node| {
+            if node.is_ephemeral() {
+                Relation::cte(&node.alias)
+            } else {
+                node.relation()
+            }
+        })
         .or_else(|| manifest.sources.get(unique_id).map(|s| s.relation()))
 }
 
@@ -295,6 +305,7 @@ fn render_in(
             is_incremental: incremental,
             used_warehouse,
             deferred: None,
+            failed_ephemeral: None,
             timing: None,
             config_calls: scope.config_calls.borrow().clone(),
         },
@@ -534,13 +545,14 @@ pub fn render(
         collect_ephemerals(manifest, id, &mut ephemerals, &mut BTreeSet::new());
         let failed_parent = ephemerals
             .iter()
-            .filter_map(|parent| compiled.get(*parent))
-            .find(|parent| parent.deferred.is_some());
+            .filter_map(|parent| compiled.get(*parent).map(|c| (*parent, c)))
+            .find(|(_, parent)| parent.deferred.is_some());
         match failed_parent {
             _ if node.deferred.is_some() => {}
-            Some(parent) => {
+            Some((parent_id, parent)) => {
                 node.deferred = parent.deferred.clone();
                 node.used_warehouse |= parent.used_warehouse;
+                node.failed_ephemeral = Some(parent_id.to_string());
             }
             None => node.sql = inject_ctes(manifest, id, &node.sql, &compiled),
         }

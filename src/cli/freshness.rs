@@ -65,13 +65,7 @@ pub async fn run(flags: &Flags, selection: &Selection, output: Option<&Path>) ->
     .filter_map(|id| manifest.sources.get(id))
     .filter(|source| checked(source))
     .collect();
-    let (found, stat_line) = super::run::found(manifest);
-    ui::event(
-        "FoundStats",
-        ui::Level::Info,
-        &found,
-        json!({"stat_line": stat_line}),
-    );
+    super::run::report_found(manifest);
     let target_dir = project.target_dir();
     let invocation = Invocation::new(&settings, &project.root);
     artifacts::write_manifest(&target_dir, manifest, &BTreeMap::new(), &invocation)?;

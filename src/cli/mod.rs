@@ -856,19 +856,32 @@ async fn deferred(
 /// Loads the project (`project::load`), with `--target-path` applied, and opens its log file.
 fn load_project(flags: &Flags) -> crate::diagnostic::Result<Project> {
     let project = project::load(flags.project_dir())?;
-    Ok(located(flags, project))
+    located(flags, project)
 }
 
 /// Reads only the project file (`project::read_project_file`), as [`load_project`] does.
 fn read_project_file(flags: &Flags) -> crate::diagnostic::Result<Project> {
     let project = project::read_project_file(flags.project_dir())?;
-    Ok(located(flags, project))
+    located(flags, project)
 }
 
-fn located(flags: &Flags, mut project: Project) -> Project {
+fn located(flags: &Flags, mut project: Project) -> crate::diagnostic::Result<Project> {
     project.target_path = flags.target_path(&project);
     ui::open_log_file(flags.log_file(&project));
-    project
+    let unknown = warn_error::from_project_flags(&project.flags).map_err(|message| {
+        crate::diagnostic::Diagnostic::new(
+            crate::diagnostic::Code::ProjectInvalid,
+            format!("`flags:` in dbt_project.yml: {message}"),
+        )
+        .in_file(project.project_file.path.clone())
+    })?;
+    for name in unknown {
+        ui::warn(&format!(
+            "`{name}` in the `warn_error_options` of dbt_project.yml's `flags:` is not a warning \
+             uxt reports; it has no effect"
+        ));
+    }
+    Ok(project)
 }
 
 /// A folder from one of dbt's environment variables, which orchestrators set (dagster-dbt passes
@@ -1007,21 +1020,24 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
         args,
     };
     ui::init(flags.ui());
-    let unknown_warnings =
-        match WarnError::parse(global.warn_error, global.warn_error_options.as_deref()) {
-            Ok((policy, unknown)) => {
-                warn_error::set(policy);
-                unknown
-            }
-            Err(message) => {
-                ui::fatal(&format!("error: {message}"));
-                return ExitCode::from(2);
-            }
-        };
-    for name in unknown_warnings {
-        ui::warn(&format!(
-            "`{name}` in --warn-error-options is not a warning uxt reports; it has no effect"
-        ));
+    // Without either flag, the project's `flags:` block decides, once the project is read.
+    if global.warn_error || global.warn_error_options.is_some() {
+        let unknown_warnings =
+            match WarnError::parse(global.warn_error, global.warn_error_options.as_deref()) {
+                Ok((policy, unknown)) => {
+                    warn_error::set(policy);
+                    unknown
+                }
+                Err(message) => {
+                    ui::fatal(&format!("error: {message}"));
+                    return ExitCode::from(2);
+                }
+            };
+        for name in unknown_warnings {
+            ui::warn(&format!(
+                "`{name}` in --warn-error-options is not a warning uxt reports; it has no effect"
+            ));
+        }
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

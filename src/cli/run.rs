@@ -32,13 +32,7 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
         plan = graph::gate_on_tests(&parsed.manifest, plan);
         plan = graph::unit_tests_first(&parsed.manifest, plan);
     }
-    let (found, stat_line) = found(&parsed.manifest);
-    ui::event(
-        "FoundStats",
-        ui::Level::Info,
-        &found,
-        json!({"stat_line": stat_line}),
-    );
+    report_found(&parsed.manifest);
     let target_dir = project.target_dir();
     if plan.is_empty() {
         ui::warn_error::nothing_to_do()?;
@@ -150,9 +144,9 @@ async fn show_seeds(
     }
 }
 
-/// dbt's count line, `Found 5 models, 12 data tests, 2 seeds, 1 source, 12 macros` (in dbt's
-/// order, the kinds a project has), and its counts alone.
-pub(super) fn found(manifest: &Manifest) -> (String, String) {
+/// dbt's `FoundStats` event: `Found 5 models, 12 data tests, 2 seeds, 1 source, 12 macros` (in
+/// dbt's order, the kinds a project has).
+pub(super) fn report_found(manifest: &Manifest) {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for node in manifest.nodes.values() {
         *counts.entry(node.resource_type.as_str()).or_default() += 1;
@@ -189,5 +183,10 @@ pub(super) fn found(manifest: &Manifest) -> (String, String) {
     })
     .collect::<Vec<_>>()
     .join(", ");
-    (format!("Found {stat_line}"), stat_line)
+    ui::event(
+        "FoundStats",
+        ui::Level::Info,
+        &format!("Found {stat_line}"),
+        json!({"stat_line": stat_line}),
+    );
 }

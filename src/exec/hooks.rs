@@ -1,5 +1,5 @@
 //! `on-run-start` and `on-run-end`: rendered in the compile phase right before they run (with
-//! `schemas`, and for `on-run-end` the `results`, as dbt gives them), sent one by one, and
+//! `schemas` and `database_schemas`, and for `on-run-end` the `results`, as dbt gives them), sent one by one, and
 //! reported like nodes (`1 of 2 START hook: shop.on-run-start.0`). A failing hook stops the
 //! command.
 
@@ -31,17 +31,29 @@ impl When {
     }
 }
 
-/// `schemas`: the schemas the planned nodes build into, for grants and the like.
+/// `schemas` and `database_schemas` (pairs of database and schema): where the planned nodes
+/// build, for grants and the like.
 pub(super) fn context(execution: &Execution) -> BTreeMap<String, Value> {
-    let schemas: BTreeSet<String> = execution
+    let places: BTreeSet<(String, String)> = execution
         .plan
         .order
         .iter()
         .filter_map(|id| execution.manifest.nodes.get(id))
         .filter(|n| n.relation_name().is_some())
-        .map(|n| n.schema.clone())
+        .map(|n| (n.database.clone(), n.schema.clone()))
         .collect();
-    BTreeMap::from([("schemas".to_string(), Value::from_iter(schemas))])
+    let schemas: BTreeSet<&String> = places.iter().map(|(_, schema)| schema).collect();
+    BTreeMap::from([
+        ("schemas".to_string(), Value::from_iter(schemas)),
+        (
+            "database_schemas".to_string(),
+            Value::from_iter(
+                places
+                    .iter()
+                    .map(|(database, schema)| Value::from(vec![database.clone(), schema.clone()])),
+            ),
+        ),
+    ])
 }
 
 /// The context of `on-run-end`: `schemas` and the nodes' `results`.

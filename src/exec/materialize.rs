@@ -10,8 +10,8 @@ use serde_json::Value as Json;
 use crate::adapter::{ColumnInfo, Features, RelationKind, quote, quote_literal};
 
 /// Suffixes of the scratch relations a build uses beside its target.
-pub const TMP_SUFFIX: &str = "__uxt_tmp";
-pub const BACKUP_SUFFIX: &str = "__uxt_backup";
+pub const TMP_SUFFIX: &str = "__dbt_tmp";
+pub const BACKUP_SUFFIX: &str = "__dbt_backup";
 
 /// A relation's three parts.
 #[derive(Debug, Clone)]
@@ -718,10 +718,10 @@ mod tests {
         assert_eq!(
             statements,
             [
-                "create table \"dev\".\"main\".\"orders__uxt_tmp\" as (\nselect 1 as x\n)",
-                "alter view \"dev\".\"main\".\"orders\" rename to \"orders__uxt_backup\"",
-                "alter table \"dev\".\"main\".\"orders__uxt_tmp\" rename to \"orders\"",
-                "drop view \"dev\".\"main\".\"orders__uxt_backup\" cascade",
+                "create table \"dev\".\"main\".\"orders__dbt_tmp\" as (\nselect 1 as x\n)",
+                "alter view \"dev\".\"main\".\"orders\" rename to \"orders__dbt_backup\"",
+                "alter table \"dev\".\"main\".\"orders__dbt_tmp\" rename to \"orders\"",
+                "drop view \"dev\".\"main\".\"orders__dbt_backup\" cascade",
             ]
         );
         assert_eq!(
@@ -769,7 +769,7 @@ mod tests {
             "select 1 as id",
             &postgres_create(),
         );
-        let tmp = "\"dev\".\"main\".\"orders__uxt_tmp\"";
+        let tmp = "\"dev\".\"main\".\"orders__dbt_tmp\"";
         assert_eq!(
             statements[0],
             format!(

@@ -192,11 +192,12 @@ pub struct Outcome {
 
 impl Outcome {
     /// A node or test errored or failed: the command exits with 1.
+    /// dbt's rule: an error, a failure, a partial success or a skipped node fails the command.
     pub fn failed(&self) -> bool {
         self.results.iter().any(|r| {
             matches!(
                 r.status,
-                Status::Error | Status::Fail | Status::PartialSuccess
+                Status::Error | Status::Fail | Status::PartialSuccess | Status::Skipped
             )
         })
     }
@@ -357,6 +358,8 @@ struct Failure {
     kind: FailureKind,
     message: String,
     position: Option<usize>,
+    /// The ephemeral model whose render failed, when that is the failure: dbt skips the node.
+    ephemeral: Option<String>,
     line: Option<usize>,
 }
 
@@ -389,6 +392,7 @@ impl Failure {
             kind: FailureKind::Runtime,
             message: message.into(),
             position: None,
+            ephemeral: None,
             line: None,
         }
     }
@@ -407,6 +411,7 @@ impl From<DbError> for Failure {
             kind: FailureKind::Database,
             message: error.to_string(),
             position: error.position,
+            ephemeral: None,
             line: error.line,
         }
     }
@@ -741,14 +746,48 @@ async fn run_node(
                 failure.message.replace('\n', "\n  ")
             );
             let word = format!("{} in {elapsed:.2}s", ui::paint("ERROR", Level::Error));
-            (
-                Status::Error,
-                Some(message),
-                None,
-                json!({}),
-                Level::Error,
-                ui::progress_line(index, total, &error_line, &word),
-            )
+            match &failure.ephemeral {
+                // dbt's words for a node skipped because an ephemeral model it uses failed to
+                // compile; the ephemeral model's error is printed with it.
+                Some(parent) => {
+                    let parent_name = execution
+                        .manifest
+                        .nodes
+                        .get(parent)
+                        .map_or(parent.as_str(), |p| p.name.as_str());
+                    ui::error(&format!(
+                        "Compilation Error in ephemeral model {parent_name}\n  {}",
+                        failure.message.replace('\n', "\n  ")
+                    ));
+                    let line = format!(
+                        "SKIP relation {}.{} due to ephemeral model status 'error'",
+                        node.schema, node.alias
+                    );
+                    (
+                        Status::Skipped,
+                        Some(format!(
+                            "Compilation Error in {id}, caused by compilation error in referenced ephemeral model {parent}"
+                        )),
+                        None,
+                        json!({}),
+                        Level::Error,
+                        ui::progress_line(
+                            index,
+                            total,
+                            &line,
+                            &ui::paint("ERROR SKIP", Level::Error),
+                        ),
+                    )
+                }
+                None => (
+                    Status::Error,
+                    Some(message),
+                    None,
+                    json!({}),
+                    Level::Error,
+                    ui::progress_line(index, total, &error_line, &word),
+                ),
+            }
         }
     };
     info.finished_at = Some(completed_at);
@@ -866,7 +905,10 @@ async fn current_compiled(execution: &Arc<Execution>, node: &Node) -> Result<Com
         compiled
     };
     match compiled.deferred {
-        Some(diagnostic) => Err(Failure::compilation(diagnostic.to_string())),
+        Some(diagnostic) => Err(Failure {
+            ephemeral: compiled.failed_ephemeral,
+            ..Failure::compilation(diagnostic.to_string())
+        }),
         None => Ok(compiled),
     }
 }
@@ -1315,9 +1357,15 @@ pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
         json!({"execution": execution, "execution_time": elapsed, "stat_line": stat_line}),
     );
     ui::blank();
+    // As dbt, a node skipped with a message (an ephemeral model it uses failed to compile) is
+    // one of the errors; one skipped for an upstream failure or an interrupt is not.
     let errors: Vec<&NodeResult> = results
         .iter()
-        .filter(|r| matches!(r.status, Status::Error | Status::Fail))
+        .filter(|r| {
+            matches!(r.status, Status::Error | Status::Fail)
+                || (r.status == Status::Skipped
+                    && r.message.as_deref().is_some_and(|m| m != "interrupted"))
+        })
         .collect();
     let warnings: Vec<&NodeResult> = results
         .iter()

@@ -61,7 +61,13 @@ fn fits(sql_type: &str, value: &str) -> bool {
             value.to_ascii_lowercase().as_str(),
             "true" | "false" | "t" | "f" | "1" | "0" | "yes" | "no"
         ),
-        "date" => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok(),
+        // A date with a time of day is a date to the engines (Postgres drops the time).
+        "date" => {
+            chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok()
+                || ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+                    .iter()
+                    .any(|format| chrono::NaiveDateTime::parse_from_str(value, format).is_ok())
+        }
         _ => true,
     }
 }
@@ -654,6 +660,13 @@ mod tests {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         std::io::Write::write_all(&mut file, contents).unwrap();
         file
+    }
+
+    #[test]
+    fn a_date_column_takes_a_date_with_a_time_of_day() {
+        assert!(fits("date", "2008-09-12"));
+        assert!(fits("date", "2008-09-12 19:08:31"));
+        assert!(!fits("date", "12/09/2008"));
     }
 
     #[test]

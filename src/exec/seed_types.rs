@@ -1,6 +1,7 @@
 //! Seed column types, inferred the same way for every engine: the narrowest of `integer`,
 //! `bigint`, `numeric(p, s)`, `boolean`, `date`, `timestamp` and `text` that holds every value
-//! of the column; empty fields are NULL and fit any type. Pure: fed one record at a time.
+//! of the column; empty fields are NULL and fit any type (a column of none is `integer`, as in
+//! dbt). Pure: fed one record at a time.
 
 use std::fmt;
 
@@ -39,8 +40,9 @@ impl Default for ColumnType {
 impl fmt::Display for ColumnType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
-            Kind::Empty | Kind::Text => f.write_str("text"),
-            Kind::Integer => f.write_str("integer"),
+            Kind::Text => f.write_str("text"),
+            // dbt's agate reads a column with no value as a number without decimals.
+            Kind::Empty | Kind::Integer => f.write_str("integer"),
             Kind::BigInt => f.write_str("bigint"),
             Kind::Numeric => {
                 let precision = self.integer_digits + self.scale;
@@ -229,7 +231,7 @@ mod tests {
             (&["2010-01-01T10:00:00.5"], "timestamp"),
             (&["20100230", "x"], "text"),
             (&["2010-02-30"], "text"),
-            (&["", ""], "text"),
+            (&["", ""], "integer"),
             (&["1", "true"], "text"),
             (&["99999999999999999999"], "numeric(20, 0)"),
             (&["007"], "integer"),

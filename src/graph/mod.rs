@@ -496,5 +496,11 @@ pub fn select_ids(
             selection.indirect_selection,
         ),
     };
-    result.map_err(|e| Diagnostic::new(Code::SelectInvalid, e.to_string()).with_help("see `uxt ls --help` for the selection syntax (`+model`, `tag:x`, `path:models/staging`, ...)"))
+    let selected = result.map_err(|e| Diagnostic::new(Code::SelectInvalid, e.to_string()).with_help("see `uxt ls --help` for the selection syntax (`+model`, `tag:x`, `path:models/staging`, ...)"))?;
+    if selection.selector.is_none() {
+        for expression in graph.unmatched(&selection.select, selection.indirect_selection) {
+            crate::ui::warn_error::no_nodes_for(&expression)?;
+        }
+    }
+    Ok(selected)
 }

@@ -329,6 +329,11 @@ pub fn call(
                 "`adapter.{method}` belongs to other dbt adapters; DuckDB and Postgres have none"
             )))
         }
+        // As dbt, a method that does not exist fails when the node compiles, not at parse
+        // (a model only fails when something runs it).
+        _ if super::scope::current().is_some_and(|s| s.phase == super::scope::Phase::Parse) => {
+            Ok(Value::from(""))
+        }
         _ => Err(invalid(format!(
             "`adapter.{method}` is not a method of dbt's adapter"
         ))),

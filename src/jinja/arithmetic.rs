@@ -52,7 +52,7 @@ pub fn rewrite(source: &str) -> Option<String> {
 }
 
 /// The index of the parenthesis that closes the one at `open`, skipping quoted text.
-fn closing(text: &str, open: usize) -> Option<usize> {
+pub(super) fn closing(text: &str, open: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
     for (i, c) in text[open..].char_indices() {

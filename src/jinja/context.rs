@@ -385,6 +385,14 @@ impl Object for Config {
                 )));
             }
         }
+        // dbt's rule: a hook under both spellings in one call is a mistake, not a list of two.
+        for (old, new) in [("pre_hook", "pre-hook"), ("post_hook", "post-hook")] {
+            if entries.contains_key(old) && entries.contains_key(new) {
+                return Err(invalid(format!(
+                    "Invalid config, has conflicting keys \"{old}\" and \"{new}\": keep one of them"
+                )));
+            }
+        }
         // A generic test's macro is first rendered when compiled: its calls (dbt_utils'
         // `config(fail_calc=...)`) are read from there.
         crate::project::config::merge(&mut scope.config_calls.borrow_mut(), &entries);

@@ -11,6 +11,7 @@ mod batch;
 mod builtins;
 pub mod context;
 mod functions;
+mod macro_defaults;
 pub mod macros;
 mod materialization;
 pub mod modules;
@@ -33,13 +34,18 @@ use crate::adapter::{Adapter, AdapterKind};
 use crate::diagnostic::{Code, Diagnostic, closest};
 use crate::project::SourceFile;
 
-/// The load-time rewrites of template text: mutable list and dict literals, and datetime
-/// arithmetic. `None` when neither applies, so the text keeps its byte offsets.
+/// The load-time rewrites of template text: mutable list and dict literals, datetime
+/// arithmetic, and macro defaults that name an earlier parameter. `None` when none applies, so
+/// the text keeps its byte offsets.
 fn rewrite(source: &str) -> Option<String> {
-    match mutable::rewrite(source) {
-        Some(text) => Some(arithmetic::rewrite(&text).unwrap_or(text)),
-        None => arithmetic::rewrite(source),
-    }
+    let rewrites: [fn(&str) -> Option<String>; 3] = [
+        mutable::rewrite,
+        arithmetic::rewrite,
+        macro_defaults::rewrite,
+    ];
+    rewrites.iter().fold(None, |text: Option<String>, rewrite| {
+        rewrite(text.as_deref().unwrap_or(source)).or(text)
+    })
 }
 
 /// Python's `list.index(x)` and `list.count(x)` on any sequence (pycompat has neither).
@@ -220,6 +226,9 @@ impl Jinja {
         // tests false, and only using one (`x.attr`, `x()`) is an error. Packages rely on it
         // (`dbt_utils.pretty_log_format()` without its argument, a dict key a query may not fill).
         env.set_undefined_behavior(UndefinedBehavior::Lenient);
+        // dbt never escapes output. minijinja would JSON-escape what renders under a `.yml` name
+        // (a test's arguments in properties YAML: `'{{ dbt_date.date(1997, 9, 29) }}'`).
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
             .keep_trailing_newline(true)
             .build()
@@ -346,6 +355,7 @@ impl Jinja {
         env.add_function("__uxt_datetime_shift", modules::shift);
         env.add_function("__uxt_mutable_list", mutable::wrap_list);
         env.add_filter("list", mutable::list);
+        env.add_global(macro_defaults::UNSET, macro_defaults::sentinel());
         let jinja = Jinja {
             env,
             sources: Arc::new(sources),

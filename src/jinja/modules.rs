@@ -1099,6 +1099,8 @@ impl Object for Pattern {
     }
 }
 
+/// Python's replacement template in the `regex` crate's syntax: `\1` and `\g<1>` or
+/// `\g<name>` are `${1}` and `${name}`; `\n`, `\t` and `\\` are the character.
 fn python_replacement(replacement: &str) -> String {
     let mut out = String::with_capacity(replacement.len());
     let mut chars = replacement.chars().peekable();
@@ -1112,6 +1114,33 @@ fn python_replacement(replacement: &str) -> String {
                 }
                 out.push_str(&format!("${{{digits}}}"));
             }
+            '\\' if chars.peek() == Some(&'g') => {
+                let rest: String = chars.clone().skip(1).collect();
+                match rest.strip_prefix('<').and_then(|r| r.split_once('>')) {
+                    Some((group, _)) => {
+                        out.push_str(&format!("${{{group}}}"));
+                        for _ in 0..group.chars().count() + 3 {
+                            chars.next();
+                        }
+                    }
+                    None => out.push(c),
+                }
+            }
+            '\\' => match chars.peek() {
+                Some('n') => {
+                    out.push('\n');
+                    chars.next();
+                }
+                Some('t') => {
+                    out.push('\t');
+                    chars.next();
+                }
+                Some('\\') => {
+                    out.push('\\');
+                    chars.next();
+                }
+                _ => out.push(c),
+            },
             '$' => out.push_str("$$"),
             _ => out.push(c),
         }
@@ -1499,6 +1528,12 @@ mod tests {
                  {{ modules.re.fullmatch('a+', 'aab') is none }}"
             ),
             "bb|True|[1, 2]|[['a', '1'], ['b', '2']]|x<1>y<22>|['a', 'b', 'c']|True|True"
+        );
+        assert_eq!(
+            render(
+                "{{ modules.re.sub('(\\\\w+)@(?P<host>\\\\w+)', '\\\\g<1> at \\\\g<host>;$', 'ann@x') }}"
+            ),
+            "ann at x;$"
         );
     }
 

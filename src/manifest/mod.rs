@@ -579,13 +579,24 @@ fn run_context(project: &Project, settings: &Settings) -> RunContext {
     let target = &settings.target;
     let database = target.database();
     let adapter_kind = target.adapter_kind();
+    // dbt's `target`: the connection's keys, then the target's own.
+    let mut target_keys = target.connection_keys();
+    for (key, value) in [
+        ("name", json!(target.name)),
+        ("target_name", json!(target.name)),
+        ("schema", json!(target.schema)),
+        ("type", json!(adapter_kind.name())),
+        ("threads", json!(settings.threads)),
+        ("database", json!(database)),
+        ("dbname", json!(database)),
+        ("profile_name", json!(target.profile_name)),
+    ] {
+        target_keys.insert(key.to_string(), value);
+    }
     RunContext {
         project_name: project.name.clone(),
         adapter_kind,
-        target: json!({
-            "name": target.name, "schema": target.schema, "type": adapter_kind.name(), "threads": settings.threads,
-            "database": database, "dbname": database, "profile_name": target.profile_name,
-        }),
+        target: Json::Object(target_keys),
         target_schema: target.schema.clone(),
         target_database: database,
         vars: project.vars.clone(),
@@ -1053,6 +1064,16 @@ fn properties_warnings(projects: &[&Project], manifest: &Manifest) -> Vec<Diagno
         .collect();
     for project in projects {
         warnings.extend(project.properties.warnings.iter().cloned());
+        // At the entry's line in its properties file, or in the file when its text is gone.
+        let at_patch = |warning: Diagnostic, path: &str, line: usize| match project
+            .files
+            .properties
+            .iter()
+            .find(|file| file.path == path)
+        {
+            Some(file) => warning.at_line(&file.path, file.contents.clone(), line),
+            None => warning.in_file(path),
+        };
         for (section, patches) in &project.properties.patches {
             let kind = match section.as_str() {
                 "models" => "model",
@@ -1074,17 +1095,7 @@ fn properties_warnings(projects: &[&Project], manifest: &Manifest) -> Vec<Diagno
                         ),
                     )
                     .with_help(format!("move the entry under `{kind}s:`"));
-                    let file = project
-                        .files
-                        .properties
-                        .iter()
-                        .find(|file| file.path == patch.file);
-                    warnings.push(match file {
-                        Some(file) => {
-                            warning.at_line(&file.path, file.contents.clone(), patch.line)
-                        }
-                        None => warning.in_file(&patch.file),
-                    });
+                    warnings.push(at_patch(warning, &patch.file, patch.line));
                     continue;
                 }
                 let names = existing
@@ -1103,15 +1114,7 @@ fn properties_warnings(projects: &[&Project], manifest: &Manifest) -> Vec<Diagno
                     ),
                 )
                 .with_help(help);
-                let file = project
-                    .files
-                    .properties
-                    .iter()
-                    .find(|file| file.path == patch.file);
-                warnings.push(match file {
-                    Some(file) => warning.at_line(&file.path, file.contents.clone(), patch.line),
-                    None => warning.in_file(&patch.file),
-                });
+                warnings.push(at_patch(warning, &patch.file, patch.line));
             }
         }
         warnings.extend(missing_macros(project, manifest));

@@ -93,11 +93,13 @@ const UNUSED_PROJECT_KEYS: &[(&str, &str)] = &[
         "configs of semantic models in the project file are not applied; set `config:` on each semantic model",
     ),
     ("saved-queries", "uxt does not read saved queries"),
-    (
-        "flags",
-        "uxt's behaviour comes from the command line and the environment (`--fail-fast`, `--warn-error`...), not from project flags",
-    ),
 ];
+
+/// The keys of the project's `flags:` that uxt reads (see `ui::warn_error`); the rest come
+/// from the command line and the environment.
+const READ_FLAGS: [&str; 2] = ["warn_error", "warn_error_options"];
+/// Project flags that ask for what uxt does anyway, so no warning: it sends no usage statistics.
+const MOOT_FLAGS: [&str; 1] = ["send_anonymous_usage_stats"];
 
 /// A text file of the project, named by its path relative to the project root with `/`.
 #[derive(Debug, Clone)]
@@ -167,6 +169,8 @@ pub struct Project {
     /// The project file's `sources:` block (`+freshness`, `+loaded_at_field`... by folder).
     pub sources_config: Value,
     pub dispatch: Value,
+    /// The `flags:` block: dbt's global flags set for every command of the project.
+    pub flags: Value,
     /// `restrict-access`: whether other projects may `ref` this one's protected models and
     /// private models of a group they share (dbt's default: they may).
     pub restrict_access: bool,
@@ -396,7 +400,27 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         &file_name,
         &project_file.contents,
     ));
-    for (key, why) in UNUSED_PROJECT_KEYS {
+    let unread_flags: Vec<String> = match settings.get("flags") {
+        Some(Value::Object(flags)) => flags
+            .keys()
+            .filter(|key| {
+                !READ_FLAGS.contains(&key.as_str()) && !MOOT_FLAGS.contains(&key.as_str())
+            })
+            .map(|key| format!("`{key}`"))
+            .collect(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(_) => vec!["its value".to_string()],
+    };
+    let flags_why = format!(
+        "uxt reads only `warn_error` and `warn_error_options` there; {} come from the command \
+         line and the environment (`--fail-fast`, `--threads`...)",
+        unread_flags.join(", ")
+    );
+    let flags = [("flags", flags_why.as_str())];
+    let unused = UNUSED_PROJECT_KEYS
+        .iter()
+        .chain(flags.iter().filter(|_| !unread_flags.is_empty()));
+    for (key, why) in unused {
         if settings.get(*key).is_some_and(|value| !value.is_null()) {
             crate::ui::diagnostics(&[Diagnostic::new(
                 Code::ProjectUnusedKey,
@@ -481,6 +505,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         exposures_config: take("exposures"),
         sources_config: take("sources"),
         dispatch: take("dispatch"),
+        flags: take("flags"),
         restrict_access: yaml::scalar_string(&take("restrict-access"))
             .is_some_and(|v| v.eq_ignore_ascii_case("true")),
         require_dbt_version: take("require-dbt-version"),

@@ -635,6 +635,41 @@ impl Target {
             TargetKind::Postgres(_) => AdapterKind::Postgres,
         }
     }
+
+    /// The connection keys `target` shows in Jinja, as dbt-postgres and dbt-duckdb list them
+    /// (`target.host`, `target.port`, `target.path`...). Never the password.
+    pub fn connection_keys(&self) -> serde_json::Map<String, Value> {
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.to_string_lossy().to_string());
+        let keys = match &self.kind {
+            TargetKind::Postgres(pg) => serde_json::json!({
+                "host": pg.host,
+                "port": pg.port,
+                "user": pg.user,
+                "connect_timeout": pg.connect_timeout,
+                "role": pg.role,
+                "search_path": pg.search_path,
+                "keepalives_idle": pg.keepalives_idle,
+                "sslmode": pg.sslmode.name(),
+                "sslcert": path(&pg.sslcert),
+                "sslkey": path(&pg.sslkey),
+                "sslrootcert": pg.sslrootcert.as_ref().map(|cert| match cert {
+                    RootCert::File(file) => file.to_string_lossy().to_string(),
+                    RootCert::System => "system".to_string(),
+                }),
+                "application_name": pg.application_name,
+                "retries": pg.retries,
+            }),
+            TargetKind::DuckDb(duck) => serde_json::json!({
+                "path": duck.path.to_string_lossy(),
+                "extensions": duck.extensions,
+                "settings": duck.settings,
+            }),
+        };
+        match keys {
+            Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        }
+    }
 }
 
 /// Renders Jinja in a profile value: `env_var()` and `var()` only, as dbt allows there.

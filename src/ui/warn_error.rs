@@ -199,6 +199,7 @@ fn known(name: &str) -> bool {
 /// The events uxt fires through [`event`]: dbt's names.
 const WARNING_EVENTS: &[&str] = &[
     "NothingToDo",
+    "NoNodesForSelectionCriteria",
     "NoNodesSelected",
     "LogTestResult",
     "JinjaLogWarning",
@@ -209,6 +210,26 @@ static POLICY: OnceLock<WarnError> = OnceLock::new();
 /// Sets the invocation's policy, once, before anything is reported.
 pub fn set(policy: WarnError) {
     let _ = POLICY.set(policy);
+}
+
+/// dbt_project.yml's `flags:` block (`warn_error`, `warn_error_options`), which dbt reads when
+/// the command line gives neither flag. Returns the names it mentions that uxt never reports.
+pub fn from_project_flags(flags: &Json) -> Result<Vec<String>, String> {
+    if POLICY.get().is_some() {
+        return Ok(Vec::new());
+    }
+    let all = match flags.get("warn_error") {
+        None | Some(Json::Null) => false,
+        Some(Json::Bool(all)) => *all,
+        Some(other) => return Err(format!("`warn_error` is true or false, not `{other}`")),
+    };
+    let options = flags
+        .get("warn_error_options")
+        .filter(|options| !options.is_null())
+        .map(Json::to_string);
+    let (policy, unknown) = WarnError::parse(all, options.as_deref())?;
+    set(policy);
+    Ok(unknown)
 }
 
 fn policy() -> &'static WarnError {
@@ -232,6 +253,29 @@ pub fn event(name: &str) -> Outcome {
         Outcome::Silent
     } else {
         Outcome::Warn
+    }
+}
+
+/// dbt's NoNodesForSelectionCriteria, for a `--select` expression that matches nothing: a
+/// warning, or an error under `--warn-error`.
+pub fn no_nodes_for(expression: &str) -> Result<(), Diagnostic> {
+    let message =
+        format!("The selection criterion '{expression}' does not match any enabled nodes");
+    match event("NoNodesForSelectionCriteria") {
+        Outcome::Error => Err(Diagnostic::new(
+            Code::WarnErrorEvent,
+            format!("NoNodesForSelectionCriteria: {message}"),
+        )),
+        Outcome::Silent => Ok(()),
+        Outcome::Warn => {
+            super::event(
+                "NoNodesForSelectionCriteria",
+                super::Level::Warn,
+                &message,
+                serde_json::json!({"spec_raw": expression}),
+            );
+            Ok(())
+        }
     }
 }
 

@@ -365,6 +365,32 @@ fn warn_error_and_its_options_turn_warnings_into_errors_or_silence_them() {
     let silent = nothing("{silence: [NothingToDo]}");
     assert_eq!(silent.code(), 0, "{silent:?}");
     assert!(!silent.stdout().contains("Nothing to do"), "{silent:?}");
+    // Each `--select` expression that matches nothing is dbt's NoNodesForSelectionCriteria.
+    let unmatched = "The selection criterion 'no_such_model' does not match any enabled nodes";
+    assert!(warned.stdout().contains(unmatched), "{warned:?}");
+    let failed = nothing("{error: [NoNodesForSelectionCriteria]}");
+    assert_eq!(failed.code(), 1, "{failed:?}");
+    assert!(failed.stderr().contains(unmatched), "{failed:?}");
+    // Without the flags, the project file's `flags:` block gives the policy; the flags win.
+    let settings = std::fs::read_to_string(project.path().join("dbt_project.yml")).unwrap();
+    project.write(
+        "dbt_project.yml",
+        format!(
+            "{settings}\nflags:\n  warn_error_options:\n    error: [NoNodesForSelectionCriteria]\n"
+        ),
+    );
+    let failed = project.run(&["run", "-s", "no_such_model"]);
+    assert_eq!(failed.code(), 1, "{failed:?}");
+    assert!(failed.stderr().contains(unmatched), "{failed:?}");
+    let warned = nothing("{}");
+    assert_eq!(warned.code(), 0, "{warned:?}");
+    project.write(
+        "dbt_project.yml",
+        format!("{settings}\nflags:\n  warn_error: true\n"),
+    );
+    let failed = project.run(&["run", "-s", "no_such_model"]);
+    assert_eq!(failed.code(), 1, "{failed:?}");
+    project.write("dbt_project.yml", settings);
 
     // A parse warning, by dbt's event name, dbt's `Deprecations` group or uxt's code.
     project.write(

@@ -183,3 +183,72 @@ fn the_root_project_replaces_a_built_in_materialization_and_an_unknown_one_is_na
         );
     }
 }
+
+#[test]
+fn target_shows_the_connection_keys_but_not_the_password() {
+    for engine in Engine::all() {
+        let project = engine.project("shop", "shop");
+        let sql = "select '{{ target.get(\"pass\", \"\") }}{{ target.get(\"password\", \"\") }}|{{ target.target_name }}|{{ target.host }}|{{ target.port }}|{{ target.user }}|{{ target.path }}' as k";
+        let output = project.run_with_env(
+            &["show", "--inline", sql, "--output", "csv"],
+            &[("UXT_TEST_PG_PASSWORD", "hunter2")],
+        );
+        assert_eq!(output.code(), 0, "{}: {output:?}", engine.name());
+        let row = output.stdout().lines().nth(1).unwrap_or_default();
+        let expected = match engine {
+            Engine::DuckDb => "|dev||||".to_string(),
+            Engine::Postgres(postgres) => format!(
+                "|dev|{}|{}|{}|",
+                postgres.host(),
+                postgres.port(),
+                postgres.user()
+            ),
+        };
+        assert!(row.starts_with(&expected), "{}: {output:?}", engine.name());
+        if let Engine::DuckDb = engine {
+            assert!(row.ends_with("dev.duckdb"), "{output:?}");
+        }
+        assert!(!output.stdout().contains("hunter2"), "{output:?}");
+    }
+}
+
+#[test]
+fn ephemeral_models_under_test_macro_defaults_and_empty_seed_columns_as_in_dbt() {
+    for engine in Engine::all() {
+        let project = engine.project("store", "store");
+        // A default may name an earlier parameter, as in Jinja2 (codegen relies on it).
+        project.write(
+            "macros/greet.sql",
+            "{% macro greet(a, b=a ~ '!') %}{{ b }}{% endmacro %}\n",
+        );
+        project.write("models/greeting.sql", "select '{{ greet('hi') }}' as g\n");
+        project.write(
+            "models/eph.sql",
+            "{{ config(materialized='ephemeral') }}\nselect 1 as id\n",
+        );
+        // A test of an ephemeral model reads its CTE.
+        project.write(
+            "models/extra.yml",
+            "models:\n  - name: eph\n    columns:\n      - name: id\n        data_tests: [not_null]\n  - name: greeting\n    columns:\n      - name: g\n        data_tests:\n          - accepted_values:\n              values: [\"hi!\"]\n",
+        );
+        project.write("seeds/blank.csv", "id,note\n1,\n2,\n");
+        let output = project.run(&["build", "--select", "eph", "greeting", "blank"]);
+        assert_eq!(output.code(), 0, "{}: {output:?}", engine.name());
+        assert!(
+            output.stdout().contains("PASS not_null_eph_id")
+                && output.stdout().contains("PASS accepted_values_greeting_g"),
+            "{}: {output:?}",
+            engine.name()
+        );
+        // A column with no value is an integer, as dbt's type inference makes it.
+        assert_eq!(
+            crate::engines::query(
+                &project,
+                "select lower(data_type) as t from information_schema.columns where table_name = 'blank' and column_name = 'note'"
+            ),
+            ["t", "integer"],
+            "{}",
+            engine.name()
+        );
+    }
+}

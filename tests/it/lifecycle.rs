@@ -273,6 +273,33 @@ fn bad_seed_file_names_line_and_keeps_the_previous_table() {
 }
 
 #[test]
+fn a_seed_date_column_takes_a_date_with_a_time_of_day() {
+    for engine in Engine::all() {
+        let project = engine.project("store", "store");
+        project.write("seeds/customers.csv", "customer_id,name,tier,balance,signup_date,updated_at,active\n1,Ada,gold,1.0,2010-01-01,2010-01-02 10:30:00,true\n");
+        let settings = std::fs::read_to_string(project.path().join("dbt_project.yml")).unwrap();
+        project.write(
+            "dbt_project.yml",
+            settings.replace(
+                "customer_id: integer",
+                "customer_id: integer\n        updated_at: date",
+            ),
+        );
+        let output = project.run(&["seed"]);
+        assert_eq!(output.code(), 0, "{}: {output:?}", engine.name());
+        assert_eq!(
+            query(
+                &project,
+                "select cast(updated_at as varchar) as d from {{ ref('customers') }}"
+            ),
+            ["d", "2010-01-02"],
+            "{}",
+            engine.name()
+        );
+    }
+}
+
+#[test]
 fn store_failures_keeps_failing_rows_and_persist_docs_comments_relations() {
     for engine in Engine::all() {
         let project = engine.project("store", "store");

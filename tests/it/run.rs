@@ -129,6 +129,11 @@ fn a_compile_error_fails_its_node_and_skips_descendants_while_the_rest_runs() {
              select 1 as n",
         );
         project.write("models/uses_ready.sql", "select n from {{ ref('ready') }}");
+        // A method dbt's adapter does not have fails its model when it compiles, not the parse.
+        project.write(
+            "models/odd_method.sql",
+            "select 1 as n {{ adapter.no_such_method() }}",
+        );
         let output = project.run(&["build"]);
         assert_eq!(output.code(), 1, "{}: {output:?}", engine.name());
         assert!(
@@ -140,11 +145,21 @@ fn a_compile_error_fails_its_node_and_skips_descendants_while_the_rest_runs() {
                     .contains("orders are not ready (models/staging/stg_orders.sql:2)"),
             "{output:?}"
         );
-        // An ephemeral parent's error is its child's, with the parent's file and line.
+        // An ephemeral parent's error is printed with its child, with the parent's file and
+        // line.
         assert!(
             output
                 .stdout()
-                .contains("payments are not ready (models/ready.sql:2)"),
+                .contains("payments are not ready (models/ready.sql:2)")
+                && output.stdout().contains(
+                    "Compilation Error in model.shop.uses_ready, caused by compilation error in referenced ephemeral model model.shop.ready"
+                ),
+            "{output:?}"
+        );
+        assert!(
+            output
+                .stdout()
+                .contains("`adapter.no_such_method` is not a method of dbt's adapter"),
             "{output:?}"
         );
         let text = std::fs::read_to_string(project.path().join("target/run_results.json"))
@@ -164,7 +179,10 @@ fn a_compile_error_fails_its_node_and_skips_descendants_while_the_rest_runs() {
         };
         let expected = [
             ("model.shop.stg_orders", "error", Some(false)),
-            ("model.shop.uses_ready", "error", Some(false)),
+            ("model.shop.odd_method", "error", Some(false)),
+            // As in dbt, a model whose ephemeral parent failed to compile is skipped, with
+            // a message naming that parent.
+            ("model.shop.uses_ready", "skipped", Some(false)),
             ("model.shop.customers", "skipped", Some(false)),
             ("model.shop.stg_customers", "success", Some(true)),
             ("model.shop.order_events", "success", Some(true)),
@@ -322,10 +340,10 @@ fn run_query_on_a_model_built_in_the_same_run() {
 fn on_run_end_sees_schemas_and_results() {
     let project = Engine::DuckDb.project("shop", "shop");
     let settings = std::fs::read_to_string(project.path().join("dbt_project.yml")).unwrap();
-    project.write(
-        "dbt_project.yml",
-        format!("{settings}\non-run-end:\n  - \"create table run_log as select '{{{{ schemas | join(',') }}}}' as schemas, {{{{ results | length }}}} as nodes\"\n"),
-    );
+    let hook = "\non-run-end:\n  - \"create table run_log as select '{{ schemas | join(',') }}' as schemas, \
+        {{ results | length }} as nodes, \
+        '{% for db, schema in database_schemas %}{{ db }}.{{ schema }}{% endfor %}' as places\"\n";
+    project.write("dbt_project.yml", format!("{settings}{hook}"));
     let output = project.run(&["run"]);
     assert_eq!(output.code(), 0, "{output:?}");
     assert!(
@@ -333,8 +351,8 @@ fn on_run_end_sees_schemas_and_results() {
         "{output:?}"
     );
     assert_eq!(
-        query(&project, "select schemas, nodes from run_log"),
-        ["schemas,nodes", "main,4"]
+        query(&project, "select schemas, nodes, places from run_log"),
+        ["schemas,nodes,places", "main,4,dev.main"]
     );
 }
 

@@ -215,6 +215,24 @@ impl SelectionGraph {
         Ok(self.unique_ids(&self.evaluate(&spec, how).direct))
     }
 
+    /// dbt's NoNodesForSelectionCriteria: the expressions of `--select` (split at spaces, as
+    /// dbt splits them) that select nothing by themselves.
+    pub fn unmatched(&self, select: &[String], indirect: IndirectSelection) -> Vec<String> {
+        let how = Modes {
+            criteria: indirect,
+            groups: indirect,
+        };
+        select
+            .iter()
+            .flat_map(|value| value.split_whitespace())
+            .filter(|expression| {
+                parse_union(&[expression.to_string()])
+                    .is_ok_and(|spec| self.evaluate(&spec, how).direct.iter().next().is_none())
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// `--selector name` from selectors.yml definitions (parsed by `Selectors::parse`).
     /// `indirect` is the mode of criteria without an `indirect_selection` of their own.
     pub fn select_by_selector(
