@@ -374,44 +374,46 @@ pub async fn simulate(
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<DayLoad>(1);
     let (loaded, wait_loaded) = std::sync::mpsc::channel::<()>();
     // Named, so that a profile tells generation from loading.
-    let generator = std::thread::Builder::new().name("uxt-generate".into()).spawn(move || {
-        let mut stepper = Stepper::new(world, &config, plan);
-        let mut group = Group::default();
-        let mut in_flight = false;
-        let mut output = stepper.step();
-        while let Some(day) = output {
-            let yearly = (day.day + 1).is_multiple_of(SNAPSHOT_EVERY);
-            group.absorb(day);
-            output = stepper.step();
-            let last = output.is_none();
-            if !(last || yearly || group.rows() >= GROUP_ROWS || group.days.len() >= GROUP_DAYS)
-                || group.days.is_empty()
-            {
-                continue;
+    let generator = std::thread::Builder::new()
+        .name("uxt-generate".into())
+        .spawn(move || {
+            let mut stepper = Stepper::new(world, &config, plan);
+            let mut group = Group::default();
+            let mut in_flight = false;
+            let mut output = stepper.step();
+            while let Some(day) = output {
+                let yearly = (day.day + 1).is_multiple_of(SNAPSHOT_EVERY);
+                group.absorb(day);
+                output = stepper.step();
+                let last = output.is_none();
+                if !(last || yearly || group.rows() >= GROUP_ROWS || group.days.len() >= GROUP_DAYS)
+                    || group.days.is_empty()
+                {
+                    continue;
+                }
+                // The load is built once the previous one is done with, so that its rows are freed
+                // before the next group's are copied and a saved world is written out.
+                if in_flight && wait_loaded.recv().is_err() {
+                    return;
+                }
+                let group = std::mem::take(&mut group);
+                let load = if last {
+                    // The world is not simulated further: it is saved as it is, not copied.
+                    let load = day_load(group, Some(&stepper.finish()), &empty);
+                    let _ = sender.blocking_send(load);
+                    return;
+                } else {
+                    day_load(group, yearly.then(|| stepper.snapshot()).as_ref(), &empty)
+                };
+                // Only the first group can find a table empty.
+                empty.clear();
+                if sender.blocking_send(load).is_err() {
+                    return;
+                }
+                in_flight = true;
             }
-            // The load is built once the previous one is done with, so that its rows are freed
-            // before the next group's are copied and a saved world is written out.
-            if in_flight && wait_loaded.recv().is_err() {
-                return;
-            }
-            let group = std::mem::take(&mut group);
-            let load = if last {
-                // The world is not simulated further: it is saved as it is, not copied.
-                let load = day_load(group, Some(&stepper.finish()), &empty);
-                let _ = sender.blocking_send(load);
-                return;
-            } else {
-                day_load(group, yearly.then(|| stepper.snapshot()).as_ref(), &empty)
-            };
-            // Only the first group can find a table empty.
-            empty.clear();
-            if sender.blocking_send(load).is_err() {
-                return;
-            }
-            in_flight = true;
-        }
-    })
-    .map_err(|e| DbError::new(format!("could not start the simulation's thread: {e}")))?;
+        })
+        .map_err(|e| DbError::new(format!("could not start the simulation's thread: {e}")))?;
     let mut summary = Summary::default();
     let mut failure = None;
     while let Some(load) = receiver.recv().await {

@@ -166,7 +166,9 @@ fn convert(kind: Kind, field: Field<'_>) -> Result<ToSqlOutput<'_>, String> {
             .ok_or_else(|| invalid("a timestamp `yyyy-mm-dd hh:mm:ss`"))?,
         Kind::Varchar => {
             return match bytes {
-                std::borrow::Cow::Borrowed(bytes) => Ok(ToSqlOutput::Borrowed(ValueRef::Text(bytes))),
+                std::borrow::Cow::Borrowed(bytes) => {
+                    Ok(ToSqlOutput::Borrowed(ValueRef::Text(bytes)))
+                }
                 std::borrow::Cow::Owned(bytes) => String::from_utf8(bytes)
                     .map(|text| ToSqlOutput::Owned(Value::Text(text)))
                     .map_err(|_| "is not UTF-8 text".to_string()),
@@ -281,19 +283,32 @@ mod tests {
         );
         assert!(split(b"1,2\n", 3).unwrap_err().contains("fewer fields"));
         assert!(split(b"1,2,3,4\n", 3).unwrap_err().contains("more fields"));
-        assert!(split(b"1,\"open\n", 2).unwrap_err().contains("never closed"));
+        assert!(
+            split(b"1,\"open\n", 2)
+                .unwrap_err()
+                .contains("never closed")
+        );
     }
 
     #[test]
     fn fields_convert_to_their_column_types() {
         let field = |s: &'static str| Some(std::borrow::Cow::Borrowed(s.as_bytes()));
-        let value = |kind, s| convert(kind, field(s)).map(|v| match v {
-            ToSqlOutput::Borrowed(value) => format!("{value:?}"),
-            ToSqlOutput::Owned(value) => format!("{value:?}"),
-            _ => unreachable!("built here"),
-        });
-        assert_eq!(value(Kind::Integer, "-2147483648").unwrap(), "Int(-2147483648)");
-        assert!(value(Kind::Integer, "2147483648").unwrap_err().contains("not an integer"));
+        let value = |kind, s| {
+            convert(kind, field(s)).map(|v| match v {
+                ToSqlOutput::Borrowed(value) => format!("{value:?}"),
+                ToSqlOutput::Owned(value) => format!("{value:?}"),
+                _ => unreachable!("built here"),
+            })
+        };
+        assert_eq!(
+            value(Kind::Integer, "-2147483648").unwrap(),
+            "Int(-2147483648)"
+        );
+        assert!(
+            value(Kind::Integer, "2147483648")
+                .unwrap_err()
+                .contains("not an integer")
+        );
         assert_eq!(
             value(Kind::BigInt, "-9223372036854775808").unwrap(),
             "BigInt(-9223372036854775808)"
@@ -303,7 +318,10 @@ mod tests {
         assert_eq!(value(Kind::Double, "-1.005").unwrap(), "Double(-1.005)");
         assert_eq!(
             value(Kind::Timestamp, "2010-01-02 00:00:05").unwrap(),
-            format!("Timestamp(Microsecond, {})", (1_262_304_000 + 86_400 + 5) * 1_000_000_i64)
+            format!(
+                "Timestamp(Microsecond, {})",
+                (1_262_304_000 + 86_400 + 5) * 1_000_000_i64
+            )
         );
         assert_eq!(
             value(Kind::Timestamp, "1969-12-31 23:59:59").unwrap(),
@@ -311,8 +329,13 @@ mod tests {
         );
         assert!(value(Kind::Timestamp, "2010-02-29 00:00:00").is_err());
         assert!(value(Kind::Timestamp, "2012-02-29 24:00:00").is_err());
-        assert_eq!(value(Kind::Timestamp, "2012-02-29 23:00:00").unwrap(),
-            format!("Timestamp(Microsecond, {})", (1_330_556_400_i64) * 1_000_000));
+        assert_eq!(
+            value(Kind::Timestamp, "2012-02-29 23:00:00").unwrap(),
+            format!(
+                "Timestamp(Microsecond, {})",
+                (1_330_556_400_i64) * 1_000_000
+            )
+        );
         assert!(matches!(
             convert(Kind::Varchar, None),
             Ok(ToSqlOutput::Borrowed(ValueRef::Null))
