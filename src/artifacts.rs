@@ -217,7 +217,7 @@ fn node_json<'a>(node: &'a Node, compiled: Option<&'a str>, root_path: &'a str) 
         ("docs", Field::Json(&DOCS)),
         ("patch_path", Field::optional(node.patch_path.as_deref())),
         ("build_path", Field::Json(&fields::NULL)),
-        ("unrendered_config", Field::Map(&node.config_call_dict)),
+        ("unrendered_config", Field::Map(&node.unrendered_config)),
         ("created_at", Field::Json(&CREATED_AT)),
         ("relation_name", Field::Owned(node.relation_name().into())),
         ("raw_code", Field::Str(&node.raw_code)),
@@ -601,6 +601,11 @@ pub fn write_manifest(
                 json!([node_json(n, None, &invocation.project_root)]),
             )
         })
+        .chain(manifest.disabled_sources.values().map(|s| {
+            let mut entry = source_json(s);
+            entry["config"]["enabled"] = json!(false);
+            (s.unique_id.clone(), json!([entry]))
+        }))
         .collect();
 
     let mut parent_map: BTreeMap<String, Vec<String>> = BTreeMap::new();

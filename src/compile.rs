@@ -49,8 +49,6 @@ impl Relations {
 #[derive(Debug, Clone, Default)]
 pub struct Compiled {
     pub sql: String,
-    pub pre_hooks: Vec<String>,
-    pub post_hooks: Vec<String>,
     pub is_incremental: bool,
     /// The render asked the warehouse something: compile again right before running.
     pub used_warehouse: bool,
@@ -167,8 +165,18 @@ fn generic_test_sql(
         .to
         .as_deref()
         .and_then(|id| relation_text(manifest, id));
-    if let Some(sql) = test_sql::builtin_sql(&test.decl, &model, to.as_deref()) {
-        return Ok(sql);
+    if test_sql::builtin_sql(&test.decl, &model, to.as_deref()).is_some() {
+        // A built-in test's arguments render as a custom test's do (`values: ["{{ var('x') }}"]`).
+        let mut decl = test.decl.clone();
+        for (_, value) in decl.kwargs.iter_mut().filter(|(key, _)| *key != "to") {
+            let rendered = test_argument(jinja, &node.original_file_path, value, &scope)?;
+            if let Ok(json) = serde_json::to_value(&rendered) {
+                *value = json;
+            }
+        }
+        if let Some(sql) = test_sql::builtin_sql(&decl, &model, to.as_deref()) {
+            return Ok(sql);
+        }
     }
     let mut extra: BTreeMap<String, minijinja::Value> = BTreeMap::new();
     let mut arguments = vec!["model=__uxt_model".to_string()];
@@ -284,24 +292,11 @@ fn render_in(
         scope = scope.for_batch(window);
     }
     let scope = Rc::new(scope);
-    let values = || {
-        let model = jinja.ctx.resolver.get().map_or_else(
-            || resolve_node_value(node),
-            |resolver| resolver.model(&node.unique_id),
-        );
-        NodeValues {
-            this: Some(node.relation()),
-            model: Some(crate::jinja::model_with_batch(model, scope.batch.as_ref())),
-            ..NodeValues::default()
-        }
-    };
-    let rendered = render_with_hooks(manifest, jinja, node, scope.clone(), &values);
+    let rendered = render_sql(manifest, jinja, node, scope.clone());
     let used_warehouse = scope.used_warehouse.get();
     match rendered {
-        Ok((sql, pre_hooks, post_hooks)) => Compiled {
+        Ok(sql) => Compiled {
             sql,
-            pre_hooks,
-            post_hooks,
             is_incremental: incremental,
             used_warehouse,
             deferred: None,
@@ -320,39 +315,59 @@ fn render_in(
     }
 }
 
-/// The node's SQL, then its pre- and post-hooks.
-fn render_with_hooks(
+/// The values a node's own render sees: `this`, and `model` (with the batch's window).
+fn node_values(jinja: &Jinja, node: &Node, scope: &Scope) -> NodeValues {
+    let model = jinja.ctx.resolver.get().map_or_else(
+        || resolve_node_value(node),
+        |resolver| resolver.model(&node.unique_id),
+    );
+    NodeValues {
+        this: Some(node.relation()),
+        model: Some(crate::jinja::model_with_batch(model, scope.batch.as_ref())),
+        ..NodeValues::default()
+    }
+}
+
+/// The node's SQL.
+fn render_sql(
     manifest: &Manifest,
     jinja: &Jinja,
     node: &Node,
     scope: Rc<Scope>,
-    values: &dyn Fn() -> NodeValues,
-) -> Result<(String, Vec<String>, Vec<String>), Diagnostic> {
-    let sql = match (&node.test, node.resource_type) {
-        (Some(test), _) => generic_test_sql(manifest, jinja, node, test, scope.clone())?,
-        (None, ResourceType::Seed) => String::new(),
+) -> Result<String, Diagnostic> {
+    match (&node.test, node.resource_type) {
+        (Some(test), _) => generic_test_sql(manifest, jinja, node, test, scope),
+        (None, ResourceType::Seed) => Ok(String::new()),
         (None, ResourceType::Snapshot) => jinja.render(
             &format!("{}#{}", node.original_file_path, node.name),
             scope.clone(),
-            values(),
-        )?,
-        (None, _) => jinja.render(&node.original_file_path, scope.clone(), values())?,
-    };
-    let hook =
-        |text: &String| jinja.render_str(&node.original_file_path, text, scope.clone(), values());
-    let pre_hooks = node
-        .config
-        .list_of("pre_hook")
-        .iter()
-        .map(hook)
-        .collect::<Result<_, _>>()?;
-    let post_hooks = node
-        .config
-        .list_of("post_hook")
-        .iter()
-        .map(hook)
-        .collect::<Result<_, _>>()?;
-    Ok((sql, pre_hooks, post_hooks))
+            node_values(jinja, node, &scope),
+        ),
+        (None, _) => jinja.render(
+            &node.original_file_path,
+            scope.clone(),
+            node_values(jinja, node, &scope),
+        ),
+    }
+}
+
+/// One pre- or post-hook of a node, rendered when its turn comes, as dbt renders hooks: what
+/// the hook does while it renders (`adapter.drop_relation(this)`, `run_query`) happens after
+/// what ran before it, a post-hook's after the node's relation is built.
+pub fn render_hook(
+    jinja: &Jinja,
+    node: &Node,
+    hook: &str,
+    incremental: bool,
+) -> Result<String, Diagnostic> {
+    let scope = Rc::new(Scope::new(
+        Phase::Compile,
+        &node.unique_id,
+        node.config.clone(),
+        incremental,
+    ));
+    let values = node_values(jinja, node, &scope);
+    jinja.render_str(&node.original_file_path, hook, scope, values)
 }
 
 /// The compiled nodes of a command, and the relations that existed when it compiled them.

@@ -156,6 +156,12 @@ impl Settings {
         ] {
             args.insert(key.to_string(), value);
         }
+        // `--fail-fast`, else the project's `flags: {fail_fast: true}`.
+        let fail_fast =
+            flags.fail_fast || project.flags.get("fail_fast").and_then(Json::as_bool) == Some(true);
+        if args.contains_key("fail_fast") {
+            args.insert("fail_fast".into(), json!(fail_fast));
+        }
         let event_time = event_time(flags)?;
         Ok(Settings {
             event_time,
@@ -164,7 +170,7 @@ impl Settings {
             run_started_at: Utc::now(),
             threads,
             full_refresh: flags.full_refresh,
-            fail_fast: flags.fail_fast,
+            fail_fast,
             empty: flags.empty,
             print: flags.print,
             target,

@@ -276,8 +276,25 @@ fn text<'a>(entry: &'a Json, key: &str) -> &'a str {
     entry.get(key).and_then(Json::as_str).unwrap_or_default()
 }
 
+/// Keys of a node's `unrendered_config` that `state:modified.configs` leaves out, as dbt's
+/// config comparison does: the relation's names (`.relation` compares them), tags and group.
+const CONFIG_NOT_COMPARED: [&str; 5] = ["alias", "schema", "database", "tags", "group"];
+
+/// The only keys dbt compares of a data test's `unrendered_config`.
+const TEST_CONFIG_COMPARED: [&str; 8] = [
+    "severity",
+    "where",
+    "limit",
+    "fail_calc",
+    "warn_if",
+    "error_if",
+    "store_failures",
+    "store_failures_as",
+];
+
 /// A model, seed, snapshot, test or analysis: the sub-selectors of `state:modified` under
-/// which it changed, as dbt defines them.
+/// which it changed, as dbt defines them. Configs are compared as the files wrote them
+/// (`unrendered_config`), so a value rendered per target is no change.
 fn node_changes(
     old: &Map<String, Json>,
     new: &Map<String, Json>,
@@ -301,14 +318,33 @@ fn node_changes(
     if differs(&["checksum", "checksum"]) {
         kinds.insert("body");
     }
-    if differs(&["config"]) {
+    let unrendered = |map: &Map<String, Json>| -> Map<String, Json> {
+        map.get("unrendered_config")
+            .and_then(Json::as_object)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (old_config, new_config) = (unrendered(old), unrendered(new));
+    let test = new.get("resource_type").and_then(Json::as_str) == Some("test");
+    let compared = |key: &str| {
+        if test {
+            TEST_CONFIG_COMPARED.contains(&key)
+        } else {
+            !CONFIG_NOT_COMPARED.contains(&key)
+        }
+    };
+    if old_config
+        .keys()
+        .chain(new_config.keys())
+        .any(|key| compared(key) && old_config.get(key) != new_config.get(key))
+    {
         kinds.insert("configs");
     }
-    // dbt compares the configured database, schema and alias, not the target's names, so
-    // that state from another target (production) does not mark everything modified.
+    // dbt compares the configured database, schema and alias as written, not the target's
+    // names, so that state from another target (production) does not mark everything modified.
     if ["database", "schema", "alias"]
         .iter()
-        .any(|key| differs(&["config", key]))
+        .any(|key| old_config.get(*key) != new_config.get(*key))
     {
         kinds.insert("relation");
     }

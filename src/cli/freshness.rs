@@ -1,19 +1,24 @@
 //! `uxt source freshness`: load, settings, parse, select the source tables that have freshness
-//! criteria, connect, compile their `loaded_at_query`, check them, report, write
-//! `target/sources.json` (or `--output`). Like dbt, `build` and `run` never check freshness.
+//! criteria, connect, compile their `loaded_at_query`, run `on-run-start`, check them, run
+//! `on-run-end` (dbt 1.11 runs the project's hooks unless its flag
+//! `source_freshness_run_project_hooks` is false), report, write `target/sources.json` (or
+//! `--output`). Like dbt, `build` and `run` never check freshness.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Instant;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::Outcome;
 use crate::artifacts::{self, Invocation};
 use crate::diagnostic::Result;
+use crate::exec::Hooks;
 use crate::exec::freshness::{self, Planned};
+use crate::exec::hooks::{self, When};
 use crate::graph::{self, Selection};
 use crate::manifest::{self, Source};
+use crate::project::Project;
 use crate::settings::{Flags, Settings};
 use crate::{adapter, compile, deps, ui};
 
@@ -50,9 +55,14 @@ pub async fn run(flags: &Flags, selection: &Selection, output: Option<&Path>) ->
             json!({"path": path.display().to_string()}),
         );
     }
-    if !project.on_run_start.is_empty() || !project.on_run_end.is_empty() {
-        ui::warn(
-            "`uxt source freshness` does not run the project's `on-run-start` and `on-run-end` hooks (dbt does); run them with `uxt run-operation` if the checks need them",
+    let has_hooks = !project.on_run_start.is_empty() || !project.on_run_end.is_empty();
+    let run_hooks = runs_project_hooks(&project);
+    if has_hooks && !run_hooks {
+        ui::event(
+            "SourceFreshnessProjectHooksNotRun",
+            ui::Level::Warn,
+            "The project's `on-run-start` and `on-run-end` hooks are not run: its flag `source_freshness_run_project_hooks` is false. dbt 1.11 runs them by default.",
+            json!({}),
         );
     }
     let selected: Vec<&Source> = graph::select_ids(
@@ -102,8 +112,33 @@ pub async fn run(flags: &Flags, selection: &Selection, output: Option<&Path>) ->
             loaded_at_query,
         });
     }
+    let hooks = Hooks {
+        on_run_start: if run_hooks {
+            project.on_run_start.clone()
+        } else {
+            Vec::new()
+        },
+        on_run_end: if run_hooks {
+            project.on_run_end.clone()
+        } else {
+            Vec::new()
+        },
+        project_file: project.project_file.path.clone(),
+    };
+    let runner = hooks::Runner {
+        jinja: &parsed.jinja,
+        adapter: &adapter,
+        project_name: &manifest.project_name,
+        hooks: &hooks,
+    };
+    // As in dbt, `on-run-start` sees no schemas (a source is built by none of this command).
+    hooks::run(&runner, When::Start, &hooks::places(BTreeSet::new())).await?;
     ui::concurrency(settings.threads, &settings.target.name, planned.len());
-    let results = freshness::execute(adapter, planned, settings.threads).await;
+    let results = freshness::execute(adapter.clone(), planned, settings.threads).await;
+    if run_hooks && !project.on_run_end.is_empty() {
+        ui::blank();
+        hooks::run(&runner, When::End, &end_context(&selected, &results)).await?;
+    }
     let elapsed = clock.elapsed().as_secs_f64();
     freshness::report(&selected, &results, elapsed);
     write_results(freshness::results_json(&selected, &results), elapsed)?;
@@ -112,6 +147,48 @@ pub async fn run(flags: &Flags, selection: &Selection, output: Option<&Path>) ->
     } else {
         Outcome::Success
     })
+}
+
+/// dbt's behaviour flag `source_freshness_run_project_hooks`: on unless the project's `flags:`
+/// set it false.
+fn runs_project_hooks(project: &Project) -> bool {
+    match project.flags.get("source_freshness_run_project_hooks") {
+        Some(Value::Bool(run)) => *run,
+        Some(Value::String(text)) => !text.eq_ignore_ascii_case("false"),
+        _ => true,
+    }
+}
+
+/// The context of `on-run-end` after the checks: the schemas of the tables checked without an
+/// error, and each check's result, as dbt gives them.
+fn end_context(
+    selected: &[&Source],
+    results: &[freshness::FreshnessResult],
+) -> BTreeMap<String, minijinja::Value> {
+    let by_id: BTreeMap<&str, &Source> = selected
+        .iter()
+        .map(|source| (source.unique_id.as_str(), *source))
+        .collect();
+    let places = results
+        .iter()
+        .filter(|result| !matches!(result.status(), "error" | "runtime error"))
+        .filter_map(|result| by_id.get(result.unique_id.as_str()))
+        .map(|source| (source.database.clone(), source.schema.clone()))
+        .collect();
+    let entries = results
+        .iter()
+        .map(|result| {
+            let name = by_id.get(result.unique_id.as_str()).map(|s| s.name.clone());
+            json!({
+                "node": {"unique_id": result.unique_id, "name": name, "resource_type": "source"},
+                "status": result.status(),
+                "message": result.outcome.as_ref().err(),
+                "execution_time": result.execution_time,
+                "failures": null,
+            })
+        })
+        .collect();
+    hooks::with_results(hooks::places(places), entries)
 }
 
 /// dbt checks a source table only when a threshold is complete (`has_freshness`).

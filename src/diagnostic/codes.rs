@@ -103,7 +103,8 @@ codes! {
     JinjaSyntax = "uxt::jinja::syntax", Error, "A template has a Jinja syntax error: an unclosed block, a misspelt keyword, a stray `}}`.";
     JinjaUnknownMacro = "uxt::jinja::unknown_macro", Error, "A template calls a function or macro that neither the project nor uxt defines.";
     JinjaUndefined = "uxt::jinja::undefined", Error, "A template reads a variable or attribute that is not defined.";
-    JinjaRender = "uxt::jinja::render", Error, "A template fails while rendering: `exceptions.raise_compiler_error`, a wrong argument, a failed `run_query`.";
+    JinjaRender = "uxt::jinja::render", Error, "A template fails while rendering: `exceptions.raise_compiler_error`, a wrong argument.";
+    JinjaQuery = "uxt::jinja::query", Error, "A statement a template sends (`run_query`, `statement`, `adapter.execute`) fails in the warehouse: dbt's database error.";
     JinjaRecursion = "uxt::jinja::recursion", Error, "Macros call each other deeper than uxt allows: a recursion that never stops.";
     ParseUnknownRef = "uxt::parse::unknown_ref", Error, "A `ref()` names no model, seed or snapshot of the project, or one that is disabled.";
     ParseUnknownSource = "uxt::parse::unknown_source", Error, "A `source()` names a source table that no properties file declares.";
@@ -117,6 +118,7 @@ codes! {
     ParseUnsupported = "uxt::parse::unsupported", Error, "The project uses something uxt does not implement, such as an exposure that depends on a metric.";
     ParseMicrobatch = "uxt::parse::microbatch", Error, "A microbatch model's config lacks `event_time`, `begin` or a `batch_size` of hour, day, month or year, or has a `lookback` that is not a whole number or a `concurrent_batches` that is not true or false.";
     ParseMicrobatchUnfiltered = "uxt::parse::microbatch_unfiltered", Warning, "No `ref` or `source` input of a microbatch model declares an `event_time`, so each batch reads all of their rows (dbt's MicrobatchModelNoEventTimeInputs).";
+    ParseSeedDependency = "uxt::parse::seed_dependency", Error, "A seed's pre- or post-hook calls `ref` or `source`: seeds are the roots of the graph and cannot depend on other nodes (as in dbt).";
     ParseUnitTest = "uxt::parse::unit_test", Error, "A unit test does not fit its model: the model does not exist, an incremental model lacks a `this` input or an `is_incremental` override, or a versioned ref is used wrongly.";
     ConfigUnknownKey = "uxt::config::unknown_key", Warning, "A node's config has a key that neither dbt nor uxt knows; it is kept in the manifest but has no effect (often a typo).";
     ConfigInvalid = "uxt::config::invalid", Error, "A node's config value has the wrong type, such as a list where a string belongs.";

@@ -10,6 +10,7 @@ use super::{Execution, Failure};
 use crate::compile::Compiled;
 use crate::jinja::Materialization;
 use crate::manifest::Node;
+use crate::project::config::ConfigExt;
 
 /// Renders the node's materialization macro; the SQL its statements sent joins `sent`, so the
 /// run file shows it.
@@ -32,8 +33,9 @@ pub(super) async fn run(
             this,
             config: node.config.clone(),
             sql: &compiled.sql,
-            pre_hooks: &compiled.pre_hooks,
-            post_hooks: &compiled.post_hooks,
+            // As written: the materialization's `run_hooks` renders each when it runs.
+            pre_hooks: &node.config.list_of("pre_hook"),
+            post_hooks: &node.config.list_of("post_hook"),
             is_incremental: compiled.is_incremental,
         })
     })

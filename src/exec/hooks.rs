@@ -10,14 +10,15 @@ use std::time::Instant;
 
 use minijinja::Value;
 
-use super::{Execution, NodeResult, Status};
+use super::{Execution, Hooks, NodeResult, Status};
+use crate::adapter::Adapter;
 use crate::diagnostic::{Code, Diagnostic, Result};
-use crate::jinja::{NodeValues, Phase, Scope};
+use crate::jinja::{Jinja, NodeValues, Phase, Scope};
 use crate::manifest::Manifest;
 use crate::ui;
 
 #[derive(Clone, Copy)]
-pub(super) enum When {
+pub enum When {
     Start,
     End,
 }
@@ -31,17 +32,42 @@ impl When {
     }
 }
 
+/// What the hooks of a command run with: its Jinja, its connection and the project's hooks.
+pub struct Runner<'a> {
+    pub jinja: &'a Arc<Jinja>,
+    pub adapter: &'a Arc<dyn Adapter>,
+    pub project_name: &'a str,
+    pub hooks: &'a Hooks,
+}
+
+impl<'a> Runner<'a> {
+    pub(super) fn of(execution: &'a Execution) -> Self {
+        Runner {
+            jinja: &execution.jinja,
+            adapter: &execution.adapter,
+            project_name: &execution.manifest.project_name,
+            hooks: &execution.hooks,
+        }
+    }
+}
+
 /// `schemas` and `database_schemas` (pairs of database and schema): where the planned nodes
 /// build, for grants and the like.
 pub(super) fn context(execution: &Execution) -> BTreeMap<String, Value> {
-    let places: BTreeSet<(String, String)> = execution
-        .plan
-        .order
-        .iter()
-        .filter_map(|id| execution.manifest.nodes.get(id))
-        .filter(|n| n.relation_name().is_some())
-        .map(|n| (n.database.clone(), n.schema.clone()))
-        .collect();
+    places(
+        execution
+            .plan
+            .order
+            .iter()
+            .filter_map(|id| execution.manifest.nodes.get(id))
+            .filter(|n| n.relation_name().is_some())
+            .map(|n| (n.database.clone(), n.schema.clone()))
+            .collect(),
+    )
+}
+
+/// `schemas` and `database_schemas` of `places`, pairs of database and schema.
+pub fn places(places: BTreeSet<(String, String)>) -> BTreeMap<String, Value> {
     let schemas: BTreeSet<&String> = places.iter().map(|(_, schema)| schema).collect();
     BTreeMap::from([
         ("schemas".to_string(), Value::from_iter(schemas)),
@@ -58,7 +84,7 @@ pub(super) fn context(execution: &Execution) -> BTreeMap<String, Value> {
 
 /// The context of `on-run-end`: `schemas` and the nodes' `results`.
 pub(super) fn context_with_results(
-    mut context: BTreeMap<String, Value>,
+    context: BTreeMap<String, Value>,
     manifest: &Manifest,
     results: &[NodeResult],
 ) -> BTreeMap<String, Value> {
@@ -75,23 +101,31 @@ pub(super) fn context_with_results(
             })
         })
         .collect();
+    with_results(context, results)
+}
+
+/// `context` with `results`, each `{node, status, message, execution_time, failures}`.
+pub fn with_results(
+    mut context: BTreeMap<String, Value>,
+    results: Vec<serde_json::Value>,
+) -> BTreeMap<String, Value> {
     context.insert("results".into(), crate::jinja::to_value(results));
     context
 }
 
 /// Renders and runs the hooks of `when`, in order.
-pub(super) async fn run(
-    execution: &Arc<Execution>,
+pub async fn run(
+    runner: &Runner<'_>,
     when: When,
     context: &BTreeMap<String, Value>,
 ) -> Result<Vec<NodeResult>> {
     let hooks = match when {
-        When::Start => &execution.hooks.on_run_start,
-        When::End => &execution.hooks.on_run_end,
+        When::Start => &runner.hooks.on_run_start,
+        When::End => &runner.hooks.on_run_end,
     };
     let name = when.name();
-    let project = &execution.manifest.project_name;
-    let project_file = &execution.hooks.project_file;
+    let project = runner.project_name;
+    let project_file = &runner.hooks.project_file;
     let mut results = Vec::new();
     if hooks.is_empty() {
         return Ok(results);
@@ -111,7 +145,7 @@ pub(super) async fn run(
         let label = format!("{project}.{name}.{index}");
         let file = format!("{project_file} ({name} hook {})", index + 1);
         let sql = {
-            let jinja = execution.jinja.clone();
+            let jinja = runner.jinja.clone();
             let hook = hook.clone();
             let operation = unique_id.clone();
             let extra = context.clone();
@@ -149,7 +183,7 @@ pub(super) async fn run(
         let outcome = if sql.trim().is_empty() {
             Ok(0)
         } else {
-            execution.adapter.execute(&sql).await
+            runner.adapter.execute(&sql).await
         };
         let elapsed = clock.elapsed().as_secs_f64();
         let (status, message) = match &outcome {

@@ -9,7 +9,7 @@ pub mod contract;
 mod custom;
 pub mod freshness;
 mod grants;
-mod hooks;
+pub mod hooks;
 pub mod materialize;
 mod materialized_view;
 pub mod microbatch;
@@ -216,12 +216,13 @@ pub async fn execute(execution: Execution) -> crate::diagnostic::Result<Outcome>
     .map_err(|e| anyhow::anyhow!("while creating schemas: {e}"))?;
     let execution = Arc::new(execution);
     let context = hooks::context(&execution);
-    let mut results = hooks::run(&execution, hooks::When::Start, &context).await?;
+    let runner = hooks::Runner::of(&execution);
+    let mut results = hooks::run(&runner, hooks::When::Start, &context).await?;
     let mut outcome = run_plan(execution.clone()).await;
     if !outcome.interrupted {
         ui::blank();
         let context = hooks::context_with_results(context, &execution.manifest, &outcome.results);
-        let end = hooks::run(&execution, hooks::When::End, &context).await?;
+        let end = hooks::run(&runner, hooks::When::End, &context).await?;
         outcome.results.extend(end);
     }
     results.append(&mut outcome.results);
@@ -876,6 +877,41 @@ async fn send_in_transaction(
     Ok(())
 }
 
+#[derive(Clone, Copy)]
+enum Hook {
+    Pre,
+    Post,
+}
+
+/// Sends the node's pre- or post-hooks, each rendered right before it is sent, as dbt's
+/// `run_hooks` does; one that renders to nothing is not sent.
+async fn run_hooks(
+    execution: &Arc<Execution>,
+    node: &Node,
+    which: Hook,
+    incremental: bool,
+    sent: &mut Vec<String>,
+) -> Result<(), Failure> {
+    let key = match which {
+        Hook::Pre => "pre_hook",
+        Hook::Post => "post_hook",
+    };
+    for hook in node.config.list_of(key) {
+        let shared = execution.clone();
+        let node = node.clone();
+        let rendered = tokio::task::spawn_blocking(move || {
+            compile::render_hook(&shared.jinja, &node, &hook, incremental)
+        })
+        .await
+        .map_err(|e| Failure::new(format!("the hook stopped: {e}")))?
+        .map_err(|diagnostic| Failure::compilation(diagnostic.to_string()))?;
+        if !rendered.trim().is_empty() {
+            send(execution.adapter.as_ref(), sent, rendered).await?;
+        }
+    }
+    Ok(())
+}
+
 /// The node's compiled SQL; compiled again now when it queried the warehouse at compile time,
 /// so that it sees what its parents built in this run. A render that failed is the node's
 /// compilation error.
@@ -921,17 +957,12 @@ async fn with_hooks(
     sent: &mut Vec<String>,
 ) -> Result<Done, Failure> {
     let compiled = current_compiled(execution, node).await?;
-    let adapter = execution.adapter.as_ref();
-    for hook in &compiled.pre_hooks {
-        send(adapter, sent, hook.clone()).await?;
-    }
+    run_hooks(execution, node, Hook::Pre, compiled.is_incremental, sent).await?;
     let done = match node.resource_type {
         ResourceType::Seed => seed::load(execution, node, sent).await?,
         _ => snapshot::run(execution, node, sent).await?,
     };
-    for hook in &compiled.post_hooks {
-        send(adapter, sent, hook.clone()).await?;
-    }
+    run_hooks(execution, node, Hook::Post, compiled.is_incremental, sent).await?;
     Ok(done)
 }
 
@@ -976,9 +1007,7 @@ async fn build(
     }
     let mut done = Done::ok();
     let mut create = create_options(node, adapter)?;
-    for hook in &compiled.pre_hooks {
-        send(adapter, sent, hook.clone()).await?;
-    }
+    run_hooks(execution, node, Hook::Pre, compiled.is_incremental, sent).await?;
     create.contract = contract::enforce(
         adapter,
         &execution.manifest,
@@ -1166,9 +1195,7 @@ async fn build(
             send(adapter, sent, statement).await?;
         }
     }
-    for hook in &compiled.post_hooks {
-        send(adapter, sent, hook.clone()).await?;
-    }
+    run_hooks(execution, node, Hook::Post, compiled.is_incremental, sent).await?;
     Ok(done)
 }
 

@@ -252,26 +252,38 @@ pub fn gate_on_tests(manifest: &Manifest, mut plan: Plan) -> Plan {
 }
 
 /// For `build`, as in dbt 1.8: a model's unit tests run before it, once its parents are built
-/// (a fixture takes its column types from the relation it stands in for), and a failing one
-/// skips the model and what is built on it.
+/// (a fixture takes its column types from the relation it stands in for), one after another in
+/// the order they are written; the first that fails or errors skips the model's remaining unit
+/// tests, the model and what is built on it.
 pub fn unit_tests_first(manifest: &Manifest, mut plan: Plan) -> Plan {
-    let units: Vec<(String, String)> = plan
+    let mut units: Vec<(&str, &str, usize, &String)> = plan
         .order
         .iter()
         .filter_map(|id| {
             let spec = manifest.nodes.get(id)?.unit_test.as_ref()?;
-            Some((id.clone(), spec.model.clone()))
+            Some((
+                spec.model.as_str(),
+                spec.def.file.as_str(),
+                spec.def.line,
+                id,
+            ))
         })
         .collect();
+    units.sort();
     // The model's parents before any of its unit tests joined them.
     let original = plan.parents.clone();
-    for (unit, model) in units {
-        let Some(model_parents) = original.get(&model).cloned() else {
+    let mut previous: Option<(&str, &String)> = None;
+    for (model, _, _, unit) in units {
+        let Some(mut parents) = original.get(model).cloned() else {
             continue;
         };
-        plan.parents.insert(unit.clone(), model_parents);
-        if let Some(parents) = plan.parents.get_mut(&model) {
-            parents.push(unit);
+        if let Some((_, earlier)) = previous.filter(|(of, _)| *of == model) {
+            parents.push(earlier.clone());
+        }
+        previous = Some((model, unit));
+        plan.parents.insert(unit.clone(), parents);
+        if let Some(parents) = plan.parents.get_mut(model) {
+            parents.push(unit.clone());
         }
     }
     reorder(&mut plan);

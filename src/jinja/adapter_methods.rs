@@ -382,12 +382,12 @@ pub fn run_sql(
     if fetch {
         let result = warehouse
             .block_on(warehouse.adapter.query(sql))
-            .map_err(|e| invalid(e.to_string()))?;
+            .map_err(|e| invalid(format!("{}: {e}", super::WAREHOUSE_REFUSED)))?;
         Ok((result.rows.len() as u64, result))
     } else {
         let rows = warehouse
             .block_on(warehouse.adapter.execute(sql))
-            .map_err(|e| invalid(e.to_string()))?;
+            .map_err(|e| invalid(format!("{}: {e}", super::WAREHOUSE_REFUSED)))?;
         Ok((rows, crate::adapter::QueryResult::default()))
     }
 }

@@ -170,7 +170,7 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
         };
         let result = warehouse
             .block_on(warehouse.adapter.query(&sql))
-            .map_err(|e| invalid(format!("run_query failed: {e}")))?;
+            .map_err(|e| invalid(format!("run_query: {}: {e}", super::WAREHOUSE_REFUSED)))?;
         Ok(Value::from_object(Table::from(result)))
     });
     let statement_ctx = ctx.clone();
@@ -188,7 +188,7 @@ pub fn register(env: &mut Environment<'static>, ctx: &Arc<RunContext>) {
             let label = name.as_deref().unwrap_or("main");
             let (rows, result) =
                 super::adapter_methods::run_sql(&warehouse, &sql, fetch.unwrap_or(false))
-                    .map_err(|e| invalid(format!("statement `{label}` failed: {e}")))?;
+                    .map_err(|e| invalid(format!("statement `{label}`: {e}")))?;
             if let (Some(name), Some(scope)) = (name, scope::current()) {
                 let table = Table::from(result);
                 let data = Value::from(table.rows.clone());
@@ -584,8 +584,45 @@ impl std::fmt::Debug for Graph {
 
 impl Object for Graph {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let graph = self.ctx.resolver.get().map(|r| r.graph())?;
-        graph.get_attr(key.as_str()?).ok()
+        match self.ctx.resolver.get() {
+            Some(resolver) => resolver.graph().get_attr(key.as_str()?).ok(),
+            // Parsing: dbt's graph is still empty, and what is read from it is dbt's
+            // parse-time undefined.
+            None => Some(Value::from_object(ParseUndefined)),
+        }
+    }
+}
+
+/// dbt's undefined while parsing: an attribute, item, call or method of it is itself, it loops
+/// over nothing, prints as nothing and tests false. Packages read `graph.nodes.values()` or
+/// `graph.nodes[id].depends_on.nodes` at a macro's top level, outside `{% if execute %}`.
+#[derive(Debug)]
+struct ParseUndefined;
+
+impl Object for ParseUndefined {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, _key: &Value) -> Option<Value> {
+        Some(Value::from_object(ParseUndefined))
+    }
+
+    fn call(self: &Arc<Self>, _state: &mut State<'_, '_>, _args: &[Value]) -> Result<Value, Error> {
+        Ok(Value::from_object(ParseUndefined))
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        _method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
+        Ok(Value::from_object(ParseUndefined))
+    }
+
+    fn render(self: &Arc<Self>, _f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Ok(())
     }
 }
 

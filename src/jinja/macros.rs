@@ -196,11 +196,16 @@ impl Object for MacroFn {
     fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
         let _depth = Depth::enter(&self.name)?;
         let scope = scope::current();
-        // A unit test's `overrides: {macros: {name: value}}` stands in for the macro.
+        // A unit test's `overrides: {macros: {name: value}}` stands in for the macro, and so
+        // does `{package.name: value}` for one called through its package's namespace.
         if let Some(value) = scope
             .as_ref()
             .and_then(|s| s.unit_test.as_ref())
-            .and_then(|u| u.macros.get(&self.name))
+            .and_then(|u| {
+                u.macros
+                    .get(&self.name)
+                    .or_else(|| u.macros.get(&format!("{}.{}", self.package, self.name)))
+            })
         {
             return Ok(crate::jinja::to_value(value));
         }

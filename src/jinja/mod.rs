@@ -89,6 +89,11 @@ pub use self::namespace::MacroFile;
 pub use self::relation::Relation;
 pub use self::scope::{BatchWindow, Call, CallSite, Phase, RefCall, Scope};
 
+/// Marks the error of a statement that a template sent (`run_query`, `statement`,
+/// `adapter.execute`) and the warehouse refused: a database error, as dbt raises it, not a
+/// template's.
+pub(crate) const WAREHOUSE_REFUSED: &str = "the warehouse refused it";
+
 /// The stack of every thread that renders Jinja (the command's own, rayon's and tokio's): macros
 /// recurse through the native stack, and [`macros::MAX_DEPTH`] calls must fit with room to spare.
 pub const RENDER_STACK_SIZE: usize = 64 << 20;
@@ -239,6 +244,13 @@ impl Jinja {
         env.set_unknown_method_callback(|state, value, method, args| {
             match sequence_method(value, method, args) {
                 Some(result) => result,
+                // While parsing, dbt's undefined answers a method call with itself (a macro
+                // may call one on a value that only execution fills).
+                None if value.is_undefined()
+                    && scope::current().is_some_and(|s| s.phase == Phase::Parse) =>
+                {
+                    Ok(Value::UNDEFINED)
+                }
                 None => {
                     minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
                 }
@@ -546,6 +558,7 @@ impl Jinja {
                 );
                 (Code::JinjaUnknownMacro, format!("unknown macro `{name}`"), Some(help))
             }
+            _ if detail.contains(WAREHOUSE_REFUSED) => (Code::JinjaQuery, detail.clone(), Some("the statement a macro or hook sent failed in the warehouse: fix its SQL, or what it reads".to_string())),
             _ if detail.contains(macros::RECURSION) => (Code::JinjaRecursion, detail.clone(), Some("make the recursion stop (a condition that turns false), or loop with `{% for %}` instead".to_string())),
             ErrorKind::UndefinedError => (Code::JinjaUndefined, format!("undefined value: {detail}"), Some("define the variable, or guard it with `{% if x is defined %}`".to_string())),
             _ => (Code::JinjaRender, detail.clone(), None),

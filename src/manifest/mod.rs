@@ -10,7 +10,9 @@ mod microbatch;
 pub mod render;
 mod resolve;
 pub mod semantic;
+mod source_configs;
 pub mod unit_tests;
+mod unrendered;
 mod unused_configs;
 pub mod versions;
 
@@ -78,7 +80,8 @@ pub struct Node {
     pub raw_code: Arc<str>,
     pub checksum: String,
     pub config: Map<String, Json>,
-    pub config_call_dict: Map<String, Json>,
+    /// dbt's `unrendered_config`: the config as the files wrote it, which `state:` compares.
+    pub unrendered_config: Map<String, Json>,
     pub description: String,
     pub columns: IndexMap<String, ColumnDef>,
     pub patch_path: Option<String>,
@@ -235,6 +238,8 @@ pub struct Manifest {
     pub nodes: BTreeMap<String, Node>,
     pub disabled: BTreeMap<String, Node>,
     pub sources: BTreeMap<String, Source>,
+    /// Source tables disabled with `enabled: false`, for the error of a `source()` to one.
+    pub disabled_sources: BTreeMap<String, Source>,
     pub macros: BTreeMap<String, MacroDef>,
     pub macro_descriptions: BTreeMap<String, String>,
     pub docs: BTreeMap<String, DocBlock>,
@@ -341,6 +346,7 @@ struct Stub {
     path: String,
     fqn: Vec<String>,
     base_config: Map<String, Json>,
+    unrendered: unrendered::Layers,
     version: Option<versions::Versioned>,
 }
 
@@ -421,12 +427,25 @@ fn stub(
         ResourceType::Test => "data_tests",
         ResourceType::UnitTest => "unit_tests",
     };
-    if let Some(patch) = properties.patches.get(kind).and_then(|p| p.get(&name)) {
+    let patch = properties.patches.get(kind).and_then(|p| p.get(&name));
+    // The properties' configs, rendered: merged into the config, and whole into dbt's
+    // `unrendered_config`.
+    let mut patch_config = Map::new();
+    if let Some(patch) = patch {
         config::merge(&mut base_config, &patch.config);
+        patch_config.extend(patch.config.clone());
     }
     if let Some((_, version, _)) = &versioned {
         config::merge(&mut base_config, &version.config);
+        patch_config.extend(version.config.clone());
     }
+    let unrendered = unrendered::Layers::new(
+        root_project,
+        project,
+        kind,
+        &fqn,
+        patch.map(|_| (name.as_str(), &patch_config)),
+    );
     Stub {
         resource_type,
         file: file.clone(),
@@ -434,6 +453,7 @@ fn stub(
         path,
         fqn,
         base_config,
+        unrendered,
         version: versioned.map(|(_, _, version)| version),
     }
 }
@@ -663,7 +683,7 @@ fn parse_nodes(
                 .files
                 .seeds
                 .iter()
-                .map(|path| Ok(seed_node(root, project, &project.properties, path))),
+                .map(|path| seed_hooks(jinja, seed_node(root, project, &project.properties, path))),
         );
     }
     let project = root;
@@ -750,10 +770,19 @@ fn parse_nodes(
     }
     for project in projects {
         match sources(projects[0], project, naming) {
-            Ok(found) => manifest.sources.extend(found),
+            Ok(found) => {
+                for (unique_id, (source, enabled)) in found {
+                    if enabled {
+                        manifest.sources.insert(unique_id, source);
+                    } else {
+                        manifest.disabled_sources.insert(unique_id, source);
+                    }
+                }
+            }
             Err(mut diagnostics) => problems.append(&mut diagnostics),
         }
     }
+    manifest.warnings.extend(source_configs::warnings(root));
 
     // Resolve refs and sources to unique ids.
     let index = manifest.ref_index();
@@ -837,6 +866,22 @@ fn parse_nodes(
             match sources_by_name.get(&(source_name.clone(), table.clone())) {
                 Some(unique_id) => {
                     depends.insert(unique_id.clone());
+                }
+                None if manifest.disabled_sources.values().any(|disabled| {
+                    (&disabled.source_name, &disabled.name) == (source_name, table)
+                }) =>
+                {
+                    problems.push(node.pointing_at(
+                        Diagnostic::new(
+                            Code::ParseUnknownSource,
+                            format!(
+                                "`{}` uses source `{source_name}.{table}`, which is disabled",
+                                node.name
+                            ),
+                        )
+                        .with_help("enable it (`enabled: true` in its `config:` or under the project file's `sources:`), or disable this node too"),
+                        &Call::Source(source_name.clone(), table.clone()),
+                    ));
                 }
                 None => {
                     let wanted = format!("{source_name}.{table}");
@@ -1300,6 +1345,14 @@ fn seed_node(root: &Project, project: &Project, properties: &Properties, file_pa
         config::merge(&mut config, &patch.config);
     }
     config.insert("materialized".into(), Json::from("seed"));
+    let unrendered_config = unrendered::Layers::new(
+        root,
+        project,
+        "seeds",
+        &fqn,
+        patch.map(|p| (name.as_str(), &p.config)),
+    )
+    .finish("", &Map::new());
     let checksum = std::fs::read(project.root.join(file_path))
         .map(|bytes| format!("{:x}", Sha256::digest(&bytes)))
         .unwrap_or_default();
@@ -1312,7 +1365,7 @@ fn seed_node(root: &Project, project: &Project, properties: &Properties, file_pa
         raw_code: Arc::from(""),
         checksum,
         config,
-        config_call_dict: Map::new(),
+        unrendered_config,
         description: patch.map(|p| p.description.clone()).unwrap_or_default(),
         columns: patch.map(|p| p.columns.clone()).unwrap_or_default(),
         patch_path: patch.map(|p| format!("{}://{}", project.name, p.file)),
@@ -1578,7 +1631,15 @@ fn generic_tests(
                 )),
                 checksum: format!("{:x}", Sha256::digest(b"")),
                 config,
-                config_call_dict: Map::new(),
+                unrendered_config: unrendered::Layers::new(
+                    project,
+                    project,
+                    "data_tests",
+                    std::slice::from_ref(&project.name),
+                    None,
+                )
+                .with(&decl.config)
+                .finish("", &Map::new()),
                 description: decl.description.clone(),
                 columns: IndexMap::new(),
                 patch_path: None,
@@ -1664,7 +1725,7 @@ fn render_stub(
         checksum: format!("{:x}", Sha256::digest(stub.file.contents.as_bytes())),
         raw_code: stub.file.contents.clone(),
         config: stub.base_config,
-        config_call_dict: Map::new(),
+        unrendered_config: Map::new(),
         description: version
             .and_then(|v| v.description.clone())
             .or_else(|| patch.map(|p| p.description.clone()))
@@ -1710,10 +1771,22 @@ fn render_stub(
         this: Some(Relation::new(None, None, node.name.clone())),
         ..NodeValues::default()
     };
-    let rendered = jinja.render_parse(&template, scope.clone(), values);
+    let call_sites = jinja.render_parse(&template, scope.clone(), values)?;
+    if node.resource_type != ResourceType::Test {
+        let config = scope.config.borrow().clone();
+        let values = || NodeValues {
+            model: Some(crate::jinja::model_with_batch(
+                resolve::LazyModel::of_node(node.clone()),
+                None,
+            )),
+            this: Some(Relation::new(None, None, node.name.clone())),
+            ..NodeValues::default()
+        };
+        render_hooks(jinja, &node.original_file_path, &config, &scope, values)?;
+    }
     // The render's values are gone once it returns, unless a template kept `model` somewhere.
     let mut node = Arc::try_unwrap(node).unwrap_or_else(|shared| (*shared).clone());
-    node.call_sites = rendered?
+    node.call_sites = call_sites
         .into_iter()
         .filter_map(|(call, site)| Some((call, site?)))
         .collect();
@@ -1721,7 +1794,9 @@ fn render_stub(
     node.config
         .entry("materialized")
         .or_insert_with(|| Json::from("view"));
-    node.config_call_dict = scope.config_calls.borrow().clone();
+    node.unrendered_config = stub
+        .unrendered
+        .finish(&node.raw_code, &scope.config_calls.borrow());
     let mut refs = scope.refs.borrow().clone();
     let mut sources = scope.sources.borrow().clone();
     // A foreign key's `to` is a dependency too, as in dbt: the referenced table is built first.
@@ -1749,6 +1824,69 @@ fn render_stub(
     Ok(node)
 }
 
+/// Renders a node's pre- and post-hooks in the parse phase, as dbt does, so that the `ref`s and
+/// `source`s they call are recorded in `scope`: a hook that reads a model makes it a dependency.
+fn render_hooks(
+    jinja: &Jinja,
+    file: &str,
+    config: &Map<String, Json>,
+    scope: &Rc<Scope>,
+    values: impl Fn() -> NodeValues,
+) -> Result<(), Diagnostic> {
+    for hook in config
+        .list_of("pre_hook")
+        .iter()
+        .chain(&config.list_of("post_hook"))
+    {
+        jinja.render_str(file, hook, scope.clone(), values())?;
+    }
+    Ok(())
+}
+
+/// A seed's hooks rendered at parse: a seed is a root of the graph, so a hook that calls `ref`
+/// or `source` is refused, with dbt's words (dbt-core#6806).
+fn seed_hooks(jinja: &Jinja, node: Node) -> Result<Node, Diagnostic> {
+    let scope = Rc::new(Scope::new(
+        Phase::Parse,
+        &node.unique_id,
+        node.config.clone(),
+        false,
+    ));
+    let values = || NodeValues {
+        this: Some(Relation::new(None, None, node.name.clone())),
+        ..NodeValues::default()
+    };
+    render_hooks(
+        jinja,
+        &node.original_file_path,
+        &node.config,
+        &scope,
+        values,
+    )?;
+    if scope.refs.borrow().is_empty() && scope.sources.borrow().is_empty() {
+        return Ok(node);
+    }
+    let hooks: Vec<String> = ["pre_hook", "post_hook"]
+        .into_iter()
+        .flat_map(|key| {
+            node.config
+                .list_of(key)
+                .into_iter()
+                .map(move |hook| format!("{key}: \"{hook}\""))
+        })
+        .collect();
+    Err(Diagnostic::new(
+        Code::ParseSeedDependency,
+        format!(
+            "Seeds cannot depend on other nodes: a pre- or post-hook of seed `{}` calls `ref` or `source` ({})",
+            node.name,
+            hooks.join("; ")
+        ),
+    )
+    .in_file(&node.original_file_path)
+    .with_help("run the statement from a model's hook, or from `on-run-end:`"))
+}
+
 /// The `to:` of every foreign key of a node, model-level and column-level, read as the `ref` or
 /// `source` call it spells.
 pub fn foreign_key_targets(node: &Node) -> Vec<Dependency> {
@@ -1761,20 +1899,18 @@ pub fn foreign_key_targets(node: &Node) -> Vec<Dependency> {
         .collect()
 }
 
-/// The source tables a project's properties declare, with their freshness criteria resolved
-/// against the project files' `sources:` config.
+/// The source tables a project's properties declare, each with whether it is enabled, its
+/// freshness criteria and other configs resolved against the project files' `sources:` block.
 fn sources(
     root: &Project,
     project: &Project,
     naming: &Naming,
-) -> std::result::Result<BTreeMap<String, Source>, Vec<Diagnostic>> {
+) -> std::result::Result<BTreeMap<String, (Source, bool)>, Vec<Diagnostic>> {
     let mut sources = BTreeMap::new();
     let mut problems = Vec::new();
     for definition in &project.properties.sources {
         for table in &definition.tables {
             let unique_id = format!("source.{}.{}.{}", project.name, definition.name, table.name);
-            let mut tags = definition.tags.clone();
-            tags.extend(table.tags.iter().cloned());
             let fqn = if definition.declared_by_uxt {
                 vec![
                     project.name.clone(),
@@ -1784,9 +1920,8 @@ fn sources(
             } else {
                 yaml_fqn(project, &definition.file, &[&definition.name, &table.name])
             };
-            let mut meta = definition.meta.clone();
-            meta.extend(table.meta.clone());
             let project_config = project_config(root, project, |p| &p.sources_config, &fqn);
+            let applied = source_configs::apply(definition, table, &project_config);
             let criteria = freshness::resolve(&freshness::Declared {
                 source_freshness: definition.freshness.as_ref(),
                 source_config: &definition.config,
@@ -1831,38 +1966,32 @@ fn sources(
                     continue;
                 }
             };
-            sources.insert(
-                unique_id.clone(),
-                Source {
-                    unique_id,
-                    source_name: definition.name.clone(),
-                    name: table.name.clone(),
-                    identifier: table.identifier.clone(),
-                    database: definition
-                        .database
-                        .clone()
-                        .unwrap_or_else(|| naming.target_database.clone()),
-                    schema: definition.schema.clone(),
-                    description: table.description.clone(),
-                    source_description: definition.description.clone(),
-                    columns: table.columns.clone(),
-                    loader: definition.loader.clone(),
-                    loaded_at_field,
-                    loaded_at_query,
-                    freshness: criteria,
-                    event_time: [&table.config, &definition.config]
-                        .into_iter()
-                        .find_map(|config| config.get("event_time"))
-                        .and_then(Json::as_str)
-                        .map(str::to_owned),
-                    meta,
-                    tags,
-                    fqn,
-                    original_file_path: definition.file.clone(),
-                    package_name: project.name.clone(),
-                    tests: table.tests.clone(),
-                },
-            );
+            let source = Source {
+                unique_id: unique_id.clone(),
+                source_name: definition.name.clone(),
+                name: table.name.clone(),
+                identifier: table.identifier.clone(),
+                database: definition
+                    .database
+                    .clone()
+                    .unwrap_or_else(|| naming.target_database.clone()),
+                schema: definition.schema.clone(),
+                description: table.description.clone(),
+                source_description: definition.description.clone(),
+                columns: table.columns.clone(),
+                loader: definition.loader.clone(),
+                loaded_at_field,
+                loaded_at_query,
+                freshness: criteria,
+                event_time: applied.event_time,
+                meta: applied.meta,
+                tags: applied.tags,
+                fqn,
+                original_file_path: definition.file.clone(),
+                package_name: project.name.clone(),
+                tests: table.tests.clone(),
+            };
+            sources.insert(unique_id, (source, applied.enabled));
         }
     }
     if problems.is_empty() {

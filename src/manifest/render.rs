@@ -23,6 +23,7 @@ const RAW_KEYS: [&str; 3] = ["pre_hook", "post_hook", "description"];
 /// The project with its YAML values rendered.
 pub fn yaml(project: &Project, jinja: &Jinja) -> Result<Project, Vec<Diagnostic>> {
     let mut rendered = project.clone();
+    rendered.unrendered = crate::project::Unrendered::of(project);
     let mut problems = Vec::new();
     let project_file = project.project_file.clone();
     {

@@ -184,7 +184,7 @@ fn node(project: &Project, manifest: &Manifest, def: &UnitTestDef) -> Result<Nod
         raw_code: model.raw_code.clone(),
         checksum: String::new(),
         config,
-        config_call_dict: Map::new(),
+        unrendered_config: Map::new(),
         description: def.description.clone(),
         columns: Default::default(),
         patch_path: None,

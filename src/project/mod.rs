@@ -11,6 +11,7 @@ pub mod semantic;
 pub mod unit_tests;
 pub mod yaml;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -95,11 +96,29 @@ const UNUSED_PROJECT_KEYS: &[(&str, &str)] = &[
     ("saved-queries", "uxt does not read saved queries"),
 ];
 
-/// The keys of the project's `flags:` that uxt reads (see `ui::warn_error`); the rest come
-/// from the command line and the environment.
-const READ_FLAGS: [&str; 2] = ["warn_error", "warn_error_options"];
-/// Project flags that ask for what uxt does anyway, so no warning: it sends no usage statistics.
-const MOOT_FLAGS: [&str; 1] = ["send_anonymous_usage_stats"];
+/// The keys of the project's `flags:` that uxt reads: `warn_error` and `warn_error_options`
+/// (`ui::warn_error`), `fail_fast` (`Settings`), `version_check` ([`load`]), the state
+/// comparison's `manifest::unrendered`, and `uxt source freshness`; the rest come from the
+/// command line and the environment.
+const READ_FLAGS: [&str; 6] = [
+    "warn_error",
+    "warn_error_options",
+    "fail_fast",
+    "version_check",
+    "state_modified_compare_more_unrendered_values",
+    "source_freshness_run_project_hooks",
+];
+/// Project flags about what uxt does not have, so no warning: usage statistics (it sends none),
+/// dbt's partial parsing and its choice of parsers (uxt parses the whole project with one),
+/// dbt's relation cache (uxt keeps none; it reads the schemas it builds into either way).
+const MOOT_FLAGS: [&str; 6] = [
+    "send_anonymous_usage_stats",
+    "partial_parse",
+    "static_parser",
+    "use_experimental_parser",
+    "cache_selected_only",
+    "populate_cache",
+];
 
 /// A text file of the project, named by its path relative to the project root with `/`.
 #[derive(Debug, Clone)]
@@ -186,6 +205,55 @@ pub struct Project {
     pub packages: Vec<Project>,
     /// What the properties YAML says, with the simulator's `uxc` source among `sources`.
     pub properties: Properties,
+    /// The config blocks as written, kept when their Jinja renders (empty until then).
+    pub unrendered: Unrendered,
+}
+
+/// The project file's config blocks and each properties entry's `config:` as written, before
+/// their Jinja renders: what dbt's `unrendered_config` is made of.
+#[derive(Debug, Clone, Default)]
+pub struct Unrendered {
+    pub models: Value,
+    pub seeds: Value,
+    pub snapshots: Value,
+    pub data_tests: Value,
+    /// `config:` of each properties entry, by section (`models`, `seeds`...) and name.
+    pub patches: BTreeMap<String, BTreeMap<String, Map<String, Value>>>,
+}
+
+impl Unrendered {
+    /// What `project` holds before its YAML renders.
+    pub fn of(project: &Project) -> Self {
+        Unrendered {
+            models: project.models_config.clone(),
+            seeds: project.seeds_config.clone(),
+            snapshots: project.snapshots_config.clone(),
+            data_tests: project.tests_config.clone(),
+            patches: project
+                .properties
+                .patches
+                .iter()
+                .map(|(section, patches)| {
+                    let configs = patches
+                        .iter()
+                        .map(|(name, patch)| (name.clone(), patch.config.clone()))
+                        .collect();
+                    (section.clone(), configs)
+                })
+                .collect(),
+        }
+    }
+
+    /// The project file's block for a properties section (`models`, `data_tests`...).
+    pub fn block(&self, section: &str) -> &Value {
+        match section {
+            "models" => &self.models,
+            "seeds" => &self.seeds,
+            "snapshots" => &self.snapshots,
+            "data_tests" => &self.data_tests,
+            _ => &Value::Null,
+        }
+    }
 }
 
 impl Project {
@@ -240,14 +308,20 @@ fn project_file_in(dir: &Path) -> Option<(PathBuf, String)> {
 /// YAML and `{% docs %}` blocks, and the `uxc` source of a project that simulates, declared as YAML would declare it.
 pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
     let mut project = read_project_file(project_dir)?;
-    packages::check_dbt_version(
-        "this project",
-        &project.project_file.path,
-        &project.project_file.contents,
-        &project.require_dbt_version,
-    )
-    .map_err(|d| vec![d])?;
-    project.packages = packages::load(&project.root, &project.packages_install_path)?;
+    // dbt's project flag `version_check: false` lets the project and its packages require
+    // another dbt version.
+    let version_check = project.flags.get("version_check").and_then(Value::as_bool) != Some(false);
+    if version_check {
+        packages::check_dbt_version(
+            "this project",
+            &project.project_file.path,
+            &project.project_file.contents,
+            &project.require_dbt_version,
+        )
+        .map_err(|d| vec![d])?;
+    }
+    project.packages =
+        packages::load(&project.root, &project.packages_install_path, version_check)?;
     project.files =
         discover(&project.root, &project.paths, &project.target_path).map_err(|d| vec![d])?;
     project.properties = properties::read(&project.files.properties, &project.files.docs)?;
@@ -402,18 +476,22 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
     ));
     let unread_flags: Vec<String> = match settings.get("flags") {
         Some(Value::Object(flags)) => flags
-            .keys()
-            .filter(|key| {
-                !READ_FLAGS.contains(&key.as_str()) && !MOOT_FLAGS.contains(&key.as_str())
+            .iter()
+            .filter(|(key, value)| {
+                // `warn_error_options` is checked where it is read; the others are true or false.
+                let read = READ_FLAGS.contains(&key.as_str())
+                    && (value.is_boolean() || key.as_str() == "warn_error_options");
+                !read && !MOOT_FLAGS.contains(&key.as_str())
             })
-            .map(|key| format!("`{key}`"))
+            .map(|(key, _)| format!("`{key}`"))
             .collect(),
         Some(Value::Null) | None => Vec::new(),
         Some(_) => vec!["its value".to_string()],
     };
     let flags_why = format!(
-        "uxt reads only `warn_error` and `warn_error_options` there; {} come from the command \
-         line and the environment (`--fail-fast`, `--threads`...)",
+        "uxt reads {} there; {} come from the command line and the environment \
+         (`--log-level`, `--indirect-selection`...)",
+        READ_FLAGS.map(|flag| format!("`{flag}`")).join(", "),
         unread_flags.join(", ")
     );
     let flags = [("flags", flags_why.as_str())];
@@ -522,6 +600,7 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         files: Files::default(),
         packages: Vec::new(),
         properties: Properties::default(),
+        unrendered: Unrendered::default(),
     };
     let simulation_file = match project.project_file.path.rsplit_once('/') {
         Some((folder, _)) => format!("{folder}/simulation.yml"),

@@ -14,7 +14,11 @@ use crate::deps::version::{self, Specifier};
 use crate::diagnostic::{Code, Diagnostic};
 
 /// Loads every package installed under `install_path` (relative to `root`), sorted by folder.
-pub fn load(root: &Path, install_path: &str) -> Result<Vec<Project>, Vec<Diagnostic>> {
+pub fn load(
+    root: &Path,
+    install_path: &str,
+    version_check: bool,
+) -> Result<Vec<Project>, Vec<Diagnostic>> {
     let folder = root.join(install_path);
     let Ok(entries) = std::fs::read_dir(&folder) else {
         return Ok(Vec::new());
@@ -28,7 +32,7 @@ pub fn load(root: &Path, install_path: &str) -> Result<Vec<Project>, Vec<Diagnos
     let mut packages = Vec::new();
     let mut problems = Vec::new();
     for name in names {
-        match load_one(root, &format!("{install_path}/{name}")) {
+        match load_one(root, &format!("{install_path}/{name}"), version_check) {
             Ok(package) => packages.push(package),
             Err(diagnostics) => problems.extend(diagnostics),
         }
@@ -40,20 +44,22 @@ pub fn load(root: &Path, install_path: &str) -> Result<Vec<Project>, Vec<Diagnos
     }
 }
 
-fn load_one(root: &Path, folder: &str) -> Result<Project, Vec<Diagnostic>> {
+fn load_one(root: &Path, folder: &str, version_check: bool) -> Result<Project, Vec<Diagnostic>> {
     let mut package = super::read_project_file(Some(&root.join(folder)))?;
     let prefix = format!("{folder}/");
     package.files = super::discover(&package.root, &package.paths, &package.target_path)
         .map_err(|d| vec![d])?;
     rebase(&mut package, &prefix);
     package.root = root.to_path_buf();
-    check_dbt_version(
-        &format!("package `{}`", package.name),
-        &package.project_file.path,
-        &package.project_file.contents,
-        &package.require_dbt_version,
-    )
-    .map_err(|d| vec![d])?;
+    if version_check {
+        check_dbt_version(
+            &format!("package `{}`", package.name),
+            &package.project_file.path,
+            &package.project_file.contents,
+            &package.require_dbt_version,
+        )
+        .map_err(|d| vec![d])?;
+    }
     package.properties = super::properties::read(&package.files.properties, &package.files.docs)?;
     Ok(package)
 }

@@ -182,6 +182,7 @@ class UxtRunner:
     # match wins: the tests catch dbt's classes (`pytest.raises(ParsingError)`).
     EXCEPTIONS = (
         (r"uxt::hook::", "dbt_common.exceptions:DbtDatabaseError"),
+        (r"uxt::jinja::query", "dbt_common.exceptions:DbtDatabaseError"),
         (r"uxt::adapter::connect", "dbt.adapters.exceptions:FailedToConnectError"),
         (r"uxt::adapter::", "dbt_common.exceptions:DbtDatabaseError"),
         (r"uxt::(jinja|graph|compile)::", "dbt_common.exceptions:CompilationError"),

@@ -65,6 +65,27 @@ fn each_code_without_a_test_elsewhere_is_triggered_by_its_input() {
             1,
         ),
         (
+            "uxt::parse::seed_dependency",
+            &[
+                ("seeds/lookup.csv", b"id\n1\n"),
+                (
+                    "models/lookup.yml",
+                    b"seeds:\n  - name: lookup\n    config:\n      post_hook: \"select * from {{ ref('customers') }}\"\n",
+                ),
+            ],
+            &["parse"],
+            1,
+        ),
+        (
+            "uxt::jinja::query",
+            &[(
+                "models/asks.sql",
+                b"{% if execute %}{% set rows = run_query('select * from no_such_table') %}{% endif %}\nselect 1 as x\n",
+            )],
+            &["run", "--select", "asks"],
+            1,
+        ),
+        (
             "uxt::parse::duplicate_name",
             &[
                 ("models/a/twin.sql", b"select 1 as x\n"),

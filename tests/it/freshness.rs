@@ -280,6 +280,109 @@ fn source_freshness_selects_writes_where_told_and_passes_with_warnings() {
 }
 
 #[test]
+fn source_freshness_runs_the_project_hooks_unless_the_flag_says_not() {
+    for engine in Engine::all() {
+        let name = engine.name();
+        let project = project(&engine);
+        let hooks = concat!(
+            "name: fresh\nprofile: fresh\n",
+            "on-run-start:\n",
+            "  - \"create table if not exists {{ target.schema }}.hook_log (event varchar(20), detail varchar(200))\"\n",
+            "  - \"insert into {{ target.schema }}.hook_log values ('start', '{{ schemas | length }}')\"\n",
+            "on-run-end:\n",
+            "  - \"insert into {{ target.schema }}.hook_log values ('end', '{{ results | map(attribute='status') | sort | join('+') }}')\"\n",
+        );
+        project.write("dbt_project.yml", hooks);
+        let check = || {
+            project.run(&[
+                "source",
+                "freshness",
+                "-s",
+                "source:raw.fresh_feed",
+                "source:raw.warn_feed",
+            ])
+        };
+        let out = check();
+        assert_eq!(out.code(), 0, "{name}: {out:?}");
+        assert!(
+            out.stdout().contains("START hook: fresh.on-run-start.0"),
+            "{name}: {out:?}"
+        );
+        let log = "select event, detail from {{ target.schema }}.hook_log order by event desc";
+        assert_eq!(
+            crate::engines::query(&project, log),
+            ["event,detail", "start,0", "end,pass+warn"],
+            "{name}"
+        );
+
+        project.write(
+            "dbt_project.yml",
+            format!("{hooks}flags:\n  source_freshness_run_project_hooks: false\n"),
+        );
+        let out = check();
+        assert_eq!(out.code(), 0, "{name}: {out:?}");
+        let printed = format!("{}{}", out.stdout(), out.stderr());
+        assert!(
+            printed.contains("`source_freshness_run_project_hooks` is false")
+                && !printed.contains("uxt::project::unused_key"),
+            "{name}: {out:?}"
+        );
+        assert_eq!(
+            crate::engines::query(
+                &project,
+                "select count(*) as n from {{ target.schema }}.hook_log"
+            ),
+            ["n", "2"],
+            "{name}: no hook ran"
+        );
+    }
+}
+
+#[test]
+fn the_project_files_sources_block_enables_and_configures_sources() {
+    let project = Project::empty();
+    project
+        .write(
+            "dbt_project.yml",
+            "name: fresh\nprofile: fresh\nsources:\n  fresh:\n    +meta: {team: data}\n    +tags: [feeds]\n    raw:\n      +event_time: loaded_at\n    other:\n      +enabled: false\n",
+        )
+        .write("models/sources.yml", SOURCES);
+    let project = Engine::DuckDb.project_from(project, "fresh");
+    let out = project.run(&["parse"]);
+    assert_eq!(out.code(), 0, "{out:?}");
+    let printed = format!("{}{}", out.stdout(), out.stderr());
+    assert!(
+        printed.contains("`+tags` under `sources:`") && printed.contains("dbt_project.yml:6"),
+        "{out:?}"
+    );
+    let manifest: Json = serde_json::from_str(
+        &std::fs::read_to_string(project.path().join("target/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let fresh_feed = &manifest["sources"]["source.fresh.raw.fresh_feed"];
+    assert_eq!(fresh_feed["meta"]["team"], "data");
+    assert_eq!(fresh_feed["tags"], serde_json::json!([]));
+    assert_eq!(fresh_feed["config"]["event_time"], "loaded_at");
+    assert!(manifest["sources"]["source.fresh.other.no_field"].is_null());
+    assert_eq!(
+        manifest["disabled"]["source.fresh.other.no_field"][0]["config"]["enabled"],
+        false
+    );
+
+    project.write(
+        "models/uses_other.sql",
+        "select * from {{ source('other', 'no_field') }}\n",
+    );
+    let out = project.run(&["parse"]);
+    assert_eq!(out.code(), 1, "{out:?}");
+    assert!(
+        out.stderr()
+            .contains("`uses_other` uses source `other.no_field`, which is disabled"),
+        "{out:?}"
+    );
+}
+
+#[test]
 fn malformed_freshness_names_the_file_and_line() {
     let project = Project::empty();
     project

@@ -213,7 +213,8 @@ fn target_shows_the_connection_keys_but_not_the_password() {
 }
 
 #[test]
-fn ephemeral_models_under_test_macro_defaults_and_empty_seed_columns_as_in_dbt() {
+fn ephemeral_models_under_test_macro_defaults_yaml_arguments_graph_hooks_and_seed_columns_as_in_dbt()
+ {
     for engine in Engine::all() {
         let project = engine.project("store", "store");
         // A default may name an earlier parameter, as in Jinja2 (codegen relies on it).
@@ -222,6 +223,11 @@ fn ephemeral_models_under_test_macro_defaults_and_empty_seed_columns_as_in_dbt()
             "{% macro greet(a, b=a ~ '!') %}{{ b }}{% endmacro %}\n",
         );
         project.write("models/greeting.sql", "select '{{ greet('hi') }}' as g\n");
+        // `graph` is empty while parsing, as in dbt, and holds every node when the model runs.
+        project.write(
+            "models/model_names.sql",
+            "{% set names = [] %}\n{% for node in graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') %}{% do names.append(node.name) %}{% endfor %}\n{% set eph = graph.nodes['model.store.eph'].config.materialized %}\nselect '{{ names | sort | join('|') }}' as names, '{{ eph }}' as eph\n",
+        );
         project.write(
             "models/eph.sql",
             "{{ config(materialized='ephemeral') }}\nselect 1 as id\n",
@@ -229,15 +235,72 @@ fn ephemeral_models_under_test_macro_defaults_and_empty_seed_columns_as_in_dbt()
         // A test of an ephemeral model reads its CTE.
         project.write(
             "models/extra.yml",
-            "models:\n  - name: eph\n    columns:\n      - name: id\n        data_tests: [not_null]\n  - name: greeting\n    columns:\n      - name: g\n        data_tests:\n          - accepted_values:\n              values: [\"hi!\"]\n",
+            "models:\n  - name: eph\n    columns:\n      - name: id\n        data_tests: [not_null]\n  - name: greeting\n    columns:\n      - name: g\n        data_tests:\n          - accepted_values:\n              values: [\"hi!\"]\n          - accepted_values:\n              values: [\"{{ greet('hi') }}\"]\n          - accepted_values:\n              values: [none_of_these]\n              config:\n                where: \"g <> '{{ \\\"hi\\\" ~ \\\"!\\\" }}'\"\nseeds:\n  - name: dropped\n    config:\n      post_hook: \"{% do adapter.drop_relation(this.incorporate(type='table')) %}\"\n",
         );
         project.write("seeds/blank.csv", "id,note\n1,\n2,\n");
-        let output = project.run(&["build", "--select", "eph", "greeting", "blank"]);
+        project.write("seeds/dropped.csv", "id\n1\n");
+        let output = project.run(&[
+            "build",
+            "--select",
+            "eph",
+            "greeting",
+            "blank",
+            "model_names",
+            "dropped",
+        ]);
         assert_eq!(output.code(), 0, "{}: {output:?}", engine.name());
         assert!(
             output.stdout().contains("PASS not_null_eph_id")
                 && output.stdout().contains("PASS accepted_values_greeting_g"),
             "{}: {output:?}",
+            engine.name()
+        );
+        // Test arguments in properties YAML render as the text they are, with no JSON quoting:
+        // the value of the second accepted_values test is `hi!`, and the third one's `where`
+        // leaves no row.
+        let results: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(project.path().join("target/run_results.json")).unwrap(),
+        )
+        .unwrap();
+        let accepted: Vec<(&str, &str)> = results["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                r["unique_id"]
+                    .as_str()
+                    .is_some_and(|id| id.contains(".accepted_values_greeting_g"))
+            })
+            .map(|r| {
+                (
+                    r["status"].as_str().unwrap(),
+                    r["unique_id"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(accepted.len(), 3, "{}: {accepted:?}", engine.name());
+        assert!(
+            accepted.iter().all(|(status, _)| *status == "pass"),
+            "{}: {accepted:?}",
+            engine.name()
+        );
+        let names = crate::engines::query(&project, "select names, eph from model_names");
+        let (names, eph) = names[1].split_once(',').unwrap();
+        assert!(
+            names.split('|').any(|name| name == "eph")
+                && names.split('|').any(|name| name == "model_names")
+                && eph == "ephemeral",
+            "{}: {names:?} {eph}",
+            engine.name()
+        );
+        // A hook renders when it runs: this post-hook drops the seed's table once it is loaded.
+        assert_eq!(
+            crate::engines::query(
+                &project,
+                "select count(*) as n from information_schema.tables where table_name = 'dropped'"
+            ),
+            ["n", "0"],
+            "{}",
             engine.name()
         );
         // A column with no value is an integer, as dbt's type inference makes it.

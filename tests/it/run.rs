@@ -232,6 +232,42 @@ fn fail_fast_stops_after_the_first_failure() {
     let output = project.run(&["run", "--threads", "1"]);
     assert_eq!(output.code(), 1, "{output:?}");
     assert_eq!(status("model.shop.stg_orders").as_deref(), Some("success"));
+    // The project's `flags: {fail_fast: true}` asks for the same, without a warning.
+    let project_file = std::fs::read_to_string(project.path().join("dbt_project.yml")).unwrap();
+    project.write(
+        "dbt_project.yml",
+        format!("{project_file}\nflags:\n  fail_fast: true\n"),
+    );
+    let output = project.run(&["run", "--threads", "1"]);
+    assert_eq!(output.code(), 1, "{output:?}");
+    assert!(
+        !output.stderr().contains("uxt::project::unused_key"),
+        "{output:?}"
+    );
+    assert_eq!(status("model.shop.stg_orders").as_deref(), Some("skipped"));
+}
+
+#[test]
+fn a_model_whose_hook_refs_another_runs_after_it() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    // One worker takes ready models by name: only the hook's `ref` puts `b_late` first.
+    project.write(
+        "models/a_hooked.sql",
+        "{{ config(materialized='table', post_hook=\"create table {{ this.schema }}.hook_copy as select * from {{ ref('b_late') }}\") }}\nselect 1 as x\n",
+    );
+    project.write(
+        "models/b_late.sql",
+        "{{ config(materialized='table') }}\nselect 2 as y\n",
+    );
+    let output = project.run(&["run", "--select", "a_hooked", "b_late", "--threads", "1"]);
+    assert_eq!(output.code(), 0, "{output:?}");
+    assert_eq!(query(&project, "select y from hook_copy"), ["y", "2"]);
+    let manifest = std::fs::read_to_string(project.path().join("target/manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(
+        manifest["nodes"]["model.shop.a_hooked"]["depends_on"]["nodes"],
+        serde_json::json!(["model.shop.b_late"])
+    );
 }
 
 #[test]

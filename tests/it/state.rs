@@ -66,10 +66,23 @@ fn state_modified_on(engine: &Engine) {
     assert!(modified("state:modified.macros").contains(&"stg_payments".to_string()));
     assert_eq!(modified("state:new"), ["fresh"]);
 
-    // A config from the project file changes the configs of the models under it, and a schema
-    // their relation; the ephemeral model configures itself and stays as it was.
+    // A config from the project file changes the configs of the models under it; the ephemeral
+    // model configures itself and stays as it was. A schema changes their relation, not their
+    // configs, as dbt compares them.
     let file = project.path().join("dbt_project.yml");
     let text = std::fs::read_to_string(&file).unwrap();
+    project.write(
+        "dbt_project.yml",
+        text.replace(
+            "    marts:\n",
+            "    staging:\n      +materialized: table\n    marts:\n",
+        ),
+    );
+    // The new model counts under every sub-selector, as in dbt.
+    assert_eq!(
+        modified("state:modified.configs"),
+        ["fresh", "stg_customers", "stg_orders"]
+    );
     project.write(
         "dbt_project.yml",
         text.replace(
@@ -77,11 +90,7 @@ fn state_modified_on(engine: &Engine) {
             "    staging:\n      +schema: staging\n    marts:\n",
         ),
     );
-    let configs = modified("state:modified.configs");
-    assert!(
-        configs.contains(&"stg_orders".to_string()) && !configs.contains(&"customers".to_string()),
-        "{configs:?}"
-    );
+    assert_eq!(modified("state:modified.configs"), ["fresh"]);
     assert!(modified("state:modified.relation").contains(&"stg_orders".to_string()));
 
     // `build -s state:modified+` runs only that.
@@ -267,6 +276,130 @@ fn defer_on(engine: &Engine) {
     let output = project.run(&both);
     assert_eq!(output.code(), 0, "{output:?}");
     assert_eq!(customers(), ["n", "4"], "{}", engine.name());
+}
+
+#[test]
+fn slim_ci_compares_configs_as_written_not_as_rendered_for_each_target() {
+    for engine in Engine::all() {
+        slim_ci_on(&engine);
+    }
+}
+
+/// Production builds with configs that render differently per target; a development build
+/// compared with production's artifacts sees only what changed in the files.
+fn slim_ci_on(engine: &Engine) {
+    let project = shop_with_prod_and_dev(engine);
+    let file = project.path().join("dbt_project.yml");
+    let text = std::fs::read_to_string(&file).unwrap().replace(
+        "    marts:\n",
+        "    staging:\n      +materialized: \"{{ 'table' if target.name == 'prod' else 'view' }}\"\n      +meta:\n        built_for: \"{{ target.name }}\"\n    marts:\n",
+    );
+    project.write("dbt_project.yml", &text);
+    project.write(
+        "models/marts/order_totals.sql",
+        "{{ config(meta={'built_for': target.name}) }}\nselect count(*) as orders from {{ ref('stg_orders') }}\n",
+    );
+    let output = project.run(&["build", "--target", "prod"]);
+    assert_eq!(output.code(), 0, "{}: {output:?}", engine.name());
+    let prod = project.path().join("prod-artifacts");
+    std::fs::create_dir_all(&prod).unwrap();
+    for file in ["manifest.json", "run_results.json"] {
+        std::fs::copy(project.path().join("target").join(file), prod.join(file)).unwrap();
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(prod.join("manifest.json")).unwrap())
+            .unwrap();
+    let unrendered = &manifest["nodes"]["model.shop.stg_orders"]["unrendered_config"];
+    assert_eq!(
+        unrendered["materialized"],
+        "{{ 'table' if target.name == 'prod' else 'view' }}"
+    );
+    assert_eq!(unrendered["meta"]["built_for"], "{{ target.name }}");
+    assert_eq!(
+        manifest["nodes"]["model.shop.stg_orders"]["config"]["materialized"],
+        "table"
+    );
+    assert_eq!(
+        manifest["nodes"]["model.shop.order_totals"]["unrendered_config"]["meta"]["built_for"],
+        "prod",
+        "a config() call counts as rendered, as dbt's default does"
+    );
+    let selected = |args: &[&str]| {
+        let mut full = args.to_vec();
+        full.extend_from_slice(&["--state", "prod-artifacts", "--resource-type", "model"]);
+        names(&project, &full)
+    };
+
+    // Only the call rendered per target differs in dev.
+    assert_eq!(selected(&["-s", "state:modified"]), ["order_totals"]);
+    assert_eq!(
+        selected(&["-s", "state:modified.configs"]),
+        ["order_totals"]
+    );
+    project.write(
+        "dbt_project.yml",
+        format!("{text}flags:\n  state_modified_compare_more_unrendered_values: true\n"),
+    );
+    let output = project.run(&["build", "--target", "prod"]);
+    assert_eq!(output.code(), 0, "{}: {output:?}", engine.name());
+    for file in ["manifest.json", "run_results.json"] {
+        std::fs::copy(project.path().join("target").join(file), prod.join(file)).unwrap();
+    }
+    assert!(
+        selected(&["-s", "state:modified"]).is_empty(),
+        "with dbt's flag, config() calls count as written"
+    );
+
+    // A change in a file: CI builds it and its children in dev, the parents read from prod.
+    project.write(
+        "models/staging/stg_orders.sql",
+        "select * from (values (1, 1, 'placed'), (2, 1, 'shipped'), (3, 3, 'returned'), (4, 2, 'placed')) as o (order_id, customer_id, status)\n",
+    );
+    assert_eq!(
+        selected(&["-s", "state:modified+"]),
+        ["customers", "order_totals", "stg_orders"]
+    );
+    let output = project.run(&[
+        "build",
+        "-s",
+        "state:modified+",
+        "--defer",
+        "--state",
+        "prod-artifacts",
+    ]);
+    assert_eq!(output.code(), 0, "{}: {output:?}", engine.name());
+    let results: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(project.path().join("target/run_results.json")).unwrap(),
+    )
+    .unwrap();
+    let mut ran: Vec<&str> = results["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["unique_id"].as_str().unwrap())
+        .filter(|id| id.starts_with("model."))
+        .collect();
+    ran.sort();
+    assert_eq!(
+        ran,
+        [
+            "model.shop.customers",
+            "model.shop.order_totals",
+            "model.shop.stg_orders"
+        ]
+    );
+    assert_eq!(
+        query(&project, "select orders from {{ ref('order_totals') }}"),
+        ["orders", "4"],
+        "{}",
+        engine.name()
+    );
+    assert_eq!(
+        query(&project, "select count(*) as n from {{ ref('customers') }}"),
+        ["n", "3"],
+        "{}: dev's customers read stg_customers from prod",
+        engine.name()
+    );
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Unit tests (`unit_tests:`) on both engines, with what dbt-core 1.11 does on the same project:
 //! `given` rows for refs, sources and `this` (dict, csv and sql, inline and from fixture files),
-//! overrides of vars, env vars and macros, `build` running them before their model and skipping
-//! it when one fails, dbt's diff, run_results and the manifest's `unit_tests`.
+//! overrides of vars, env vars and macros (by name and through a namespace), `build` running them
+//! before their model, one after another, and skipping the rest and the model when one fails,
+//! dbt's diff, run_results and the manifest's `unit_tests`.
 
 use serde_json::Value;
 
@@ -57,6 +58,20 @@ unit_tests:
       rows:
         - {id: 2, name: b, amount: 21}
         - {id: 3, name: c, amount: 30}
+  - name: namespaced_macro_override
+    model: big_orders
+    overrides:
+      macros:
+        ut.currency: \"'usd'\"
+    given:
+      - input: ref('stg_orders')
+        rows:
+          - {id: 2, name: b, amount: 20}
+      - input: ref('codes')
+        rows: []
+    expect:
+      rows:
+        - {id: 2, currency: usd}
   - name: incremental_adds_new_rows
     model: inc_orders
     overrides:
@@ -109,7 +124,7 @@ fn project(engine: &Engine) -> Project {
     project.write(
         "models/big_orders.sql",
         "select o.id, o.name, o.amount, c.label,\n  {{ var('threshold') }} as threshold,\n  \
-         '{{ env_var('UT_REGION', 'north') }}' as region\nfrom {{ ref('stg_orders') }} o\n\
+         '{{ env_var('UT_REGION', 'north') }}' as region,\n  {{ ut.currency() }} as currency\nfrom {{ ref('stg_orders') }} o\n\
          left join {{ ref('codes') }} c on c.code = o.id\nwhere o.amount > {{ var('threshold') }}\n",
     );
     project.write(
@@ -117,6 +132,10 @@ fn project(engine: &Engine) -> Project {
         "{{ config(materialized='incremental', unique_key='id') }}\n\
          select id, amount from {{ ref('stg_orders') }}\n{% if is_incremental() %}\n\
          where id > (select max(id) from {{ this }})\n{% endif %}\n",
+    );
+    project.write(
+        "macros/currency.sql",
+        "{% macro currency() %}'eur'{% endmacro %}\n",
     );
     project.write("models/unit_tests.yml", UNIT_TESTS);
     project.write("tests/fixtures/codes_fixture.csv", "code,label\n1,one\n");
@@ -156,6 +175,9 @@ fn unit_tests_run_before_their_model_in_build_and_a_failure_skips_it() {
             "PASS big_orders::keeps_big_orders",
             "PASS big_orders::overrides_apply",
             "FAIL 1 big_orders::fails_with_a_diff",
+            // As in dbt, a model's unit tests run one after another and those after a failing
+            // one are skipped (dbt takes them in an order of its own, uxt as they are written).
+            "SKIP unit_test namespaced_macro_override",
             "PASS stg_orders::source_input",
             "SKIP relation ",
         ] {
@@ -199,6 +221,10 @@ fn unit_tests_run_before_their_model_in_build_and_a_failure_skips_it() {
             status("unit_test.ut.big_orders.fails_with_a_diff"),
             Some("fail")
         );
+        assert_eq!(
+            status("unit_test.ut.big_orders.namespaced_macro_override"),
+            Some("skipped")
+        );
         assert_eq!(status("model.ut.big_orders"), Some("skipped"));
         assert_eq!(status("model.ut.stg_orders"), Some("success"));
         // `this` needs the incremental model's table for its column types, as in dbt: on the
@@ -228,8 +254,14 @@ fn unit_tests_run_before_their_model_in_build_and_a_failure_skips_it() {
                 .contains("PASS inc_orders::incremental_adds_new_rows"),
             "{unit:?}"
         );
+        // `ut.currency` overrides the macro called through the project's namespace.
         assert!(
-            unit.stdout().contains("Done. PASS=4 WARN=0 ERROR=0 SKIP=0"),
+            unit.stdout()
+                .contains("PASS big_orders::namespaced_macro_override"),
+            "{unit:?}"
+        );
+        assert!(
+            unit.stdout().contains("Done. PASS=5 WARN=0 ERROR=0 SKIP=0"),
             "{unit:?}"
         );
     }
@@ -323,7 +355,7 @@ fn unit_tests_are_selected_by_the_unit_test_method_and_by_resource_type() {
     );
     assert_eq!(
         ls(&["-s", "unit_test:ut.*", "--exclude", "unit_test:*_a_diff"]).len(),
-        4
+        5
     );
     assert_eq!(
         ls(&["--exclude-resource-type", "unit_test", "test", "source"]),
@@ -335,7 +367,7 @@ fn unit_tests_are_selected_by_the_unit_test_method_and_by_resource_type() {
             "ut.raw_orders"
         ]
     );
-    assert_eq!(ls(&["--resource-type", "unit_test"]).len(), 5);
+    assert_eq!(ls(&["--resource-type", "unit_test"]).len(), 6);
     assert_eq!(project.run(&["seed"]).code(), 0);
     let only = project.run(&[
         "test",
