@@ -169,15 +169,22 @@ pub struct ExistingRelation {
     pub kind: RelationKind,
 }
 
-/// Rows for [`Adapter::load_rows`]: a quoted, qualified table, its columns, and CSV lines.
+/// Rows for [`Adapter::load_rows`]: a table (schema and name, unquoted), its columns, and CSV
+/// lines.
 #[derive(Debug, Clone)]
 pub struct CsvRows {
+    pub schema: String,
     pub table: String,
     pub columns: Vec<String>,
     pub data: Vec<u8>,
 }
 
 impl CsvRows {
+    /// The table's quoted, qualified name.
+    pub fn relation(&self) -> String {
+        format!("{}.{}", quote(&self.schema), quote(&self.table))
+    }
+
     pub fn column_list(&self) -> String {
         self.columns
             .iter()

@@ -419,7 +419,7 @@ impl Adapter for PostgresAdapter {
             for batch in batches {
                 let copy = format!(
                     "copy {} ({}) from stdin with (format csv)",
-                    batch.table,
+                    batch.relation(),
                     batch.column_list()
                 );
                 let mut copy_in = transaction.copy_in_raw(&copy).await.map_err(db_error)?;

@@ -34,8 +34,13 @@ fn qualified(table: &Table) -> String {
     format!("{}.{}", quote(table.schema_name()), quote(table.name))
 }
 
+/// The table a current-state table's changed rows are staged in, in the `uxt_sim` schema.
+fn stage_name(table: &Table) -> String {
+    format!("stage_{}", table.name)
+}
+
 fn stage(table: &Table) -> String {
-    format!("\"uxt_sim\".{}", quote(&format!("stage_{}", table.name)))
+    format!("\"uxt_sim\".{}", quote(&stage_name(table)))
 }
 
 /// The `loaded_at_query` of an event feed: when the load that delivered its latest day ran, by
@@ -294,14 +299,14 @@ pub fn day_load(group: Group, world: Option<&World>, empty: &BTreeSet<String>) -
     for (name, mut rows) in group.tables {
         let table = rows.table;
         let columns: Vec<String> = table.all_columns().map(|c| c.name.to_string()).collect();
-        let target = if table.kind != Kind::Current {
-            qualified(table)
+        let (schema, target) = if table.kind != Kind::Current {
+            (table.schema_name(), table.name.to_string())
         } else {
             // Also for one day: a day can change an entity twice (a customer created and
             // churned on the first day), and the table keeps one row per key.
             latest_versions(&mut rows);
             if empty.contains(&name) {
-                qualified(table)
+                (table.schema_name(), table.name.to_string())
             } else {
                 let key = quote(table.columns[0].name);
                 load.before.push(format!("delete from {}", stage(table)));
@@ -316,11 +321,12 @@ pub fn day_load(group: Group, world: Option<&World>, empty: &BTreeSet<String>) -
                     stage(table)
                 ));
                 load.after.push(format!("delete from {}", stage(table)));
-                stage(table)
+                ("uxt_sim", stage_name(table))
             }
         };
         load.rows.insert(name, rows.rows);
         load.batches.push(CsvRows {
+            schema: schema.to_string(),
             table: target,
             columns,
             data: rows.data,
@@ -353,15 +359,15 @@ pub fn day_load(group: Group, world: Option<&World>, empty: &BTreeSet<String>) -
             .push(format!("insert into {DOMAINS} values ('{domain}', {day})"));
     }
     if let Some(world) = world {
-        let json = serde_json::to_string(world).expect("the world serializes to JSON");
-        let mut data = Vec::with_capacity(json.len() + 16);
+        let mut data = Vec::new();
         Line::new(&mut data, &mut DateCache::default())
             .int(world.day)
-            .text(&json)
+            .json(world)
             .end();
         load.before.push(format!("delete from {WORLD}"));
         load.batches.push(CsvRows {
-            table: WORLD.to_string(),
+            schema: "uxt_sim".to_string(),
+            table: "world".to_string(),
             columns: vec!["day_serial".into(), "state".into()],
             data,
         });
@@ -391,34 +397,47 @@ pub async fn simulate(
     let mut empty = empty_current_tables(adapter.as_ref()).await?;
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<DayLoad>(1);
     let (loaded, wait_loaded) = std::sync::mpsc::channel::<()>();
-    let generator = std::thread::spawn(move || {
-        let mut stepper = Stepper::new(world, &config, plan);
-        let mut group = Group::default();
-        let mut in_flight = false;
-        let mut output = stepper.step();
-        while let Some(day) = output {
-            let yearly = (day.day + 1).is_multiple_of(SNAPSHOT_EVERY);
-            group.absorb(day);
-            output = stepper.step();
-            let last = output.is_none();
-            if !(last || yearly || group.rows() >= GROUP_ROWS || group.days.len() >= GROUP_DAYS)
-                || group.days.is_empty()
-            {
-                continue;
+    // Named, so that a profile tells generation from loading.
+    let generator = std::thread::Builder::new()
+        .name("uxt-generate".into())
+        .spawn(move || {
+            let mut stepper = Stepper::new(world, &config, plan);
+            let mut group = Group::default();
+            let mut in_flight = false;
+            let mut output = stepper.step();
+            while let Some(day) = output {
+                let yearly = (day.day + 1).is_multiple_of(SNAPSHOT_EVERY);
+                group.absorb(day);
+                output = stepper.step();
+                let last = output.is_none();
+                if !(last || yearly || group.rows() >= GROUP_ROWS || group.days.len() >= GROUP_DAYS)
+                    || group.days.is_empty()
+                {
+                    continue;
+                }
+                // The load is built once the previous one is done with, so that its rows are freed
+                // before the next group's are copied and a saved world is written out.
+                if in_flight && wait_loaded.recv().is_err() {
+                    return;
+                }
+                let group = std::mem::take(&mut group);
+                let load = if last {
+                    // The world is not simulated further: it is saved as it is, not copied.
+                    let load = day_load(group, Some(&stepper.finish()), &empty);
+                    let _ = sender.blocking_send(load);
+                    return;
+                } else {
+                    day_load(group, yearly.then(|| stepper.snapshot()).as_ref(), &empty)
+                };
+                // Only the first group can find a table empty.
+                empty.clear();
+                if sender.blocking_send(load).is_err() {
+                    return;
+                }
+                in_flight = true;
             }
-            let snapshot = (last || yearly).then(|| stepper.snapshot());
-            let load = day_load(std::mem::take(&mut group), snapshot.as_ref(), &empty);
-            // Only the first group can find a table empty.
-            empty.clear();
-            if in_flight && wait_loaded.recv().is_err() {
-                return;
-            }
-            if sender.blocking_send(load).is_err() {
-                return;
-            }
-            in_flight = true;
-        }
-    });
+        })
+        .map_err(|e| DbError::new(format!("could not start the simulation's thread: {e}")))?;
     let mut summary = Summary::default();
     let mut failure = None;
     while let Some(load) = receiver.recv().await {

@@ -23,8 +23,10 @@ use super::{
 };
 use crate::project::profile::DuckDbTarget;
 
+mod append;
 mod values;
 
+use self::append::append_rows;
 use self::values::{cell, type_name};
 
 /// An embedded DuckDB database, shared by all of uxt's worker tasks.
@@ -316,8 +318,9 @@ impl Adapter for DuckDbAdapter {
             in_transaction(connection, || {
                 run_each(connection, &before)?;
                 let mut rows = 0;
-                for batch in &batches {
-                    rows += copy_rows(connection, batch)?;
+                // Each batch is freed once appended: its rows are in DuckDB's storage then.
+                for batch in batches {
+                    rows += append_rows(connection, &batch)?;
                 }
                 run_each(connection, &after)?;
                 Ok(rows)
@@ -543,32 +546,6 @@ fn in_transaction<T>(connection: &Connection, work: impl FnOnce() -> DbResult<T>
             Err(error)
         }
     }
-}
-
-/// Loads CSV lines through DuckDB's own CSV reader, the engine's fastest ingest path, from a
-/// spool file that lives only for this statement. The dialect is spelled out and nothing is
-/// sniffed: the table's column types drive the parse.
-fn copy_rows(connection: &Connection, batch: &CsvRows) -> DbResult<u64> {
-    static SPOOLS: AtomicU64 = AtomicU64::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "uxt-load-{}-{}.csv",
-        std::process::id(),
-        SPOOLS.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::write(&path, &batch.data)
-        .map_err(|e| DbError::new(format!("could not write `{}`: {e}", path.display())))?;
-    let copy = format!(
-        "COPY {} ({}) FROM {} (FORMAT csv, HEADER false, DELIMITER ',', QUOTE '\"', \
-         ESCAPE '\"', NULL '', ALLOW_QUOTED_NULLS false, AUTO_DETECT false, MAX_LINE_SIZE {})",
-        batch.table,
-        batch.column_list(),
-        quote_literal(&path.to_string_lossy()),
-        // A line may be long (a saved world is one field); DuckDB's default limit is 2 MB.
-        batch.data.len().max(2_000_000) + 2
-    );
-    let loaded = connection.execute(&copy, []).map_err(db_error);
-    let _ = std::fs::remove_file(&path);
-    Ok(u64::try_from(loaded?).unwrap_or(u64::MAX))
 }
 
 fn run_each(connection: &Connection, statements: &[String]) -> DbResult<()> {
