@@ -103,22 +103,7 @@ impl Layers {
 /// The project file's entries for `fqn` in one block as written: at the block's top and at each
 /// level of the fqn that it has, the `+key` entries and the plain values that are not mappings.
 fn from_project(block: &Value, fqn: &[String]) -> Map<String, Value> {
-    let mut config = Map::new();
-    let Value::Object(top) = block else {
-        return config;
-    };
-    collect(top, &mut config);
-    let mut level = top;
-    for part in fqn {
-        match level.get(part) {
-            Some(Value::Object(next)) => {
-                collect(next, &mut config);
-                level = next;
-            }
-            _ => break,
-        }
-    }
-    config
+    crate::project::config::walk_hierarchy(block, fqn, collect)
 }
 
 fn collect(level: &Map<String, Value>, config: &mut Map<String, Value>) {

@@ -159,16 +159,26 @@ fn as_list(value: &Value) -> Vec<Value> {
 /// for its fqn (`[project, folder..., name]`): `+key` entries at each level that matches, plus
 /// plain scalar entries, which dbt also reads as config.
 pub fn from_hierarchy(block: &Value, fqn: &[String]) -> Map<String, Value> {
+    walk_hierarchy(block, fqn, collect_level)
+}
+
+/// Walks the project file's block down `fqn`, from the top level to the deepest one that
+/// matches, letting `collect` take each level's entries into the config, later levels winning.
+pub fn walk_hierarchy(
+    block: &Value,
+    fqn: &[String],
+    collect: fn(&Map<String, Value>, &mut Map<String, Value>),
+) -> Map<String, Value> {
     let mut config = Map::new();
     let Value::Object(top) = block else {
         return config;
     };
-    collect_level(top, &mut config);
+    collect(top, &mut config);
     let mut level = top;
     for part in fqn {
         match level.get(part.as_str()) {
             Some(Value::Object(next)) => {
-                collect_level(next, &mut config);
+                collect(next, &mut config);
                 level = next;
             }
             _ => break,

@@ -16,6 +16,23 @@ fn names(project: &Project, args: &[&str]) -> Vec<String> {
 }
 
 /// Builds the shop and keeps its artifacts in `prod/`, as CI keeps production's.
+/// The last command's `run_results.json` and the models it ran, sorted.
+fn models_run(project: &Project) -> (serde_json::Value, Vec<String>) {
+    let results: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(project.path().join("target/run_results.json")).unwrap(),
+    )
+    .unwrap();
+    let mut ran: Vec<String> = results["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["unique_id"].as_str().unwrap().to_owned())
+        .filter(|id| id.starts_with("model."))
+        .collect();
+    ran.sort();
+    (results, ran)
+}
+
 fn built_shop(engine: &Engine) -> Project {
     let project = engine.project("shop", "shop");
     let output = project.run(&["build"]);
@@ -99,18 +116,7 @@ fn state_modified_on(engine: &Engine) {
     std::fs::write(&macro_file, &macro_text).unwrap();
     let output = project.run(&["run", "-s", "state:modified+", "--state", "prod"]);
     assert_eq!(output.code(), 0, "{output:?}");
-    let results: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(project.path().join("target/run_results.json")).unwrap(),
-    )
-    .unwrap();
-    let mut ran: Vec<&str> = results["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["unique_id"].as_str().unwrap())
-        .filter(|id| id.starts_with("model."))
-        .collect();
-    ran.sort();
+    let (results, ran) = models_run(&project);
     assert_eq!(ran, ["model.shop.customers", "model.shop.stg_customers"]);
     assert_eq!(results["args"]["state"], "prod");
     assert_eq!(
@@ -368,18 +374,7 @@ fn slim_ci_on(engine: &Engine) {
         "prod-artifacts",
     ]);
     assert_eq!(output.code(), 0, "{}: {output:?}", engine.name());
-    let results: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(project.path().join("target/run_results.json")).unwrap(),
-    )
-    .unwrap();
-    let mut ran: Vec<&str> = results["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["unique_id"].as_str().unwrap())
-        .filter(|id| id.starts_with("model."))
-        .collect();
-    ran.sort();
+    let (_, ran) = models_run(&project);
     assert_eq!(
         ran,
         [
