@@ -160,7 +160,7 @@ fn load_and_parse(files: &[(&str, &[u8])]) -> Result<(), Vec<Option<String>>> {
             .map(|problem| problem.file().map(str::to_string))
             .collect::<Vec<_>>()
     };
-    let project = crate::project::load(Some(dir.path())).map_err(files_of)?;
+    let project = crate::project::load(Some(dir.path()), None).map_err(files_of)?;
     let flags = crate::settings::Flags {
         command: "parse",
         project_dir: Some(dir.path().to_path_buf()),

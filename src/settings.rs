@@ -40,6 +40,8 @@ pub struct Flags {
     pub event_time_end: Option<String>,
     /// `--no-print` turns this off: Jinja's `print()` prints nothing.
     pub print: bool,
+    /// `--[no-]version-check`; unset, the project flag decides.
+    pub version_check: Option<bool>,
     pub quiet: bool,
     pub log_format: LogFormat,
     /// `--log-format-file`: how `dbt.log` is written.

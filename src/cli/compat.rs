@@ -9,11 +9,6 @@ use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 /// neither.
 const IGNORED: &[(&str, Option<&str>, &str)] = &[
     (
-        "version-check",
-        Some("no-version-check"),
-        "dbt's check for a newer version; uxt makes no network call",
-    ),
-    (
         "cache-selected-only",
         Some("no-cache-selected-only"),
         "dbt's relation cache of the selected schemas; uxt reads the schemas it builds into either way",
@@ -62,17 +57,18 @@ pub struct DbtGlobalArgs {
     pub no_use_colors: bool,
     /// `--no-print` (or `DBT_PRINT=false`): Jinja's `print()` prints nothing.
     pub no_print: bool,
+    /// `--[no-]version-check` (or `DBT_VERSION_CHECK`): whether the project's and its packages'
+    /// `require-dbt-version` is checked; unset, the project's `flags:` decide.
+    pub version_check: Option<bool>,
 }
 
 impl FromArgMatches for DbtGlobalArgs {
     fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
-        let print_env = std::env::var("DBT_PRINT").ok();
-        let env_off = print_env.as_deref().is_some_and(|value| {
-            matches!(
-                value.to_ascii_lowercase().as_str(),
-                "false" | "0" | "no" | "off" | "f" | "n"
-            )
-        });
+        let env_off = std::env::var("DBT_PRINT")
+            .ok()
+            .as_deref()
+            .and_then(env_bool)
+            == Some(false);
         let no_print = if matches.get_flag("no-print") {
             true
         } else if matches.get_flag("print") {
@@ -80,15 +76,35 @@ impl FromArgMatches for DbtGlobalArgs {
         } else {
             env_off
         };
+        let version_check = if matches.get_flag("no-version-check") {
+            Some(false)
+        } else if matches.get_flag("version-check") {
+            Some(true)
+        } else {
+            std::env::var("DBT_VERSION_CHECK")
+                .ok()
+                .as_deref()
+                .and_then(env_bool)
+        };
         Ok(DbtGlobalArgs {
             no_use_colors: matches.get_flag("no-use-colors"),
             no_print,
+            version_check,
         })
     }
 
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
         *self = Self::from_arg_matches(matches)?;
         Ok(())
+    }
+}
+
+/// A `DBT_*` boolean environment variable as dbt reads one; anything else is unset.
+fn env_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "false" | "0" | "no" | "off" | "f" | "n" => Some(false),
+        "true" | "1" | "yes" | "on" | "t" | "y" => Some(true),
+        _ => None,
     }
 }
 
@@ -121,6 +137,21 @@ impl Args for DbtGlobalArgs {
                     "Jinja's `print()` prints nothing (also `DBT_PRINT=false`)",
                 )
                 .overrides_with("print"),
+            )
+            .arg(
+                flag(
+                    "version-check",
+                    "Check the project's and its packages' `require-dbt-version` (the default)",
+                )
+                .overrides_with("no-version-check"),
+            )
+            .arg(
+                flag(
+                    "no-version-check",
+                    "Let the project and its packages require another dbt version (also \
+                     `DBT_VERSION_CHECK=false`)",
+                )
+                .overrides_with("version-check"),
             )
             .arg(
                 Arg::new("printer-width")

@@ -855,7 +855,7 @@ async fn deferred(
 
 /// Loads the project (`project::load`), with `--target-path` applied, and opens its log file.
 fn load_project(flags: &Flags) -> crate::diagnostic::Result<Project> {
-    let project = project::load(flags.project_dir())?;
+    let project = project::load(flags.project_dir(), flags.version_check)?;
     located(flags, project)
 }
 
@@ -952,7 +952,10 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
             ("write_json", json!(true)),
             ("partial_parse", json!(false)),
             ("send_anonymous_usage_stats", json!(false)),
-            ("version_check", json!(false)),
+            (
+                "version_check",
+                json!(global.dbt.version_check.unwrap_or(true)),
+            ),
             ("printer_width", json!(80)),
             (
                 "invocation_command",
@@ -1001,6 +1004,7 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
         event_time_start: cli.command.event_time().event_time_start,
         event_time_end: cli.command.event_time().event_time_end,
         print: !global.dbt.no_print,
+        version_check: global.dbt.version_check,
         quiet: global.quiet,
         log_format: log_format.format(),
         log_format_file: log_format_file.format(),

@@ -22,7 +22,7 @@ use crate::{adapter, compile, deps, project, ui};
 pub async fn run(flags: &Flags, macro_name: &str, args: Option<&str>) -> Result<Outcome> {
     let clock = Instant::now();
     ui::info(&format!("Running with uxt={}", env!("CARGO_PKG_VERSION")));
-    let project = project::load(flags.project_dir())?;
+    let project = project::load(flags.project_dir(), flags.version_check)?;
     let settings = Settings::resolve(flags, &project)?;
     deps::check(&deps::Project::of(&project, &settings.vars))?;
     let kwargs = parse_args(args)?;

@@ -306,11 +306,17 @@ fn project_file_in(dir: &Path) -> Option<(PathBuf, String)> {
 
 /// Load: the project file, the installed packages, every file under its paths, the properties
 /// YAML and `{% docs %}` blocks, and the `uxc` source of a project that simulates, declared as YAML would declare it.
-pub fn load(project_dir: Option<&Path>) -> Result<Project, Vec<Diagnostic>> {
+/// `version_check` is the command line's (`--[no-]version-check`); unset, the project flag
+/// `version_check` decides, as in dbt.
+pub fn load(
+    project_dir: Option<&Path>,
+    version_check: Option<bool>,
+) -> Result<Project, Vec<Diagnostic>> {
     let mut project = read_project_file(project_dir)?;
-    // dbt's project flag `version_check: false` lets the project and its packages require
-    // another dbt version.
-    let version_check = project.flags.get("version_check").and_then(Value::as_bool) != Some(false);
+    // `version_check: false` lets the project and its packages require another dbt version.
+    let version_check = version_check.unwrap_or_else(|| {
+        project.flags.get("version_check").and_then(Value::as_bool) != Some(false)
+    });
     if version_check {
         packages::check_dbt_version(
             "this project",

@@ -169,6 +169,16 @@ fn require_dbt_version_is_checked_for_packages() {
             .contains("dbt_packages/helpers/dbt_project.yml:4"),
         "{out:?}"
     );
+    // dbt's `--no-version-check`, or `DBT_VERSION_CHECK=false`, lets it through.
+    let out = project.run(&["parse", "--no-version-check"]);
+    assert_eq!(out.code(), 0, "{out:?}");
+    let out = project.run_with_env(&["parse"], &[("DBT_VERSION_CHECK", "false")]);
+    assert_eq!(out.code(), 0, "{out:?}");
+    let out = project.run_with_env(
+        &["parse", "--version-check"],
+        &[("DBT_VERSION_CHECK", "false")],
+    );
+    assert_eq!(out.code(), 1, "{out:?}");
 }
 
 #[test]
