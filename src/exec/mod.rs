@@ -1035,6 +1035,9 @@ async fn build(
     for statement in materialize::drop_leftovers(&names, &leftovers) {
         send(adapter, sent, statement).await?;
     }
+    let view_swap = || {
+        materialize::replace_marked(RelationKind::View, &names, existing, &compiled.sql, &create)
+    };
     // Whether the relation is a new object now, without the grants of the one it replaced.
     let made_anew = match node.materialized() {
         // A view over a view changes in place: the views built on it stay, and no lock is taken
@@ -1050,36 +1053,12 @@ async fn build(
             if !in_place {
                 // Its columns changed (or its SQL is wrong): build beside it and swap, as dbt does.
                 main.clear();
-                swap(
-                    adapter,
-                    sent,
-                    main,
-                    materialize::replace_marked(
-                        RelationKind::View,
-                        &names,
-                        existing,
-                        &compiled.sql,
-                        &create,
-                    ),
-                )
-                .await?
+                swap(adapter, sent, main, view_swap()).await?
             }
             !in_place
         }
         "view" => {
-            swap(
-                adapter,
-                sent,
-                main,
-                materialize::replace_marked(
-                    RelationKind::View,
-                    &names,
-                    existing,
-                    &compiled.sql,
-                    &create,
-                ),
-            )
-            .await?;
+            swap(adapter, sent, main, view_swap()).await?;
             true
         }
         "table" => {

@@ -259,43 +259,34 @@ pub fn event(name: &str) -> Outcome {
 /// dbt's NoNodesForSelectionCriteria, for a `--select` expression that matches nothing: a
 /// warning, or an error under `--warn-error`.
 pub fn no_nodes_for(expression: &str) -> Result<(), Diagnostic> {
-    let message =
-        format!("The selection criterion '{expression}' does not match any enabled nodes");
-    match event("NoNodesForSelectionCriteria") {
-        Outcome::Error => Err(Diagnostic::new(
-            Code::WarnErrorEvent,
-            format!("NoNodesForSelectionCriteria: {message}"),
-        )),
-        Outcome::Silent => Ok(()),
-        Outcome::Warn => {
-            super::event(
-                "NoNodesForSelectionCriteria",
-                super::Level::Warn,
-                &message,
-                serde_json::json!({"spec_raw": expression}),
-            );
-            Ok(())
-        }
-    }
+    warn_event(
+        "NoNodesForSelectionCriteria",
+        &format!("The selection criterion '{expression}' does not match any enabled nodes"),
+        serde_json::json!({"spec_raw": expression}),
+    )
 }
 
 /// dbt's NothingToDo, for a command whose selection is empty: a warning, or an error under
 /// `--warn-error`.
 pub fn nothing_to_do() -> Result<(), Diagnostic> {
-    let nothing = "Nothing to do. Try checking your model configs and model specification args";
-    match event("NothingToDo") {
+    warn_event(
+        "NothingToDo",
+        "Nothing to do. Try checking your model configs and model specification args",
+        serde_json::json!({}),
+    )
+}
+
+/// The warning event `name` as `--warn-error` and `--warn-error-options` make it: printed, an
+/// error, or nothing.
+fn warn_event(name: &str, message: &str, data: Json) -> Result<(), Diagnostic> {
+    match event(name) {
         Outcome::Error => Err(Diagnostic::new(
             Code::WarnErrorEvent,
-            format!("NothingToDo: {nothing}"),
+            format!("{name}: {message}"),
         )),
         Outcome::Silent => Ok(()),
         Outcome::Warn => {
-            super::event(
-                "NothingToDo",
-                super::Level::Warn,
-                nothing,
-                serde_json::json!({}),
-            );
+            super::event(name, super::Level::Warn, message, data);
             Ok(())
         }
     }
