@@ -6,12 +6,19 @@ use std::collections::BTreeMap;
 use super::Outcome;
 use crate::adapter;
 use crate::diagnostic::{Code, Diagnostic, Error, Result};
+use crate::project::profile::TargetKind;
 use crate::settings::{Flags, Settings};
 use crate::sim::calendar;
 use crate::sim::config::{self as sim_config, DOMAINS};
 use crate::sim::world::{self, GENERATOR_VERSION, Plan, World};
 use crate::sim::{load, memory};
 use crate::ui;
+
+/// DuckDB settings while simulating, unless the target's `settings:` give them. DuckDB keeps
+/// every block it wrote cached up to its memory limit (most of the machine's memory by default),
+/// which an append-only load never reads again: a small limit makes it drop them, and the
+/// process's memory stays the simulator's own.
+const DUCKDB_SETTINGS: [(&str, &str); 1] = [("memory_limit", "200MB")];
 
 /// The flags of `uxt simulate`, which override `simulation.yml`.
 pub struct Options {
@@ -55,6 +62,16 @@ pub async fn run(flags: &Flags, options: Options) -> Result<Outcome> {
             ),
         ])
     };
+    if let TargetKind::DuckDb(duckdb) = &target.kind {
+        for (key, value) in DUCKDB_SETTINGS {
+            if !duckdb.settings.contains_key(key) {
+                adapter
+                    .execute(&format!("set {key} = '{value}'"))
+                    .await
+                    .map_err(warehouse)?;
+            }
+        }
+    }
     if options.reset {
         adapter
             .execute_in_transaction(&load::reset_statements())
