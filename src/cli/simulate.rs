@@ -16,8 +16,8 @@ use crate::ui;
 
 /// DuckDB settings while simulating, unless the target's `settings:` give them. DuckDB keeps
 /// every block it wrote cached up to its memory limit (most of the machine's memory by default),
-/// which an append-only load never reads again: a small limit makes it drop them, and the
-/// process's memory stays the simulator's own.
+/// and a load reads few of them again (event feeds are append-only): a small limit makes it drop
+/// them, so a long simulation's memory stays the simulator's own.
 const DUCKDB_SETTINGS: [(&str, &str); 1] = [("memory_limit", "200MB")];
 
 /// The flags of `uxt simulate`, which override `simulation.yml`.
