@@ -5,6 +5,7 @@
 
 mod duckdb;
 mod postgres;
+pub mod rows;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,6 +20,7 @@ use crate::project::profile::{Target, TargetKind};
 
 pub use self::duckdb::DuckDbAdapter;
 pub use self::postgres::PostgresAdapter;
+pub use self::rows::RowBatch;
 
 /// What an engine said when a statement failed. `sqlstate`, `position` (1-based character
 /// offset into the statement, from Postgres) and `line` (1-based line of the statement, from
@@ -167,31 +169,6 @@ pub struct ExistingRelation {
     pub schema: String,
     pub name: String,
     pub kind: RelationKind,
-}
-
-/// Rows for [`Adapter::load_rows`]: a table (schema and name, unquoted), its columns, and CSV
-/// lines.
-#[derive(Debug, Clone)]
-pub struct CsvRows {
-    pub schema: String,
-    pub table: String,
-    pub columns: Vec<String>,
-    pub data: Vec<u8>,
-}
-
-impl CsvRows {
-    /// The table's quoted, qualified name.
-    pub fn relation(&self) -> String {
-        format!("{}.{}", quote(&self.schema), quote(&self.table))
-    }
-
-    pub fn column_list(&self) -> String {
-        self.columns
-            .iter()
-            .map(|c| quote(c))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
 }
 
 /// A relation as the warehouse describes it, for `catalog.json` and the docs site.
@@ -431,14 +408,14 @@ pub trait Adapter: Send + Sync {
         delimiter: u8,
     ) -> DbResult<u64>;
 
-    /// Bulk-loads rows generated in memory (CSV without a header, an unquoted empty field is
-    /// NULL) into several tables in one transaction: `before`, every batch in order, `after`.
+    /// Bulk-loads rows generated in memory (typed values, see [`rows`]) into several tables in
+    /// one transaction: `before`, every batch in order, `after`.
     /// All of it takes effect or none does, which is how a simulated day is loaded exactly once.
     /// Returns the rows loaded.
     async fn load_rows(
         &self,
         before: &[String],
-        batches: Vec<CsvRows>,
+        batches: Vec<RowBatch>,
         after: &[String],
     ) -> DbResult<u64>;
 

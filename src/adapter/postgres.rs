@@ -24,12 +24,15 @@ use sqlx::{
 mod connect;
 
 use super::{
-    Adapter, AdapterKind, CatalogColumn, CatalogRelation, Cell, ColumnInfo, CsvRows, DbError,
-    DbResult, ExistingIndex, ExistingRelation, Features, QueryResult, RelationKind, group_catalog,
-    quote, quote_literal,
+    Adapter, AdapterKind, CatalogColumn, CatalogRelation, Cell, ColumnInfo, DbError, DbResult,
+    ExistingIndex, ExistingRelation, Features, QueryResult, RelationKind, RowBatch, group_catalog,
+    quote, quote_literal, rows,
 };
 use crate::project::profile::PostgresTarget;
 use connect::Connector;
+
+/// The bytes of CSV text rendered and sent at a time while loading generated rows.
+const COPY_CHUNK: usize = 1 << 20;
 
 /// How long to wait for a pooled connection when `connect_timeout: 0` sets no limit.
 const NO_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
@@ -408,7 +411,7 @@ impl Adapter for PostgresAdapter {
     async fn load_rows(
         &self,
         before: &[String],
-        batches: Vec<CsvRows>,
+        batches: Vec<RowBatch>,
         after: &[String],
     ) -> DbResult<u64> {
         let mut tracked = self.acquire().await?;
@@ -423,9 +426,11 @@ impl Adapter for PostgresAdapter {
                     batch.column_list()
                 );
                 let mut copy_in = transaction.copy_in_raw(&copy).await.map_err(db_error)?;
-                if let Err(error) = copy_in.send(batch.data).await {
-                    let _ = copy_in.abort("sending the rows failed").await;
-                    return Err(db_error(error));
+                for chunk in rows::csv_chunks(&batch.data, COPY_CHUNK) {
+                    if let Err(error) = copy_in.send(chunk).await {
+                        let _ = copy_in.abort("sending the rows failed").await;
+                        return Err(db_error(error));
+                    }
                 }
                 rows += copy_in.finish().await.map_err(db_error)?;
             }

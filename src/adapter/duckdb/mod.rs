@@ -18,8 +18,9 @@ use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
 use duckdb::{Connection, InterruptHandle, Statement};
 
 use super::{
-    Adapter, AdapterKind, CatalogColumn, CatalogRelation, ColumnInfo, CsvRows, DbError, DbResult,
-    ExistingRelation, Features, QueryResult, RelationKind, group_catalog, quote, quote_literal,
+    Adapter, AdapterKind, CatalogColumn, CatalogRelation, ColumnInfo, DbError, DbResult,
+    ExistingRelation, Features, QueryResult, RelationKind, RowBatch, group_catalog, quote,
+    quote_literal,
 };
 use crate::project::profile::DuckDbTarget;
 
@@ -309,7 +310,7 @@ impl Adapter for DuckDbAdapter {
     async fn load_rows(
         &self,
         before: &[String],
-        batches: Vec<CsvRows>,
+        batches: Vec<RowBatch>,
         after: &[String],
     ) -> DbResult<u64> {
         let before = before.to_vec();
