@@ -300,7 +300,7 @@ fn a_seed_date_column_takes_a_date_with_a_time_of_day() {
 }
 
 /// Seed columns get dbt's types (agate's inference, then the adapter's names), and the values
-/// dbt loads: a quote inside an unquoted value is part of it, an empty field is NULL.
+/// dbt loads: a quote inside an unquoted value is part of it, an empty field and `null` are NULL.
 #[test]
 fn seed_types_and_values_are_dbts() {
     for engine in Engine::all() {
@@ -311,7 +311,7 @@ fn seed_types_and_values_are_dbts() {
             "id,amount,whole,flag,day,moment,iso,label,blank,forced\n\
              1,2.50,1.0,true,2010-01-05,2010-01-05 10:00:00,2010-01-05T10:00,5\" screen,,\"\"\n\
              2,-3,2,FALSE,2010-1-6,2010-01-06 11:30:00,2010-01-06T11:30:15,\"say \"\"hi\"\"\",,7\n\
-             3,,,,,,,\"\",,\n",
+             3,,null,,,,,\"\",,\n",
         );
         project.write(
             "seeds/kinds.yml",

@@ -289,10 +289,11 @@ impl Adapter for DuckDbAdapter {
             .collect::<Vec<_>>()
             .join(", ");
         // DuckDB's CSV reader streams the file. Quote, escape and NULL are spelled out so nothing
-        // is sniffed; an empty field, quoted or not, is NULL, as dbt loads it.
+        // is sniffed; an empty field, quoted or not, and `null` are NULL, as dbt's agate reads
+        // them (and as type inference counted them).
         let copy = format!(
             "COPY {table} ({column_list}) FROM {} (FORMAT csv, HEADER true, DELIMITER {}, \
-             QUOTE '\"', ESCAPE '\"', NULL '')",
+             QUOTE '\"', ESCAPE '\"', NULL ['', 'null', 'NULL', 'Null'])",
             quote_literal(&seed.path.to_string_lossy()),
             quote_literal(&char::from(seed.delimiter).to_string())
         );
