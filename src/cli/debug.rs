@@ -74,11 +74,31 @@ pub async fn run(flags: &Flags) -> Result<Outcome> {
             ui::info(&lines.join("\n"));
         }
     }
-    match adapter::connect(&target, &project.root).await {
+    // A check leaves the disk as it found it: a DuckDB file that does not exist yet (nor, maybe,
+    // its folder) is not created here; its extensions and settings are tried in memory instead.
+    let mut probe = target.clone();
+    let not_yet_created = match &mut probe.kind {
+        TargetKind::DuckDb(duck) if duck.path.as_os_str() != ":memory:" => {
+            let file = project.root.join(&duck.path);
+            let missing = !file.exists();
+            if missing {
+                duck.path = ":memory:".into();
+            }
+            missing.then_some(file)
+        }
+        _ => None,
+    };
+    match adapter::connect(&probe, &project.root).await {
         Ok(connection) => match connection.query("select 1").await {
             Ok(_) => {
                 if let Some(encryption) = connection.encryption() {
                     ui::info(&format!("  encryption: {encryption}"));
+                }
+                if let Some(file) = not_yet_created {
+                    ui::info(&format!(
+                        "  {} does not exist yet: the first command that runs a node creates it",
+                        file.display()
+                    ));
                 }
                 ui::info("  Connection test: [OK connection ok]");
                 ui::info("All checks passed!");

@@ -1447,13 +1447,15 @@ pub fn report(manifest: &Manifest, results: &[NodeResult], elapsed: f64) {
             "path": node.original_file_path, "resource_type": node.resource_type.as_str(),
         });
         let message = result.message.clone().unwrap_or_default();
-        // An error's message opens with its own heading (`Database Error in model ...`).
+        // An error's message opens with its own heading (`Database Error in model ...`), its
+        // other lines indented by two, as dbt records it: the printed block indents them all
+        // alike, keeping the engine's own alignment (the caret under `LINE n:`); a unit test's
+        // diff is printed as it is.
         let indented: Vec<String> = message
             .lines()
             .map(|line| match node.resource_type {
-                // A unit test's diff keeps its columns aligned.
                 ResourceType::UnitTest => format!("  {line}"),
-                _ => format!("  {}", line.trim_start()),
+                _ => format!("  {}", line.strip_prefix("  ").unwrap_or(line)),
             })
             .collect();
         if result.status == Status::Warn {

@@ -133,3 +133,32 @@ fn debug_names_each_profile_error_with_its_code_and_line() {
         }
     }
 }
+
+#[test]
+fn debug_leaves_a_duckdb_file_that_does_not_exist_uncreated() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    with_bad_target(
+        &project,
+        "      type: duckdb\n      path: not/yet/warehouse.duckdb\n      settings:\n        threads: 1\n",
+    );
+    let debug = project.run(&["debug", "--target", "bad"]);
+    assert_eq!(debug.code(), 0, "{debug:?}");
+    assert!(
+        debug.stdout().contains(
+            "warehouse.duckdb does not exist yet: the first command that runs a node creates it"
+        ) && debug
+            .stdout()
+            .contains("Connection test: [OK connection ok]"),
+        "{debug:?}"
+    );
+    assert!(!project.path().join("not").exists(), "{debug:?}");
+    // A setting DuckDB refuses is still found without the file.
+    let project = Engine::DuckDb.project("shop", "shop");
+    with_bad_target(
+        &project,
+        "      type: duckdb\n      path: not/yet/other.duckdb\n      settings:\n        threads: many\n",
+    );
+    let debug = project.run(&["debug", "--target", "bad"]);
+    assert_eq!(debug.code(), 1, "{debug:?}");
+    assert!(!project.path().join("not").exists(), "{debug:?}");
+}

@@ -442,5 +442,15 @@ fn an_engine_error_position_points_at_the_line_of_the_model_file() {
             "{}: {output:?}",
             engine.name()
         );
+        // DuckDB's caret stays under the column its `LINE n:` shows.
+        if let Engine::DuckDb = engine {
+            let lines: Vec<&str> = all.lines().collect();
+            let at = lines
+                .iter()
+                .position(|line| line.contains("LINE ") && line.contains("no_such_column"))
+                .unwrap_or_else(|| panic!("no LINE: {output:?}"));
+            let column = lines[at].find("no_such_column");
+            assert_eq!(lines[at + 1].find('^'), column, "{output:?}");
+        }
     }
 }
