@@ -2,7 +2,7 @@
 //! Which of them uxt applies, the form of each, and the early read: as dbt does, the block is
 //! read from the file as written (no Jinja) before anything is printed, so that `log_format`,
 //! `log_level` and the rest shape the first line. A value of the wrong form is left out there and
-//! reported as an error when the project loads.
+//! warned of when the project loads.
 
 use std::path::Path;
 
@@ -107,9 +107,9 @@ fn fits(form: Form, value: &Value) -> bool {
     }
 }
 
-/// What the project file's `flags:` says that uxt cannot follow as written: a known flag of the
-/// wrong form (an error: `key` and what it must be), and the flags uxt does not act on (a
-/// warning each, naming the flag and why).
+/// What the project file's `flags:` says that uxt cannot follow as written, a warning each: a
+/// known flag of the wrong form (`key` and what it must be), and the flags uxt does not act on
+/// (the flag and why).
 pub struct Findings {
     pub wrong: Vec<(String, String)>,
     pub unused: Vec<(String, String)>,

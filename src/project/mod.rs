@@ -194,6 +194,7 @@ pub struct Unrendered {
     pub seeds: Value,
     pub snapshots: Value,
     pub data_tests: Value,
+    pub sources: Value,
     /// `config:` of each properties entry, by section (`models`, `seeds`...) and name.
     pub patches: BTreeMap<String, BTreeMap<String, Map<String, Value>>>,
 }
@@ -206,6 +207,7 @@ impl Unrendered {
             seeds: project.seeds_config.clone(),
             snapshots: project.snapshots_config.clone(),
             data_tests: project.tests_config.clone(),
+            sources: project.sources_config.clone(),
             patches: project
                 .properties
                 .patches
@@ -228,6 +230,7 @@ impl Unrendered {
             "seeds" => &self.seeds,
             "snapshots" => &self.snapshots,
             "data_tests" => &self.data_tests,
+            "sources" => &self.sources,
             _ => &Value::Null,
         }
     }
@@ -389,6 +392,31 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
     };
 
     let mut problems = Vec::new();
+    // dbt renders the project's `name` and `profile` when it reads the file, before it knows
+    // any var: `env_var()` works there, and `var()` with a default.
+    for key in ["name", "profile"] {
+        if let Some(Value::String(text)) = settings.get_mut(key)
+            && (text.contains("{{") || text.contains("{%"))
+        {
+            match profile::render_value(text, &Map::new()) {
+                Ok(rendered) => *text = rendered.trim().to_string(),
+                Err(message) => problems.push(
+                    Diagnostic::new(
+                        Code::ProjectInvalid,
+                        format!("cannot render the project's `{key}`: {message}"),
+                    )
+                    .at_line(
+                        &file_name,
+                        project_file.contents.clone(),
+                        line_of_key(&project_file.contents, key),
+                    )
+                    .with_help(
+                        "the project file's `name` and `profile` see `env_var()`, as in dbt",
+                    ),
+                ),
+            }
+        }
+    }
     for key in settings.keys() {
         if !PROJECT_KEYS.contains(&key.as_str()) {
             let line = line_of_key(&project_file.contents, key);
@@ -464,19 +492,20 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
             unused: Vec::new(),
         },
     };
+    // dbt ignores the whole block when a flag has the wrong form; uxt applies the others.
     for (key, expected) in &flag_findings.wrong {
-        problems.push(
-            Diagnostic::new(
-                Code::ProjectInvalid,
-                format!("`{key}` in `flags:` must be {expected}"),
-            )
-            .at_line(
-                &file_name,
-                project_file.contents.clone(),
-                line_of_flag(&project_file.contents, key),
-            )
-            .with_help(format!("write `{key}` as {expected}, or remove it")),
-        );
+        crate::ui::diagnostics(&[Diagnostic::new(
+            Code::ProjectUnusedKey,
+            format!(
+                "`{key}` in `flags:` must be {expected}; it is not applied (dbt then ignores every flag of the block)"
+            ),
+        )
+        .at_line(
+            &file_name,
+            project_file.contents.clone(),
+            line_of_flag(&project_file.contents, key),
+        )
+        .with_help(format!("write `{key}` as {expected}, or remove it"))]);
     }
     for (key, why) in UNUSED_PROJECT_KEYS {
         if settings.get(*key).is_some_and(|value| !value.is_null()) {
@@ -623,7 +652,6 @@ fn value_problems(
         );
     };
     if let Some(name) = settings.get("name").and_then(Value::as_str)
-        && !name.contains("{{")
         && !is_identifier(name)
     {
         problem(
