@@ -5,6 +5,7 @@
 
 mod duckdb;
 mod postgres;
+pub mod rows;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,6 +20,7 @@ use crate::project::profile::{Target, TargetKind};
 
 pub use self::duckdb::DuckDbAdapter;
 pub use self::postgres::PostgresAdapter;
+pub use self::rows::RowBatch;
 
 /// What an engine said when a statement failed. `sqlstate`, `position` (1-based character
 /// offset into the statement, from Postgres) and `line` (1-based line of the statement, from
@@ -169,29 +171,14 @@ pub struct ExistingRelation {
     pub kind: RelationKind,
 }
 
-/// Rows for [`Adapter::load_rows`]: a table (schema and name, unquoted), its columns, and CSV
-/// lines.
-#[derive(Debug, Clone)]
-pub struct CsvRows {
-    pub schema: String,
-    pub table: String,
-    pub columns: Vec<String>,
-    pub data: Vec<u8>,
-}
-
-impl CsvRows {
-    /// The table's quoted, qualified name.
-    pub fn relation(&self) -> String {
-        format!("{}.{}", quote(&self.schema), quote(&self.table))
-    }
-
-    pub fn column_list(&self) -> String {
-        self.columns
-            .iter()
-            .map(|c| quote(c))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
+/// A seed file for [`Adapter::load_csv`]: the file as written, which DuckDB reads itself (as
+/// dbt-duckdb does with `COPY`), and the values parsed from it as dbt's seed loader reads them,
+/// which Postgres loads (as dbt-postgres inserts what it parsed rather than sending the file).
+pub struct SeedCsv {
+    pub path: std::path::PathBuf,
+    pub delimiter: u8,
+    /// CSV without a header, in chunks read lazily: every value quoted, NULL an empty field.
+    pub values: Box<dyn Iterator<Item = Result<Vec<u8>, String>> + Send>,
 }
 
 /// A relation as the warehouse describes it, for `catalog.json` and the docs site.
@@ -418,27 +405,26 @@ pub trait Adapter: Send + Sync {
     /// where the engine keeps one: one introspection query for all of them.
     async fn catalog(&self, schemas: &[String]) -> DbResult<Vec<CatalogRelation>>;
 
-    /// Bulk-loads a CSV file with a header row into `table` (quoted, qualified) for `columns`, in
-    /// one transaction that first runs `before` (create or truncate the table). The file is
-    /// streamed (COPY on Postgres, DuckDB's CSV reader), never held whole in memory or sent as
-    /// INSERTs. Empty unquoted fields load as NULL. Returns the rows loaded.
+    /// Bulk-loads a seed into `table` (quoted, qualified) for `columns`, in one transaction that
+    /// first runs `before` (create or truncate the table). The data is streamed (COPY on
+    /// Postgres, DuckDB's CSV reader), never held whole in memory or sent as INSERTs. Empty
+    /// fields load as NULL. Returns the rows loaded.
     async fn load_csv(
         &self,
         before: &[String],
         table: &str,
         columns: &[String],
-        path: &std::path::Path,
-        delimiter: u8,
+        seed: SeedCsv,
     ) -> DbResult<u64>;
 
-    /// Bulk-loads rows generated in memory (CSV without a header, an unquoted empty field is
-    /// NULL) into several tables in one transaction: `before`, every batch in order, `after`.
+    /// Bulk-loads rows generated in memory (typed values, see [`rows`]) into several tables in
+    /// one transaction: `before`, every batch in order, `after`.
     /// All of it takes effect or none does, which is how a simulated day is loaded exactly once.
     /// Returns the rows loaded.
     async fn load_rows(
         &self,
         before: &[String],
-        batches: Vec<CsvRows>,
+        batches: Vec<RowBatch>,
         after: &[String],
     ) -> DbResult<u64>;
 

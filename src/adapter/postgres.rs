@@ -24,12 +24,15 @@ use sqlx::{
 mod connect;
 
 use super::{
-    Adapter, AdapterKind, CatalogColumn, CatalogRelation, Cell, ColumnInfo, CsvRows, DbError,
-    DbResult, ExistingIndex, ExistingRelation, Features, QueryResult, RelationKind, group_catalog,
-    quote, quote_literal,
+    Adapter, AdapterKind, CatalogColumn, CatalogRelation, Cell, ColumnInfo, DbError, DbResult,
+    ExistingIndex, ExistingRelation, Features, QueryResult, RelationKind, RowBatch, SeedCsv,
+    group_catalog, quote, rows,
 };
 use crate::project::profile::PostgresTarget;
 use connect::Connector;
+
+/// The bytes of CSV text rendered and sent at a time while loading generated rows.
+const COPY_CHUNK: usize = 1 << 20;
 
 /// How long to wait for a pooled connection when `connect_timeout: 0` sets no limit.
 const NO_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
@@ -365,34 +368,49 @@ impl Adapter for PostgresAdapter {
         before: &[String],
         table: &str,
         columns: &[String],
-        path: &std::path::Path,
-        delimiter: u8,
+        seed: SeedCsv,
     ) -> DbResult<u64> {
-        let file = tokio::fs::File::open(path)
-            .await
-            .map_err(|e| DbError::new(format!("could not open `{}`: {e}", path.display())))?;
         let column_list = columns
             .iter()
             .map(|c| quote(c))
             .collect::<Vec<_>>()
             .join(", ");
-        let copy = format!(
-            "copy {table} ({column_list}) from stdin with (format csv, header true, delimiter {})",
-            quote_literal(&char::from(delimiter).to_string())
-        );
+        let copy = format!("copy {table} ({column_list}) from stdin with (format csv)");
+        // The values are parsed on a blocking thread and streamed in chunks; the file is never
+        // held whole.
+        let (sender, mut chunks) = tokio::sync::mpsc::channel::<Result<Vec<u8>, String>>(4);
+        let values = seed.values;
+        let reader = tokio::task::spawn_blocking(move || {
+            for chunk in values {
+                if sender.blocking_send(chunk).is_err() {
+                    break;
+                }
+            }
+        });
         let mut tracked = self.acquire().await?;
         let mut transaction = tracked.connection.begin().await.map_err(db_error)?;
         let loaded = async {
             run_each(&mut transaction, before).await?;
-            // The file streams through in the driver's chunks; it is never read whole.
             let mut copy_in = transaction.copy_in_raw(&copy).await.map_err(db_error)?;
-            if let Err(error) = copy_in.read_from(file).await {
-                let _ = copy_in.abort("reading the seed file failed").await;
-                return Err(db_error(error));
+            while let Some(chunk) = chunks.recv().await {
+                let sent = match chunk {
+                    Ok(chunk) => copy_in.send(chunk).await.map_err(db_error),
+                    Err(message) => Err(DbError::new(format!(
+                        "could not read `{}`: {message}",
+                        seed.path.display()
+                    ))),
+                };
+                if let Err(error) = sent {
+                    let _ = copy_in.abort("reading the seed file failed").await;
+                    return Err(error);
+                }
             }
             copy_in.finish().await.map_err(db_error)
         }
         .await;
+        // Dropping the receiver stops the reader at its next chunk.
+        drop(chunks);
+        let _ = reader.await;
         match loaded {
             Ok(rows) => {
                 transaction.commit().await.map_err(db_error)?;
@@ -408,7 +426,7 @@ impl Adapter for PostgresAdapter {
     async fn load_rows(
         &self,
         before: &[String],
-        batches: Vec<CsvRows>,
+        batches: Vec<RowBatch>,
         after: &[String],
     ) -> DbResult<u64> {
         let mut tracked = self.acquire().await?;
@@ -423,9 +441,11 @@ impl Adapter for PostgresAdapter {
                     batch.column_list()
                 );
                 let mut copy_in = transaction.copy_in_raw(&copy).await.map_err(db_error)?;
-                if let Err(error) = copy_in.send(batch.data).await {
-                    let _ = copy_in.abort("sending the rows failed").await;
-                    return Err(db_error(error));
+                for chunk in rows::csv_chunks(&batch.data, COPY_CHUNK) {
+                    if let Err(error) = copy_in.send(chunk).await {
+                        let _ = copy_in.abort("sending the rows failed").await;
+                        return Err(db_error(error));
+                    }
                 }
                 rows += copy_in.finish().await.map_err(db_error)?;
             }

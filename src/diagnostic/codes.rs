@@ -77,7 +77,7 @@ codes! {
     ProjectSelectors = "uxt::project::selectors", Error, "`selectors.yml` has `env_var()` or `var()` that cannot be rendered (an unset variable without a default).";
     YamlSyntax = "uxt::yaml::syntax", Error, "A YAML file (the project file, properties, `profiles.yml`, `selectors.yml`, `--vars`) is not valid YAML.";
     PropertiesInvalid = "uxt::properties::invalid", Error, "A properties file has the wrong shape: not a mapping, or an entry of the wrong type where a list or mapping belongs.";
-    PropertiesUnknownKey = "uxt::properties::unknown_key", Error, "A properties file has a key dbt does not know: at the top level (other than `models`, `sources`, `seeds`, `snapshots`, `analyses`, `macros`, `exposures`...) an error; inside an entry a warning, and the key is ignored.";
+    PropertiesUnknownKey = "uxt::properties::unknown_key", Error, "A properties file has a key dbt does not know: at the top level (other than `models`, `sources`, `seeds`, `snapshots`, `analyses`, `macros`, `exposures`...) an error; inside an entry a warning, and the key is ignored. A top-level `functions:` or `tests:`, and entry keys dbt reads past (a column's `entity`, a model's `semantic_model`), are warnings that say dbt accepts them.";
     PropertiesUnknownDoc = "uxt::properties::unknown_doc", Error, "A description's `doc()` names a docs block that no `.md` file of the project defines.";
     PropertiesDuplicate = "uxt::properties::duplicate", Error, "Two properties entries describe the same model, seed, snapshot, analysis or source table.";
     PropertiesMissingName = "uxt::properties::missing_name", Error, "A properties entry (a model, source, table, column or test) has no `name`.";
@@ -122,7 +122,7 @@ codes! {
     ParseUnitTest = "uxt::parse::unit_test", Error, "A unit test does not fit its model: the model does not exist, an incremental model lacks a `this` input or an `is_incremental` override, or a versioned ref is used wrongly.";
     ConfigUnknownKey = "uxt::config::unknown_key", Warning, "A node's config has a key that neither dbt nor uxt knows; it is kept in the manifest but has no effect (often a typo).";
     ConfigInvalid = "uxt::config::invalid", Error, "A node's config value has the wrong type, such as a list where a string belongs.";
-    ConfigUnsupported = "uxt::config::unsupported", Warning, "A node's config asks for something the target's engine does not have (`grants` or `unlogged` tables on DuckDB, an index `type` where there is one kind of index); it is ignored.";
+    ConfigUnsupported = "uxt::config::unsupported", Warning, "A node's config asks for something the target's engine does not have (`grants` or `unlogged` tables on DuckDB, an index `type` where there is one kind of index), or sets a key dbt accepts only for other engines (Snowflake's `transient`, BigQuery's `labels`, dbt-duckdb's `external` options, Python models' `packages`); it is ignored.";
     TestInvalid = "uxt::test::invalid", Error, "A generic test entry in properties YAML cannot be read: neither a test name nor a mapping of one test to its arguments.";
     TestUnknown = "uxt::test::unknown", Warning, "A data test in properties YAML names a generic test that is not defined: neither dbt's `unique`, `not_null`, `accepted_values`, `relationships` nor a `test_<name>` macro of the project or a package; the test fails when it runs, as in dbt.";
     TestUnknownTo = "uxt::test::unknown_to", Error, "A `relationships` test's `to:` names no model, seed, snapshot or source.";

@@ -1027,6 +1027,11 @@ fn parse_nodes(
             };
             manifest.warnings.push(warning);
         }
+        // Said once for the line that sets the key, however many nodes it applies to.
+        for (key, warning) in config::other_engine_keys(&node.config) {
+            let (file, source, line) = config_origin(projects, node, key);
+            manifest.warnings.push(warning.at_line(&file, source, line));
+        }
     }
     let (promoted, warnings) = ui::warn_error::apply(std::mem::take(&mut manifest.warnings))
         .into_iter()

@@ -139,49 +139,6 @@ pub fn day_of(instant: Instant) -> Day {
     instant.div_euclid(SECONDS_PER_DAY) as Day
 }
 
-/// Appends `YYYY-MM-DD HH:MM:SS` for an instant, with the date of its day computed once per day
-/// by the caller's [`DateCache`].
-pub fn write_timestamp(out: &mut Vec<u8>, dates: &mut DateCache, instant: Instant) {
-    let day = instant.div_euclid(SECONDS_PER_DAY);
-    let seconds = instant.rem_euclid(SECONDS_PER_DAY);
-    out.extend_from_slice(dates.date(day).as_bytes());
-    out.push(b' ');
-    for (index, value) in [seconds / 3600, seconds / 60 % 60, seconds % 60]
-        .into_iter()
-        .enumerate()
-    {
-        if index > 0 {
-            out.push(b':');
-        }
-        out.push(b'0' + (value / 10) as u8);
-        out.push(b'0' + (value % 10) as u8);
-    }
-}
-
-/// Remembers the proxy date text of the last days asked for, since rows of one load share a few.
-#[derive(Debug, Default)]
-pub struct DateCache {
-    entries: Vec<(i64, String)>,
-}
-
-impl DateCache {
-    fn date(&mut self, day: i64) -> &str {
-        let position = match self.entries.iter().position(|(d, _)| *d == day) {
-            Some(position) => position,
-            None => {
-                let date = epoch() + Duration::days(day);
-                let text = format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day());
-                if self.entries.len() >= 8 {
-                    self.entries.remove(0);
-                }
-                self.entries.push((day, text));
-                self.entries.len() - 1
-            }
-        };
-        &self.entries[position].1
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,11 +180,7 @@ mod tests {
     }
 
     #[test]
-    fn timestamps_are_written_on_the_proxy_timeline() {
-        let mut out = Vec::new();
-        let mut dates = DateCache::default();
-        write_timestamp(&mut out, &mut dates, start_of(59) + 3600 * 13 + 61);
-        assert_eq!(String::from_utf8(out).unwrap(), "2010-03-01 13:01:01");
+    fn instants_fall_in_their_days() {
         assert_eq!(day_of(start_of(59) + 86_399), 59);
         assert_eq!(day_of(start_of(59) - 1), 58);
     }

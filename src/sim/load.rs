@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::adapter::{Adapter, Cell, CsvRows, DbError, DbResult, quote, quote_literal};
-use crate::sim::calendar::{self, DateCache, Day};
+use crate::adapter::{self, Adapter, Cell, DbError, DbResult, RowBatch, quote, quote_literal};
+use crate::sim::calendar::{self, Day};
 use crate::sim::config::SimConfig;
 use crate::sim::output::{DayOutput, TableRows};
 use crate::sim::table::{Kind, Line, Table};
@@ -230,35 +230,31 @@ impl Group {
     }
 }
 
-/// Keeps the last version of each key (the first field) of current-state rows, since a group
+/// Keeps the last version of each key (the first value) of current-state rows, since a group
 /// may change one entity more than once.
 fn latest_versions(rows: &mut TableRows) {
-    let text = std::mem::take(&mut rows.data);
-    let lines: Vec<&[u8]> = text.split_inclusive(|b| *b == b'\n').collect();
-    let key = |line: &[u8]| {
-        line.iter()
-            .position(|b| *b == b',')
-            .map_or(line, |end| &line[..end])
-            .to_vec()
-    };
-    let mut last: BTreeMap<Vec<u8>, usize> = BTreeMap::new();
-    for (index, line) in lines.iter().enumerate() {
-        last.insert(key(line), index);
+    let data = std::mem::take(&mut rows.data);
+    let encoded: Vec<&[u8]> = adapter::rows::rows(&data).collect();
+    let mut last: BTreeMap<&[u8], usize> = BTreeMap::new();
+    for (index, row) in encoded.iter().enumerate() {
+        last.insert(adapter::rows::first_value(row), index);
     }
     let mut keep: Vec<usize> = last.into_values().collect();
     keep.sort_unstable();
     rows.rows = keep.len() as u64;
-    rows.data = keep
-        .into_iter()
-        .flat_map(|index| lines[index].iter().copied())
-        .collect();
+    let mut kept = Vec::with_capacity(data.len());
+    for index in keep {
+        kept.extend_from_slice(encoded[index]);
+        adapter::rows::end_row(&mut kept);
+    }
+    rows.data = kept;
 }
 
 /// One transaction's load: its statements and batches.
 pub struct DayLoad {
     pub days: Vec<(Day, u64)>,
     pub before: Vec<String>,
-    pub batches: Vec<CsvRows>,
+    pub batches: Vec<RowBatch>,
     pub after: Vec<String>,
     /// Rows per `schema.table`, for the summary.
     pub rows: BTreeMap<String, u64>,
@@ -325,7 +321,7 @@ pub fn day_load(group: Group, world: Option<&World>, empty: &BTreeSet<String>) -
             }
         };
         load.rows.insert(name, rows.rows);
-        load.batches.push(CsvRows {
+        load.batches.push(RowBatch {
             schema: schema.to_string(),
             table: target,
             columns,
@@ -360,12 +356,9 @@ pub fn day_load(group: Group, world: Option<&World>, empty: &BTreeSet<String>) -
     }
     if let Some(world) = world {
         let mut data = Vec::new();
-        Line::new(&mut data, &mut DateCache::default())
-            .int(world.day)
-            .json(world)
-            .end();
+        Line::new(&mut data).int(world.day).json(world).end();
         load.before.push(format!("delete from {WORLD}"));
-        load.batches.push(CsvRows {
+        load.batches.push(RowBatch {
             schema: "uxt_sim".to_string(),
             table: "world".to_string(),
             columns: vec!["day_serial".into(), "state".into()],
@@ -470,5 +463,49 @@ pub async fn simulate(
     match failure {
         Some(error) => Err(error),
         None => Ok(summary),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapter::rows::{csv_text, rows};
+    use crate::sim::table::{Schema, SqlType, col};
+
+    const STORES: Table = Table {
+        domain: "retail",
+        schema: Schema::Raw,
+        name: "stores",
+        kind: Kind::Current,
+        description: "",
+        columns: &[
+            col("store_id", SqlType::BigInt, ""),
+            col("address", SqlType::Text, ""),
+        ],
+    };
+
+    #[test]
+    fn the_last_version_of_each_key_is_kept_whatever_its_text_holds() {
+        let mut data = Vec::new();
+        for (key, address) in [
+            (1, "1 Mill Lane"),
+            (2, "Flat 2\n3 High Street"),
+            (1, "4 Quay Road,\nUxcester"),
+            (10, "10 Dock Row"),
+        ] {
+            Line::new(&mut data).int(key).text(address).end();
+        }
+        let mut stores = TableRows {
+            table: &STORES,
+            data,
+            rows: 4,
+        };
+        latest_versions(&mut stores);
+        assert_eq!(stores.rows, 3);
+        assert_eq!(rows(&stores.data).count(), 3);
+        assert_eq!(
+            String::from_utf8(csv_text(&stores.data)).unwrap(),
+            "2,\"Flat 2\n3 High Street\"\n1,\"4 Quay Road,\nUxcester\"\n10,10 Dock Row\n"
+        );
     }
 }

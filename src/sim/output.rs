@@ -1,4 +1,4 @@
-//! What one simulated day hands the loader: CSV rows per table, and the routing of observed
+//! What one simulated day hands the loader: encoded rows per table, and the routing of observed
 //! event rows to their delivery day (late rows wait in the world's pending queue, duplicates are
 //! delivered twice). Domains write through an [`Emit`]; nothing here knows a domain.
 
@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::sim::calendar::{DateCache, Day};
+use crate::adapter::rows;
+use crate::sim::calendar::Day;
 use crate::sim::table::{Kind, Line, Schema, SqlType, Table, col};
 
 /// When each version of a slowly changing entity began, as the simulator changed it.
@@ -36,7 +37,7 @@ pub const SCD_HISTORY: Table = Table {
     ],
 };
 
-/// Rows of one table for one load, encoded as CSV without a header.
+/// Rows of one table for one load, encoded as typed values ([`rows`]).
 #[derive(Debug)]
 pub struct TableRows {
     pub table: &'static Table,
@@ -65,8 +66,8 @@ impl DayOutput {
 pub struct Pending {
     pub deliver_on: Day,
     pub table: String,
-    /// The CSV line without the delivery column and line break.
-    pub line: String,
+    /// The encoded row without the delivery column and the row's end.
+    pub line: Vec<u8>,
 }
 
 /// The writer domains use for one day.
@@ -74,7 +75,6 @@ pub struct Emit<'a> {
     pub day: Day,
     output: &'a mut DayOutput,
     pending: &'a mut Vec<Pending>,
-    dates: DateCache,
     scratch: Vec<u8>,
     /// Whether a domain's tables are written at all (its state evolves either way).
     pub writing: bool,
@@ -86,7 +86,6 @@ impl<'a> Emit<'a> {
             day,
             output,
             pending,
-            dates: DateCache::default(),
             scratch: Vec::with_capacity(256),
             writing: true,
         }
@@ -114,7 +113,7 @@ impl<'a> Emit<'a> {
             table.name
         );
         let rows = Self::rows_of(self.output, table);
-        let mut line = Line::new(&mut rows.data, &mut self.dates);
+        let mut line = Line::new(&mut rows.data);
         fill(&mut line);
         line.end();
         rows.rows += 1;
@@ -153,7 +152,7 @@ impl<'a> Emit<'a> {
             table.name
         );
         self.scratch.clear();
-        let mut line = Line::new(&mut self.scratch, &mut self.dates);
+        let mut line = Line::new(&mut self.scratch);
         fill(&mut line);
         for delay in delays {
             if *delay == 0 {
@@ -163,7 +162,7 @@ impl<'a> Emit<'a> {
                 self.pending.push(Pending {
                     deliver_on: self.day + delay,
                     table: table.name.to_string(),
-                    line: String::from_utf8(self.scratch.clone()).expect("encoded rows are UTF-8"),
+                    line: self.scratch.clone(),
                 });
             }
         }
@@ -184,7 +183,7 @@ impl<'a> Emit<'a> {
         for pending in &due {
             let table = table_of(pending).expect("partitioned by it");
             let rows = Self::rows_of(self.output, table);
-            deliver(rows, pending.line.as_bytes(), day);
+            deliver(rows, &pending.line, day);
         }
         *self.pending = later;
     }
@@ -192,9 +191,7 @@ impl<'a> Emit<'a> {
 
 fn deliver(rows: &mut TableRows, line: &[u8], day: Day) {
     rows.data.extend_from_slice(line);
-    rows.data.push(b',');
-    rows.data
-        .extend_from_slice(itoa::Buffer::new().format(day).as_bytes());
-    rows.data.push(b'\n');
+    rows::push_int(&mut rows.data, i64::from(day));
+    rows::end_row(&mut rows.data);
     rows.rows += 1;
 }

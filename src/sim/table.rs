@@ -1,9 +1,10 @@
 //! What the simulator writes: the catalogue of its tables (names, kinds, columns with SQL types
-//! and descriptions, which also become the `uxc` source's docs) and the CSV encoding of their
-//! rows. Rows are encoded once, straight into the bytes the bulk loader sends, with no
-//! per-value allocation.
+//! and descriptions, which also become the `uxc` source's docs) and the encoding of their rows.
+//! Rows are encoded once, as typed values straight into the bytes the bulk loader takes
+//! ([`crate::adapter::rows`]), with no per-value allocation.
 
-use crate::sim::calendar::{DateCache, Instant, write_timestamp};
+use crate::adapter::rows;
+use crate::sim::calendar::Instant;
 
 /// Where a table lives: the raw feeds models read, or the clean truth they are checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,106 +103,63 @@ pub const fn col(name: &'static str, sql_type: SqlType, description: &'static st
     }
 }
 
-/// One CSV line being written: fields are appended in column order, then [`Line::end`].
+/// Seconds from 1970-01-01 to 2010-01-01, where the proxy timeline of [`Instant`] starts.
+const EPOCH_2010: i64 = 1_262_304_000;
+
+/// One row being written: values are appended in column order, then [`Line::end`].
 pub struct Line<'a> {
     out: &'a mut Vec<u8>,
-    dates: &'a mut DateCache,
-    first: bool,
 }
 
 impl<'a> Line<'a> {
-    pub fn new(out: &'a mut Vec<u8>, dates: &'a mut DateCache) -> Line<'a> {
-        Line {
-            out,
-            dates,
-            first: true,
-        }
+    pub fn new(out: &'a mut Vec<u8>) -> Line<'a> {
+        Line { out }
     }
 
-    fn separate(&mut self) {
-        if !self.first {
-            self.out.push(b',');
+    pub fn int(&mut self, value: impl itoa::Integer + TryInto<i64>) -> &mut Self {
+        match value.try_into() {
+            Ok(value) => rows::push_int(self.out, value),
+            // Beyond a bigint: its digits, which the warehouse refuses by name as it would any
+            // other text in an integer column.
+            Err(_) => rows::push_text(self.out, itoa::Buffer::new().format(value)),
         }
-        self.first = false;
-    }
-
-    pub fn int(&mut self, value: impl itoa::Integer) -> &mut Self {
-        self.separate();
-        self.out
-            .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
         self
     }
 
-    /// A number with a fixed count of decimals, so the text (and thus the table hash) does not
+    /// A number with a fixed count of decimals, so the value (and thus the table hash) does not
     /// depend on float printing.
-    pub fn fixed(&mut self, value: f64, decimals: u32) -> &mut Self {
-        self.separate();
-        let scale = 10_i64.pow(decimals);
-        let scaled = (value * scale as f64).round() as i64;
-        if scaled < 0 {
-            self.out.push(b'-');
-        }
-        let magnitude = scaled.unsigned_abs();
-        let mut buffer = itoa::Buffer::new();
-        self.out
-            .extend_from_slice(buffer.format(magnitude / scale as u64).as_bytes());
-        if decimals > 0 {
-            self.out.push(b'.');
-            let fraction = buffer.format(magnitude % scale as u64);
-            for _ in fraction.len()..decimals as usize {
-                self.out.push(b'0');
-            }
-            self.out.extend_from_slice(fraction.as_bytes());
-        }
+    pub fn fixed(&mut self, value: f64, decimals: u8) -> &mut Self {
+        let scaled = (value * 10_i64.pow(u32::from(decimals)) as f64).round() as i64;
+        rows::push_fixed(self.out, scaled, decimals);
         self
     }
 
-    /// Text, quoted when it holds a separator, a quote or a line break, and always when empty
-    /// (an unquoted empty field is NULL).
     pub fn text(&mut self, value: &str) -> &mut Self {
-        self.separate();
-        if value.is_empty()
-            || value
-                .bytes()
-                .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
-        {
-            self.out.push(b'"');
-            for byte in value.bytes() {
-                if byte == b'"' {
-                    self.out.push(b'"');
-                }
-                self.out.push(byte);
-            }
-            self.out.push(b'"');
-        } else {
-            self.out.extend_from_slice(value.as_bytes());
-        }
+        rows::push_text(self.out, value);
         self
     }
 
-    /// A value as JSON text in a quoted field, written straight into the line: a saved world is
-    /// tens of megabytes, which are not held twice.
+    /// A value as JSON text, written straight into the row: a saved world is tens of megabytes,
+    /// which are not held twice.
     pub fn json(&mut self, value: &impl serde::Serialize) -> &mut Self {
-        self.separate();
-        self.out.push(b'"');
-        serde_json::to_writer(Quoted(&mut *self.out), value)
-            .expect("values serialize to JSON, and a Vec takes every write");
-        self.out.push(b'"');
+        rows::push_text_with(self.out, |out| {
+            serde_json::to_writer(out, value)
+                .expect("values serialize to JSON, and a Vec takes every write");
+        });
         self
     }
 
     pub fn timestamp(&mut self, instant: Instant) -> &mut Self {
-        self.separate();
-        write_timestamp(self.out, self.dates, instant);
+        rows::push_timestamp(self.out, (EPOCH_2010 + instant) * 1_000_000);
         self
     }
 
     pub fn null(&mut self) -> &mut Self {
-        self.separate();
+        rows::push_null(self.out);
         self
     }
 
-    pub fn opt_int(&mut self, value: Option<impl itoa::Integer>) -> &mut Self {
+    pub fn opt_int(&mut self, value: Option<impl itoa::Integer + TryInto<i64>>) -> &mut Self {
         match value {
             Some(value) => self.int(value),
             None => self.null(),
@@ -215,7 +173,7 @@ impl<'a> Line<'a> {
         }
     }
 
-    pub fn opt_fixed(&mut self, value: Option<f64>, decimals: u32) -> &mut Self {
+    pub fn opt_fixed(&mut self, value: Option<f64>, decimals: u8) -> &mut Self {
         match value {
             Some(value) => self.fixed(value, decimals),
             None => self.null(),
@@ -223,26 +181,7 @@ impl<'a> Line<'a> {
     }
 
     pub fn end(&mut self) {
-        self.out.push(b'\n');
-    }
-}
-
-/// Writes bytes into a quoted CSV field, doubling the quotes.
-struct Quoted<'a>(&'a mut Vec<u8>);
-
-impl std::io::Write for Quoted<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        for piece in bytes.split_inclusive(|b| *b == b'"') {
-            self.0.extend_from_slice(piece);
-            if piece.last() == Some(&b'"') {
-                self.0.push(b'"');
-            }
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+        rows::end_row(self.out);
     }
 }
 
@@ -251,11 +190,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lines_are_csv_with_empty_strings_quoted_and_nulls_empty() {
+    fn lines_are_typed_values_that_render_as_csv() {
         let mut out = Vec::new();
-        let mut dates = DateCache::default();
-        Line::new(&mut out, &mut dates)
+        Line::new(&mut out)
             .int(-42)
+            .int(u64::MAX)
             .text("Iron, \"plate\"")
             .text("")
             .null()
@@ -265,8 +204,8 @@ mod tests {
             .json(&serde_json::json!({"a": "x,\"y"}))
             .end();
         assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "-42,\"Iron, \"\"plate\"\"\",\"\",,-1.00,3.500,2010-01-02 00:00:05,\
+            String::from_utf8(rows::csv_text(&out)).unwrap(),
+            "-42,18446744073709551615,\"Iron, \"\"plate\"\"\",\"\",,-1.00,3.500,2010-01-02 00:00:05,\
              \"{\"\"a\"\":\"\"x,\\\"\"y\"\"}\"\n"
         );
     }

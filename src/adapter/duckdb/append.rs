@@ -1,13 +1,14 @@
-//! Bulk loads of rows generated in memory through DuckDB's Appender. Each CSV line is split into
-//! its fields and each field handed over already in its column's type, so DuckDB reads no file
-//! and parses no text: the work left to it is storing the values.
+//! Bulk loads of rows generated in memory through DuckDB's Appender. The rows come as typed
+//! values ([`rows`]) and each is handed over in its column's type, so DuckDB reads no file and
+//! parses no text: the work left to it is storing the values.
 
 use duckdb::core::LogicalTypeId;
 use duckdb::types::{TimeUnit, ToSqlOutput, Value, ValueRef};
 use duckdb::{Connection, appender_params_from_iter};
 
 use super::db_error;
-use crate::adapter::{CsvRows, DbError, DbResult};
+use crate::adapter::rows::{self, Value as RowValue};
+use crate::adapter::{DbError, DbResult, RowBatch};
 
 /// The column types the Appender is fed in; a load into any other type is refused by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,49 +20,53 @@ enum Kind {
     Timestamp,
 }
 
-/// Appends the CSV lines of `batch` (no header; an unquoted empty field is NULL, a quoted one an
-/// empty string) to its table, inside the connection's transaction. Returns the rows appended.
-pub fn append_rows(connection: &Connection, batch: &CsvRows) -> DbResult<u64> {
+/// Appends the rows of `batch` to its table, inside the connection's transaction. Returns the
+/// rows appended.
+pub fn append_rows(connection: &Connection, batch: &RowBatch) -> DbResult<u64> {
     let kinds = column_kinds(connection, batch)?;
     let columns: Vec<&str> = batch.columns.iter().map(String::as_str).collect();
     let mut appender = connection
         .appender_with_columns_to_db(&batch.table, &batch.schema, &columns)
         .map_err(db_error)?;
-    let mut fields = Fields {
-        data: &batch.data,
-        at: 0,
-    };
     let mut row: Vec<ToSqlOutput> = Vec::with_capacity(kinds.len());
-    let mut rows = 0u64;
-    while fields.at < batch.data.len() {
+    let mut count = 0u64;
+    for encoded in rows::rows(&batch.data) {
+        count += 1;
+        let problem = |index: usize, problem: String| {
+            DbError::new(format!(
+                "row {count} of {} cannot be loaded: column `{}` {problem}",
+                batch.relation(),
+                batch.columns[index]
+            ))
+        };
         row.clear();
+        let mut values = rows::values(encoded);
         for (index, kind) in kinds.iter().enumerate() {
-            let last = index + 1 == kinds.len();
-            let value = fields
-                .next(last)
-                .and_then(|field| convert(*kind, field))
-                .map_err(|problem| {
-                    DbError::new(format!(
-                        "row {} of {} cannot be loaded: column `{}` {problem}",
-                        rows + 1,
-                        batch.relation(),
-                        batch.columns[index]
-                    ))
-                })?;
-            row.push(value);
+            let value = values.next().ok_or_else(|| {
+                problem(
+                    index,
+                    "is missing: the row has fewer values than the table".into(),
+                )
+            })?;
+            row.push(convert(*kind, value).map_err(|message| problem(index, message))?);
+        }
+        if values.next().is_some() {
+            return Err(problem(
+                kinds.len() - 1,
+                "is followed by more values than the table has".into(),
+            ));
         }
         appender
             .append_row(appender_params_from_iter(row.iter()))
             .map_err(db_error)?;
-        rows += 1;
     }
     // Constraint failures of the rows still buffered surface here, not when the appender drops.
     appender.flush().map_err(db_error)?;
-    Ok(rows)
+    Ok(count)
 }
 
 /// The type of each of the batch's columns, as the table declares it.
-fn column_kinds(connection: &Connection, batch: &CsvRows) -> DbResult<Vec<Kind>> {
+fn column_kinds(connection: &Connection, batch: &RowBatch) -> DbResult<Vec<Kind>> {
     let probe = format!(
         "select {} from {} limit 0",
         batch.column_list(),
@@ -86,96 +91,52 @@ fn column_kinds(connection: &Connection, batch: &CsvRows) -> DbResult<Vec<Kind>>
         .collect()
 }
 
-/// One field of a CSV line: `None` for NULL, the bytes otherwise (unescaped when quoted).
-type Field<'a> = Option<std::borrow::Cow<'a, [u8]>>;
-
-/// A cursor over CSV lines, field by field.
-struct Fields<'a> {
-    data: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Fields<'a> {
-    /// The next field, and past the separator after it: a line break after the `last` field of
-    /// a line, a comma after any other.
-    fn next(&mut self, last: bool) -> Result<Field<'a>, String> {
-        let data = self.data;
-        let (field, end) = if data.get(self.at) == Some(&b'"') {
-            let mut unescaped = Vec::new();
-            let mut start = self.at + 1;
-            loop {
-                let close = data[start..]
-                    .iter()
-                    .position(|b| *b == b'"')
-                    .map(|offset| start + offset)
-                    .ok_or("has a quote that is never closed")?;
-                if data.get(close + 1) == Some(&b'"') {
-                    unescaped.extend_from_slice(&data[start..=close]);
-                    start = close + 2;
-                    continue;
-                }
-                let field = if unescaped.is_empty() {
-                    std::borrow::Cow::Borrowed(&data[start..close])
-                } else {
-                    unescaped.extend_from_slice(&data[start..close]);
-                    std::borrow::Cow::Owned(unescaped)
-                };
-                break (Some(field), close + 1);
-            }
-        } else {
-            let end = data[self.at..]
-                .iter()
-                .position(|b| matches!(b, b',' | b'\n'))
-                .map_or(data.len(), |offset| self.at + offset);
-            let field = (end > self.at).then(|| std::borrow::Cow::Borrowed(&data[self.at..end]));
-            (field, end)
-        };
-        let expected = if last { b'\n' } else { b',' };
-        match data.get(end) {
-            Some(separator) if *separator == expected => self.at = end + 1,
-            None if last => self.at = end,
-            _ if last => return Err("is followed by more fields than the table has".into()),
-            _ => return Err("is missing: the line has fewer fields than the table".into()),
+/// A value as the value of a column of `kind`. A value of the column's own type goes over as it
+/// is; any other is read from its text, as Postgres' `COPY` reads the same rows.
+fn convert(kind: Kind, value: RowValue<'_>) -> Result<ToSqlOutput<'_>, String> {
+    let direct = match (kind, value) {
+        (_, RowValue::Null) => Some(ValueRef::Null),
+        (Kind::Integer, RowValue::Int(value)) => i32::try_from(value).ok().map(ValueRef::Int),
+        (Kind::BigInt, RowValue::Int(value)) => Some(ValueRef::BigInt(value)),
+        // Exact: both operands are exact doubles, and the quotient is rounded once, as the
+        // decimal text would be.
+        (Kind::Double, RowValue::Fixed { scaled, decimals }) if scaled.unsigned_abs() < 1 << 53 => {
+            Some(ValueRef::Double(
+                scaled as f64 / 10_f64.powi(i32::from(decimals)),
+            ))
         }
-        Ok(field)
-    }
-}
-
-/// A field as the value of a column of `kind`.
-fn convert(kind: Kind, field: Field<'_>) -> Result<ToSqlOutput<'_>, String> {
-    let Some(bytes) = field else {
-        return Ok(ToSqlOutput::Borrowed(ValueRef::Null));
+        (Kind::Timestamp, RowValue::Timestamp(micros)) => {
+            Some(ValueRef::Timestamp(TimeUnit::Microsecond, micros))
+        }
+        (Kind::Varchar, RowValue::Text(text)) => Some(ValueRef::Text(text.as_bytes())),
+        _ => None,
     };
-    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-    let invalid = |what: &str| format!("holds `{}`, which is not {what}", text(&bytes));
+    if let Some(value) = direct {
+        return Ok(ToSqlOutput::Borrowed(value));
+    }
+    let mut bytes = Vec::new();
+    value.write_text(&mut bytes);
+    let text = || String::from_utf8_lossy(&bytes).into_owned();
+    let invalid = |what: &str| format!("holds `{}`, which is not {what}", text());
     let value = match kind {
         Kind::Integer => integer(&bytes)
             .and_then(|value| i32::try_from(value).ok())
-            .map(ValueRef::Int)
+            .map(Value::Int)
             .ok_or_else(|| invalid("an integer"))?,
         Kind::BigInt => integer(&bytes)
-            .map(ValueRef::BigInt)
+            .map(Value::BigInt)
             .ok_or_else(|| invalid("a bigint"))?,
         Kind::Double => std::str::from_utf8(&bytes)
             .ok()
             .and_then(|text| text.parse::<f64>().ok())
-            .map(ValueRef::Double)
+            .map(Value::Double)
             .ok_or_else(|| invalid("a number"))?,
         Kind::Timestamp => timestamp_micros(&bytes)
-            .map(|micros| ValueRef::Timestamp(TimeUnit::Microsecond, micros))
+            .map(|micros| Value::Timestamp(TimeUnit::Microsecond, micros))
             .ok_or_else(|| invalid("a timestamp `yyyy-mm-dd hh:mm:ss`"))?,
-        Kind::Varchar => {
-            return match bytes {
-                std::borrow::Cow::Borrowed(bytes) => {
-                    Ok(ToSqlOutput::Borrowed(ValueRef::Text(bytes)))
-                }
-                std::borrow::Cow::Owned(bytes) => String::from_utf8(bytes)
-                    .map(|text| ToSqlOutput::Owned(Value::Text(text)))
-                    .map_err(|_| "is not UTF-8 text".to_string()),
-            };
-        }
+        Kind::Varchar => Value::Text(text()),
     };
-    Ok(ToSqlOutput::Borrowed(value))
+    Ok(ToSqlOutput::Owned(value))
 }
 
 /// A decimal integer with an optional minus sign.
@@ -255,89 +216,94 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 mod tests {
     use super::*;
 
-    fn split(data: &[u8], columns: usize) -> Result<Vec<Vec<Option<String>>>, String> {
-        let mut fields = Fields { data, at: 0 };
-        let mut lines = Vec::new();
-        while fields.at < data.len() {
-            let mut line = Vec::new();
-            for index in 0..columns {
-                let field = fields.next(index + 1 == columns)?;
-                line.push(field.map(|bytes| String::from_utf8(bytes.into_owned()).unwrap()));
-            }
-            lines.push(line);
-        }
-        Ok(lines)
+    fn shown(kind: Kind, value: RowValue<'_>) -> Result<String, String> {
+        convert(kind, value).map(|v| match v {
+            ToSqlOutput::Borrowed(value) => format!("{value:?}"),
+            ToSqlOutput::Owned(value) => format!("{value:?}"),
+            _ => unreachable!("built here"),
+        })
     }
 
     #[test]
-    fn csv_lines_split_into_fields_with_nulls_quotes_and_line_breaks() {
-        let lines = split(b"1,,\"\"\n-2,\"a, \"\"b\"\"\nc\",x\n3,y,z", 3).unwrap();
-        let text = |s: &str| Some(s.to_string());
+    fn values_convert_to_their_column_types() {
         assert_eq!(
-            lines,
-            [
-                vec![text("1"), None, text("")],
-                vec![text("-2"), text("a, \"b\"\nc"), text("x")],
-                vec![text("3"), text("y"), text("z")],
-            ]
-        );
-        assert!(split(b"1,2\n", 3).unwrap_err().contains("fewer fields"));
-        assert!(split(b"1,2,3,4\n", 3).unwrap_err().contains("more fields"));
-        assert!(
-            split(b"1,\"open\n", 2)
-                .unwrap_err()
-                .contains("never closed")
-        );
-    }
-
-    #[test]
-    fn fields_convert_to_their_column_types() {
-        let field = |s: &'static str| Some(std::borrow::Cow::Borrowed(s.as_bytes()));
-        let value = |kind, s| {
-            convert(kind, field(s)).map(|v| match v {
-                ToSqlOutput::Borrowed(value) => format!("{value:?}"),
-                ToSqlOutput::Owned(value) => format!("{value:?}"),
-                _ => unreachable!("built here"),
-            })
-        };
-        assert_eq!(
-            value(Kind::Integer, "-2147483648").unwrap(),
+            shown(Kind::Integer, RowValue::Int(-2_147_483_648)).unwrap(),
             "Int(-2147483648)"
         );
         assert!(
-            value(Kind::Integer, "2147483648")
+            shown(Kind::Integer, RowValue::Int(2_147_483_648))
                 .unwrap_err()
-                .contains("not an integer")
+                .contains("`2147483648`, which is not an integer")
         );
         assert_eq!(
-            value(Kind::BigInt, "-9223372036854775808").unwrap(),
+            shown(Kind::BigInt, RowValue::Int(i64::MIN)).unwrap(),
             "BigInt(-9223372036854775808)"
         );
-        assert!(value(Kind::BigInt, "1x").is_err());
-        assert!(value(Kind::BigInt, "-").is_err());
-        assert_eq!(value(Kind::Double, "-1.005").unwrap(), "Double(-1.005)");
         assert_eq!(
-            value(Kind::Timestamp, "2010-01-02 00:00:05").unwrap(),
+            shown(
+                Kind::Double,
+                RowValue::Fixed {
+                    scaled: -1_005,
+                    decimals: 3
+                }
+            )
+            .unwrap(),
+            format!("Double({:?})", "-1.005".parse::<f64>().unwrap())
+        );
+        assert_eq!(
+            shown(Kind::Double, RowValue::Int(3)).unwrap(),
+            "Double(3.0)"
+        );
+        assert_eq!(
+            shown(
+                Kind::Varchar,
+                RowValue::Fixed {
+                    scaled: 5,
+                    decimals: 2
+                }
+            )
+            .unwrap(),
+            "Text(\"0.05\")"
+        );
+        assert_eq!(
+            shown(Kind::Varchar, RowValue::Text("a\nb")).unwrap(),
+            "Text([97, 10, 98])"
+        );
+        assert_eq!(
+            shown(Kind::BigInt, RowValue::Text("-12")).unwrap(),
+            "BigInt(-12)"
+        );
+        assert!(shown(Kind::BigInt, RowValue::Text("1x")).is_err());
+        assert!(shown(Kind::BigInt, RowValue::Text("-")).is_err());
+        assert!(
+            shown(
+                Kind::Integer,
+                RowValue::Fixed {
+                    scaled: 15,
+                    decimals: 1
+                }
+            )
+            .is_err()
+        );
+        assert_eq!(
+            shown(Kind::Timestamp, RowValue::Text("2010-01-02 00:00:05")).unwrap(),
             format!(
                 "Timestamp(Microsecond, {})",
                 (1_262_304_000 + 86_400 + 5) * 1_000_000_i64
             )
         );
         assert_eq!(
-            value(Kind::Timestamp, "1969-12-31 23:59:59").unwrap(),
+            shown(Kind::Timestamp, RowValue::Text("1969-12-31 23:59:59")).unwrap(),
             "Timestamp(Microsecond, -1000000)"
         );
-        assert!(value(Kind::Timestamp, "2010-02-29 00:00:00").is_err());
-        assert!(value(Kind::Timestamp, "2012-02-29 24:00:00").is_err());
+        assert!(shown(Kind::Timestamp, RowValue::Text("2010-02-29 00:00:00")).is_err());
+        assert!(shown(Kind::Timestamp, RowValue::Text("2012-02-29 24:00:00")).is_err());
         assert_eq!(
-            value(Kind::Timestamp, "2012-02-29 23:00:00").unwrap(),
-            format!(
-                "Timestamp(Microsecond, {})",
-                (1_330_556_400_i64) * 1_000_000
-            )
+            shown(Kind::Timestamp, RowValue::Timestamp(-1_000_000)).unwrap(),
+            "Timestamp(Microsecond, -1000000)"
         );
         assert!(matches!(
-            convert(Kind::Varchar, None),
+            convert(Kind::Varchar, RowValue::Null),
             Ok(ToSqlOutput::Borrowed(ValueRef::Null))
         ));
     }

@@ -511,7 +511,7 @@ mod tests {
         let mut truth = BTreeMap::new();
         for output in &outputs {
             for row in rows(output, "raw.economy_payroll") {
-                let cell = raw.entry((row[3].into(), row[2].into())).or_default();
+                let cell = raw.entry((row[3].clone(), row[2].clone())).or_default();
                 cell.0 += 1;
                 cell.1 += row[5].parse::<i64>().unwrap();
             }
@@ -527,7 +527,7 @@ mod tests {
         assert_eq!(raw, truth);
         let level = state.price_level();
         assert!((1.0..1.07).contains(&level), "price level {level}");
-        let releases: Vec<Vec<&str>> = outputs
+        let releases: Vec<Vec<String>> = outputs
             .iter()
             .flat_map(|o| rows(o, "raw.economy_indicators"))
             .collect();

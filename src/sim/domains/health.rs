@@ -1084,7 +1084,7 @@ mod tests {
             ..SimConfig::default()
         };
         let outputs = run(&config, 90);
-        let claims: Vec<Vec<&str>> = outputs
+        let claims: Vec<Vec<String>> = outputs
             .iter()
             .flat_map(|o| rows(o, "raw.health_claims"))
             .collect();
@@ -1094,7 +1094,7 @@ mod tests {
                 .iter()
                 .any(|r| r[8].chars().any(|c| c.is_ascii_lowercase()))
         );
-        let enrollments: Vec<Vec<&str>> = outputs
+        let enrollments: Vec<Vec<String>> = outputs
             .iter()
             .flat_map(|o| rows(o, "raw.health_enrollments"))
             .collect();

@@ -1,6 +1,7 @@
 //! What the domains' unit tests share: a driver that runs weather, census and the economy (not
 //! written) beside one domain (written), day by day, and a reader of the rows a day wrote.
 
+use crate::adapter::rows as encoded;
 use crate::sim::config::SimConfig;
 use crate::sim::domains::{census, economy, weather};
 use crate::sim::output::{DayOutput, Emit, Pending};
@@ -50,13 +51,11 @@ pub fn run<S>(
     outputs
 }
 
-/// The rows a day wrote to `schema.table`, split into fields (no field here holds a comma).
-pub fn rows<'a>(output: &'a DayOutput, table: &str) -> Vec<Vec<&'a str>> {
+/// The rows a day wrote to `schema.table`, each value as its text (NULL as empty).
+pub fn rows(output: &DayOutput, table: &str) -> Vec<Vec<String>> {
     output.tables.get(table).map_or(Vec::new(), |t| {
-        std::str::from_utf8(&t.data)
-            .expect("encoded rows are UTF-8")
-            .lines()
-            .map(|l| l.split(',').collect())
+        encoded::rows(&t.data)
+            .map(|row| encoded::values(row).map(|v| v.to_string()).collect())
             .collect()
     })
 }

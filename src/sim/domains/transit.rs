@@ -821,14 +821,17 @@ mod tests {
             let boardings = rows(output, "raw.transit_boardings");
             let mut raw: BTreeMap<&str, u32> = BTreeMap::new();
             for row in &boardings {
-                *raw.entry(row[2]).or_default() += 1;
+                *raw.entry(row[2].as_str()).or_default() += 1;
                 assert_eq!(row[8], output.day.to_string(), "delivered on its day");
                 if calendar::is_business_day(output.day) {
                     hours[row[5][11..13].parse::<usize>().unwrap()] += 1;
                 }
             }
             for row in rows(output, "truth.transit_daily_boardings") {
-                assert_eq!(raw.get(row[1]).copied().unwrap_or(0).to_string(), row[2]);
+                assert_eq!(
+                    raw.get(row[1].as_str()).copied().unwrap_or(0).to_string(),
+                    row[2]
+                );
             }
             if calendar::is_business_day(output.day) {
                 business.push(boardings.len());
@@ -855,7 +858,7 @@ mod tests {
             ..SimConfig::default()
         };
         let outputs = run(&config, 3);
-        let ledger: Vec<Vec<&str>> = outputs
+        let ledger: Vec<Vec<String>> = outputs
             .iter()
             .flat_map(|o| rows(o, "truth.chaos_ledger"))
             .collect();

@@ -421,19 +421,9 @@ fn affected(seed: u64, outage: u32, meter: u32, share_ppm: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::domains::testing;
+    use crate::sim::domains::testing::{self, rows};
     use crate::sim::output::{DayOutput, Pending};
     use std::collections::BTreeMap;
-
-    fn rows(output: &DayOutput, table: &str) -> Vec<Vec<String>> {
-        output.tables.get(table).map_or(Vec::new(), |t| {
-            std::str::from_utf8(&t.data)
-                .unwrap()
-                .lines()
-                .map(|l| l.split(',').map(str::to_string).collect())
-                .collect()
-        })
-    }
 
     fn day(
         state: &mut State,

@@ -549,7 +549,7 @@ mod tests {
         for output in &outputs {
             for row in rows(output, "truth.retail_daily_sales") {
                 truth.insert(
-                    (row[0].into(), row[1].into(), row[2].into()),
+                    (row[0].clone(), row[1].clone(), row[2].clone()),
                     (
                         row[3].parse().unwrap(),
                         row[4].parse().unwrap(),
@@ -557,13 +557,13 @@ mod tests {
                     ),
                 );
             }
-            let orders: BTreeMap<&str, (&str, &str)> = rows(output, "raw.retail_orders")
+            let orders: BTreeMap<String, (String, String)> = rows(output, "raw.retail_orders")
                 .into_iter()
-                .map(|r| (r[0], (r[5], r[2])))
+                .map(|r| (r[0].clone(), (r[5].clone(), r[2].clone())))
                 .collect();
             let lines = rows(output, "raw.retail_order_lines");
             for row in &lines {
-                let (day, store) = orders[row[1]];
+                let (day, store) = &orders[&row[1]];
                 let cell = raw
                     .entry((day.to_string(), store.to_string(), row[3].to_string()))
                     .or_insert((0i64, 0i64, 0i64));
@@ -602,7 +602,7 @@ mod tests {
             ..SimConfig::default()
         };
         let outputs = run(&config, 60);
-        let ledger: Vec<Vec<&str>> = outputs
+        let ledger: Vec<Vec<String>> = outputs
             .iter()
             .flat_map(|o| rows(o, "truth.chaos_ledger"))
             .collect();
@@ -633,7 +633,7 @@ mod tests {
                 events
                     .iter()
                     .filter(|e| e[3] == kind)
-                    .map(|e| e[1])
+                    .map(|e| &e[1])
                     .collect::<std::collections::BTreeSet<_>>()
                     .len()
                     .to_string()
@@ -718,15 +718,15 @@ mod tests {
         let mut originated = 0;
         for output in &outputs {
             for loan in rows(output, "raw.retail_loans") {
-                principal.insert(loan[0].into(), loan[2].parse().unwrap());
+                principal.insert(loan[0].clone(), loan[2].parse().unwrap());
                 if loan[7] != "active" {
-                    ended.insert(loan[0].into());
+                    ended.insert(loan[0].clone());
                 } else {
                     originated += 1;
                 }
             }
             for payment in rows(output, "raw.retail_loan_payments") {
-                balance.insert(payment[1].into(), payment[7].parse().unwrap());
+                balance.insert(payment[1].clone(), payment[7].parse().unwrap());
             }
             let month_end = rows(output, "truth.retail_loans_monthly");
             if let Some(truth) = month_end.first() {
