@@ -71,7 +71,7 @@ codes! {
     ProjectUnknownKey = "uxt::project::unknown_key", Error, "The project file has a top-level key that `dbt_project.yml` does not have (often a typo).";
     ProjectMissingName = "uxt::project::missing_name", Error, "The project file has no `name`.";
     ProjectRequireDbtVersion = "uxt::project::require_dbt_version", Error, "The project or an installed package requires a dbt version other than the one uxt behaves as, or its `require-dbt-version` is not a version range.";
-    ProjectUnusedKey = "uxt::project::unused_key", Warning, "The project file has a key that dbt accepts and uxt does not use (such as `query-comment` or `quoting`); it is ignored.";
+    ProjectUnusedKey = "uxt::project::unused_key", Warning, "The project file has a key that dbt accepts and uxt does not use (such as `query-comment` or `quoting`), or a `flags:` entry uxt does not apply (one it does not implement, or one of the wrong form); it is ignored.";
     ProjectUnusedConfigPath = "uxt::project::unused_config_path", Warning, "A path of the project file's `models:`, `seeds:`, `snapshots:` or `data_tests:` block names a folder or package under which there is no resource, so its configs apply to nothing (dbt's `UnusedResourceConfigPath`).";
     ProjectDispatch = "uxt::project::dispatch", Error, "The project file's `dispatch:` is malformed: it is a list of `macro_namespace` and `search_order` entries.";
     ProjectSelectors = "uxt::project::selectors", Error, "`selectors.yml` has `env_var()` or `var()` that cannot be rendered (an unset variable without a default).";
@@ -126,6 +126,7 @@ codes! {
     TestInvalid = "uxt::test::invalid", Error, "A generic test entry in properties YAML cannot be read: neither a test name nor a mapping of one test to its arguments.";
     TestUnknown = "uxt::test::unknown", Warning, "A data test in properties YAML names a generic test that is not defined: neither dbt's `unique`, `not_null`, `accepted_values`, `relationships` nor a `test_<name>` macro of the project or a package; the test fails when it runs, as in dbt.";
     TestUnknownTo = "uxt::test::unknown_to", Error, "A `relationships` test's `to:` names no model, seed, snapshot or source.";
+    TestDisabledTarget = "uxt::test::disabled_target", Warning, "A data test is on a source table that is disabled, or its `to:` names one: the test is disabled with it (in the manifest's `disabled`), as dbt warns with `InvalidDisabledTargetInTestNode`.";
     SeedInvalid = "uxt::seed::invalid", Error, "A seed's CSV file cannot be read: not UTF-8, a row with more or fewer fields than the header, an unclosed quote, a duplicate or empty column name.";
     SeedLoad = "uxt::seed::load", Error, "The warehouse refused a seed's rows, typically a value that outgrew the type the table was made with; `--full-refresh` or `column_types` fixes it.";
     SeedColumnTypes = "uxt::seed::column_types", Warning, "A seed's `column_types` is not a mapping of columns to types, names a column the CSV file does not have, or gives a type that is not text; the entry is ignored.";
