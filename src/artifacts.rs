@@ -478,7 +478,7 @@ fn source_json(source: &Source) -> Json {
         "description": source.description,
         "columns": columns(&source.columns),
         "meta": source.meta,
-        "source_meta": {},
+        "source_meta": source.source_meta,
         "tags": source.tags,
         "config": {
             "enabled": true, "event_time": source.event_time, "freshness": freshness,
@@ -486,7 +486,7 @@ fn source_json(source: &Source) -> Json {
             "meta": source.meta, "tags": source.tags, "static_analysis": null,
         },
         "patch_path": null,
-        "unrendered_config": {},
+        "unrendered_config": source.unrendered_config,
         "relation_name": source.relation().render_sql(),
         "created_at": 0.0,
     })

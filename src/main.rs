@@ -1,5 +1,3 @@
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    uxt::cli::run(uxt::cli::Cli::parse())
+    uxt::cli::main()
 }

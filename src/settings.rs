@@ -58,6 +58,8 @@ pub struct Flags {
     /// `--defer` with its state folder and `--favor-state`, on the commands that take them.
     pub defer: Option<crate::state::Defer>,
     pub no_color: bool,
+    /// The width result lines are padded to.
+    pub printer_width: u16,
     /// The command line in dbt's argument names (`select`, `exclude`, `full_refresh`,
     /// `log_format`...), for `run_results.json` `args`.
     pub args: Map<String, Json>,
@@ -77,6 +79,7 @@ impl Flags {
             format: self.log_format,
             level: self.log_level,
             color,
+            width: usize::from(self.printer_width),
             invocation_id: self.invocation_id.clone(),
             stream: self.stream,
         }

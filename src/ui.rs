@@ -82,15 +82,31 @@ pub enum Stream {
     Stderr,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct UiConfig {
     /// `--quiet`: errors only (data is never suppressed).
     pub quiet: bool,
     pub format: LogFormat,
     pub level: LevelFilter,
     pub color: bool,
+    /// The width progress lines are padded to with dots (dbt's `printer_width`).
+    pub width: usize,
     pub invocation_id: String,
     pub stream: Stream,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            quiet: false,
+            format: LogFormat::default(),
+            level: LevelFilter::default(),
+            color: false,
+            width: 80,
+            invocation_id: String::new(),
+            stream: Stream::default(),
+        }
+    }
 }
 
 /// The log file's settings, known once the project (and so its log folder) is.
@@ -460,7 +476,7 @@ pub fn concurrency(threads: usize, target: &str, node_count: usize) {
 /// main.x ........ [RUN]`.
 pub fn progress_line(index: usize, total: usize, message: &str, status: &str) -> String {
     let mut line = format!("{index} of {total} {message} ");
-    let width = 80;
+    let width = config().width;
     let used = line.chars().count();
     if used < width {
         line.extend(std::iter::repeat_n('.', width - used));

@@ -171,6 +171,16 @@ pub struct ExistingRelation {
     pub kind: RelationKind,
 }
 
+/// A seed file for [`Adapter::load_csv`]: the file as written, which DuckDB reads itself (as
+/// dbt-duckdb does with `COPY`), and the values parsed from it as dbt's seed loader reads them,
+/// which Postgres loads (as dbt-postgres inserts what it parsed rather than sending the file).
+pub struct SeedCsv {
+    pub path: std::path::PathBuf,
+    pub delimiter: u8,
+    /// CSV without a header, in chunks read lazily: every value quoted, NULL an empty field.
+    pub values: Box<dyn Iterator<Item = Result<Vec<u8>, String>> + Send>,
+}
+
 /// A relation as the warehouse describes it, for `catalog.json` and the docs site.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CatalogRelation {
@@ -395,17 +405,16 @@ pub trait Adapter: Send + Sync {
     /// where the engine keeps one: one introspection query for all of them.
     async fn catalog(&self, schemas: &[String]) -> DbResult<Vec<CatalogRelation>>;
 
-    /// Bulk-loads a CSV file with a header row into `table` (quoted, qualified) for `columns`, in
-    /// one transaction that first runs `before` (create or truncate the table). The file is
-    /// streamed (COPY on Postgres, DuckDB's CSV reader), never held whole in memory or sent as
-    /// INSERTs. Empty unquoted fields load as NULL. Returns the rows loaded.
+    /// Bulk-loads a seed into `table` (quoted, qualified) for `columns`, in one transaction that
+    /// first runs `before` (create or truncate the table). The data is streamed (COPY on
+    /// Postgres, DuckDB's CSV reader), never held whole in memory or sent as INSERTs. Empty
+    /// fields load as NULL. Returns the rows loaded.
     async fn load_csv(
         &self,
         before: &[String],
         table: &str,
         columns: &[String],
-        path: &std::path::Path,
-        delimiter: u8,
+        seed: SeedCsv,
     ) -> DbResult<u64>;
 
     /// Bulk-loads rows generated in memory (typed values, see [`rows`]) into several tables in

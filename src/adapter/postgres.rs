@@ -25,8 +25,8 @@ mod connect;
 
 use super::{
     Adapter, AdapterKind, CatalogColumn, CatalogRelation, Cell, ColumnInfo, DbError, DbResult,
-    ExistingIndex, ExistingRelation, Features, QueryResult, RelationKind, RowBatch, group_catalog,
-    quote, quote_literal, rows,
+    ExistingIndex, ExistingRelation, Features, QueryResult, RelationKind, RowBatch, SeedCsv,
+    group_catalog, quote, rows,
 };
 use crate::project::profile::PostgresTarget;
 use connect::Connector;
@@ -368,34 +368,49 @@ impl Adapter for PostgresAdapter {
         before: &[String],
         table: &str,
         columns: &[String],
-        path: &std::path::Path,
-        delimiter: u8,
+        seed: SeedCsv,
     ) -> DbResult<u64> {
-        let file = tokio::fs::File::open(path)
-            .await
-            .map_err(|e| DbError::new(format!("could not open `{}`: {e}", path.display())))?;
         let column_list = columns
             .iter()
             .map(|c| quote(c))
             .collect::<Vec<_>>()
             .join(", ");
-        let copy = format!(
-            "copy {table} ({column_list}) from stdin with (format csv, header true, delimiter {})",
-            quote_literal(&char::from(delimiter).to_string())
-        );
+        let copy = format!("copy {table} ({column_list}) from stdin with (format csv)");
+        // The values are parsed on a blocking thread and streamed in chunks; the file is never
+        // held whole.
+        let (sender, mut chunks) = tokio::sync::mpsc::channel::<Result<Vec<u8>, String>>(4);
+        let values = seed.values;
+        let reader = tokio::task::spawn_blocking(move || {
+            for chunk in values {
+                if sender.blocking_send(chunk).is_err() {
+                    break;
+                }
+            }
+        });
         let mut tracked = self.acquire().await?;
         let mut transaction = tracked.connection.begin().await.map_err(db_error)?;
         let loaded = async {
             run_each(&mut transaction, before).await?;
-            // The file streams through in the driver's chunks; it is never read whole.
             let mut copy_in = transaction.copy_in_raw(&copy).await.map_err(db_error)?;
-            if let Err(error) = copy_in.read_from(file).await {
-                let _ = copy_in.abort("reading the seed file failed").await;
-                return Err(db_error(error));
+            while let Some(chunk) = chunks.recv().await {
+                let sent = match chunk {
+                    Ok(chunk) => copy_in.send(chunk).await.map_err(db_error),
+                    Err(message) => Err(DbError::new(format!(
+                        "could not read `{}`: {message}",
+                        seed.path.display()
+                    ))),
+                };
+                if let Err(error) = sent {
+                    let _ = copy_in.abort("reading the seed file failed").await;
+                    return Err(error);
+                }
             }
             copy_in.finish().await.map_err(db_error)
         }
         .await;
+        // Dropping the receiver stops the reader at its next chunk.
+        drop(chunks);
+        let _ = reader.await;
         match loaded {
             Ok(rows) => {
                 transaction.commit().await.map_err(db_error)?;

@@ -1,7 +1,8 @@
 //! dbt's global flags that tools and scripts pass out of habit (Cosmos, dagster-dbt, CI
 //! pipelines) and that mean nothing to uxt: accepted, so a dbt command line runs unchanged, and
 //! otherwise without effect. Each says why it has none. `--no-use-colors` is read: it is
-//! `--no-color`; so is `--[no-]print`, which switches Jinja's `print()`.
+//! `--no-color`; so are `--[no-]print`, which switches Jinja's `print()`, `--[no-]version-check`
+//! and `--printer-width`.
 
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
@@ -60,6 +61,8 @@ pub struct DbtGlobalArgs {
     /// `--[no-]version-check` (or `DBT_VERSION_CHECK`): whether the project's and its packages'
     /// `require-dbt-version` is checked; unset, the project's `flags:` decide.
     pub version_check: Option<bool>,
+    /// `--printer-width` (or `DBT_PRINTER_WIDTH`): the width result lines are padded to.
+    pub printer_width: Option<u16>,
 }
 
 impl FromArgMatches for DbtGlobalArgs {
@@ -90,6 +93,7 @@ impl FromArgMatches for DbtGlobalArgs {
             no_use_colors: matches.get_flag("no-use-colors"),
             no_print,
             version_check,
+            printer_width: matches.get_one::<u16>("printer-width").copied(),
         })
     }
 
@@ -158,9 +162,9 @@ impl Args for DbtGlobalArgs {
                     .long("printer-width")
                     .global(true)
                     .value_name("COLUMNS")
-                    .value_parser(clap::value_parser!(u16))
-                    .help("dbt's width of its result lines; uxt's are dbt's default, 80 columns")
-                    .help_heading("dbt flags without effect"),
+                    .env("DBT_PRINTER_WIDTH")
+                    .value_parser(clap::value_parser!(u16).range(1..))
+                    .help("The width result lines are padded to with dots (default 80)"),
             )
     }
 

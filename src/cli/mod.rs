@@ -9,6 +9,7 @@ mod debug;
 mod deps;
 mod docs;
 mod freshness;
+mod logging;
 mod ls;
 mod parse;
 mod retry;
@@ -28,6 +29,7 @@ use crate::project::{self, Project};
 use crate::settings::Flags;
 use crate::ui::warn_error::{self, WarnError};
 use crate::ui::{self, LevelFilter, LogFormat, Stream};
+use logging::Logging;
 use serde_json::{Map, Value as Json, json};
 
 #[derive(Debug, Parser)]
@@ -71,13 +73,15 @@ struct GlobalArgs {
     /// (one dbt event a line, for tools; also `DBT_LOG_FORMAT`).
     #[arg(long, global = true, value_enum, env = "DBT_LOG_FORMAT", default_value_t = LogFormatArg::Text)]
     log_format: LogFormatArg,
-    /// The format of `dbt.log` (default: `json` with `--log-format json`, else `debug`).
+    /// The format of `dbt.log` (default: the console's when `--log-format`, `DBT_LOG_FORMAT` or
+    /// the project's `flags:` set it, else `debug`).
     #[arg(long, global = true, value_enum, env = "DBT_LOG_FORMAT_FILE")]
     log_format_file: Option<LogFormatArg>,
     /// The least level printed: `debug`, `info`, `warn`, `error` or `none`.
     #[arg(long, global = true, value_enum, env = "DBT_LOG_LEVEL", default_value_t = LogLevelArg::Info)]
     log_level: LogLevelArg,
-    /// The least level written into `dbt.log`.
+    /// The least level written into `dbt.log` (default: the console's when it was set, else
+    /// `debug`).
     #[arg(long, global = true, value_enum, env = "DBT_LOG_LEVEL_FILE", default_value_t = LogLevelArg::Debug)]
     log_level_file: LogLevelArg,
     /// The folder of `dbt.log` (default: the project file's `log-path`, else `logs`).
@@ -624,6 +628,28 @@ impl Command {
         }
     }
 
+    /// The command's selection flags, on the commands that select.
+    fn select_mut(&mut self) -> Option<&mut SelectArgs> {
+        match self {
+            Command::Run { select, .. }
+            | Command::Seed { select, .. }
+            | Command::Snapshot { select, .. }
+            | Command::Test { select, .. }
+            | Command::Build { select, .. }
+            | Command::Compile { select, .. }
+            | Command::Ls { select, .. }
+            | Command::Show { select, .. }
+            | Command::Clone { select, .. }
+            | Command::Source {
+                command: SourceCommand::Freshness { select, .. },
+            }
+            | Command::Docs {
+                command: DocsCommand::Generate { select, .. },
+            } => Some(select),
+            _ => None,
+        }
+    }
+
     /// The command's own options under dbt's names, for `run_results.json` `args` (and so for
     /// `uxt retry`, which repeats them).
     fn dbt_args(&self) -> Map<String, Json> {
@@ -892,10 +918,51 @@ fn dbt_env_dir(name: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+/// Parses the process's command line (exiting with clap's message when it does not parse) and
+/// runs it.
+pub fn main() -> ExitCode {
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => run(cli, Explicit::of(&matches)),
+        Err(error) => error.exit(),
+    }
+}
+
+/// The arguments the command line or their environment variables set, by clap id: a project
+/// flag applies only where neither did (dbt's order: flag, environment, project file, default).
+#[derive(Debug, Clone, Default)]
+pub struct Explicit(std::collections::HashSet<String>);
+
+impl Explicit {
+    pub fn of(matches: &clap::ArgMatches) -> Explicit {
+        let mut ids = std::collections::HashSet::new();
+        let mut level = Some(matches);
+        while let Some(matches) = level {
+            for id in matches.ids() {
+                if matches!(
+                    matches.value_source(id.as_str()),
+                    Some(
+                        clap::parser::ValueSource::CommandLine
+                            | clap::parser::ValueSource::EnvVariable
+                    )
+                ) {
+                    ids.insert(id.to_string());
+                }
+            }
+            level = matches.subcommand().map(|(_, sub)| sub);
+        }
+        Explicit(ids)
+    }
+
+    fn has(&self, id: &str) -> bool {
+        self.0.contains(id)
+    }
+}
+
 /// Runs the parsed command line and returns the process's exit code. The command runs on a
 /// thread of its own, and rayon's and tokio's threads are made, with the stack that Jinja's
 /// macro recursion needs ([`crate::jinja::RENDER_STACK_SIZE`]).
-pub fn run(cli: Cli) -> ExitCode {
+pub fn run(cli: Cli, explicit: Explicit) -> ExitCode {
     let stack = crate::jinja::RENDER_STACK_SIZE;
     // Fails only when a pool exists already (a second call in one process), which then serves.
     let _ = rayon::ThreadPoolBuilder::new()
@@ -904,7 +971,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let command = std::thread::Builder::new()
         .name("uxt".to_string())
         .stack_size(stack)
-        .spawn(move || run_on_this_thread(cli));
+        .spawn(move || run_on_this_thread(cli, &explicit));
     match command.map(std::thread::JoinHandle::join) {
         Ok(Ok(code)) => code,
         // The panic message is printed already, by the panic hook.
@@ -918,20 +985,36 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn run_on_this_thread(cli: Cli) -> ExitCode {
+fn run_on_this_thread(mut cli: Cli, explicit: &Explicit) -> ExitCode {
     let clock = std::time::Instant::now();
     let (full_refresh, fail_fast) = cli.command.full_refresh_and_fail_fast();
+    let project_dir = cli
+        .global
+        .project_dir
+        .clone()
+        .or_else(|| dbt_env_dir("DBT_PROJECT_DIR"));
+    let logging = Logging::resolve(
+        &cli.global,
+        explicit,
+        &project::flags::read_raw(project_dir.as_deref()),
+    );
+    if let Some(mode) = logging.indirect_selection
+        && let Some(select) = cli.command.select_mut()
+        && !explicit.has("indirect_selection")
+    {
+        select.indirect_selection = mode;
+    }
     let global = &cli.global;
-    let (log_format, log_level) = match (global.debug, global.log_format) {
-        (true, LogFormatArg::Json) => (LogFormatArg::Json, LogLevelArg::Debug),
-        (true, _) => (LogFormatArg::Debug, LogLevelArg::Debug),
-        (false, format) => (format, global.log_level),
-    };
-    // dbt writes its log file as JSON when the console is JSON and nothing else was asked.
-    let log_format_file = global.log_format_file.unwrap_or(match log_format {
-        LogFormatArg::Json => LogFormatArg::Json,
-        _ => LogFormatArg::Debug,
-    });
+    let Logging {
+        debug,
+        log_format,
+        log_format_file,
+        log_level,
+        log_level_file,
+        no_color,
+        printer_width,
+        ..
+    } = logging;
     let mut args = cli.command.dbt_args();
     let extend = |args: &mut Map<String, Json>, pairs: Vec<(&str, Json)>| {
         for (key, value) in pairs {
@@ -944,11 +1027,11 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
             ("log_format", json!(log_format.name())),
             ("log_format_file", json!(log_format_file.name())),
             ("log_level", json!(log_level.name())),
-            ("log_level_file", json!(global.log_level_file.name())),
+            ("log_level_file", json!(log_level_file.name())),
             ("log_file_max_bytes", json!(global.log_file_max_bytes)),
             ("quiet", json!(global.quiet)),
-            ("debug", json!(global.debug)),
-            ("use_colors", json!(!global.no_color)),
+            ("debug", json!(debug)),
+            ("use_colors", json!(!no_color)),
             ("write_json", json!(true)),
             ("partial_parse", json!(false)),
             ("send_anonymous_usage_stats", json!(false)),
@@ -956,7 +1039,7 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
                 "version_check",
                 json!(global.dbt.version_check.unwrap_or(true)),
             ),
-            ("printer_width", json!(80)),
+            ("printer_width", json!(printer_width)),
             (
                 "invocation_command",
                 json!(
@@ -985,10 +1068,7 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
     let flags = Flags {
         command: cli.command.which(),
         invocation_id: uuid::Uuid::new_v4().to_string(),
-        project_dir: global
-            .project_dir
-            .clone()
-            .or_else(|| dbt_env_dir("DBT_PROJECT_DIR")),
+        project_dir,
         profiles_dir: global
             .profiles_dir
             .clone()
@@ -1009,7 +1089,7 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
         log_format: log_format.format(),
         log_format_file: log_format_file.format(),
         log_level: log_level.filter(),
-        log_level_file: global.log_level_file.filter(),
+        log_level_file: log_level_file.filter(),
         log_path: global.log_path.clone(),
         log_file_max_bytes: global.log_file_max_bytes,
         target_path: global.target_path.clone(),
@@ -1018,8 +1098,8 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
         } else {
             Stream::Stdout
         },
-        // dbt's `--no-use-colors` is `--no-color`.
-        no_color: global.no_color || global.dbt.no_use_colors,
+        no_color,
+        printer_width,
         defer: cli.command.defer(),
         args,
     };

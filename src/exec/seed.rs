@@ -11,7 +11,7 @@ use serde_json::{Map, Value as Json};
 use std::sync::Arc;
 
 use super::materialize::{self, Names};
-use super::seed_types::ColumnType;
+use super::seed_types::{ColumnType, is_null};
 use super::{Done, Execution, Failure, Status};
 use crate::adapter::{RelationKind, quote};
 use crate::manifest::Node;
@@ -22,6 +22,8 @@ use crate::project::config::ConfigExt;
 pub struct SeedShape {
     pub columns: Vec<(String, String)>,
     pub rows: u64,
+    /// Each column's inferred type, which reads its values; `None` where `column_types` sets it.
+    pub inferred: Vec<Option<ColumnType>>,
 }
 
 /// A problem in a seed file, with the 1-based line and, where known, the column.
@@ -258,13 +260,96 @@ fn shape(
     inferred: Vec<ColumnType>,
     rows: u64,
 ) -> SeedShape {
+    let inferred: Vec<Option<ColumnType>> = overrides
+        .iter()
+        .zip(inferred)
+        .map(|(forced, inferred)| forced.is_none().then_some(inferred))
+        .collect();
     let columns = names
         .into_iter()
         .zip(overrides)
-        .zip(inferred)
-        .map(|((name, forced), inferred)| (name, forced.unwrap_or_else(|| inferred.sql())))
+        .zip(&inferred)
+        .map(|((name, forced), inferred)| {
+            let sql = forced
+                .unwrap_or_else(|| inferred.as_ref().map_or_else(String::new, ColumnType::sql));
+            (name, sql)
+        })
         .collect();
-    SeedShape { columns, rows }
+    SeedShape {
+        columns,
+        rows,
+        inferred,
+    }
+}
+
+/// The values of a seed file as dbt's seed loader reads them (Python's CSV reader, then agate):
+/// a quote inside an unquoted value is a character of it, NULL is an empty field or `null`, and
+/// each typed value is written as the engine reads it (`1.0` in an `integer` column is `1`).
+/// Yields CSV without a header in chunks, every value quoted, NULL an empty field. The file is
+/// opened on the first chunk; it was checked by `inspect`, so a problem now is a changed file.
+pub fn values_csv(
+    path: std::path::PathBuf,
+    delimiter: u8,
+    inferred: Vec<Option<ColumnType>>,
+) -> impl Iterator<Item = Result<Vec<u8>, String>> + Send {
+    let mut reader: Option<csv::Reader<std::fs::File>> = None;
+    let mut record = csv::StringRecord::new();
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        if reader.is_none() {
+            let opened = csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .has_headers(true)
+                .from_path(&path)
+                .map_err(|e| e.to_string());
+            match opened {
+                Ok(opened) => reader = Some(opened),
+                Err(e) => {
+                    done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        let reader = reader.as_mut()?;
+        let mut chunk = Vec::with_capacity(CHUNK_BYTES + 4096);
+        while chunk.len() < CHUNK_BYTES {
+            match reader.read_record(&mut record) {
+                Ok(true) => write_values(&mut chunk, &record, &inferred),
+                Ok(false) => {
+                    done = true;
+                    break;
+                }
+                Err(e) => {
+                    done = true;
+                    return Some(Err(e.to_string()));
+                }
+            }
+        }
+        (!chunk.is_empty()).then_some(Ok(chunk))
+    })
+}
+
+const CHUNK_BYTES: usize = 1 << 20;
+
+fn write_values(out: &mut Vec<u8>, record: &csv::StringRecord, inferred: &[Option<ColumnType>]) {
+    for (index, field) in record.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        let value = match inferred.get(index) {
+            Some(Some(column)) => column.value(field),
+            _ => (!is_null(field)).then_some(std::borrow::Cow::Borrowed(field)),
+        };
+        if let Some(value) = value {
+            out.push(b'"');
+            out.extend_from_slice(value.replace('"', "\"\"").as_bytes());
+            out.push(b'"');
+        }
+    }
+    out.push(b'\n');
 }
 
 /// The one-pass reader: exact line and column for every problem.
@@ -620,8 +705,13 @@ pub(super) async fn load(
         .iter()
         .map(|(name, data_type)| format!("{name} {data_type}"))
         .collect();
+    let seed = crate::adapter::SeedCsv {
+        values: Box::new(values_csv(path.clone(), delimiter, shape.inferred.clone())),
+        path,
+        delimiter,
+    };
     let rows = adapter
-        .load_csv(&before, &target, &columns, &path, delimiter)
+        .load_csv(&before, &target, &columns, seed)
         .await
         .map_err(|error| {
             let mut failure = Failure::from(error);
@@ -676,10 +766,7 @@ mod tests {
         let shape = inspect(seed.path(), b',', &Map::new()).unwrap();
         assert_eq!(shape.rows, 2);
         let types: Vec<&str> = shape.columns.iter().map(|(_, t)| t.as_str()).collect();
-        assert_eq!(
-            types,
-            ["integer", "text", "date", "numeric(3, 2)", "boolean"]
-        );
+        assert_eq!(types, ["integer", "text", "date", "float8", "boolean"]);
     }
 
     #[test]
@@ -698,6 +785,22 @@ mod tests {
     }
 
     #[test]
+    fn values_are_read_as_dbt_reads_them() {
+        let seed = file(
+            b"id,label,amount,forced\n1,5\" screen,1.0,null\n2,\"abc\"def,,\"\"\n3,NULL,$2,x\n",
+        );
+        let overrides: Map<String, Json> = serde_json::from_str(r#"{"forced": "text"}"#).unwrap();
+        let shape = inspect(seed.path(), b',', &overrides).unwrap();
+        let chunks: Vec<Vec<u8>> = values_csv(seed.path().to_path_buf(), b',', shape.inferred)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(chunks.concat()).unwrap(),
+            "\"1\",\"5\"\" screen\",\"1\",\n\"2\",\"abcdef\",,\n\"3\",,\"2\",\"x\"\n"
+        );
+    }
+
+    #[test]
     fn unquoted_seed_columns_fold_to_lower_case() {
         let shape = SeedShape {
             columns: vec![
@@ -705,6 +808,7 @@ mod tests {
                 ("First Name".into(), "text".into()),
             ],
             rows: 0,
+            inferred: vec![None, None],
         };
         let names: Vec<String> = column_names(shape.clone(), false)
             .columns

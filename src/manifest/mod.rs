@@ -215,11 +215,16 @@ pub struct Source {
     /// their batch's rows of it.
     pub event_time: Option<String>,
     pub meta: Map<String, Json>,
+    /// dbt's `source_meta`: the source's own `meta` and `config.meta`, without its table's.
+    pub source_meta: Map<String, Json>,
     pub tags: Vec<String>,
     pub fqn: Vec<String>,
     pub original_file_path: String,
     pub package_name: String,
     pub tests: Vec<Json>,
+    /// dbt's `unrendered_config`: the project file's `sources:` entries as written, then what the
+    /// properties set.
+    pub unrendered_config: Map<String, Json>,
 }
 
 impl Source {
@@ -1022,6 +1027,11 @@ fn parse_nodes(
             };
             manifest.warnings.push(warning);
         }
+        // Said once for the line that sets the key, however many nodes it applies to.
+        for (key, warning) in config::other_engine_keys(&node.config) {
+            let (file, source, line) = config_origin(projects, node, key);
+            manifest.warnings.push(warning.at_line(&file, source, line));
+        }
     }
     let (promoted, warnings) = ui::warn_error::apply(std::mem::take(&mut manifest.warnings))
         .into_iter()
@@ -1451,8 +1461,15 @@ fn generic_tests(
     let mut problems = Vec::new();
     let mut nodes = Vec::new();
     let by_name = manifest.refable_in(&project.name);
-    // What each tested resource declares: (target, its unique_id, the YAML file, (column, test) pairs).
-    type Declared<'a> = (TestTarget<'a>, String, String, Vec<(Option<String>, Json)>);
+    // What each tested resource declares: (target, its unique_id, the YAML file, (column, test)
+    // pairs, and for a disabled source table its `source.table` name).
+    type Declared<'a> = (
+        TestTarget<'a>,
+        String,
+        String,
+        Vec<(Option<String>, Json)>,
+        Option<String>,
+    );
     let mut owners: Vec<Declared> = Vec::new();
     let with_columns = |tests: &[Json], columns: &IndexMap<String, ColumnDef>| {
         let mut all: Vec<(Option<String>, Json)> =
@@ -1494,6 +1511,7 @@ fn generic_tests(
             node.unique_id.clone(),
             file,
             with_columns(&node.tests, &node.columns),
+            None,
         ));
     }
     for (section, patches) in &project.properties.patches {
@@ -1511,13 +1529,19 @@ fn generic_tests(
                 node.unique_id.clone(),
                 patch.file.clone(),
                 with_columns(&patch.tests, &patch.columns),
+                None,
             ));
         }
     }
-    for source in manifest
-        .sources
+    // A disabled source table's tests are made and disabled with it, as dbt warns.
+    let enabled = manifest.sources.values().map(|source| (source, false));
+    let disabled = manifest
+        .disabled_sources
         .values()
-        .filter(|s| s.package_name == project.name)
+        .map(|source| (source, true));
+    for (source, disabled) in enabled
+        .chain(disabled)
+        .filter(|(s, _)| s.package_name == project.name)
     {
         let target = TestTarget::Source {
             source_name: &source.source_name,
@@ -1528,9 +1552,10 @@ fn generic_tests(
             source.unique_id.clone(),
             source.original_file_path.clone(),
             with_columns(&source.tests, &source.columns),
+            disabled.then(|| format!("{}.{}", source.source_name, source.name)),
         ));
     }
-    for (target, attached, file, tests) in owners {
+    for (target, attached, file, tests, disabled_source) in owners {
         for (column, entry) in tests {
             let decl = match data_tests::parse_decl(&entry, column.as_deref()) {
                 Ok(decl) => decl,
@@ -1543,6 +1568,7 @@ fn generic_tests(
             let name = data_tests::test_name(&decl, &target);
             let mut depends = vec![attached.clone()];
             let mut to = None;
+            let mut disabled_target = disabled_source.clone();
             // As in dbt, a generic test is in the group of the node it tests.
             let group = manifest
                 .nodes
@@ -1568,8 +1594,11 @@ fn generic_tests(
                         referenced.unique_id.clone()
                     })
                 } else if let Some(c) = TO_SOURCE.captures(text) {
-                    Some(format!("source.{}.{}.{}", project.name, &c[1], &c[2]))
-                        .filter(|id| manifest.sources.contains_key(id))
+                    let id = format!("source.{}.{}.{}", project.name, &c[1], &c[2]);
+                    if manifest.disabled_sources.contains_key(&id) {
+                        disabled_target = Some(format!("{}.{}", &c[1], &c[2]));
+                    }
+                    Some(id).filter(|id| manifest.sources.contains_key(id))
                 } else {
                     None
                 };
@@ -1578,6 +1607,7 @@ fn generic_tests(
                         depends.push(id.clone());
                         to = Some(id);
                     }
+                    None if disabled_target.is_some() => {}
                     None => {
                         problems.push(
                             Diagnostic::new(Code::TestUnknownTo, format!("test `{name}` refers to `{text}`, which was not found"))
@@ -1628,13 +1658,27 @@ fn generic_tests(
             for (key, default) in test_defaults() {
                 config.entry(key).or_insert(default);
             }
+            let unique_id = data_tests::unique_id(&project.name, &decl, &target);
+            if let Some(source) = &disabled_target {
+                config.insert("enabled".into(), Json::Bool(false));
+                warnings.push(
+                    Diagnostic::new(
+                        Code::TestDisabledTarget,
+                        format!(
+                            "Test '{unique_id}' ({file}) depends on a source named '{source}' which is disabled"
+                        ),
+                    )
+                    .in_file(&file)
+                    .with_help("enable the source table, or remove the test; the test is disabled"),
+                );
+            }
             let fqn = yaml_fqn(project, &file, &[&name]);
             let macro_name = match &decl.namespace {
                 Some(namespace) => format!("macro.{namespace}.test_{}", decl.test_name),
                 None => format!("macro.dbt.test_{}", decl.test_name),
             };
             nodes.push(Node {
-                unique_id: data_tests::unique_id(&project.name, &decl, &target),
+                unique_id,
                 resource_type: ResourceType::Test,
                 path: format!("{}.sql", data_tests::compiled_name(&decl, &target)),
                 original_file_path: file.clone(),
@@ -1980,6 +2024,9 @@ fn sources(
                     continue;
                 }
             };
+            let unrendered_config = unrendered::Layers::new(root, project, "sources", &fqn, None)
+                .with(&source_configs::as_written(definition, table, &applied))
+                .finish("", &Map::new());
             let source = Source {
                 unique_id: unique_id.clone(),
                 source_name: definition.name.clone(),
@@ -1999,11 +2046,13 @@ fn sources(
                 freshness: criteria,
                 event_time: applied.event_time,
                 meta: applied.meta,
+                source_meta: source_configs::source_meta(definition),
                 tags: applied.tags,
                 fqn,
                 original_file_path: definition.file.clone(),
                 package_name: project.name.clone(),
                 tests: table.tests.clone(),
+                unrendered_config,
             };
             sources.insert(unique_id, (source, applied.enabled));
         }

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
+use super::freshness;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::project::Project;
 use crate::project::config::ConfigExt;
@@ -41,17 +42,7 @@ pub fn apply(source: &SourceDef, table: &SourceTable, project: &Map<String, Valu
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    for layer in [
-        Some(&source.meta),
-        source.config.get("meta").and_then(Value::as_object),
-        Some(&table.meta),
-        table.config.get("meta").and_then(Value::as_object),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        meta.extend(layer.iter().map(|(k, v)| (k.clone(), v.clone())));
-    }
+    meta.extend(properties_meta(source, table));
     let tags: BTreeSet<String> = source
         .tags
         .iter()
@@ -72,6 +63,78 @@ pub fn apply(source: &SourceDef, table: &SourceTable, project: &Map<String, Valu
             .find_map(|config| config.str_of("event_time"))
             .map(str::to_owned),
     }
+}
+
+/// The `meta` of the properties: the source's `meta` and `config.meta`, then the table's.
+fn properties_meta(source: &SourceDef, table: &SourceTable) -> Map<String, Value> {
+    let mut meta = source_meta(source);
+    for layer in [
+        Some(&table.meta),
+        table.config.get("meta").and_then(Value::as_object),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        meta.extend(layer.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    meta
+}
+
+/// dbt's `source_meta`: the source's own `meta`, then its `config.meta`.
+pub fn source_meta(source: &SourceDef) -> Map<String, Value> {
+    let mut meta = source.meta.clone();
+    if let Some(config) = source.config.get("meta").and_then(Value::as_object) {
+        meta.extend(config.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    meta
+}
+
+/// What the properties set for a table, as dbt records it over the project file's entries in
+/// `unrendered_config`: the source's `config:`, the table's over it, `freshness` where the YAML
+/// has one (null when it opts out), `loaded_at_field` and `loaded_at_query` as the YAML resolves
+/// them, and `meta` and `tags` from both levels.
+pub fn as_written(
+    source: &SourceDef,
+    table: &SourceTable,
+    applied: &Applied,
+) -> Map<String, Value> {
+    let mut config = source.config.clone();
+    config.extend(table.config.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let none = Map::new();
+    let declares_freshness = source.freshness.is_some()
+        || table.freshness.is_some()
+        || source.config.contains_key("freshness")
+        || table.config.contains_key("freshness");
+    if declares_freshness {
+        let freshness = freshness::resolve(&freshness::Declared {
+            source_freshness: source.freshness.as_ref(),
+            source_config: &source.config,
+            table_freshness: table.freshness.as_ref(),
+            table_config: &table.config,
+            project_config: &none,
+        });
+        let written = match freshness {
+            Ok(Some(freshness)) => freshness.to_json(),
+            _ => Value::Null,
+        };
+        config.insert("freshness".into(), written);
+    }
+    let (field, query) = freshness::loaded_at(&freshness::LoadedAt {
+        source_field: source.loaded_at_field.as_deref(),
+        source_query: source.loaded_at_query.as_deref(),
+        source_config: &source.config,
+        table_field: table.loaded_at_field.as_deref(),
+        table_field_present: table.loaded_at_field_present,
+        table_query: table.loaded_at_query.as_deref(),
+        table_config: &table.config,
+        project_config: &none,
+    })
+    .unwrap_or_default();
+    config.insert("loaded_at_field".into(), Value::from(field));
+    config.insert("loaded_at_query".into(), Value::from(query));
+    config.insert("meta".into(), Value::Object(properties_meta(source, table)));
+    config.insert("tags".into(), Value::from(applied.tags.clone()));
+    config
 }
 
 /// One warning for each key of the project file's `sources:` block that uxt does not apply.

@@ -29,7 +29,6 @@ pub const KNOWN_KEYS: &[&str] = &[
     "on_schema_change",
     "on_configuration_change",
     "grants",
-    "packages",
     "contract",
     "access",
     "group",
@@ -63,15 +62,110 @@ pub const KNOWN_KEYS: &[&str] = &[
     "freshness",
     "loaded_at_field",
     "loaded_at_query",
-    "copy_grants",
-    "transient",
-    "plugin",
-    "location",
-    "format",
-    "partition_by",
+];
+
+/// Config keys dbt accepts (its JSON schemas list them) for other engines: another warehouse's
+/// adapter (Snowflake, BigQuery, Redshift, Databricks, Spark), dbt-duckdb's `external`
+/// materialization, Python models, dbt Fusion. dbt-postgres and dbt-duckdb's tables and views
+/// ignore them; uxt does too, and says so.
+pub const OTHER_ENGINE_KEYS: &[&str] = &[
+    "adapter_properties",
+    "additional_libs",
+    "as_columnstore",
+    "auto_liquid_cluster",
+    "auto_refresh",
+    "automatic_clustering",
+    "backup",
+    "base_location_root",
+    "base_location_subpath",
+    "batch_id",
+    "bind",
+    "buckets",
+    "catalog",
+    "catalog_name",
+    "category",
     "cluster_by",
+    "cluster_id",
+    "clustered_by",
+    "compression",
+    "copy_grants",
+    "create_notebook",
+    "custom_checks",
+    "databricks_compute",
+    "databricks_tags",
+    "dataproc_cluster_name",
+    "dist",
+    "enable_list_inference",
+    "enable_refresh",
+    "external_access_integrations",
+    "external_volume",
     "file_format",
+    "format",
+    "grant_access_to",
+    "hours_to_expiration",
+    "http_path",
+    "imports",
+    "include_full_name_in_path",
+    "index_url",
+    "initialize",
+    "intermediate_format",
+    "jar_file_uri",
+    "job_cluster_config",
+    "kms_key_name",
+    "labels",
+    "labels_from_meta",
+    "liquid_clustered_by",
+    "location",
+    "location_root",
+    "matched_condition",
+    "max_staleness",
+    "merge_with_schema_evolution",
+    "not_matched_by_source_action",
+    "not_matched_by_source_condition",
+    "not_matched_condition",
+    "notebook_template_id",
     "options",
+    "packages",
+    "partition_by",
+    "partition_expiration_days",
+    "partitions",
+    "plugin",
+    "predicates",
+    "primary_key",
+    "python_job_config",
+    "python_version",
+    "query_tag",
+    "refresh_interval_minutes",
+    "refresh_mode",
+    "require_partition_filter",
+    "resource_tags",
+    "row_access_policy",
+    "schedule",
+    "schema_origin",
+    "secrets",
+    "secure",
+    "skip_matched_step",
+    "skip_not_matched_step",
+    "snowflake_warehouse",
+    "sort",
+    "sort_type",
+    "source_alias",
+    "state",
+    "static_analysis",
+    "strictness",
+    "submission_method",
+    "sync",
+    "table_format",
+    "table_tag",
+    "table_type",
+    "target_alias",
+    "target_lag",
+    "tblproperties",
+    "timeout",
+    "tmp_relation_type",
+    "transient",
+    "use_anonymous_sproc",
+    "user_folder_for_python",
 ];
 
 /// Keys whose values accumulate down the hierarchy instead of being replaced.
@@ -214,7 +308,9 @@ fn collect_level(level: &Map<String, Value>, config: &mut Map<String, Value>) {
 pub fn unknown_keys(config: &Map<String, Value>) -> Vec<(&str, Diagnostic)> {
     config
         .keys()
-        .filter(|key| !KNOWN_KEYS.contains(&key.as_str()))
+        .filter(|key| {
+            !KNOWN_KEYS.contains(&key.as_str()) && !OTHER_ENGINE_KEYS.contains(&key.as_str())
+        })
         .map(|key| {
             let diagnostic = Diagnostic::new(
                 Code::ConfigUnknownKey,
@@ -224,6 +320,29 @@ pub fn unknown_keys(config: &Map<String, Value>) -> Vec<(&str, Diagnostic)> {
                 Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
                 None => diagnostic.with_help("it is kept in the manifest, but uxt does not use it"),
             };
+            (key.as_str(), diagnostic)
+        })
+        .collect()
+}
+
+/// The keys of a node's config that dbt accepts for other engines, each with its warning, to be
+/// placed by the caller.
+pub fn other_engine_keys(config: &Map<String, Value>) -> Vec<(&str, Diagnostic)> {
+    config
+        .keys()
+        .filter(|key| OTHER_ENGINE_KEYS.contains(&key.as_str()))
+        .map(|key| {
+            let diagnostic = Diagnostic::new(
+                Code::ConfigUnsupported,
+                format!(
+                    "`{key}` is a config for other engines (other warehouses, dbt-duckdb's \
+                     `external`, Python models, dbt Fusion): it has no effect on DuckDB or \
+                     Postgres, in uxt as in dbt"
+                ),
+            )
+            .with_help(format!(
+                "remove `{key}`, or keep it for the engine it is meant for"
+            ));
             (key.as_str(), diagnostic)
         })
         .collect()
@@ -382,5 +501,20 @@ mod tests {
             warning.help.as_deref(),
             Some("did you mean `materialized`?")
         );
+    }
+
+    #[test]
+    fn another_engines_key_is_not_unknown_but_warned_of() {
+        let config = json!({"transient": false, "materialized": "table"})
+            .as_object()
+            .unwrap()
+            .clone();
+        assert!(unknown_keys(&config).is_empty());
+        let other = other_engine_keys(&config);
+        let [(key, warning)] = other.as_slice() else {
+            panic!("one key of another engine: {other:?}");
+        };
+        assert_eq!(*key, "transient");
+        assert_eq!(warning.code, Code::ConfigUnsupported);
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod exposures;
+pub mod flags;
 pub mod packages;
 pub mod profile;
 pub mod properties;
@@ -94,30 +95,6 @@ const UNUSED_PROJECT_KEYS: &[(&str, &str)] = &[
         "configs of semantic models in the project file are not applied; set `config:` on each semantic model",
     ),
     ("saved-queries", "uxt does not read saved queries"),
-];
-
-/// The keys of the project's `flags:` that uxt reads: `warn_error` and `warn_error_options`
-/// (`ui::warn_error`), `fail_fast` (`Settings`), `version_check` ([`load`]), the state
-/// comparison's `manifest::unrendered`, and `uxt source freshness`; the rest come from the
-/// command line and the environment.
-const READ_FLAGS: [&str; 6] = [
-    "warn_error",
-    "warn_error_options",
-    "fail_fast",
-    "version_check",
-    "state_modified_compare_more_unrendered_values",
-    "source_freshness_run_project_hooks",
-];
-/// Project flags about what uxt does not have, so no warning: usage statistics (it sends none),
-/// dbt's partial parsing and its choice of parsers (uxt parses the whole project with one),
-/// dbt's relation cache (uxt keeps none; it reads the schemas it builds into either way).
-const MOOT_FLAGS: [&str; 6] = [
-    "send_anonymous_usage_stats",
-    "partial_parse",
-    "static_parser",
-    "use_experimental_parser",
-    "cache_selected_only",
-    "populate_cache",
 ];
 
 /// A text file of the project, named by its path relative to the project root with `/`.
@@ -217,6 +194,7 @@ pub struct Unrendered {
     pub seeds: Value,
     pub snapshots: Value,
     pub data_tests: Value,
+    pub sources: Value,
     /// `config:` of each properties entry, by section (`models`, `seeds`...) and name.
     pub patches: BTreeMap<String, BTreeMap<String, Map<String, Value>>>,
 }
@@ -229,6 +207,7 @@ impl Unrendered {
             seeds: project.seeds_config.clone(),
             snapshots: project.snapshots_config.clone(),
             data_tests: project.tests_config.clone(),
+            sources: project.sources_config.clone(),
             patches: project
                 .properties
                 .patches
@@ -251,6 +230,7 @@ impl Unrendered {
             "seeds" => &self.seeds,
             "snapshots" => &self.snapshots,
             "data_tests" => &self.data_tests,
+            "sources" => &self.sources,
             _ => &Value::Null,
         }
     }
@@ -412,6 +392,31 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
     };
 
     let mut problems = Vec::new();
+    // dbt renders the project's `name` and `profile` when it reads the file, before it knows
+    // any var: `env_var()` works there, and `var()` with a default.
+    for key in ["name", "profile"] {
+        if let Some(Value::String(text)) = settings.get_mut(key)
+            && (text.contains("{{") || text.contains("{%"))
+        {
+            match profile::render_value(text, &Map::new()) {
+                Ok(rendered) => *text = rendered.trim().to_string(),
+                Err(message) => problems.push(
+                    Diagnostic::new(
+                        Code::ProjectInvalid,
+                        format!("cannot render the project's `{key}`: {message}"),
+                    )
+                    .at_line(
+                        &file_name,
+                        project_file.contents.clone(),
+                        line_of_key(&project_file.contents, key),
+                    )
+                    .with_help(
+                        "the project file's `name` and `profile` see `env_var()`, as in dbt",
+                    ),
+                ),
+            }
+        }
+    }
     for key in settings.keys() {
         if !PROJECT_KEYS.contains(&key.as_str()) {
             let line = line_of_key(&project_file.contents, key);
@@ -480,31 +485,29 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
         &file_name,
         &project_file.contents,
     ));
-    let unread_flags: Vec<String> = match settings.get("flags") {
-        Some(Value::Object(flags)) => flags
-            .iter()
-            .filter(|(key, value)| {
-                // `warn_error_options` is checked where it is read; the others are true or false.
-                let read = READ_FLAGS.contains(&key.as_str())
-                    && (value.is_boolean() || key.as_str() == "warn_error_options");
-                !read && !MOOT_FLAGS.contains(&key.as_str())
-            })
-            .map(|(key, _)| format!("`{key}`"))
-            .collect(),
-        Some(Value::Null) | None => Vec::new(),
-        Some(_) => vec!["its value".to_string()],
+    let flag_findings = match settings.get("flags") {
+        Some(Value::Object(flags)) => flags::check(flags),
+        _ => flags::Findings {
+            wrong: Vec::new(),
+            unused: Vec::new(),
+        },
     };
-    let flags_why = format!(
-        "uxt reads {} there; {} come from the command line and the environment \
-         (`--log-level`, `--indirect-selection`...)",
-        READ_FLAGS.map(|flag| format!("`{flag}`")).join(", "),
-        unread_flags.join(", ")
-    );
-    let flags = [("flags", flags_why.as_str())];
-    let unused = UNUSED_PROJECT_KEYS
-        .iter()
-        .chain(flags.iter().filter(|_| !unread_flags.is_empty()));
-    for (key, why) in unused {
+    // dbt ignores the whole block when a flag has the wrong form; uxt applies the others.
+    for (key, expected) in &flag_findings.wrong {
+        crate::ui::diagnostics(&[Diagnostic::new(
+            Code::ProjectUnusedKey,
+            format!(
+                "`{key}` in `flags:` must be {expected}; it is not applied (dbt then ignores every flag of the block)"
+            ),
+        )
+        .at_line(
+            &file_name,
+            project_file.contents.clone(),
+            line_of_flag(&project_file.contents, key),
+        )
+        .with_help(format!("write `{key}` as {expected}, or remove it"))]);
+    }
+    for (key, why) in UNUSED_PROJECT_KEYS {
         if settings.get(*key).is_some_and(|value| !value.is_null()) {
             crate::ui::diagnostics(&[Diagnostic::new(
                 Code::ProjectUnusedKey,
@@ -517,6 +520,18 @@ pub fn read_project_file(project_dir: Option<&Path>) -> Result<Project, Vec<Diag
             )
             .with_help(format!("remove `{key}`, or keep it for dbt"))]);
         }
+    }
+    for (key, why) in flag_findings.unused {
+        crate::ui::diagnostics(&[Diagnostic::new(
+            Code::ProjectUnusedKey,
+            format!("`{key}` in `flags:` is accepted as dbt accepts it, but not used: {why}"),
+        )
+        .at_line(
+            &file_name,
+            project_file.contents.clone(),
+            line_of_flag(&project_file.contents, &key),
+        )
+        .with_help(format!("remove `{key}` from `flags:`, or keep it for dbt"))]);
     }
     let name = match settings.get("name").and_then(Value::as_str) {
         Some(name) => name.to_string(),
@@ -637,7 +652,6 @@ fn value_problems(
         );
     };
     if let Some(name) = settings.get("name").and_then(Value::as_str)
-        && !name.contains("{{")
         && !is_identifier(name)
     {
         problem(
@@ -719,6 +733,21 @@ fn line_of_key(source: &str, key: &str) -> usize {
         .lines()
         .position(|line| line.starts_with(key) && line[key.len()..].trim_start().starts_with(':'))
         .map_or(1, |index| index + 1)
+}
+
+/// The line of `key` inside the top-level `flags:` block (that of `flags:` when not found there).
+fn line_of_flag(source: &str, key: &str) -> usize {
+    let block = line_of_key(source, "flags");
+    source
+        .lines()
+        .enumerate()
+        .skip(block)
+        .take_while(|(_, line)| line.is_empty() || line.starts_with([' ', '#']))
+        .find(|(_, line)| {
+            let line = line.trim_start();
+            line.starts_with(key) && line[key.len()..].trim_start().starts_with(':')
+        })
+        .map_or(block, |(index, _)| index + 1)
 }
 
 /// What a file under a project path is, by folder kind and extension.

@@ -164,6 +164,24 @@ const TOP_KEYS: &[&str] = &[
     "groups",
     "unit_tests",
     "data_tests",
+    // YAML anchors to reuse, which the YAML reader has already resolved.
+    "anchors",
+    "functions",
+    "tests",
+];
+
+/// Top-level keys dbt accepts in a properties file that uxt reads but does not act on: each draws
+/// a warning naming it.
+const UNUSED_TOP_KEYS: &[(&str, &str)] = &[
+    (
+        "saved_queries",
+        "uxt does not read saved queries; the semantic models and metrics they query are read and written to `semantic_manifest.json`",
+    ),
+    ("functions", "uxt does not build user-defined functions"),
+    (
+        "tests",
+        "dbt reads no top-level `tests:` either; singular tests are described under `data_tests:`",
+    ),
 ];
 
 /// The keys of an entry that dbt's property schemas define; anything else draws a warning, as
@@ -461,20 +479,26 @@ fn read_file(file: &SourceFile, properties: &mut Properties) -> Result<(), Diagn
             return Err(diagnostic);
         }
     }
-    if top.get("saved_queries").is_some_and(|v| !v.is_null()) {
-        properties.warnings.push(
-            Diagnostic::new(
-                Code::PropertiesUnknownKey,
-                "uxt does not read saved queries; `saved_queries:` is ignored",
-            )
-            .as_warning()
-            .at_line(
-                &file.path,
-                file.contents.clone(),
-                line_of(&file.contents, "saved_queries:", 0),
-            )
-            .with_help("the semantic models and metrics they query are read and written to `semantic_manifest.json`"),
-        );
+    for (key, why) in UNUSED_TOP_KEYS {
+        if top.get(*key).is_some_and(|v| !v.is_null()) {
+            properties.warnings.push(
+                Diagnostic::new(
+                    Code::PropertiesUnknownKey,
+                    format!("`{key}:` is accepted as dbt accepts it, but not used: {why}"),
+                )
+                .as_warning()
+                .at_line(
+                    &file.path,
+                    file.contents.clone(),
+                    // The top-level key, not a nested `tests:` or `data_tests:`.
+                    file.contents
+                        .lines()
+                        .position(|line| line.starts_with(&format!("{key}:")))
+                        .map_or(1, |index| index + 1),
+                )
+                .with_help(format!("remove `{key}:`, or keep it for dbt")),
+            );
+        }
     }
     let names = NameLines::new(&file.contents);
     let places = Places::new(file);
@@ -765,6 +789,24 @@ fn yaml_text(value: &Value) -> String {
     }
 }
 
+/// Keys of entries that dbt's JSON schemas accept (the semantic layer written on a model, dbt
+/// Fusion's static analysis, other warehouses' column options) and dbt-core reads past: each
+/// draws a warning that says so rather than "unknown".
+const UNUSED_ENTRY_KEYS: &[&str] = &[
+    "identifier",
+    "agg_time_dimension",
+    "derived_semantics",
+    "metrics",
+    "primary_entity",
+    "semantic_model",
+    "static_analysis_off_reason",
+    "column_mask",
+    "databricks_tags",
+    "dimension",
+    "entity",
+    "loader",
+];
+
 /// Warns of keys outside `known`, with a "did you mean" when one is close.
 fn unknown_keys(
     entry: &Map<String, Value>,
@@ -775,6 +817,17 @@ fn unknown_keys(
     warnings: &mut Vec<Diagnostic>,
 ) {
     for key in entry.keys().filter(|key| !known.contains(&key.as_str())) {
+        if UNUSED_ENTRY_KEYS.contains(&key.as_str()) {
+            let warning = Diagnostic::new(
+                Code::PropertiesUnknownKey,
+                format!(
+                    "`{key}` in {what} is accepted as dbt accepts it, but not used: uxt ignores it"
+                ),
+            )
+            .as_warning();
+            warnings.push(places.locate(warning, &[at, &[Step::Key(key)]].concat()));
+            continue;
+        }
         let mut warning = Diagnostic::new(
             Code::PropertiesUnknownKey,
             format!("unknown key `{key}` in {what}; it is ignored"),

@@ -37,6 +37,7 @@ fn dbt_event(code: Code) -> Option<(&'static str, bool)> {
         Code::PropertiesNoSuchNode => Some(("NoNodeForYamlKey", false)),
         Code::PropertiesWrongSection => Some(("WrongResourceSchemaFile", false)),
         Code::ParseDeprecated => Some(("DeprecatedModel", false)),
+        Code::TestDisabledTarget => Some(("InvalidDisabledTargetInTestNode", false)),
         _ => None,
     }
 }

@@ -147,3 +147,99 @@ fn compile_inline_prints_the_rendered_sql() {
         r#"select * from "dev"."main"."customers" where cast(x / 100.0 as numeric(12, 2)) > 0"#
     );
 }
+
+/// Sources as dbt-core 1.11 writes them into `manifest.json` (compared on the same project):
+/// `source_meta` is the source's own meta, `unrendered_config` the project file's entries as
+/// written under what the properties set; a test on a disabled source table, or whose `to:` names
+/// one, is disabled with dbt's warning; Jinja in the project's `name` renders.
+#[test]
+fn sources_carry_source_meta_unrendered_config_and_disable_their_tests_as_in_dbt() {
+    let project = Engine::DuckDb.project_from(crate::harness::Project::empty(), "mp");
+    project
+        .write(
+            "dbt_project.yml",
+            "name: \"{{ env_var('MP_NAME', 'mp') }}\"\nversion: \"1.0\"\nconfig-version: 2\n\
+             profile: mp\nsources:\n  shop_mp:\n    +meta: {owner: \"{{ target.name }}\"}\n",
+        )
+        .write("models/m.sql", "select 1 as id\n")
+        .write(
+            "models/sources.yml",
+            "version: 2\nsources:\n  - name: raw\n    meta: {source_level: true}\n    \
+             config:\n      meta: {cfg_level: 1}\n    tables:\n      - name: orders\n        \
+             meta: {table_level: x}\n        config:\n          enabled: true\n        \
+             columns:\n          - name: id\n            data_tests: [not_null]\n      \
+             - name: gone\n        config:\n          enabled: false\n        columns:\n          \
+             - name: id\n            data_tests: [unique]\nmodels:\n  - name: m\n    columns:\n      \
+             - name: id\n        data_tests:\n          - relationships:\n              \
+             arguments: {to: \"source('raw', 'gone')\", field: id}\n",
+        );
+    let output = project.run_with_env(&["parse"], &[("MP_NAME", "shop_mp")]);
+    assert_eq!(output.code(), 0, "{output:?}");
+    assert!(
+        output.stderr().contains("uxt::test::disabled_target"),
+        "{output:?}"
+    );
+    // The warning as printed, without the box drawing and line breaks of its wrapping.
+    let printed = output
+        .stderr()
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for test in [
+        "test.shop_mp.source_unique_raw_gone_id.",
+        "test.shop_mp.relationships_m_id__id__source_raw_gone_.",
+    ] {
+        assert!(
+            printed
+                .split(&format!("Test '{test}"))
+                .nth(1)
+                .is_some_and(|rest| rest.contains(
+                    "(models/sources.yml) depends on a source named 'raw.gone' which is disabled"
+                )),
+            "{output:?}"
+        );
+    }
+    let manifest = read(&project, "manifest.json");
+    let orders = &manifest["sources"]["source.shop_mp.raw.orders"];
+    assert_eq!(
+        orders["source_meta"],
+        serde_json::json!({"source_level": true, "cfg_level": 1})
+    );
+    assert_eq!(
+        orders["meta"],
+        serde_json::json!({"owner": "dev", "source_level": true, "cfg_level": 1, "table_level": "x"})
+    );
+    assert_eq!(
+        orders["unrendered_config"],
+        serde_json::json!({
+            "meta": {"source_level": true, "cfg_level": 1, "table_level": "x"},
+            "tags": [], "enabled": true, "loaded_at_field": null, "loaded_at_query": null,
+        })
+    );
+    let nodes = manifest["nodes"].as_object().unwrap();
+    let disabled = manifest["disabled"].as_object().unwrap();
+    assert!(nodes.contains_key("model.shop_mp.m"), "{nodes:?}");
+    assert!(
+        nodes
+            .keys()
+            .any(|id| id.starts_with("test.shop_mp.source_not_null_raw_orders_id.")),
+        "{nodes:?}"
+    );
+    for test in [
+        "source_unique_raw_gone_id.",
+        "relationships_m_id__id__source_raw_gone_.",
+    ] {
+        let id = format!("test.shop_mp.{test}");
+        assert!(!nodes.keys().any(|k| k.starts_with(&id)), "{nodes:?}");
+        let entry = disabled
+            .iter()
+            .find(|(k, _)| k.starts_with(&id))
+            .unwrap_or_else(|| panic!("{id} in {disabled:?}"));
+        assert_eq!(entry.1[0]["config"]["enabled"], false);
+    }
+    assert!(
+        disabled.contains_key("source.shop_mp.raw.gone"),
+        "{disabled:?}"
+    );
+}

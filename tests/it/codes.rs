@@ -264,9 +264,9 @@ fn a_missing_project_and_an_unreadable_profile_have_their_codes() {
 #[test]
 fn a_seed_value_that_outgrew_its_column_is_a_load_error() {
     let project = Engine::DuckDb.project("shop", "shop");
-    project.write("seeds/prices.csv", "id,price\n1,2.5\n");
+    project.write("seeds/prices.csv", "id,price\n1,2010-01-01\n");
     assert_eq!(project.run(&["seed"]).code(), 0);
-    project.write("seeds/prices.csv", "id,price\n1,100.25\n");
+    project.write("seeds/prices.csv", "id,price\n1,on request\n");
     let output = project.run(&["seed"]);
     assert_eq!(output.code(), 1, "{output:?}");
     let all = format!("{}{}", output.stdout(), output.stderr());

@@ -1,7 +1,7 @@
 //! Bad input: every case names the file (and line where there is one), says what to do, and
 //! exits 1 without a panic.
 
-use crate::engines::Engine;
+use crate::engines::{Engine, query};
 use crate::harness::Project;
 
 /// Runs `uxt <args>` on the shop fixture after `edit`, expecting exit 1 and each of `expected` in
@@ -452,5 +452,66 @@ fn an_engine_error_position_points_at_the_line_of_the_model_file() {
             let column = lines[at].find("no_such_column");
             assert_eq!(lines[at + 1].find('^'), column, "{output:?}");
         }
+    }
+}
+
+/// What dbt accepts for other engines, or in properties files without using it, runs unchanged:
+/// each key draws a warning that names it at its line, once however many nodes it applies to,
+/// and the models are built.
+#[test]
+fn keys_dbt_accepts_but_uxt_does_not_use_are_warnings_naming_them() {
+    for engine in Engine::all() {
+        let project = engine.project("shop", "shop");
+        let project_file = std::fs::read_to_string(project.path().join("dbt_project.yml")).unwrap();
+        project.write(
+            "dbt_project.yml",
+            project_file.replace(
+                "      +materialized: table\n",
+                "      +materialized: table\n      +transient: false\n",
+            ),
+        );
+        project.write(
+            "models/labelled.sql",
+            "{{ config(materialized='table', labels={'team': 'x'}) }}\nselect 1 as id\n",
+        );
+        project.write(
+            "models/more.yml",
+            "version: 2\nanchors:\n  - &id_column\n    name: id\nfunctions: []\ntests:\n  - name: nothing\nmodels:\n  - name: labelled\n    columns:\n      - <<: *id_column\n        entity: {type: primary}\n",
+        );
+        let output = project.run(&["run"]);
+        assert_eq!(output.code(), 0, "{}: {output:?}", engine.name());
+        let stderr = output.stderr();
+        for (said, times) in [
+            ("`transient` is a config for other engines", 1),
+            ("`labels` is a config for other engines", 1),
+            (
+                "`functions:` is accepted as dbt accepts it, but not used: uxt does not build user-defined functions",
+                1,
+            ),
+            ("`tests:` is accepted as dbt accepts it, but not used", 1),
+            (
+                "`entity` in column `id` is accepted as dbt accepts it, but not used",
+                1,
+            ),
+        ] {
+            assert_eq!(stderr.matches(said).count(), times, "{said}: {output:?}");
+        }
+        assert!(
+            stderr.contains("dbt_project.yml:21:")
+                && stderr.contains("models/labelled.sql:1:")
+                && stderr.contains("models/more.yml:5:")
+                && stderr.contains("models/more.yml:6:"),
+            "{output:?}"
+        );
+        assert!(
+            !stderr.contains("unknown key") && !stderr.contains("uxt::config::unknown_key"),
+            "{output:?}"
+        );
+        assert_eq!(
+            query(&project, "select id from {{ ref('labelled') }}"),
+            ["id", "1"],
+            "{}",
+            engine.name()
+        );
     }
 }

@@ -71,7 +71,7 @@ fn build_runs_seeds_models_snapshots_and_tests_in_two_rounds() {
                 .contains("Done. PASS=11 WARN=0 ERROR=0 SKIP=0"),
             "{name}: {first:?}"
         );
-        // Seed types were inferred: arithmetic on the date and numeric columns works.
+        // Seed types were inferred as dbt infers them: `balance` (`10.50`, `0.25`...) is a float.
         let typed = query(
             &project,
             "select customer_id, balance * 2 as doubled, cast(signup_date as date) = signup_date as is_date, active from {{ ref('customers') }} order by 1",
@@ -80,9 +80,9 @@ fn build_runs_seeds_models_snapshots_and_tests_in_two_rounds() {
             typed,
             [
                 "customer_id,doubled,is_date,active",
-                "1,21.00,true,true",
-                "2,0.50,true,false",
-                "3,6.50,true,true"
+                "1,21,true,true",
+                "2,0.5,true,false",
+                "3,6.5,true,true"
             ],
             "{name}"
         );
@@ -295,6 +295,110 @@ fn a_seed_date_column_takes_a_date_with_a_time_of_day() {
             ["d", "2010-01-02"],
             "{}",
             engine.name()
+        );
+    }
+}
+
+/// Seed columns get dbt's types (agate's inference, then the adapter's names), and the values
+/// dbt loads: a quote inside an unquoted value is part of it, an empty field and `null` are NULL.
+#[test]
+fn seed_types_and_values_are_dbts() {
+    for engine in Engine::all() {
+        let name = engine.name();
+        let project = engine.project("store", "store");
+        project.write(
+            "seeds/kinds.csv",
+            "id,amount,whole,flag,day,moment,iso,label,blank,forced\n\
+             1,2.50,1.0,true,2010-01-05,2010-01-05 10:00:00,2010-01-05T10:00,5\" screen,,\"\"\n\
+             2,-3,2,FALSE,2010-1-6,2010-01-06 11:30:00,2010-01-06T11:30:15,\"say \"\"hi\"\"\",,7\n\
+             3,,null,,,,,\"\",,\n",
+        );
+        project.write(
+            "seeds/kinds.yml",
+            "seeds:\n  - name: kinds\n    config:\n      column_types: {forced: varchar(10)}\n",
+        );
+        let output = project.run(&["seed", "--select", "kinds"]);
+        assert_eq!(output.code(), 0, "{name}: {output:?}");
+        let types = query(
+            &project,
+            "select column_name, lower(data_type) as data_type from information_schema.columns where table_name = 'kinds' order by ordinal_position",
+        );
+        let expected = match engine {
+            Engine::DuckDb => [
+                "integer",
+                "double",
+                "integer",
+                "boolean",
+                "date",
+                "timestamp",
+                "timestamp",
+                "varchar",
+                "integer",
+                "varchar",
+            ],
+            Engine::Postgres(_) => [
+                "integer",
+                "double precision",
+                "integer",
+                "boolean",
+                "date",
+                "timestamp without time zone",
+                "timestamp without time zone",
+                "text",
+                "integer",
+                "character varying",
+            ],
+        };
+        let columns = [
+            "id", "amount", "whole", "flag", "day", "moment", "iso", "label", "blank", "forced",
+        ];
+        let mut want = vec!["column_name,data_type".to_string()];
+        want.extend(
+            columns
+                .iter()
+                .zip(expected)
+                .map(|(column, data_type)| format!("{column},{data_type}")),
+        );
+        assert_eq!(types, want, "{name}");
+        let rows = query(
+            &project,
+            "select id, amount * 2 as amount, whole, flag, cast(day as varchar) as day, \
+             cast(moment as varchar) as moment, cast(iso as varchar) as iso, label, \
+             label is null as no_label, blank is null as no_blank, forced is null as no_forced \
+             from {{ ref('kinds') }} order by id",
+        );
+        assert_eq!(
+            rows,
+            [
+                "id,amount,whole,flag,day,moment,iso,label,no_label,no_blank,no_forced",
+                "1,5,1,true,2010-01-05,2010-01-05 10:00:00,2010-01-05 10:00:00,\"5\"\" screen\",false,true,true",
+                "2,-6,2,false,2010-01-06,2010-01-06 11:30:00,2010-01-06 11:30:15,\"say \"\"hi\"\"\",false,true,false",
+                "3,,,,,,,,true,true,true",
+            ],
+            "{name}"
+        );
+
+        // A quote that opens a value and never closes is malformed: the file and line are named
+        // and the table keeps its rows.
+        project.write(
+            "seeds/kinds.csv",
+            "id,amount,whole,flag,day,moment,iso,label,blank,forced\n\
+             1,1,1,true,2010-01-05,,,ok,,\n\
+             2,1,1,true,2010-01-05,,,ok,,\"open\n\
+             3,1,1,true,2010-01-05,,,ok,,\n",
+        );
+        let malformed = project.run(&["seed", "--select", "kinds"]);
+        assert_eq!(malformed.code(), 1, "{name}: {malformed:?}");
+        assert!(
+            malformed
+                .stdout()
+                .contains("seeds/kinds.csv:3: a quote opened on this line is never closed"),
+            "{name}: {malformed:?}"
+        );
+        assert_eq!(
+            query(&project, "select count(*) as n from {{ ref('kinds') }}"),
+            ["n", "3"],
+            "{name}"
         );
     }
 }

@@ -330,3 +330,146 @@ fn run_results_record_args_timing_messages_and_failures_as_dbt() {
         assert_eq!(skipped["timing"], serde_json::json!([]));
     }
 }
+
+/// The shop project with a `flags:` block appended to its project file.
+fn shop_with_flags(flags: &str) -> crate::harness::Project {
+    let project = Engine::DuckDb.project("shop", "shop");
+    let settings = std::fs::read_to_string(project.path().join("dbt_project.yml")).unwrap();
+    project.write("dbt_project.yml", format!("{settings}\nflags:\n{flags}"));
+    project
+}
+
+/// The `START` line of a run of `stg_orders`, without its time.
+fn start_line(stdout: &str) -> &str {
+    let line = stdout
+        .lines()
+        .find(|line| line.contains("START sql view model main.stg_orders"))
+        .unwrap_or_else(|| panic!("a START line in {stdout}"));
+    &line[10..]
+}
+
+#[test]
+fn project_flags_set_logging_and_selection_unless_the_command_line_or_environment_do() {
+    let project = shop_with_flags(
+        "  log_format: json\n  log_level_file: warn\n  printer_width: 100\n  \
+         indirect_selection: empty\n  write_json: false\n  partial_parse: true\n",
+    );
+    let output = project.run(&["run", "-s", "stg_orders"]);
+    assert_eq!(output.code(), 0, "{output:?}");
+    let stdout_events = events(output.stdout());
+    assert_eq!(
+        named(&stdout_events, "LogModelResult").len(),
+        1,
+        "{output:?}"
+    );
+    // The flag uxt does not follow is named, with its line; the one that means nothing to uxt
+    // is not.
+    let warnings: Vec<&str> = named(&stdout_events, "Diagnostic")
+        .iter()
+        .filter_map(|e| e["info"]["msg"].as_str())
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|msg| msg.contains("`write_json` in `flags:`") && msg.contains("dbt_project.yml:"))
+            && !warnings.iter().any(|msg| msg.contains("partial_parse")),
+        "{warnings:?}"
+    );
+    // The log file follows the console's format, at the project's level.
+    let log = std::fs::read_to_string(project.path().join("logs/dbt.log")).unwrap();
+    let file_events = events(&log);
+    assert!(
+        !file_events.is_empty()
+            && file_events
+                .iter()
+                .all(|e| e["info"]["level"] == "warn" || e["info"]["level"] == "error"),
+        "{log}"
+    );
+
+    // The command line wins, and the file follows it too; the padding is the project's width.
+    std::fs::remove_dir_all(project.path().join("logs")).unwrap();
+    let output = project.run(&["run", "-s", "stg_orders", "--log-format", "text"]);
+    assert_eq!(output.code(), 0, "{output:?}");
+    let start = start_line(output.stdout());
+    assert!(
+        start.find(" [RUN]") == Some(100) && start.ends_with(". [RUN]"),
+        "{start}"
+    );
+    let log = std::fs::read_to_string(project.path().join("logs/dbt.log")).unwrap();
+    assert!(
+        log.lines()
+            .any(|line| line.contains("`write_json`") && !line.starts_with('{')),
+        "{log}"
+    );
+    // dbt's environment variables win over the project file as well.
+    let output = project.run_with_env(
+        &["run", "-s", "stg_orders"],
+        &[("DBT_LOG_FORMAT", "text"), ("DBT_PRINTER_WIDTH", "90")],
+    );
+    assert_eq!(output.code(), 0, "{output:?}");
+    assert_eq!(start_line(output.stdout()).find(" [RUN]"), Some(90));
+
+    // Tests of the selected model come along only as the project's `indirect_selection` says.
+    let tests = |args: &[&str], env: &[(&str, &str)]| {
+        let mut full = vec!["ls", "-s", "stg_orders", "--resource-type", "test"];
+        full.extend_from_slice(args);
+        let output = project.run_with_env(&full, env);
+        assert_eq!(output.code(), 0, "{output:?}");
+        output.stdout().lines().count()
+    };
+    assert_eq!(tests(&[], &[]), 0);
+    assert_eq!(tests(&["--indirect-selection", "eager"], &[]), 2);
+    assert_eq!(tests(&[], &[("DBT_INDIRECT_SELECTION", "eager")]), 2);
+}
+
+#[test]
+fn a_project_flag_of_the_wrong_form_is_a_warning_naming_its_line() {
+    let project = shop_with_flags("  log_level: loud\n  log_format: json\n");
+    let output = project.run(&["parse"]);
+    assert_eq!(output.code(), 0, "{output:?}");
+    let warnings: Vec<String> = named(&events(output.stdout()), "Diagnostic")
+        .iter()
+        .filter_map(|e| e["info"]["msg"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        warnings.iter().any(
+            |msg| msg.contains("`log_level` in `flags:` must be one of `debug`")
+                && msg.contains("dbt_project.yml:")
+        ),
+        "{output:?}"
+    );
+}
+
+/// `uxt run` in a terminal (`script` gives it one), as a person sees it.
+fn run_in_terminal(project: &crate::harness::Project, args: &str) -> String {
+    let command = format!(
+        "{} run -s stg_orders --project-dir {} {args}",
+        env!("CARGO_BIN_EXE_uxt"),
+        project.path().display()
+    );
+    let mut script = std::process::Command::new("script");
+    for name in crate::harness::ISOLATED_ENV {
+        script.env_remove(name);
+    }
+    let output = script
+        .env_remove("NO_COLOR")
+        .current_dir(project.path())
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn project_flag_use_colors_false_takes_colour_off_a_terminal() {
+    let project = shop_with_flags("  use_colors: false\n");
+    let plain = run_in_terminal(&project, "");
+    assert!(
+        plain.contains("OK created") && !plain.contains('\x1b'),
+        "{plain:?}"
+    );
+    let coloured = run_in_terminal(&project, "--use-colors");
+    assert!(coloured.contains("\x1b["), "{coloured:?}");
+}

@@ -19,7 +19,7 @@ use duckdb::{Connection, InterruptHandle, Statement};
 
 use super::{
     Adapter, AdapterKind, CatalogColumn, CatalogRelation, ColumnInfo, DbError, DbResult,
-    ExistingRelation, Features, QueryResult, RelationKind, RowBatch, group_catalog, quote,
+    ExistingRelation, Features, QueryResult, RelationKind, RowBatch, SeedCsv, group_catalog, quote,
     quote_literal,
 };
 use crate::project::profile::DuckDbTarget;
@@ -280,8 +280,7 @@ impl Adapter for DuckDbAdapter {
         before: &[String],
         table: &str,
         columns: &[String],
-        path: &Path,
-        delimiter: u8,
+        seed: SeedCsv,
     ) -> DbResult<u64> {
         let before = before.to_vec();
         let column_list = columns
@@ -290,12 +289,13 @@ impl Adapter for DuckDbAdapter {
             .collect::<Vec<_>>()
             .join(", ");
         // DuckDB's CSV reader streams the file. Quote, escape and NULL are spelled out so nothing
-        // is sniffed; a quoted empty field stays an empty string, as in Postgres' COPY.
+        // is sniffed; an empty field, quoted or not, and `null` are NULL, as dbt's agate reads
+        // them (and as type inference counted them).
         let copy = format!(
             "COPY {table} ({column_list}) FROM {} (FORMAT csv, HEADER true, DELIMITER {}, \
-             QUOTE '\"', ESCAPE '\"', NULL '', ALLOW_QUOTED_NULLS false)",
-            quote_literal(&path.to_string_lossy()),
-            quote_literal(&char::from(delimiter).to_string())
+             QUOTE '\"', ESCAPE '\"', NULL ['', 'null', 'NULL', 'Null'])",
+            quote_literal(&seed.path.to_string_lossy()),
+            quote_literal(&char::from(seed.delimiter).to_string())
         );
         self.run(move |connection| {
             in_transaction(connection, || {
@@ -764,6 +764,14 @@ mod tests {
         assert_eq!(result.rows, vec![vec![Cell::Int(2)]]);
     }
 
+    fn seed(path: &Path) -> SeedCsv {
+        SeedCsv {
+            path: path.to_path_buf(),
+            delimiter: b';',
+            values: Box::new(std::iter::empty()),
+        }
+    }
+
     #[tokio::test]
     async fn csv_loads_in_one_transaction() {
         let adapter = memory();
@@ -773,7 +781,7 @@ mod tests {
         let before = ["create table people (id integer, name varchar, note varchar)".to_owned()];
         let columns = ["id", "name", "note"].map(str::to_owned);
         let rows = adapter
-            .load_csv(&before, "\"people\"", &columns, &path, b';')
+            .load_csv(&before, "\"people\"", &columns, seed(&path))
             .await
             .expect("csv loads");
         assert_eq!(rows, 2);
@@ -784,7 +792,7 @@ mod tests {
         assert_eq!(
             result.rows,
             [
-                vec![Cell::Int(1), text("Ada"), text("")],
+                vec![Cell::Int(1), text("Ada"), Cell::Null],
                 vec![Cell::Int(2), text("Bo;b"), Cell::Null]
             ]
         );
@@ -792,7 +800,7 @@ mod tests {
         std::fs::write(&path, "id;name;note\n3;Cy;x\nnot a number;Di;y\n").expect("csv written");
         let before = ["truncate people".to_owned()];
         adapter
-            .load_csv(&before, "people", &columns, &path, b';')
+            .load_csv(&before, "people", &columns, seed(&path))
             .await
             .expect_err("bad row fails the load");
         let result = adapter

@@ -16,7 +16,7 @@ use std::process::Command;
 
 /// Variables of the developer's shell that would choose the profile, target, log format or
 /// artifact folder instead of the test.
-pub const ISOLATED_ENV: [&str; 12] = [
+pub const ISOLATED_ENV: [&str; 14] = [
     "UXT_PROFILES_DIR",
     "UXT_TARGET",
     "DBT_PROFILES_DIR",
@@ -29,6 +29,8 @@ pub const ISOLATED_ENV: [&str; 12] = [
     "DBT_LOG_FILE_MAX_BYTES",
     "DBT_DEBUG",
     "DBT_TARGET_PATH",
+    "DBT_INDIRECT_SELECTION",
+    "DBT_PRINTER_WIDTH",
 ];
 
 /// The `uxt` binary under test, isolated from the developer's shell: no colour codes in the
