@@ -173,7 +173,7 @@ async fn read_catalog(
     let plan = graph::plan(
         manifest,
         &super::compared(selection, manifest, project)?,
-        project.files.selectors.as_ref(),
+        settings.selectors.as_ref(),
         &["model", "seed", "snapshot", "source"],
     )?;
     // One relation can stand for several nodes (a seed and a source over its table): each
