@@ -89,7 +89,13 @@ struct GlobalArgs {
     #[arg(long, global = true, value_name = "BYTES", env = "DBT_LOG_FILE_MAX_BYTES", default_value_t = 10 * 1024 * 1024)]
     log_file_max_bytes: u64,
     /// Debug lines on the console: `--log-level debug` in dbt's debug format.
-    #[arg(short = 'd', long, global = true, env = "DBT_DEBUG", overrides_with = "no_debug")]
+    #[arg(
+        short = 'd',
+        long,
+        global = true,
+        env = "DBT_DEBUG",
+        overrides_with = "no_debug"
+    )]
     debug: bool,
     #[arg(long, global = true, hide = true, overrides_with = "debug")]
     no_debug: bool,
@@ -843,7 +849,7 @@ impl Command {
                 command: DocsCommand::Generate { select, .. },
             } => selection(&mut args, select),
             Command::Source {
-                command: SourceCommand::Freshness { select, output },
+                command: SourceCommand::Freshness { select, output, .. },
             } => {
                 selection(&mut args, select);
                 if let Some(output) = output {
@@ -853,6 +859,7 @@ impl Command {
             Command::RunOperation {
                 macro_name,
                 args: kwargs,
+                ..
             } => {
                 args.insert("macro".into(), json!(macro_name));
                 args.insert("args".into(), json!(kwargs.as_deref().unwrap_or("{}")));
@@ -1087,8 +1094,7 @@ fn load_project(flags: &Flags) -> crate::diagnostic::Result<Project> {
 /// `uxt debug --config-dir`: where the `profiles.yml` in use is, as dbt prints it.
 fn config_dir(flags: &Flags) -> crate::diagnostic::Result<Outcome> {
     let cwd = std::env::current_dir().unwrap_or_default();
-    let root = project::find_root(flags.project_dir())
-        .map_or(cwd, |(root, _)| root);
+    let root = project::find_root(flags.project_dir()).map_or(cwd, |(root, _)| root);
     let found = project::profile::find(flags.profiles_dir.as_deref(), &root)?;
     let folder = found.path.parent().unwrap_or(&root);
     let opener = if cfg!(target_os = "macos") {
@@ -1350,6 +1356,7 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
                 resource_types,
                 output,
                 output_keys,
+                ..
             } => ls::run(
                 &flags,
                 &select.selection(),
@@ -1400,9 +1407,7 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
             } => deps::run(&flags, lock, upgrade, add_package.as_deref(), &source),
             Command::RunOperation {
                 macro_name, args, ..
-            } => {
-                run_operation::run(&flags, &macro_name, args.as_deref()).await
-            }
+            } => run_operation::run(&flags, &macro_name, args.as_deref()).await,
             Command::Clone {
                 select,
                 resource_type,
@@ -1416,10 +1421,7 @@ fn run_on_this_thread(cli: Cli) -> ExitCode {
             }
             Command::Retry { state, .. } => retry::run(&flags, state.as_deref()).await,
             Command::Source {
-                command:
-                    SourceCommand::Freshness {
-                        select, output, ..
-                    },
+                command: SourceCommand::Freshness { select, output, .. },
             } => freshness::run(&flags, &select.selection(), output.as_deref()).await,
             Command::Debug {
                 config_dir: true, ..

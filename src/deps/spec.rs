@@ -155,7 +155,9 @@ pub fn read(root: &Path, vars: &Map<String, Value>) -> Result<Option<Specs>, Vec
             file.contents.clone(),
             line_of(&file.contents, "projects:"),
         )
-        .with_help("install the other project as a package under `packages:` to `ref` its models")]);
+        .with_help(
+            "install the other project as a package under `packages:` to `ref` its models",
+        )]);
     }
     let chosen = match (lists(&packages), lists(&dependencies)) {
         (true, true) => {

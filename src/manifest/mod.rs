@@ -24,7 +24,7 @@ use indexmap::IndexMap;
 use rayon::prelude::*;
 use regex::Regex;
 use serde::Serialize;
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Code, Diagnostic, closest};

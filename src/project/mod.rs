@@ -380,16 +380,15 @@ pub fn render_selectors(
     if !file.contents.contains("{{") && !file.contents.contains("{%") {
         return Ok(file.clone());
     }
-    let rendered = profile::render_with_target(&file.contents, vars, Some(target)).map_err(
-        |message| {
+    let rendered =
+        profile::render_with_target(&file.contents, vars, Some(target)).map_err(|message| {
             Diagnostic::new(
                 Code::ProjectSelectors,
                 format!("cannot render `{}`: {message}", file.path),
             )
             .in_file(&file.path)
             .with_help("selectors.yml sees `env_var()`, `var()` and `target`, as in dbt")
-        },
-    )?;
+        })?;
     Ok(SourceFile {
         path: file.path.clone(),
         contents: Arc::from(rendered),

@@ -685,7 +685,10 @@ pub fn render_with_target(
 ) -> Result<String, String> {
     let mut env = minijinja::Environment::new();
     if let Some(target) = target {
-        env.add_global("target", minijinja::Value::from_serialize(target));
+        env.add_global(
+            "target",
+            minijinja::Value::from(minijinja::value::Serde(target.clone())),
+        );
     }
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.add_function(

@@ -186,7 +186,13 @@ fn a_selector_is_the_default_on_the_target_its_jinja_names() {
         "selectors:\n  - name: marts_on_dev\n    default: \"{{ target.name == 'dev' }}\"\n    definition:\n      method: tag\n      value: \"{{ var('mart_tag', 'nightly') }}\"\n",
     );
     let ls = |args: &[&str]| {
-        let output = project.run(&[&["ls", "--output", "name", "--resource-type", "model"], args].concat());
+        let output = project.run(
+            &[
+                &["ls", "--output", "name", "--resource-type", "model"],
+                args,
+            ]
+            .concat(),
+        );
         assert_eq!(output.code(), 0, "{output:?}");
         output
             .stdout()
@@ -196,7 +202,10 @@ fn a_selector_is_the_default_on_the_target_its_jinja_names() {
     };
     let nightly = ls(&["-s", "tag:nightly"]);
     assert!(nightly.contains(&"customers".to_string()), "{nightly:?}");
-    assert!(!nightly.contains(&"stg_customers".to_string()), "{nightly:?}");
+    assert!(
+        !nightly.contains(&"stg_customers".to_string()),
+        "{nightly:?}"
+    );
     assert_eq!(ls(&[]), nightly);
     assert_eq!(ls(&["--vars", "{mart_tag: none}"]), Vec::<String>::new());
 }
