@@ -31,6 +31,10 @@ pub struct Flags {
     pub threads: Option<usize>,
     pub full_refresh: bool,
     pub fail_fast: bool,
+    /// `--no-fail-fast`: the project's `flags: {fail_fast: true}` does not apply.
+    pub no_fail_fast: bool,
+    /// `--store-failures`: every test stores its failing rows unless its config says otherwise.
+    pub store_failures: bool,
     /// `--empty`: refs and sources read no rows, seeds load none.
     pub empty: bool,
     /// `seed --show`: a sample of each loaded seed's rows is printed after the run.
@@ -134,6 +138,10 @@ pub struct Settings {
     pub print: bool,
     /// `--vars`, which override the project's `vars:`.
     pub vars: Map<String, Json>,
+    /// `--store-failures`: every test stores its failing rows unless its config says otherwise.
+    pub store_failures: bool,
+    /// The project's `selectors.yml`, rendered with this invocation's vars and target.
+    pub selectors: Option<project::SourceFile>,
     /// The invocation's arguments under dbt's names, as `run_results.json` records them.
     pub args: Map<String, Json>,
 }
@@ -161,14 +169,15 @@ impl Settings {
         ] {
             args.insert(key.to_string(), value);
         }
-        // `--fail-fast`, else the project's `flags: {fail_fast: true}`.
-        let fail_fast =
-            flags.fail_fast || project.flags.get("fail_fast").and_then(Json::as_bool) == Some(true);
+        // `--fail-fast`, else the project's `flags: {fail_fast: true}` unless `--no-fail-fast`.
+        let fail_fast = flags.fail_fast
+            || !flags.no_fail_fast
+                && project.flags.get("fail_fast").and_then(Json::as_bool) == Some(true);
         if args.contains_key("fail_fast") {
             args.insert("fail_fast".into(), json!(fail_fast));
         }
         let event_time = event_time(flags)?;
-        Ok(Settings {
+        Settings {
             event_time,
             command: flags.command,
             invocation_id: flags.invocation_id.clone(),
@@ -178,10 +187,47 @@ impl Settings {
             fail_fast,
             empty: flags.empty,
             print: flags.print,
+            store_failures: flags.store_failures,
+            selectors: None,
             target,
             vars,
             args,
-        })
+        }
+        .with_selectors(project)
+    }
+
+    /// Renders the project's `selectors.yml` into [`Settings::selectors`].
+    fn with_selectors(mut self, project: &Project) -> Result<Settings> {
+        if let Some(file) = &project.files.selectors {
+            let mut vars = project.vars.clone();
+            vars.extend(self.vars.clone());
+            self.selectors = Some(project::render_selectors(
+                file,
+                &vars,
+                &self.target_context(),
+            )?);
+        }
+        Ok(self)
+    }
+
+    /// dbt's `target` in Jinja: the connection's keys, then the target's own.
+    pub fn target_context(&self) -> Json {
+        let target = &self.target;
+        let database = target.database();
+        let mut keys = target.connection_keys();
+        for (key, value) in [
+            ("name", json!(target.name)),
+            ("target_name", json!(target.name)),
+            ("schema", json!(target.schema)),
+            ("type", json!(target.adapter_kind().name())),
+            ("threads", json!(self.threads)),
+            ("database", json!(database)),
+            ("dbname", json!(database)),
+            ("profile_name", json!(target.profile_name)),
+        ] {
+            keys.insert(key.to_string(), value);
+        }
+        Json::Object(keys)
     }
 
     /// dbt's `flags` object in Jinja.
@@ -189,7 +235,7 @@ impl Settings {
         json!({
             "FULL_REFRESH": self.full_refresh,
             "WHICH": self.command,
-            "STORE_FAILURES": false,
+            "STORE_FAILURES": self.store_failures,
             "FAIL_FAST": self.fail_fast,
             "EMPTY": self.empty,
             "PRINT": self.print,

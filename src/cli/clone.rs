@@ -37,7 +37,7 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
     let mut plan = graph::plan(
         manifest,
         &super::compared(selection, manifest, &project)?,
-        project.files.selectors.as_ref(),
+        settings.selectors.as_ref(),
         resource_types,
     )?;
     plan.order
@@ -46,7 +46,7 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
     let invocation = Invocation::new(&settings, &project.root);
     artifacts::write_manifest(&target_dir, manifest, &BTreeMap::new(), &invocation)?;
     let adapter = adapter::open(&settings.target, &project.root).await?;
-    exec::create_schemas(adapter.as_ref(), manifest, &plan)
+    exec::create_schemas(adapter.as_ref(), manifest, &plan, false)
         .await
         .map_err(|error| anyhow::anyhow!("while creating the target's schemas: {error}"))?;
     let mut schemas: Vec<String> = plan

@@ -2,7 +2,8 @@
 //! pipelines) and that mean nothing to uxt: accepted, so a dbt command line runs unchanged, and
 //! otherwise without effect. Each says why it has none. `--no-use-colors` is read: it is
 //! `--no-color`; so are `--[no-]print`, which switches Jinja's `print()`, `--[no-]version-check`
-//! and `--printer-width`.
+//! and `--printer-width`. Flags that ask for something uxt does not do are accepted too, with a
+//! warning naming them when given.
 
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
@@ -46,8 +47,52 @@ const IGNORED: &[(&str, Option<&str>, &str)] = &[
     ),
     (
         "log-cache-events",
-        None,
+        Some("no-log-cache-events"),
         "dbt's log of its relation cache; uxt keeps none",
+    ),
+    (
+        "show-all-deprecations",
+        Some("no-show-all-deprecations"),
+        "dbt prints each kind of deprecation once unless asked; uxt prints each where it occurs",
+    ),
+    (
+        "write-json",
+        None,
+        "uxt writes `manifest.json` and `run_results.json` every time (the default in dbt too)",
+    ),
+    (
+        "no-upload-to-artifacts-ingest-api",
+        None,
+        "dbt Cloud's upload of the artifacts; uxt uploads nothing (the default in dbt too)",
+    ),
+];
+
+/// Flags dbt accepts that ask for what uxt does not do: accepted, and each draws a warning saying
+/// so when given. The name, its short form, whether it takes a value, and why it has no effect.
+const WARNED: &[(&str, Option<char>, bool, &str)] = &[
+    (
+        "no-write-json",
+        None,
+        false,
+        "uxt writes `manifest.json` and `run_results.json` every time; `retry` and `state:` read them",
+    ),
+    (
+        "upload-to-artifacts-ingest-api",
+        None,
+        false,
+        "uxt uploads no artifacts to dbt Cloud; they are in the target folder",
+    ),
+    (
+        "record-timing-info",
+        Some('r'),
+        true,
+        "uxt writes no Python profile of its run; `run_results.json` has each node's timing",
+    ),
+    (
+        "deprecated-favor-state",
+        None,
+        true,
+        "it is dbt's internal switch of `--favor-state`; use `--favor-state`",
     ),
 ];
 
@@ -63,6 +108,8 @@ pub struct DbtGlobalArgs {
     pub version_check: Option<bool>,
     /// `--printer-width` (or `DBT_PRINTER_WIDTH`): the width result lines are padded to.
     pub printer_width: Option<u16>,
+    /// The flags of [`WARNED`] given, each with why uxt does not act on it.
+    pub unused: Vec<(&'static str, &'static str)>,
 }
 
 impl FromArgMatches for DbtGlobalArgs {
@@ -89,11 +136,23 @@ impl FromArgMatches for DbtGlobalArgs {
                 .as_deref()
                 .and_then(env_bool)
         };
+        let unused = WARNED
+            .iter()
+            .filter(|(name, _, takes_value, _)| {
+                if *takes_value {
+                    matches.get_one::<String>(name).is_some()
+                } else {
+                    matches.get_flag(name)
+                }
+            })
+            .map(|(name, _, _, why)| (*name, *why))
+            .collect();
         Ok(DbtGlobalArgs {
             no_use_colors: matches.get_flag("no-use-colors"),
             no_print,
             version_check,
             printer_width: matches.get_one::<u16>("printer-width").copied(),
+            unused,
         })
     }
 
@@ -127,6 +186,20 @@ impl Args for DbtGlobalArgs {
             if let Some(twin) = twin {
                 command = command.arg(flag(twin, why).hide(true));
             }
+        }
+        for (name, short, takes_value, why) in WARNED {
+            let mut arg = if *takes_value {
+                Arg::new(name).long(name).global(true).value_name("VALUE")
+            } else {
+                flag(name, why)
+            };
+            if let Some(short) = short {
+                arg = arg.short(*short);
+            }
+            command = command.arg(
+                arg.help(format!("Accepted with a warning: {why}"))
+                    .help_heading("dbt flags without effect"),
+            );
         }
         command
             .arg(flag(

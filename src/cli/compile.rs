@@ -23,7 +23,7 @@ pub async fn run(flags: &Flags, selection: &Selection, inline: Option<&str>) -> 
     let plan = graph::plan(
         &parsed.manifest,
         &super::compared(selection, &parsed.manifest, &project)?,
-        project.files.selectors.as_ref(),
+        settings.selectors.as_ref(),
         &["model", "analysis"],
     )?;
     let adapter = adapter::open(&settings.target, &project.root).await?;

@@ -49,7 +49,14 @@ pub async fn generate(flags: &Flags, generate: Generate<'_>) -> Result<Outcome> 
 
     let catalog = match (&adapter, generate.empty_catalog) {
         (Some(adapter), false) => {
-            read_catalog(&project, &parsed, adapter.as_ref(), generate.selection).await?
+            read_catalog(
+                &project,
+                &parsed,
+                adapter.as_ref(),
+                generate.selection,
+                settings.selectors.as_ref(),
+            )
+            .await?
         }
         _ => BTreeMap::new(),
     };
@@ -168,12 +175,13 @@ async fn read_catalog(
     parsed: &Parsed,
     adapter: &dyn Adapter,
     selection: &Selection,
+    selectors: Option<&crate::project::SourceFile>,
 ) -> Result<BTreeMap<String, CatalogRelation>> {
     let manifest = &parsed.manifest;
     let plan = graph::plan(
         manifest,
         &super::compared(selection, manifest, project)?,
-        project.files.selectors.as_ref(),
+        selectors,
         &["model", "seed", "snapshot", "source"],
     )?;
     // One relation can stand for several nodes (a seed and a source over its table): each

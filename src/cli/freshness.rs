@@ -69,7 +69,7 @@ pub async fn run(flags: &Flags, selection: &Selection, output: Option<&Path>) ->
         &graph::selection_graph(manifest)
             .with_comparison(super::compared(selection, manifest, &project)?.comparison),
         selection,
-        project.files.selectors.as_ref(),
+        settings.selectors.as_ref(),
     )?
     .iter()
     .filter_map(|id| manifest.sources.get(id))

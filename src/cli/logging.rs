@@ -38,7 +38,7 @@ impl Logging {
         let word = |id: &str, key: &str| from_project(id, key).and_then(Json::as_str);
         let switch = |id: &str, key: &str| from_project(id, key).and_then(Json::as_bool);
 
-        let debug = switch("debug", "debug").unwrap_or(global.debug);
+        let debug = !global.no_debug && switch("debug", "debug").unwrap_or(global.debug);
         let format_set = explicit.has("log_format") || word("log_format", "log_format").is_some();
         let format =
             choice::<LogFormatArg>(word("log_format", "log_format")).unwrap_or(global.log_format);

@@ -57,7 +57,7 @@ pub fn run(
         &graph::selection_graph(manifest)
             .with_comparison(super::compared(selection, manifest, &project)?.comparison),
         selection,
-        project.files.selectors.as_ref(),
+        settings.selectors.as_ref(),
     )?
     .into_iter()
     .filter(|id| wanted.iter().any(|t| id.starts_with(&format!("{t}."))))

@@ -67,8 +67,10 @@ struct GlobalArgs {
     #[arg(long, global = true, allow_negative_numbers = true, value_parser = positive_count)]
     threads: Option<usize>,
     /// Print only errors (and the data of `ls`, `show`, `compile --inline`).
-    #[arg(short = 'q', long, global = true)]
+    #[arg(short = 'q', long, global = true, overrides_with = "no_quiet")]
     quiet: bool,
+    #[arg(long, global = true, hide = true, overrides_with = "quiet")]
+    no_quiet: bool,
     /// How log lines look: `text` (also `default`), `debug` (with level and thread), or `json`
     /// (one dbt event a line, for tools; also `DBT_LOG_FORMAT`).
     #[arg(long, global = true, value_enum, env = "DBT_LOG_FORMAT", default_value_t = LogFormatArg::Text)]
@@ -91,8 +93,16 @@ struct GlobalArgs {
     #[arg(long, global = true, value_name = "BYTES", env = "DBT_LOG_FILE_MAX_BYTES", default_value_t = 10 * 1024 * 1024)]
     log_file_max_bytes: u64,
     /// Debug lines on the console: `--log-level debug` in dbt's debug format.
-    #[arg(short = 'd', long, global = true, env = "DBT_DEBUG")]
+    #[arg(
+        short = 'd',
+        long,
+        global = true,
+        env = "DBT_DEBUG",
+        overrides_with = "no_debug"
+    )]
     debug: bool,
+    #[arg(long, global = true, hide = true, overrides_with = "debug")]
+    no_debug: bool,
     /// Where artifacts go (default: the project file's `target-path`, else `target`).
     #[arg(long, global = true, value_name = "DIR", env = "DBT_TARGET_PATH")]
     target_path: Option<PathBuf>,
@@ -222,6 +232,63 @@ struct EmptyArgs {
     no_empty: bool,
 }
 
+/// dbt's `--fail-fast` on a command that builds nothing: dbt accepts it on every command; here it
+/// has nothing to stop. Hidden.
+#[derive(Debug, Clone, Args, Default)]
+struct FailFastMoot {
+    #[arg(short = 'x', long = "fail-fast", hide = true)]
+    moot_fail_fast: bool,
+    #[arg(long = "no-fail-fast", hide = true)]
+    moot_no_fail_fast: bool,
+}
+
+/// dbt's deferral flags on a command that reads no unselected parent: dbt accepts them on every
+/// command, without effect on this one. Hidden.
+#[derive(Debug, Clone, Args, Default)]
+struct DeferMoot {
+    #[arg(long = "defer", hide = true)]
+    moot_defer: bool,
+    #[arg(long = "no-defer", hide = true)]
+    moot_no_defer: bool,
+    #[arg(long = "defer-state", hide = true, value_name = "DIR")]
+    moot_defer_state: Option<PathBuf>,
+    #[arg(long = "favor-state", hide = true)]
+    moot_favor_state: bool,
+    #[arg(long = "no-favor-state", hide = true)]
+    moot_no_favor_state: bool,
+}
+
+/// dbt's selection flags on a command that selects nothing: dbt accepts them on every command,
+/// without effect on this one. Hidden.
+#[derive(Debug, Clone, Args, Default)]
+struct SelectionMoot {
+    #[arg(long = "state", hide = true, value_name = "DIR")]
+    moot_state: Option<PathBuf>,
+    #[arg(long = "indirect-selection", hide = true, value_name = "MODE")]
+    moot_indirect_selection: Option<String>,
+}
+
+/// All of dbt's flags that are moot on a command that selects and builds nothing.
+#[derive(Debug, Clone, Args, Default)]
+struct AllMoot {
+    #[command(flatten)]
+    defer: DeferMoot,
+    #[command(flatten)]
+    selection: SelectionMoot,
+    #[command(flatten)]
+    fail_fast: FailFastMoot,
+}
+
+/// dbt's `--[no-]introspect` of `compile` and `show`: whether a template's queries run while
+/// compiling. They always do in uxt: `--no-introspect` draws a warning.
+#[derive(Debug, Clone, Args, Default)]
+struct IntrospectArgs {
+    #[arg(long, hide = true, overrides_with = "no_introspect")]
+    introspect: bool,
+    #[arg(long, hide = true, overrides_with = "introspect")]
+    no_introspect: bool,
+}
+
 /// dbt's `--resource-type` and `--exclude-resource-type` (also `DBT_RESOURCE_TYPES` and
 /// `DBT_EXCLUDE_RESOURCE_TYPES`, space-separated).
 #[derive(Debug, Clone, Args, Default)]
@@ -306,11 +373,16 @@ enum Command {
         #[command(flatten)]
         event_time: EventTimeArgs,
         /// Rebuild incremental models from scratch.
-        #[arg(long)]
+        #[arg(short = 'f', long)]
         full_refresh: bool,
         /// Stop at the first failure.
-        #[arg(short = 'x', long)]
+        #[arg(short = 'x', long, overrides_with = "no_fail_fast")]
         fail_fast: bool,
+        #[arg(long, hide = true, overrides_with = "fail_fast")]
+        no_fail_fast: bool,
+        /// dbt's sample mode: accepted with a warning (uxt has none; `--empty` reads no rows).
+        #[arg(long, hide = true, value_name = "WINDOW")]
+        sample: Option<String>,
     },
     /// Load the selected seeds (CSV files) into tables.
     Seed {
@@ -321,10 +393,12 @@ enum Command {
         #[command(flatten)]
         empty: EmptyArgs,
         /// Drop and recreate the tables (needed when columns change).
-        #[arg(long)]
+        #[arg(short = 'f', long)]
         full_refresh: bool,
-        #[arg(short = 'x', long)]
+        #[arg(short = 'x', long, overrides_with = "no_fail_fast")]
         fail_fast: bool,
+        #[arg(long, hide = true, overrides_with = "fail_fast")]
+        no_fail_fast: bool,
         /// Print a random sample (up to 10 rows) of each seed loaded.
         #[arg(long)]
         show: bool,
@@ -337,8 +411,10 @@ enum Command {
         defer: DeferArgs,
         #[command(flatten)]
         empty: EmptyArgs,
-        #[arg(short = 'x', long)]
+        #[arg(short = 'x', long, overrides_with = "no_fail_fast")]
         fail_fast: bool,
+        #[arg(long, hide = true, overrides_with = "fail_fast")]
+        no_fail_fast: bool,
     },
     /// Run the selected data tests and unit tests.
     Test {
@@ -348,8 +424,14 @@ enum Command {
         defer: DeferArgs,
         #[command(flatten)]
         resource_types: ResourceTypeArgs,
-        #[arg(short = 'x', long)]
+        #[arg(short = 'x', long, overrides_with = "no_fail_fast")]
         fail_fast: bool,
+        #[arg(long, hide = true, overrides_with = "fail_fast")]
+        no_fail_fast: bool,
+        /// Store every test's failing rows in a table, as `store_failures: true` (a test's own
+        /// `store_failures` wins).
+        #[arg(long)]
+        store_failures: bool,
     },
     /// Seeds, models, snapshots and tests in one DAG run: a model's tests run as soon as it is
     /// built, and a failing test skips what depends on the model.
@@ -364,10 +446,22 @@ enum Command {
         event_time: EventTimeArgs,
         #[command(flatten)]
         resource_types: ResourceTypeArgs,
-        #[arg(long)]
+        #[arg(short = 'f', long)]
         full_refresh: bool,
-        #[arg(short = 'x', long)]
+        #[arg(short = 'x', long, overrides_with = "no_fail_fast")]
         fail_fast: bool,
+        #[arg(long, hide = true, overrides_with = "fail_fast")]
+        no_fail_fast: bool,
+        /// Store every test's failing rows in a table, as `store_failures: true` (a test's own
+        /// `store_failures` wins).
+        #[arg(long)]
+        store_failures: bool,
+        /// Print a random sample (up to 10 rows) of each seed loaded.
+        #[arg(long)]
+        show: bool,
+        /// dbt's sample mode: accepted with a warning (uxt has none; `--empty` reads no rows).
+        #[arg(long, hide = true, value_name = "WINDOW")]
+        sample: Option<String>,
     },
     /// Render the selected nodes' SQL into `target/compiled/`.
     Compile {
@@ -380,8 +474,15 @@ enum Command {
         /// Compile this SQL instead of project nodes and print it.
         #[arg(long)]
         inline: Option<String>,
-        #[arg(long)]
+        #[arg(short = 'f', long)]
         full_refresh: bool,
+        #[command(flatten)]
+        introspect: IntrospectArgs,
+        /// dbt's `--output json` of `compile --inline`: accepted with a warning; uxt prints the SQL.
+        #[arg(long, hide = true, value_parser = ["text", "json"])]
+        output: Option<String>,
+        #[command(flatten)]
+        moot_fail_fast: FailFastMoot,
     },
     /// List the project's resources.
     #[command(alias = "list")]
@@ -395,6 +496,10 @@ enum Command {
         /// With `--output json`: only these keys.
         #[arg(long, num_args = 1..)]
         output_keys: Vec<String>,
+        #[command(flatten)]
+        moot_defer: DeferMoot,
+        #[command(flatten)]
+        moot_fail_fast: FailFastMoot,
     },
     /// Run a node's SQL (or `--inline` SQL) and print the rows.
     Show {
@@ -409,6 +514,13 @@ enum Command {
         limit: i64,
         #[arg(long, value_enum, default_value_t = ShowOutput::Table)]
         output: ShowOutput,
+        /// Compile as a full refresh: `is_incremental()` is false.
+        #[arg(short = 'f', long)]
+        full_refresh: bool,
+        #[command(flatten)]
+        introspect: IntrospectArgs,
+        #[command(flatten)]
+        moot_fail_fast: FailFastMoot,
     },
     /// Simulate Uxcestershire day by day into the warehouse (`raw`, `truth` and `uxt_sim`
     /// schemas), continuing where the last call stopped.
@@ -448,6 +560,8 @@ enum Command {
         /// Where `--add-package` comes from: `hub`, `git`, `local` or `tarball`.
         #[arg(long, default_value = "hub", value_parser = ["hub", "git", "local", "tarball"])]
         source: String,
+        #[command(flatten)]
+        moot: AllMoot,
     },
     /// Call a macro with the warehouse connected (dbt's `run-operation`): what it runs with
     /// `run_query`, `statement` or `adapter` runs; what it renders is not run.
@@ -458,6 +572,8 @@ enum Command {
         /// The macro's keyword arguments, as a YAML or JSON mapping.
         #[arg(long, value_name = "YAML")]
         args: Option<String>,
+        #[command(flatten)]
+        moot: AllMoot,
     },
     /// Make the selected models, seeds and snapshots in the target from the relations of
     /// `--state`'s manifest: views over them (DuckDB and Postgres have no zero-copy clone).
@@ -468,8 +584,12 @@ enum Command {
         #[arg(long = "resource-type", alias = "resource-types", num_args = 1..)]
         resource_type: Vec<String>,
         /// Replace what exists in the target too.
-        #[arg(long)]
+        #[arg(short = 'f', long)]
         full_refresh: bool,
+        #[command(flatten)]
+        moot_defer: DeferMoot,
+        #[command(flatten)]
+        moot_fail_fast: FailFastMoot,
     },
     /// Run the last command again on what failed or was skipped in its `run_results.json`,
     /// with its arguments (`--vars` and `--threads` given here win).
@@ -477,6 +597,16 @@ enum Command {
         /// The folder of the `run_results.json` to retry (default: the target folder).
         #[arg(long, value_name = "DIR", env = "DBT_STATE")]
         state: Option<PathBuf>,
+        /// dbt's `--full-refresh` of `retry`: accepted with a warning; the retried command keeps
+        /// its own.
+        #[arg(short = 'f', long, hide = true)]
+        full_refresh: bool,
+        #[command(flatten)]
+        moot_defer: DeferMoot,
+        #[command(flatten)]
+        moot_fail_fast: FailFastMoot,
+        #[arg(long = "indirect-selection", hide = true, value_name = "MODE")]
+        moot_indirect_selection: Option<String>,
     },
     /// Commands on the project's sources.
     Source {
@@ -484,11 +614,34 @@ enum Command {
         command: SourceCommand,
     },
     /// Show the project, profile and target, and check the connection.
-    Debug,
+    Debug {
+        /// Print the folder of `profiles.yml` and stop.
+        #[arg(long)]
+        config_dir: bool,
+        /// dbt's check of the connection alone: accepted with a warning; uxt checks the project
+        /// and profile too.
+        #[arg(long, hide = true)]
+        connection: bool,
+        #[command(flatten)]
+        moot: AllMoot,
+    },
     /// Delete the project's `clean-targets`.
-    Clean,
+    Clean {
+        /// Delete nothing outside the project (always so in uxt).
+        #[arg(long, overrides_with = "no_clean_project_files_only")]
+        clean_project_files_only: bool,
+        /// dbt's leave to delete targets outside the project: accepted with a warning; uxt
+        /// still deletes nothing outside it.
+        #[arg(long, hide = true, overrides_with = "clean_project_files_only")]
+        no_clean_project_files_only: bool,
+        #[command(flatten)]
+        moot: AllMoot,
+    },
     /// Parse the project and write `target/manifest.json`.
-    Parse,
+    Parse {
+        #[command(flatten)]
+        moot: AllMoot,
+    },
     /// Generate the docs site and its artifacts, or serve them.
     Docs {
         #[command(subcommand)]
@@ -506,6 +659,10 @@ enum SourceCommand {
         /// Write the results here instead of `target/sources.json` (deprecated in dbt).
         #[arg(short = 'o', long = "output", value_name = "PATH")]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        moot_defer: DeferMoot,
+        #[command(flatten)]
+        moot_fail_fast: FailFastMoot,
     },
 }
 
@@ -517,14 +674,20 @@ enum DocsCommand {
         #[command(flatten)]
         select: SelectArgs,
         /// Do not compile the nodes (the site then shows no compiled SQL and no column lineage).
-        #[arg(long)]
+        #[arg(long, overrides_with = "compile")]
         no_compile: bool,
+        #[arg(long, hide = true, overrides_with = "no_compile")]
+        compile: bool,
         /// Do not query the warehouse for the catalog; `catalog.json` is written empty.
         #[arg(long)]
         empty_catalog: bool,
         /// Also write `static_index.html`: the whole site in one file that opens from disk.
         #[arg(long = "static")]
         single_file: bool,
+        #[command(flatten)]
+        moot_defer: DeferMoot,
+        #[command(flatten)]
+        moot_fail_fast: FailFastMoot,
     },
     /// Serve `target/` over HTTP; opens a browser only with `--browser`.
     Serve {
@@ -533,8 +696,12 @@ enum DocsCommand {
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
         /// Open the site in the desktop's browser.
-        #[arg(long)]
+        #[arg(long, overrides_with = "no_browser")]
         browser: bool,
+        #[arg(long, hide = true, overrides_with = "browser")]
+        no_browser: bool,
+        #[command(flatten)]
+        moot: AllMoot,
     },
 }
 
@@ -616,9 +783,9 @@ impl Command {
             Command::Source {
                 command: SourceCommand::Freshness { .. },
             } => "freshness",
-            Command::Debug => "debug",
-            Command::Clean => "clean",
-            Command::Parse => "parse",
+            Command::Debug { .. } => "debug",
+            Command::Clean { .. } => "clean",
+            Command::Parse { .. } => "parse",
             Command::Docs {
                 command: DocsCommand::Generate { .. },
             } => "generate",
@@ -708,7 +875,7 @@ impl Command {
                 command: DocsCommand::Generate { select, .. },
             } => selection(&mut args, select),
             Command::Source {
-                command: SourceCommand::Freshness { select, output },
+                command: SourceCommand::Freshness { select, output, .. },
             } => {
                 selection(&mut args, select);
                 if let Some(output) = output {
@@ -718,6 +885,7 @@ impl Command {
             Command::RunOperation {
                 macro_name,
                 args: kwargs,
+                ..
             } => {
                 args.insert("macro".into(), json!(macro_name));
                 args.insert("args".into(), json!(kwargs.as_deref().unwrap_or("{}")));
@@ -798,6 +966,69 @@ impl Command {
         }
     }
 
+    /// `--no-fail-fast` on a command that stops at a failure when asked.
+    fn no_fail_fast(&self) -> bool {
+        match *self {
+            Command::Run { no_fail_fast, .. }
+            | Command::Seed { no_fail_fast, .. }
+            | Command::Snapshot { no_fail_fast, .. }
+            | Command::Test { no_fail_fast, .. }
+            | Command::Build { no_fail_fast, .. } => no_fail_fast,
+            _ => false,
+        }
+    }
+
+    /// The command's flags that dbt accepts and uxt does not act on, each with why, for a
+    /// warning when given.
+    fn unused_flags(&self) -> Vec<(&'static str, &'static str)> {
+        let mut unused = Vec::new();
+        match self {
+            Command::Run { sample, .. } | Command::Build { sample, .. } if sample.is_some() => {
+                unused.push((
+                    "sample",
+                    "uxt has no sample mode; `--empty` builds the relations without rows",
+                ));
+            }
+            Command::Compile {
+                introspect, output, ..
+            } => {
+                if introspect.no_introspect {
+                    unused.push((
+                        "no-introspect",
+                        "uxt runs the queries a template makes while compiling",
+                    ));
+                }
+                if output.as_deref() == Some("json") {
+                    unused.push(("output json", "uxt prints the compiled SQL as text"));
+                }
+            }
+            Command::Show { introspect, .. } if introspect.no_introspect => {
+                unused.push((
+                    "no-introspect",
+                    "uxt runs the queries a template makes while compiling",
+                ));
+            }
+            Command::Retry {
+                full_refresh: true, ..
+            } => unused.push((
+                "full-refresh",
+                "`retry` runs the command again with that command's own `--full-refresh`",
+            )),
+            Command::Debug {
+                connection: true, ..
+            } => unused.push(("connection", "uxt checks the project and profile too")),
+            Command::Clean {
+                no_clean_project_files_only: true,
+                ..
+            } => unused.push((
+                "no-clean-project-files-only",
+                "uxt deletes nothing outside the project",
+            )),
+            _ => {}
+        }
+        unused
+    }
+
     /// The command's own flags that settings resolve: `--full-refresh`, `--fail-fast`.
     fn full_refresh_and_fail_fast(&self) -> (bool, bool) {
         match *self {
@@ -819,9 +1050,9 @@ impl Command {
             Command::Snapshot { fail_fast, .. } | Command::Test { fail_fast, .. } => {
                 (false, fail_fast)
             }
-            Command::Compile { full_refresh, .. } | Command::Clone { full_refresh, .. } => {
-                (full_refresh, false)
-            }
+            Command::Compile { full_refresh, .. }
+            | Command::Clone { full_refresh, .. }
+            | Command::Show { full_refresh, .. } => (full_refresh, false),
             _ => (false, false),
         }
     }
@@ -886,6 +1117,24 @@ fn load_project(flags: &Flags) -> crate::diagnostic::Result<Project> {
 }
 
 /// Reads only the project file (`project::read_project_file`), as [`load_project`] does.
+/// `uxt debug --config-dir`: where the `profiles.yml` in use is, as dbt prints it.
+fn config_dir(flags: &Flags) -> crate::diagnostic::Result<Outcome> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let root = project::find_root(flags.project_dir()).map_or(cwd, |(root, _)| root);
+    let found = project::profile::find(flags.profiles_dir.as_deref(), &root)?;
+    let folder = found.path.parent().unwrap_or(&root);
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    ui::info(&format!(
+        "To view your profiles.yml file, run:\n\n{opener} {}",
+        folder.display()
+    ));
+    Ok(Outcome::Success)
+}
+
 fn read_project_file(flags: &Flags) -> crate::diagnostic::Result<Project> {
     let project = project::read_project_file(flags.project_dir())?;
     located(flags, project)
@@ -1015,6 +1264,7 @@ fn run_on_this_thread(mut cli: Cli, explicit: &Explicit) -> ExitCode {
         printer_width,
         ..
     } = logging;
+    let quiet = global.quiet && !global.no_quiet;
     let mut args = cli.command.dbt_args();
     let extend = |args: &mut Map<String, Json>, pairs: Vec<(&str, Json)>| {
         for (key, value) in pairs {
@@ -1029,7 +1279,7 @@ fn run_on_this_thread(mut cli: Cli, explicit: &Explicit) -> ExitCode {
             ("log_level", json!(log_level.name())),
             ("log_level_file", json!(log_level_file.name())),
             ("log_file_max_bytes", json!(global.log_file_max_bytes)),
-            ("quiet", json!(global.quiet)),
+            ("quiet", json!(quiet)),
             ("debug", json!(debug)),
             ("use_colors", json!(!no_color)),
             ("write_json", json!(true)),
@@ -1080,12 +1330,26 @@ fn run_on_this_thread(mut cli: Cli, explicit: &Explicit) -> ExitCode {
         full_refresh,
         fail_fast,
         empty: cli.command.empty(),
-        show: matches!(cli.command, Command::Seed { show: true, .. }),
+        show: matches!(
+            cli.command,
+            Command::Seed { show: true, .. } | Command::Build { show: true, .. }
+        ),
+        no_fail_fast: cli.command.no_fail_fast(),
+        store_failures: matches!(
+            cli.command,
+            Command::Test {
+                store_failures: true,
+                ..
+            } | Command::Build {
+                store_failures: true,
+                ..
+            }
+        ),
         event_time_start: cli.command.event_time().event_time_start,
         event_time_end: cli.command.event_time().event_time_end,
         print: !global.dbt.no_print,
         version_check: global.dbt.version_check,
-        quiet: global.quiet,
+        quiet,
         log_format: log_format.format(),
         log_format_file: log_format_file.format(),
         log_level: log_level.filter(),
@@ -1104,6 +1368,11 @@ fn run_on_this_thread(mut cli: Cli, explicit: &Explicit) -> ExitCode {
         args,
     };
     ui::init(flags.ui());
+    for (flag, why) in global.dbt.unused.iter().chain(&cli.command.unused_flags()) {
+        ui::warn(&format!(
+            "`--{flag}` is accepted as dbt accepts it, but not used: {why}"
+        ));
+    }
     // Without either flag, the project's `flags:` block decides, once the project is read.
     if global.warn_error || global.warn_error_options.is_some() {
         let unknown_warnings =
@@ -1166,6 +1435,7 @@ fn run_on_this_thread(mut cli: Cli, explicit: &Explicit) -> ExitCode {
                 resource_types,
                 output,
                 output_keys,
+                ..
             } => ls::run(
                 &flags,
                 &select.selection(),
@@ -1212,10 +1482,11 @@ fn run_on_this_thread(mut cli: Cli, explicit: &Explicit) -> ExitCode {
                 upgrade,
                 add_package,
                 source,
+                ..
             } => deps::run(&flags, lock, upgrade, add_package.as_deref(), &source),
-            Command::RunOperation { macro_name, args } => {
-                run_operation::run(&flags, &macro_name, args.as_deref()).await
-            }
+            Command::RunOperation {
+                macro_name, args, ..
+            } => run_operation::run(&flags, &macro_name, args.as_deref()).await,
             Command::Clone {
                 select,
                 resource_type,
@@ -1227,13 +1498,16 @@ fn run_on_this_thread(mut cli: Cli, explicit: &Explicit) -> ExitCode {
                     .collect();
                 clone::run(&flags, &select.selection(), &types).await
             }
-            Command::Retry { state } => retry::run(&flags, state.as_deref()).await,
+            Command::Retry { state, .. } => retry::run(&flags, state.as_deref()).await,
             Command::Source {
-                command: SourceCommand::Freshness { select, output },
+                command: SourceCommand::Freshness { select, output, .. },
             } => freshness::run(&flags, &select.selection(), output.as_deref()).await,
-            Command::Debug => debug::run(&flags).await,
-            Command::Clean => clean::run(&flags),
-            Command::Parse => parse::run(&flags),
+            Command::Debug {
+                config_dir: true, ..
+            } => config_dir(&flags),
+            Command::Debug { .. } => debug::run(&flags).await,
+            Command::Clean { .. } => clean::run(&flags),
+            Command::Parse { .. } => parse::run(&flags),
             Command::Docs {
                 command:
                     DocsCommand::Generate {
@@ -1241,6 +1515,7 @@ fn run_on_this_thread(mut cli: Cli, explicit: &Explicit) -> ExitCode {
                         no_compile,
                         empty_catalog,
                         single_file,
+                        ..
                     },
             } => {
                 docs::generate(
@@ -1260,6 +1535,7 @@ fn run_on_this_thread(mut cli: Cli, explicit: &Explicit) -> ExitCode {
                         port,
                         host,
                         browser,
+                        ..
                     },
             } => docs::serve(&flags, &host, port, browser).await,
         }

@@ -25,7 +25,7 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
     let mut plan = graph::plan(
         &parsed.manifest,
         &super::compared(selection, &parsed.manifest, &project)?,
-        project.files.selectors.as_ref(),
+        settings.selectors.as_ref(),
         resource_types,
     )?;
     if settings.command == "build" {
@@ -73,6 +73,7 @@ pub async fn run(flags: &Flags, selection: &Selection, resource_types: &[&str]) 
         threads: settings.threads,
         fail_fast: settings.fail_fast,
         full_refresh: settings.full_refresh,
+        store_failures: settings.store_failures,
         empty: settings.empty,
         target_dir: target_dir.clone(),
         project_root: project.root.clone(),

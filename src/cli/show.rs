@@ -32,7 +32,7 @@ pub async fn run(
             let plan = graph::plan(
                 &parsed.manifest,
                 &super::compared(selection, &parsed.manifest, &project)?,
-                project.files.selectors.as_ref(),
+                settings.selectors.as_ref(),
                 &["model", "analysis"],
             )?;
             let [only] = plan.order.as_slice() else {

@@ -140,6 +140,25 @@ pub fn read(root: &Path, vars: &Map<String, Value>) -> Result<Option<Specs>, Vec
             .with_help("move the `projects:` list into dependencies.yml"),
         ]);
     }
+    if let Some((file, document)) = &dependencies
+        && document
+            .get("projects")
+            .is_some_and(|projects| !projects.is_null())
+    {
+        crate::ui::diagnostics(&[Diagnostic::new(
+            Code::ProjectUnusedKey,
+            "`projects:` is accepted as dbt accepts it, but not used: uxt resolves no \
+             cross-project `ref` (dbt Mesh needs dbt Cloud's metadata of the other project)",
+        )
+        .at_line(
+            &file.path,
+            file.contents.clone(),
+            line_of(&file.contents, "projects:"),
+        )
+        .with_help(
+            "install the other project as a package under `packages:` to `ref` its models",
+        )]);
+    }
     let chosen = match (lists(&packages), lists(&dependencies)) {
         (true, true) => {
             let (file, _) = dependencies.as_ref().expect("checked above");

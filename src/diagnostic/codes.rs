@@ -71,7 +71,7 @@ codes! {
     ProjectUnknownKey = "uxt::project::unknown_key", Error, "The project file has a top-level key that `dbt_project.yml` does not have (often a typo).";
     ProjectMissingName = "uxt::project::missing_name", Error, "The project file has no `name`.";
     ProjectRequireDbtVersion = "uxt::project::require_dbt_version", Error, "The project or an installed package requires a dbt version other than the one uxt behaves as, or its `require-dbt-version` is not a version range.";
-    ProjectUnusedKey = "uxt::project::unused_key", Warning, "The project file has a key that dbt accepts and uxt does not use (such as `query-comment` or `quoting`), or a `flags:` entry uxt does not apply (one it does not implement, or one of the wrong form); it is ignored.";
+    ProjectUnusedKey = "uxt::project::unused_key", Warning, "The project file (or `dependencies.yml`, for its `projects:`) has a key that dbt accepts and uxt does not use (such as `functions` or `saved-queries`), or a `flags:` entry uxt does not apply (one it does not implement, or one of the wrong form); it is ignored.";
     ProjectUnusedConfigPath = "uxt::project::unused_config_path", Warning, "A path of the project file's `models:`, `seeds:`, `snapshots:` or `data_tests:` block names a folder or package under which there is no resource, so its configs apply to nothing (dbt's `UnusedResourceConfigPath`).";
     ProjectDispatch = "uxt::project::dispatch", Error, "The project file's `dispatch:` is malformed: it is a list of `macro_namespace` and `search_order` entries.";
     ProjectSelectors = "uxt::project::selectors", Error, "`selectors.yml` has `env_var()` or `var()` that cannot be rendered (an unset variable without a default).";

@@ -168,6 +168,8 @@ pub struct Execution {
     pub threads: usize,
     pub fail_fast: bool,
     pub full_refresh: bool,
+    /// `--store-failures`: a test stores its failing rows unless its `store_failures` is false.
+    pub store_failures: bool,
     /// `--empty`: seeds make their tables without rows.
     pub empty: bool,
     pub target_dir: PathBuf,
@@ -211,6 +213,7 @@ pub async fn execute(execution: Execution) -> crate::diagnostic::Result<Outcome>
         execution.adapter.as_ref(),
         &execution.manifest,
         &execution.plan,
+        execution.store_failures,
     )
     .await
     .map_err(|e| anyhow::anyhow!("while creating schemas: {e}"))?;
@@ -1252,9 +1255,10 @@ pub async fn create_schemas(
     adapter: &dyn Adapter,
     manifest: &Manifest,
     plan: &Plan,
+    store_failures: bool,
 ) -> Result<(), DbError> {
     let builds = |n: &&Node| match n.resource_type {
-        ResourceType::Test => n.config.bool_of("store_failures") == Some(true),
+        ResourceType::Test => n.config.bool_of("store_failures").unwrap_or(store_failures),
         ResourceType::UnitTest => false,
         ResourceType::Analysis => false,
         _ => !n.is_ephemeral(),

@@ -38,7 +38,10 @@ pub(super) async fn run(
     let compiled = current_compiled(execution, node).await?;
     let config = compiled.test_config(node);
     let adapter = execution.adapter.as_ref();
-    if config.bool_of("store_failures") == Some(true) {
+    if config
+        .bool_of("store_failures")
+        .unwrap_or(execution.store_failures)
+    {
         let names = Names {
             database: node.database.clone(),
             schema: node.schema.clone(),

@@ -24,7 +24,7 @@ use indexmap::IndexMap;
 use rayon::prelude::*;
 use regex::Regex;
 use serde::Serialize;
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Code, Diagnostic, closest};
@@ -607,24 +607,10 @@ fn run_context(project: &Project, settings: &Settings) -> RunContext {
     let target = &settings.target;
     let database = target.database();
     let adapter_kind = target.adapter_kind();
-    // dbt's `target`: the connection's keys, then the target's own.
-    let mut target_keys = target.connection_keys();
-    for (key, value) in [
-        ("name", json!(target.name)),
-        ("target_name", json!(target.name)),
-        ("schema", json!(target.schema)),
-        ("type", json!(adapter_kind.name())),
-        ("threads", json!(settings.threads)),
-        ("database", json!(database)),
-        ("dbname", json!(database)),
-        ("profile_name", json!(target.profile_name)),
-    ] {
-        target_keys.insert(key.to_string(), value);
-    }
     RunContext {
         project_name: project.name.clone(),
         adapter_kind,
-        target: Json::Object(target_keys),
+        target: settings.target_context(),
         target_schema: target.schema.clone(),
         target_database: database,
         vars: project.vars.clone(),

@@ -311,7 +311,6 @@ pub fn load(
     project.files =
         discover(&project.root, &project.paths, &project.target_path).map_err(|d| vec![d])?;
     project.properties = properties::read(&project.files.properties, &project.files.docs)?;
-    render_selectors(&mut project).map_err(|d| vec![d])?;
     if project.simulates() {
         let file = project
             .simulation_file
@@ -351,24 +350,29 @@ pub fn read_text(path: &Path, display: &str) -> Result<String, Diagnostic> {
     })
 }
 
-/// `selectors.yml` with its `env_var()` and `var()` rendered, as dbt renders it before reading.
-fn render_selectors(project: &mut Project) -> Result<(), Diagnostic> {
-    let Some(file) = &mut project.files.selectors else {
-        return Ok(());
-    };
+/// `selectors.yml` with its `env_var()`, `var()` (`vars`: the project's with `--vars` over them)
+/// and `target` rendered, as dbt renders it before reading.
+pub fn render_selectors(
+    file: &SourceFile,
+    vars: &Map<String, Value>,
+    target: &Value,
+) -> Result<SourceFile, Diagnostic> {
     if !file.contents.contains("{{") && !file.contents.contains("{%") {
-        return Ok(());
+        return Ok(file.clone());
     }
-    let rendered = profile::render_value(&file.contents, &project.vars).map_err(|message| {
-        Diagnostic::new(
-            Code::ProjectSelectors,
-            format!("cannot render `{}`: {message}", file.path),
-        )
-        .in_file(&file.path)
-        .with_help("selectors.yml sees `env_var()` and the project's `var()`, as in dbt")
-    })?;
-    file.contents = Arc::from(rendered);
-    Ok(())
+    let rendered =
+        profile::render_with_target(&file.contents, vars, Some(target)).map_err(|message| {
+            Diagnostic::new(
+                Code::ProjectSelectors,
+                format!("cannot render `{}`: {message}", file.path),
+            )
+            .in_file(&file.path)
+            .with_help("selectors.yml sees `env_var()`, `var()` and `target`, as in dbt")
+        })?;
+    Ok(SourceFile {
+        path: file.path.clone(),
+        contents: Arc::from(rendered),
+    })
 }
 
 /// Reads the project file only, for commands that never look at the project's files

@@ -674,7 +674,22 @@ impl Target {
 
 /// Renders Jinja in a profile value: `env_var()` and `var()` only, as dbt allows there.
 pub fn render_value(text: &str, vars: &serde_json::Map<String, Value>) -> Result<String, String> {
+    render_with_target(text, vars, None)
+}
+
+/// Renders Jinja with `env_var()`, `var()` and, where dbt gives it (`selectors.yml`), `target`.
+pub fn render_with_target(
+    text: &str,
+    vars: &serde_json::Map<String, Value>,
+    target: Option<&Value>,
+) -> Result<String, String> {
     let mut env = minijinja::Environment::new();
+    if let Some(target) = target {
+        env.add_global(
+            "target",
+            minijinja::Value::from(minijinja::value::Serde(target.clone())),
+        );
+    }
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.add_function(
         "env_var",

@@ -449,3 +449,147 @@ fn warn_error_and_its_options_turn_warnings_into_errors_or_silence_them() {
         "{unknown:?}"
     );
 }
+
+/// Each flag dbt's `--help` lists for a command is accepted by that command: the ones without
+/// effect there (in dbt too) silently, `-f` as `--full-refresh`, `--no-` twins as dbt's.
+#[test]
+fn every_flag_dbt_lists_for_a_command_is_accepted() {
+    let project = one_model_project();
+    let cases: &[&[&str]] = &[
+        &[
+            "run",
+            "-f",
+            "-x",
+            "--no-fail-fast",
+            "--debug",
+            "--no-debug",
+            "--no-quiet",
+            "--show-all-deprecations",
+            "--write-json",
+            "--no-upload-to-artifacts-ingest-api",
+            "--no-log-cache-events",
+        ],
+        &["retry", "--defer", "--indirect-selection", "eager", "-x"],
+        &["compile", "-f", "--introspect", "-x", "--no-fail-fast"],
+        &["ls", "--defer", "--no-defer", "--favor-state", "-x"],
+        &[
+            "parse",
+            "--defer",
+            "--state",
+            "target",
+            "--indirect-selection",
+            "cautious",
+            "--fail-fast",
+        ],
+        &[
+            "docs",
+            "generate",
+            "--compile",
+            "--defer-state",
+            "target",
+            "-x",
+        ],
+        &[
+            "show",
+            "-s",
+            "numbers",
+            "-f",
+            "--introspect",
+            "--no-fail-fast",
+        ],
+        &["deps", "--no-defer", "--state", "target", "-x"],
+        &[
+            "clean",
+            "--clean-project-files-only",
+            "--no-favor-state",
+            "-x",
+        ],
+    ];
+    for args in cases {
+        let out = project.run(args);
+        assert_eq!(out.code(), 0, "{args:?}: {out:?}");
+    }
+    let out = project.run(&["debug", "--config-dir", "--no-defer"]);
+    assert_eq!(out.code(), 0, "{out:?}");
+    assert!(
+        out.stdout()
+            .contains("To view your profiles.yml file, run:")
+            && out
+                .stdout()
+                .contains(&format!("xdg-open {}\n", project.path().display())),
+        "{out:?}"
+    );
+}
+
+/// A flag dbt accepts for what uxt does not do is accepted, with a warning naming it, and the
+/// command runs.
+#[test]
+fn flags_for_what_uxt_does_not_do_are_warnings_naming_them() {
+    let project = one_model_project();
+    let out = project.run(&[
+        "run",
+        "-r",
+        "timing.prof",
+        "--no-write-json",
+        "--upload-to-artifacts-ingest-api",
+        "--sample",
+        "3 days",
+    ]);
+    assert_eq!(out.code(), 0, "{out:?}");
+    let printed = format!("{}{}", out.stdout(), out.stderr());
+    for flag in [
+        "record-timing-info",
+        "no-write-json",
+        "upload-to-artifacts-ingest-api",
+        "sample",
+    ] {
+        assert!(
+            printed.contains(&format!(
+                "`--{flag}` is accepted as dbt accepts it, but not used: "
+            )),
+            "{flag}: {out:?}"
+        );
+    }
+    assert!(out.stdout().contains("PASS=2 "), "{out:?}");
+    assert!(!project.path().join("timing.prof").exists());
+    let out = project.run(&["show", "-s", "numbers", "--no-introspect"]);
+    assert_eq!(out.code(), 0, "{out:?}");
+    assert!(
+        format!("{}{}", out.stdout(), out.stderr())
+            .contains("`--no-introspect` is accepted as dbt accepts it, but not used"),
+        "{out:?}"
+    );
+}
+
+/// `--store-failures` stores every test's failing rows as `store_failures: true` would, except
+/// for a test whose own config says `false`.
+#[test]
+fn store_failures_flag_stores_the_failing_rows_of_tests_that_do_not_say_otherwise() {
+    for engine in Engine::all() {
+        let project = engine.project_from(one_model_project(), "cli");
+        project.write(
+            "models/numbers.sql",
+            "select 1 as n union all select null as n\n",
+        );
+        project.write(
+            "models/schema.yml",
+            "version: 2\nmodels:\n  - name: numbers\n    columns:\n      - name: n\n        data_tests:\n          - not_null\n          - accepted_values:\n              values: [1]\n              config:\n                store_failures: false\n",
+        );
+        let out = project.run(&["build", "-s", "numbers", "--store-failures"]);
+        assert_eq!(out.code(), 1, "{}: {out:?}", engine.name());
+        assert_eq!(
+            query(
+                &project,
+                "select count(*) as failures from {{ target.schema }}_dbt_test__audit.not_null_numbers_n"
+            ),
+            ["failures", "1"],
+            "{}",
+            engine.name()
+        );
+        let stored = query(
+            &project,
+            "select count(*) as stored from information_schema.tables where table_schema = '{{ target.schema }}_dbt_test__audit'",
+        );
+        assert_eq!(stored, ["stored", "1"], "{}", engine.name());
+    }
+}

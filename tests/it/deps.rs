@@ -490,3 +490,25 @@ fn packaged_fixture_installs_its_transitive_local_package_with_the_lock_dbt_writ
     );
     assert!(installed(&project, "helpers") && installed(&project, "shim"));
 }
+
+/// `dependencies.yml` may name other dbt projects under `projects:` (dbt Mesh): accepted, with a
+/// warning that uxt resolves no cross-project `ref`; its `packages:` install.
+#[test]
+fn dependencies_yml_projects_are_warned_of_and_its_packages_install() {
+    let project = root_project("");
+    std::fs::remove_file(project.path().join("packages.yml")).ok();
+    project.write(
+        "dependencies.yml",
+        "projects:\n  - name: finance\npackages:\n  - local: vendor/shim\n",
+    );
+    write_package(&project, "vendor/shim", "shim", None);
+    let out = project.run(&["deps"]);
+    assert_eq!(out.code(), 0, "{out:?}");
+    assert!(installed(&project, "shim"), "{out:?}");
+    assert!(
+        out.stderr().contains(
+            "`projects:` is accepted as dbt accepts it, but not used: uxt resolves no cross-project `ref`"
+        ) && out.stderr().contains("dependencies.yml:1:"),
+        "{out:?}"
+    );
+}

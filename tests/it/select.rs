@@ -175,3 +175,37 @@ fn indirect_selection_modes_choose_the_tests_that_come_along() {
         ]
     );
 }
+
+/// `selectors.yml` renders with `target` and `var()` as in dbt: a selector that is the default
+/// only on one target, as dbt's documentation writes it.
+#[test]
+fn a_selector_is_the_default_on_the_target_its_jinja_names() {
+    let project = Engine::DuckDb.project("shop", "shop");
+    project.write(
+        "selectors.yml",
+        "selectors:\n  - name: marts_on_dev\n    default: \"{{ target.name == 'dev' }}\"\n    definition:\n      method: tag\n      value: \"{{ var('mart_tag', 'nightly') }}\"\n",
+    );
+    let ls = |args: &[&str]| {
+        let output = project.run(
+            &[
+                &["ls", "--output", "name", "--resource-type", "model"],
+                args,
+            ]
+            .concat(),
+        );
+        assert_eq!(output.code(), 0, "{output:?}");
+        output
+            .stdout()
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let nightly = ls(&["-s", "tag:nightly"]);
+    assert!(nightly.contains(&"customers".to_string()), "{nightly:?}");
+    assert!(
+        !nightly.contains(&"stg_customers".to_string()),
+        "{nightly:?}"
+    );
+    assert_eq!(ls(&[]), nightly);
+    assert_eq!(ls(&["--vars", "{mart_tag: none}"]), Vec::<String>::new());
+}

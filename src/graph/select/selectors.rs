@@ -35,7 +35,7 @@ impl Selectors {
                     format!("selector `{name}` is defined twice"),
                 ));
             }
-            if let Some(flag) = entry.default.filter(|flag| flag.value) {
+            if let Some(flag) = entry.default.filter(|flag| flag.value.0) {
                 if let Some(first) = &default {
                     return Err(located(
                         flag.referenced,
@@ -193,13 +193,38 @@ struct SelectorsFile {
     selectors: Vec<SelectorEntry>,
 }
 
+/// `default:` as written, or as its Jinja rendered: dbt's `"{{ target.name == 'prod' }}"` is the
+/// text `true` or `false` by the time the file is read.
+struct DefaultFlag(bool);
+
+impl<'de> Deserialize<'de> for DefaultFlag {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Flag(bool),
+            Text(String),
+        }
+        match Written::deserialize(deserializer)? {
+            Written::Flag(flag) => Ok(DefaultFlag(flag)),
+            Written::Text(text) => match text.trim().to_ascii_lowercase().as_str() {
+                "true" => Ok(DefaultFlag(true)),
+                "false" => Ok(DefaultFlag(false)),
+                _ => Err(de::Error::custom(format!(
+                    "`default` must be true or false, not `{text}`"
+                ))),
+            },
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SelectorEntry {
     name: Spanned<String>,
     definition: Spanned<YamlDefinition>,
     #[serde(default)]
-    default: Option<Spanned<bool>>,
+    default: Option<Spanned<DefaultFlag>>,
     /// Checked to be text, otherwise unused.
     #[serde(default, rename = "description")]
     _description: Option<String>,
