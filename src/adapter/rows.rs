@@ -306,47 +306,34 @@ fn write_fixed(out: &mut Vec<u8>, scaled: i64, decimals: u8) {
     }
 }
 
-/// `yyyy-mm-dd hh:mm:ss` (whole seconds, as generated rows hold them).
+/// `yyyy-mm-dd hh:mm:ss` (whole seconds, as generated rows hold them), written digit by digit:
+/// this runs for every timestamp sent to Postgres.
 fn write_timestamp(out: &mut Vec<u8>, micros: i64) {
+    use chrono::Datelike;
     let seconds = micros.div_euclid(1_000_000);
-    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+    // 719,163 days from 0001-01-01 (day 1 of the common era) to 1970-01-01.
+    let date = i32::try_from(seconds.div_euclid(86_400) + 719_163)
+        .ok()
+        .and_then(chrono::NaiveDate::from_num_days_from_ce_opt)
+        .unwrap_or(chrono::NaiveDate::MAX);
     let time = seconds.rem_euclid(86_400);
     let two = |out: &mut Vec<u8>, value: i64| {
         out.push(b'0' + (value / 10) as u8);
         out.push(b'0' + (value % 10) as u8);
     };
+    let year = i64::from(date.year());
     two(out, year / 100);
     two(out, year % 100);
     out.push(b'-');
-    two(out, month);
+    two(out, i64::from(date.month()));
     out.push(b'-');
-    two(out, day);
+    two(out, i64::from(date.day()));
     out.push(b' ');
     two(out, time / 3_600);
     out.push(b':');
     two(out, time / 60 % 60);
     out.push(b':');
     two(out, time % 60);
-}
-
-/// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let days = days + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
