@@ -22,6 +22,7 @@ use sqlx::{
 };
 
 mod connect;
+mod copy;
 
 use super::{
     Adapter, AdapterKind, CatalogColumn, CatalogRelation, Cell, ColumnInfo, DbError, DbResult,
@@ -31,8 +32,11 @@ use super::{
 use crate::project::profile::PostgresTarget;
 use connect::Connector;
 
-/// The bytes of CSV text rendered and sent at a time while loading generated rows.
+/// The bytes of `COPY` data encoded and sent at a time while loading generated rows.
 const COPY_CHUNK: usize = 1 << 20;
+
+/// `COPY` data of generated rows, a chunk at a time.
+type CopyChunks<'a> = Box<dyn Iterator<Item = DbResult<Vec<u8>>> + Send + 'a>;
 
 /// How long to wait for a pooled connection when `connect_timeout: 0` sets no limit.
 const NO_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
@@ -433,18 +437,37 @@ impl Adapter for PostgresAdapter {
         let mut transaction = tracked.connection.begin().await.map_err(db_error)?;
         let loaded = async {
             run_each(&mut transaction, before).await?;
+            let types = column_types(&mut transaction, &batches).await?;
             let mut rows = 0;
-            for batch in batches {
-                let copy = format!(
-                    "copy {} ({}) from stdin with (format csv)",
+            for (batch, types) in batches.iter().zip(types) {
+                // Binary when every column has a type the rows encode in, CSV text otherwise.
+                let (format, chunks): (_, CopyChunks) = match &types {
+                    Some(types) => (
+                        "binary",
+                        Box::new(copy::binary_chunks(batch, types, COPY_CHUNK)),
+                    ),
+                    None => (
+                        "csv",
+                        Box::new(rows::csv_chunks(&batch.data, COPY_CHUNK).map(Ok)),
+                    ),
+                };
+                let statement = format!(
+                    "copy {} ({}) from stdin with (format {format})",
                     batch.relation(),
                     batch.column_list()
                 );
-                let mut copy_in = transaction.copy_in_raw(&copy).await.map_err(db_error)?;
-                for chunk in rows::csv_chunks(&batch.data, COPY_CHUNK) {
-                    if let Err(error) = copy_in.send(chunk).await {
-                        let _ = copy_in.abort("sending the rows failed").await;
-                        return Err(db_error(error));
+                let mut copy_in = transaction
+                    .copy_in_raw(&statement)
+                    .await
+                    .map_err(db_error)?;
+                for chunk in chunks {
+                    let sent = match chunk {
+                        Ok(chunk) => copy_in.send(chunk).await.map_err(db_error),
+                        Err(error) => Err(error),
+                    };
+                    if let Err(error) = sent {
+                        let _ = copy_in.abort("loading the rows failed").await;
+                        return Err(error);
                     }
                 }
                 rows += copy_in.finish().await.map_err(db_error)?;
@@ -805,6 +828,43 @@ fn relation_kind(kind: &str) -> RelationKind {
         "materialized view" => RelationKind::MaterializedView,
         _ => RelationKind::Table,
     }
+}
+
+/// For each batch, the type of each of its columns as its table declares them, in one catalog
+/// query; `None` for a batch with a column of a type the rows do not encode in, or a column the
+/// table lacks (which `COPY` then reports).
+async fn column_types(
+    connection: &mut PgConnection,
+    batches: &[RowBatch],
+) -> DbResult<Vec<Option<Vec<rows::ColumnType>>>> {
+    let relations: Vec<String> = batches.iter().map(RowBatch::relation).collect();
+    let declared: Vec<(i64, String, String)> = sqlx::query_as(
+        "select relation.position, attribute.attname::text, type.typname::text \
+         from unnest($1::text[]) with ordinality as relation(name, position) \
+         join pg_attribute as attribute on attribute.attrelid = relation.name::regclass \
+         join pg_type as type on type.oid = attribute.atttypid \
+         where attribute.attnum > 0 and not attribute.attisdropped",
+    )
+    .bind(&relations)
+    .fetch_all(&mut *connection)
+    .await
+    .map_err(db_error)?;
+    let mut by_column: HashMap<(usize, &str), &str> = HashMap::new();
+    for (position, column, type_name) in &declared {
+        let index = usize::try_from(*position - 1).expect("ordinality counts from 1");
+        by_column.insert((index, column), type_name);
+    }
+    Ok(batches
+        .iter()
+        .enumerate()
+        .map(|(index, batch)| {
+            batch
+                .columns
+                .iter()
+                .map(|column| copy::column_type(by_column.get(&(index, column.as_str()))?))
+                .collect()
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -1,11 +1,14 @@
 //! Rows generated in memory for [`Adapter::load_rows`](super::Adapter::load_rows), encoded as
 //! typed values rather than text: each value is a tag byte and its payload (numbers that fit in
 //! 32 bits and short texts in the smaller forms, so rows take about the bytes their CSV would),
-//! each row ends with an end tag. DuckDB's Appender takes the values as they are; Postgres' `COPY` gets them
-//! rendered as CSV ([`csv_text`]). Rows have explicit ends, so a text value may hold any
-//! character, line breaks included.
+//! each row ends with an end tag. The loaders read them in their columns' types ([`TypedRows`]):
+//! DuckDB's Appender and Postgres' binary `COPY` take them as they are; a Postgres table with
+//! other column types gets them rendered as CSV ([`csv_chunks`]). Rows have explicit ends, so a
+//! text value may hold any character, line breaks included.
 
-use super::quote;
+use std::borrow::Cow;
+
+use super::{DbError, DbResult, quote};
 
 const END: u8 = 0;
 const NULL: u8 = 1;
@@ -260,6 +263,154 @@ impl std::fmt::Display for Value<'_> {
     }
 }
 
+/// The column types generated rows load into; each engine maps its own type names to these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    Integer,
+    BigInt,
+    Double,
+    Varchar,
+    Timestamp,
+}
+
+/// A value in the type of its column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Typed<'a> {
+    Null,
+    Integer(i32),
+    BigInt(i64),
+    Double(f64),
+    Varchar(Cow<'a, str>),
+    /// Microseconds since 1970-01-01 00:00:00.
+    Timestamp(i64),
+}
+
+impl ColumnType {
+    /// `value` as a value of this type. A value of the column's own type goes over as it is; any
+    /// other is read from its text, as a CSV `COPY` of the same row would read it.
+    pub fn coerce(self, value: Value<'_>) -> Result<Typed<'_>, String> {
+        let direct = match (self, value) {
+            (_, Value::Null) => Some(Typed::Null),
+            (ColumnType::Integer, Value::Int(value)) => {
+                i32::try_from(value).ok().map(Typed::Integer)
+            }
+            (ColumnType::BigInt, Value::Int(value)) => Some(Typed::BigInt(value)),
+            // Exact: both operands are exact doubles, and the quotient is rounded once, as the
+            // decimal text would be.
+            (ColumnType::Double, Value::Fixed { scaled, decimals })
+                if scaled.unsigned_abs() < 1 << 53 =>
+            {
+                Some(Typed::Double(
+                    scaled as f64 / 10_f64.powi(i32::from(decimals)),
+                ))
+            }
+            (ColumnType::Timestamp, Value::Timestamp(micros)) => Some(Typed::Timestamp(micros)),
+            (ColumnType::Varchar, Value::Text(text)) => Some(Typed::Varchar(Cow::Borrowed(text))),
+            _ => None,
+        };
+        if let Some(typed) = direct {
+            return Ok(typed);
+        }
+        let mut bytes = Vec::new();
+        value.write_text(&mut bytes);
+        let text = String::from_utf8(bytes).expect("values render as UTF-8");
+        let invalid = |what: &str| format!("holds `{text}`, which is not {what}");
+        Ok(match self {
+            ColumnType::Integer => Typed::Integer(text.parse().map_err(|_| invalid("an integer"))?),
+            ColumnType::BigInt => Typed::BigInt(text.parse().map_err(|_| invalid("a bigint"))?),
+            ColumnType::Double => Typed::Double(text.parse().map_err(|_| invalid("a number"))?),
+            ColumnType::Timestamp => Typed::Timestamp(
+                chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S")
+                    .map_err(|_| invalid("a timestamp `yyyy-mm-dd hh:mm:ss`"))?
+                    .and_utc()
+                    .timestamp_micros(),
+            ),
+            ColumnType::Varchar => Typed::Varchar(Cow::Owned(text)),
+        })
+    }
+}
+
+/// The rows of a batch, each with its values in the types of the batch's columns. A lending
+/// cursor: one buffer holds the current row's values, reused from row to row.
+pub struct TypedRows<'a> {
+    batch: &'a RowBatch,
+    types: &'a [ColumnType],
+    at: usize,
+    row: Vec<Typed<'a>>,
+    count: u64,
+}
+
+impl<'a> TypedRows<'a> {
+    /// `types` holds the type of each of the batch's columns, in order.
+    pub fn new(batch: &'a RowBatch, types: &'a [ColumnType]) -> TypedRows<'a> {
+        TypedRows {
+            batch,
+            types,
+            at: 0,
+            row: Vec::with_capacity(types.len()),
+            count: 0,
+        }
+    }
+
+    /// The next row; an error names the row and the column whose value does not fit, or a row
+    /// with fewer or more values than the batch has columns.
+    pub fn next_row(&mut self) -> Option<DbResult<&[Typed<'a>]>> {
+        let batch: &'a RowBatch = self.batch;
+        let data = batch.data.as_slice();
+        if self.at >= data.len() {
+            return None;
+        }
+        self.count += 1;
+        self.row.clear();
+        let mut values = Values { data, at: self.at };
+        let mut failure = None;
+        for (index, column_type) in self.types.iter().enumerate() {
+            let Some(value) = values.next() else {
+                failure = Some((
+                    index,
+                    "is missing: the row has fewer values than the table".into(),
+                ));
+                break;
+            };
+            match column_type.coerce(value) {
+                Ok(typed) => self.row.push(typed),
+                Err(problem) => {
+                    failure = Some((index, problem));
+                    break;
+                }
+            }
+        }
+        if failure.is_none() && values.next().is_some() {
+            failure = Some((
+                self.types.len().saturating_sub(1),
+                "is followed by more values than the table has".into(),
+            ));
+        }
+        if let Some((index, problem)) = failure {
+            // The cursor stops: a load ends at its first bad row.
+            self.at = data.len();
+            return Some(Err(DbError::new(format!(
+                "row {} of {} cannot be loaded: column `{}` {problem}",
+                self.count,
+                batch.relation(),
+                batch.columns[index]
+            ))));
+        }
+        self.at = values.at + 1;
+        Some(Ok(&self.row))
+    }
+
+    /// Whether every row has been given.
+    pub fn at_end(&self) -> bool {
+        self.at >= self.batch.data.len()
+    }
+
+    /// The rows given so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+}
+
 /// Encoded rows as CSV lines without a header, for `COPY ... FROM STDIN (FORMAT csv)`: in
 /// chunks of whole lines of about `bytes` each, so the text of a large batch is never held whole.
 pub fn csv_chunks(data: &[u8], bytes: usize) -> impl Iterator<Item = Vec<u8>> + '_ {
@@ -406,6 +557,108 @@ mod tests {
         assert_eq!(
             Value::Timestamp(-1_000_000).to_string(),
             "1969-12-31 23:59:59"
+        );
+    }
+
+    #[test]
+    fn values_coerce_to_their_column_types() {
+        use ColumnType::*;
+        let fixed = |scaled, decimals| Value::Fixed { scaled, decimals };
+        assert_eq!(
+            Integer.coerce(Value::Int(-2_147_483_648)),
+            Ok(Typed::Integer(i32::MIN))
+        );
+        assert!(
+            Integer
+                .coerce(Value::Int(2_147_483_648))
+                .unwrap_err()
+                .contains("`2147483648`, which is not an integer")
+        );
+        assert_eq!(
+            BigInt.coerce(Value::Int(i64::MIN)),
+            Ok(Typed::BigInt(i64::MIN))
+        );
+        assert_eq!(
+            Double.coerce(fixed(-1_005, 3)),
+            Ok(Typed::Double("-1.005".parse().unwrap()))
+        );
+        assert_eq!(Double.coerce(Value::Int(3)), Ok(Typed::Double(3.0)));
+        assert_eq!(
+            Varchar.coerce(fixed(5, 2)),
+            Ok(Typed::Varchar(Cow::Borrowed("0.05")))
+        );
+        assert_eq!(
+            Varchar.coerce(Value::Text("a\nb")),
+            Ok(Typed::Varchar(Cow::Borrowed("a\nb")))
+        );
+        assert_eq!(BigInt.coerce(Value::Text("-12")), Ok(Typed::BigInt(-12)));
+        assert!(BigInt.coerce(Value::Text("1x")).is_err());
+        assert!(BigInt.coerce(Value::Text("-")).is_err());
+        assert!(Integer.coerce(fixed(15, 1)).is_err());
+        assert_eq!(
+            Timestamp.coerce(Value::Text("2010-01-02 00:00:05")),
+            Ok(Typed::Timestamp((1_262_304_000 + 86_400 + 5) * 1_000_000))
+        );
+        assert_eq!(
+            Timestamp.coerce(Value::Text("1969-12-31 23:59:59")),
+            Ok(Typed::Timestamp(-1_000_000))
+        );
+        assert!(
+            Timestamp
+                .coerce(Value::Text("2010-02-29 00:00:00"))
+                .is_err()
+        );
+        assert!(
+            Timestamp
+                .coerce(Value::Text("2012-02-29 24:00:00"))
+                .is_err()
+        );
+        assert_eq!(
+            Timestamp.coerce(Value::Timestamp(-1_000_000)),
+            Ok(Typed::Timestamp(-1_000_000))
+        );
+        assert_eq!(Varchar.coerce(Value::Null), Ok(Typed::Null));
+    }
+
+    #[test]
+    fn typed_rows_name_the_row_and_column_that_does_not_fit() {
+        let mut data = Vec::new();
+        push_int(&mut data, 1);
+        push_text(&mut data, "a");
+        end_row(&mut data);
+        push_int(&mut data, 2);
+        push_text(&mut data, "b");
+        end_row(&mut data);
+        push_text(&mut data, "three");
+        push_text(&mut data, "c");
+        end_row(&mut data);
+        let batch = RowBatch {
+            schema: "raw".into(),
+            table: "t".into(),
+            columns: vec!["id".into(), "name".into()],
+            data,
+        };
+        let types = [ColumnType::Integer, ColumnType::Varchar];
+        let mut rows = TypedRows::new(&batch, &types);
+        assert_eq!(
+            rows.next_row().unwrap().unwrap(),
+            [Typed::Integer(1), Typed::Varchar(Cow::Borrowed("a"))]
+        );
+        assert!(rows.next_row().unwrap().is_ok());
+        assert_eq!(
+            rows.next_row().unwrap().unwrap_err().to_string(),
+            "row 3 of \"raw\".\"t\" cannot be loaded: column `id` holds `three`, which is not an integer"
+        );
+        assert!(rows.next_row().is_none());
+        assert_eq!(rows.count(), 3);
+        let short = [ColumnType::Integer];
+        let mut rows = TypedRows::new(&batch, &short);
+        assert!(
+            rows.next_row()
+                .unwrap()
+                .unwrap_err()
+                .to_string()
+                .ends_with("column `id` is followed by more values than the table has")
         );
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::engines::{Engine, query};
-use crate::harness::{Project, uxt};
+use crate::harness::{Postgres, Project, profiles_yml_postgres, uxt};
 
 /// Every table `uxt simulate` writes, with its rows as CSV lines in a stable order.
 fn tables(project: &Project) -> BTreeMap<String, Vec<String>> {
@@ -650,4 +650,30 @@ fn the_town_comes_from_the_projects_seeds() {
     assert_eq!(bad.code(), 1, "{bad:?}");
     assert!(bad.stderr().contains("seeds/health_plans.csv:3"), "{bad:?}");
     assert!(bad.stderr().contains("uxt::simulate::reference"), "{bad:?}");
+}
+
+/// Postgres takes the generated rows through binary `COPY`, each value in its column's own type.
+/// A raw table whose user gave a column another type gets its rows as CSV text instead, which
+/// the server reads into that type: the load goes on, with the same values.
+#[test]
+fn a_raw_column_retyped_by_its_user_still_loads_on_postgres() {
+    let Some(postgres) = Postgres::shared() else {
+        return;
+    };
+    let db = postgres.create_database("retyped");
+    let project = Project::from_fixture("town");
+    project.write("profiles.yml", profiles_yml_postgres(postgres, "town", &db));
+    simulate(&project, &["--days", "3"]);
+    postgres.psql(
+        &db,
+        "alter table raw.weather_daily alter column temp_min_c type numeric(9, 3)",
+    );
+    simulate(&project, &["--days", "3"]);
+    let straight = Engine::Postgres(postgres).project("town", "town");
+    simulate(&straight, &["--days", "6"]);
+    let weather = "select day_serial, district_id, cast(temp_min_c as double precision) as low, \
+                   temp_max_c, condition from raw.weather_daily order by 1, 2, 3, 4, 5";
+    let rows = query(&project, weather);
+    assert!(rows.len() > 100, "{rows:?}");
+    assert_eq!(rows, query(&straight, weather));
 }

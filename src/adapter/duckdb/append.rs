@@ -1,72 +1,131 @@
 //! Bulk loads of rows generated in memory through DuckDB's Appender. The rows come as typed
-//! values ([`rows`]) and each is handed over in its column's type, so DuckDB reads no file and
-//! parses no text: the work left to it is storing the values.
+//! values ([`TypedRows`]), each in its column's type, and go over as Arrow record batches: column
+//! by column, a vector of values per call, so DuckDB reads no file, parses no text and takes no
+//! call per value. The work left to it is storing the values.
 
+use std::sync::Arc;
+
+use duckdb::Connection;
+use duckdb::arrow::array::{
+    ArrayRef, Float64Builder, Int32Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
+use duckdb::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::core::LogicalTypeId;
-use duckdb::types::{TimeUnit, ToSqlOutput, Value, ValueRef};
-use duckdb::{Connection, appender_params_from_iter};
 
 use super::db_error;
-use crate::adapter::rows::{self, Value as RowValue};
+use crate::adapter::rows::{ColumnType, Typed, TypedRows};
 use crate::adapter::{DbError, DbResult, RowBatch};
 
-/// The column types the Appender is fed in; a load into any other type is refused by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Integer,
-    BigInt,
-    Double,
-    Varchar,
-    Timestamp,
-}
+/// Rows handed to the Appender at a time: enough that a record batch's set-up is paid rarely,
+/// few enough that its columns stay small (a few MiB).
+const RECORD_BATCH_ROWS: usize = 32 * 1024;
 
 /// Appends the rows of `batch` to its table, inside the connection's transaction. Returns the
 /// rows appended.
 pub fn append_rows(connection: &Connection, batch: &RowBatch) -> DbResult<u64> {
-    let kinds = column_kinds(connection, batch)?;
+    let types = column_types(connection, batch)?;
     let columns: Vec<&str> = batch.columns.iter().map(String::as_str).collect();
     let mut appender = connection
         .appender_with_columns_to_db(&batch.table, &batch.schema, &columns)
         .map_err(db_error)?;
-    let mut row: Vec<ToSqlOutput> = Vec::with_capacity(kinds.len());
-    let mut count = 0u64;
-    for encoded in rows::rows(&batch.data) {
-        count += 1;
-        let problem = |index: usize, problem: String| {
-            DbError::new(format!(
-                "row {count} of {} cannot be loaded: column `{}` {problem}",
-                batch.relation(),
-                batch.columns[index]
-            ))
-        };
-        row.clear();
-        let mut values = rows::values(encoded);
-        for (index, kind) in kinds.iter().enumerate() {
-            let value = values.next().ok_or_else(|| {
-                problem(
-                    index,
-                    "is missing: the row has fewer values than the table".into(),
-                )
-            })?;
-            row.push(convert(*kind, value).map_err(|message| problem(index, message))?);
+    let schema = Arc::new(Schema::new(
+        batch
+            .columns
+            .iter()
+            .zip(&types)
+            .map(|(name, column_type)| Field::new(name, arrow_type(*column_type), true))
+            .collect::<Vec<_>>(),
+    ));
+    let mut builders: Vec<Builder> = types.iter().map(|t| Builder::new(*t)).collect();
+    let mut held = 0;
+    let mut rows = TypedRows::new(batch, &types);
+    while let Some(row) = rows.next_row() {
+        for (builder, value) in builders.iter_mut().zip(row?) {
+            builder.push(value);
         }
-        if values.next().is_some() {
-            return Err(problem(
-                kinds.len() - 1,
-                "is followed by more values than the table has".into(),
-            ));
+        held += 1;
+        if held == RECORD_BATCH_ROWS || rows.at_end() {
+            let columns = builders.iter_mut().map(Builder::finish).collect();
+            let record_batch = RecordBatch::try_new(schema.clone(), columns)
+                .map_err(|error| DbError::new(format!("rows for {}: {error}", batch.relation())))?;
+            appender
+                .append_record_batch(record_batch)
+                .map_err(db_error)?;
+            held = 0;
         }
-        appender
-            .append_row(appender_params_from_iter(row.iter()))
-            .map_err(db_error)?;
     }
     // Constraint failures of the rows still buffered surface here, not when the appender drops.
     appender.flush().map_err(db_error)?;
-    Ok(count)
+    Ok(rows.count())
+}
+
+/// The Arrow type DuckDB reads into a column of `column_type`.
+fn arrow_type(column_type: ColumnType) -> DataType {
+    match column_type {
+        ColumnType::Integer => DataType::Int32,
+        ColumnType::BigInt => DataType::Int64,
+        ColumnType::Double => DataType::Float64,
+        ColumnType::Varchar => DataType::Utf8,
+        ColumnType::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
+    }
+}
+
+/// One column of a record batch being filled.
+enum Builder {
+    Integer(Int32Builder),
+    BigInt(Int64Builder),
+    Double(Float64Builder),
+    Varchar(StringBuilder),
+    Timestamp(TimestampMicrosecondBuilder),
+}
+
+impl Builder {
+    fn new(column_type: ColumnType) -> Builder {
+        let rows = RECORD_BATCH_ROWS;
+        match column_type {
+            ColumnType::Integer => Builder::Integer(Int32Builder::with_capacity(rows)),
+            ColumnType::BigInt => Builder::BigInt(Int64Builder::with_capacity(rows)),
+            ColumnType::Double => Builder::Double(Float64Builder::with_capacity(rows)),
+            ColumnType::Varchar => Builder::Varchar(StringBuilder::with_capacity(rows, rows * 16)),
+            ColumnType::Timestamp => {
+                Builder::Timestamp(TimestampMicrosecondBuilder::with_capacity(rows))
+            }
+        }
+    }
+
+    /// Adds a value, which [`TypedRows`] gives in this column's type (or NULL).
+    fn push(&mut self, value: &Typed<'_>) {
+        match (self, value) {
+            (Builder::Integer(column), Typed::Integer(value)) => column.append_value(*value),
+            (Builder::BigInt(column), Typed::BigInt(value)) => column.append_value(*value),
+            (Builder::Double(column), Typed::Double(value)) => column.append_value(*value),
+            (Builder::Varchar(column), Typed::Varchar(text)) => column.append_value(text),
+            (Builder::Timestamp(column), Typed::Timestamp(micros)) => column.append_value(*micros),
+            (Builder::Integer(column), Typed::Null) => column.append_null(),
+            (Builder::BigInt(column), Typed::Null) => column.append_null(),
+            (Builder::Double(column), Typed::Null) => column.append_null(),
+            (Builder::Varchar(column), Typed::Null) => column.append_null(),
+            (Builder::Timestamp(column), Typed::Null) => column.append_null(),
+            (_, value) => unreachable!("{value:?} is not in its column's type"),
+        }
+    }
+
+    /// The values added since the last call, as an array; the builder starts over empty.
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Builder::Integer(column) => Arc::new(column.finish()),
+            Builder::BigInt(column) => Arc::new(column.finish()),
+            Builder::Double(column) => Arc::new(column.finish()),
+            Builder::Varchar(column) => Arc::new(column.finish()),
+            Builder::Timestamp(column) => Arc::new(column.finish()),
+        }
+    }
 }
 
 /// The type of each of the batch's columns, as the table declares it.
-fn column_kinds(connection: &Connection, batch: &RowBatch) -> DbResult<Vec<Kind>> {
+fn column_types(connection: &Connection, batch: &RowBatch) -> DbResult<Vec<ColumnType>> {
     let probe = format!(
         "select {} from {} limit 0",
         batch.column_list(),
@@ -76,11 +135,11 @@ fn column_kinds(connection: &Connection, batch: &RowBatch) -> DbResult<Vec<Kind>
     statement.execute([]).map_err(db_error)?;
     (0..batch.columns.len())
         .map(|index| match statement.column_logical_type(index).id() {
-            LogicalTypeId::Integer => Ok(Kind::Integer),
-            LogicalTypeId::Bigint => Ok(Kind::BigInt),
-            LogicalTypeId::Double => Ok(Kind::Double),
-            LogicalTypeId::Varchar => Ok(Kind::Varchar),
-            LogicalTypeId::Timestamp => Ok(Kind::Timestamp),
+            LogicalTypeId::Integer => Ok(ColumnType::Integer),
+            LogicalTypeId::Bigint => Ok(ColumnType::BigInt),
+            LogicalTypeId::Double => Ok(ColumnType::Double),
+            LogicalTypeId::Varchar => Ok(ColumnType::Varchar),
+            LogicalTypeId::Timestamp => Ok(ColumnType::Timestamp),
             other => Err(DbError::new(format!(
                 "column `{}` of {} has the type {other:?}; generated rows load into integer, \
                  bigint, double, varchar and timestamp columns only",
@@ -89,162 +148,4 @@ fn column_kinds(connection: &Connection, batch: &RowBatch) -> DbResult<Vec<Kind>
             ))),
         })
         .collect()
-}
-
-/// A value as the value of a column of `kind`. A value of the column's own type goes over as it
-/// is; any other is read from its text, as Postgres' `COPY` reads the same rows.
-fn convert(kind: Kind, value: RowValue<'_>) -> Result<ToSqlOutput<'_>, String> {
-    let direct = match (kind, value) {
-        (_, RowValue::Null) => Some(ValueRef::Null),
-        (Kind::Integer, RowValue::Int(value)) => i32::try_from(value).ok().map(ValueRef::Int),
-        (Kind::BigInt, RowValue::Int(value)) => Some(ValueRef::BigInt(value)),
-        // Exact: both operands are exact doubles, and the quotient is rounded once, as the
-        // decimal text would be.
-        (Kind::Double, RowValue::Fixed { scaled, decimals }) if scaled.unsigned_abs() < 1 << 53 => {
-            Some(ValueRef::Double(
-                scaled as f64 / 10_f64.powi(i32::from(decimals)),
-            ))
-        }
-        (Kind::Timestamp, RowValue::Timestamp(micros)) => {
-            Some(ValueRef::Timestamp(TimeUnit::Microsecond, micros))
-        }
-        (Kind::Varchar, RowValue::Text(text)) => Some(ValueRef::Text(text.as_bytes())),
-        _ => None,
-    };
-    if let Some(value) = direct {
-        return Ok(ToSqlOutput::Borrowed(value));
-    }
-    let mut bytes = Vec::new();
-    value.write_text(&mut bytes);
-    let text = || String::from_utf8_lossy(&bytes).into_owned();
-    let invalid = |what: &str| format!("holds `{}`, which is not {what}", text());
-    let value = match kind {
-        Kind::Integer => integer(&bytes)
-            .and_then(|value| i32::try_from(value).ok())
-            .map(Value::Int)
-            .ok_or_else(|| invalid("an integer"))?,
-        Kind::BigInt => integer(&bytes)
-            .map(Value::BigInt)
-            .ok_or_else(|| invalid("a bigint"))?,
-        Kind::Double => std::str::from_utf8(&bytes)
-            .ok()
-            .and_then(|text| text.parse::<f64>().ok())
-            .map(Value::Double)
-            .ok_or_else(|| invalid("a number"))?,
-        Kind::Timestamp => timestamp_micros(&bytes)
-            .map(|micros| Value::Timestamp(TimeUnit::Microsecond, micros))
-            .ok_or_else(|| invalid("a timestamp `yyyy-mm-dd hh:mm:ss`"))?,
-        Kind::Varchar => Value::Text(text()),
-    };
-    Ok(ToSqlOutput::Owned(value))
-}
-
-/// A decimal integer.
-fn integer(bytes: &[u8]) -> Option<i64> {
-    std::str::from_utf8(bytes).ok()?.parse().ok()
-}
-
-/// `yyyy-mm-dd hh:mm:ss` as microseconds since 1970-01-01 00:00:00.
-fn timestamp_micros(bytes: &[u8]) -> Option<i64> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
-        .ok()
-        .map(|at| at.and_utc().timestamp_micros())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn shown(kind: Kind, value: RowValue<'_>) -> Result<String, String> {
-        convert(kind, value).map(|v| match v {
-            ToSqlOutput::Borrowed(value) => format!("{value:?}"),
-            ToSqlOutput::Owned(value) => format!("{value:?}"),
-            _ => unreachable!("built here"),
-        })
-    }
-
-    #[test]
-    fn values_convert_to_their_column_types() {
-        assert_eq!(
-            shown(Kind::Integer, RowValue::Int(-2_147_483_648)).unwrap(),
-            "Int(-2147483648)"
-        );
-        assert!(
-            shown(Kind::Integer, RowValue::Int(2_147_483_648))
-                .unwrap_err()
-                .contains("`2147483648`, which is not an integer")
-        );
-        assert_eq!(
-            shown(Kind::BigInt, RowValue::Int(i64::MIN)).unwrap(),
-            "BigInt(-9223372036854775808)"
-        );
-        assert_eq!(
-            shown(
-                Kind::Double,
-                RowValue::Fixed {
-                    scaled: -1_005,
-                    decimals: 3
-                }
-            )
-            .unwrap(),
-            format!("Double({:?})", "-1.005".parse::<f64>().unwrap())
-        );
-        assert_eq!(
-            shown(Kind::Double, RowValue::Int(3)).unwrap(),
-            "Double(3.0)"
-        );
-        assert_eq!(
-            shown(
-                Kind::Varchar,
-                RowValue::Fixed {
-                    scaled: 5,
-                    decimals: 2
-                }
-            )
-            .unwrap(),
-            "Text(\"0.05\")"
-        );
-        assert_eq!(
-            shown(Kind::Varchar, RowValue::Text("a\nb")).unwrap(),
-            "Text([97, 10, 98])"
-        );
-        assert_eq!(
-            shown(Kind::BigInt, RowValue::Text("-12")).unwrap(),
-            "BigInt(-12)"
-        );
-        assert!(shown(Kind::BigInt, RowValue::Text("1x")).is_err());
-        assert!(shown(Kind::BigInt, RowValue::Text("-")).is_err());
-        assert!(
-            shown(
-                Kind::Integer,
-                RowValue::Fixed {
-                    scaled: 15,
-                    decimals: 1
-                }
-            )
-            .is_err()
-        );
-        assert_eq!(
-            shown(Kind::Timestamp, RowValue::Text("2010-01-02 00:00:05")).unwrap(),
-            format!(
-                "Timestamp(Microsecond, {})",
-                (1_262_304_000 + 86_400 + 5) * 1_000_000_i64
-            )
-        );
-        assert_eq!(
-            shown(Kind::Timestamp, RowValue::Text("1969-12-31 23:59:59")).unwrap(),
-            "Timestamp(Microsecond, -1000000)"
-        );
-        assert!(shown(Kind::Timestamp, RowValue::Text("2010-02-29 00:00:00")).is_err());
-        assert!(shown(Kind::Timestamp, RowValue::Text("2012-02-29 24:00:00")).is_err());
-        assert_eq!(
-            shown(Kind::Timestamp, RowValue::Timestamp(-1_000_000)).unwrap(),
-            "Timestamp(Microsecond, -1000000)"
-        );
-        assert!(matches!(
-            convert(Kind::Varchar, RowValue::Null),
-            Ok(ToSqlOutput::Borrowed(ValueRef::Null))
-        ));
-    }
 }
