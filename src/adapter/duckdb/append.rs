@@ -18,9 +18,9 @@ use super::db_error;
 use crate::adapter::rows::{ColumnType, Typed, TypedRows};
 use crate::adapter::{DbError, DbResult, RowBatch};
 
-/// Rows handed to the Appender at a time: enough that a record batch's set-up is paid rarely,
-/// few enough that its columns stay small (a few MiB).
-const RECORD_BATCH_ROWS: usize = 32 * 1024;
+/// Rows handed to the Appender at a time: one DuckDB vector (its standard size), so a record
+/// batch becomes one data chunk as it is.
+const RECORD_BATCH_ROWS: usize = 2048;
 
 /// Appends the rows of `batch` to its table, inside the connection's transaction. Returns the
 /// rows appended.
