@@ -457,34 +457,14 @@ fn write_fixed(out: &mut Vec<u8>, scaled: i64, decimals: u8) {
     }
 }
 
-/// `yyyy-mm-dd hh:mm:ss` (whole seconds, as generated rows hold them), written digit by digit:
-/// this runs for every timestamp sent to Postgres.
+/// `yyyy-mm-dd hh:mm:ss` (whole seconds, as generated rows hold them). Only text output runs
+/// this (a Postgres column of another type, a text column); the loaders take timestamps as
+/// numbers.
 fn write_timestamp(out: &mut Vec<u8>, micros: i64) {
-    use chrono::Datelike;
-    let seconds = micros.div_euclid(1_000_000);
-    // 719,163 days from 0001-01-01 (day 1 of the common era) to 1970-01-01.
-    let date = i32::try_from(seconds.div_euclid(86_400) + 719_163)
-        .ok()
-        .and_then(chrono::NaiveDate::from_num_days_from_ce_opt)
-        .unwrap_or(chrono::NaiveDate::MAX);
-    let time = seconds.rem_euclid(86_400);
-    let two = |out: &mut Vec<u8>, value: i64| {
-        out.push(b'0' + (value / 10) as u8);
-        out.push(b'0' + (value % 10) as u8);
-    };
-    let year = i64::from(date.year());
-    two(out, year / 100);
-    two(out, year % 100);
-    out.push(b'-');
-    two(out, i64::from(date.month()));
-    out.push(b'-');
-    two(out, i64::from(date.day()));
-    out.push(b' ');
-    two(out, time / 3_600);
-    out.push(b':');
-    two(out, time / 60 % 60);
-    out.push(b':');
-    two(out, time % 60);
+    use std::io::Write;
+    let at = chrono::DateTime::from_timestamp_micros(micros)
+        .map_or(chrono::NaiveDateTime::MAX, |at| at.naive_utc());
+    write!(out, "{}", at.format("%Y-%m-%d %H:%M:%S")).expect("a Vec takes every write");
 }
 
 #[cfg(test)]
