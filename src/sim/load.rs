@@ -216,7 +216,8 @@ impl Group {
         for domain in &output.written {
             self.next.insert(domain, output.day + 1);
         }
-        for (name, rows) in output.tables {
+        for ((schema, table), rows) in output.tables {
+            let name = format!("{schema}.{table}");
             match self.tables.get_mut(&name) {
                 Some(held) => {
                     held.data.extend_from_slice(&rows.data);

@@ -51,8 +51,8 @@ pub struct DayOutput {
     pub day: Day,
     /// The domains whose rows the day holds.
     pub written: Vec<&'static str>,
-    /// Keyed by `schema.table`, so loads run in a fixed order.
-    pub tables: BTreeMap<String, TableRows>,
+    /// Keyed by schema and table, so loads run in a fixed order.
+    pub tables: BTreeMap<(&'static str, &'static str), TableRows>,
 }
 
 impl DayOutput {
@@ -76,7 +76,6 @@ pub struct Emit<'a> {
     output: &'a mut DayOutput,
     pending: &'a mut Vec<Pending>,
     scratch: Vec<u8>,
-    key: String,
     /// Whether a domain's tables are written at all (its state evolves either way).
     pub writing: bool,
 }
@@ -88,35 +87,20 @@ impl<'a> Emit<'a> {
             output,
             pending,
             scratch: Vec::with_capacity(256),
-            key: String::new(),
             writing: true,
         }
     }
 
-    /// The rows of `table`; `key` is a buffer for its name, so that a row allocates no name.
-    fn rows_of<'o>(
-        output: &'o mut DayOutput,
-        key: &mut String,
-        table: &'static Table,
-    ) -> &'o mut TableRows {
-        key.clear();
-        key.push_str(table.schema_name());
-        key.push('.');
-        key.push_str(table.name);
-        if !output.tables.contains_key(key.as_str()) {
-            output.tables.insert(
-                key.clone(),
-                TableRows {
-                    table,
-                    data: Vec::new(),
-                    rows: 0,
-                },
-            );
-        }
+    /// The rows of `table`: one lookup per row, with no name built.
+    fn rows_of<'o>(output: &'o mut DayOutput, table: &'static Table) -> &'o mut TableRows {
         output
             .tables
-            .get_mut(key.as_str())
-            .expect("inserted when missing")
+            .entry((table.schema_name(), table.name))
+            .or_insert_with(|| TableRows {
+                table,
+                data: Vec::new(),
+                rows: 0,
+            })
     }
 
     /// Writes a clean row delivered today: reference data, current state, truth.
@@ -129,7 +113,7 @@ impl<'a> Emit<'a> {
             "{} is an event feed",
             table.name
         );
-        let rows = Self::rows_of(self.output, &mut self.key, table);
+        let rows = Self::rows_of(self.output, table);
         let mut line = Line::new(&mut rows.data);
         fill(&mut line);
         line.end();
@@ -173,7 +157,7 @@ impl<'a> Emit<'a> {
         fill(&mut line);
         for delay in delays {
             if *delay == 0 {
-                let rows = Self::rows_of(self.output, &mut self.key, table);
+                let rows = Self::rows_of(self.output, table);
                 deliver(rows, &self.scratch, self.day);
             } else {
                 self.pending.push(Pending {
@@ -199,7 +183,7 @@ impl<'a> Emit<'a> {
             self.pending.drain(..).partition(|p| table_of(p).is_some());
         for pending in &due {
             let table = table_of(pending).expect("partitioned by it");
-            let rows = Self::rows_of(self.output, &mut self.key, table);
+            let rows = Self::rows_of(self.output, table);
             deliver(rows, &pending.line, day);
         }
         *self.pending = later;

@@ -53,7 +53,10 @@ pub fn run<S>(
 
 /// The rows a day wrote to `schema.table`, each value as its text (NULL as empty).
 pub fn rows(output: &DayOutput, table: &str) -> Vec<Vec<String>> {
-    output.tables.get(table).map_or(Vec::new(), |t| {
+    let (schema, table) = table
+        .split_once('.')
+        .expect("a table is named `schema.table`");
+    output.tables.get(&(schema, table)).map_or(Vec::new(), |t| {
         encoded::rows(&t.data)
             .map(|row| encoded::values(row).map(|v| v.to_string()).collect())
             .collect()

@@ -781,7 +781,7 @@ mod speed {
             let rows = output.rows() + pending.len() as u64;
             let lines = output
                 .tables
-                .get("raw.retail_order_lines")
+                .get(&("raw", "retail_order_lines"))
                 .map_or(0, |t| t.rows);
             eprintln!(
                 "day {day}: {rows} rows ({lines} lines) in {elapsed:?}: {:.0} rows/s",
