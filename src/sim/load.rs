@@ -7,6 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use base64::Engine;
+
 use crate::adapter::{self, Adapter, Cell, DbError, DbResult, RowBatch, quote, quote_literal};
 use crate::sim::calendar::{self, Day};
 use crate::sim::config::SimConfig;
@@ -29,6 +31,10 @@ const STATE: &str = "\"uxt_sim\".\"state\"";
 const DAYS: &str = "\"uxt_sim\".\"days\"";
 const WORLD: &str = "\"uxt_sim\".\"world\"";
 const DOMAINS: &str = "\"uxt_sim\".\"domains\"";
+
+/// zstd's fastest regular level: a saved world is written on the generator's thread, between
+/// the last day and the load that ends the call, and higher levels save little on its JSON.
+const WORLD_ZSTD_LEVEL: i32 = 1;
 
 fn qualified(table: &Table) -> String {
     format!("{}.{}", quote(table.schema_name()), quote(table.name))
@@ -166,13 +172,44 @@ pub async fn read_saved(adapter: &dyn Adapter) -> DbResult<Option<Saved>> {
 pub async fn saved_world(adapter: &dyn Adapter, config: &SimConfig) -> Result<World, DbError> {
     let result = adapter.query(&format!("select state from {WORLD}")).await?;
     match result.rows.first().map(|row| &row[0]) {
-        Some(Cell::Text(json)) => serde_json::from_str::<World>(json).map_err(|e| {
+        Some(Cell::Text(state)) => unpack_world(state).map_err(|e| {
             DbError::new(format!(
                 "the saved world in uxt_sim.world cannot be read ({e}); run `uxt simulate --reset`"
             ))
         }),
         _ => Ok(World::new(config)),
     }
+}
+
+/// A saved world as `uxt_sim.world.state` holds it: its JSON, compressed with zstd, in base64
+/// so that the column stays text on every engine. The JSON is tens of megabytes at a large
+/// scale; compressed it is about an eighth of that, which is what a load stores and the
+/// engine's own compression reads over, every year of simulated time and at the end of a call.
+fn pack_world(world: &World) -> String {
+    let encoder = zstd::Encoder::new(Vec::new(), WORLD_ZSTD_LEVEL)
+        .expect("zstd accepts its own compression levels");
+    // serde_json writes a few bytes at a time; zstd takes them in larger pieces.
+    let mut writer = std::io::BufWriter::new(encoder);
+    serde_json::to_writer(&mut writer, world)
+        .expect("the world serializes to JSON, and a Vec takes every write");
+    let packed = writer
+        .into_inner()
+        .map_err(std::io::IntoInnerError::into_error)
+        .and_then(zstd::Encoder::finish)
+        .expect("compressing into a Vec cannot fail");
+    base64::engine::general_purpose::STANDARD.encode(packed)
+}
+
+/// Reads what [`pack_world`] wrote, or the plain JSON that versions of uxt before it saved.
+fn unpack_world(state: &str) -> Result<World, String> {
+    if state.starts_with('{') {
+        return serde_json::from_str(state).map_err(|e| e.to_string());
+    }
+    let packed = base64::engine::general_purpose::STANDARD
+        .decode(state)
+        .map_err(|e| format!("not base64: {e}"))?;
+    let json = zstd::decode_all(packed.as_slice()).map_err(|e| format!("not zstd: {e}"))?;
+    serde_json::from_slice(&json).map_err(|e| e.to_string())
 }
 
 /// Starts a fresh simulation: records the seed, settings and generator version.
@@ -357,7 +394,10 @@ pub fn day_load(group: Group, world: Option<&World>, empty: &BTreeSet<String>) -
     }
     if let Some(world) = world {
         let mut data = Vec::new();
-        Line::new(&mut data).int(world.day).json(world).end();
+        Line::new(&mut data)
+            .int(world.day)
+            .text(&pack_world(world))
+            .end();
         load.before.push(format!("delete from {WORLD}"));
         load.batches.push(RowBatch {
             schema: "uxt_sim".to_string(),
@@ -507,6 +547,32 @@ mod tests {
         assert_eq!(
             String::from_utf8(csv_text(&stores.data)).unwrap(),
             "2,\"Flat 2\n3 High Street\"\n1,\"4 Quay Road,\nUxcester\"\n10,10 Dock Row\n"
+        );
+    }
+
+    #[test]
+    fn a_saved_world_is_packed_and_read_back_as_it_was_and_plain_json_still_reads() {
+        let config = SimConfig {
+            population: 2000,
+            ..SimConfig::default()
+        };
+        let world = World::new(&config);
+        let json = serde_json::to_string(&world).unwrap();
+        let packed = pack_world(&world);
+        assert!(
+            packed.len() * 4 < json.len(),
+            "{} of {}",
+            packed.len(),
+            json.len()
+        );
+        let read = serde_json::to_string(&unpack_world(&packed).unwrap()).unwrap();
+        assert_eq!(read, json);
+        let from_plain = serde_json::to_string(&unpack_world(&json).unwrap()).unwrap();
+        assert_eq!(from_plain, json);
+        assert!(
+            unpack_world("KLUv not a world")
+                .unwrap_err()
+                .starts_with("not base64")
         );
     }
 }
