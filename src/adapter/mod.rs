@@ -20,7 +20,7 @@ use crate::project::profile::{Target, TargetKind};
 
 pub use self::duckdb::DuckDbAdapter;
 pub use self::postgres::PostgresAdapter;
-pub use self::rows::RowBatch;
+pub use self::rows::{LoadStep, LoadSteps, RowBatch};
 
 /// What an engine said when a statement failed. `sqlstate`, `position` (1-based character
 /// offset into the statement, from Postgres) and `line` (1-based line of the statement, from
@@ -418,15 +418,11 @@ pub trait Adapter: Send + Sync {
     ) -> DbResult<u64>;
 
     /// Bulk-loads rows generated in memory (typed values, see [`rows`]) into several tables in
-    /// one transaction: `before`, every batch in order, `after`.
-    /// All of it takes effect or none does, which is how a simulated day is loaded exactly once.
-    /// Returns the rows loaded.
-    async fn load_rows(
-        &self,
-        before: &[String],
-        batches: Vec<RowBatch>,
-        after: &[String],
-    ) -> DbResult<u64>;
+    /// one transaction, whose statements and row batches arrive on `steps` while it runs, up to
+    /// [`LoadStep::Commit`]. All of it takes effect or none does (steps that end before the
+    /// commit roll back), which is how a simulated day is loaded exactly once. Returns the rows
+    /// loaded.
+    async fn load_rows(&self, steps: LoadSteps) -> DbResult<u64>;
 
     /// Cancels every statement in flight (Ctrl-C). Returns once the requests are sent.
     async fn cancel_all(&self);

@@ -26,8 +26,8 @@ mod copy;
 
 use super::{
     Adapter, AdapterKind, CatalogColumn, CatalogRelation, Cell, ColumnInfo, DbError, DbResult,
-    ExistingIndex, ExistingRelation, Features, QueryResult, RelationKind, RowBatch, SeedCsv,
-    group_catalog, quote, rows,
+    ExistingIndex, ExistingRelation, Features, LoadStep, LoadSteps, QueryResult, RelationKind,
+    RowBatch, SeedCsv, group_catalog, quote, rows,
 };
 use crate::project::profile::PostgresTarget;
 use connect::Connector;
@@ -427,24 +427,32 @@ impl Adapter for PostgresAdapter {
         }
     }
 
-    async fn load_rows(
-        &self,
-        before: &[String],
-        batches: Vec<RowBatch>,
-        after: &[String],
-    ) -> DbResult<u64> {
+    async fn load_rows(&self, mut steps: LoadSteps) -> DbResult<u64> {
         let mut tracked = self.acquire().await?;
         let mut transaction = tracked.connection.begin().await.map_err(db_error)?;
         let loaded = async {
-            run_each(&mut transaction, before).await?;
-            let types = column_types(&mut transaction, &batches).await?;
+            // Each table's column types, read once however many batches it gets.
+            let mut types_of: HashMap<String, Option<Vec<rows::ColumnType>>> = HashMap::new();
             let mut rows = 0;
-            for (batch, types) in batches.iter().zip(types) {
+            while let Some(step) = steps.recv().await {
+                let batch = match step {
+                    LoadStep::Run(statement) => {
+                        run_each(&mut transaction, &[statement]).await?;
+                        continue;
+                    }
+                    LoadStep::Rows(batch) => batch,
+                    LoadStep::Commit => return Ok(rows),
+                };
+                let relation = batch.relation();
+                if !types_of.contains_key(&relation) {
+                    let types = column_types(&mut transaction, &batch).await?;
+                    types_of.insert(relation.clone(), types);
+                }
                 // Binary when every column has a type the rows encode in, CSV text otherwise.
-                let (format, chunks): (_, CopyChunks) = match &types {
+                let (format, chunks): (_, CopyChunks) = match &types_of[&relation] {
                     Some(types) => (
                         "binary",
-                        Box::new(copy::binary_chunks(batch, types, COPY_CHUNK)),
+                        Box::new(copy::binary_chunks(&batch, types, COPY_CHUNK)),
                     ),
                     None => (
                         "csv",
@@ -452,8 +460,7 @@ impl Adapter for PostgresAdapter {
                     ),
                 };
                 let statement = format!(
-                    "copy {} ({}) from stdin with (format {format})",
-                    batch.relation(),
+                    "copy {relation} ({}) from stdin with (format {format})",
                     batch.column_list()
                 );
                 let mut copy_in = transaction
@@ -472,8 +479,7 @@ impl Adapter for PostgresAdapter {
                 }
                 rows += copy_in.finish().await.map_err(db_error)?;
             }
-            run_each(&mut transaction, after).await?;
-            Ok(rows)
+            Err(rows::ended_early())
         }
         .await;
         match loaded {
@@ -830,40 +836,31 @@ fn relation_kind(kind: &str) -> RelationKind {
     }
 }
 
-/// For each batch, the type of each of its columns as its table declares them, in one catalog
-/// query; `None` for a batch with a column of a type the rows do not encode in, or a column the
-/// table lacks (which `COPY` then reports).
+/// The type of each of the batch's columns as its table declares them; `None` when a column has
+/// a type the rows do not encode in, or the table lacks it (which `COPY` then reports).
 async fn column_types(
     connection: &mut PgConnection,
-    batches: &[RowBatch],
-) -> DbResult<Vec<Option<Vec<rows::ColumnType>>>> {
-    let relations: Vec<String> = batches.iter().map(RowBatch::relation).collect();
-    let declared: Vec<(i64, String, String)> = sqlx::query_as(
-        "select relation.position, attribute.attname::text, type.typname::text \
-         from unnest($1::text[]) with ordinality as relation(name, position) \
-         join pg_attribute as attribute on attribute.attrelid = relation.name::regclass \
+    batch: &RowBatch,
+) -> DbResult<Option<Vec<rows::ColumnType>>> {
+    let declared: Vec<(String, String)> = sqlx::query_as(
+        "select attribute.attname::text, type.typname::text \
+         from pg_attribute as attribute \
          join pg_type as type on type.oid = attribute.atttypid \
-         where attribute.attnum > 0 and not attribute.attisdropped",
+         where attribute.attrelid = $1::regclass and attribute.attnum > 0 \
+         and not attribute.attisdropped",
     )
-    .bind(&relations)
+    .bind(batch.relation())
     .fetch_all(&mut *connection)
     .await
     .map_err(db_error)?;
-    let mut by_column: HashMap<(usize, &str), &str> = HashMap::new();
-    for (position, column, type_name) in &declared {
-        let index = usize::try_from(*position - 1).expect("ordinality counts from 1");
-        by_column.insert((index, column), type_name);
-    }
-    Ok(batches
+    let by_column: HashMap<&str, &str> = declared
         .iter()
-        .enumerate()
-        .map(|(index, batch)| {
-            batch
-                .columns
-                .iter()
-                .map(|column| copy::column_type(by_column.get(&(index, column.as_str()))?))
-                .collect()
-        })
+        .map(|(column, type_name)| (column.as_str(), type_name.as_str()))
+        .collect();
+    Ok(batch
+        .columns
+        .iter()
+        .map(|column| copy::column_type(by_column.get(column.as_str())?))
         .collect())
 }
 

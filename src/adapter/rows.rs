@@ -20,6 +20,27 @@ const INT32: u8 = 6;
 const FIXED32: u8 = 7;
 const SHORT_TEXT: u8 = 8;
 
+/// One step of a bulk load's transaction ([`Adapter::load_rows`](super::Adapter::load_rows)),
+/// taken in the order sent.
+#[derive(Debug)]
+pub enum LoadStep {
+    /// A statement.
+    Run(String),
+    /// Rows appended to their table.
+    Rows(RowBatch),
+    /// The end of the transaction, which commits it. Steps that stop before it are rolled back.
+    Commit,
+}
+
+/// The steps of one transaction, sent while it runs: a loader takes rows while the rest of them
+/// are still being made. The sender bounds what it sends ahead.
+pub type LoadSteps = tokio::sync::mpsc::UnboundedReceiver<LoadStep>;
+
+/// The error of a load whose steps ended before [`LoadStep::Commit`] (their sender stopped).
+pub fn ended_early() -> DbError {
+    DbError::new("the load's steps ended before its commit; none of it was kept")
+}
+
 /// Rows for one table: schema and name (unquoted), the columns the values fill in order, and the
 /// encoded rows.
 #[derive(Debug, Clone)]

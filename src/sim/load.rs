@@ -4,12 +4,15 @@
 //! exactly once even if the process dies midway. The world is generated on its own thread
 //! while the previous day loads.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use base64::Engine;
 
-use crate::adapter::{self, Adapter, Cell, DbError, DbResult, RowBatch, quote, quote_literal};
+use crate::adapter::{
+    self, Adapter, Cell, DbError, DbResult, LoadStep, LoadSteps, RowBatch, quote, quote_literal,
+};
 use crate::sim::calendar::{self, Day};
 use crate::sim::config::SimConfig;
 use crate::sim::output::{DayOutput, TableRows};
@@ -21,10 +24,14 @@ use crate::sim::world::{self, GENERATOR_VERSION, Plan, Stepper, World};
 /// free: the world is megabytes of JSON.
 const SNAPSHOT_EVERY: Day = 360;
 
-/// A group of days is loaded once it holds this many rows or days. Each table of a group is one
-/// bulk statement, whose fixed cost (a round trip, a scan set-up) is paid per group.
+/// A group of days is one transaction; it ends once it holds this many rows or days. The
+/// current-state tables are upserted once per group, at a cost that grows with the tables.
 const GROUP_ROWS: u64 = 1_000_000;
 const GROUP_DAYS: usize = 30;
+
+/// A group's event rows of a table go to the loader whenever this many bytes of them are held,
+/// so that loading a group overlaps its generation; the rest go at the end of the group.
+const STREAM_BYTES: usize = 4 << 20;
 
 /// Where the simulator's own bookkeeping lives.
 const STATE: &str = "\"uxt_sim\".\"state\"";
@@ -237,7 +244,10 @@ pub struct Group {
     pub days: Vec<(Day, u64)>,
     /// The next day of each domain the group wrote.
     next: BTreeMap<&'static str, Day>,
-    tables: BTreeMap<String, TableRows>,
+    /// The rows not yet handed to the loader, by schema and table.
+    tables: BTreeMap<(&'static str, &'static str), TableRows>,
+    /// The rows of each table so far, handed over or held.
+    counts: BTreeMap<(&'static str, &'static str), u64>,
 }
 
 impl Group {
@@ -245,26 +255,141 @@ impl Group {
         self.days.iter().map(|(_, rows)| rows).sum()
     }
 
-    pub fn absorb(&mut self, output: DayOutput) {
+    /// Takes in a day. Returns the event rows due to the loader now: those of each table that
+    /// holds [`STREAM_BYTES`] or more.
+    pub fn absorb(&mut self, output: DayOutput) -> Vec<RowBatch> {
+        let mut due = Vec::new();
         if output.written.is_empty() {
-            return;
+            return due;
         }
         self.days.push((output.day, output.rows()));
         for domain in &output.written {
             self.next.insert(domain, output.day + 1);
         }
-        for ((schema, table), rows) in output.tables {
-            let name = format!("{schema}.{table}");
-            match self.tables.get_mut(&name) {
-                Some(held) => {
+        for (key, rows) in output.tables {
+            *self.counts.entry(key).or_default() += rows.rows;
+            let held = match self.tables.entry(key) {
+                Entry::Vacant(slot) => slot.insert(rows),
+                Entry::Occupied(slot) => {
+                    let held = slot.into_mut();
                     held.data.extend_from_slice(&rows.data);
                     held.rows += rows.rows;
+                    held
                 }
-                None => {
-                    self.tables.insert(name, rows);
-                }
+            };
+            if held.table.kind != Kind::Current && held.data.len() >= STREAM_BYTES {
+                let rows = self.tables.remove(&key).expect("the table's rows are held");
+                due.push(batch(rows.table, rows.table.name.to_string(), rows.data));
             }
         }
+        due
+    }
+
+    /// The rest of the group's transaction, after the rows handed over already: current-state
+    /// rows go through a stage table and replace the rows of the same key, except in the `empty`
+    /// tables, which they fill directly; the saved world, when given, replaces the previous one;
+    /// the days are logged and the state advanced past them.
+    fn finish(self, world: Option<&World>, empty: &BTreeSet<String>) -> (Vec<LoadStep>, Loaded) {
+        let last_day = self.days.last().map_or(0, |(day, _)| *day);
+        let mut before = Vec::new();
+        let mut batches = Vec::new();
+        let mut after = Vec::new();
+        for (_, mut rows) in self.tables {
+            let table = rows.table;
+            if table.kind != Kind::Current {
+                batches.push(batch(table, table.name.to_string(), rows.data));
+                continue;
+            }
+            // Also for one day: a day can change an entity twice (a customer created and
+            // churned on the first day), and the table keeps one row per key.
+            latest_versions(&mut rows);
+            if empty.contains(&format!("{}.{}", table.schema_name(), table.name)) {
+                batches.push(batch(table, table.name.to_string(), rows.data));
+                continue;
+            }
+            let key = quote(table.columns[0].name);
+            before.push(format!("delete from {}", stage(table)));
+            after.push(format!(
+                "delete from {} where {key} in (select {key} from {})",
+                qualified(table),
+                stage(table)
+            ));
+            after.push(format!(
+                "insert into {} select * from {}",
+                qualified(table),
+                stage(table)
+            ));
+            after.push(format!("delete from {}", stage(table)));
+            let mut staged = batch(table, stage_name(table), rows.data);
+            staged.schema = "uxt_sim".to_string();
+            batches.push(staged);
+        }
+        // The wall-clock time of the load (UTC), which the `uxc` source's freshness reads.
+        let loaded_at = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.6f");
+        let logged = self
+            .days
+            .iter()
+            .map(|(day, rows)| {
+                format!(
+                    "({day}, '{}', {rows}, cast('{loaded_at}' as timestamp))",
+                    calendar::ux_date(*day)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        after.push(format!(
+            "insert into {DAYS} (day_serial, ux_date, rows_loaded, loaded_at) values {logged}"
+        ));
+        after.push(format!(
+            "update {STATE} set current_day = greatest(current_day, {})",
+            last_day + 1
+        ));
+        for (domain, day) in self.next {
+            after.push(format!("delete from {DOMAINS} where domain = '{domain}'"));
+            after.push(format!("insert into {DOMAINS} values ('{domain}', {day})"));
+        }
+        if let Some(world) = world {
+            let mut data = Vec::new();
+            Line::new(&mut data)
+                .int(world.day)
+                .text(&pack_world(world))
+                .end();
+            before.push(format!("delete from {WORLD}"));
+            batches.push(RowBatch {
+                schema: "uxt_sim".to_string(),
+                table: "world".to_string(),
+                columns: vec!["day_serial".into(), "state".into()],
+                data,
+            });
+        }
+        let steps = before
+            .into_iter()
+            .map(LoadStep::Run)
+            .chain(batches.into_iter().map(LoadStep::Rows))
+            .chain(after.into_iter().map(LoadStep::Run))
+            .collect();
+        let rows = self
+            .counts
+            .into_iter()
+            .map(|((schema, table), count)| (format!("{schema}.{table}"), count))
+            .collect();
+        (
+            steps,
+            Loaded {
+                days: self.days,
+                rows,
+            },
+        )
+    }
+}
+
+/// Rows of `table` for the loader, into `target` (the table itself or its stage table).
+fn batch(table: &Table, target: String, data: Vec<u8>) -> RowBatch {
+    RowBatch {
+        schema: table.schema_name().to_string(),
+        table: target,
+        columns: table.all_columns().map(|c| c.name.to_string()).collect(),
+        data,
     }
 }
 
@@ -288,14 +413,19 @@ fn latest_versions(rows: &mut TableRows) {
     rows.data = kept;
 }
 
-/// One transaction's load: its statements and batches.
-pub struct DayLoad {
+/// What a group's transaction loaded, once it is committed.
+pub struct Loaded {
     pub days: Vec<(Day, u64)>,
-    pub before: Vec<String>,
-    pub batches: Vec<RowBatch>,
-    pub after: Vec<String>,
     /// Rows per `schema.table`, for the summary.
     pub rows: BTreeMap<String, u64>,
+}
+
+/// A group on its way to the loader: its first day (for an error before it is complete), the
+/// steps of its transaction as they are made, and what it loaded, sent before its commit.
+struct GroupLoad {
+    first_day: Day,
+    steps: LoadSteps,
+    loaded: tokio::sync::oneshot::Receiver<Loaded>,
 }
 
 /// The current-state tables (`schema.table`) that hold no rows yet. A fresh simulation's first
@@ -317,98 +447,6 @@ pub async fn empty_current_tables(adapter: &dyn Adapter) -> DbResult<BTreeSet<St
     Ok(empty)
 }
 
-/// Turns a group of days into its transaction. Current-state rows go through a stage table and
-/// replace the rows of the same key, except in the `empty` tables, which they fill directly;
-/// the saved world, when given, replaces the previous one.
-pub fn day_load(group: Group, world: Option<&World>, empty: &BTreeSet<String>) -> DayLoad {
-    let last_day = group.days.last().map_or(0, |(day, _)| *day);
-    let next = group.next;
-    let mut load = DayLoad {
-        days: group.days,
-        before: Vec::new(),
-        batches: Vec::new(),
-        after: Vec::new(),
-        rows: BTreeMap::new(),
-    };
-    for (name, mut rows) in group.tables {
-        let table = rows.table;
-        let columns: Vec<String> = table.all_columns().map(|c| c.name.to_string()).collect();
-        let (schema, target) = if table.kind != Kind::Current {
-            (table.schema_name(), table.name.to_string())
-        } else {
-            // Also for one day: a day can change an entity twice (a customer created and
-            // churned on the first day), and the table keeps one row per key.
-            latest_versions(&mut rows);
-            if empty.contains(&name) {
-                (table.schema_name(), table.name.to_string())
-            } else {
-                let key = quote(table.columns[0].name);
-                load.before.push(format!("delete from {}", stage(table)));
-                load.after.push(format!(
-                    "delete from {} where {key} in (select {key} from {})",
-                    qualified(table),
-                    stage(table)
-                ));
-                load.after.push(format!(
-                    "insert into {} select * from {}",
-                    qualified(table),
-                    stage(table)
-                ));
-                load.after.push(format!("delete from {}", stage(table)));
-                ("uxt_sim", stage_name(table))
-            }
-        };
-        load.rows.insert(name, rows.rows);
-        load.batches.push(RowBatch {
-            schema: schema.to_string(),
-            table: target,
-            columns,
-            data: rows.data,
-        });
-    }
-    // The wall-clock time of the load (UTC), which the `uxc` source's freshness reads.
-    let loaded_at = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.6f");
-    let logged = load
-        .days
-        .iter()
-        .map(|(day, rows)| {
-            format!(
-                "({day}, '{}', {rows}, cast('{loaded_at}' as timestamp))",
-                calendar::ux_date(*day)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    load.after.push(format!(
-        "insert into {DAYS} (day_serial, ux_date, rows_loaded, loaded_at) values {logged}"
-    ));
-    load.after.push(format!(
-        "update {STATE} set current_day = greatest(current_day, {})",
-        last_day + 1
-    ));
-    for (domain, day) in next {
-        load.after
-            .push(format!("delete from {DOMAINS} where domain = '{domain}'"));
-        load.after
-            .push(format!("insert into {DOMAINS} values ('{domain}', {day})"));
-    }
-    if let Some(world) = world {
-        let mut data = Vec::new();
-        Line::new(&mut data)
-            .int(world.day)
-            .text(&pack_world(world))
-            .end();
-        load.before.push(format!("delete from {WORLD}"));
-        load.batches.push(RowBatch {
-            schema: "uxt_sim".to_string(),
-            table: "world".to_string(),
-            columns: vec!["day_serial".into(), "state".into()],
-            data,
-        });
-    }
-    load
-}
-
 /// What a call to [`simulate`] did.
 #[derive(Debug, Default)]
 pub struct Summary {
@@ -417,10 +455,12 @@ pub struct Summary {
     pub rows: BTreeMap<String, u64>,
 }
 
-/// Simulates `plan` from `world` and loads each day. Generation runs on its own thread, one
-/// group ahead of the loader: it hands a group over only once the loader has finished the one
-/// before, so at most two groups are held in memory. `on_load` is told of each loaded group of
-/// days.
+/// Simulates `plan` from `world` and loads it a group of days at a time. Generation runs on its
+/// own thread and hands each group's rows to the loader while it makes them (a table's event rows
+/// whenever [`STREAM_BYTES`] of them are held, the rest at the end of the group), so loading
+/// overlaps generation. A group is handed over when its first day is made, and the loader takes
+/// it once the one before is loaded: at most two groups and a day are held in memory. `on_load`
+/// is told of each loaded group of days.
 pub async fn simulate(
     adapter: Arc<dyn Adapter>,
     config: SimConfig,
@@ -429,82 +469,128 @@ pub async fn simulate(
     mut on_load: impl FnMut(&[(Day, u64)], &BTreeMap<String, u64>),
 ) -> Result<Summary, DbError> {
     let mut empty = empty_current_tables(adapter.as_ref()).await?;
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<DayLoad>(1);
-    let (loaded, wait_loaded) = std::sync::mpsc::channel::<()>();
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<GroupLoad>(1);
     // Named, so that a profile tells generation from loading.
     let generator = std::thread::Builder::new()
         .name("uxt-generate".into())
         .spawn(move || {
             let mut stepper = Stepper::new(world, &config, plan);
             let mut group = Group::default();
-            let mut in_flight = false;
+            let mut open = None;
             let mut output = stepper.step();
             while let Some(day) = output {
                 let yearly = (day.day + 1).is_multiple_of(SNAPSHOT_EVERY);
-                group.absorb(day);
+                let due = group.absorb(day);
                 output = stepper.step();
                 let last = output.is_none();
+                let Some(&(first_day, _)) = group.days.first() else {
+                    continue;
+                };
+                let (steps, loaded) = match open.take() {
+                    Some(open) => open,
+                    None => {
+                        let (steps, steps_receiver) = tokio::sync::mpsc::unbounded_channel();
+                        let (loaded, loaded_receiver) = tokio::sync::oneshot::channel();
+                        let announced = sender.blocking_send(GroupLoad {
+                            first_day,
+                            steps: steps_receiver,
+                            loaded: loaded_receiver,
+                        });
+                        if announced.is_err() {
+                            return;
+                        }
+                        (steps, loaded)
+                    }
+                };
+                for batch in due {
+                    if steps.send(LoadStep::Rows(batch)).is_err() {
+                        return;
+                    }
+                }
                 if !(last || yearly || group.rows() >= GROUP_ROWS || group.days.len() >= GROUP_DAYS)
-                    || group.days.is_empty()
                 {
+                    open = Some((steps, loaded));
                     continue;
                 }
-                // The load is built once the previous one is done with, so that its rows are freed
-                // before the next group's are copied and a saved world is written out.
-                if in_flight && wait_loaded.recv().is_err() {
+                let group = std::mem::take(&mut group);
+                if last {
+                    // The world is not simulated further: it is saved as it is, not copied.
+                    send_rest(group, Some(&stepper.finish()), &empty, &steps, loaded);
                     return;
                 }
-                let group = std::mem::take(&mut group);
-                let load = if last {
-                    // The world is not simulated further: it is saved as it is, not copied.
-                    let load = day_load(group, Some(&stepper.finish()), &empty);
-                    let _ = sender.blocking_send(load);
+                let world = yearly.then(|| stepper.snapshot());
+                if !send_rest(group, world.as_ref(), &empty, &steps, loaded) {
                     return;
-                } else {
-                    day_load(group, yearly.then(|| stepper.snapshot()).as_ref(), &empty)
-                };
+                }
                 // Only the first group can find a table empty.
                 empty.clear();
-                if sender.blocking_send(load).is_err() {
-                    return;
-                }
-                in_flight = true;
             }
         })
         .map_err(|e| DbError::new(format!("could not start the simulation's thread: {e}")))?;
     let mut summary = Summary::default();
     let mut failure = None;
-    while let Some(load) = receiver.recv().await {
-        let DayLoad {
-            days,
-            before,
-            batches,
-            after,
-            rows,
-        } = load;
-        if let Err(error) = adapter.load_rows(&before, batches, &after).await {
-            let (first, last) = (days[0].0, days[days.len() - 1].0);
-            failure = Some(DbError::new(format!(
-                "loading days {} to {} failed, and nothing of them was kept: {error}",
-                calendar::ux_date(first),
-                calendar::ux_date(last)
-            )));
+    while let Some(group) = receiver.recv().await {
+        let GroupLoad {
+            first_day,
+            steps,
+            mut loaded,
+        } = group;
+        let result = adapter.load_rows(steps).await;
+        let loaded = match result {
+            // What the group loaded was sent before its commit.
+            Ok(_) => loaded.try_recv().ok(),
+            Err(error) => {
+                let days = match loaded.try_recv() {
+                    Ok(Loaded { days, .. }) => format!(
+                        "days {} to {}",
+                        calendar::ux_date(days[0].0),
+                        calendar::ux_date(days[days.len() - 1].0)
+                    ),
+                    Err(_) => format!("the days from {} on", calendar::ux_date(first_day)),
+                };
+                failure = Some(DbError::new(format!(
+                    "loading {days} failed, and nothing of them was kept: {error}"
+                )));
+                break;
+            }
+        };
+        let Some(Loaded { days, rows }) = loaded else {
+            failure = Some(DbError::new(
+                "the simulation stopped before it said what it loaded",
+            ));
             break;
-        }
+        };
         summary.days.extend(days.iter().map(|(day, _)| *day));
         for (table, count) in &rows {
             *summary.rows.entry(table.clone()).or_default() += count;
         }
         on_load(&days, &rows);
-        let _ = loaded.send(());
     }
     drop(receiver);
-    drop(loaded);
     let _ = generator.join();
     match failure {
         Some(error) => Err(error),
         None => Ok(summary),
     }
+}
+
+/// Sends the rest of a group's transaction and its commit; what it loaded goes before the
+/// commit, so the loader has it once the commit is done. False when the loader stopped.
+fn send_rest(
+    group: Group,
+    world: Option<&World>,
+    empty: &BTreeSet<String>,
+    steps: &tokio::sync::mpsc::UnboundedSender<LoadStep>,
+    loaded: tokio::sync::oneshot::Sender<Loaded>,
+) -> bool {
+    let (rest, what) = group.finish(world, empty);
+    for step in rest {
+        if steps.send(step).is_err() {
+            return false;
+        }
+    }
+    let _ = loaded.send(what);
+    steps.send(LoadStep::Commit).is_ok()
 }
 
 #[cfg(test)]

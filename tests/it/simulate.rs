@@ -677,3 +677,58 @@ fn a_raw_column_retyped_by_its_user_still_loads_on_postgres() {
     assert!(rows.len() > 100, "{rows:?}");
     assert_eq!(rows, query(&straight, weather));
 }
+
+/// A load the warehouse refuses keeps nothing of its days: the error names them and the column,
+/// the tables and `uxt_sim.state` stay where the last good load left them, and once the column
+/// has its type back the next call goes on from there.
+#[test]
+fn a_refused_load_keeps_nothing_of_its_days_and_the_next_call_goes_on() {
+    let project = Engine::DuckDb.project("town", "town");
+    project.write(
+        "macros/retype.sql",
+        "{% macro retype(to) %}\n\
+         {% do run_query('alter table raw.weather_daily alter column temp_min_c type ' ~ to) %}\n\
+         {% endmacro %}\n",
+    );
+    let retype = |to: &str| {
+        let args = format!("{{to: '{to}'}}");
+        let output = project.run(&["run-operation", "retype", "--args", &args]);
+        assert_eq!(output.code(), 0, "{output:?}");
+    };
+    let reached = || {
+        (
+            query(
+                &project,
+                "select max(day_serial) as d from raw.weather_daily",
+            ),
+            query(&project, "select current_day from uxt_sim.state"),
+        )
+    };
+    simulate(&project, &["--days", "3"]);
+    retype("decimal(9, 3)");
+    let refused = project.run(&["simulate", "--days", "3"]);
+    assert_ne!(refused.code(), 0, "{refused:?}");
+    assert!(
+        refused
+            .stderr()
+            .contains("loading days 20100104 to 20100106 failed, and nothing of them was kept"),
+        "{refused:?}"
+    );
+    assert!(refused.stderr().contains("temp_min_c"), "{refused:?}");
+    assert_eq!(
+        reached(),
+        (
+            vec!["d".into(), "2".into()],
+            vec!["current_day".into(), "3".into()]
+        )
+    );
+    retype("double");
+    simulate(&project, &["--days", "3"]);
+    assert_eq!(
+        reached(),
+        (
+            vec!["d".into(), "5".into()],
+            vec!["current_day".into(), "6".into()]
+        )
+    );
+}

@@ -3,6 +3,7 @@
 //! by column, a vector of values per call, so DuckDB reads no file, parses no text and takes no
 //! call per value. The work left to it is storing the values.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use duckdb::Connection;
@@ -22,10 +23,36 @@ use crate::adapter::{DbError, DbResult, RowBatch};
 /// batch becomes one data chunk as it is.
 const RECORD_BATCH_ROWS: usize = 2048;
 
-/// Appends the rows of `batch` to its table, inside the connection's transaction. Returns the
-/// rows appended.
-pub fn append_rows(connection: &Connection, batch: &RowBatch) -> DbResult<u64> {
-    let types = column_types(connection, batch)?;
+/// Appends batches of rows to their tables inside the connection's transaction; a table's column
+/// types are read once, however many batches it gets.
+pub struct Appends<'c> {
+    connection: &'c Connection,
+    types: HashMap<String, Vec<ColumnType>>,
+}
+
+impl<'c> Appends<'c> {
+    pub fn new(connection: &'c Connection) -> Appends<'c> {
+        Appends {
+            connection,
+            types: HashMap::new(),
+        }
+    }
+
+    /// Appends the rows of `batch` to its table. Returns the rows appended.
+    pub fn append(&mut self, batch: &RowBatch) -> DbResult<u64> {
+        let relation = batch.relation();
+        let types = match self.types.get(&relation) {
+            Some(types) => types,
+            None => {
+                let types = column_types(self.connection, batch)?;
+                self.types.entry(relation).or_insert(types)
+            }
+        };
+        append_rows(self.connection, batch, types)
+    }
+}
+
+fn append_rows(connection: &Connection, batch: &RowBatch, types: &[ColumnType]) -> DbResult<u64> {
     let columns: Vec<&str> = batch.columns.iter().map(String::as_str).collect();
     let mut appender = connection
         .appender_with_columns_to_db(&batch.table, &batch.schema, &columns)
@@ -34,13 +61,13 @@ pub fn append_rows(connection: &Connection, batch: &RowBatch) -> DbResult<u64> {
         batch
             .columns
             .iter()
-            .zip(&types)
+            .zip(types)
             .map(|(name, column_type)| Field::new(name, arrow_type(*column_type), true))
             .collect::<Vec<_>>(),
     ));
     let mut builders: Vec<Builder> = types.iter().map(|t| Builder::new(*t)).collect();
     let mut held = 0;
-    let mut rows = TypedRows::new(batch, &types);
+    let mut rows = TypedRows::new(batch, types);
     while let Some(row) = rows.next_row() {
         for (builder, value) in builders.iter_mut().zip(row?) {
             builder.push(value);

@@ -19,15 +19,15 @@ use duckdb::{Connection, InterruptHandle, Statement};
 
 use super::{
     Adapter, AdapterKind, CatalogColumn, CatalogRelation, ColumnInfo, DbError, DbResult,
-    ExistingRelation, Features, QueryResult, RelationKind, RowBatch, SeedCsv, group_catalog, quote,
-    quote_literal,
+    ExistingRelation, Features, LoadStep, LoadSteps, QueryResult, RelationKind, SeedCsv,
+    group_catalog, quote, quote_literal, rows,
 };
 use crate::project::profile::DuckDbTarget;
 
 mod append;
 mod values;
 
-use self::append::append_rows;
+use self::append::Appends;
 use self::values::{cell, type_name};
 
 /// An embedded DuckDB database, shared by all of uxt's worker tasks.
@@ -307,24 +307,22 @@ impl Adapter for DuckDbAdapter {
         .await
     }
 
-    async fn load_rows(
-        &self,
-        before: &[String],
-        batches: Vec<RowBatch>,
-        after: &[String],
-    ) -> DbResult<u64> {
-        let before = before.to_vec();
-        let after = after.to_vec();
+    async fn load_rows(&self, mut steps: LoadSteps) -> DbResult<u64> {
         self.run(move |connection| {
             in_transaction(connection, || {
-                run_each(connection, &before)?;
+                let mut appends = Appends::new(connection);
                 let mut rows = 0;
-                // Each batch is freed once appended: its rows are in DuckDB's storage then.
-                for batch in batches {
-                    rows += append_rows(connection, &batch)?;
+                while let Some(step) = steps.blocking_recv() {
+                    match step {
+                        LoadStep::Run(statement) => {
+                            connection.execute_batch(&statement).map_err(db_error)?;
+                        }
+                        // Each batch is freed once appended: its rows are in DuckDB's storage then.
+                        LoadStep::Rows(batch) => rows += appends.append(&batch)?,
+                        LoadStep::Commit => return Ok(rows),
+                    }
                 }
-                run_each(connection, &after)?;
-                Ok(rows)
+                Err(rows::ended_early())
             })
         })
         .await
