@@ -18,6 +18,7 @@ pub mod memory;
 pub mod output;
 pub mod random;
 pub mod reference;
+pub mod sorted;
 pub mod sources;
 pub mod table;
 pub mod world;

@@ -13,6 +13,7 @@ use crate::sim::domains::names;
 use crate::sim::output::Emit;
 use crate::sim::random::Stream;
 use crate::sim::reference::{FIRST_DISTRICT, Reference};
+use crate::sim::sorted;
 use crate::sim::table::{Kind, Schema, SqlType, Table, col};
 
 pub const DISTRICTS: Table = Table {
@@ -336,10 +337,7 @@ impl State {
     }
 
     pub fn household(&self, id: u32) -> Option<&Household> {
-        self.households
-            .binary_search_by_key(&id, |h| h.id)
-            .ok()
-            .map(|index| &self.households[index])
+        sorted::position(&self.households, id, |h| h.id).map(|index| &self.households[index])
     }
 
     /// The district a person lives in.
@@ -349,10 +347,7 @@ impl State {
     }
 
     pub fn person(&self, id: u32) -> Option<&Person> {
-        self.people
-            .binary_search_by_key(&id, |p| p.id)
-            .ok()
-            .map(|index| &self.people[index])
+        sorted::position(&self.people, id, |p| p.id).map(|index| &self.people[index])
     }
 }
 
@@ -590,7 +585,7 @@ fn die(state: &mut State, deaths: &mut Stream, day: Day, changes: &mut Changes) 
         if person.partner == 0 {
             continue;
         }
-        if let Ok(index) = state.people.binary_search_by_key(&person.partner, |p| p.id) {
+        if let Some(index) = sorted::position(&state.people, person.partner, |p| p.id) {
             state.people[index].partner = 0;
             changes.people.insert(person.partner);
         }

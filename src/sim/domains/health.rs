@@ -18,6 +18,7 @@ use crate::sim::domains::{census, economy, names, weather};
 use crate::sim::output::Emit;
 use crate::sim::random::Stream;
 use crate::sim::reference::{FIRST_PLAN, Reference};
+use crate::sim::sorted;
 use crate::sim::table::{Kind, Schema, SqlType, Table, col};
 
 pub const PLANS: Table = Table {
@@ -777,10 +778,7 @@ fn start_cover(
         let Some(&(subscriber, plan)) = covered.get(&person.household) else {
             continue;
         };
-        let head = state
-            .members
-            .binary_search_by_key(&subscriber, |m| m.id)
-            .ok()
+        let head = sorted::position(&state.members, subscriber, |m| m.id)
             .and_then(|i| census.person(state.members[i].ux_id));
         let relationship = head.map_or(2, |h| relationship(h, person, day));
         let member = enroll(

@@ -13,6 +13,7 @@ use crate::sim::config::SimConfig;
 use crate::sim::domains::{census, weather};
 use crate::sim::output::Emit;
 use crate::sim::random::Stream;
+use crate::sim::sorted;
 use crate::sim::table::{Kind, Schema, SqlType, Table, col};
 
 pub const METERS: Table = Table {
@@ -209,10 +210,7 @@ fn occupancy(census: &census::State) -> Vec<u32> {
     let mut sizes = vec![0u32; census.addresses.len()];
     let mut household_sizes = vec![0u32; census.households.len()];
     for person in &census.people {
-        if let Ok(index) = census
-            .households
-            .binary_search_by_key(&person.household, |h| h.id)
-        {
+        if let Some(index) = sorted::position(&census.households, person.household, |h| h.id) {
             household_sizes[index] += 1;
         }
     }
