@@ -762,7 +762,7 @@ fn start_cover(
 ) {
     let day = emit.day;
     let mut joining = Stream::new(config.seed, "health", "joining", day);
-    let insured: BTreeSet<u32> = state.members.iter().map(|m| m.ux_id).collect();
+    let insured = Insured::new(census, &state.members);
     let covered: BTreeMap<u32, (u32, u32)> = state
         .members
         .iter()
@@ -772,7 +772,7 @@ fn start_cover(
     let buying = joining.poisson(census.households.len() as f64 * 0.06 / 360.0);
     let mut new_members: Vec<usize> = Vec::new();
     for person in &census.people {
-        if insured.contains(&person.id) {
+        if insured.contains(person.id) {
             continue;
         }
         let Some(&(subscriber, plan)) = covered.get(&person.household) else {
@@ -804,7 +804,7 @@ fn start_cover(
             let Some(people) = families.get(&household) else {
                 continue;
             };
-            if people.iter().any(|id| insured.contains(id)) {
+            if people.iter().any(|id| insured.contains(*id)) {
                 continue;
             }
             let plan = choose_plan(config, &mut joining);
@@ -825,6 +825,41 @@ fn start_cover(
         };
         write_member(emit, &member, true, "created");
         office.record(emit, &member, None, reason);
+    }
+}
+
+/// Which inhabitants are members, by person id: a flag per id from the first living person's,
+/// built once a day in a pass over the members (a set of them cost a tree node each).
+struct Insured {
+    first: u32,
+    flags: Vec<bool>,
+}
+
+impl Insured {
+    fn new(census: &census::State, members: &[Member]) -> Insured {
+        let first = census.people.first().map_or(0, |p| p.id);
+        let span = census.people.last().map_or(0, |p| p.id + 1 - first);
+        let mut insured = Insured {
+            first,
+            flags: vec![false; span as usize],
+        };
+        for member in members {
+            if let Some(flag) = insured.flag(member.ux_id) {
+                *flag = true;
+            }
+        }
+        insured
+    }
+
+    fn flag(&mut self, id: u32) -> Option<&mut bool> {
+        let index = id.checked_sub(self.first)?;
+        self.flags.get_mut(index as usize)
+    }
+
+    fn contains(&self, id: u32) -> bool {
+        id.checked_sub(self.first)
+            .and_then(|index| self.flags.get(index as usize))
+            .is_some_and(|flag| *flag)
     }
 }
 

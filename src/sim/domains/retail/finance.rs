@@ -110,7 +110,7 @@ impl Bank {
             settled += 1;
         }
         let delays: Vec<u32> = chaos::deliveries(emit, chaos_rng, rates, &CARD_PAYMENTS, id)
-            .into_iter()
+            .iter()
             .map(|delay| delay + settled - day)
             .collect();
         emit.event(&CARD_PAYMENTS, &delays, |line| {
