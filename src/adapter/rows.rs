@@ -340,13 +340,12 @@ impl ColumnType {
     }
 }
 
-/// The rows of a batch, each with its values in the types of the batch's columns. A lending
-/// cursor: one buffer holds the current row's values, reused from row to row.
+/// The rows of a batch, each with its values in the types of the batch's columns. Each value
+/// goes straight to the loader's column as it is read: nothing is held per row.
 pub struct TypedRows<'a> {
     batch: &'a RowBatch,
     types: &'a [ColumnType],
     at: usize,
-    row: Vec<Typed<'a>>,
     count: u64,
 }
 
@@ -357,21 +356,21 @@ impl<'a> TypedRows<'a> {
             batch,
             types,
             at: 0,
-            row: Vec::with_capacity(types.len()),
             count: 0,
         }
     }
 
-    /// The next row; an error names the row and the column whose value does not fit, or a row
-    /// with fewer or more values than the batch has columns.
-    pub fn next_row(&mut self) -> Option<DbResult<&[Typed<'a>]>> {
+    /// Gives the next row's values to `take`, each with its column's index; `None` after the
+    /// last row. An error names the row and the column whose value does not fit, or a row with
+    /// fewer or more values than the batch has columns; `take` may have had the values before
+    /// it (a load ends at its first bad row).
+    pub fn next_row(&mut self, mut take: impl FnMut(usize, Typed<'a>)) -> Option<DbResult<()>> {
         let batch: &'a RowBatch = self.batch;
         let data = batch.data.as_slice();
         if self.at >= data.len() {
             return None;
         }
         self.count += 1;
-        self.row.clear();
         let mut values = Values { data, at: self.at };
         let mut failure = None;
         for (index, column_type) in self.types.iter().enumerate() {
@@ -383,7 +382,7 @@ impl<'a> TypedRows<'a> {
                 break;
             };
             match column_type.coerce(value) {
-                Ok(typed) => self.row.push(typed),
+                Ok(typed) => take(index, typed),
                 Err(problem) => {
                     failure = Some((index, problem));
                     break;
@@ -407,7 +406,7 @@ impl<'a> TypedRows<'a> {
             ))));
         }
         self.at = values.at + 1;
-        Some(Ok(&self.row))
+        Some(Ok(()))
     }
 
     /// Whether every row has been given.
@@ -630,21 +629,28 @@ mod tests {
         };
         let types = [ColumnType::Integer, ColumnType::Varchar];
         let mut rows = TypedRows::new(&batch, &types);
+        let mut first = Vec::new();
+        rows.next_row(|index, value| first.push((index, value)))
+            .unwrap()
+            .unwrap();
         assert_eq!(
-            rows.next_row().unwrap().unwrap(),
-            [Typed::Integer(1), Typed::Varchar(Cow::Borrowed("a"))]
+            first,
+            [
+                (0, Typed::Integer(1)),
+                (1, Typed::Varchar(Cow::Borrowed("a")))
+            ]
         );
-        assert!(rows.next_row().unwrap().is_ok());
+        assert!(rows.next_row(|_, _| {}).unwrap().is_ok());
         assert_eq!(
-            rows.next_row().unwrap().unwrap_err().to_string(),
+            rows.next_row(|_, _| {}).unwrap().unwrap_err().to_string(),
             "row 3 of \"raw\".\"t\" cannot be loaded: column `id` holds `three`, which is not an integer"
         );
-        assert!(rows.next_row().is_none());
+        assert!(rows.next_row(|_, _| {}).is_none());
         assert_eq!(rows.count(), 3);
         let short = [ColumnType::Integer];
         let mut rows = TypedRows::new(&batch, &short);
         assert!(
-            rows.next_row()
+            rows.next_row(|_, _| {})
                 .unwrap()
                 .unwrap_err()
                 .to_string()

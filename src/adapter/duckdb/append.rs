@@ -68,10 +68,8 @@ fn append_rows(connection: &Connection, batch: &RowBatch, types: &[ColumnType]) 
     let mut builders: Vec<Builder> = types.iter().map(|t| Builder::new(*t)).collect();
     let mut held = 0;
     let mut rows = TypedRows::new(batch, types);
-    while let Some(row) = rows.next_row() {
-        for (builder, value) in builders.iter_mut().zip(row?) {
-            builder.push(value);
-        }
+    while let Some(row) = rows.next_row(|index, value| builders[index].push(value)) {
+        row?;
         held += 1;
         if held == RECORD_BATCH_ROWS || rows.at_end() {
             let columns = builders.iter_mut().map(Builder::finish).collect();
@@ -123,13 +121,13 @@ impl Builder {
     }
 
     /// Adds a value, which [`TypedRows`] gives in this column's type (or NULL).
-    fn push(&mut self, value: &Typed<'_>) {
+    fn push(&mut self, value: Typed<'_>) {
         match (self, value) {
-            (Builder::Integer(column), Typed::Integer(value)) => column.append_value(*value),
-            (Builder::BigInt(column), Typed::BigInt(value)) => column.append_value(*value),
-            (Builder::Double(column), Typed::Double(value)) => column.append_value(*value),
+            (Builder::Integer(column), Typed::Integer(value)) => column.append_value(value),
+            (Builder::BigInt(column), Typed::BigInt(value)) => column.append_value(value),
+            (Builder::Double(column), Typed::Double(value)) => column.append_value(value),
             (Builder::Varchar(column), Typed::Varchar(text)) => column.append_value(text),
-            (Builder::Timestamp(column), Typed::Timestamp(micros)) => column.append_value(*micros),
+            (Builder::Timestamp(column), Typed::Timestamp(micros)) => column.append_value(micros),
             (Builder::Integer(column), Typed::Null) => column.append_null(),
             (Builder::BigInt(column), Typed::Null) => column.append_null(),
             (Builder::Double(column), Typed::Null) => column.append_null(),

@@ -46,23 +46,16 @@ pub fn binary_chunks<'a>(
         let mut out = Vec::with_capacity(bytes.min(2 * batch.data.len() + 64));
         out.extend_from_slice(header.take().unwrap_or_default());
         while out.len() < bytes {
-            match rows.next_row() {
-                Some(Ok(row)) => {
-                    out.extend_from_slice(&fields);
-                    for value in row {
-                        write_field(&mut out, value);
-                    }
-                }
-                Some(Err(error)) => {
-                    done = true;
-                    return Some(Err(error));
-                }
-                None => {
-                    // The trailer: a field count of -1.
-                    out.extend_from_slice(&(-1_i16).to_be_bytes());
-                    done = true;
-                    break;
-                }
+            if rows.at_end() {
+                // The trailer: a field count of -1.
+                out.extend_from_slice(&(-1_i16).to_be_bytes());
+                done = true;
+                break;
+            }
+            out.extend_from_slice(&fields);
+            if let Some(Err(error)) = rows.next_row(|_, value| write_field(&mut out, &value)) {
+                done = true;
+                return Some(Err(error));
             }
         }
         Some(Ok(out))
