@@ -1,8 +1,8 @@
 //! Loading the simulation into the warehouse, the simulator's only IO. Creates the `raw`,
-//! `truth` and `uxt_sim` tables, reads where the last call stopped, and loads each day in one
-//! transaction together with the advance of `uxt_sim.state.current_day`, so a day is loaded
-//! exactly once even if the process dies midway. The world is generated on its own thread
-//! while the previous day loads.
+//! `truth` and `uxt_sim` tables, reads where the last call stopped, and loads each group of days
+//! in one transaction together with the advance of `uxt_sim.state.current_day`, so a day is
+//! loaded exactly once even if the process dies midway. The world is generated on its own
+//! thread, and a group's rows are loaded while the rest of it is generated.
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
