@@ -294,15 +294,18 @@ impl Group {
         let mut before = Vec::new();
         let mut batches = Vec::new();
         let mut after = Vec::new();
-        for (_, mut rows) in self.tables {
+        let mut counts = self.counts;
+        for (key, mut rows) in self.tables {
             let table = rows.table;
             if table.kind != Kind::Current {
                 batches.push(batch(table, table.name.to_string(), rows.data));
                 continue;
             }
             // Also for one day: a day can change an entity twice (a customer created and
-            // churned on the first day), and the table keeps one row per key.
+            // churned on the first day), and the table keeps one row per key. The rows loaded
+            // are the versions kept (a current-state table's rows are never handed over early).
             latest_versions(&mut rows);
+            counts.insert(key, rows.rows);
             if empty.contains(&format!("{}.{}", table.schema_name(), table.name)) {
                 batches.push(batch(table, table.name.to_string(), rows.data));
                 continue;
@@ -368,8 +371,7 @@ impl Group {
             .chain(batches.into_iter().map(LoadStep::Rows))
             .chain(after.into_iter().map(LoadStep::Run))
             .collect();
-        let rows = self
-            .counts
+        let rows = counts
             .into_iter()
             .map(|((schema, table), count)| (format!("{schema}.{table}"), count))
             .collect();

@@ -732,3 +732,21 @@ fn a_refused_load_keeps_nothing_of_its_days_and_the_next_call_goes_on() {
         )
     );
 }
+
+/// The rows simulate says it loaded are the rows the tables hold: a current-state table counts
+/// the one version of each entity it keeps, not every change of the day.
+#[test]
+fn the_rows_simulate_reports_are_the_rows_loaded() {
+    let project = Engine::DuckDb.project("town", "town");
+    let output = project.run(&["simulate", "--days", "5"]);
+    assert_eq!(output.code(), 0, "{output:?}");
+    let text = format!("{}{}", output.stdout(), output.stderr());
+    let reported: usize = text
+        .split("): ")
+        .nth(1)
+        .and_then(|rest| rest.split(" rows").next())
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("no count of rows in {output:?}"));
+    let held: usize = tables(&project).values().map(|rows| rows.len() - 1).sum();
+    assert_eq!(reported, held, "{output:?}");
+}
