@@ -172,7 +172,13 @@ fn load_and_parse(files: &[(&str, &[u8])]) -> Result<(), Vec<Option<String>>> {
             crate::diagnostic::Error::Diagnostics(problems) => files_of(problems),
             _ => vec![None],
         })?;
-    crate::manifest::parse(&project, &settings)
+    // As in `uxt` (`cli::run`), Jinja renders on threads with the stack its macro recursion
+    // needs: a macro calling itself to Jinja's limit overflows a test thread's 2 MiB.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(crate::jinja::RENDER_STACK_SIZE)
+        .build()
+        .expect("a thread pool");
+    pool.install(|| crate::manifest::parse(&project, &settings))
         .map(|_| ())
         .map_err(files_of)
 }
