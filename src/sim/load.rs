@@ -15,7 +15,7 @@ use crate::adapter::{
 };
 use crate::sim::calendar::{self, Day};
 use crate::sim::config::SimConfig;
-use crate::sim::output::{DayOutput, TableRows};
+use crate::sim::output::{DayOutput, TableKey, TableRows};
 use crate::sim::table::{Kind, Line, Table};
 use crate::sim::world::{self, GENERATOR_VERSION, Plan, Stepper, World};
 
@@ -245,9 +245,9 @@ pub struct Group {
     /// The next day of each domain the group wrote.
     next: BTreeMap<&'static str, Day>,
     /// The rows not yet handed to the loader, by schema and table.
-    tables: BTreeMap<(&'static str, &'static str), TableRows>,
+    tables: BTreeMap<TableKey, TableRows>,
     /// The rows of each table so far, handed over or held.
-    counts: BTreeMap<(&'static str, &'static str), u64>,
+    counts: BTreeMap<TableKey, u64>,
 }
 
 impl Group {
@@ -279,7 +279,7 @@ impl Group {
             };
             if held.table.kind != Kind::Current && held.data.len() >= STREAM_BYTES {
                 let rows = self.tables.remove(&key).expect("the table's rows are held");
-                due.push(batch(rows.table, rows.table.name.to_string(), rows.data));
+                due.push(batch(rows.table, rows.data));
             }
         }
         due
@@ -289,7 +289,7 @@ impl Group {
     /// rows go through a stage table and replace the rows of the same key, except in the `empty`
     /// tables, which they fill directly; the saved world, when given, replaces the previous one;
     /// the days are logged and the state advanced past them.
-    fn finish(self, world: Option<&World>, empty: &BTreeSet<String>) -> (Vec<LoadStep>, Loaded) {
+    fn finish(self, world: Option<&World>, empty: &BTreeSet<TableKey>) -> (Vec<LoadStep>, Loaded) {
         let last_day = self.days.last().map_or(0, |(day, _)| *day);
         let mut before = Vec::new();
         let mut batches = Vec::new();
@@ -298,7 +298,7 @@ impl Group {
         for (key, mut rows) in self.tables {
             let table = rows.table;
             if table.kind != Kind::Current {
-                batches.push(batch(table, table.name.to_string(), rows.data));
+                batches.push(batch(table, rows.data));
                 continue;
             }
             // Also for one day: a day can change an entity twice (a customer created and
@@ -306,8 +306,8 @@ impl Group {
             // are the versions kept (a current-state table's rows are never handed over early).
             latest_versions(&mut rows);
             counts.insert(key, rows.rows);
-            if empty.contains(&format!("{}.{}", table.schema_name(), table.name)) {
-                batches.push(batch(table, table.name.to_string(), rows.data));
+            if empty.contains(&key) {
+                batches.push(batch(table, rows.data));
                 continue;
             }
             let key = quote(table.columns[0].name);
@@ -323,9 +323,11 @@ impl Group {
                 stage(table)
             ));
             after.push(format!("delete from {}", stage(table)));
-            let mut staged = batch(table, stage_name(table), rows.data);
-            staged.schema = "uxt_sim".to_string();
-            batches.push(staged);
+            batches.push(RowBatch {
+                schema: "uxt_sim".to_string(),
+                table: stage_name(table),
+                ..batch(table, rows.data)
+            });
         }
         // The wall-clock time of the load (UTC), which the `uxc` source's freshness reads.
         let loaded_at = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.6f");
@@ -385,11 +387,11 @@ impl Group {
     }
 }
 
-/// Rows of `table` for the loader, into `target` (the table itself or its stage table).
-fn batch(table: &Table, target: String, data: Vec<u8>) -> RowBatch {
+/// Rows of `table` for the loader.
+fn batch(table: &Table, data: Vec<u8>) -> RowBatch {
     RowBatch {
         schema: table.schema_name().to_string(),
-        table: target,
+        table: table.name.to_string(),
         columns: table.all_columns().map(|c| c.name.to_string()).collect(),
         data,
     }
@@ -433,7 +435,7 @@ struct GroupLoad {
 /// The current-state tables (`schema.table`) that hold no rows yet. A fresh simulation's first
 /// group carries the whole town's reference rows; into an empty table they load straight, with
 /// no stage table and no upsert.
-pub async fn empty_current_tables(adapter: &dyn Adapter) -> DbResult<BTreeSet<String>> {
+pub async fn empty_current_tables(adapter: &dyn Adapter) -> DbResult<BTreeSet<TableKey>> {
     let mut empty = BTreeSet::new();
     for table in world::tables() {
         if table.kind != Kind::Current {
@@ -443,7 +445,7 @@ pub async fn empty_current_tables(adapter: &dyn Adapter) -> DbResult<BTreeSet<St
             .query(&format!("select 1 from {} limit 1", qualified(table)))
             .await?;
         if probe.rows.is_empty() {
-            empty.insert(format!("{}.{}", table.schema_name(), table.name));
+            empty.insert((table.schema_name(), table.name));
         }
     }
     Ok(empty)
@@ -581,7 +583,7 @@ pub async fn simulate(
 fn send_rest(
     group: Group,
     world: Option<&World>,
-    empty: &BTreeSet<String>,
+    empty: &BTreeSet<TableKey>,
     steps: &tokio::sync::mpsc::UnboundedSender<LoadStep>,
     loaded: tokio::sync::oneshot::Sender<Loaded>,
 ) -> bool {

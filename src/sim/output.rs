@@ -45,6 +45,9 @@ pub struct TableRows {
     pub rows: u64,
 }
 
+/// A table by its schema and name.
+pub type TableKey = (&'static str, &'static str);
+
 /// Everything a day adds to the warehouse.
 #[derive(Debug, Default)]
 pub struct DayOutput {
@@ -52,7 +55,7 @@ pub struct DayOutput {
     /// The domains whose rows the day holds.
     pub written: Vec<&'static str>,
     /// Keyed by schema and table, so loads run in a fixed order.
-    pub tables: BTreeMap<(&'static str, &'static str), TableRows>,
+    pub tables: BTreeMap<TableKey, TableRows>,
 }
 
 impl DayOutput {

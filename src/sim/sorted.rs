@@ -1,8 +1,8 @@
-//! Lookups by id in the world's lists of people, households and members. Each list is sorted by
-//! an id handed out consecutively, and entities only leave it, so an entity sits at most as many
-//! places before its id's offset from the first id as ids are missing: the search covers that
-//! window, not the whole list. Early in a simulation the window is a few places, where a search
-//! of the whole list took some seventeen steps, each a likely cache miss.
+//! Lookups by id in the world's lists of people, households, members and incomes. Each list is
+//! sorted by an id handed out consecutively, and entities only leave it, so an entity sits at
+//! most as many places before its id's offset from the first id as ids are missing: the search
+//! covers that window, not the whole list. Early in a simulation the window is a few places,
+//! where a search of the whole list took some seventeen steps, each a likely cache miss.
 
 /// The index of the item whose id is `id` in `items`, sorted by strictly increasing `id_of`.
 pub fn position<T>(items: &[T], id: u32, id_of: impl Fn(&T) -> u32) -> Option<usize> {
