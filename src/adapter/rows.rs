@@ -174,6 +174,7 @@ pub struct Values<'a> {
 impl<'a> Iterator for Values<'a> {
     type Item = Value<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Value<'a>> {
         let data = self.data;
         let tag = *data.get(self.at)?;
@@ -298,6 +299,7 @@ pub enum Typed<'a> {
 impl ColumnType {
     /// `value` as a value of this type. A value of the column's own type goes over as it is; any
     /// other is read from its text, as a CSV `COPY` of the same row would read it.
+    #[inline]
     pub fn coerce(self, value: Value<'_>) -> Result<Typed<'_>, String> {
         let direct = match (self, value) {
             (_, Value::Null) => Some(Typed::Null),
@@ -318,9 +320,16 @@ impl ColumnType {
             (ColumnType::Varchar, Value::Text(text)) => Some(Typed::Varchar(Cow::Borrowed(text))),
             _ => None,
         };
-        if let Some(typed) = direct {
-            return Ok(typed);
+        match direct {
+            Some(typed) => Ok(typed),
+            None => self.coerce_text(value),
         }
+    }
+
+    /// `value` read from its text: the rare case, kept out of the loaders' inlined loop.
+    #[cold]
+    #[inline(never)]
+    fn coerce_text(self, value: Value<'_>) -> Result<Typed<'_>, String> {
         let mut bytes = Vec::new();
         value.write_text(&mut bytes);
         let text = String::from_utf8(bytes).expect("values render as UTF-8");
@@ -364,6 +373,7 @@ impl<'a> TypedRows<'a> {
     /// last row. An error names the row and the column whose value does not fit, or a row with
     /// fewer or more values than the batch has columns; `take` may have had the values before
     /// it (a load ends at its first bad row).
+    #[inline]
     pub fn next_row(&mut self, mut take: impl FnMut(usize, Typed<'a>)) -> Option<DbResult<()>> {
         let batch: &'a RowBatch = self.batch;
         let data = batch.data.as_slice();

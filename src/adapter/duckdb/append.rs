@@ -121,6 +121,7 @@ impl Builder {
     }
 
     /// Adds a value, which [`TypedRows`] gives in this column's type (or NULL).
+    #[inline]
     fn push(&mut self, value: Typed<'_>) {
         match (self, value) {
             (Builder::Integer(column), Typed::Integer(value)) => column.append_value(value),
