@@ -266,7 +266,10 @@ impl Group {
         for domain in &output.written {
             self.next.insert(domain, output.day + 1);
         }
-        for (key, rows) in output.tables {
+        // In a fixed order, so that a group's batches are handed over in the same order each run.
+        let mut tables: Vec<(TableKey, TableRows)> = output.tables.into_iter().collect();
+        tables.sort_unstable_by_key(|(key, _)| *key);
+        for (key, rows) in tables {
             *self.counts.entry(key).or_default() += rows.rows;
             let held = match self.tables.entry(key) {
                 Entry::Vacant(slot) => slot.insert(rows),

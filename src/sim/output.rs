@@ -2,7 +2,7 @@
 //! event rows to their delivery day (late rows wait in the world's pending queue, duplicates are
 //! delivered twice). Domains write through an [`Emit`]; nothing here knows a domain.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -54,8 +54,10 @@ pub struct DayOutput {
     pub day: Day,
     /// The domains whose rows the day holds.
     pub written: Vec<&'static str>,
-    /// Keyed by schema and table, so loads run in a fixed order.
-    pub tables: BTreeMap<TableKey, TableRows>,
+    /// Keyed by schema and table. Domains look their table up for every row they write, so
+    /// the key is hashed, with a fixed seed: a tree's string comparisons cost more than a tenth
+    /// of generating a row.
+    pub tables: HashMap<TableKey, TableRows, foldhash::fast::FixedState>,
 }
 
 impl DayOutput {
