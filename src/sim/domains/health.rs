@@ -380,6 +380,16 @@ pub fn new(config: &SimConfig, census: &census::State) -> State {
     state
 }
 
+/// The living inhabitants of one household, in id order.
+fn family(census: &census::State, household: u32) -> Vec<u32> {
+    census
+        .people
+        .iter()
+        .filter(|person| person.household == household)
+        .map(|person| person.id)
+        .collect()
+}
+
 /// The living inhabitants of each household, in id order.
 fn households(census: &census::State) -> BTreeMap<u32, Vec<u32>> {
     let mut families: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
@@ -794,21 +804,20 @@ fn start_cover(
     }
     let newcomers = new_members.len();
     if buying > 0 && !census.households.is_empty() {
-        let families = households(census);
         let mut bought: BTreeSet<u32> = BTreeSet::new();
         for _ in 0..buying {
             let household = joining.pick(&census.households).id;
             if covered.contains_key(&household) || !bought.insert(household) {
                 continue;
             }
-            let Some(people) = families.get(&household) else {
-                continue;
-            };
-            if people.iter().any(|id| insured.contains(*id)) {
+            // A few households buy a day: each is found by a pass over the town, not by sorting
+            // the whole town into households every day.
+            let people = family(census, household);
+            if people.is_empty() || people.iter().any(|id| insured.contains(*id)) {
                 continue;
             }
             let plan = choose_plan(config, &mut joining);
-            new_members.extend(cover(state, census, household, people, plan, day));
+            new_members.extend(cover(state, census, household, &people, plan, day));
         }
     }
     for (position, index) in new_members.iter().enumerate() {

@@ -472,26 +472,23 @@ pub fn step(
 /// Cards are cancelled when the holder dies, re-typed on birthdays that change the fare class.
 fn update_cards(state: &mut State, census: &census::State, emit: &mut Emit) {
     let day = emit.day;
-    let mut index = 0;
-    while index < state.cards.len() {
-        let card = &mut state.cards[index];
-        match census.person(card.ux_id) {
+    // In one pass, keeping the order: removing each cancelled card moved the rest of the list.
+    state
+        .cards
+        .retain_mut(|card| match census.person(card.ux_id) {
             None => {
-                let card = state.cards.remove(index);
-                write_card(emit, &card, "cancelled", "cancelled");
-                continue;
+                write_card(emit, card, "cancelled", "cancelled");
+                false
             }
             Some(person) => {
                 let kind = card_type(person, day);
                 if kind != card.card_type {
                     card.card_type = kind;
-                    let card = card.clone();
-                    write_card(emit, &card, "active", "type_changed");
+                    write_card(emit, card, "active", "type_changed");
                 }
+                true
             }
-        }
-        index += 1;
-    }
+        });
 }
 
 /// The day's service as run: every line's timetable in both directions with its delays.
@@ -651,8 +648,9 @@ fn ride(
     let university = reference
         .employer("UXU")
         .map_or(0, |employer| workplaces[employer as usize]);
+    let districts = census.districts();
     for person in &census.people {
-        let home = census.district_of(person);
+        let home = districts.of(person);
         let slot = person.id % 4;
         let work = match person.occupation {
             census::WORKER => workplaces[person.employer as usize],
