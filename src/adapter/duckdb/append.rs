@@ -1,7 +1,9 @@
 //! Bulk loads of rows generated in memory through DuckDB's Appender. The rows come as typed
 //! values ([`TypedRows`]), each in its column's type, and go over as Arrow record batches: column
 //! by column, a vector of values per call, so DuckDB reads no file, parses no text and takes no
-//! call per value. The work left to it is storing the values.
+//! call per value. The work left to it is storing the values. A column of another type (a raw
+//! column a user made `decimal`, say) gets the values as text, which DuckDB casts to the column's
+//! type as a CSV load would read them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,28 +29,46 @@ const RECORD_BATCH_ROWS: usize = 2048;
 /// types are read once, however many batches it gets.
 pub struct Appends<'c> {
     connection: &'c Connection,
-    types: HashMap<String, Vec<ColumnType>>,
+    shapes: HashMap<String, Shape>,
+}
+
+/// How a table takes generated rows: the type each column gets its values in, and the columns
+/// that get them as text for DuckDB to cast (named with their type, for an error).
+struct Shape {
+    types: Vec<ColumnType>,
+    cast: Vec<String>,
 }
 
 impl<'c> Appends<'c> {
     pub fn new(connection: &'c Connection) -> Appends<'c> {
         Appends {
             connection,
-            types: HashMap::new(),
+            shapes: HashMap::new(),
         }
     }
 
     /// Appends the rows of `batch` to its table. Returns the rows appended.
     pub fn append(&mut self, batch: &RowBatch) -> DbResult<u64> {
         let relation = batch.relation();
-        let types = match self.types.get(&relation) {
-            Some(types) => types,
+        let shape = match self.shapes.get(&relation) {
+            Some(shape) => shape,
             None => {
-                let types = column_types(self.connection, batch)?;
-                self.types.entry(relation).or_insert(types)
+                let shape = shape(self.connection, batch)?;
+                self.shapes.entry(relation).or_insert(shape)
             }
         };
-        append_rows(self.connection, batch, types)
+        append_rows(self.connection, batch, &shape.types).map_err(|error| {
+            if shape.cast.is_empty() {
+                return error;
+            }
+            DbError::new(format!(
+                "{}\nThe rows' values for {} of {} go over as text for DuckDB to cast: give the \
+                 column a type its values read as, or the simulator's own type back",
+                error.message,
+                shape.cast.join(", "),
+                batch.relation()
+            ))
+        })
     }
 }
 
@@ -150,8 +170,8 @@ impl Builder {
     }
 }
 
-/// The type of each of the batch's columns, as the table declares it.
-fn column_types(connection: &Connection, batch: &RowBatch) -> DbResult<Vec<ColumnType>> {
+/// The type each of the batch's columns takes its values in, as the table declares it.
+fn shape(connection: &Connection, batch: &RowBatch) -> DbResult<Shape> {
     let probe = format!(
         "select {} from {} limit 0",
         batch.column_list(),
@@ -159,19 +179,23 @@ fn column_types(connection: &Connection, batch: &RowBatch) -> DbResult<Vec<Colum
     );
     let mut statement = connection.prepare(&probe).map_err(db_error)?;
     statement.execute([]).map_err(db_error)?;
-    (0..batch.columns.len())
-        .map(|index| match statement.column_logical_type(index).id() {
-            LogicalTypeId::Integer => Ok(ColumnType::Integer),
-            LogicalTypeId::Bigint => Ok(ColumnType::BigInt),
-            LogicalTypeId::Double => Ok(ColumnType::Double),
-            LogicalTypeId::Varchar => Ok(ColumnType::Varchar),
-            LogicalTypeId::Timestamp => Ok(ColumnType::Timestamp),
-            other => Err(DbError::new(format!(
-                "column `{}` of {} has the type {other:?}; generated rows load into integer, \
-                 bigint, double, varchar and timestamp columns only",
-                batch.columns[index],
-                batch.relation()
-            ))),
-        })
-        .collect()
+    let mut shape = Shape {
+        types: Vec::with_capacity(batch.columns.len()),
+        cast: Vec::new(),
+    };
+    for (index, column) in batch.columns.iter().enumerate() {
+        let column_type = match statement.column_logical_type(index).id() {
+            LogicalTypeId::Integer => ColumnType::Integer,
+            LogicalTypeId::Bigint => ColumnType::BigInt,
+            LogicalTypeId::Double => ColumnType::Double,
+            LogicalTypeId::Varchar => ColumnType::Varchar,
+            LogicalTypeId::Timestamp => ColumnType::Timestamp,
+            other => {
+                shape.cast.push(format!("`{column}` ({other:?})"));
+                ColumnType::Varchar
+            }
+        };
+        shape.types.push(column_type);
+    }
+    Ok(shape)
 }

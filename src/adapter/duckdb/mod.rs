@@ -808,6 +808,75 @@ mod tests {
         assert_eq!(row(&result), [Cell::Int(2)], "the truncate was rolled back");
     }
 
+    /// Generated rows into columns of other types than they are encoded in: DuckDB casts their
+    /// text, and a value that does not cast fails the load with the columns named.
+    #[tokio::test]
+    async fn generated_rows_load_into_columns_of_other_types_by_their_text() {
+        use crate::adapter::RowBatch;
+        use crate::adapter::rows::{end_row, push_fixed, push_int, push_text};
+        let adapter = memory();
+        adapter
+            .execute(
+                "create schema s; create table s.t (id integer, amount decimal(9,3), day date)",
+            )
+            .await
+            .expect("setup");
+        let load = |values: &[(i64, i64, &str)]| {
+            let mut data = Vec::new();
+            for (id, scaled, day) in values {
+                push_int(&mut data, *id);
+                push_fixed(&mut data, *scaled, 2);
+                push_text(&mut data, day);
+                end_row(&mut data);
+            }
+            let (steps, receiver) = tokio::sync::mpsc::unbounded_channel();
+            for step in [
+                LoadStep::Rows(RowBatch {
+                    schema: "s".into(),
+                    table: "t".into(),
+                    columns: vec!["id".into(), "amount".into(), "day".into()],
+                    data,
+                }),
+                LoadStep::Commit,
+            ] {
+                steps.send(step).expect("the receiver is held");
+            }
+            receiver
+        };
+        let loaded = adapter
+            .load_rows(load(&[(1, -105, "2010-01-31"), (2, 250, "2010-02-01")]))
+            .await
+            .expect("decimal and date columns take the values' text");
+        assert_eq!(loaded, 2);
+        let result = adapter
+            .query("select sum(amount)::varchar, max(day)::varchar from s.t")
+            .await
+            .expect("query runs");
+        assert_eq!(
+            row(&result),
+            [Cell::Text("1.450".into()), Cell::Text("2010-02-01".into())]
+        );
+        let refused = adapter
+            .load_rows(load(&[(3, 1, "the first of May")]))
+            .await
+            .expect_err("a value that does not cast fails the load");
+        assert!(
+            refused
+                .message
+                .contains("`amount` (Decimal), `day` (Date) of \"s\".\"t\" go over as text"),
+            "{refused}"
+        );
+        let result = adapter
+            .query("select count(*) from s.t")
+            .await
+            .expect("query runs");
+        assert_eq!(
+            row(&result),
+            [Cell::Int(2)],
+            "nothing of the refused load was kept"
+        );
+    }
+
     #[tokio::test]
     async fn relations_and_columns_are_listed() {
         let adapter = memory();
