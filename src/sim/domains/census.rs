@@ -13,7 +13,7 @@ use crate::sim::domains::names;
 use crate::sim::output::Emit;
 use crate::sim::random::Stream;
 use crate::sim::reference::{FIRST_DISTRICT, Reference};
-use crate::sim::sorted;
+use crate::sim::sorted::{self, IdFlags};
 use crate::sim::table::{Kind, Schema, SqlType, Table, col};
 
 pub const DISTRICTS: Table = Table {
@@ -226,6 +226,9 @@ pub const TABLES: &[&Table] = &[
 
 pub const OCCUPATIONS: [&str; 5] = ["child", "student", "worker", "retired", "not working"];
 pub const STUDENT: u8 = 1;
+pub const WORKER: u8 = 2;
+pub const RETIRED: u8 = 3;
+pub const NOT_WORKING: u8 = 4;
 
 /// The district of each household by its place among the ids issued (0 for none): what
 /// [`State::district_of`] finds, in one step instead of two searches.
@@ -249,9 +252,6 @@ const FIRST_ADDRESS: u32 = 3_000_001;
 fn household_index(id: u32) -> Option<usize> {
     id.checked_sub(FIRST_HOUSEHOLD).map(|index| index as usize)
 }
-pub const WORKER: u8 = 2;
-pub const RETIRED: u8 = 3;
-pub const NOT_WORKING: u8 = 4;
 
 /// The weight of each employer (index = `Person::employer`, 0 = none) among workers, from the
 /// occupations seed.
@@ -627,15 +627,13 @@ fn die(state: &mut State, deaths: &mut Stream, day: Day, changes: &mut Changes) 
     }
     changes.dead = dead;
     // A flag per household id: a set of them, built every day, was a tenth of the census's time.
-    let mut living = vec![false; (state.next_household - FIRST_HOUSEHOLD) as usize];
+    let mut living = IdFlags::new(FIRST_HOUSEHOLD, state.next_household);
     for person in &state.people {
-        if let Some(flag) = household_index(person.household).and_then(|i| living.get_mut(i)) {
-            *flag = true;
-        }
+        living.insert(person.household);
     }
-    state.households.retain(|h| {
-        household_index(h.id).is_some_and(|i| living[i]) || dissolved(h, &mut changes.households)
-    });
+    state
+        .households
+        .retain(|h| living.contains(h.id) || dissolved(h, &mut changes.households));
 }
 
 /// Births: about 11 a year per 1000, to mothers of 18–44, into the mother's household.
@@ -685,15 +683,15 @@ fn move_house(state: &mut State, moves: &mut Stream, changes: &mut Changes) {
     if moving.is_empty() {
         return;
     }
-    let mut occupied = vec![false; state.addresses.len()];
+    let mut occupied = IdFlags::new(FIRST_ADDRESS, FIRST_ADDRESS + state.addresses.len() as u32);
     for household in &state.households {
-        occupied[(household.address - FIRST_ADDRESS) as usize] = true;
+        occupied.insert(household.address);
     }
     let mut free: Vec<u32> = state
         .addresses
         .iter()
         .map(|a| a.id)
-        .filter(|id| !occupied[(id - FIRST_ADDRESS) as usize])
+        .filter(|id| !occupied.contains(*id))
         .collect();
     for index in moving {
         if free.is_empty() {

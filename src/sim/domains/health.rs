@@ -18,7 +18,7 @@ use crate::sim::domains::{census, economy, names, weather};
 use crate::sim::output::Emit;
 use crate::sim::random::Stream;
 use crate::sim::reference::{FIRST_PLAN, Reference};
-use crate::sim::sorted;
+use crate::sim::sorted::{self, IdFlags};
 use crate::sim::table::{Kind, Schema, SqlType, Table, col};
 
 pub const PLANS: Table = Table {
@@ -772,7 +772,7 @@ fn start_cover(
 ) {
     let day = emit.day;
     let mut joining = Stream::new(config.seed, "health", "joining", day);
-    let insured = Insured::new(census, &state.members);
+    let insured = insured(census, &state.members);
     let covered: BTreeMap<u32, (u32, u32)> = state
         .members
         .iter()
@@ -837,39 +837,16 @@ fn start_cover(
     }
 }
 
-/// Which inhabitants are members, by person id: a flag per id from the first living person's,
-/// built once a day in a pass over the members (a set of them cost a tree node each).
-struct Insured {
-    first: u32,
-    flags: Vec<bool>,
-}
-
-impl Insured {
-    fn new(census: &census::State, members: &[Member]) -> Insured {
-        let first = census.people.first().map_or(0, |p| p.id);
-        let span = census.people.last().map_or(0, |p| p.id + 1 - first);
-        let mut insured = Insured {
-            first,
-            flags: vec![false; span as usize],
-        };
-        for member in members {
-            if let Some(flag) = insured.flag(member.ux_id) {
-                *flag = true;
-            }
-        }
-        insured
+/// Which inhabitants are members, by person id from the first living person's: built once a
+/// day in a pass over the members.
+fn insured(census: &census::State, members: &[Member]) -> IdFlags {
+    let first = census.people.first().map_or(0, |p| p.id);
+    let end = census.people.last().map_or(0, |p| p.id + 1);
+    let mut insured = IdFlags::new(first, end);
+    for member in members {
+        insured.insert(member.ux_id);
     }
-
-    fn flag(&mut self, id: u32) -> Option<&mut bool> {
-        let index = id.checked_sub(self.first)?;
-        self.flags.get_mut(index as usize)
-    }
-
-    fn contains(&self, id: u32) -> bool {
-        id.checked_sub(self.first)
-            .and_then(|index| self.flags.get(index as usize))
-            .is_some_and(|flag| *flag)
-    }
+    insured
 }
 
 /// Open enrollment in month 11: some subscribers choose another plan for next year.
